@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "huifang.core"
+    label = "core"
+    verbose_name = "基础"
+
+    def ready(self) -> None:
+        from huifang.core import signals  # noqa: F401  (login/logout audit)

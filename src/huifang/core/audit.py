@@ -1,0 +1,139 @@
+"""The audit log's writer and the "who is acting" context.
+
+Every service function that changes data calls :func:`record` inside its transaction.
+The actor is taken from a context variable that the web middleware, the management
+commands (:func:`acting`) and the job runner set, so a write made by a command or a
+background job is attributed as carefully as one made in a page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: Any = None  # org.User or None
+    label: str = "system"  # "web", "command:import", "job:42", "api"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ip: str | None = None
+
+
+_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
+    "huifang_actor", default=None
+)
+
+
+def current_actor() -> Actor:
+    return _current.get() or Actor()
+
+
+@contextlib.contextmanager
+def acting(user=None, label: str = "system", ip: str | None = None):
+    """Attribute every audit row written inside the block to ``user`` / ``label``."""
+    token = _current.set(Actor(user=user, label=label, ip=ip))
+    try:
+        yield current_actor()
+    finally:
+        _current.reset(token)
+
+
+def jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of ``obj`` as JSON-safe data (FKs as ids)."""
+    names = fields or [f.attname for f in obj._meta.concrete_fields]
+    return {name: jsonable(getattr(obj, name)) for name in names}
+
+
+def diff(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the keys whose values changed, from both sides."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def record(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    message: str = "",
+    object_type: str | None = None,
+    object_id: str | None = None,
+    object_repr: str | None = None,
+    actor: Any = None,
+):
+    """Append one audit row. ``actor`` (a user) overrides the context's user."""
+    from huifang.core.models import AuditEvent
+
+    context = current_actor()
+    user = actor if actor is not None else context.user
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr if object_repr is not None else str(obj)[:200]
+    return AuditEvent.objects.create(
+        user=user,
+        actor_label=context.label,
+        request_id=context.request_id,
+        ip=context.ip,
+        action=action,
+        object_type=object_type or "",
+        object_id=object_id or "",
+        object_repr=object_repr or "",
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        message=message,
+    )
+
+
+def record_many(rows: list[dict]) -> None:
+    """Bulk-append audit rows (imports with many changed records): one INSERT per chunk."""
+    from huifang.core.models import AuditEvent
+
+    context = current_actor()
+    user = context.user if getattr(context.user, "is_authenticated", False) else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                user=user,
+                actor_label=context.label,
+                request_id=context.request_id,
+                ip=context.ip,
+                action=row["action"],
+                object_type=row.get("object_type", ""),
+                object_id=str(row.get("object_id", "")),
+                object_repr=row.get("object_repr", "")[:200],
+                before=jsonable(row.get("before")),
+                after=jsonable(row.get("after")),
+                message=row.get("message", ""),
+            )
+            for row in rows
+        ],
+        batch_size=2000,
+    )

@@ -1,0 +1,123 @@
+"""Typed settings from ``HUIFANG_*`` environment variables.
+
+Every value is read here and nowhere else. A value that cannot be understood stops the
+process with a message naming the variable: a back-office system must fail closed rather
+than start with a guess.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+import dj_database_url
+
+
+class ConfigError(Exception):
+    """A HUIFANG_* variable is missing or invalid."""
+
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    raw = os.environ.get(name, default)
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise ConfigError(f"{name} is empty: give at least one comma-separated value")
+    return items
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("HUIFANG_DATA_DIR") or "./var").expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"HUIFANG_DATA_DIR={str(path)!r} cannot be created: {exc}") from exc
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """The key from the environment, else one generated once into the data dir (mode 600)."""
+    key = os.environ.get("HUIFANG_SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ConfigError("HUIFANG_SECRET_KEY is too short: use at least 32 characters")
+        return key
+    path = directory / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+SUPPORTED_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql", "mysql", "oracle"}
+
+
+def database(directory: Path) -> dict:
+    """``HUIFANG_DATABASE_URL`` as a Django DATABASES entry; SQLite in WAL mode by default."""
+    url = os.environ.get("HUIFANG_DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{directory / 'huifang.sqlite3'}"
+    scheme = urlparse(url).scheme
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ConfigError(
+            f"HUIFANG_DATABASE_URL has unsupported scheme {scheme!r}: "
+            "use sqlite:///path or postgres://user:pass@host:port/name"
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    except ValueError as exc:
+        raise ConfigError(f"HUIFANG_DATABASE_URL cannot be parsed: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        if not config.get("NAME"):
+            raise ConfigError("HUIFANG_DATABASE_URL names no SQLite file")
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY; "
+                "PRAGMA cache_size=-200000; PRAGMA mmap_size=1073741824;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        }
+    else:
+        config["CONN_MAX_AGE"] = 60
+        config["CONN_HEALTH_CHECKS"] = True
+        # Tests of parallel runs (a developer and CI on one machine) use their own name.
+        test_name = os.environ.get("HUIFANG_TEST_DATABASE_NAME")
+        if test_name:
+            config["TEST"] = {"NAME": test_name}
+    return config

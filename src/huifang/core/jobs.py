@@ -1,0 +1,124 @@
+"""Background jobs with progress: the one way any long operation runs.
+
+An app registers a handler under a kind (``@job_handler("customers.import")``); a view,
+command or API call starts it with :func:`start_job`, which records a :class:`Job` and
+enqueues it on django-tasks (the database backend's worker in production, immediately in
+tests). The handler receives a :class:`JobContext` to report progress and log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from huifang.core import audit
+from huifang.core.models import Job
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["JobContext"], dict | None]
+_handlers: dict[str, Handler] = {}
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        _handlers[kind] = func
+        return func
+
+    return register
+
+
+class JobFailed(Exception):
+    """A handler's expected failure: the message is shown to the user as is."""
+
+
+class JobContext:
+    def __init__(self, job: Job):
+        self.job = job
+        self.params = job.params
+        self._lines: list[str] = []
+        self._done = 0
+        self._total: int | None = None
+        self._message = ""
+
+    def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
+        self._done = done
+        if total is not None:
+            self._total = total
+        if message is not None:
+            self._message = message
+        cache.set(
+            self.job.progress_key,
+            {"done": self._done, "total": self._total, "message": self._message},
+            timeout=24 * 3600,
+        )
+
+    def log(self, line: str) -> None:
+        self._lines.append(f"{timezone.localtime():%H:%M:%S} {line}")
+        self.progress(self._done, message=line[:200])
+
+    @property
+    def lines(self) -> str:
+        return "\n".join(self._lines)
+
+
+def start_job(kind: str, title: str, params: dict, *, user=None) -> Job:
+    """Record a job and enqueue it once the surrounding transaction commits."""
+    if kind not in _handlers:
+        raise KeyError(f"no job handler registered for {kind!r}")
+    job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
+    audit.record("job_start", job, after={"kind": kind, "params": params}, actor=user)
+
+    def enqueue() -> None:
+        from huifang.core.tasks import run_job
+
+        run_job.enqueue(job.pk)
+
+    transaction.on_commit(enqueue)
+    return job
+
+
+def execute(job_id: int) -> Job:
+    """Run one job to its end (called by the task worker)."""
+    claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=timezone.now()
+    )
+    job = Job.objects.get(pk=job_id)
+    if not claimed:
+        return job
+    context = JobContext(job)
+    handler = _handlers[job.kind]
+    label = f"job:{job.pk}"
+    try:
+        with audit.acting(user=job.created_by, label=label):
+            result = handler(context) or {}
+    except JobFailed as exc:
+        _finish(job, context, Job.Status.FAILED, error=str(exc))
+    except Exception as exc:  # a bug: keep the trace for the operator, say it plainly
+        log.exception("job %s failed", job.pk)
+        _finish(job, context, Job.Status.FAILED, error=f"内部错误：{exc}\n{traceback.format_exc()}")
+    else:
+        _finish(job, context, Job.Status.SUCCEEDED, result=result)
+    return Job.objects.get(pk=job_id)
+
+
+def _finish(job: Job, context: JobContext, status: str, *, error: str = "", result=None):
+    result = result or {}
+    done = context._done if status == Job.Status.FAILED else (context._total or context._done)
+    Job.objects.filter(pk=job.pk).update(
+        status=status,
+        done=done,
+        total=context._total,
+        message=context._message[:200],
+        log=context.lines,
+        error=error,
+        result=audit.jsonable(result.get("data", result)),
+        result_file=result.get("file", ""),
+        finished_at=timezone.now(),
+    )
+    cache.delete(job.progress_key)

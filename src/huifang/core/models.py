@@ -1,0 +1,148 @@
+"""Building blocks every app uses: the audit log and background jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huifang.core.scoping import RestrictedQuerySet
+
+
+class AppendOnlyQuerySet(RestrictedQuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("审计日志只能追加，不能修改")
+
+    def delete(self):
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class AuditEvent(models.Model):
+    """One row per change, login, export or reveal: who, when, what, before and after.
+
+    Append-only: the model refuses updates and deletes; business records are kept for
+    20 years (《期货和衍生品法》第117条).
+    """
+
+    time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("来源"), max_length=64, default="system")
+    request_id = models.CharField(_("请求编号"), max_length=32, blank=True)
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    action = models.CharField(_("动作"), max_length=32, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-time", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["user", "time"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class JobQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action: str = "view"):
+        """Everyone sees their own jobs; HQ and auditors see all of them."""
+        queryset = super().restrict(user, action)
+        if user.is_authenticated and not user.has_perm("core.view_all_jobs"):
+            queryset = queryset.filter(created_by=user)
+        return queryset
+
+
+class Job(models.Model):
+    """A long operation run by the task worker, with progress the pages can show."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    title = models.CharField(_("名称"), max_length=200)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    done = models.BigIntegerField(_("已完成"), default=0)
+    total = models.BigIntegerField(_("总数"), null=True, blank=True)
+    message = models.CharField(_("当前步骤"), max_length=200, blank=True)
+    log = models.TextField(_("日志"), blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    result = models.JSONField(_("结果"), null=True, blank=True)
+    result_file = models.CharField(_("结果文件"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+        permissions = [("view_all_jobs", "可查看所有人的后台任务")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def progress_key(self) -> str:
+        return f"huifang:job:{self.pk}:progress"
+
+    def live_progress(self) -> dict:
+        """Progress from the cache while running (the row is written only at the end)."""
+        live = cache.get(self.progress_key) if self.status == self.Status.RUNNING else None
+        if live:
+            return live
+        return {"done": self.done, "total": self.total, "message": self.message}
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    def percent(self) -> int:
+        progress = self.live_progress()
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        total = progress.get("total") or 0
+        if not total:
+            return 0
+        return min(100, int(progress["done"] * 100 / total))

@@ -1,0 +1,147 @@
+"""Generic views every app's pages are made of: scoped list (filter + table + export),
+detail, and the job pages. App views only declare queryset, filterset, table and template.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from huifang.core import audit, export
+from huifang.core.scoping import has_model_perm
+
+EXPORT_LIMIT = 200_000
+
+
+class ScopedMixin:
+    """Start every queryset from ``restrict(user, action)``; no model permission → 403."""
+
+    action = "view"
+
+    def get_base_queryset(self):
+        return self.queryset if self.queryset is not None else self.model._default_manager.all()
+
+    def get_queryset(self):
+        base = self.get_base_queryset()
+        if not has_model_perm(self.request.user, base.model, self.action):
+            raise PermissionDenied("您没有访问此页面的权限")
+        return base.restrict(self.request.user, self.action)
+
+
+class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
+    """A filterable, sortable, paginated list whose filtered rows export to xlsx/csv."""
+
+    template_name = "core/list.html"
+    paginate_by = 50
+    paginator_class = LazyPaginator
+    title = ""
+    export_name = "export"
+    actions_template = None  # a template with the page's buttons (create, import …)
+    strict = False
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        chosen = self.request.GET.getlist("cols")
+        if chosen:
+            table_columns = self.table_class.base_columns.keys()
+            kwargs["exclude"] = [c for c in table_columns if c not in chosen]
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("_export")
+        if fmt in ("csv", "xlsx"):
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str):
+        queryset = self.get_queryset()
+        filterset = self.get_filterset(self.get_filterset_class())
+        if not filterset.is_valid():
+            messages.error(self.request, "筛选条件有误，无法导出")
+            return super().get(self.request)
+        rows = filterset.qs
+        table = self.get_table_class()(rows, **self.get_table_kwargs())
+        columns = [c for c in table.columns if c.name not in getattr(table, "export_exclude", ())]
+        header = [str(c.header) for c in columns]
+
+        def values():
+            for count, row in enumerate(table.rows, start=1):
+                if count > EXPORT_LIMIT:
+                    break
+                yield [row.get_cell_value(c.name) for c in columns]
+
+        stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+        filename = f"{self.export_name}_{stamp}.{fmt}"
+        audit.record(
+            "export",
+            object_type=queryset.model._meta.label_lower,
+            object_repr=str(self.title or self.export_name),
+            message=f"导出 {fmt}：{self.request.GET.urlencode()}",
+        )
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                export.csv_rows(header, values()), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                export.xlsx_bytes(header, values(), sheet=str(self.title or "数据")),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        table = context["table"]
+        context["title"] = self.title or self.model._meta.verbose_name_plural
+        context["actions_template"] = self.actions_template
+        context["all_columns"] = [
+            (name, str(col.header), name in table.columns.names())
+            for name, col in ((n, table.columns[n]) for n in table.columns.names())
+        ] + [
+            (name, str(column.verbose_name or name), False)
+            for name, column in self.table_class.base_columns.items()
+            if name not in table.columns.names()
+        ]
+        return context
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+class ObjectDetailView(ScopedMixin, DetailView):
+    """An object the user may not see is a 404, exactly like one that does not exist."""
+
+    template_name = "core/detail.html"
+
+    def get_object(self, queryset=None):
+        queryset = self.get_queryset() if queryset is None else queryset
+        return get_object_or_404(queryset, **{self.slug_field: self.kwargs[self.slug_url_kwarg]})
+
+    slug_field = "pk"
+    slug_url_kwarg = "pk"
+
+
+class HomeView(TemplateView):
+    template_name = "core/home.html"
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def not_found(message: str = "未找到"):
+    raise Http404(message)
+
+
+def render_message(request, title: str, text: str, status: int = 200):
+    return render(request, "core/message.html", {"title": title, "text": text}, status=status)

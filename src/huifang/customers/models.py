@@ -1,0 +1,189 @@
+"""Customers and the back office's data about them (the standard data interface).
+
+Sized for the largest futures companies: ~1M customers, ~78M daily rows a year. Money is
+exact (``MoneyField``: fen in BIGINT). Monthly aggregates are kept by the daily import so
+screening reads ~12 rows per customer instead of ~250 (``docs/performance.md``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from huifang.core.fields import MoneyField
+from huifang.core.scoping import RestrictedQuerySet
+from huifang.customers import choices
+from huifang.org.models import Branch
+
+
+class Customer(models.Model):
+    """An investor (投资者) with the suitability fields the rules read."""
+
+    scope_field = "branch"
+
+    investor_code = models.CharField(_("投资者代码"), max_length=32, unique=True)
+    name = models.CharField(_("投资者名称"), max_length=100)
+    full_name = models.CharField(_("投资者全称"), max_length=200, blank=True)
+    customer_type = models.CharField(
+        _("客户类型"), max_length=16, choices=choices.CustomerType.choices
+    )
+    gender = models.CharField(_("性别"), max_length=1, choices=choices.Gender.choices, blank=True)
+    id_type = models.CharField(
+        _("证件类型"), max_length=16, choices=choices.IdType.choices, blank=True
+    )
+    id_number = models.CharField(_("证件号码"), max_length=64, blank=True)
+    birth_date = models.DateField(_("生日"), null=True, blank=True)
+    open_date = models.DateField(_("开户日期"))
+    close_date = models.DateField(_("销户日期"), null=True, blank=True)
+    status = models.CharField(
+        _("客户状态"), max_length=8, choices=choices.Status.choices, default=choices.Status.ACTIVE
+    )
+    dormant = models.BooleanField(_("休眠"), default=False)
+    normalized = models.BooleanField(_("已规范"), null=True, blank=True)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="customers"
+    )
+    investor_class = models.CharField(
+        _("投资者分类"),
+        max_length=16,
+        choices=choices.InvestorClass.choices,
+        default=choices.InvestorClass.ORDINARY,
+    )
+    risk_level = models.PositiveSmallIntegerField(
+        _("风险承受能力"), choices=choices.RiskLevel.choices, null=True, blank=True
+    )
+    risk_lowest = models.BooleanField(_("最低类别"), default=False)
+    occupation = models.CharField(_("职业"), max_length=100, blank=True)
+    income_source = models.CharField(_("收入来源"), max_length=100, blank=True)
+    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    address = models.CharField(_("联系地址"), max_length=300, blank=True)
+    email = models.CharField(_("电子邮箱"), max_length=200, blank=True)
+    broker_codes = models.CharField(_("经纪人编号"), max_length=200, blank=True)
+    broker_names = models.CharField(_("经纪人名称"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        ordering = ["investor_code"]
+        permissions = [
+            ("reveal_sensitive", "可查看完整证件号码和手机号"),
+            ("import_data", "可通过标准数据接口导入数据"),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "investor_code"]),
+            models.Index(fields=["status", "open_date"]),
+            models.Index(fields=["open_date"]),
+            models.Index(fields=["birth_date"]),
+            models.Index(fields=["customer_type"]),
+            models.Index(fields=["risk_level"]),
+            models.Index(fields=["occupation"]),
+            models.Index(fields=["income_source"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.investor_code} {self.name}"
+
+
+class DailyBalance(models.Model):
+    """客户资金日报: one customer's settlement figures for one trading day."""
+
+    scope_field = "customer__branch"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="daily_rows")
+    trade_date = models.DateField(_("交易日期"))
+    prev_equity = MoneyField(_("上日权益"))
+    deposit = MoneyField(_("入金"), default=0)
+    withdrawal = MoneyField(_("出金"), default=0)
+    close_pnl = MoneyField(_("平仓盈亏"), default=0)
+    position_pnl = MoneyField(_("持仓盈亏"), default=0)
+    fee = MoneyField(_("手续费"), default=0)
+    equity = MoneyField(_("当日权益"))
+    volume = models.BigIntegerField(_("成交手数"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("客户资金日报")
+        verbose_name_plural = _("客户资金日报")
+        ordering = ["customer", "trade_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "trade_date"], name="daily_customer_date")
+        ]
+        indexes = [models.Index(fields=["trade_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.trade_date}"
+
+
+class MonthlyAggregate(models.Model):
+    """Per customer and calendar month: the sums screening needs, kept by the daily import.
+
+    ``first_date``/``first_prev_equity`` are the month's first row, which A002 needs as the
+    base when a period starts at the month's beginning. Periods that cut a month in two read
+    that month's daily rows instead, so answers are exact for any period.
+    """
+
+    scope_field = "customer__branch"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("月份"))  # first day of the month
+    days = models.PositiveIntegerField(_("交易天数"), default=0)
+    volume = models.BigIntegerField(_("成交手数"), default=0)
+    pnl = MoneyField(_("盈亏"), default=0)  # Σ(close_pnl + position_pnl − fee)
+    fee = MoneyField(_("手续费"), default=0)
+    deposit = MoneyField(_("入金"), default=0)
+    withdrawal = MoneyField(_("出金"), default=0)
+    first_date = models.DateField(_("首个交易日"))
+    first_prev_equity = MoneyField(_("首日上日权益"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("月度汇总")
+        verbose_name_plural = _("月度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month"], name="monthly_customer_month")
+        ]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"
+
+
+class ProductHolding(models.Model):
+    """A high-risk product bought or service granted (高风险产品或服务)."""
+
+    scope_field = "customer__branch"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="products")
+    business_date = models.DateField(_("业务日期"))
+    product_code = models.CharField(_("产品代码"), max_length=64)
+    product_name = models.CharField(_("产品名称"), max_length=200)
+    category = models.CharField(
+        _("产品类别"), max_length=16, choices=choices.ProductCategory.choices, blank=True
+    )
+    product_risk = models.PositiveSmallIntegerField(
+        _("风险等级"), choices=choices.ProductRisk.choices
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("高风险产品或服务")
+        verbose_name_plural = _("高风险产品或服务")
+        ordering = ["customer", "business_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "product_code", "business_date"], name="product_natural_key"
+            )
+        ]
+        indexes = [models.Index(fields=["business_date", "product_risk"])]
+
+    def __str__(self) -> str:
+        return f"{self.product_code} {self.product_name}"

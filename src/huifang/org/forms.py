@@ -1,0 +1,50 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from huifang.org.models import Branch, Role, User
+
+
+class UserForm(forms.Form):
+    username = forms.RegexField(
+        label="用户名",
+        regex=r"^[A-Za-z0-9_.@-]{3,150}$",
+        error_messages={"invalid": "用户名只能包含字母、数字和 _.@-，长度 3–150"},
+    )
+    full_name = forms.CharField(label="姓名", max_length=50)
+    branch = forms.ModelChoiceField(label="所属部门", queryset=Branch.objects.none())
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    mobile = forms.RegexField(
+        label="手机号",
+        regex=r"^1\d{10}$",
+        required=False,
+        error_messages={"invalid": "请输入 11 位手机号"},
+    )
+    email = forms.EmailField(label="电子邮箱", required=False)
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+    password = forms.CharField(
+        label="初始密码",
+        widget=forms.PasswordInput,
+        required=False,
+        help_text="新建用户时必填；编辑时留空表示不修改",
+    )
+
+    def __init__(self, *args, user, instance: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["branch"].queryset = Branch.objects.restrict(user, "view")
+        if instance is not None:
+            self.fields["username"].disabled = True
+        else:
+            self.fields["password"].required = True
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if self.instance is None and User.objects.filter(username=username).exists():
+            raise forms.ValidationError("该用户名已存在")
+        return username
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password")
+        if password:
+            validate_password(password)
+        return password

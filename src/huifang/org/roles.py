@@ -1,0 +1,76 @@
+"""What each role may do, as data: patterns over Django permissions, synced into groups.
+
+A pattern is ``app_label.action_model`` with ``*`` wildcards, e.g. ``customers.view_*``.
+``sync_roles`` runs after every migrate, so a new model's permissions reach the roles
+without code in views. Branch scoping (which rows) is separate: ``core.scoping``.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+from django.contrib.auth.models import Group, Permission
+
+from huifang.org.models import Role
+
+APPS = ("core", "org", "customers", "rules", "callbacks", "channels", "surveys", "reports")
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.HQ_ADMIN: [
+        "*.view_*",
+        "*.add_*",
+        "*.change_*",
+        "org.delete_branch",
+        "core.view_all_jobs",
+        "customers.reveal_sensitive",
+        "customers.import_data",
+    ],
+    Role.BRANCH_MANAGER: [
+        "org.view_branch",
+        "org.view_user",
+        "core.view_job",
+        "customers.view_*",
+        "customers.reveal_sensitive",
+        "rules.view_*",
+        "callbacks.view_*",
+        "callbacks.change_callbacktask",
+        "callbacks.add_callbackrecord",
+        "callbacks.change_callbackrecord",
+    ],
+    Role.AGENT: [
+        "org.view_branch",
+        "core.view_job",
+        "customers.view_*",
+        "callbacks.view_*",
+        "callbacks.change_callbacktask",
+        "callbacks.add_callbackrecord",
+        "callbacks.change_callbackrecord",
+    ],
+    Role.AUDITOR: [
+        "*.view_*",
+        "core.view_all_jobs",
+    ],
+}
+
+
+def permissions_for(role: str) -> list[Permission]:
+    patterns = ROLE_PERMISSIONS[role]
+    chosen = []
+    for perm in Permission.objects.filter(content_type__app_label__in=APPS).select_related(
+        "content_type"
+    ):
+        name = f"{perm.content_type.app_label}.{perm.codename}"
+        if any(fnmatch(name, pattern) for pattern in patterns):
+            chosen.append(perm)
+    return chosen
+
+
+def group_for(role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=Role(role).label)
+    return group
+
+
+def sync_roles() -> None:
+    """Create one group per role and give it exactly the permissions its patterns name."""
+    for role in Role.values:
+        group_for(role).permissions.set(permissions_for(role))

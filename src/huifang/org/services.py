@@ -1,0 +1,136 @@
+"""Writes to branches and users. Each function is one transaction with its audit rows."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+
+from huifang.core import audit
+from huifang.core.scoping import branch_in_scope
+from huifang.org.models import Branch, Role, User
+from huifang.org.roles import group_for
+
+BRANCH_FIELDS = ["code", "name", "parent_id", "path", "depth", "is_active"]
+USER_FIELDS = ["username", "full_name", "mobile", "branch_id", "role", "is_active", "email"]
+
+
+@transaction.atomic
+def do_save_branch(
+    *, code: str, name: str, parent: Branch | None, is_active: bool = True, actor=None
+) -> tuple[Branch, str]:
+    """Create or update the branch ``code``; returns it and ``created``/``updated``/``unchanged``.
+
+    Moving a branch rewrites the paths of its whole subtree in one UPDATE.
+    """
+    code = code.strip()
+    if not code:
+        raise ValidationError("部门代码不能为空")
+    branch = Branch.objects.select_for_update().filter(code=code).first()
+    if parent is not None and branch is not None and parent.path.startswith(branch.path):
+        raise ValidationError(f"部门 {code} 不能挂在自己或下级部门之下")
+    if actor is not None and not actor.is_superuser:
+        target = parent or branch
+        if target is None or not branch_in_scope(actor, target):
+            raise PermissionDenied("只能在自己的部门范围内维护部门")
+    if branch is None:
+        branch = Branch(code=code, name=name, parent=parent, is_active=is_active)
+        branch.path = branch.compute_path()
+        branch.depth = branch.path.count("/") - 2
+        branch.save()
+        audit.record("create", branch, after=audit.snapshot(branch, BRANCH_FIELDS))
+        return branch, "created"
+    before = audit.snapshot(branch, BRANCH_FIELDS)
+    old_path = branch.path
+    branch.name, branch.parent, branch.is_active = name, parent, is_active
+    branch.path = branch.compute_path()
+    branch.depth = branch.path.count("/") - 2
+    after = audit.snapshot(branch, BRANCH_FIELDS)
+    if before == after:
+        return branch, "unchanged"
+    branch.save()
+    if old_path != branch.path:
+        Branch.objects.filter(path__startswith=old_path).exclude(pk=branch.pk).update(
+            path=Concat(Value(branch.path), Substr("path", len(old_path) + 1))
+        )
+        for child in Branch.objects.filter(path__startswith=branch.path).exclude(pk=branch.pk):
+            depth = child.path.count("/") - 2
+            if child.depth != depth:
+                Branch.objects.filter(pk=child.pk).update(depth=depth)
+    old, new = audit.diff(before, after)
+    audit.record("update", branch, before=old, after=new)
+    return branch, "updated"
+
+
+def _check_user_scope(actor, branch: Branch | None) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if branch is None or not branch_in_scope(actor, branch):
+        raise PermissionDenied("只能管理本部门范围内的用户")
+
+
+@transaction.atomic
+def do_create_user(
+    *,
+    username: str,
+    password: str | None,
+    branch: Branch,
+    role: str,
+    full_name: str = "",
+    mobile: str = "",
+    email: str = "",
+    actor=None,
+) -> User:
+    _check_user_scope(actor, branch)
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(f"用户名 {username} 已存在")
+    user = User(
+        username=username,
+        branch=branch,
+        role=role,
+        full_name=full_name,
+        mobile=mobile,
+        email=email,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user.groups.set([group_for(role)])
+    audit.record("create", user, after=audit.snapshot(user, USER_FIELDS), actor=actor)
+    return user
+
+
+@transaction.atomic
+def do_update_user(user: User, *, actor=None, **changes) -> User:
+    _check_user_scope(actor, user.branch)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = audit.snapshot(user, USER_FIELDS)
+    for name, value in changes.items():
+        if name not in {"full_name", "mobile", "branch", "role", "is_active", "email"}:
+            raise ValueError(f"field {name!r} cannot be changed here")
+        setattr(user, name, value)
+    _check_user_scope(actor, user.branch)
+    if actor is not None and actor.pk == user.pk and not user.is_active:
+        raise ValidationError("不能停用自己的账号")
+    user.save()
+    if "role" in changes:
+        user.groups.set([group_for(user.role)] if user.role else [])
+    old, new = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if new:
+        audit.record("update", user, before=old, after=new, actor=actor)
+    return user
+
+
+@transaction.atomic
+def do_set_password(user: User, password: str, *, actor=None, message: str = "重置密码") -> None:
+    if actor is not None and actor.pk != user.pk:
+        _check_user_scope(actor, user.branch)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record("password", user, message=message, actor=actor)
+
+
+ROLE_LABELS = dict(Role.choices)

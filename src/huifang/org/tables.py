@@ -1,0 +1,24 @@
+import django_tables2 as tables
+
+from huifang.org.models import Branch, User
+
+
+class BranchTable(tables.Table):
+    parent = tables.Column(accessor="parent__code", verbose_name="上级部门代码", default="")
+    level = tables.Column(accessor="level_label", verbose_name="层级", orderable=False)
+
+    class Meta:
+        model = Branch
+        fields = ["code", "name", "parent", "level", "is_active", "updated_at"]
+        order_by = "path"
+
+
+class UserTable(tables.Table):
+    username = tables.LinkColumn("org:user_edit", args=[tables.A("pk")])
+    branch = tables.Column(accessor="branch__name", verbose_name="所属部门", default="")
+    last_login = tables.DateTimeColumn(format="Y-m-d H:i")
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "role", "branch", "mobile", "is_active", "last_login"]
+        order_by = "username"

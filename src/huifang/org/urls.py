@@ -1,0 +1,12 @@
+from django.urls import path
+
+from huifang.org import views
+
+app_name = "org"
+
+urlpatterns = [
+    path("branches/", views.BranchListView.as_view(), name="branch_list"),
+    path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/new/", views.user_edit, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
+]

@@ -1,0 +1,84 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from huifang.core.views import ObjectListView
+from huifang.org import services
+from huifang.org.filtersets import BranchFilterSet, UserFilterSet
+from huifang.org.forms import UserForm
+from huifang.org.models import Branch, User
+from huifang.org.tables import BranchTable, UserTable
+
+
+class BranchListView(ObjectListView):
+    model = Branch
+    queryset = Branch.objects.select_related("parent")
+    filterset_class = BranchFilterSet
+    table_class = BranchTable
+    title = "部门管理"
+    export_name = "branches"
+
+
+class UserListView(ObjectListView):
+    model = User
+    queryset = User.objects.select_related("branch")
+    filterset_class = UserFilterSet
+    table_class = UserTable
+    title = "用户管理"
+    export_name = "users"
+    actions_template = "org/_user_actions.html"
+
+
+def user_edit(request, pk: int | None = None):
+    """Create (pk None) or edit a user; HQ admins only, within their own subtree."""
+    action = "change" if pk else "add"
+    if not request.user.has_perm(f"org.{action}_user"):
+        raise PermissionDenied("您没有维护用户的权限")
+    instance = None
+    if pk:
+        instance = get_object_or_404(User.objects.restrict(request.user, "change"), pk=pk)
+    initial = {}
+    if instance is not None:
+        initial = {
+            f: getattr(instance, f)
+            for f in ("username", "full_name", "branch", "role", "mobile", "email", "is_active")
+        }
+    form = UserForm(request.POST or None, user=request.user, instance=instance, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if instance is None:
+                user = services.do_create_user(
+                    username=data["username"],
+                    password=data["password"],
+                    branch=data["branch"],
+                    role=data["role"],
+                    full_name=data["full_name"],
+                    mobile=data["mobile"] or "",
+                    email=data["email"] or "",
+                    actor=request.user,
+                )
+                if not data["is_active"]:
+                    services.do_update_user(user, is_active=False, actor=request.user)
+            else:
+                user = services.do_update_user(
+                    instance,
+                    full_name=data["full_name"],
+                    branch=data["branch"],
+                    role=data["role"],
+                    mobile=data["mobile"] or "",
+                    email=data["email"] or "",
+                    is_active=data["is_active"],
+                    actor=request.user,
+                )
+                if data["password"]:
+                    services.do_set_password(user, data["password"], actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存用户 {user.username}")
+            return redirect("org:user_list")
+    title = f"编辑用户 {instance.username}" if instance else "新建用户"
+    return render(
+        request, "core/form.html", {"form": form, "title": title, "back_url": "org:user_list"}
+    )

@@ -1,0 +1,78 @@
+"""Fixed personas (HQ admin, branch A manager, branch A agent, branch B agent, auditor)
+on a small branch tree, shared by every app's tests."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HUIFANG_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+PASSWORD = "Huifang-test-2026"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def branches(db):
+    from huifang.org.services import do_save_branch
+
+    hq, _ = do_save_branch(code="01", name="总部", parent=None)
+    a, _ = do_save_branch(code="0101", name="北京分公司", parent=hq)
+    a1, _ = do_save_branch(code="010101", name="期货北京营业部", parent=a)
+    b, _ = do_save_branch(code="0102", name="上海分公司", parent=hq)
+    b1, _ = do_save_branch(code="010201", name="期货上海营业部", parent=b)
+    return {"hq": hq, "a": a, "a1": a1, "b": b, "b1": b1}
+
+
+def _user(username, branch, role):
+    from huifang.org.services import do_create_user
+
+    return do_create_user(
+        username=username, password=PASSWORD, branch=branch, role=role, full_name=username
+    )
+
+
+@pytest.fixture
+def personas(branches):
+    from huifang.org.models import Role
+
+    return {
+        "hq_admin": _user("hq_admin", branches["hq"], Role.HQ_ADMIN),
+        "manager_a": _user("manager_a", branches["a"], Role.BRANCH_MANAGER),
+        "agent_a": _user("agent_a", branches["a1"], Role.AGENT),
+        "agent_b": _user("agent_b", branches["b1"], Role.AGENT),
+        "auditor": _user("auditor", branches["hq"], Role.AUDITOR),
+    }
+
+
+@pytest.fixture
+def client_for(client, personas):
+    """``client_for("agent_a")`` → a test client logged in as that persona."""
+
+    def login(name):
+        client.force_login(personas[name])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):
+    """Run jobs enqueued inside the block (tests are one transaction, so on_commit waits)."""
+
+    def runner():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return runner
