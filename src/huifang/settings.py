@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "huifang.core",
     "huifang.org",
     "huifang.customers",
+    "huifang.rules",
+    "huifang.demo",
 ]
 
 MIDDLEWARE = [

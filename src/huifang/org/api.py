@@ -19,3 +19,7 @@ class BranchViewSet(ScopedReadOnlyViewSet):
     serializer_class = BranchSerializer
     lookup_field = "code"
     filterset_fields = ["is_active"]
+
+
+def register(router) -> None:
+    router.register("branches", BranchViewSet, basename="branch")
