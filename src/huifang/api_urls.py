@@ -1,17 +1,22 @@
-"""``/api/v1/``: each app's ``api.register(router)`` adds its viewsets."""
+"""``/api/v1/``: each listed module's ``register(router)`` adds its viewsets."""
 
 from importlib import import_module
 
 from rest_framework.routers import DefaultRouter
 
-APPS_WITH_API = ["huifang.org", "huifang.customers", "huifang.rules"]
+API_MODULES = [
+    "huifang.org.api",
+    "huifang.customers.api",
+    "huifang.customers.import_api",
+    "huifang.rules.api",
+]
 
 router = DefaultRouter()
-for app in APPS_WITH_API:
+for name in API_MODULES:
     try:
-        module = import_module(f"{app}.api")
+        module = import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name != f"{app}.api":
+        if exc.name != name:
             raise
         continue
     module.register(router)

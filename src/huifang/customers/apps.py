@@ -5,3 +5,10 @@ class CustomersConfig(AppConfig):
     name = "huifang.customers"
     label = "customers"
     verbose_name = "客户"
+
+    def ready(self) -> None:
+        from huifang.core.navigation import NavItem, register
+
+        register("data", NavItem("数据导入", "imports:upload", "customers.import_data"))
+        register("data", NavItem("导入记录", "imports:record_list", "customers.view_importrecord"))
+        register("customers", NavItem("客户列表", "customers:customer_list", "customers.view_customer"))
