@@ -3,11 +3,7 @@ on a small branch tree, shared by every app's tests."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-os.environ.setdefault("HUIFANG_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 PASSWORD = "Huifang-test-2026"
 
@@ -22,6 +18,8 @@ def _isolated_settings(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = True
+    # Jobs run in the test's own process as soon as they are enqueued (on commit).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -1,0 +1,32 @@
+import pytest
+
+from huifang.core import audit
+from huifang.core.models import AuditEvent
+
+
+def test_audit_rows_cannot_be_changed(db):
+    event = audit.record("note", object_type="x", message="m")
+    event.message = "changed"
+    with pytest.raises(PermissionError):
+        event.save()
+
+
+def test_audit_rows_cannot_be_deleted_one_by_one_or_in_bulk(db):
+    event = audit.record("note", object_type="x")
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.update(message="x")
+
+
+def test_acting_attributes_rows_to_the_command_label(db):
+    with audit.acting(label="command:test"):
+        event = audit.record("note", object_type="x")
+    assert event.actor_label == "command:test"
+    assert event.user is None
+
+
+def test_diff_keeps_only_changed_keys():
+    assert audit.diff({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ({"b": 2}, {"b": 3})

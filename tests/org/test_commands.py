@@ -1,0 +1,55 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from huifang.core.models import AuditEvent
+from huifang.org.models import Branch, User
+
+
+def test_branch_add_builds_the_tree_and_is_audited_as_the_command(db):
+    call_command("branch", "add", "01", "总部")
+    call_command("branch", "add", "0101", "北京分公司", "--parent", "01")
+    assert Branch.objects.get(code="0101").path == "/01/0101/"
+    events = AuditEvent.objects.filter(object_type="org.branch", action="create")
+    assert events.count() == 2
+    assert set(events.values_list("actor_label", flat=True)) == {"command:branch"}
+    assert events.filter(user__isnull=True).count() == 2
+
+
+def test_user_create_writes_exactly_one_audit_row(branches):
+    before = AuditEvent.objects.count()
+    call_command(
+        "user",
+        "create",
+        "boss",
+        "--branch",
+        "01",
+        "--role",
+        "hq_admin",
+        "--password",
+        "Strong-pass-2026",
+    )
+    assert User.objects.get(username="boss").check_password("Strong-pass-2026")
+    new = AuditEvent.objects.all()[: AuditEvent.objects.count() - before]
+    assert [(e.action, e.actor_label) for e in new] == [("create", "command:user")]
+
+
+def test_user_create_with_unknown_branch_fails_clearly(db):
+    with pytest.raises(CommandError, match="部门代码不存在"):
+        call_command(
+            "user",
+            "create",
+            "x",
+            "--branch",
+            "99",
+            "--role",
+            "agent",
+            "--password",
+            "Strong-pass-2026",
+        )
+    assert not User.objects.exists()
+
+
+def test_moving_a_branch_rewrites_its_subtree_paths(branches):
+    call_command("branch", "add", "0101", "北京分公司", "--parent", "0102")
+    assert Branch.objects.get(code="010101").path == "/01/0102/0101/010101/"
+    assert Branch.objects.get(code="010101").depth == 3
