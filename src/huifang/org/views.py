@@ -82,3 +82,31 @@ def user_edit(request, pk: int | None = None):
     return render(
         request, "core/form.html", {"form": form, "title": title, "back_url": "org:user_list"}
     )
+
+
+def api_token(request):
+    """The user's own REST API token: show whether one exists, create or replace, revoke."""
+    from rest_framework.authtoken.models import Token
+
+    from huifang.core import audit
+
+    token = Token.objects.filter(user=request.user).first()
+    new_key = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if token is not None:
+            token.delete()
+            token = None
+        if action == "create":
+            token = Token.objects.create(user=request.user)
+            new_key = token.key
+            audit.record("token_create", request.user, message="生成 API 令牌")
+            messages.success(request, "已生成新的 API 令牌，请立即复制保存，离开本页后不再显示。")
+        else:
+            audit.record("token_revoke", request.user, message="吊销 API 令牌")
+            messages.success(request, "已吊销 API 令牌")
+    return render(
+        request,
+        "org/api_token.html",
+        {"title": "API 令牌", "token": token, "new_key": new_key},
+    )
