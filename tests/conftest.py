@@ -22,6 +22,16 @@ def _isolated_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_trading_calendar():
+    """The per-process holiday cache outlives a test's rollback: start and end clean."""
+    from huifang.core import calendar
+
+    calendar.clear_cache()
+    yield
+    calendar.clear_cache()
+
+
 @pytest.fixture
 def branches(db):
     from huifang.org.services import do_save_branch

@@ -146,3 +146,60 @@ class Job(models.Model):
         if not total:
             return 0
         return min(100, int(progress["done"] * 100 / total))
+
+
+class CalendarYear(models.Model):
+    """One calendar year of the trading-day calendar.
+
+    A deadline that falls into a year is computed only when the year is marked complete
+    (``is_complete``); otherwise :class:`huifang.core.calendar.CalendarMissing` is raised.
+    Seeding from chinesecalendar creates the year complete; HQ adds later years by hand.
+    """
+
+    class Source(models.TextChoices):
+        CHINESECALENDAR = "chinesecalendar", _("节假日库导入")
+        MANUAL = "manual", _("手工维护")
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    is_complete = models.BooleanField(_("已维护完成"), default=False)
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.MANUAL
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("交易日历")
+        verbose_name_plural = _("交易日历")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年交易日历"
+
+
+class CalendarHoliday(models.Model):
+    """A day on which the futures exchanges are closed although it may be a weekday.
+
+    Weekends are never trading days and need no row; make-up working days (调休) are
+    weekends, so they stay closed for the exchanges.
+    """
+
+    calendar_year = models.ForeignKey(
+        CalendarYear,
+        verbose_name=_("年份"),
+        on_delete=models.CASCADE,
+        related_name="holidays",
+    )
+    date = models.DateField(_("日期"), unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"

@@ -1,0 +1,404 @@
+"""The trading-day calendar of the Chinese futures exchanges, used for task deadlines.
+
+A trading day is a weekday that is not a public holiday. Make-up working days (调休,
+weekends on which offices work) are *not* trading days: the exchanges stay closed on
+every Saturday and Sunday. Holidays per year come from the ``chinesecalendar`` package
+(it ends at 2026) and are then maintained by HQ in 系统管理 → 交易日历.
+
+A computation that touches a year without complete calendar data raises
+:class:`CalendarMissing` instead of guessing. A year's holidays are cached in memory per
+process; every edit invalidates this process at once and the other processes (web workers,
+the task worker) within :data:`RECHECK_SECONDS` through a generation number in the shared
+cache.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+import uuid
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from huifang.core import audit
+from huifang.core.models import CalendarHoliday, CalendarYear
+
+GENERATION_KEY = "huifang:calendar:generation"
+RECHECK_SECONDS = 5.0
+MIN_YEAR, MAX_YEAR = 2000, 2100
+PERMISSION = "core.change_calendaryear"
+
+
+class CalendarMissing(ValidationError):
+    """A date computation needs a year whose trading-day calendar is not maintained."""
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(
+            f"{year} 年的交易日历尚未维护，请先在 系统管理 → 交易日历 中维护",
+            code="calendar_missing",
+        )
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# ---------------------------------------------------------------- in-process cache
+
+_lock = threading.Lock()
+_years: dict[int, frozenset[datetime.date] | None] = {}  # None: no complete data
+_state = {"generation": None, "checked_at": float("-inf")}
+
+
+def clear_cache() -> None:
+    """Forget every cached year in this process (tests call it between cases)."""
+    with _lock:
+        _years.clear()
+        _state["checked_at"] = float("-inf")
+
+
+def _sync_generation() -> None:
+    """Drop the cache when another process has edited the calendar (checked now and then)."""
+    now = time.monotonic()
+    if now - _state["checked_at"] < RECHECK_SECONDS:
+        return
+    try:
+        generation = cache.get(GENERATION_KEY)
+    except Exception:  # a cache outage must not stop deadlines; keep what we have
+        return
+    with _lock:
+        _state["checked_at"] = now
+        if generation != _state["generation"]:
+            _years.clear()
+            _state["generation"] = generation
+
+
+def _invalidate() -> None:
+    """Called inside an edit (this process) and again after its commit (all processes)."""
+    with _lock:
+        _years.clear()
+
+
+def _publish() -> None:
+    _invalidate()
+    generation = uuid.uuid4().hex
+    try:
+        cache.set(GENERATION_KEY, generation, None)
+    except Exception:  # other processes then notice only on restart; still correct here
+        return
+    with _lock:
+        _state["generation"] = generation
+
+
+def _changed() -> None:
+    _invalidate()
+    transaction.on_commit(_publish)
+
+
+def _load(year: int) -> frozenset[datetime.date] | None:
+    if not CalendarYear.objects.filter(year=year, is_complete=True).exists():
+        return None
+    return frozenset(
+        CalendarHoliday.objects.filter(calendar_year_id=year).values_list("date", flat=True)
+    )
+
+
+def holidays(year: int) -> frozenset[datetime.date]:
+    """The closed dates of ``year`` (weekend dates among them are harmless)."""
+    _sync_generation()
+    with _lock:
+        if year in _years:
+            cached = _years[year]
+        else:
+            cached = _years[year] = _load(year)
+    if cached is None:
+        raise CalendarMissing(year)
+    return cached
+
+
+# ---------------------------------------------------------------- date arithmetic
+
+
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    if isinstance(value, datetime.date):
+        return value
+    raise TypeError(f"需要日期，得到 {type(value).__name__}")
+
+
+def is_trading_day(day: datetime.date) -> bool:
+    """Whether the futures exchanges trade on ``day``; CalendarMissing if its year is open."""
+    day = _as_date(day)
+    closed = holidays(day.year)  # asked even for weekends: never answer for an unknown year
+    return day.weekday() < 5 and day not in closed
+
+
+def add_trading_days(start: datetime.date, n: int) -> datetime.date:
+    """The ``n``-th trading day after ``start`` (``start`` itself is not counted).
+
+    ``n == 0`` returns ``start`` unchanged; a negative ``n`` counts backwards.
+    """
+    day = _as_date(start)
+    step = 1 if n >= 0 else -1
+    remaining = abs(int(n))
+    while remaining:
+        day += datetime.timedelta(days=step)
+        if is_trading_day(day):
+            remaining -= 1
+    return day
+
+
+def trading_days_between(a: datetime.date, b: datetime.date) -> int:
+    """How many trading days lie in ``(a, b]``; negative when ``b`` is before ``a``.
+
+    The inverse of :func:`add_trading_days`: ``add_trading_days(a, trading_days_between(a,
+    b)) == b`` whenever ``b`` is a trading day.
+    """
+    a, b = _as_date(a), _as_date(b)
+    if b < a:
+        return -trading_days_between(b, a)
+    count = 0
+    day = a
+    for year in range(a.year, b.year + 1):
+        holidays(year)  # refuse before counting if any year in between is missing
+    while day < b:
+        day += datetime.timedelta(days=1)
+        if is_trading_day(day):
+            count += 1
+    return count
+
+
+def end_of_month_after(day: datetime.date) -> datetime.date:
+    """The last day of the month following ``day``'s month (2025-01-31 → 2025-02-28)."""
+    day = _as_date(day)
+    next_month = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    month_after = (next_month + datetime.timedelta(days=32)).replace(day=1)
+    return month_after - datetime.timedelta(days=1)
+
+
+def trading_days_of(year: int) -> list[datetime.date]:
+    """Every trading day of ``year`` in order."""
+    closed = holidays(year)
+    day, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    days = []
+    while day <= end:
+        if day.weekday() < 5 and day not in closed:
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days
+
+
+# ---------------------------------------------------------------- chinesecalendar source
+
+
+def chinesecalendar_years() -> range:
+    """The years the installed chinesecalendar package knows."""
+    from chinese_calendar.constants import holidays as known
+
+    return range(min(known).year, max(known).year + 1)
+
+
+# Weekdays the exchanges closed although they were official working days (the exchanges'
+# own holiday notices). 2024: 除夕 was no public holiday; the exchanges closed 02-09 … 02-17.
+EXCHANGE_CLOSURES: dict[datetime.date, str] = {datetime.date(2024, 2, 9): "春节"}
+
+
+def chinesecalendar_holidays(year: int) -> dict[datetime.date, str]:
+    """Closed dates of ``year`` with Chinese names, from chinesecalendar (empty if unknown),
+    plus the exchange-only closures of :data:`EXCHANGE_CLOSURES`.
+
+    Make-up working days are deliberately ignored: they are weekends, closed for trading.
+    """
+    from chinese_calendar.constants import Holiday
+    from chinese_calendar.constants import holidays as known
+
+    chinese = {item.value: item.chinese for item in Holiday}
+    closed = {day: chinese.get(name, name) for day, name in known.items() if day.year == year}
+    if closed:
+        closed.update({d: n for d, n in EXCHANGE_CLOSURES.items() if d.year == year})
+    return dict(sorted(closed.items()))
+
+
+# ---------------------------------------------------------------- writes (services)
+
+
+def _check_actor(actor) -> None:
+    if actor is not None and not actor.has_perm(PERMISSION):
+        raise PermissionDenied("您没有维护交易日历的权限")
+
+
+def _check_year(year: int) -> int:
+    year = int(year)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(f"年份 {year} 超出范围（{MIN_YEAR}–{MAX_YEAR}）")
+    return year
+
+
+def _holiday_list(year: CalendarYear) -> list[list[str]]:
+    return [
+        [d.isoformat(), n] for d, n in year.holidays.order_by("date").values_list("date", "name")
+    ]
+
+
+@transaction.atomic
+def do_create_year(year: int, *, actor=None) -> CalendarYear:
+    """Start maintaining ``year`` by hand: an empty, not yet complete year."""
+    _check_actor(actor)
+    year = _check_year(year)
+    if CalendarYear.objects.filter(year=year).exists():
+        raise ValidationError(f"{year} 年的交易日历已存在")
+    calendar_year = CalendarYear.objects.create(year=year, source=CalendarYear.Source.MANUAL)
+    audit.record(
+        "create",
+        calendar_year,
+        after={"year": year, "is_complete": False},
+        message=f"新建 {year} 年交易日历",
+        actor=actor,
+    )
+    _changed()
+    return calendar_year
+
+
+@transaction.atomic
+def do_add_holiday(year: int, day: datetime.date, name: str, *, actor=None) -> CalendarHoliday:
+    """Close ``day`` (a date of ``year``) for trading, under the holiday name ``name``."""
+    _check_actor(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("节假日名称不能为空")
+    calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
+    if calendar_year is None:
+        raise ValidationError(f"{year} 年的交易日历不存在，请先新建年份")
+    if day.year != calendar_year.year:
+        raise ValidationError(f"日期 {day:%Y-%m-%d} 不在 {calendar_year.year} 年内")
+    existing = CalendarHoliday.objects.filter(date=day).first()
+    if existing is not None:
+        raise ValidationError(f"{day:%Y-%m-%d} 已是节假日（{existing.name}）")
+    holiday = CalendarHoliday.objects.create(calendar_year=calendar_year, date=day, name=name)
+    calendar_year.save(update_fields=["updated_at"])
+    audit.record(
+        "holiday_add",
+        calendar_year,
+        after={"date": day, "name": name},
+        message=f"{calendar_year.year} 年交易日历新增节假日 {day:%Y-%m-%d} {name}",
+        actor=actor,
+    )
+    _changed()
+    return holiday
+
+
+@transaction.atomic
+def do_remove_holiday(holiday: CalendarHoliday, *, actor=None) -> None:
+    """Make ``holiday``'s date an ordinary day again (a trading day if it is a weekday)."""
+    _check_actor(actor)
+    calendar_year = CalendarYear.objects.select_for_update().get(pk=holiday.calendar_year_id)
+    deleted, _ = CalendarHoliday.objects.filter(pk=holiday.pk).delete()
+    if not deleted:
+        raise ValidationError("该节假日已被删除")
+    calendar_year.save(update_fields=["updated_at"])
+    audit.record(
+        "holiday_remove",
+        calendar_year,
+        before={"date": holiday.date, "name": holiday.name},
+        message=f"{calendar_year.year} 年交易日历删除节假日 {holiday.date:%Y-%m-%d} {holiday.name}",
+        actor=actor,
+    )
+    _changed()
+
+
+@transaction.atomic
+def do_set_year_complete(year: int, complete: bool, *, actor=None) -> CalendarYear:
+    """Mark ``year`` complete (deadlines may use it) or reopen it (deadlines refuse it)."""
+    _check_actor(actor)
+    calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
+    if calendar_year is None:
+        raise ValidationError(f"{year} 年的交易日历不存在")
+    if calendar_year.is_complete == complete:
+        return calendar_year
+    calendar_year.is_complete = complete
+    calendar_year.save(update_fields=["is_complete", "updated_at"])
+    audit.record(
+        "update",
+        calendar_year,
+        before={"is_complete": not complete},
+        after={"is_complete": complete},
+        message=f"{year} 年交易日历{'标记为维护完成' if complete else '重新开放维护'}",
+        actor=actor,
+    )
+    _changed()
+    return calendar_year
+
+
+@transaction.atomic
+def do_seed_year(year: int, *, replace: bool = False, actor=None) -> str:
+    """Load ``year`` from chinesecalendar; returns created/replaced/unchanged/kept/unknown.
+
+    A year already in the database is kept as HQ maintained it (``kept``) unless
+    ``replace`` is given, which makes its holiday list exactly chinesecalendar's.
+    Running it twice changes nothing the second time (``unchanged`` or ``kept``).
+    """
+    _check_actor(actor)
+    year = _check_year(year)
+    source = chinesecalendar_holidays(year)
+    if not source:
+        return "unknown"
+    calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
+    if calendar_year is not None and not replace:
+        return "kept"
+    if calendar_year is None:
+        calendar_year = CalendarYear.objects.create(
+            year=year, is_complete=True, source=CalendarYear.Source.CHINESECALENDAR
+        )
+        CalendarHoliday.objects.bulk_create(
+            [
+                CalendarHoliday(calendar_year=calendar_year, date=d, name=n)
+                for d, n in source.items()
+            ]
+        )
+        audit.record(
+            "seed",
+            calendar_year,
+            after={"is_complete": True, "holidays": _holiday_list(calendar_year)},
+            message=f"从 chinesecalendar 导入 {year} 年交易日历（{len(source)} 个节假日）",
+            actor=actor,
+        )
+        _changed()
+        return "created"
+    before = {
+        "is_complete": calendar_year.is_complete,
+        "source": calendar_year.source,
+        "holidays": _holiday_list(calendar_year),
+    }
+    current = dict(calendar_year.holidays.values_list("date", "name"))
+    calendar_year.holidays.exclude(date__in=list(source)).delete()
+    for day, name in source.items():
+        if day not in current:
+            CalendarHoliday.objects.create(calendar_year=calendar_year, date=day, name=name)
+        elif current[day] != name:
+            calendar_year.holidays.filter(date=day).update(name=name)
+    calendar_year.is_complete = True
+    calendar_year.source = CalendarYear.Source.CHINESECALENDAR
+    after = {
+        "is_complete": True,
+        "source": calendar_year.source,
+        "holidays": _holiday_list(calendar_year),
+    }
+    if before == after:
+        return "unchanged"
+    calendar_year.save()
+    old, new = audit.diff(before, after)
+    audit.record(
+        "seed",
+        calendar_year,
+        before=old,
+        after=new,
+        message=f"按 chinesecalendar 重新导入 {year} 年交易日历",
+        actor=actor,
+    )
+    _changed()
+    return "replaced"
