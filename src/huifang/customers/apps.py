@@ -11,4 +11,6 @@ class CustomersConfig(AppConfig):
 
         register("data", NavItem("数据导入", "imports:upload", "customers.import_data"))
         register("data", NavItem("导入记录", "imports:record_list", "customers.view_importrecord"))
-        register("customers", NavItem("客户列表", "customers:customer_list", "customers.view_customer"))
+        register(
+            "customers", NavItem("客户列表", "customers:customer_list", "customers.view_customer")
+        )

@@ -9,7 +9,7 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        post_migrate.connect(_sync_roles, sender=self)
+        post_migrate.connect(_sync_roles, dispatch_uid="huifang_sync_roles")
 
         from huifang.core.navigation import NavItem, register
 

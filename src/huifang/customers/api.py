@@ -1,0 +1,208 @@
+"""Read API of customers: ``/api/v1/customers/`` (same filters and masking as the list
+page), plus one customer's daily rows and high-risk products.
+
+Fields carry the standard data interface's keys and labels (``data-interface.md``), so a
+read row has the shape an import row has. ID numbers and phones are always masked here;
+unmasked reading is a page action with its own permission and audit row.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import pagination, serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+
+from huifang.core.api import ScopedReadOnlyViewSet
+from huifang.core.masking import mask_id, mask_phone
+from huifang.core.scoping import has_model_perm
+from huifang.customers.filtersets import CustomerFilterSet
+from huifang.customers.models import Customer, DailyBalance, ProductHolding
+from huifang.customers.tables import normalized_label, risk_label
+
+
+class CodeCursorPagination(pagination.CursorPagination):
+    """Keyset pages by investor code: no COUNT over a million customers, stable while
+    rows are imported."""
+
+    ordering = "investor_code"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    branch_code = serializers.CharField(source="branch.code", read_only=True)
+    branch_name = serializers.CharField(source="branch.name", read_only=True)
+    customer_type = serializers.CharField(source="get_customer_type_display", read_only=True)
+    gender = serializers.CharField(source="get_gender_display", read_only=True)
+    id_type = serializers.CharField(source="get_id_type_display", read_only=True)
+    id_number = serializers.SerializerMethodField()
+    status = serializers.CharField(source="get_status_display", read_only=True)
+    dormant = serializers.SerializerMethodField()
+    normalized = serializers.SerializerMethodField()
+    investor_class = serializers.CharField(source="get_investor_class_display", read_only=True)
+    risk_level = serializers.SerializerMethodField()
+    mobile = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    broker_code = serializers.CharField(source="broker_codes", read_only=True)
+    broker_name = serializers.CharField(source="broker_names", read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "investor_code",
+            "name",
+            "full_name",
+            "customer_type",
+            "gender",
+            "id_type",
+            "id_number",
+            "birth_date",
+            "open_date",
+            "close_date",
+            "status",
+            "dormant",
+            "normalized",
+            "branch_code",
+            "branch_name",
+            "investor_class",
+            "risk_level",
+            "occupation",
+            "income_source",
+            "mobile",
+            "phone",
+            "address",
+            "email",
+            "broker_code",
+            "broker_name",
+        ]
+        read_only_fields = fields
+
+    def get_id_number(self, obj: Customer) -> str:
+        return mask_id(obj.id_number)
+
+    def get_mobile(self, obj: Customer) -> str:
+        return mask_phone(obj.mobile)
+
+    def get_phone(self, obj: Customer) -> str:
+        return mask_phone(obj.phone)
+
+    def get_dormant(self, obj: Customer) -> str:
+        return "休眠" if obj.dormant else "正常"
+
+    def get_normalized(self, obj: Customer) -> str:
+        return normalized_label(obj.normalized)
+
+    def get_risk_level(self, obj: Customer) -> str:
+        return risk_label(obj)
+
+
+class DailyBalanceSerializer(serializers.ModelSerializer):
+    # Exact decimal strings, never floats.
+    prev_equity = serializers.DecimalField(max_digits=18, decimal_places=2)
+    deposit = serializers.DecimalField(max_digits=18, decimal_places=2)
+    withdrawal = serializers.DecimalField(max_digits=18, decimal_places=2)
+    close_pnl = serializers.DecimalField(max_digits=18, decimal_places=2)
+    position_pnl = serializers.DecimalField(max_digits=18, decimal_places=2)
+    fee = serializers.DecimalField(max_digits=18, decimal_places=2)
+    equity = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        model = DailyBalance
+        fields = [
+            "trade_date",
+            "prev_equity",
+            "deposit",
+            "withdrawal",
+            "close_pnl",
+            "position_pnl",
+            "fee",
+            "equity",
+            "volume",
+        ]
+        read_only_fields = fields
+
+
+class ProductHoldingSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="get_category_display", read_only=True)
+    product_risk = serializers.CharField(source="get_product_risk_display", read_only=True)
+
+    class Meta:
+        model = ProductHolding
+        fields = ["business_date", "product_code", "product_name", "category", "product_risk"]
+        read_only_fields = fields
+
+
+class DatePagination(pagination.CursorPagination):
+    ordering = "trade_date"
+    page_size = 366
+    page_size_query_param = "page_size"
+    max_page_size = 2000
+
+
+class ProductPagination(pagination.PageNumberPagination):
+    page_size = 100
+
+
+def _year(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or not 1900 <= int(raw) <= 2999:
+        raise ValidationError({"year": "年度应为四位数字，例如 2025"})
+    return int(raw)
+
+
+class CustomerViewSet(ScopedReadOnlyViewSet):
+    """客户（只读）：仅返回当前用户范围内的客户；证件号码与手机号脱敏。
+
+    筛选参数与客户列表页面相同（q, branch, customer_type, status, dormant, risk_level,
+    investor_class, occupation, income_source, age_min/age_max, open_date_after/before）。
+    """
+
+    queryset = Customer.objects.select_related("branch")
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilterSet
+    pagination_class = CodeCursorPagination
+    lookup_field = "investor_code"
+
+    def _related(self, model, queryset):
+        if not has_model_perm(self.request.user, model, "view"):
+            raise PermissionDenied
+        return queryset
+
+    @action(detail=True, serializer_class=DailyBalanceSerializer, pagination_class=DatePagination)
+    def daily(self, request, investor_code=None):
+        """该客户的资金日报；``year`` 参数只取某一年度。"""
+        customer = self.get_object()
+        rows = self._related(DailyBalance, DailyBalance.objects.filter(customer=customer))
+        year = _year(request.query_params.get("year"))
+        if year is not None:
+            rows = rows.filter(
+                trade_date__gte=datetime.date(year, 1, 1),
+                trade_date__lte=datetime.date(year, 12, 31),
+            )
+        return self._paged(rows)
+
+    @action(
+        detail=True, serializer_class=ProductHoldingSerializer, pagination_class=ProductPagination
+    )
+    def products(self, request, investor_code=None):
+        """该客户的高风险产品或服务。"""
+        customer = self.get_object()
+        rows = self._related(
+            ProductHolding,
+            ProductHolding.objects.filter(customer=customer).order_by("business_date", "id"),
+        )
+        return self._paged(rows)
+
+    def _paged(self, rows):
+        page = self.paginate_queryset(rows)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+
+def register(router) -> None:
+    router.register("customers", CustomerViewSet, basename="customer")
