@@ -9,6 +9,8 @@ API_MODULES = [
     "huifang.customers.api",
     "huifang.customers.import_api",
     "huifang.rules.api",
+    "huifang.callbacks.api",
+    "huifang.callbacks.records.api",
 ]
 
 router = DefaultRouter()

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "huifang.org",
     "huifang.customers",
     "huifang.rules",
+    "huifang.callbacks",
+    "huifang.callbacks.records",
     "huifang.demo",
 ]
 

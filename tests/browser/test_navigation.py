@@ -15,7 +15,9 @@ def test_hq_admin_opens_every_navigation_entry_without_errors(live_server, page)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
-    links = page.eval_on_selector_all("#nav a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+    links = page.eval_on_selector_all(
+        "#nav a[href^='/']", "els => els.map(e => e.getAttribute('href'))"
+    )
     assert len(links) >= 5
     for href in links:
         response = page.goto(f"{live_server.url}{href}")

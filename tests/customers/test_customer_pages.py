@@ -266,8 +266,8 @@ def test_360_lists_high_risk_products(client_for, people):
 def test_360_shows_labelled_empty_sections_until_their_modules_exist(client_for, people):
     response = client_for("agent_a").get(detail_url("100001"))
     titles = [s.title for s in response.context["sections"]]
-    assert titles == ["回访任务", "回访记录", "问卷结果", "管理措施"]
-    assert "启用「回访任务管理」模块后" in response.content.decode()
+    assert titles == ["回访任务与记录", "问卷结果", "管理措施"]
+    assert "启用「问卷」模块后" in response.content.decode()
 
 
 def test_a_registered_section_replaces_its_placeholder(client_for, people, monkeypatch):

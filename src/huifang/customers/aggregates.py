@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, Sum
+from django.db.models import Count, DateField, F, Min, Sum, Value
 from django.db.models.functions import TruncMonth
 
 from huifang.customers.models import DailyBalance, MonthlyAggregate
@@ -43,10 +43,11 @@ def refresh_months(months: Iterable[datetime.date], customer_ids: Iterable[int] 
             stale = stale.filter(customer_id__in=ids)
             daily = daily.filter(customer_id__in=ids)
         stale._raw_delete(stale.db)
+        # The month is a constant per statement: SQLite would run TruncMonth per row in Python.
         grouped = (
             daily.order_by()
-            .annotate(m=TruncMonth("trade_date"))
-            .values("customer_id", "m")
+            .values("customer_id")
+            .annotate(m=Value(month, output_field=DateField()))
             .annotate(
                 n=Count("id"),
                 v=Sum("volume"),
@@ -68,12 +69,16 @@ def refresh_months(months: Iterable[datetime.date], customer_ids: Iterable[int] 
                 params,
             )
             daily_table = DailyBalance._meta.db_table
+            only, only_params = "", []
+            if ids is not None:
+                only = f" AND customer_id IN ({', '.join(['%s'] * len(ids))})"
+                only_params = ids
             cursor.execute(
                 f"UPDATE {table} SET first_prev_equity = ("
                 f"SELECT d.prev_equity FROM {daily_table} d "
                 f"WHERE d.customer_id = {table}.customer_id AND d.trade_date = {table}.first_date)"
-                f" WHERE month = %s",
-                [month],
+                f" WHERE month = %s{only}",
+                [month, *only_params],
             )
 
 

@@ -63,6 +63,11 @@ def register_section(key: str, provider: SectionProvider, order: int = 100) -> N
     _SECTIONS[key] = _Entry(order, provider)
 
 
+def remove_section(key: str) -> None:
+    """Drop a section (e.g. a placeholder whose content another section now shows)."""
+    _SECTIONS.pop(key, None)
+
+
 def sections_for(request: HttpRequest, customer: Customer, year: int) -> list[Section]:
     """The registered sections in display order, without the ones that chose to hide."""
     chosen = []

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from huifang.core.fields import MoneyField
-from huifang.core.scoping import RestrictedQuerySet
+from huifang.core.scoping import RestrictedQuerySet, has_model_perm
 from huifang.customers import choices
 from huifang.org.models import Branch
 
@@ -187,3 +187,92 @@ class ProductHolding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_code} {self.product_name}"
+
+
+class ImportRecordQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action: str = "view"):
+        """Head-office users (a root branch) see every import; others their own and those
+        made by users of their subtree."""
+        if not has_model_perm(user, self.model, action):
+            return self.none()
+        branch = getattr(user, "branch", None)
+        if user.is_superuser or (branch is not None and branch.parent_id is None):
+            return self.all()
+        if branch is None:
+            return self.filter(user=user)
+        return self.filter(models.Q(user=user) | models.Q(branch__path__startswith=branch.path))
+
+
+class ImportRecord(models.Model):
+    """One run of the standard data interface: what came in, from whom, and what it did."""
+
+    class Dataset(models.TextChoices):
+        BRANCHES = "branches", _("部门")
+        CUSTOMERS = "customers", _("客户")
+        DAILY = "daily", _("客户资金日报")
+        PRODUCTS = "products", _("高风险产品或服务")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("导入中")
+        APPLIED = "applied", _("已导入")
+        PARTIAL = "partial", _("部分导入")
+        REJECTED = "rejected", _("已拒绝")
+        FAILED = "failed", _("失败")
+
+    scope_field = "branch"
+
+    dataset = models.CharField(_("数据集"), max_length=16, choices=Dataset.choices)
+    source = models.CharField(_("来源"), max_length=64, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    file_path = models.CharField(_("保存的文件"), max_length=400, blank=True)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    user = models.ForeignKey(
+        "org.User",
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("导入人部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    job = models.ForeignKey(
+        "core.Job",
+        verbose_name=_("后台任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    skip_invalid = models.BooleanField(_("跳过无效行"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True
+    )
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    created = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    rejected = models.PositiveIntegerField(_("拒绝"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)  # first rows only
+    warnings = models.JSONField(_("提示"), default=list, blank=True)
+    report_file = models.CharField(_("错误报告"), max_length=400, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+
+    objects = ImportRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"导入 #{self.pk} {self.get_dataset_display()} {self.file_name}".strip()

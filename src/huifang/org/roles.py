@@ -13,7 +13,17 @@ from django.contrib.auth.models import Group, Permission
 
 from huifang.org.models import Role
 
-APPS = ("core", "org", "customers", "rules", "callbacks", "channels", "surveys", "reports")
+APPS = (
+    "core",
+    "org",
+    "customers",
+    "rules",
+    "callbacks",
+    "records",
+    "channels",
+    "surveys",
+    "reports",
+)
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.HQ_ADMIN: [
@@ -34,8 +44,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rules.view_*",
         "callbacks.view_*",
         "callbacks.change_callbacktask",
-        "callbacks.add_callbackrecord",
-        "callbacks.change_callbackrecord",
+        "records.view_*",
+        "records.add_callbackrecord",
+        "records.change_callbackrecord",
+        "records.change_branchfeedback",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -43,8 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_*",
         "callbacks.view_*",
         "callbacks.change_callbacktask",
-        "callbacks.add_callbackrecord",
-        "callbacks.change_callbackrecord",
+        "records.view_*",
+        "records.add_callbackrecord",
+        "records.change_callbackrecord",
     ],
     Role.AUDITOR: [
         "*.view_*",

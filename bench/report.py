@@ -1,0 +1,168 @@
+"""The benchmark's table (Markdown) and its place in ``docs/performance.md``."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+RULES = ("A001", "A002", "A003", "A004", "A005", "A006")
+
+# (step key, label, target): targets from the performance issue, per this 2-core machine.
+STEPS = (
+    ("import_customers", "import customers", "1M in ≤ 60 s (≥ 16,700/s), ≤ 1 GB"),
+    ("import_daily", "import daily rows", "1M in ≤ 15 s (≥ 66,700/s), ≤ 1 GB"),
+    ("import_products", "import products", ""),
+    ("screen", "screen A001–A006 (monthly aggregates)", "≤ 5× DuckDB"),
+    ("screen_raw", "screen A001–A006 (daily rows only)", ""),
+    ("naive", "naive per-customer Python loop", "(what set-based SQL avoids)"),
+    ("export_xlsx", "export 100k rows to xlsx", "≤ 15 s"),
+    ("export_csv", "export 100k rows to csv", "≤ 3 s"),
+)
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "/")
+
+
+def cell(step: dict | None, duckdb_seconds: float | None = None) -> str:
+    if not step:
+        return "—"
+    if "seconds" not in step:
+        return one_line(step.get("note", "—"))
+    parts = [f"{step['seconds']:.2f} s"]
+    rows = step.get("rows")
+    if rows and step["seconds"] > 0 and "hits" not in step:
+        parts.append(f"{rows / step['seconds']:,.0f} rows/s")
+    if duckdb_seconds and "hits" in step:
+        parts.append(f"{step['seconds'] / duckdb_seconds:.1f}× DuckDB")
+    if step.get("peak_mb"):
+        parts.append(f"{step['peak_mb']:,.0f} MB")
+    text = " · ".join(parts)
+    return text + (f" ({one_line(step['note'])})" if step.get("note") else "")
+
+
+def rows_of(summary: dict, key: str) -> str:
+    for result in summary["databases"].values():
+        step = result.get("steps", {}).get(key, {})
+        if step.get("rows") is not None:
+            return f"{step['rows']:,}"
+    return ""
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        import psutil
+
+        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GB RAM"
+    except ImportError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {sys.version.split()[0]}"
+    )
+
+
+def render(summary: dict, command: str) -> str:
+    databases = list(summary["databases"])
+    duck = summary.get("duckdb", {})
+    duck_seconds = duck.get("seconds")
+    head = ["step", "rows", *(NAMES[d] for d in databases), "target"]
+    lines = [
+        f"Command: `{command}` — run {datetime.datetime.now():%Y-%m-%d %H:%M}, "
+        f"reference date {summary['as_of']}.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+    ]
+    versions = [r.get("server") for r in summary["databases"].values() if r.get("server")]
+    if duck.get("version"):
+        versions.append(f"DuckDB {duck['version']}")
+    if versions:
+        lines += ["Engines: " + ", ".join(versions) + ".", ""]
+    generated = summary.get("generate")
+    if generated:
+        counts = generated["counts"]
+        lines += [
+            f"Data: {counts['customers']:,} customers ({generated['active']:,} active), "
+            f"{counts['daily']:,} daily rows over {generated['trading_days']} trading days, "
+            f"{counts['products']:,} product rows; generated in {generated['seconds']:.1f} s "
+            f"({generated['rows'] / max(generated['seconds'], 1e-9):,.0f} rows/s).",
+            "",
+        ]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, label, target in STEPS:
+        cells = [cell(summary["databases"][d].get("steps", {}).get(key), duck_seconds) for d in
+                 databases]  # fmt: skip
+        if not summary["databases"][databases[0]].get("steps"):
+            cells = [one_line(summary["databases"][d].get("note", "—")) for d in databases]
+        lines.append(
+            f"| {label} | {rows_of(summary, key)} | " + " | ".join(cells) + f" | {target} |"
+        )
+    duck_cell = f"{duck_seconds:.2f} s" if duck_seconds else duck.get("note", "—")
+    duck_rows = f"{duck['customers']:,}" if duck_seconds else ""
+    lines.append(
+        f"| DuckDB over the same CSV files (A001–A006) | {duck_rows} | "
+        + " | ".join(duck_cell for _ in databases)
+        + " | yardstick |"
+    )
+    lines += [
+        "",
+        "Each cell: seconds · throughput (or ratio to DuckDB) · peak resident memory of the "
+        "worker process during the step. Rows: imported, customers hit, or exported.",
+        "",
+        *agreement(summary),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def agreement(summary: dict) -> list[str]:
+    """Per-rule hit counts of every screening that ran; they must agree."""
+    sources = {}
+    if summary.get("duckdb", {}).get("hits"):
+        sources["DuckDB"] = summary["duckdb"]["hits"]
+    for database, result in summary["databases"].items():
+        for key, label in (
+            ("screen", "aggregates"),
+            ("screen_raw", "daily rows"),
+            ("naive", "naive"),
+        ):
+            step = result.get("steps", {}).get(key, {})
+            if step.get("hits"):
+                sources[f"{NAMES[database]} {label}"] = step["hits"]
+    if not sources:
+        return []
+    lines = ["| hits | " + " | ".join(RULES) + " |", "|" + "---|" * (len(RULES) + 1)]
+    for name, hits in sources.items():
+        lines.append(f"| {name} | " + " | ".join(f"{hits.get(r, 0):,}" for r in RULES) + " |")
+    if len(sources) > 1:
+        same = len({tuple(h.get(r, 0) for r in RULES) for h in sources.values()}) == 1
+        lines += ["", "All screenings agree." if same else "**Screenings disagree!**"]
+    return lines
+
+
+def write_doc(path: Path, table: str) -> None:
+    """Replace what is between the markers (or append the markers and the table)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    block = f"{START}\n{table}{END}"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,162 @@
+"""The task FilterSet (shared by the list page, its export, the API and the CLI export),
+and the batch FilterSet."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from huifang.callbacks.choices import TaskStatus
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch, TaskRule
+from huifang.org.models import Branch, Role, User
+
+OPEN = "open"
+ME, NOBODY = "me", "none"
+YES_NO = [("", "---------"), ("true", "是"), ("false", "否")]
+
+
+def assignee_choices(user) -> list[tuple[str, str]]:
+    choices = [("", "全部"), (ME, "我的任务"), (NOBODY, "未分配")]
+    if user is not None and user.is_authenticated:
+        agents = (
+            User.objects.restrict(user, "view")
+            .filter(role=Role.AGENT)
+            .order_by("username")
+            .values_list("pk", "username", "full_name")[:500]
+        )
+        choices += [(str(pk), f"{full or name}（{name}）") for pk, name, full in agents]
+    return choices
+
+
+def rule_code_choices() -> list[tuple[str, str]]:
+    from huifang.rules.models import Rule
+
+    return [("", "---------")] + [
+        (code, f"{code} {name}") for code, name in Rule.objects.values_list("code", "name")
+    ]
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="投资者代码或名称", method="search")
+    branch = django_filters.ModelChoiceFilter(
+        label="部门", queryset=Branch.objects.none(), method="in_branch"
+    )
+    batch = django_filters.CharFilter(label="批次号", method="in_batch")
+    business_type = django_filters.ModelChoiceFilter(
+        label="回访业务类型", queryset=BusinessType.objects.all()
+    )
+    status = django_filters.ChoiceFilter(
+        label="处理状态",
+        choices=[(OPEN, "未完成（未处理+处理中）"), *TaskStatus.choices],
+        method="in_status",
+    )
+    assignee = django_filters.CharFilter(label="回访专员", method="for_assignee")
+    rule = django_filters.CharFilter(label="命中规则", method="with_rule")
+    overdue = django_filters.BooleanFilter(
+        label="已逾期", method="is_overdue", widget=forms.Select(choices=YES_NO)
+    )
+    deadline = django_filters.DateFromToRangeFilter(
+        label="截止日期",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = CallbackTask
+        fields = [
+            "q",
+            "branch",
+            "batch",
+            "business_type",
+            "status",
+            "assignee",
+            "rule",
+            "overdue",
+            "deadline",
+        ]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        if user is not None:
+            self.filters["branch"].queryset = Branch.objects.restrict(user, "view").order_by("path")
+            self.form.fields["assignee"].widget = forms.Select(choices=assignee_choices(user))
+            self.form.fields["rule"].widget = forms.Select(choices=rule_code_choices())
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(customer__investor_code__startswith=value) | Q(customer__name__startswith=value)
+        )
+
+    def in_branch(self, queryset: QuerySet, name: str, value: Branch | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(branch__path__startswith=value.path)
+
+    def in_batch(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every task the batch touched: created by it or merged into by it."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(TaskBatch.objects.filter(task=OuterRef("pk"), batch__number=value))
+        )
+
+    def in_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        if value == OPEN:
+            return queryset.filter(open_flag=True)  # one equality: index (open_flag, id)
+        return queryset.filter(status=value)
+
+    def for_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value == ME:
+            user = getattr(self.request, "user", None)
+            return queryset.filter(assignee=user) if user else queryset.none()
+        if value == NOBODY:
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset.filter(assignee__username=value)
+
+    def with_rule(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip().upper()
+        if not value:
+            return queryset
+        return queryset.filter(Exists(TaskRule.objects.filter(task=OuterRef("pk"), code=value)))
+
+    def is_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        late = Q(open_flag=True, deadline__lt=timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class BatchFilterSet(django_filters.FilterSet):
+    number = django_filters.CharFilter(label="批次号", lookup_expr="startswith")
+    business_type = django_filters.ModelChoiceFilter(
+        label="回访业务类型", queryset=BusinessType.objects.all()
+    )
+    created_at = django_filters.DateFromToRangeFilter(
+        label="创建时间",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Batch
+        fields = ["number", "business_type", "created_at"]
+
+
+class BusinessTypeFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(label="名称", lookup_expr="icontains")
+
+    class Meta:
+        model = BusinessType
+        fields = ["name", "is_active"]

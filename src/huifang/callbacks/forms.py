@@ -1,0 +1,85 @@
+"""Forms of the callback list pages (validation only; writes go through services)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from huifang.callbacks import services
+from huifang.callbacks.choices import DeadlineRule
+from huifang.callbacks.models import BusinessType
+from huifang.org.models import Branch
+from huifang.rules.models import RunStatus, ScreeningRun
+
+
+class RunChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ScreeningRun) -> str:
+        return f"#{obj.pk} 基准日 {obj.as_of:%Y-%m-%d}，命中 {obj.hit_count} 人{('，' + obj.note) if obj.note else ''}"
+
+
+class BatchCreateForm(forms.Form):
+    run = RunChoiceField(label="已落地的筛选", queryset=ScreeningRun.objects.none())
+    business_type = forms.ModelChoiceField(
+        label="回访业务类型", queryset=BusinessType.objects.filter(is_active=True)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["run"].queryset = ScreeningRun.objects.filter(status=RunStatus.FROZEN).order_by(
+            "-frozen_at", "-pk"
+        )
+
+    def clean(self):
+        data = super().clean()
+        run, business_type = data.get("run"), data.get("business_type")
+        if run is not None and business_type is not None:
+            try:
+                services.check_can_create_batch(run, business_type)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return data
+
+
+class BusinessTypeForm(forms.ModelForm):
+    class Meta:
+        model = BusinessType
+        fields = services.BUSINESS_TYPE_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deadline_rule") == DeadlineRule.BIRTHDAY_MONTH_END and not data.get(
+            "event_age"
+        ):
+            self.add_error("event_age", "按生日规则时请填写事件年龄")
+        days = data.get("deadline_days")
+        if days is not None and not 0 < days <= 250:
+            self.add_error("deadline_days", "交易日数应在 1–250 之间")
+        age = data.get("event_age")
+        if age is not None and age > 150:
+            self.add_error("event_age", "年龄应在 0–150 之间")
+        return data
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(label="回访专员", queryset=None)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = services.agents_in_scope(actor)
+
+
+class DistributeForm(forms.Form):
+    branch = forms.ModelChoiceField(label="营业部", queryset=None)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.restrict(actor, "view").order_by("path")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="取消原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,49 @@
+"""The background job of 加入回访名单 (big runs take a while: progress on the page)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from huifang.callbacks import services
+from huifang.callbacks.models import BusinessType
+from huifang.core.jobs import JobContext, JobFailed, job_handler
+from huifang.rules.models import ScreeningRun
+
+KIND = "callbacks.create_batch"
+
+
+@job_handler(KIND)
+def create_batch(ctx: JobContext) -> dict:
+    run = ScreeningRun.objects.filter(pk=ctx.params["run"]).first()
+    business_type = BusinessType.objects.filter(pk=ctx.params["business_type"]).first()
+    if run is None or business_type is None:
+        raise JobFailed("筛选记录或回访业务类型不存在")
+    ctx.progress(0, 5, "开始加入回访名单")
+    try:
+        result = services.do_create_batch(
+            run, business_type, actor=ctx.job.created_by, progress=ctx.progress
+        )
+    except ValidationError as exc:
+        raise JobFailed("；".join(exc.messages)) from exc
+    batch = result.batch
+    if result.created:
+        summary = (
+            f"批次 {batch.number}：新建 {batch.created_count} 条任务，"
+            f"合并 {batch.merged_count} 条，跳过 {batch.skipped_count} 条"
+        )
+    else:
+        summary = (
+            f"该筛选已按“{business_type.name}”加入过回访名单（批次 {batch.number}），未新建任务"
+        )
+    ctx.log(summary)
+    return {
+        "summary": summary,
+        "next_url": reverse("callbacks:batch_detail", args=[batch.pk]),
+        "data": {
+            "summary": summary,
+            "batch": batch.number,
+            "created": result.created,
+            "next_url": reverse("callbacks:batch_detail", args=[batch.pk]),
+        },
+    }

@@ -1,0 +1,155 @@
+"""``huifang export tasks|records FILE …``.
+
+Each subcommand is one entry of :data:`EXPORTS`: a function adding its arguments and one
+writing the file. Later apps add theirs from ``AppConfig.ready`` (records does), since
+callbacks must not import them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from huifang.callbacks.choices import TaskStatus
+from huifang.callbacks.filtersets import OPEN, TaskFilterSet
+from huifang.callbacks.models import Batch, CallbackTask, TaskBatch
+from huifang.core import audit, export
+from huifang.customers.tables import risk_label
+
+TASK_HEADER = [
+    "批次号",
+    "投资者代码",
+    "投资者名称",
+    "部门代码",
+    "部门",
+    "投资者类型",
+    "风险承受能力",
+    "回访业务类型",
+    "筛选理由",
+    "账户状态",
+    "是否休眠",
+    "处理状态",
+    "截止日期",
+    "回访专员",
+    "相关批次",
+]
+
+
+def _status_value(text: str) -> str:
+    text = text.strip()
+    for value, label in TaskStatus.choices:
+        if text in (value, str(label)):
+            return value
+    if text in (OPEN, "未完成"):
+        return OPEN
+    labels = "、".join(str(label) for _, label in TaskStatus.choices)
+    raise CommandError(f"未知的处理状态“{text}”；可用：{labels}、未完成")
+
+
+def _task_rows(queryset) -> Iterator[list]:
+    for ids in _id_chunks(queryset):
+        chunk = list(queryset.filter(pk__in=ids).order_by("pk"))
+        numbers: dict[int, list[str]] = {}
+        for task_id, number in (
+            TaskBatch.objects.filter(task__in=ids)
+            .order_by("batch__number")
+            .values_list("task_id", "batch__number")
+        ):
+            numbers.setdefault(task_id, []).append(number)
+        for t in chunk:
+            c = t.customer
+            yield [
+                t.batch.number,
+                c.investor_code,
+                c.name,
+                t.branch.code,
+                t.branch.name,
+                c.get_customer_type_display(),
+                risk_label(c),
+                t.business_type.name,
+                t.reasons,
+                c.get_status_display(),
+                "休眠" if c.dormant else "正常",
+                t.get_status_display(),
+                t.deadline,
+                t.assignee.username if t.assignee_id else "",
+                "，".join(numbers.get(t.pk, [])),
+            ]
+
+
+def _id_chunks(queryset, size: int = 2000) -> Iterator[list[int]]:
+    """Task ids in keyset chunks (constant memory for a million rows)."""
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def add_task_arguments(parser) -> None:
+    parser.add_argument("file", help="输出文件（.csv 或 .xlsx）")
+    parser.add_argument("--batch", help="批次号（该批次新建或合并过的任务）")
+    parser.add_argument("--status", help="处理状态：未处理/处理中/已完成/无法联系/已取消/未完成")
+
+
+def export_tasks(command: BaseCommand, options: dict) -> int:
+    data = {}
+    if options.get("batch"):
+        number = options["batch"].strip()
+        if not Batch.objects.filter(number=number).exists():
+            raise CommandError(f"批次 {number} 不存在")
+        data["batch"] = number
+    if options.get("status"):
+        data["status"] = _status_value(options["status"])
+    base = CallbackTask.objects.select_related(
+        "customer", "branch", "business_type", "batch", "assignee"
+    )
+    filterset = TaskFilterSet(data=data, queryset=base)
+    if not filterset.is_valid():
+        raise CommandError(f"筛选条件有误：{filterset.errors.as_text()}")
+    return export.write_file(options["file"], TASK_HEADER, _task_rows(filterset.qs))
+
+
+@dataclass(frozen=True)
+class Export:
+    help: str
+    add_arguments: Callable
+    run: Callable[[BaseCommand, dict], int]
+    audits_itself: bool = False  # the run writes its own "export" audit row
+
+
+EXPORTS: dict[str, Export] = {
+    "tasks": Export("回访任务，每行一条任务", add_task_arguments, export_tasks),
+}
+
+
+class Command(BaseCommand):
+    help = "导出数据到 CSV（UTF-8 BOM）或 Excel 文件"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="what", required=True, metavar="|".join(EXPORTS))
+        for name, spec in EXPORTS.items():
+            spec.add_arguments(sub.add_parser(name, help=spec.help))
+
+    def handle(self, *args, **options):
+        spec = EXPORTS[options["what"]]
+        path = Path(options["file"])
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            raise CommandError("输出文件须以 .csv 或 .xlsx 结尾")
+        if not path.parent.exists():
+            raise CommandError(f"目录不存在：{path.parent}")
+        with audit.acting(label=f"command:export {options['what']}"):
+            count = spec.run(self, options)
+            if not spec.audits_itself:
+                audit.record(
+                    "export",
+                    object_type=f"export.{options['what']}",
+                    object_repr=path.name,
+                    message=f"命令行导出 {options['what']} {count} 行到 {path}",
+                )
+        self.stdout.write(f"已导出 {count} 行到 {path}")

@@ -1,0 +1,274 @@
+"""Business types, batches and callback tasks (回访任务) with the merge mechanism.
+
+A customer holds at most one *open* task (未处理/处理中) per business type: a partial unique
+index enforces it, so no race between two batch creations can break it. A later batch
+that hits the customer again adds its rules to that open task instead (``merge.py``).
+Which batches touched a task is kept in :class:`TaskBatch`; which rules it carries, with
+the names recorded by the screening run that brought them, in :class:`TaskRule`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huifang.callbacks.choices import OPEN_STATUSES, DeadlineRule, LinkKind, TaskStatus
+from huifang.core.scoping import RestrictedQuerySet
+from huifang.customers.models import Customer
+from huifang.org.models import Branch
+from huifang.rules.models import ScreeningRun
+
+
+class BusinessType(models.Model):
+    """回访业务类型, maintained by HQ: deadline rule, attempt cap, questionnaire flag."""
+
+    name = models.CharField(_("业务类型名称"), max_length=50, unique=True)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    deadline_rule = models.CharField(
+        _("截止日期规则"),
+        max_length=32,
+        choices=DeadlineRule.choices,
+        default=DeadlineRule.TRADING_DAYS,
+    )
+    deadline_days = models.PositiveSmallIntegerField(
+        _("交易日数"),
+        default=20,
+        help_text=_("截止日期为批次创建后第 N 个交易日；按生日规则时用于无生日或事件已过的客户"),
+    )
+    event_age = models.PositiveSmallIntegerField(
+        _("事件年龄（周岁）"),
+        default=70,
+        help_text=_("仅“年满指定周岁次月月末”规则使用：客户年满该周岁之日所在月份的下月月末"),
+    )
+    max_unanswered_attempts = models.PositiveSmallIntegerField(
+        _("最多未接通次数"),
+        default=3,
+        help_text=_("未接通达到该次数后，任务可关闭为“无法联系”"),
+    )
+    questionnaire_required = models.BooleanField(_("需要问卷"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访业务类型")
+        verbose_name_plural = _("回访业务类型")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def deadline_text(self) -> str:
+        if self.deadline_rule == DeadlineRule.BIRTHDAY_MONTH_END:
+            return (
+                f"年满 {self.event_age} 周岁次月月末"
+                f"（无生日或已逾期者：批次创建后 {self.deadline_days} 个交易日）"
+            )
+        return f"批次创建后 {self.deadline_days} 个交易日"
+
+
+class Counter(models.Model):
+    """Named counters (the batch number). The row's UPDATE serialises batch creations."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号计数器")
+        verbose_name_plural = _("编号计数器")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class Batch(models.Model):
+    """A batch (批次): one frozen screening run turned into tasks under one business type."""
+
+    number = models.CharField(_("批次号"), max_length=10, unique=True)
+    run = models.ForeignKey(
+        ScreeningRun, verbose_name=_("筛选记录"), on_delete=models.PROTECT, related_name="+"
+    )
+    business_type = models.ForeignKey(
+        BusinessType, verbose_name=_("回访业务类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    as_of = models.DateField(_("回访基准日"))
+    hit_count = models.PositiveIntegerField(_("命中客户数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建任务数"), default=0)
+    merged_count = models.PositiveIntegerField(_("合并任务数"), default=0)
+    skipped_count = models.PositiveIntegerField(_("跳过数"), default=0)
+    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    seconds = models.FloatField(_("耗时（秒）"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访批次")
+        verbose_name_plural = _("回访批次")
+        ordering = ["-number"]
+        constraints = [
+            # The same run under the same business type yields one batch: doing it twice
+            # creates nothing new, even when two people press the button together.
+            models.UniqueConstraint(fields=["run", "business_type"], name="batch_run_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CallbackTask(models.Model):
+    """A callback task (回访任务) for one customer under one business type."""
+
+    scope_field = "branch"
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="callback_tasks"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    business_type = models.ForeignKey(
+        BusinessType, verbose_name=_("回访业务类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("批次号"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    batches = models.ManyToManyField(
+        Batch, through="TaskBatch", related_name="touched_tasks", verbose_name=_("相关批次")
+    )
+    rule_codes = models.CharField(_("命中规则"), max_length=400)  # ",A002,A003,"
+    reasons = models.TextField(_("筛选理由"))
+    status = models.CharField(
+        _("处理状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.NEW
+    )
+    # Stored by the database from ``status``: "open" lists become one equality, so an index
+    # on (is_open, id) serves them in id order without sorting a million rows.
+    open_flag = models.GeneratedField(
+        expression=Case(When(status__in=OPEN_STATUSES, then=Value(True)), default=Value(False)),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("未完成"),
+    )
+    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访专员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="callback_tasks",
+    )
+    assigned_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
+    # Filled by the callback records (next step): every attempt, the unanswered ones.
+    attempt_count = models.PositiveSmallIntegerField(_("回访次数"), default=0)
+    unanswered_count = models.PositiveSmallIntegerField(_("未接通次数"), default=0)
+    last_attempt_at = models.DateTimeField(_("最近回访时间"), null=True, blank=True)
+    appointment_at = models.DateTimeField(_("改约时间"), null=True, blank=True)
+    close_reason = models.CharField(_("关闭原因"), max_length=200, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访任务")
+        verbose_name_plural = _("回访任务")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "business_type"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="task_one_open_per_type",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["branch", "status"]),
+            models.Index(fields=["status", "id"]),
+            models.Index(fields=["open_flag", "id"]),
+            models.Index(fields=["open_flag", "deadline"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["business_type", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"回访任务 #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def codes(self) -> list[str]:
+        return [c for c in self.rule_codes.split(",") if c]
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.deadline is not None and self.deadline < today
+
+
+class TaskBatch(models.Model):
+    """That a batch touched a task: created it, or merged its rules into the open task."""
+
+    scope_field = "task__branch"
+
+    task = models.ForeignKey(CallbackTask, on_delete=models.CASCADE, related_name="links")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="links")
+    kind = models.CharField(_("方式"), max_length=8, choices=LinkKind.choices)
+    rule_codes = models.CharField(_("本批命中规则"), max_length=400)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("任务批次")
+        verbose_name_plural = _("任务批次")
+        ordering = ["batch", "task"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "task"], name="taskbatch_batch_task")
+        ]
+        indexes = [models.Index(fields=["task", "batch"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.task_id}"
+
+
+class TaskRule(models.Model):
+    """One rule a task carries, with the name its screening run recorded (筛选理由)."""
+
+    task = models.ForeignKey(CallbackTask, on_delete=models.CASCADE, related_name="rules")
+    code = models.CharField(_("规则编号"), max_length=8)
+    name = models.CharField(_("规则名称"), max_length=100)
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("任务规则")
+        verbose_name_plural = _("任务规则")
+        ordering = ["task", "code"]
+        constraints = [models.UniqueConstraint(fields=["task", "code"], name="taskrule_task_code")]
+        indexes = [models.Index(fields=["code", "task"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.code}"

@@ -1,0 +1,216 @@
+"""Columns of 回访记录管理 (the brochure's summary table) and the dictionary/feedback lists.
+
+Masking happens in the table, so the page, its xlsx/csv export and the CLI export
+(``exporting.py``) can never disagree. The brochure's 发送短信 column joins with the SMS
+channel.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_tables2 as tables
+from django.utils import timezone
+
+from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
+from huifang.core.masking import mask_phone
+from huifang.customers.tables import risk_label
+
+# Shown by default and exported: the brochure's summary table.
+SUMMARY_COLUMNS = [
+    "branch_code",
+    "account_branch",
+    "called_at",
+    "investor_code",
+    "customer_name",
+    "phone",
+    "gender",
+    "age",
+    "risk_level",
+    "status",
+    "feedback",
+]
+# Offered in the column chooser.
+EXTRA_COLUMNS = ["method", "failure_reason", "duration", "agent", "business_type", "batch"]
+
+
+def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def contact_phone(record: CallbackRecord) -> str:
+    """The number used for this callback, else the customer's; always masked."""
+    customer = record.customer
+    return mask_phone(record.phone_used or record.mobile_used or customer.phone or customer.mobile)
+
+
+def record_age(record: CallbackRecord) -> int | None:
+    return age_on(record.customer.birth_date, timezone.localtime(record.called_at).date())
+
+
+def feedback_label(record: CallbackRecord) -> str:
+    return "已反馈" if record.feedback_at else "未反馈"
+
+
+class RecordTable(tables.Table):
+    branch_code = tables.Column(
+        accessor="task__branch__code", verbose_name="营业部代码", order_by="task__branch__path"
+    )
+    account_branch = tables.Column(
+        accessor="customer__branch__name",
+        verbose_name="账号所属营业部",
+        order_by="customer__branch__path",
+    )
+    called_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="回访日期")
+    investor_code = tables.LinkColumn(
+        "records:record_detail",
+        args=[tables.A("pk")],
+        accessor="customer__investor_code",
+        verbose_name="客户账号",
+        order_by="customer__investor_code",
+    )
+    customer_name = tables.Column(accessor="customer__name", verbose_name="账户名称")
+    phone = tables.Column(accessor="pk", verbose_name="联系电话", orderable=False)
+    gender = tables.Column(
+        accessor="customer__get_gender_display",
+        verbose_name="性别",
+        order_by="customer__gender",
+        default="",
+    )
+    age = tables.Column(accessor="pk", verbose_name="年龄", order_by="-customer__birth_date")
+    risk_level = tables.Column(
+        accessor="customer__risk_level",
+        verbose_name="风险承受能力",
+        default="",
+        order_by="customer__risk_level",
+    )
+    status = tables.Column(verbose_name="回访状态")
+    # accessor "pk": never empty, so the value_ method (not the column default) fills exports.
+    feedback = tables.Column(accessor="pk", verbose_name="反馈营业部", order_by="feedback_at")
+    method = tables.Column(verbose_name="回访形式")
+    failure_reason = tables.Column(
+        accessor="failure_reason__name", verbose_name="失败原因", default=""
+    )
+    duration = tables.Column(
+        accessor="duration_seconds", verbose_name="回访时长", order_by="duration_seconds"
+    )
+    agent = tables.Column(accessor="agent__username", verbose_name="回访人")
+    business_type = tables.Column(accessor="business_type__name", verbose_name="回访类型")
+    batch = tables.Column(accessor="task__batch__number", verbose_name="批次号")
+
+    class Meta:
+        model = CallbackRecord
+        fields = SUMMARY_COLUMNS + EXTRA_COLUMNS
+        sequence = SUMMARY_COLUMNS + EXTRA_COLUMNS
+        order_by = "-called_at"
+        empty_text = "没有符合条件的回访记录"
+        attrs = {"class": "table table-vcenter card-table text-nowrap"}
+
+    def render_phone(self, record: CallbackRecord) -> str:
+        return contact_phone(record)
+
+    def value_phone(self, record: CallbackRecord) -> str:
+        return contact_phone(record)
+
+    def render_age(self, record: CallbackRecord):
+        age = record_age(record)
+        return "" if age is None else age
+
+    def value_age(self, record: CallbackRecord):
+        return record_age(record)
+
+    def render_risk_level(self, record: CallbackRecord) -> str:
+        return risk_label(record.customer)
+
+    def value_risk_level(self, record: CallbackRecord) -> str:
+        return risk_label(record.customer)
+
+    def render_status(self, record: CallbackRecord) -> str:
+        return record.get_status_display()
+
+    def value_status(self, record: CallbackRecord) -> str:
+        return record.get_status_display()
+
+    def render_feedback(self, record: CallbackRecord) -> str:
+        return feedback_label(record)
+
+    def value_feedback(self, record: CallbackRecord) -> str:
+        return feedback_label(record)
+
+    def render_method(self, record: CallbackRecord) -> str:
+        return record.get_method_display()
+
+    def value_method(self, record: CallbackRecord) -> str:
+        return record.get_method_display()
+
+    def render_duration(self, record: CallbackRecord) -> str:
+        return record.duration_text
+
+    def value_duration(self, record: CallbackRecord) -> str:
+        return record.duration_text
+
+    def value_called_at(self, record: CallbackRecord) -> datetime.datetime:
+        return timezone.localtime(record.called_at).replace(tzinfo=None)
+
+
+class FailureReasonTable(tables.Table):
+    name = tables.LinkColumn("records:reason_edit", args=[tables.A("pk")])
+    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+
+    class Meta:
+        model = FailureReason
+        fields = [
+            "name",
+            "counts_as_unanswered",
+            "is_final",
+            "remark_required",
+            "asks_appointment",
+            "is_active",
+            "sort_order",
+            "updated_by",
+            "updated_at",
+        ]
+        order_by = "sort_order"
+        empty_text = "失败原因字典为空"
+
+
+class FeedbackTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    branch = tables.Column(accessor="branch__name", verbose_name="营业部")
+    investor_code = tables.LinkColumn(
+        "records:task_records",
+        args=[tables.A("task_id")],
+        accessor="task__customer__investor_code",
+        verbose_name="客户账号",
+    )
+    customer_name = tables.Column(accessor="task__customer__name", verbose_name="账户名称")
+    created_by = tables.Column(accessor="created_by__username", verbose_name="反馈人", default="")
+    handled = tables.TemplateColumn(
+        template_name="records/_feedback_handle.html",
+        verbose_name="处理",
+        accessor="handled_at",
+        orderable=False,
+    )
+
+    class Meta:
+        model = BranchFeedback
+        fields = ["created_at", "branch", "investor_code", "customer_name", "message", "created_by"]
+        sequence = [
+            "created_at",
+            "branch",
+            "investor_code",
+            "customer_name",
+            "message",
+            "created_by",
+            "handled",
+        ]
+        order_by = "-created_at"
+        empty_text = "没有营业部反馈"
+
+    def value_handled(self, record: BranchFeedback) -> str:
+        if record.handled_at is None:
+            return "未处理"
+        return f"已处理 {timezone.localtime(record.handled_at):%Y-%m-%d %H:%M}"

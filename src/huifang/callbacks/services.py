@@ -1,0 +1,465 @@
+"""Every write of the callback list: business types, batches (with the merge), assignment
+and the task workflow. Pages, the API, commands and jobs call these functions only.
+
+Task status changes go through :data:`TRANSITIONS` and nothing else: each is one UPDATE
+guarded by the allowed source statuses (a stale page cannot complete a cancelled task)
+and leaves one audit row per task.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from huifang.callbacks import deadlines, merge
+from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
+from huifang.core import audit
+from huifang.core.scoping import has_model_perm
+from huifang.org.models import Branch, Role, User
+from huifang.rules.models import RunStatus, ScreeningRun
+
+BATCH_COUNTER = "batch_number"
+FIRST_BATCH_NUMBER = 1_000_000_001
+BUSINESS_TYPE_FIELDS = [
+    "name",
+    "description",
+    "deadline_rule",
+    "deadline_days",
+    "event_age",
+    "max_unanswered_attempts",
+    "questionnaire_required",
+    "is_active",
+    "sort_order",
+]
+
+
+# ---------------------------------------------------------------- business types
+
+
+def do_save_business_type(instance: BusinessType | None, data: dict, *, actor) -> BusinessType:
+    """Create (``instance`` None) or change a business type; audited with the diff."""
+    if not has_model_perm(actor, BusinessType, "change" if instance else "add"):
+        raise PermissionDenied("您没有维护回访业务类型的权限")
+    with transaction.atomic():
+        obj = instance or BusinessType()
+        before = audit.snapshot(obj, BUSINESS_TYPE_FIELDS) if instance else {}
+        for name in BUSINESS_TYPE_FIELDS:
+            if name in data:
+                setattr(obj, name, data[name])
+        obj.updated_by = actor
+        obj.full_clean()
+        obj.save()
+        old, new = audit.diff(before, audit.snapshot(obj, BUSINESS_TYPE_FIELDS))
+        audit.record("change" if instance else "create", obj, before=old, after=new, actor=actor)
+    return obj
+
+
+# ---------------------------------------------------------------- batches
+
+
+@dataclass
+class BatchResult:
+    batch: Batch
+    created: bool  # False: this run was already turned into a batch of this type
+
+
+class _AlreadyDone(Exception):
+    def __init__(self, batch: Batch):
+        self.batch = batch
+
+
+def next_batch_number() -> str:
+    """Take the next batch number. The counter row's UPDATE holds a write lock until the
+    caller's transaction ends, so concurrent batch creations run one after the other and
+    a rolled-back batch gives its number back."""
+    updated = Counter.objects.filter(name=BATCH_COUNTER).update(value=F("value") + 1)
+    if not updated:
+        Counter.objects.create(name=BATCH_COUNTER, value=FIRST_BATCH_NUMBER)
+        return str(FIRST_BATCH_NUMBER)
+    return str(Counter.objects.get(name=BATCH_COUNTER).value)
+
+
+def check_can_create_batch(run: ScreeningRun, business_type: BusinessType) -> None:
+    """Refuse early (before a job starts) what :func:`do_create_batch` would refuse."""
+    if run.status != RunStatus.FROZEN:
+        raise ValidationError("只有已落地的筛选结果才能加入回访名单，请先执行“数据落地”")
+    if not business_type.is_active:
+        raise ValidationError(f"回访业务类型“{business_type.name}”已停用")
+    deadlines.plan(business_type, timezone.localdate())  # CalendarMissing → refused
+
+
+def do_create_batch(
+    run: ScreeningRun,
+    business_type: BusinessType,
+    *,
+    actor,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> BatchResult:
+    """加入回访名单: turn a frozen run into a batch of tasks under ``business_type``.
+
+    One transaction: a failure leaves no batch, no task and no link. The same run and
+    business type a second time returns the existing batch (``created=False``).
+    """
+    if actor is not None and not has_model_perm(actor, Batch, "add"):
+        raise PermissionDenied("您没有创建回访批次的权限")
+    existing = Batch.objects.filter(run=run, business_type=business_type).first()
+    if existing is not None:
+        return BatchResult(existing, created=False)
+    run.refresh_from_db(fields=["status"])
+    check_can_create_batch(run, business_type)
+    report = progress or (lambda done, total, message: None)
+    started = time.monotonic()
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            number = next_batch_number()  # first write: serialises concurrent batches
+            again = Batch.objects.filter(run=run, business_type=business_type).first()
+            if again is not None:
+                raise _AlreadyDone(again)
+            plan = deadlines.plan(business_type, today, merge.youngest_birth(run.pk))
+            batch = Batch.objects.create(
+                number=number,
+                run=run,
+                business_type=business_type,
+                as_of=run.as_of,
+                hit_count=run.hits.count(),
+                deadline=plan.fallback,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            counts = merge.merge_run(batch, plan, lambda step, message: report(step, 5, message))
+            batch.created_count = counts.created
+            batch.merged_count = counts.merged
+            batch.skipped_count = batch.hit_count - counts.created - counts.merged
+            batch.seconds = round(time.monotonic() - started, 3)
+            batch.save(update_fields=["created_count", "merged_count", "skipped_count", "seconds"])
+            report(5, 5, "完成")
+            audit.record(
+                "batch_create",
+                batch,
+                after={
+                    "run": run.pk,
+                    "business_type": business_type.name,
+                    "hits": batch.hit_count,
+                    "created": batch.created_count,
+                    "merged": batch.merged_count,
+                    "skipped": batch.skipped_count,
+                },
+                message=f"加入回访名单：筛选 #{run.pk} → 批次 {number}（{business_type.name}）",
+                actor=actor,
+            )
+    except _AlreadyDone as done:
+        return BatchResult(done.batch, created=False)
+    except IntegrityError as exc:
+        # Another creation of the same run and type won the race after our first check.
+        again = Batch.objects.filter(run=run, business_type=business_type).first()
+        if again is not None:
+            return BatchResult(again, created=False)
+        raise ValidationError(f"加入回访名单失败：{exc}") from exc
+    return BatchResult(batch, created=True)
+
+
+def _record_many(rows: list[dict], actor) -> None:
+    """Bulk audit rows attributed to ``actor`` (``audit.record_many`` reads the context)."""
+    context = audit.current_actor()
+    if getattr(actor, "is_authenticated", False) and context.user != actor:
+        with audit.acting(user=actor, label=context.label, ip=context.ip):
+            audit.record_many(rows)
+    else:
+        audit.record_many(rows)
+
+
+# ---------------------------------------------------------------- scope helpers
+
+
+def may_manage_tasks(user) -> bool:
+    """Assigning, distributing and cancelling tasks: HQ admins and branch managers.
+
+    Agents hold ``change_callbacktask`` too (they work their tasks), so the role decides.
+    """
+    if not has_model_perm(user, CallbackTask, "change"):
+        return False
+    return user.is_superuser or user.role in (Role.HQ_ADMIN, Role.BRANCH_MANAGER)
+
+
+def tasks_for_change(ids: Iterable[int], actor) -> list[CallbackTask]:
+    """The tasks ``ids`` locked for change; any id out of the actor's scope refuses all."""
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        raise ValidationError("请先选择回访任务")
+    tasks = list(
+        CallbackTask.objects.restrict(actor, "change")
+        .select_related("branch")
+        .select_for_update(of=("self",))
+        .filter(pk__in=wanted)
+        .order_by("pk")
+    )
+    if len(tasks) != len(wanted):
+        raise PermissionDenied("所选任务中有不在您权限范围内或不存在的任务，未做任何修改")
+    return tasks
+
+
+def _require_open(tasks: list[CallbackTask]) -> None:
+    closed = [t for t in tasks if not t.is_open]
+    if closed:
+        labels = "、".join(f"#{t.pk}（{t.get_status_display()}）" for t in closed[:5])
+        raise ValidationError(f"只能处理未处理或处理中的任务：{labels}")
+
+
+def agents_in_scope(actor, branch: Branch | None = None):
+    """Active agents the actor may see, optionally within ``branch``'s subtree."""
+    agents = User.objects.restrict(actor, "view").filter(role=Role.AGENT, is_active=True)
+    if branch is not None:
+        agents = agents.filter(branch__path__startswith=branch.path)
+    return agents.select_related("branch").order_by("username")
+
+
+def _agent_sees(agent: User, task: CallbackTask) -> bool:
+    return agent.branch is not None and task.branch.path.startswith(agent.branch.path)
+
+
+# ---------------------------------------------------------------- assignment
+
+
+def _record_assignments(
+    tasks: list[CallbackTask], new: dict[int, User], action: str, actor
+) -> None:
+    _record_many(
+        [
+            {
+                "action": action,
+                "object_type": CallbackTask._meta.label_lower,
+                "object_id": t.pk,
+                "object_repr": str(t),
+                "before": {"assignee": t.assignee_id},
+                "after": {"assignee": new[t.pk].pk, "assignee_name": new[t.pk].username},
+            }
+            for t in tasks
+        ],
+        actor,
+    )
+
+
+def _apply_assignments(new: dict[int, User]) -> None:
+    now = timezone.now()
+    by_agent: dict[int, list[int]] = defaultdict(list)
+    for task_id, agent in new.items():
+        by_agent[agent.pk].append(task_id)
+    for agent_id, ids in by_agent.items():
+        for start in range(0, len(ids), 900):
+            CallbackTask.objects.filter(pk__in=ids[start : start + 900]).update(
+                assignee_id=agent_id, assigned_at=now, updated_at=now
+            )
+
+
+def do_assign(task_ids: Iterable[int], agent: User, *, actor) -> int:
+    """Assign tasks to one agent (an active agent in the actor's scope who can see them)."""
+    if not may_manage_tasks(actor):
+        raise PermissionDenied("您没有分配回访任务的权限")
+    with transaction.atomic():
+        if not agents_in_scope(actor).filter(pk=agent.pk).exists():
+            raise PermissionDenied("只能分配给您权限范围内启用的回访专员")
+        tasks = tasks_for_change(task_ids, actor)
+        _require_open(tasks)
+        outside = [t for t in tasks if not _agent_sees(agent, t)]
+        if outside:
+            raise ValidationError(
+                f"回访专员 {agent.display_name} 看不到任务 #{outside[0].pk}（"
+                f"{outside[0].branch.name}），未做任何修改"
+            )
+        new = {t.pk: agent for t in tasks}
+        _apply_assignments(new)
+        _record_assignments(tasks, new, "assign", actor)
+    return len(tasks)
+
+
+def do_auto_distribute(task_ids: Iterable[int], branch: Branch, *, actor) -> dict[str, int]:
+    """Share tasks evenly among ``branch``'s agents: each task goes to the agent who can
+    see it and holds the fewest open tasks so far. Returns tasks per agent username."""
+    if not may_manage_tasks(actor):
+        raise PermissionDenied("您没有分配回访任务的权限")
+    with transaction.atomic():
+        if not Branch.objects.restrict(actor, "view").filter(pk=branch.pk).exists():
+            raise PermissionDenied("该部门不在您的权限范围内")
+        agents = list(agents_in_scope(actor, branch))
+        if not agents:
+            raise ValidationError(f"{branch.name} 没有启用的回访专员")
+        tasks = tasks_for_change(task_ids, actor)
+        _require_open(tasks)
+        load = dict(
+            CallbackTask.objects.filter(assignee__in=agents, status__in=OPEN_STATUSES)
+            .values("assignee")
+            .annotate(n=Count("id"))
+            .values_list("assignee", "n")
+        )
+        load = {a.pk: load.get(a.pk, 0) for a in agents}
+        new: dict[int, User] = {}
+        for task in tasks:
+            eligible = [a for a in agents if _agent_sees(a, task)]
+            if not eligible:
+                raise ValidationError(
+                    f"任务 #{task.pk}（{task.branch.name}）不属于 {branch.name} 的回访专员，"
+                    "未做任何修改"
+                )
+            agent = min(eligible, key=lambda a: (load[a.pk], a.username))
+            load[agent.pk] += 1
+            new[task.pk] = agent
+        _apply_assignments(new)
+        _record_assignments(tasks, new, "distribute", actor)
+    result: dict[str, int] = defaultdict(int)
+    for agent in new.values():
+        result[agent.username] += 1
+    return dict(result)
+
+
+# ---------------------------------------------------------------- workflow
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str
+    sources: tuple[str, ...]
+    target: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "start": Transition("开始处理", (TaskStatus.NEW,), TaskStatus.IN_PROGRESS),
+    "complete": Transition("完成", OPEN_STATUSES, TaskStatus.COMPLETED),
+    "unreachable": Transition("无法联系", OPEN_STATUSES, TaskStatus.UNREACHABLE),
+    "cancel": Transition("取消", OPEN_STATUSES, TaskStatus.CANCELLED),
+}
+
+
+def _transition(
+    tasks: list[CallbackTask],
+    name: str,
+    *,
+    actor=None,
+    reason: str = "",
+    message: str = "",
+    extra: dict | None = None,
+) -> int:
+    """Move ``tasks`` along transition ``name`` in one guarded UPDATE, audited per task.
+    Any task not in an allowed source status refuses the whole call."""
+    move = TRANSITIONS[name]
+    wrong = [t for t in tasks if t.status not in move.sources]
+    if wrong:
+        t = wrong[0]
+        raise ValidationError(
+            f"任务 #{t.pk} 当前为“{t.get_status_display()}”，不能执行“{move.label}”"
+        )
+    now = timezone.now()
+    values = {"status": move.target, "updated_at": now, **(extra or {})}
+    if move.target not in OPEN_STATUSES:
+        values.update(closed_at=now, close_reason=reason[:200])
+    ids = [t.pk for t in tasks]
+    changed = 0
+    for start in range(0, len(ids), 900):
+        changed += CallbackTask.objects.filter(
+            pk__in=ids[start : start + 900], status__in=move.sources
+        ).update(**values)
+    if changed != len(ids):  # changed under our feet: refuse rather than half-apply
+        raise ValidationError("任务状态已被他人修改，请刷新后重试")
+    _record_many(
+        [
+            {
+                "action": f"task_{name}",
+                "object_type": CallbackTask._meta.label_lower,
+                "object_id": t.pk,
+                "object_repr": str(t),
+                "before": {"status": t.status},
+                "after": {"status": str(move.target), **({"reason": reason} if reason else {})},
+                "message": message or move.label,
+            }
+            for t in tasks
+        ],
+        actor,
+    )
+    return changed
+
+
+def do_start(task: CallbackTask, *, actor) -> CallbackTask:
+    """未处理 → 处理中 (the agent begins working the task)."""
+    with transaction.atomic():
+        (locked,) = tasks_for_change([task.pk], actor)
+        _transition([locked], "start", actor=actor)
+    task.refresh_from_db()
+    return task
+
+
+def do_complete(task: CallbackTask, record, *, actor) -> CallbackTask:
+    """→ 已完成, only with a successful callback record of this very task.
+
+    ``record`` is the callback record (next step): it must belong to ``task`` and report
+    success (``record.is_success``). There is deliberately no other way to complete.
+    """
+    if record is None or getattr(record, "task_id", None) != task.pk:
+        raise ValidationError("完成回访任务需要该任务的一条回访记录")
+    if not getattr(record, "is_success", False):
+        raise ValidationError("只有“成功”的回访记录才能完成回访任务")
+    with transaction.atomic():
+        (locked,) = tasks_for_change([task.pk], actor)
+        _transition([locked], "complete", actor=actor, message=f"回访成功（记录 #{record.pk}）")
+    task.refresh_from_db()
+    return task
+
+
+def do_mark_unreachable(task: CallbackTask, *, actor, reason: str = "") -> CallbackTask:
+    """→ 无法联系, only once the unanswered attempts reached the business type's cap."""
+    with transaction.atomic():
+        (locked,) = tasks_for_change([task.pk], actor)
+        cap = locked.business_type.max_unanswered_attempts
+        if locked.unanswered_count < cap:
+            raise ValidationError(
+                f"未接通 {locked.unanswered_count} 次，达到 {cap} 次后才能关闭为“无法联系”"
+            )
+        _transition([locked], "unreachable", actor=actor, reason=reason or f"未接通 {cap} 次")
+    task.refresh_from_db()
+    return task
+
+
+def do_cancel(task_ids: Iterable[int], reason: str, *, actor) -> int:
+    """Cancel open tasks with a reason (HQ admins and branch managers); all or nothing."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写取消原因")
+    if not may_manage_tasks(actor):
+        raise PermissionDenied("您没有取消回访任务的权限")
+    with transaction.atomic():
+        tasks = tasks_for_change(task_ids, actor)
+        return _transition(tasks, "cancel", actor=actor, reason=reason, message=f"取消：{reason}")
+
+
+def cancel_for_closed_customers(customer_ids: Iterable[int]) -> int:
+    """Cancel the open tasks of customers that became 销户 (reason 客户已销户), audited.
+
+    Called by the ``customers_closed`` signal after an import committed; the actor is the
+    one of the surrounding context (the import command, job or page).
+    """
+    ids = list({int(i) for i in customer_ids})
+    if not ids:
+        return 0
+    changed = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            tasks = list(
+                CallbackTask.objects.select_for_update()
+                .filter(customer_id__in=chunk, status__in=OPEN_STATUSES)
+                .order_by("pk")
+            )
+            if tasks:
+                changed += _transition(
+                    tasks,
+                    "cancel",
+                    reason=CLOSED_CUSTOMER_REASON,
+                    message=f"取消：{CLOSED_CUSTOMER_REASON}",
+                )
+    return changed

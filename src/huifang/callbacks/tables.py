@@ -1,0 +1,167 @@
+"""Columns of the task list (the brochure's 加入回访名单 table), batches and business types.
+
+The same table feeds the page and its xlsx/csv export; customer columns are read from the
+customer (投资者类型, 风险承受能力, 账户状态, 是否休眠) through one join.
+"""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.db.models import F
+from django.utils import timezone
+
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask
+from huifang.customers.tables import risk_label
+
+
+def _row_class(record: CallbackTask, table=None, **kwargs) -> str:
+    today = getattr(table, "today", None) or timezone.localdate()
+    if record.is_overdue(today):
+        return "table-overdue"
+    if record.is_open and record.appointment_at and record.appointment_at <= timezone.now():
+        return "table-warning"  # 改约时间已到
+    return ""
+
+
+class TaskTable(tables.Table):
+    selection = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "th__input": {"data-select-all": "pk", "aria-label": "全选本页"},
+            "td__input": {"name": "pk", "form": "bulk-form", "aria-label": "选择"},
+        },
+        exclude_from_export=True,
+    )
+    investor_code = tables.LinkColumn(
+        "callbacks:task_detail",
+        args=[tables.A("pk")],
+        accessor="customer__investor_code",
+        verbose_name="投资者代码",
+        order_by="customer__investor_code",
+    )
+    customer_name = tables.Column(accessor="customer__name", verbose_name="投资者名称")
+    branch_code = tables.Column(accessor="branch__code", verbose_name="部门代码")
+    branch = tables.Column(accessor="branch__name", verbose_name="部门", order_by="branch__path")
+    customer_type = tables.Column(
+        accessor="customer__get_customer_type_display",
+        verbose_name="投资者类型",
+        order_by="customer__customer_type",
+    )
+    risk_level = tables.Column(
+        accessor="customer__risk_level", verbose_name="风险承受能力", default=""
+    )
+    business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
+    reasons = tables.Column(verbose_name="筛选理由")
+    account_status = tables.Column(
+        accessor="customer__get_status_display",
+        verbose_name="账户状态",
+        order_by="customer__status",
+    )
+    dormant = tables.Column(accessor="customer__dormant", verbose_name="是否休眠")
+    status = tables.Column(verbose_name="处理状态")
+    batch = tables.Column(accessor="batch__number", verbose_name="批次号")
+    deadline = tables.DateColumn(format="Y-m-d", verbose_name="截止日期")
+    assignee = tables.Column(accessor="assignee__username", verbose_name="回访专员", default="")
+    appointment_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
+
+    class Meta:
+        model = CallbackTask
+        fields = [
+            "selection",
+            "investor_code",
+            "customer_name",
+            "branch_code",
+            "branch",
+            "customer_type",
+            "risk_level",
+            "business_type",
+            "reasons",
+            "account_status",
+            "dormant",
+            "status",
+            "batch",
+            "deadline",
+            "assignee",
+            "appointment_at",
+        ]
+        order_by = "-id"
+        empty_text = "没有符合条件的回访任务"
+        row_attrs = {"class": _row_class}
+
+    export_exclude = ("selection",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+
+    def order_appointment_at(self, queryset, is_descending: bool):
+        """Agreed call-back times first (soonest first), then by deadline."""
+        key = F("appointment_at")
+        key = key.desc(nulls_last=True) if is_descending else key.asc(nulls_last=True)
+        return queryset.order_by(key, "deadline", "id"), True
+
+    def render_risk_level(self, record: CallbackTask) -> str:
+        return risk_label(record.customer)
+
+    def render_dormant(self, value: bool) -> str:
+        return "休眠" if value else "正常"
+
+    def value_risk_level(self, record: CallbackTask) -> str:
+        return risk_label(record.customer)
+
+    def value_dormant(self, value: bool) -> str:
+        return "休眠" if value else "正常"
+
+    def render_status(self, record: CallbackTask) -> str:
+        return record.get_status_display()
+
+    def value_status(self, record: CallbackTask) -> str:
+        return record.get_status_display()
+
+
+class BatchTable(tables.Table):
+    number = tables.LinkColumn("callbacks:batch_detail", args=[tables.A("pk")])
+    business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
+    run = tables.Column(accessor="run_id", verbose_name="筛选记录")
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created_by = tables.Column(accessor="created_by__username", verbose_name="创建人", default="")
+
+    class Meta:
+        model = Batch
+        fields = [
+            "number",
+            "business_type",
+            "run",
+            "as_of",
+            "hit_count",
+            "created_count",
+            "merged_count",
+            "skipped_count",
+            "deadline",
+            "created_by",
+            "created_at",
+        ]
+        order_by = "-number"
+        empty_text = "还没有回访批次"
+
+
+class BusinessTypeTable(tables.Table):
+    name = tables.LinkColumn("callbacks:businesstype_edit", args=[tables.A("pk")])
+    deadline = tables.Column(accessor="deadline_text", verbose_name="截止日期规则", orderable=False)
+    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+
+    class Meta:
+        model = BusinessType
+        fields = [
+            "name",
+            "description",
+            "deadline",
+            "max_unanswered_attempts",
+            "questionnaire_required",
+            "is_active",
+            "updated_by",
+            "updated_at",
+        ]
+        order_by = "sort_order"
+        empty_text = "没有回访业务类型"

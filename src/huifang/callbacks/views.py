@@ -1,0 +1,313 @@
+"""回访任务管理 pages: batches (加入回访名单), the task list with bulk actions, task
+detail, business types. Every write calls ``services``; every read starts from
+``restrict``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from huifang.callbacks import jobs, services
+from huifang.callbacks.filtersets import (
+    ME,
+    BatchFilterSet,
+    BusinessTypeFilterSet,
+    TaskFilterSet,
+)
+from huifang.callbacks.forms import (
+    AssignForm,
+    BatchCreateForm,
+    BusinessTypeForm,
+    CancelForm,
+    DistributeForm,
+)
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
+from huifang.callbacks.tables import BatchTable, BusinessTypeTable, TaskTable
+from huifang.core.jobs import start_job
+from huifang.core.models import AuditEvent
+from huifang.core.scoping import has_model_perm
+from huifang.core.views import ObjectDetailView, ObjectListView
+from huifang.org.models import Role
+
+# ---------------------------------------------------------------- tasks
+
+
+class TaskListView(ObjectListView):
+    model = CallbackTask
+    queryset = CallbackTask.objects.select_related(
+        "customer", "branch", "business_type", "batch", "assignee"
+    )
+    filterset_class = TaskFilterSet
+    table_class = TaskTable
+    title = "回访任务"
+    export_name = "callback_tasks"
+    actions_template = "callbacks/_task_actions.html"
+
+    def get_filterset_kwargs(self, filterset_class):
+        """Agents land on their own tasks ("my tasks" first); any query overrides it."""
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if self._agent_default():
+            kwargs["data"] = {"assignee": ME, "status": "open"}
+        return kwargs
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not services.may_manage_tasks(self.request.user):  # no bulk actions to select for
+            kwargs["exclude"] = [*kwargs.get("exclude", []), "selection"]
+        if self.request.GET.get("assignee") == ME or self._agent_default():
+            kwargs.setdefault("order_by", "appointment_at")  # "my tasks": 改约 first
+        return kwargs
+
+    def _agent_default(self) -> bool:
+        return not self.request.GET and getattr(self.request.user, "role", "") == Role.AGENT
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = services.may_manage_tasks(self.request.user)
+        return context
+
+
+class TaskDetailView(ObjectDetailView):
+    model = CallbackTask
+    queryset = CallbackTask.objects.select_related(
+        "customer", "branch", "business_type", "batch", "assignee"
+    )
+    template_name = "callbacks/task_detail.html"
+    context_object_name = "task"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        task: CallbackTask = self.object
+        user = self.request.user
+        context.update(
+            title=f"回访任务 #{task.pk} · {task.customer.investor_code} {task.customer.name}",
+            links=TaskBatch.objects.filter(task=task)
+            .select_related("batch", "batch__business_type")
+            .order_by("batch__number"),
+            rules=task.rules.order_by("code"),
+            history=AuditEvent.objects.filter(
+                object_type=CallbackTask._meta.label_lower, object_id=str(task.pk)
+            )
+            .select_related("user")
+            .order_by("time", "id"),
+            overdue=task.is_overdue(),
+            can_start=task.status == "new"
+            and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),
+        )
+        return context
+
+
+def task_start(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    task = get_object_or_404(CallbackTask.objects.restrict(request.user, "change"), pk=pk)
+    try:
+        services.do_start(task, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "任务已开始处理")
+    return redirect("callbacks:task_detail", pk=pk)
+
+
+BULK_ACTIONS = {
+    "assign": ("分配给回访专员", AssignForm),
+    "distribute": ("平均分配给营业部的回访专员", DistributeForm),
+    "cancel": ("取消任务", CancelForm),
+}
+
+
+def task_bulk(request):
+    """Bulk assign / auto-distribute / cancel the selected tasks.
+
+    The list posts the selection here; this page shows what will happen and asks for the
+    agent, branch or reason; its own POST (``confirmed``) performs it, all or nothing.
+    """
+    if request.method != "POST":
+        return redirect("callbacks:task_list")
+    if not services.may_manage_tasks(request.user):
+        raise PermissionDenied("您没有分配或取消回访任务的权限")
+    action = request.POST.get("action", "")
+    if action not in BULK_ACTIONS:
+        messages.error(request, "未知的批量操作")
+        return redirect("callbacks:task_list")
+    ids = [i for i in request.POST.getlist("pk") if i.isdigit()]
+    if not ids:
+        messages.error(request, "请先勾选回访任务")
+        return redirect(request.POST.get("next") or "callbacks:task_list")
+    label, form_class = BULK_ACTIONS[action]
+    confirmed = request.POST.get("confirmed") == "1"
+    form = form_class(request.POST if confirmed else None, actor=request.user)
+    if confirmed and form.is_valid():
+        try:
+            text = _perform_bulk(action, ids, form.cleaned_data, request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, text)
+            return redirect(_back_url(request))
+    tasks = CallbackTask.objects.restrict(request.user, "change").filter(pk__in=ids)
+    return render(
+        request,
+        "callbacks/task_bulk.html",
+        {
+            "title": label,
+            "action": action,
+            "form": form,
+            "ids": ids,
+            "count": len(ids),
+            "in_scope": tasks.count(),
+            "next": _back_url(request),
+        },
+    )
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or "没有权限"
+
+
+def _back_url(request) -> str:
+    nxt = request.POST.get("next", "")
+    return nxt if nxt.startswith(reverse("callbacks:task_list")) else reverse("callbacks:task_list")
+
+
+def _perform_bulk(action: str, ids: list[str], data: dict, actor) -> str:
+    if action == "assign":
+        count = services.do_assign(ids, data["agent"], actor=actor)
+        return f"已将 {count} 条任务分配给 {data['agent'].display_name}"
+    if action == "distribute":
+        shares = services.do_auto_distribute(ids, data["branch"], actor=actor)
+        parts = "，".join(f"{name} {n} 条" for name, n in sorted(shares.items()))
+        return f"已平均分配 {sum(shares.values())} 条任务：{parts}"
+    count = services.do_cancel(ids, data["reason"], actor=actor)
+    return f"已取消 {count} 条任务"
+
+
+# ---------------------------------------------------------------- batches
+
+
+class BatchListView(ObjectListView):
+    model = Batch
+    queryset = Batch.objects.select_related("business_type", "created_by")
+    filterset_class = BatchFilterSet
+    table_class = BatchTable
+    title = "回访批次"
+    export_name = "callback_batches"
+    actions_template = "callbacks/_batch_actions.html"
+
+
+class BatchDetailView(ObjectDetailView):
+    model = Batch
+    queryset = Batch.objects.select_related("business_type", "created_by")
+    template_name = "callbacks/batch_detail.html"
+    context_object_name = "batch"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch: Batch = self.object
+        tasks = CallbackTask.objects.restrict(self.request.user, "view").filter(links__batch=batch)
+        by_status = dict(
+            tasks.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        total = sum(by_status.values())
+        done = total - by_status.get("new", 0) - by_status.get("in_progress", 0)
+        rows = [
+            (label, by_status.get(value, 0))
+            for value, label in CallbackTask._meta.get_field("status").choices
+        ]
+        context.update(
+            title=f"回访批次 {batch.number}",
+            status_rows=rows,
+            total=total,
+            done=done,
+            percent=int(done * 100 / total) if total else 0,
+            overdue=tasks.filter(
+                status__in=("new", "in_progress"), deadline__lt=timezone.localdate()
+            ).count(),
+            tasks_url=reverse("callbacks:task_list") + f"?batch={batch.number}",
+        )
+        return context
+
+
+def batch_create(request):
+    """加入回访名单: pick a frozen run and a business type; the batch is made by a job."""
+    if not has_model_perm(request.user, Batch, "add"):
+        raise PermissionDenied("您没有创建回访批次的权限")
+    initial = {"run": request.GET.get("run")} if request.GET.get("run") else None
+    form = BatchCreateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        run, business_type = form.cleaned_data["run"], form.cleaned_data["business_type"]
+        existing = Batch.objects.filter(run=run, business_type=business_type).first()
+        if existing is not None:
+            messages.info(
+                request,
+                f"该筛选已按“{business_type.name}”加入过回访名单（批次 {existing.number}），"
+                "未新建任务",
+            )
+            return redirect("callbacks:batch_detail", pk=existing.pk)
+        job = start_job(
+            jobs.KIND,
+            f"加入回访名单：筛选 #{run.pk}（{business_type.name}）",
+            {"run": run.pk, "business_type": business_type.pk},
+            user=request.user,
+        )
+        return redirect("core:job_detail", pk=job.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": "加入回访名单",
+            "submit_label": "加入回访名单",
+            "back_url": "callbacks:batch_list",
+        },
+    )
+
+
+# ---------------------------------------------------------------- business types
+
+
+class BusinessTypeListView(ObjectListView):
+    model = BusinessType
+    queryset = BusinessType.objects.select_related("updated_by")
+    filterset_class = BusinessTypeFilterSet
+    table_class = BusinessTypeTable
+    title = "回访业务类型"
+    export_name = "business_types"
+    actions_template = "callbacks/_businesstype_actions.html"
+
+
+def businesstype_edit(request, pk: int | None = None):
+    action = "change" if pk else "add"
+    if not has_model_perm(request.user, BusinessType, action):
+        raise PermissionDenied("您没有维护回访业务类型的权限")
+    instance = get_object_or_404(BusinessType, pk=pk) if pk else None
+    form = BusinessTypeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.do_save_business_type(
+                BusinessType.objects.get(pk=pk) if pk else None,
+                form.cleaned_data,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存回访业务类型 {saved.name}")
+            return redirect("callbacks:businesstype_list")
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"编辑回访业务类型 {instance.name}" if instance else "新建回访业务类型",
+            "back_url": "callbacks:businesstype_list",
+        },
+    )

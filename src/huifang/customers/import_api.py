@@ -1,0 +1,125 @@
+"""``/api/v1/imports/``: the standard data interface over REST.
+
+``POST /api/v1/imports/<dataset>/`` with JSON ``{"rows": [...], "skip_invalid": false}``
+(rows keyed by Chinese or English column names) or a multipart ``file`` (.csv/.xlsx) and
+an optional ``skip_invalid`` field. 200 with the counts, or 400 with the row report
+(``errors``: row, column, value, reason) when nothing was written. ``GET /api/v1/imports/``
+lists import records. Same permission (``customers.import_data``) and branch scope as the
+upload page; the same engine as the command.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from huifang.core import audit
+from huifang.core.api import ScopedViewSetMixin
+from huifang.customers import services
+from huifang.customers.importers import DATASETS, import_file, import_rows
+from huifang.customers.models import ImportRecord
+
+DATASET_PATTERN = "|".join(DATASETS)
+
+
+class ImportRecordSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", default=None, read_only=True)
+
+    class Meta:
+        model = ImportRecord
+        fields = [
+            "id",
+            "dataset",
+            "source",
+            "file_name",
+            "checksum",
+            "user",
+            "status",
+            "skip_invalid",
+            "started_at",
+            "finished_at",
+            "total_rows",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "error_count",
+            "warnings",
+            "message",
+        ]
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    rows = serializers.ListField(child=serializers.DictField(), required=False)
+    file = serializers.FileField(required=False)
+    skip_invalid = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if ("rows" in attrs) == ("file" in attrs):
+            raise serializers.ValidationError("请提供 rows（JSON 数组）或 file（上传文件）之一")
+        return attrs
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on", "是")
+
+
+class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """导入记录（只读列表）与按标准数据接口导入数据。"""
+
+    queryset = ImportRecord.objects.select_related("user")
+    serializer_class = ImportRecordSerializer
+    lookup_value_regex = r"\d+"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["dataset", "status"]
+
+    def get_permissions(self):
+        if self.action == "run":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=rf"(?P<dataset>{DATASET_PATTERN})",
+        serializer_class=ImportRequestSerializer,
+    )
+    def run(self, request, dataset: str):
+        """导入一批数据：全部成功返回 200 和计数；有无效行（且未跳过）返回 400 和行报告。"""
+        user = request.user
+        if not user.has_perm("customers.import_data"):
+            raise PermissionDenied("您没有通过标准数据接口导入数据的权限")
+        data = request.data
+        uploaded = request.FILES.get("file")
+        skip_invalid = _truthy(data.get("skip_invalid", False))
+        with audit.acting(user=user, label="api", ip=request.META.get("REMOTE_ADDR")):
+            if uploaded is not None:
+                try:
+                    relative = services.save_upload(uploaded, actor=user)
+                except DjangoValidationError as exc:
+                    raise ValidationError({"file": exc.messages}) from exc
+                result = import_file(
+                    dataset,
+                    services.media_path(relative),
+                    skip_invalid=skip_invalid,
+                    actor=user,
+                    file_name=uploaded.name,
+                )
+            else:
+                rows = data.get("rows") if hasattr(data, "get") else None
+                if not isinstance(rows, list):
+                    raise ValidationError({"rows": ["请提供 rows（对象数组）或上传 file"]})
+                result = import_rows(dataset, rows, skip_invalid=skip_invalid, actor=user)
+        body = result.as_dict()
+        return Response(
+            body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
+        )
+
+
+def register(router) -> None:
+    router.register("imports", ImportViewSet, basename="import")

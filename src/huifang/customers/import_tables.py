@@ -1,0 +1,28 @@
+import django_tables2 as tables
+
+from huifang.customers.models import ImportRecord
+
+
+class ImportRecordTable(tables.Table):
+    id = tables.LinkColumn("imports:record_detail", args=[tables.A("pk")], verbose_name="编号")
+    started_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    user = tables.Column(accessor="user__username", verbose_name="导入人", default="—")
+
+    class Meta:
+        model = ImportRecord
+        fields = [
+            "id",
+            "dataset",
+            "file_name",
+            "source",
+            "user",
+            "started_at",
+            "status",
+            "total_rows",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "checksum",
+        ]
+        order_by = "-started_at"

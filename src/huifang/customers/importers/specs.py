@@ -1,0 +1,139 @@
+"""The four datasets' columns (``data-interface.md``) and the enumerations files carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from huifang.customers import choices
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+
+    @property
+    def by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    def label_of(self, key: str) -> str:
+        return self.by_key[key].label
+
+
+BRANCHES = Dataset(
+    "branches",
+    "部门",
+    (
+        Column("branch_code", "部门代码", True),
+        Column("branch_name", "部门名称", True),
+        Column("parent_code", "上级部门代码"),
+    ),
+)
+
+CUSTOMERS = Dataset(
+    "customers",
+    "客户",
+    (
+        Column("investor_code", "投资者代码", True),
+        Column("name", "投资者名称", True),
+        Column("full_name", "投资者全称"),
+        Column("customer_type", "客户类型", True),
+        Column("gender", "性别"),
+        Column("id_type", "证件类型"),
+        Column("id_number", "证件号码"),
+        Column("birth_date", "生日"),
+        Column("open_date", "开户日期", True),
+        Column("close_date", "销户日期"),
+        Column("status", "客户状态", True),
+        Column("dormant", "休眠状态"),
+        Column("normalized", "规范化状态"),
+        Column("branch_code", "部门代码", True),
+        Column("investor_class", "投资者分类"),
+        Column("risk_level", "风险承受能力"),
+        Column("occupation", "职业"),
+        Column("income_source", "收入来源"),
+        Column("mobile", "手机号"),
+        Column("phone", "联系电话"),
+        Column("address", "联系地址"),
+        Column("email", "电子邮箱"),
+        Column("broker_code", "经纪人编号"),
+        Column("broker_name", "经纪人名称"),
+    ),
+)
+
+DAILY = Dataset(
+    "daily",
+    "客户资金日报",
+    (
+        Column("trade_date", "交易日期", True),
+        Column("investor_code", "投资者代码", True),
+        Column("prev_equity", "上日权益", True),
+        Column("deposit", "入金"),
+        Column("withdrawal", "出金"),
+        Column("close_pnl", "平仓盈亏"),
+        Column("position_pnl", "持仓盈亏"),
+        Column("fee", "手续费"),
+        Column("equity", "当日权益", True),
+        Column("volume", "成交手数"),
+    ),
+)
+
+PRODUCTS = Dataset(
+    "products",
+    "高风险产品或服务",
+    (
+        Column("investor_code", "投资者代码", True),
+        Column("business_date", "业务日期", True),
+        Column("product_code", "产品代码", True),
+        Column("product_name", "产品名称", True),
+        Column("category", "产品类别"),
+        Column("product_risk", "风险等级", True),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (BRANCHES, CUSTOMERS, DAILY, PRODUCTS)}
+
+
+def _labels(enum) -> dict[str, str]:
+    """Label → stored value, and the stored value itself (API callers may send either)."""
+    mapping = {str(label): value for value, label in enum.choices}
+    mapping.update({str(value): value for value, _ in enum.choices})
+    return mapping
+
+
+CUSTOMER_TYPES = _labels(choices.CustomerType)
+GENDERS = _labels(choices.Gender)
+ID_TYPES = _labels(choices.IdType)
+STATUSES = {**_labels(choices.Status), "注销": choices.Status.CLOSED.value}
+INVESTOR_CLASSES = _labels(choices.InvestorClass)
+CATEGORIES = _labels(choices.ProductCategory)
+DORMANT = {"正常": False, "休眠": True}
+NORMALIZED = {"已规范": True, "未规范": False}
+# (level, lowest-category flag); `C1(最低类别)` is C1 flagged as the lowest category.
+RISK_LEVELS: dict[str, tuple[int, bool]] = {}
+for _level in range(1, 6):
+    RISK_LEVELS[f"C{_level}"] = (_level, False)
+for _text in ("C1(最低类别)", "C1（最低类别）", "C1 (最低类别)", "C1（最低类别)", "C1(最低类别）"):
+    RISK_LEVELS[_text] = (1, True)
+PRODUCT_RISKS = {f"R{level}": level for level in range(1, 6)}
+
+ALLOWED = {
+    "customer_type": "自然人、一般法人、特殊法人",
+    "gender": "男、女",
+    "id_type": "、".join(str(label) for _, label in choices.IdType.choices),
+    "status": "有效、销户（注销视为销户）",
+    "dormant": "正常、休眠",
+    "normalized": "已规范、未规范",
+    "investor_class": "普通投资者、专业投资者",
+    "risk_level": "C1、C1(最低类别)、C2、C3、C4、C5",
+    "category": "期权、资管产品、场外衍生品、其他",
+    "product_risk": "R1、R2、R3、R4、R5",
+}

@@ -1,0 +1,232 @@
+"""Staging tables and the set-based apply step (SQLite and PostgreSQL).
+
+Valid rows go into a temporary table in chunks (``executemany`` on SQLite, ``COPY`` on
+PostgreSQL). Applying is then a handful of statements whatever the row count:
+
+1. ``UPDATE stage SET target_id = (SELECT id FROM target WHERE natural key matches)``;
+2. the rows whose values differ are read once (old and new values) for the audit log;
+3. ``UPDATE target … FROM stage`` for those rows, ``INSERT … SELECT`` for the new ones;
+4. one audit row per created record (master data only) with ``INSERT … SELECT``.
+
+Unchanged = matched − changed, compared with a null-safe "is distinct from".
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from huifang.core import audit
+from huifang.core.fields import from_cents
+from huifang.core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Target:
+    """How one dataset's staging table maps onto its model's table."""
+
+    name: str  # dataset
+    table: str
+    object_type: str
+    columns: tuple[tuple[str, str], ...]  # (column, SQL type) in stage-tuple order, after rowno
+    key: tuple[str, ...]
+    money: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
+    timestamps: bool = False
+    audit_creates: bool = True
+    repr_sql: str = "r.id"  # object_repr, over the target ``r`` and the stage ``s``
+
+    @property
+    def stage(self) -> str:
+        return f"hf_import_stage_{self.name}"
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    @property
+    def fields(self) -> list[str]:
+        return [name for name in self.names if name not in self.key]
+
+
+def _distinct() -> str:
+    return "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+
+
+class Stage:
+    """One import's staging table: create, fill in chunks, apply, drop."""
+
+    def __init__(self, target: Target):
+        self.target = target
+        self.rows = 0
+
+    def create(self) -> None:
+        t = self.target
+        columns = ", ".join(f"{name} {kind}" for name, kind in t.columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {t.stage}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {t.stage} "
+                f"(rowno BIGINT PRIMARY KEY, {columns}, target_id BIGINT)"
+            )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.target.stage}")
+
+    def insert(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        t = self.target
+        names = ["rowno", *t.names]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                with cursor.cursor.copy(f"COPY {t.stage} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {t.stage} ({', '.join(names)}) VALUES ({marks})", rows
+                )
+        self.rows += len(rows)
+
+    def remove(self, rownos: list[int]) -> None:
+        with connection.cursor() as cursor:
+            for start in range(0, len(rownos), 1000):
+                chunk = rownos[start : start + 1000]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM {self.target.stage} WHERE rowno IN ({marks})", chunk)
+        self.rows -= len(rownos)
+
+    # -- apply ------------------------------------------------------------------------------
+
+    def match(self) -> int:
+        """Point each staged row at its existing record; returns how many exist."""
+        t = self.target
+        keys = " AND ".join(f"t.{k} = {t.stage}.{k}" for k in t.key)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {t.stage} SET target_id = (SELECT t.id FROM {t.table} t WHERE {keys})"
+            )
+            cursor.execute(f"SELECT COUNT(*) FROM {t.stage} WHERE target_id IS NOT NULL")
+            return cursor.fetchone()[0]
+
+    def _differs(self, old: str, new: str) -> str:
+        op = _distinct()
+        return " OR ".join(f"{old}.{f} {op} {new}.{f}" for f in self.target.fields)
+
+    def changes(self, chunk: int = 5000) -> Iterator[list[tuple[int, str, dict, dict]]]:
+        """(id, repr, before, after) of existing records whose values differ, in chunks."""
+        t = self.target
+        fields = t.fields
+        old = ", ".join(f"r.{f}" for f in fields)
+        new = ", ".join(f"s.{f}" for f in fields)
+        sql = (
+            f"SELECT r.id, SUBSTR({t.repr_sql}, 1, 200), {old}, {new} "
+            f"FROM {t.stage} s JOIN {t.table} r ON r.id = s.target_id "
+            f"WHERE {self._differs('r', 's')} ORDER BY s.rowno"
+        )
+        width = len(fields)
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(chunk):
+                out = []
+                for row in batch:
+                    olds, news = row[2 : 2 + width], row[2 + width :]
+                    before = {f: self._py(f, v) for f, v in zip(fields, olds, strict=True)}
+                    after = {f: self._py(f, v) for f, v in zip(fields, news, strict=True)}
+                    old_diff, new_diff = audit.diff(before, after)
+                    out.append((row[0], row[1], old_diff, new_diff))
+                yield out
+
+    def _py(self, field: str, value):
+        if field in self.target.money and value is not None:
+            return from_cents(value)
+        if field in self.target.dates and isinstance(value, str):
+            return datetime.date.fromisoformat(value[:10])
+        if isinstance(value, int) and field in ("dormant", "normalized", "risk_lowest"):
+            return bool(value)
+        return value
+
+    def update(self) -> int:
+        t = self.target
+        sets = [f"{f} = s.{f}" for f in t.fields]
+        params: list = []
+        if t.timestamps:
+            sets.append("updated_at = %s")
+            params.append(_now())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {t.table} SET {', '.join(sets)} FROM {t.stage} s "
+                f"WHERE {t.table}.id = s.target_id AND ({self._differs(t.table, 's')})",
+                params,
+            )
+            return cursor.rowcount
+
+    def insert_new(self) -> int:
+        t = self.target
+        names = t.names
+        columns = list(names)
+        values = [f"s.{n}" for n in names]
+        params: list = []
+        if t.timestamps:
+            now = _now()
+            columns += ["created_at", "updated_at"]
+            values += ["%s", "%s"]
+            params += [now, now]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {t.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+                f"FROM {t.stage} s WHERE s.target_id IS NULL ORDER BY s.rowno",
+                params,
+            )
+            return cursor.rowcount
+
+    def audit_creates(self, message: str) -> None:
+        """One ``create`` audit row per new record, written set-based (record_many's fields)."""
+        t = self.target
+        actor = audit.current_actor()
+        user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+        keys = " AND ".join(f"r.{k} = s.{k}" for k in t.key)
+        table = AuditEvent._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (time, user_id, actor_label, request_id, ip, action, "
+                f"object_type, object_id, object_repr, before, after, message) "
+                f"SELECT %s, %s, %s, %s, %s, 'create', %s, CAST(r.id AS TEXT), "
+                f"SUBSTR({t.repr_sql}, 1, 200), NULL, NULL, %s "
+                f"FROM {t.stage} s JOIN {t.table} r ON {keys} WHERE s.target_id IS NULL",
+                [
+                    _now(),
+                    user.pk if user else None,
+                    actor.label,
+                    actor.request_id,
+                    actor.ip,
+                    t.object_type,
+                    message,
+                ],
+            )
+
+    def touched(self, column: str, changed_ids: list[int]) -> Iterator:
+        """Distinct values of ``column`` over created rows (and the given changed records)."""
+        t = self.target
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT {column} FROM {t.stage} WHERE target_id IS NULL")
+            yield from (row[0] for row in cursor.fetchall())
+            for start in range(0, len(changed_ids), 1000):
+                chunk = changed_ids[start : start + 1000]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT DISTINCT {column} FROM {t.table} WHERE id IN ({marks})", chunk
+                )
+                yield from (row[0] for row in cursor.fetchall())
+
+
+def _now():
+    return connection.ops.adapt_datetimefield_value(timezone.now())

@@ -1,0 +1,518 @@
+"""Per-row validation of the staged datasets (customers, daily rows, products).
+
+Each validator turns one row of text cells into a tuple ready for the staging table, or
+records the row's errors and returns None. Lookups (branch and customer codes, the
+user's scope) are loaded once into dicts; nothing here queries per row. Positions of
+absent columns are a huge number so that ``cells[p] if p < n else ""`` reads as empty.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+
+from huifang.customers import choices
+from huifang.customers.importers import specs
+from huifang.customers.importers.cells import (
+    BAD_CHARS,
+    LEADING_ZEROS_LOST,
+    PLAIN_AMOUNT,
+    CellError,
+    NumText,
+    check_text,
+    parse_cents,
+    parse_choice,
+    parse_code,
+    parse_count,
+    parse_date,
+    parse_id_card,
+    parse_mobile,
+    split_list,
+)
+from huifang.customers.models import Customer, ProductHolding
+from huifang.org.models import Branch
+
+ABSENT = 1 << 30
+plain_amount = PLAIN_AMOUNT.fullmatch
+REQUIRED = "必填项不能为空"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row: spreadsheet row number (header = 1; API: list position),
+    the column's Chinese name, the cell's text and the reason."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+class Errors:
+    """Collects row errors (the first ``limit`` of them) and counts rejected rows."""
+
+    def __init__(self, dataset: specs.Dataset, limit: int = 100_000):
+        self.labels = {c.key: c.label for c in dataset.columns}
+        self.items: list[RowError] = []
+        self.limit = limit
+        self.count = 0  # problems found
+        self.rows = 0  # rows rejected (set by the engine once the file has been read)
+
+    def add(self, row: int, key: str, value, reason: str) -> None:
+        self.count += 1
+        if len(self.items) < self.limit:
+            label = self.labels.get(key, key)
+            self.items.append(RowError(row, label, str(value)[:200], reason))
+
+
+class CodeMap:
+    """code → id of existing rows, with the scope test and the "leading zeros lost" hint."""
+
+    def __init__(self, ids: dict[str, int], allowed: set[int] | None):
+        self.ids = ids
+        self.allowed = allowed  # None: no scope restriction
+        self._stripped: dict[str, str] | None = None
+
+    def lost_zeros(self, code: str) -> bool:
+        if self._stripped is None:
+            self._stripped = {c.lstrip("0"): c for c in self.ids if c[:1] == "0"}
+        return code in self._stripped
+
+
+def branch_map(scope_path: str | None) -> tuple[dict[str, int], dict[str, str]]:
+    ids, paths = {}, {}
+    for code, pk, path in Branch.objects.values_list("code", "id", "path"):
+        ids[code], paths[code] = pk, path
+    return ids, paths
+
+
+def customer_map(scope_path: str | None) -> CodeMap:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT investor_code, id FROM {Customer._meta.db_table}")
+        ids = dict(cursor.fetchall())
+    allowed = None
+    if scope_path is not None:
+        allowed = set(
+            Customer.objects.filter(branch__path__startswith=scope_path).values_list(
+                "id", flat=True
+            )
+        )
+    return CodeMap(ids, allowed)
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+class RowValidator:
+    """Base: column positions and the error sink."""
+
+    dataset: specs.Dataset
+
+    def __init__(self, index: dict[str, int], errors: Errors):
+        self.pos = {c.key: index.get(c.key, ABSENT) for c in self.dataset.columns}
+        self.errors = errors
+        self.late_rejects: list[int] = []
+
+    def finish(self) -> list[int]:
+        """Checks that need the whole file; returns row numbers to take out of staging."""
+        return self.late_rejects
+
+    def _reference(self, rowno: int, key: str, code: str, codes: CodeMap, what: str):
+        """The id behind a customer code, or None after reporting why not."""
+        pk = codes.ids.get(code)
+        if pk is not None and (codes.allowed is None or pk in codes.allowed):
+            return pk
+        try:
+            code = parse_code(code, 32)
+        except CellError as exc:
+            self.errors.add(rowno, key, code, exc.reason)
+            return None
+        pk = codes.ids.get(code)
+        if pk is None:
+            if type(code) is NumText and codes.lost_zeros(code):
+                self.errors.add(rowno, key, code, LEADING_ZEROS_LOST)
+            else:
+                self.errors.add(rowno, key, code, f"{what}不存在")
+            return None
+        if codes.allowed is not None and pk not in codes.allowed:
+            self.errors.add(rowno, key, code, "该客户不在您的权限范围内")
+            return None
+        return pk
+
+
+class CustomerValidator(RowValidator):
+    dataset = specs.CUSTOMERS
+    TEXT = ("name", "full_name", "occupation", "income_source", "phone", "address", "email")
+
+    def __init__(self, index, errors, *, scope_path: str | None):
+        super().__init__(index, errors)
+        self.branch_ids, self.branch_paths = branch_map(scope_path)
+        self.branch_codes = CodeMap(self.branch_ids, None)
+        self.scope_path = scope_path
+        self.seen: dict[str, int] = {}
+        self.lengths: Counter[int] = Counter()
+        self.numeric_codes: list[tuple[int, str]] = []
+        self.limits = {
+            name: _max_length(Customer, name)
+            for name in (*self.TEXT, "id_number", "broker_codes", "broker_names")
+        }
+
+    def row(self, rowno: int, cells: list[str]):
+        pos, n, add = self.pos, len(cells), self.errors.add
+        before = self.errors.count
+
+        def cell(key: str) -> str:
+            p = pos[key]
+            return cells[p] if p < n else ""
+
+        def choice(key: str, mapping: dict, default=None):
+            text = cell(key)
+            if not text:
+                return default
+            try:
+                return parse_choice(text, mapping, specs.ALLOWED[key])
+            except CellError as exc:
+                add(rowno, key, text, exc.reason)
+                return default
+
+        def date(key: str, required: bool = False):
+            text = cell(key)
+            if not text:
+                if required:
+                    add(rowno, key, text, REQUIRED)
+                return None
+            try:
+                return parse_date(text)
+            except CellError as exc:
+                add(rowno, key, text, exc.reason)
+                return None
+
+        texts = {}
+        limits = self.limits
+        for key in self.TEXT:
+            text = cell(key)
+            if text:
+                try:
+                    texts[key] = check_text(text, limits[key])
+                except CellError as exc:
+                    add(rowno, key, text, exc.reason)
+                    texts[key] = ""
+            else:
+                texts[key] = ""
+
+        raw_code = cell("investor_code")
+        code = None
+        if not raw_code:
+            add(rowno, "investor_code", raw_code, REQUIRED)
+        else:
+            try:
+                code = parse_code(raw_code, 32)
+            except CellError as exc:
+                add(rowno, "investor_code", raw_code, exc.reason)
+        if code is not None:
+            first = self.seen.get(code)
+            if first is not None:
+                add(rowno, "investor_code", code, f"与第 {first} 行的投资者代码重复")
+                code = None
+            else:
+                self.seen[code] = rowno
+                self.lengths[len(code)] += 1
+                if type(raw_code) is NumText:
+                    self.numeric_codes.append((rowno, code))
+        if not texts["name"] and not cell("name"):
+            add(rowno, "name", "", REQUIRED)
+
+        customer_type = choice("customer_type", specs.CUSTOMER_TYPES)
+        if customer_type is None and not cell("customer_type"):
+            add(rowno, "customer_type", "", REQUIRED)
+        gender = choice("gender", specs.GENDERS, "")
+        id_type = choice("id_type", specs.ID_TYPES, "")
+        id_number = cell("id_number")
+        born = None
+        if id_number:
+            try:
+                if id_type == choices.IdType.ID_CARD:
+                    id_number, born = parse_id_card(id_number)
+                else:
+                    id_number = check_text(id_number, limits["id_number"])
+            except CellError as exc:
+                add(rowno, "id_number", id_number, exc.reason)
+        birth_date = date("birth_date") or born
+        open_date = date("open_date", required=True)
+        close_date = date("close_date")
+        if close_date and open_date and close_date < open_date:
+            add(rowno, "close_date", cell("close_date"), "销户日期早于开户日期")
+        status = choice("status", specs.STATUSES)
+        if status is None and not cell("status"):
+            add(rowno, "status", "", REQUIRED)
+        dormant = choice("dormant", specs.DORMANT, False)
+        normalized = choice("normalized", specs.NORMALIZED)
+        investor_class = choice(
+            "investor_class", specs.INVESTOR_CLASSES, choices.InvestorClass.ORDINARY.value
+        )
+        risk_level, risk_lowest = choice("risk_level", specs.RISK_LEVELS, (None, False))
+        mobile = cell("mobile")
+        if mobile:
+            try:
+                mobile = parse_mobile(mobile)
+            except CellError as exc:
+                add(rowno, "mobile", mobile, exc.reason)
+        branch_id = self._branch(rowno, cell("branch_code"))
+        brokers = split_list(cell("broker_code"))
+        broker_names = split_list(cell("broker_name"))
+        if brokers and broker_names and len(brokers) != len(broker_names):
+            add(rowno, "broker_name", cell("broker_name"), "经纪人名称与经纪人编号的个数不一致")
+        broker_codes, broker_names_text = ";".join(brokers), ";".join(broker_names)
+        if len(broker_codes) > limits["broker_codes"]:
+            add(rowno, "broker_code", broker_codes, f"超过最大长度 {limits['broker_codes']} 个字符")
+        if BAD_CHARS.search(broker_codes + broker_names_text):
+            add(rowno, "broker_code", broker_codes, "包含不可见的控制字符")
+        if len(broker_names_text) > limits["broker_names"]:
+            add(rowno, "broker_name", broker_names_text, "超过最大长度")
+
+        if self.errors.count != before:
+            if code is not None:
+                self.seen.pop(code, None)  # a rejected row does not claim its key
+            return None
+        name = texts["name"]
+        return (
+            rowno,
+            code,
+            name,
+            texts["full_name"] or name,
+            customer_type,
+            gender,
+            id_type,
+            id_number,
+            birth_date,
+            open_date,
+            close_date,
+            status,
+            dormant,
+            normalized,
+            branch_id,
+            investor_class,
+            risk_level,
+            risk_lowest,
+            texts["occupation"],
+            texts["income_source"],
+            mobile,
+            texts["phone"],
+            texts["address"],
+            texts["email"],
+            broker_codes,
+            broker_names_text,
+        )
+
+    def _branch(self, rowno: int, text: str):
+        if not text:
+            self.errors.add(rowno, "branch_code", text, REQUIRED)
+            return None
+        pk = self.branch_ids.get(text)
+        if pk is None:
+            lost = type(text) is NumText and self.branch_codes.lost_zeros(text)
+            self.errors.add(
+                rowno, "branch_code", text, LEADING_ZEROS_LOST if lost else "部门代码不存在"
+            )
+            return None
+        if self.scope_path is not None and not self.branch_paths[text].startswith(self.scope_path):
+            self.errors.add(rowno, "branch_code", text, "该部门不在您的权限范围内")
+            return None
+        return pk
+
+    def finish(self) -> list[int]:
+        """Numeric investor codes shorter than the column's usual length (or matching an
+        existing code once zero-padded) have probably lost their leading zeros."""
+        if not self.numeric_codes:
+            return []
+        usual = self.lengths.most_common(1)[0][0]
+        candidates: dict[str, list[str]] = {}
+        for _, code in self.numeric_codes:
+            longer = [code.zfill(length) for length in self.lengths if length > len(code)]
+            candidates[code] = longer
+        wanted = {c for c in candidates} | {p for padded in candidates.values() for p in padded}
+        existing = _existing_codes(wanted)
+        rejected = []
+        for rowno, code in self.numeric_codes:
+            if code in existing:
+                continue
+            if len(code) < usual or any(p in existing for p in candidates[code]):
+                self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
+                rejected.append(rowno)
+        return rejected
+
+
+def _existing_codes(codes: set[str]) -> set[str]:
+    found: set[str] = set()
+    chunk = list(codes)
+    for start in range(0, len(chunk), 2000):
+        found.update(
+            Customer.objects.filter(investor_code__in=chunk[start : start + 2000]).values_list(
+                "investor_code", flat=True
+            )
+        )
+    return found
+
+
+AMOUNTS = ("prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity")
+
+
+class DailyValidator(RowValidator):
+    dataset = specs.DAILY
+
+    def __init__(self, index, errors, *, scope_path: str | None):
+        super().__init__(index, errors)
+        self.codes = customer_map(scope_path)
+        self.seen: dict[int, int] = {}
+        self.amount_positions = [(key, self.pos[key]) for key in AMOUNTS]
+
+    def row(self, rowno: int, cells: list[str]):
+        pos, n, add = self.pos, len(cells), self.errors.add
+        before = self.errors.count
+        p = pos["trade_date"]
+        text = cells[p] if p < n else ""
+        trade_date = None
+        if not text:
+            add(rowno, "trade_date", text, REQUIRED)
+        else:
+            try:
+                trade_date = parse_date(text)
+            except CellError as exc:
+                add(rowno, "trade_date", text, exc.reason)
+        p = pos["investor_code"]
+        text = cells[p] if p < n else ""
+        customer_id = None
+        if not text:
+            add(rowno, "investor_code", text, REQUIRED)
+        else:
+            customer_id = self._reference(rowno, "investor_code", text, self.codes, "投资者代码")
+        amounts = []
+        for key, p in self.amount_positions:
+            text = cells[p] if p < n else ""
+            if not text:
+                if key == "prev_equity" or key == "equity":
+                    add(rowno, key, text, REQUIRED)
+                amounts.append(0)
+                continue
+            match = plain_amount(text)
+            if match is not None:  # inlined fast path of parse_cents (7 amounts per row)
+                sign, whole, frac = match.groups()
+                cents = int(whole) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+                amounts.append(-cents if sign else cents)
+                continue
+            try:
+                amounts.append(parse_cents(text))
+            except CellError as exc:
+                add(rowno, key, text, exc.reason)
+                amounts.append(0)
+        prev, deposit, withdrawal, close_pnl, position_pnl, fee, equity = amounts
+        if fee < 0:
+            add(rowno, "fee", cells[pos["fee"]], "手续费不能为负数")
+        p = pos["volume"]
+        text = cells[p] if p < n else ""
+        volume = 0
+        if text:
+            try:
+                volume = parse_count(text)
+            except CellError as exc:
+                add(rowno, "volume", text, "成交手数" + exc.reason)
+        if self.errors.count != before:
+            return None
+        expected = prev + deposit - withdrawal + close_pnl + position_pnl - fee
+        if abs(expected - equity) > 1:
+            add(
+                rowno,
+                "equity",
+                cells[pos["equity"]],
+                f"当日权益应等于上日权益+入金−出金+平仓盈亏+持仓盈亏−手续费 = {_yuan(expected)}",
+            )
+            return None
+        key = customer_id * 1_000_000 + trade_date.toordinal()
+        first = self.seen.get(key)
+        if first is not None:
+            add(
+                rowno,
+                "investor_code",
+                cells[pos["investor_code"]],
+                f"与第 {first} 行重复（同一交易日期和投资者代码）",
+            )
+            return None
+        self.seen[key] = rowno
+        return (rowno, customer_id, trade_date, *amounts, volume)
+
+
+def _yuan(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+class ProductValidator(RowValidator):
+    dataset = specs.PRODUCTS
+
+    def __init__(self, index, errors, *, scope_path: str | None):
+        super().__init__(index, errors)
+        self.codes = customer_map(scope_path)
+        self.seen: dict[tuple, int] = {}
+        self.name_limit = _max_length(ProductHolding, "product_name")
+        self.code_limit = _max_length(ProductHolding, "product_code")
+
+    def row(self, rowno: int, cells: list[str]):
+        pos, n, add = self.pos, len(cells), self.errors.add
+        before = self.errors.count
+
+        def cell(key: str) -> str:
+            p = pos[key]
+            return cells[p] if p < n else ""
+
+        def parsed(key: str, parse: Callable, required: bool = True):
+            text = cell(key)
+            if not text:
+                if required:
+                    add(rowno, key, text, REQUIRED)
+                return None
+            try:
+                return parse(text)
+            except CellError as exc:
+                add(rowno, key, text, exc.reason)
+                return None
+
+        text = cell("investor_code")
+        customer_id = None
+        if not text:
+            add(rowno, "investor_code", text, REQUIRED)
+        else:
+            customer_id = self._reference(rowno, "investor_code", text, self.codes, "投资者代码")
+        business_date = parsed("business_date", parse_date)
+        product_code = parsed("product_code", lambda t: parse_code(t, self.code_limit))
+        product_name = parsed("product_name", lambda t: check_text(t, self.name_limit))
+        category = parsed(
+            "category",
+            lambda t: parse_choice(t, specs.CATEGORIES, specs.ALLOWED["category"]),
+            required=False,
+        )
+        risk = parsed(
+            "product_risk",
+            lambda t: parse_choice(t, specs.PRODUCT_RISKS, specs.ALLOWED["product_risk"]),
+        )
+        if self.errors.count != before:
+            return None
+        key = (customer_id, product_code, business_date)
+        first = self.seen.get(key)
+        if first is not None:
+            add(
+                rowno,
+                "product_code",
+                product_code,
+                f"与第 {first} 行重复（同一投资者、产品代码和业务日期）",
+            )
+            return None
+        self.seen[key] = rowno
+        return (rowno, customer_id, product_code, business_date, product_name, category or "", risk)

@@ -1,0 +1,419 @@
+"""Custom rules (自定义规则): conditions on customer fields and period figures.
+
+A rule's conditions are JSON, never code: ``{"op": "and"|"or", "items": [...]}`` where
+an item is a condition ``{"field", "cmp", "value"}`` or one nested group
+``{"op", "items": [conditions]}`` (one level of grouping). Fields and comparisons come
+from the fixed catalogue below; values are validated and always passed to SQL as
+parameters, so no user text ever becomes SQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from huifang.core.fields import to_cents
+from huifang.customers import choices
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    kind: str  # choice | text | age | date | risk_c | risk_r | bool | branch | money | ratio | int
+    source: str  # "customer" or "figure"
+    column: str = ""
+    options: tuple = ()
+
+
+FIELDS: dict[str, Field] = {
+    "customer_type": Field(
+        "客户类型", "choice", "customer", "customer_type", tuple(choices.CustomerType.choices)
+    ),
+    "gender": Field("性别", "choice", "customer", "gender", tuple(choices.Gender.choices)),
+    "age": Field("基准日年龄（周岁）", "age", "customer", "birth_date"),
+    "open_date": Field("开户日期", "date", "customer", "open_date"),
+    "risk_level": Field("风险承受能力", "risk_c", "customer", "risk_level"),
+    "investor_class": Field(
+        "投资者分类", "choice", "customer", "investor_class", tuple(choices.InvestorClass.choices)
+    ),
+    "occupation": Field("职业", "text", "customer", "occupation"),
+    "income_source": Field("收入来源", "text", "customer", "income_source"),
+    "branch": Field("部门（含下级）", "branch", "customer", "branch_id"),
+    "dormant": Field("休眠", "bool", "customer", "dormant"),
+    "normalized": Field("已规范", "bool", "customer", "normalized"),
+    "pnl": Field("期间盈亏", "money", "figure", "pnl"),
+    "loss": Field("期间亏损金额", "money", "figure", "loss"),
+    "loss_ratio": Field("期间亏损比例", "ratio", "figure", "loss_ratio"),
+    "volume": Field("期间成交手数", "int", "figure", "volume"),
+    "deposit": Field("期间入金", "money", "figure", "deposit"),
+    "withdrawal": Field("期间出金", "money", "figure", "withdrawal"),
+    "days": Field("期间交易天数", "int", "figure", "days"),
+    "max_product_risk": Field("期间最高产品风险等级", "risk_r", "figure", "max_risk"),
+}
+
+CMP_LABELS = {
+    "eq": "=",
+    "ne": "≠",
+    "gt": ">",
+    "ge": "≥",
+    "lt": "<",
+    "le": "≤",
+    "in": "属于",
+    "between": "介于",
+    "empty": "为空",
+    "not_empty": "不为空",
+}
+ORDERED = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between", "empty", "not_empty")
+CMPS_BY_KIND = {
+    "choice": ("eq", "ne", "in", "empty", "not_empty"),
+    "text": ("eq", "ne", "in", "empty", "not_empty"),
+    "branch": ("eq", "ne", "in"),
+    "bool": ("eq", "empty", "not_empty"),
+}
+OPS = {"and": "并且", "or": "或者"}
+
+
+def cmps_for(kind: str) -> tuple[str, ...]:
+    return CMPS_BY_KIND.get(kind, ORDERED)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _scalar(field: Field, value):
+    """One comparison value → its JSON form, or ValueError with a Chinese message."""
+    kind = field.kind
+    from huifang.rules.params import parse_bool, parse_date, parse_decimal, parse_risk
+
+    if kind == "choice":
+        labels = {str(label): key for key, label in field.options}
+        value = labels.get(str(value).strip(), str(value).strip())
+        if value not in {key for key, _ in field.options}:
+            raise ValueError(f"“{value}”不是{field.label}的有效取值")
+        return value
+    if kind == "text":
+        text = str(value).strip()
+        if not text:
+            raise ValueError(f"{field.label}的取值不能为空")
+        return text
+    if kind == "branch":
+        from huifang.org.models import Branch
+
+        code = str(value).strip()
+        if not Branch.objects.filter(code=code).exists():
+            raise ValueError(f"未知部门代码：{code}")
+        return code
+    if kind == "bool":
+        return parse_bool(value)
+    if kind == "date":
+        day = parse_date(value)
+        if day is None:
+            raise ValueError("日期不能为空")
+        return day.isoformat()
+    if kind in ("age", "int"):
+        text = str(value).strip()
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"{field.label}须为整数")
+        number = int(text)
+        if kind == "age" and not 0 <= number <= 150:
+            raise ValueError("年龄须在 0–150 之间")
+        return number
+    if kind == "risk_c":
+        text = str(value).strip().upper().lstrip("C")
+        if not text.isdigit() or not 1 <= int(text) <= 5:
+            raise ValueError(f"“{value}”不是有效风险承受能力（C1–C5）")
+        return int(text)
+    if kind == "risk_r":
+        return parse_risk(value)
+    if kind == "money":
+        amount = parse_decimal(value)
+        to_cents(amount)  # refuses more than two decimals
+        return str(amount.quantize(Decimal("0.01")))
+    if kind == "ratio":
+        ratio = parse_decimal(value)
+        if ratio < 0 or ratio != ratio.quantize(Decimal("0.0001")):
+            raise ValueError("比例须 ≥ 0%，最多精确到 0.01%")
+        return str(ratio.normalize()) if ratio else "0"
+    raise ValueError("未知字段类型")
+
+
+def clean_condition(raw: dict) -> dict:
+    if not isinstance(raw, dict):
+        raise ValueError("条件格式不正确")
+    name = raw.get("field")
+    field = FIELDS.get(name)
+    if field is None:
+        raise ValueError(f"未知字段：{name}")
+    cmp = raw.get("cmp")
+    if cmp not in cmps_for(field.kind):
+        raise ValueError(f"{field.label}不支持比较方式“{CMP_LABELS.get(cmp, cmp)}”")
+    value = raw.get("value")
+    try:
+        if cmp in ("empty", "not_empty"):
+            value = None
+        elif cmp == "in":
+            items = (
+                value if isinstance(value, list) else str(value or "").replace("，", ",").split(",")
+            )
+            items = [i for i in items if str(i).strip()]
+            if not items:
+                raise ValueError("“属于”至少需要一个取值")
+            value = [_scalar(field, i) for i in items]
+        elif cmp == "between":
+            if not isinstance(value, list | tuple) or len(value) != 2:
+                raise ValueError("“介于”需要两个值")
+            low, high = (_scalar(field, v) for v in value)
+            if _sort_key(field, low) > _sort_key(field, high):
+                raise ValueError("“介于”的下限不能大于上限")
+            value = [low, high]
+        else:
+            if value is None or str(value).strip() == "":
+                raise ValueError(f"{field.label}的比较值不能为空")
+            value = _scalar(field, value)
+    except (ValidationError, ValueError) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        raise ValueError(f"{field.label}：{message}") from exc
+    return {"field": name, "cmp": cmp, "value": value}
+
+
+def _sort_key(field: Field, value):
+    return Decimal(value) if field.kind in ("money", "ratio") else value
+
+
+def clean_conditions(raw) -> dict:
+    """Validate a condition tree; raises ValueError (Chinese) on the first problem."""
+    if not isinstance(raw, dict) or raw.get("op") not in OPS:
+        raise ValueError("条件须为“并且/或者”组合")
+    items = raw.get("items") or []
+    if not items:
+        raise ValueError("至少需要一个条件")
+    out = []
+    for item in items:
+        if isinstance(item, dict) and "items" in item:
+            if item.get("op") not in OPS:
+                raise ValueError("条件组须为“并且/或者”组合")
+            inner = item.get("items") or []
+            if not inner:
+                raise ValueError("条件组不能为空")
+            if any(isinstance(i, dict) and "items" in i for i in inner):
+                raise ValueError("条件最多只能分组一层")
+            out.append({"op": item["op"], "items": [clean_condition(i) for i in inner]})
+        else:
+            out.append(clean_condition(item))
+    return {"op": raw["op"], "items": out}
+
+
+# --- words ----------------------------------------------------------------------------------
+
+
+def _show(field: Field, value) -> str:
+    if field.kind == "choice":
+        return str(dict(field.options).get(value, value))
+    if field.kind == "bool":
+        return "是" if value else "否"
+    if field.kind == "risk_c":
+        return f"C{value}"
+    if field.kind == "risk_r":
+        return f"R{value}"
+    if field.kind == "ratio":
+        from huifang.rules.params import format_ratio
+
+        return format_ratio(value)
+    if field.kind == "money":
+        return f"{Decimal(value):,.2f} 元"
+    return str(value)
+
+
+def describe_condition(cond: dict) -> str:
+    field = FIELDS[cond["field"]]
+    cmp, value = cond["cmp"], cond.get("value")
+    if cmp in ("empty", "not_empty"):
+        return f"{field.label}{CMP_LABELS[cmp]}"
+    if cmp == "in":
+        return f"{field.label}属于（{'、'.join(_show(field, v) for v in value)}）"
+    if cmp == "between":
+        return (
+            f"{field.label}介于 {_show(field, value[0])} 与 {_show(field, value[1])} 之间（含两端）"
+        )
+    return f"{field.label} {CMP_LABELS[cmp]} {_show(field, value)}"
+
+
+def describe_conditions(tree: dict | None) -> str:
+    if not tree:
+        return "（无条件）"
+    joiner = f" {OPS[tree['op']]} "
+    parts = []
+    for item in tree["items"]:
+        if "items" in item:
+            inner = f" {OPS[item['op']]} ".join(describe_condition(i) for i in item["items"])
+            parts.append(f"（{inner}）")
+        else:
+            parts.append(describe_condition(item))
+    return joiner.join(parts)
+
+
+def uses_figures(tree: dict) -> set[str]:
+    """The figure fields a tree reads (to join only what is needed)."""
+    names = set()
+    for item in tree["items"]:
+        for cond in item["items"] if "items" in item else [item]:
+            if FIELDS[cond["field"]].source == "figure":
+                names.add(cond["field"])
+    return names
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+
+def age_cutoff(as_of: datetime.date, years: int) -> datetime.date:
+    """The latest birth date whose age on ``as_of`` is at least ``years``.
+
+    Age ≥ N ⇔ birth ≤ (D.year − N, D.month, D.day); when D is 29 February and that year is
+    not a leap year, 28 February (someone born 29 February turns N on 1 March then).
+    """
+    year = as_of.year - years
+    try:
+        return as_of.replace(year=year)
+    except ValueError:
+        return datetime.date(year, 2, 28)
+
+
+class Compiler:
+    """Turns a condition tree into a WHERE fragment over ``c`` (customers), ``f`` (period
+    figures, with ``f.base``) and ``pr`` (max product risk)."""
+
+    def __init__(self, as_of: datetime.date, trim):
+        self.as_of = as_of
+        self.trim = trim  # callable: SQL expression → trimmed SQL expression
+        self.params: list = []
+
+    def compile(self, tree: dict) -> str:
+        joiner = " AND " if tree["op"] == "and" else " OR "
+        parts = []
+        for item in tree["items"]:
+            if "items" in item:
+                inner = " AND " if item["op"] == "and" else " OR "
+                parts.append("(" + inner.join(self.cond(i) for i in item["items"]) + ")")
+            else:
+                parts.append(self.cond(item))
+        return "(" + joiner.join(parts) + ")"
+
+    def _p(self, value) -> str:
+        self.params.append(value)
+        return "%s"
+
+    def expr(self, field: Field) -> str:
+        if field.source == "customer":
+            column = f"c.{field.column}"
+            return self.trim(column) if field.kind == "text" else column
+        return {
+            "pnl": "COALESCE(f.pnl, 0)",
+            "loss": "(0 - COALESCE(f.pnl, 0))",
+            "volume": "COALESCE(f.volume, 0)",
+            "deposit": "COALESCE(f.deposit, 0)",
+            "withdrawal": "COALESCE(f.withdrawal, 0)",
+            "days": "COALESCE(f.days, 0)",
+            "max_risk": "pr.max_risk",
+        }[field.column]
+
+    def value(self, field: Field, value):
+        if field.kind == "money":
+            return to_cents(Decimal(value))
+        if field.kind == "date":
+            return datetime.date.fromisoformat(value)
+        return value
+
+    def cond(self, cond: dict) -> str:
+        field = FIELDS[cond["field"]]
+        cmp, value = cond["cmp"], cond.get("value")
+        if field.kind == "age":
+            return self.age(cmp, value)
+        if field.kind == "ratio":
+            return self.ratio(cmp, value)
+        if field.kind == "branch":
+            return self.branch(cmp, value)
+        expr = self.expr(field)
+        if cmp == "empty":
+            if field.kind in ("text", "choice"):
+                return f"({expr} IS NULL OR {expr} = '')"
+            return f"{expr} IS NULL"
+        if cmp == "not_empty":
+            if field.kind in ("text", "choice"):
+                return f"({expr} IS NOT NULL AND {expr} <> '')"
+            return f"{expr} IS NOT NULL"
+        if cmp == "in":
+            marks = ", ".join(self._p(self.value(field, v)) for v in value)
+            return f"{expr} IN ({marks})"
+        if cmp == "between":
+            low, high = (self.value(field, v) for v in value)
+            return f"({expr} >= {self._p(low)} AND {expr} <= {self._p(high)})"
+        op = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[cmp]
+        return f"{expr} {op} {self._p(self.value(field, value))}"
+
+    def age(self, cmp: str, value) -> str:
+        birth = "c.birth_date"
+        if cmp == "empty":
+            return f"{birth} IS NULL"
+        if cmp == "not_empty":
+            return f"{birth} IS NOT NULL"
+
+        def at_least(n: int) -> str:
+            return f"{birth} <= {self._p(age_cutoff(self.as_of, n))}"
+
+        def at_most(n: int) -> str:
+            return f"{birth} > {self._p(age_cutoff(self.as_of, n + 1))}"
+
+        if cmp == "ge":
+            return at_least(value)
+        if cmp == "gt":
+            return at_least(value + 1)
+        if cmp == "le":
+            return at_most(value)
+        if cmp == "lt":
+            return at_most(value - 1) if value > 0 else "1 = 0"
+        if cmp == "eq":
+            return f"({at_least(value)} AND {at_most(value)})"
+        if cmp == "ne":
+            return f"({birth} IS NOT NULL AND NOT ({at_least(value)} AND {at_most(value)}))"
+        if cmp == "between":
+            return f"({at_least(value[0])} AND {at_most(value[1])})"
+        if cmp == "in":
+            return "(" + " OR ".join(f"({at_least(v)} AND {at_most(v)})" for v in value) + ")"
+        raise ValueError(cmp)
+
+    def ratio(self, cmp: str, value) -> str:
+        """loss / base compared exactly: loss·den ⋚ num·base with base > 0."""
+        loss, base = "(0 - COALESCE(f.pnl, 0))", "f.base"
+        if cmp == "empty":
+            return f"({base} IS NULL OR {base} <= 0)"
+        if cmp == "not_empty":
+            return f"({base} IS NOT NULL AND {base} > 0)"
+
+        def compare(op: str, ratio: str) -> str:
+            num, den = Decimal(ratio).as_integer_ratio()
+            return f"{loss} * {self._p(den)} {op} {self._p(num)} * {base}"
+
+        guard = f"{base} > 0"
+        if cmp == "between":
+            return f"({guard} AND {compare('>=', value[0])} AND {compare('<=', value[1])})"
+        if cmp == "in":
+            return f"({guard} AND (" + " OR ".join(compare("=", v) for v in value) + "))"
+        op = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[cmp]
+        return f"({guard} AND {compare(op, value)})"
+
+    def branch(self, cmp: str, value) -> str:
+        from huifang.org.models import Branch
+
+        codes = value if isinstance(value, list) else [value]
+        ids: set[int] = set()
+        for root in Branch.objects.filter(code__in=codes):
+            ids.update(
+                Branch.objects.filter(path__startswith=root.path).values_list("id", flat=True)
+            )
+        marks = ", ".join(self._p(i) for i in sorted(ids)) or "NULL"
+        if cmp == "ne":
+            return f"c.branch_id NOT IN ({marks})"
+        return f"c.branch_id IN ({marks})"

@@ -1,0 +1,279 @@
+"""The screening engine: rules + reference date → one merged hit per customer.
+
+Contract (used by pages, the CLI, services and the benchmark)::
+
+    screen(as_of, rules=None, overrides=None, branches=None, customer_types=None,
+           exclude_dormant=False, use_aggregates=True, details=True) -> Iterator[MergedHit]
+
+* ``rules``: rule codes (``["A001", "B002"]``) or :class:`RuleSpec` objects; ``None`` = every
+  enabled rule at its current version.
+* ``overrides``: ``{"A002": {"min_loss_amount": "50000"}}`` one-off parameters, validated
+  like a saved version (``ValidationError`` on bad input).
+* ``branches``: branch codes (each with its subtree); ``customer_types``: type values
+  (``natural``/``legal``/``special``); ``exclude_dormant`` drops 休眠 customers.
+* ``use_aggregates=False`` reads every period figure from the daily rows (reference path);
+  both paths give identical results.
+* ``details=False`` skips the customer columns and the year figures (fastest: ids, codes,
+  reasons and evidence only).
+
+Each rule type compiles to one SQL SELECT (``rulesql``); the engine unions them and merges
+by customer in SQL (筛选理由 = the names of the rules hit, in rule-code order, joined by
+``；``). Rows are yielded in investor-code order (customer id order when ``details=False``).
+Nothing is written; :func:`huifang.rules.services.do_run_screening` stores a run.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from huifang.core.fields import from_cents
+from huifang.rules import params as P
+from huifang.rules.engine.figures import figures_sql
+from huifang.rules.engine.rulesql import (
+    COLUMN_NAMES,
+    CUSTOMERS,
+    EVIDENCE,
+    Context,
+    RuleSpec,
+    branch_ids_for,
+    rule_sql,
+)
+
+__all__ = ["Context", "MergedHit", "RuleSpec", "make_context", "resolve_rules", "screen"]
+
+SEPARATOR = "；"
+MONEY = {"loss", "base", "deposit", "withdrawal"}
+SNAPSHOT = [
+    "investor_code",
+    "name",
+    "full_name",
+    "customer_type",
+    "gender",
+    "open_date",
+    "birth_date",
+    "status",
+    "normalized",
+    "dormant",
+    "investor_class",
+    "risk_level",
+]
+
+
+@dataclass
+class MergedHit:
+    """One customer hit by a screening: codes, 筛选理由 and per-rule evidence."""
+
+    customer_id: int
+    codes: list[str]
+    reasons: str
+    evidence: dict[str, dict] = field(default_factory=dict)
+    branch_id: int | None = None
+    year_volume: int | None = None
+    year_loss: object = None  # Decimal yuan
+    customer: dict = field(default_factory=dict)  # SNAPSHOT columns when details=True
+
+
+def resolve_rules(rules=None, overrides: dict | None = None) -> list[RuleSpec]:
+    """Rule codes / specs / None → specs with effective parameters, in code order."""
+    from huifang.rules.models import Rule
+
+    overrides = overrides or {}
+    if rules is not None and all(isinstance(r, RuleSpec) for r in rules):
+        specs = list(rules)
+    else:
+        queryset = Rule.objects.select_related("current_version")
+        if rules is None:
+            chosen = list(queryset.filter(enabled=True))
+        else:
+            codes = [str(r).strip().upper() for r in rules if str(r).strip()]
+            chosen = list(queryset.filter(code__in=codes))
+            missing = sorted(set(codes) - {r.code for r in chosen})
+            if missing:
+                raise ValidationError(f"未知规则：{'、'.join(missing)}")
+            disabled = [r.code for r in chosen if not r.enabled]
+            if disabled:
+                raise ValidationError(f"规则已停用：{'、'.join(disabled)}")
+        specs = [
+            RuleSpec(r.code, r.name, r.rule_type, r.params, r.current_version_id) for r in chosen
+        ]
+    by_code = {s.code: s for s in specs}
+    unknown = sorted(set(overrides) - set(by_code))
+    if unknown:
+        raise ValidationError(f"临时参数指向未选择的规则：{'、'.join(unknown)}")
+    out = []
+    for spec in specs:
+        effective = spec.params
+        if overrides.get(spec.code):
+            try:
+                effective = P.clean_params(spec.rule_type, overrides[spec.code], base=spec.params)
+            except ValidationError as exc:
+                messages = "；".join(m for ms in exc.message_dict.values() for m in ms)
+                raise ValidationError(f"{spec.code}：{messages}") from exc
+        out.append(RuleSpec(spec.code, spec.name, spec.rule_type, effective, spec.version_id))
+    return sorted(out, key=lambda s: s.code)
+
+
+def make_context(
+    as_of: datetime.date,
+    *,
+    branches: Iterable[str] | None = None,
+    customer_types: Iterable[str] | None = None,
+    exclude_dormant: bool = False,
+    use_aggregates: bool = True,
+) -> Context:
+    codes = list(branches or [])
+    if codes:
+        from huifang.org.models import Branch
+
+        known = set(Branch.objects.filter(code__in=codes).values_list("code", flat=True))
+        missing = sorted(set(codes) - known)
+        if missing:
+            raise ValidationError(f"未知部门代码：{'、'.join(missing)}")
+    return Context(
+        as_of=as_of,
+        customer_types=tuple(sorted(customer_types or ())),
+        branch_ids=branch_ids_for(codes),
+        exclude_dormant=exclude_dormant,
+        use_aggregates=use_aggregates,
+    )
+
+
+def union_sql(ctx: Context, specs: list[RuleSpec]) -> tuple[str, list]:
+    parts, params = [], []
+    for spec in specs:
+        sql, p = rule_sql(ctx, spec)
+        parts.append(f"SELECT {', '.join(COLUMN_NAMES)} FROM ({sql}) r{len(parts)}")
+        params += p
+    return " UNION ALL ".join(parts), params
+
+
+def merge_sql(
+    ctx: Context, specs: list[RuleSpec], *, details: bool, evidence: bool
+) -> tuple[str, list, str]:
+    """``SELECT`` merging the rows of a CTE named ``src`` (the rule rows) by customer.
+
+    Returns (sql, params, order-by expression). Columns: customer_id, rule_codes
+    (``,A001,A003,``), reasons, then pivoted evidence ``e{i}_{col}`` when ``evidence``, then
+    branch_id, the SNAPSHOT columns, year_volume, year_loss when ``details``.
+    """
+    flags, pivots, flag_params, pivot_params = [], [], [], []
+    for i, spec in enumerate(specs):
+        flags.append(f"MAX(CASE WHEN rule_code = %s THEN 1 ELSE 0 END) AS h{i}")
+        flag_params.append(spec.code)
+        if evidence:
+            for col in EVIDENCE[spec.rule_type]:
+                pivots.append(f"MAX(CASE WHEN rule_code = %s THEN {col} END) AS e{i}_{col}")
+                pivot_params.append(spec.code)
+    inner = f"SELECT customer_id, {', '.join(flags + pivots)} FROM src GROUP BY customer_id"
+    inner_params = flag_params + pivot_params
+
+    params: list = []
+    codes = " || ".join(f"CASE WHEN r.h{i} = 1 THEN %s ELSE '' END" for i in range(len(specs)))
+    params += [f"{s.code}," for s in specs]
+    reasons = " || ".join(f"CASE WHEN r.h{i} = 1 THEN %s ELSE '' END" for i in range(len(specs)))
+    params += [f"{SEPARATOR}{s.name}" for s in specs]
+    select = ["r.customer_id", f"',' || {codes} AS rule_codes", f"SUBSTR({reasons}, 2) AS reasons"]
+    if evidence:
+        select += [
+            f"r.e{i}_{col}" for i, spec in enumerate(specs) for col in EVIDENCE[spec.rule_type]
+        ]
+    tail, tail_params = "", []
+    order = "r.customer_id"
+    if details:
+        select += ["c.branch_id"] + [f"c.{name}" for name in SNAPSHOT]
+        select += ["COALESCE(y.volume, 0) AS year_volume", "(0 - COALESCE(y.pnl, 0)) AS year_loss"]
+        year_sql, year_params = figures_sql(
+            ctx.as_of.replace(month=1, day=1),
+            ctx.as_of,
+            use_aggregates=ctx.use_aggregates,
+            only_customers=("SELECT customer_id FROM src", []),
+        )
+        tail = (
+            f" JOIN {CUSTOMERS} c ON c.id = r.customer_id"
+            f" LEFT JOIN ({year_sql}) y ON y.customer_id = r.customer_id"
+        )
+        tail_params = year_params
+        order = "c.investor_code"
+    sql = f"SELECT {', '.join(select)} FROM ({inner}) r{tail}"
+    return sql, params + inner_params + tail_params, order
+
+
+def screen(
+    as_of: datetime.date,
+    rules=None,
+    overrides: dict | None = None,
+    branches: Iterable[str] | None = None,
+    customer_types: Iterable[str] | None = None,
+    exclude_dormant: bool = False,
+    use_aggregates: bool = True,
+    details: bool = True,
+) -> Iterator[MergedHit]:
+    """Screen without storing anything; see the module docstring for the contract."""
+    specs = resolve_rules(rules, overrides)
+    ctx = make_context(
+        as_of,
+        branches=branches,
+        customer_types=customer_types,
+        exclude_dormant=exclude_dormant,
+        use_aggregates=use_aggregates,
+    )
+    if not specs:
+        return iter(())
+    return _run(ctx, specs, details)
+
+
+def _run(ctx: Context, specs: list[RuleSpec], details: bool) -> Iterator[MergedHit]:
+    src, src_params = union_sql(ctx, specs)
+    merged, merged_params, order = merge_sql(ctx, specs, details=details, evidence=True)
+    sql = f"WITH src AS MATERIALIZED ({src}) {merged} ORDER BY {order}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, src_params + merged_params)
+        names = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                yield _merged(dict(zip(names, row, strict=True)), specs, details)
+
+
+def _merged(row: dict, specs: list[RuleSpec], details: bool) -> MergedHit:
+    codes = [c for c in row["rule_codes"].split(",") if c]
+    evidence = {}
+    for i, spec in enumerate(specs):
+        if spec.code not in codes:
+            continue
+        evidence[spec.code] = {
+            col: _value(col, row[f"e{i}_{col}"]) for col in EVIDENCE[spec.rule_type]
+        }
+    hit = MergedHit(
+        customer_id=int(row["customer_id"]), codes=codes, reasons=row["reasons"], evidence=evidence
+    )
+    if details:
+        hit.branch_id = row["branch_id"]
+        hit.year_volume = int(row["year_volume"])
+        hit.year_loss = from_cents(row["year_loss"])
+        hit.customer = {name: _snapshot(name, row[name]) for name in SNAPSHOT}
+    return hit
+
+
+def _value(col: str, value):
+    if value is None:
+        return None
+    if col in MONEY:
+        return from_cents(value)
+    if col == "ev_date" and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    if col in ("volume", "days", "max_risk"):
+        return int(value)
+    return value
+
+
+def _snapshot(name: str, value):
+    if name in ("open_date", "birth_date") and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    if name in ("normalized", "dormant") and value is not None:
+        return bool(value)
+    return value

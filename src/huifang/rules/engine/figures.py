@@ -1,0 +1,104 @@
+"""Period figures per customer, exact for any period.
+
+Whole calendar months inside the period are read from ``MonthlyAggregate`` (~12 rows per
+customer a year); the partial months at either edge from ``DailyBalance``. With
+``use_aggregates=False`` every figure comes straight from the daily rows — the reference
+path the property tests and the benchmark compare against.
+
+The SQL returns one row per customer with rows in the period:
+``customer_id, volume, pnl, deposit, withdrawal, days, first_date`` (money in fen).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from huifang.customers.aggregates import month_end, month_start
+from huifang.customers.models import DailyBalance, MonthlyAggregate
+
+DAILY = DailyBalance._meta.db_table
+MONTHLY = MonthlyAggregate._meta.db_table
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period cut into daily edges and a run of whole months."""
+
+    daily: list[tuple[datetime.date, datetime.date]]
+    months: tuple[datetime.date, datetime.date] | None  # first days of first/last month
+
+
+def split_period(start: datetime.date, end: datetime.date) -> Split:
+    if start > end:
+        return Split([], None)
+    first_full = start if start.day == 1 else month_end(start) + datetime.timedelta(days=1)
+    last_full_end = end if end == month_end(end) else month_start(end) - datetime.timedelta(days=1)
+    if first_full > last_full_end:
+        return Split([(start, end)], None)
+    daily = []
+    if start < first_full:
+        daily.append((start, first_full - datetime.timedelta(days=1)))
+    if last_full_end < end:
+        daily.append((last_full_end + datetime.timedelta(days=1), end))
+    return Split(daily, (first_full, month_start(last_full_end)))
+
+
+def figures_sql(
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    use_aggregates: bool = True,
+    only_customers: tuple[str, list] | None = None,
+) -> tuple[str, list]:
+    """``SELECT customer_id, volume, pnl, deposit, withdrawal, days, first_date`` grouped
+    by customer over ``[start, end]``. ``only_customers`` is an ``(IN-subquery, params)``
+    limiting the customers read."""
+    restrict_sql, restrict_params = "", []
+    if only_customers is not None:
+        restrict_sql = f" AND customer_id IN ({only_customers[0]})"
+        restrict_params = list(only_customers[1])
+    if not use_aggregates:
+        sql = (
+            "SELECT customer_id, SUM(volume) AS volume, "
+            "SUM(close_pnl + position_pnl - fee) AS pnl, SUM(deposit) AS deposit, "
+            "SUM(withdrawal) AS withdrawal, COUNT(*) AS days, MIN(trade_date) AS first_date "
+            f"FROM {DAILY} WHERE trade_date >= %s AND trade_date <= %s{restrict_sql} "
+            "GROUP BY customer_id"
+        )
+        return sql, [start, end, *restrict_params]
+    split = split_period(start, end)
+    parts, params = [], []
+    for low, high in split.daily:
+        parts.append(
+            "SELECT customer_id, volume, close_pnl + position_pnl - fee AS pnl, deposit, "
+            "withdrawal, 1 AS days, trade_date AS first_date "
+            f"FROM {DAILY} WHERE trade_date >= %s AND trade_date <= %s{restrict_sql}"
+        )
+        params += [low, high, *restrict_params]
+    if split.months is not None:
+        parts.append(
+            "SELECT customer_id, volume, pnl, deposit, withdrawal, days, first_date "
+            f"FROM {MONTHLY} WHERE month >= %s AND month <= %s{restrict_sql}"
+        )
+        params += [split.months[0], split.months[1], *restrict_params]
+    if not parts:
+        parts.append(
+            "SELECT customer_id, volume, 0 AS pnl, deposit, withdrawal, 1 AS days, "
+            f"trade_date AS first_date FROM {DAILY} WHERE 1 = 0"
+        )
+    union = " UNION ALL ".join(parts)
+    sql = (
+        "SELECT customer_id, SUM(volume) AS volume, SUM(pnl) AS pnl, SUM(deposit) AS deposit, "
+        "SUM(withdrawal) AS withdrawal, SUM(days) AS days, MIN(first_date) AS first_date "
+        f"FROM ({union}) parts GROUP BY customer_id"
+    )
+    return sql, params
+
+
+def base_expr(alias: str) -> str:
+    """A002's base: the first row's prev_equity (one index lookup) + Σdeposit."""
+    return (
+        f"((SELECT d.prev_equity FROM {DAILY} d WHERE d.customer_id = {alias}.customer_id "
+        f"AND d.trade_date = {alias}.first_date) + {alias}.deposit)"
+    )

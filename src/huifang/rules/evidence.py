@@ -1,0 +1,233 @@
+"""Evidence (依据) and the hit columns as users read them: on the pages, in xlsx/csv
+exports of a run and in ``huifang screen --out``. One place, so all three agree."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
+
+from huifang.customers import choices
+from huifang.rules.params import format_money
+
+EVIDENCE_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "new_account": [("ev_date", "开户日期")],
+    "large_loss": [
+        ("loss", "亏损金额"),
+        ("base", "基数"),
+        ("ratio", "亏损比例"),
+        ("volume", "成交手数"),
+    ],
+    "elderly": [("ev_date", "出生日期"), ("age", "年龄"), ("volume", "期间成交手数")],
+    "income_source": [("text_value", "收入来源")],
+    "occupation": [("text_value", "职业")],
+    "high_risk_product": [("max_risk", "最高风险等级"), ("products", "匹配产品")],
+    "custom": [
+        ("loss", "期间亏损金额"),
+        ("base", "基数"),
+        ("ratio", "亏损比例"),
+        ("volume", "期间成交手数"),
+        ("days", "交易天数"),
+        ("deposit", "入金"),
+        ("withdrawal", "出金"),
+        ("max_risk", "最高产品风险等级"),
+    ],
+}
+STORED = [
+    "ev_date",
+    "loss",
+    "base",
+    "volume",
+    "days",
+    "deposit",
+    "withdrawal",
+    "text_value",
+    "max_risk",
+    "products",
+]
+
+HIT_HEADER = [
+    "日期",
+    "部门",
+    "投资者代码",
+    "投资者名称",
+    "投资者全称",
+    "客户类型",
+    "性别",
+    "开户日期",
+    "生日",
+    "客户状态",
+    "规范化状态",
+    "本年度成交手数",
+    "亏损金额",
+    "筛选理由",
+    "命中规则",
+]
+
+
+def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def ratio(loss, base) -> Decimal | None:
+    """loss / base, exact; None when base is missing or ≤ 0."""
+    if loss is None or base is None or base <= 0:
+        return None
+    return Decimal(loss) / Decimal(base)
+
+
+def ratio_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{(value * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+
+
+def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
+    """Display values (typed where Excel should see numbers) of one rule's evidence."""
+    out = {}
+    for key, _label in EVIDENCE_COLUMNS[rule_type]:
+        if key == "ratio":
+            out[key] = ratio_text(ratio(ev.get("loss"), ev.get("base")))
+        elif key == "age":
+            out[key] = age_on(ev.get("ev_date"), as_of)
+        elif key == "max_risk":
+            out[key] = f"R{ev['max_risk']}" if ev.get("max_risk") else None
+        else:
+            out[key] = ev.get(key)
+    return out
+
+
+def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
+    """One rule's evidence as a short sentence: ``亏损金额 1,234.00 元，基数 …``."""
+    parts = []
+    shown = values(rule_type, ev, as_of)
+    for key, label in EVIDENCE_COLUMNS[rule_type]:
+        value = shown.get(key)
+        if value in (None, ""):
+            continue
+        if isinstance(value, Decimal):
+            value = format_money(value) + " 元"
+        elif key == "age":
+            value = f"{value} 周岁"
+        parts.append(f"{label} {value}")
+    return "，".join(parts)
+
+
+def reason_dict(reason) -> dict:
+    return {name: getattr(reason, name) for name in STORED}
+
+
+def _label(enum, value) -> str:
+    return str(dict(enum.choices).get(value, value or ""))
+
+
+def _normalized(value) -> str:
+    return "" if value is None else ("已规范" if value else "未规范")
+
+
+def hit_cells(as_of, branch_name: str, customer: dict, year_volume, year_loss, reasons, codes):
+    return [
+        as_of,
+        branch_name,
+        customer["investor_code"],
+        customer["name"],
+        customer["full_name"],
+        _label(choices.CustomerType, customer["customer_type"]),
+        _label(choices.Gender, customer["gender"]),
+        customer["open_date"],
+        customer["birth_date"],
+        _label(choices.Status, customer["status"]),
+        _normalized(customer["normalized"]),
+        year_volume,
+        year_loss,
+        reasons,
+        "、".join(codes),
+    ]
+
+
+def evidence_header(rules: list[tuple[str, str]]) -> list[str]:
+    """``rules`` = [(code, rule_type)] → ``A002 亏损金额`` … columns."""
+    return [f"{code} {label}" for code, rtype in rules for _key, label in EVIDENCE_COLUMNS[rtype]]
+
+
+def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_of) -> list:
+    cells = []
+    for code, rtype in rules:
+        ev = evidence.get(code)
+        shown = values(rtype, ev, as_of) if ev else {}
+        cells += [shown.get(key) for key, _label in EVIDENCE_COLUMNS[rtype]]
+    return cells
+
+
+def run_rows(run, hits) -> tuple[list[str], Iterator[list]]:
+    """Header and rows of a stored run's hits (``hits``: a scoped Hit queryset)."""
+    from huifang.rules.models import HitReason
+
+    rules = list(run.run_rules.order_by("code").values_list("code", "rule_type"))
+    header = HIT_HEADER + evidence_header(rules)
+    fields = [
+        "investor_code",
+        "name",
+        "full_name",
+        "customer_type",
+        "gender",
+        "open_date",
+        "birth_date",
+        "status",
+        "normalized",
+    ]
+
+    def rows():
+        chunk: list = []
+        for hit in hits.select_related("branch").order_by("investor_code").iterator(2000):
+            chunk.append(hit)
+            if len(chunk) >= 2000:
+                yield from _chunk_rows(chunk)
+                chunk = []
+        if chunk:
+            yield from _chunk_rows(chunk)
+
+    def _chunk_rows(chunk):
+        by_customer: dict[int, dict] = {}
+        for reason in HitReason.objects.filter(
+            run_id=run.pk, customer_id__in=[h.customer_id for h in chunk]
+        ):
+            by_customer.setdefault(reason.customer_id, {})[reason.rule_code] = reason_dict(reason)
+        for hit in chunk:
+            customer = {f: getattr(hit, f) for f in fields}
+            yield hit_cells(
+                run.as_of,
+                hit.branch.name,
+                customer,
+                hit.year_volume,
+                hit.year_loss,
+                hit.reasons,
+                hit.codes,
+            ) + evidence_cells(rules, by_customer.get(hit.customer_id, {}), run.as_of)
+
+    return header, rows()
+
+
+def merged_rows(as_of, specs, hits: Iterable) -> tuple[list[str], Iterator[list]]:
+    """Header and rows for :func:`huifang.rules.engine.screen` results (details=True)."""
+    from huifang.org.models import Branch
+
+    rules = [(s.code, s.rule_type) for s in specs]
+    names = dict(Branch.objects.values_list("id", "name"))
+    header = HIT_HEADER + evidence_header(rules)
+
+    def rows():
+        for hit in hits:
+            yield hit_cells(
+                as_of,
+                names.get(hit.branch_id, ""),
+                hit.customer,
+                hit.year_volume,
+                hit.year_loss,
+                hit.reasons,
+                hit.codes,
+            ) + evidence_cells(rules, hit.evidence, as_of)
+
+    return header, rows()

@@ -1,0 +1,285 @@
+"""Every write of the rules app: one transaction, the change, its audit row(s).
+
+Pages, the API, the commands and jobs all call these ``do_…`` functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from huifang.core import audit
+from huifang.rules import engine
+from huifang.rules import params as P
+from huifang.rules.models import (
+    Hit,
+    HitReason,
+    Rule,
+    RuleKind,
+    RuleType,
+    RuleVersion,
+    RunRule,
+    RunStatus,
+    ScreeningRun,
+)
+
+KEEP_PREVIEWS = 5  # per user; older unfrozen previews are dropped when a new one is made
+
+
+def _actor_user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _new_version(rule: Rule, params: dict, *, name: str, note: str, actor) -> RuleVersion:
+    number = (rule.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = RuleVersion.objects.create(
+        rule=rule,
+        number=number,
+        name=name,
+        params=params,
+        note=note,
+        created_by=_actor_user(actor),
+    )
+    rule.current_version = version
+    rule.updated_at = version.created_at
+    rule.updated_by = _actor_user(actor)
+    return version
+
+
+@transaction.atomic
+def do_update_rule(
+    rule: Rule,
+    changes: dict,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    note: str = "",
+    actor,
+) -> RuleVersion:
+    """Store a new parameter version (``changes`` merged over the current parameters).
+
+    Raises ``ValidationError`` (Chinese, per parameter) and writes nothing on bad input.
+    """
+    rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    before = {"name": rule.name, "description": rule.description, "params": rule.params}
+    new_params = P.clean_params(rule.rule_type, changes, base=rule.params)
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": "规则名称不能为空"})
+        if rule.kind == RuleKind.BUILTIN and name != rule.name:
+            raise ValidationError({"name": "内置规则的名称不能修改"})
+        rule.name = name
+    if description is not None:
+        rule.description = description.strip()
+    after = {"name": rule.name, "description": rule.description, "params": new_params}
+    if after == before:
+        raise ValidationError("参数没有变化，未保存新版本")
+    version = _new_version(rule, new_params, name=rule.name, note=note, actor=actor)
+    rule.save()
+    old, new = audit.diff(before, after)
+    audit.record(
+        "rule_change",
+        rule,
+        before=old,
+        after=new,
+        message=f"{rule.code} 保存参数版本 v{version.number}" + (f"：{note}" if note else ""),
+        actor=actor,
+    )
+    return version
+
+
+@transaction.atomic
+def do_set_rule_enabled(rule: Rule, enabled: bool, *, actor) -> Rule:
+    rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    if rule.enabled == enabled:
+        return rule
+    rule.enabled = enabled
+    rule.updated_at = timezone.now()
+    rule.updated_by = _actor_user(actor)
+    rule.save()
+    audit.record(
+        "rule_enable" if enabled else "rule_disable",
+        rule,
+        before={"enabled": not enabled},
+        after={"enabled": enabled},
+        message=f"{'启用' if enabled else '停用'}规则 {rule.code}",
+        actor=actor,
+    )
+    return rule
+
+
+def next_custom_code() -> str:
+    numbers = [
+        int(code[1:])
+        for code in Rule.objects.filter(code__startswith="B").values_list("code", flat=True)
+        if re.fullmatch(r"B\d{3,}", code)
+    ]
+    return f"B{(max(numbers, default=0) + 1):03d}"
+
+
+@transaction.atomic
+def do_create_custom_rule(*, name: str, description: str = "", params: dict, actor) -> Rule:
+    """A new custom rule B00n with its first version (conditions validated)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "规则名称不能为空"})
+    if Rule.objects.filter(name=name).exists():
+        raise ValidationError({"name": "已有同名规则"})
+    cleaned = P.clean_params(RuleType.CUSTOM, params)
+    rule = Rule.objects.create(
+        code=next_custom_code(),
+        name=name,
+        description=(description or "").strip(),
+        kind=RuleKind.CUSTOM,
+        rule_type=RuleType.CUSTOM,
+    )
+    version = _new_version(rule, cleaned, name=name, note="新建", actor=actor)
+    rule.save()
+    audit.record(
+        "rule_create",
+        rule,
+        after={"code": rule.code, "name": name, "params": cleaned},
+        message=f"新建自定义规则 {rule.code} v{version.number}",
+        actor=actor,
+    )
+    return rule
+
+
+def _drop_old_previews(user) -> None:
+    previews = ScreeningRun.objects.filter(status=RunStatus.PREVIEW, created_by=user)
+    stale = list(
+        previews.order_by("-created_at", "-id").values_list("pk", flat=True)[KEEP_PREVIEWS - 1 :]
+    )
+    if stale:
+        # Raw deletes: previews were never frozen, and the hits go set-based.
+        HitReason.objects.filter(run_id__in=stale)._raw_delete(HitReason.objects.db)
+        Hit.objects.filter(run_id__in=stale)._raw_delete(Hit.objects.db)
+        RunRule.objects.filter(run_id__in=stale).delete()
+        ScreeningRun.objects.filter(pk__in=stale, status=RunStatus.PREVIEW).delete()
+
+
+@transaction.atomic
+def do_run_screening(
+    as_of: datetime.date,
+    *,
+    rules: Iterable[str] | None = None,
+    overrides: dict | None = None,
+    branches: Iterable[str] | None = None,
+    customer_types: Iterable[str] | None = None,
+    exclude_dormant: bool = False,
+    use_aggregates: bool = True,
+    freeze: bool = False,
+    note: str = "",
+    actor,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ScreeningRun:
+    """Screen and store the run with all its hits (status 预览, or 已落地 with ``freeze``).
+
+    Records the exact rule version and effective parameters of every rule used.
+    """
+    from huifang.rules.engine.store import store_hits
+
+    overrides = {k.upper(): v for k, v in (overrides or {}).items() if v}
+    specs = engine.resolve_rules(list(rules) if rules else None, overrides)
+    if not specs:
+        raise ValidationError("没有可用的规则：请至少选择一条启用的规则")
+    ctx = engine.make_context(
+        as_of,
+        branches=branches,
+        customer_types=customer_types,
+        exclude_dormant=exclude_dormant,
+        use_aggregates=use_aggregates,
+    )
+    user = _actor_user(actor)
+    if user is not None and not freeze:
+        _drop_old_previews(user)
+    run = ScreeningRun.objects.create(
+        as_of=as_of,
+        customer_types=list(ctx.customer_types),
+        branch_codes=sorted(set(branches or [])),
+        exclude_dormant=exclude_dormant,
+        overrides=overrides,
+        use_aggregates=use_aggregates,
+        note=note,
+        created_by=user,
+    )
+    RunRule.objects.bulk_create(
+        [
+            RunRule(
+                run=run,
+                version_id=spec.version_id,
+                code=spec.code,
+                name=spec.name,
+                rule_type=spec.rule_type,
+                params=spec.params,
+            )
+            for spec in specs
+        ]
+    )
+    counts, total = store_hits(run.pk, ctx, specs, progress)
+    for code, count in counts.items():
+        RunRule.objects.filter(run=run, code=code).update(hit_count=count)
+    run.counts = counts
+    run.hit_count = total
+    run.save(update_fields=["counts", "hit_count"])
+    audit.record(
+        "screen",
+        run,
+        after={
+            "as_of": as_of,
+            "rules": {s.code: s.version_id for s in specs},
+            "overrides": overrides,
+            "hits": total,
+        },
+        message=f"筛选 {as_of:%Y-%m-%d}：命中 {total} 位客户",
+        actor=actor,
+    )
+    if freeze:
+        run = do_freeze_run(run, actor=actor)
+    return run
+
+
+@transaction.atomic
+def do_freeze_run(run: ScreeningRun, *, actor) -> ScreeningRun:
+    """数据落地: make a preview run permanent and immutable (idempotent on a frozen run)."""
+    run = ScreeningRun.objects.select_for_update().get(pk=run.pk)
+    if run.is_frozen:
+        return run
+    run.status = RunStatus.FROZEN
+    run.frozen_at = timezone.now()
+    run.frozen_by = _actor_user(actor)
+    run.save(update_fields=["status", "frozen_at", "frozen_by"])
+    audit.record(
+        "run_freeze",
+        run,
+        after={"status": RunStatus.FROZEN, "hits": run.hit_count, "counts": run.counts},
+        message=f"筛选 #{run.pk} 数据落地：{run.hit_count} 位客户",
+        actor=actor,
+    )
+    return run
+
+
+def rerun_current(run: ScreeningRun, *, actor) -> ScreeningRun:
+    """A preview run with today's parameters and the same D, filters and (still enabled)
+    rules as ``run`` — the "current parameters" side of a what-if."""
+    codes = list(
+        Rule.objects.filter(code__in=run.run_rules.values("code"), enabled=True).values_list(
+            "code", flat=True
+        )
+    )
+    return do_run_screening(
+        run.as_of,
+        rules=codes or None,
+        branches=run.branch_codes,
+        customer_types=run.customer_types,
+        exclude_dormant=run.exclude_dormant,
+        note=f"与筛选 #{run.pk} 对比（当前参数）",
+        actor=actor,
+    )

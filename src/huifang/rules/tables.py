@@ -1,0 +1,152 @@
+"""The rules app's lists: the catalogue (as the brochure shows it), runs and hits."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from huifang.rules import evidence
+from huifang.rules import params as P
+from huifang.rules.models import Hit, Rule, ScreeningRun
+
+
+class RuleTable(tables.Table):
+    kind = tables.Column(verbose_name="规则类型")
+    code = tables.LinkColumn("rules:rule_detail", args=[tables.A("code")], verbose_name="规则编号")
+    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="操作时间")
+    version = tables.Column(accessor="current_version__number", verbose_name="版本", default="")
+    action = tables.Column(empty_values=(), verbose_name="操作", orderable=False)
+    export_exclude = ("action",)
+
+    class Meta:
+        model = Rule
+        fields = [
+            "kind",
+            "code",
+            "name",
+            "description",
+            "enabled",
+            "version",
+            "updated_by",
+            "updated_at",
+        ]
+        order_by = "code"
+        empty_text = "暂无规则"
+
+    def render_enabled(self, value):
+        return "启用" if value else "停用"
+
+    def render_action(self, record):
+        return format_html(
+            '<a href="{}">修改参数值</a>', reverse("rules:rule_edit", args=[record.code])
+        )
+
+
+class ParamTable(RuleTable):
+    params = tables.Column(empty_values=(), verbose_name="当前参数", orderable=False)
+
+    class Meta(RuleTable.Meta):
+        fields = ["code", "name", "params", "version", "updated_by", "updated_at"]
+        sequence = ("code", "name", "params", "version", "updated_by", "updated_at", "action")
+
+    def render_params(self, record):
+        shown = P.display_params(record.rule_type, record.params)
+        return "；".join(f"{label}：{value}" for _key, label, value in shown)
+
+    def value_params(self, record):
+        return self.render_params(record)
+
+
+class RunTable(tables.Table):
+    id = tables.LinkColumn("rules:run_detail", args=[tables.A("pk")], verbose_name="编号")
+    as_of = tables.DateColumn(format="Y-m-d")
+    created_by = tables.Column(accessor="created_by__username", verbose_name="筛选人", default="")
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    frozen_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False)
+
+    class Meta:
+        model = ScreeningRun
+        fields = [
+            "id",
+            "as_of",
+            "status",
+            "rules",
+            "hit_count",
+            "created_by",
+            "created_at",
+            "frozen_at",
+            "note",
+        ]
+        order_by = "-created_at"
+        empty_text = "暂无筛选记录"
+
+    def render_rules(self, record):
+        return "、".join(f"{c}({n})" for c, n in sorted(record.counts.items()))
+
+
+class HitTable(tables.Table):
+    """The brochure's columns, plus 筛选理由 and each rule's evidence."""
+
+    date = tables.DateColumn(
+        accessor="run__as_of", format="Y-m-d", verbose_name="日期", orderable=False
+    )
+    branch = tables.Column(accessor="branch__name", verbose_name="部门", order_by="branch__path")
+    investor_code = tables.Column(
+        verbose_name="投资者代码",
+        linkify=lambda record: reverse("rules:hit_detail", args=[record.run_id, record.pk]),
+    )
+    normalized = tables.Column(verbose_name="规范化状态")
+    evidence = tables.Column(empty_values=(), verbose_name="依据", orderable=False)
+
+    class Meta:
+        model = Hit
+        fields = [
+            "date",
+            "branch",
+            "investor_code",
+            "name",
+            "full_name",
+            "customer_type",
+            "gender",
+            "open_date",
+            "birth_date",
+            "status",
+            "normalized",
+            "year_volume",
+            "year_loss",
+            "reasons",
+            "evidence",
+        ]
+        order_by = "investor_code"
+        empty_text = "没有命中的客户"
+
+    def __init__(self, *args, run=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.run = run
+        self._evidence: dict[int, dict] = {}
+
+    def before_render(self, request):
+        """Fetch the evidence of the shown page's hits in one query."""
+        from huifang.rules.models import HitReason
+
+        page = getattr(self, "page", None)
+        rows = list(page.object_list) if page is not None else []
+        ids = [getattr(row, "record", row).customer_id for row in rows]
+        for reason in HitReason.objects.filter(run_id=self.run.pk, customer_id__in=ids):
+            self._evidence.setdefault(reason.customer_id, {})[reason.rule_code] = reason
+
+    def render_normalized(self, value):
+        return "" if value is None else ("已规范" if value else "未规范")
+
+    def render_evidence(self, record):
+        types = dict(self.run.run_rules.values_list("code", "rule_type")) if self.run else {}
+        parts = []
+        for code, reason in sorted(self._evidence.get(record.customer_id, {}).items()):
+            text = evidence.summary(
+                types.get(code, "custom"), evidence.reason_dict(reason), self.run.as_of
+            )
+            parts.append(f"{code}：{text}" if text else code)
+        return "；".join(parts)

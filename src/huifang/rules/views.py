@@ -1,0 +1,363 @@
+"""Pages of steps 1 and 2: the rule catalogue and its parameters, custom rules,
+screening (使用参数生成数据 / 数据落地 / 导出) and the what-if comparison."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from huifang.core import audit, export
+from huifang.core.jobs import start_job
+from huifang.core.views import ObjectListView
+from huifang.rules import engine, evidence, services
+from huifang.rules import params as P
+from huifang.rules.engine.rulesql import RuleSpec, rule_sql
+from huifang.rules.filtersets import HitFilterSet, RuleFilterSet, RunFilterSet
+from huifang.rules.forms import CustomRuleForm, RuleParamsForm, ScreeningForm
+from huifang.rules.models import Hit, HitReason, Rule, RuleKind, ScreeningRun
+from huifang.rules.tables import HitTable, ParamTable, RuleTable, RunTable
+from huifang.rules.whatif import compare
+
+
+def _need(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("您没有执行此操作的权限")
+
+
+def _rule(request, code: str, action: str = "view") -> Rule:
+    _need(request, f"rules.{action}_rule")
+    return get_object_or_404(Rule.objects.restrict(request.user, action), code=code)
+
+
+class RuleListView(ObjectListView):
+    model = Rule
+    queryset = Rule.objects.select_related("updated_by", "current_version")
+    filterset_class = RuleFilterSet
+    table_class = RuleTable
+    title = "回访规则管理"
+    export_name = "rules"
+    actions_template = "rules/_rule_actions.html"
+
+
+class ParamListView(RuleListView):
+    table_class = ParamTable
+    title = "回访规则参数维护"
+    export_name = "rule_params"
+
+
+def rule_detail(request, code: str):
+    rule = _rule(request, code)
+    versions = rule.versions.select_related("created_by").order_by("-number")
+    return render(
+        request,
+        "rules/rule_detail.html",
+        {
+            "title": f"{rule.code} {rule.name}",
+            "rule": rule,
+            "meaning": P.describe(rule.rule_type, rule.params),
+            "shown": P.display_params(rule.rule_type, rule.params),
+            "versions": versions,
+            "used": rule.versions.filter(runs__isnull=False).exists(),
+        },
+    )
+
+
+def rule_edit(request, code: str):
+    rule = _rule(request, code, "change")
+    custom = rule.kind == RuleKind.CUSTOM
+    form_class = CustomRuleForm if custom else RuleParamsForm
+    form = form_class(request.POST or None, rule=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.do_update_rule(
+                rule,
+                form.cleaned_params,
+                name=form.cleaned_data.get("name") if custom else None,
+                description=form.cleaned_data.get("description") if custom else None,
+                note=form.cleaned_data.get("note", ""),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存 {rule.code} 的参数版本 v{version.number}")
+            return redirect("rules:rule_detail", code=rule.code)
+    return render(
+        request,
+        "rules/custom_form.html" if custom else "rules/rule_edit.html",
+        {
+            "title": f"修改参数值：{rule.code} {rule.name}",
+            "rule": rule,
+            "form": form,
+            "meaning": P.describe(rule.rule_type, rule.params),
+        },
+    )
+
+
+@require_POST
+def rule_toggle(request, code: str):
+    rule = _rule(request, code, "change")
+    services.do_set_rule_enabled(rule, not rule.enabled, actor=request.user)
+    messages.success(request, f"已{'停用' if rule.enabled else '启用'}规则 {rule.code}")
+    return redirect("rules:rule_detail", code=rule.code)
+
+
+def version_compare(request, code: str):
+    rule = _rule(request, code)
+    versions = {v.number: v for v in rule.versions.select_related("created_by")}
+    numbers = sorted(versions)
+
+    def pick(name, default):
+        raw = request.GET.get(name, "")
+        return int(raw) if raw.isdigit() and int(raw) in versions else default
+
+    left = pick("a", numbers[-2] if len(numbers) > 1 else numbers[0])
+    right = pick("b", numbers[-1])
+    a, b = versions[left], versions[right]
+    shown_a = P.display_params(rule.rule_type, a.params)
+    shown_b = dict((k, v) for k, _l, v in P.display_params(rule.rule_type, b.params))
+    rows = [(label, va, shown_b[key], va != shown_b[key]) for key, label, va in shown_a]
+    return render(
+        request,
+        "rules/version_compare.html",
+        {
+            "title": f"版本对比：{rule.code} {rule.name}",
+            "rule": rule,
+            "a": a,
+            "b": b,
+            "rows": rows,
+            "numbers": numbers,
+            "meaning_a": P.describe(rule.rule_type, a.params),
+            "meaning_b": P.describe(rule.rule_type, b.params),
+        },
+    )
+
+
+def custom_rule_create(request):
+    _need(request, "rules.add_rule")
+    form = CustomRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = services.do_create_custom_rule(
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data.get("description", ""),
+                params=form.cleaned_params,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已新建自定义规则 {rule.code}")
+            return redirect("rules:rule_detail", code=rule.code)
+    return render(
+        request,
+        "rules/custom_form.html",
+        {"title": "新建自定义规则", "form": form, "rule": None},
+    )
+
+
+@require_POST
+def custom_rule_preview(request):
+    """htmx: how many customers the conditions being edited hit today (nothing stored)."""
+    _need(request, "rules.add_rule")
+    data = request.POST.copy()
+    data.setdefault("name", "预览")
+    form = CustomRuleForm(data)
+    context: dict = {"errors": None, "count": None}
+    if form.is_valid():
+        today = timezone.localdate()
+        spec = RuleSpec("B000", "预览", "custom", form.cleaned_params)
+        sql, params = rule_sql(engine.make_context(today), spec)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) x", params)
+            context["count"] = cursor.fetchone()[0]
+        context["as_of"] = today
+        context["meaning"] = P.describe("custom", form.cleaned_params)
+    else:
+        context["errors"] = [e for errs in form.errors.values() for e in errs]
+    return render(request, "rules/_custom_preview.html", context)
+
+
+def screening(request):
+    """回访任务数据: the screening form; submitting starts a job and shows its progress."""
+    _need(request, "rules.add_screeningrun")
+    form = ScreeningForm(request.POST or None, user=request.user)
+    job = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        params = {
+            "as_of": data["as_of"].isoformat(),
+            "rules": data["rules"],
+            "overrides": data["overrides"],
+            "branches": data["branches"],
+            "customer_types": data["customer_types"],
+            "exclude_dormant": data["exclude_dormant"],
+        }
+        try:  # validate rules and overrides now, so mistakes show on the form
+            engine.resolve_rules(data["rules"] or None, data["overrides"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            job = start_job(
+                "rules.screen", f"筛选 {data['as_of']:%Y-%m-%d}", params, user=request.user
+            )
+    return render(
+        request,
+        "rules/screening.html",
+        {
+            "title": "回访任务数据",
+            "form": form,
+            "job": job,
+            "rules": Rule.objects.filter(enabled=True).select_related("current_version"),
+        },
+    )
+
+
+class RunListView(ObjectListView):
+    model = ScreeningRun
+    queryset = ScreeningRun.objects.select_related("created_by")
+    filterset_class = RunFilterSet
+    table_class = RunTable
+    title = "筛选记录"
+    export_name = "screening_runs"
+
+
+class RunDetailView(ObjectListView):
+    """One run: its D, filters, rule versions and counts, and its hits (scoped)."""
+
+    model = Hit
+    filterset_class = HitFilterSet
+    table_class = HitTable
+    template_name = "rules/run_detail.html"
+    export_name = "screening"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        _need(request, "rules.view_screeningrun")
+        self.run = get_object_or_404(
+            ScreeningRun.objects.restrict(request.user, "view"), pk=kwargs["pk"]
+        )
+        self.title = str(self.run)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self):
+        return Hit.objects.filter(run=self.run).select_related("branch", "run")
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "run": self.run}
+
+    def export(self, fmt: str):
+        filterset = self.get_filterset(self.get_filterset_class())
+        hits = filterset.qs if filterset.is_valid() else self.get_queryset()
+        header, rows = evidence.run_rows(self.run, hits)
+        audit.record("export", self.run, message=f"导出筛选结果 {fmt}")
+        stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+        filename = f"screening_{self.run.pk}_{stamp}.{fmt}"
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                export.csv_rows(header, rows), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                export.xlsx_bytes(header, rows, sheet="筛选结果"),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f"attachment; filename={filename}"
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        hits = self.get_queryset()
+        run_rules = list(self.run.run_rules.select_related("version__created_by"))
+        for rr in run_rules:
+            rr.scoped_count = hits.filter(rule_codes__contains=f",{rr.code},").count()
+            rr.shown = P.display_params(rr.rule_type, rr.params)
+        context.update(
+            run=self.run,
+            run_rules=run_rules,
+            scoped_total=hits.count(),
+            can_freeze=not self.run.is_frozen
+            and self.request.user.has_perm("rules.change_screeningrun"),
+            can_rerun=self.request.user.has_perm("rules.add_screeningrun"),
+        )
+        return context
+
+
+@require_POST
+def run_freeze(request, pk: int):
+    _need(request, "rules.change_screeningrun")
+    run = get_object_or_404(ScreeningRun.objects.restrict(request.user, "change"), pk=pk)
+    services.do_freeze_run(run, actor=request.user)
+    messages.success(request, f"筛选 #{run.pk} 已数据落地，结果不可再修改")
+    return redirect("rules:run_detail", pk=run.pk)
+
+
+def hit_detail(request, pk: int, hit_pk: int):
+    _need(request, "rules.view_hit")
+    hit = get_object_or_404(
+        Hit.objects.restrict(request.user, "view").select_related("run", "branch"),
+        pk=hit_pk,
+        run_id=pk,
+    )
+    types = dict(hit.run.run_rules.values_list("code", "rule_type"))
+    names = dict(hit.run.run_rules.values_list("code", "name"))
+    reasons = []
+    for reason in HitReason.objects.filter(run_id=pk, customer_id=hit.customer_id).order_by(
+        "rule_code"
+    ):
+        rtype = types.get(reason.rule_code, "custom")
+        shown = evidence.values(rtype, evidence.reason_dict(reason), hit.run.as_of)
+        rows = [(label, shown.get(key)) for key, label in evidence.EVIDENCE_COLUMNS[rtype]]
+        reasons.append(
+            {"code": reason.rule_code, "name": names.get(reason.rule_code, ""), "rows": rows}
+        )
+    return render(
+        request,
+        "rules/hit_detail.html",
+        {"title": f"命中依据：{hit.investor_code} {hit.name}", "hit": hit, "reasons": reasons},
+    )
+
+
+def whatif(request):
+    """筛选对比: two runs, or a frozen run against the current parameters."""
+    _need(request, "rules.view_screeningrun")
+    runs = ScreeningRun.objects.restrict(request.user, "view")
+    if request.method == "POST":
+        _need(request, "rules.add_screeningrun")
+        base = get_object_or_404(runs, pk=request.POST.get("old") or 0)
+        job = start_job(
+            "rules.screen",
+            f"当前参数与筛选 #{base.pk} 对比",
+            {"compare_with": base.pk},
+            user=request.user,
+        )
+        return render(
+            request, "rules/whatif.html", {"title": "筛选对比", "job": job, "runs": runs[:50]}
+        )
+    old_id, new_id = request.GET.get("old", ""), request.GET.get("new", "")
+    context: dict = {"title": "筛选对比", "runs": runs[:50], "old_id": old_id, "new_id": new_id}
+    if old_id.isdigit() and new_id.isdigit():
+        old = get_object_or_404(runs, pk=old_id)
+        new = get_object_or_404(runs, pk=new_id)
+        context.update(
+            compare(
+                old,
+                new,
+                request.user,
+                kind=request.GET.get("kind", ""),
+                page=request.GET.get("page", "1"),
+            )
+        )
+    return render(request, "rules/whatif.html", context)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()

@@ -1,0 +1,53 @@
+"""``huifang demo`` end to end: the data goes through the real import path, twice."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections import Counter
+
+from django.core.management import call_command
+
+from huifang.customers.models import Customer, DailyBalance, ProductHolding
+from huifang.org.models import Branch, User
+from huifang.rules.engine import screen
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", "--customers", "60", "--year", "2025", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_loads_the_company_and_is_idempotent(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    first = run_demo("--password", "Demo-pass-2025")
+    counts = (
+        Branch.objects.count(),
+        Customer.objects.count(),
+        DailyBalance.objects.count(),
+        ProductHolding.objects.count(),
+        User.objects.count(),
+    )
+    assert counts[0] == 7 and counts[1] == 60 and counts[2] > 1000 and counts[3] > 0
+    assert counts[4] == 16
+    assert Customer.objects.get(investor_code="0000000001").branch.code.startswith("01")
+    second = run_demo()
+    assert (
+        Branch.objects.count(),
+        Customer.objects.count(),
+        DailyBalance.objects.count(),
+        ProductHolding.objects.count(),
+        User.objects.count(),
+    ) == counts
+    assert "新增 0，更新 0" in second
+    assert first.splitlines()[-16:] == second.splitlines()[-16:]
+
+
+def test_the_demo_company_hits_every_built_in_rule(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    run_demo()
+    hits = Counter()
+    for hit in screen(datetime.date(2025, 12, 31), details=False):
+        hits.update(hit.codes)
+    assert sorted(hits) == ["A001", "A002", "A003", "A004", "A005", "A006"]

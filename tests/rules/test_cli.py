@@ -1,0 +1,103 @@
+"""``huifang rules …`` and ``huifang screen …`` per docs/interfaces.md."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from huifang.core.models import AuditEvent
+from huifang.rules.models import Hit, Rule, ScreeningRun
+
+from .conftest import daily, refresh
+
+D = datetime.date
+
+
+def call(*args) -> str:
+    import io
+
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_rules_list_shows_the_catalogue(db):
+    text = call("rules", "list")
+    assert "A001\t新开户客户" in text and "A006" in text
+
+
+def test_rules_show_prints_meaning_params_and_history(db):
+    text = call("rules", "show", "A002")
+    assert "含义：" in text and "min_loss_amount" in text and "v1" in text
+
+
+def test_rules_set_stores_a_new_version_audited_as_a_command(db):
+    text = call("rules", "set", "A002", "min_loss_amount=50000", "min_loss_ratio=30%")
+    assert "v2" in text
+    assert Rule.objects.get(code="A002").params["min_loss_ratio"] == "0.3"
+    assert AuditEvent.objects.get(action="rule_change").actor_label == "command:rules"
+
+
+def test_rules_set_refuses_bad_values(db):
+    with pytest.raises(CommandError, match="年龄"):
+        call("rules", "set", "A003", "min_age=abc")
+    with pytest.raises(CommandError, match="未知规则"):
+        call("rules", "set", "Z999", "x=1")
+
+
+def test_screen_freeze_prints_the_run_id_alone_on_the_last_line(make):
+    make(occupation="无业")
+    text = call("screen", "--as-of", "2025-12-31", "--freeze")
+    last = text.strip().splitlines()[-1]
+    run = ScreeningRun.objects.get(pk=int(last))
+    assert run.is_frozen and run.hit_count == 1
+
+
+def test_screen_out_csv_has_code_reasons_and_evidence(make, tmp_path):
+    c = make(occupation="无业")
+    daily(c, D(2025, 3, 3), prev="200000.00", close="-150000.00")
+    refresh()
+    path = tmp_path / "hits.csv"
+    text = call(
+        "screen",
+        "--as-of",
+        "2025-12-31",
+        "--rules",
+        "A002,A005",
+        "--param",
+        "A002.min_loss_amount=1000",
+        "--out",
+        str(path),
+    )
+    assert "命中客户：1" in text
+    assert not ScreeningRun.objects.exists()  # a preview from the CLI stores nothing
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    assert rows[0]["投资者代码"] == c.investor_code
+    assert rows[0]["筛选理由"] == "大额亏损客户；职业为“无业”的客户"
+    assert rows[0]["A002 亏损金额"] == "150000.00"
+
+
+def test_screen_freeze_out_xlsx(make, tmp_path):
+    make(occupation="无业")
+    path = tmp_path / "hits.xlsx"
+    call("screen", "--as-of", "2025-12-31", "--freeze", "--out", str(path), "--branch", "0101")
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert "投资者代码" in header and "筛选理由" in header and "A005 职业" in header
+    assert Hit.objects.count() == 1
+
+
+def test_screen_refuses_bad_input(db):
+    with pytest.raises(CommandError, match="有效日期"):
+        call("screen", "--as-of", "2025-13-01")
+    with pytest.raises(CommandError, match="未知规则"):
+        call("screen", "--as-of", "2025-12-31", "--rules", "Z001")
+    with pytest.raises(CommandError, match="格式"):
+        call("screen", "--as-of", "2025-12-31", "--param", "A002min=1")
+    with pytest.raises(CommandError, match="未知部门"):
+        call("screen", "--as-of", "2025-12-31", "--branch", "9999")

@@ -1,0 +1,112 @@
+"""Custom rules: validation of conditions and their SQL, AND/OR with one level of groups."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from huifang.rules import engine
+from huifang.rules import params as P
+from huifang.rules.engine import RuleSpec
+
+from .conftest import daily, product, refresh
+
+D = datetime.date
+AS_OF = D(2025, 12, 31)
+
+
+def run(tree, **params):
+    cleaned = P.clean_params("custom", {"conditions": tree, **params})
+    spec = RuleSpec("B001", "自定义", "custom", cleaned)
+    return {h.customer_id: h for h in engine.screen(AS_OF, [spec])}
+
+
+def cond(field, cmp, value=None):
+    return {"field": field, "cmp": cmp, "value": value}
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"op": "and", "items": []},
+        {"op": "xor", "items": [cond("age", "ge", 1)]},
+        {"op": "and", "items": [cond("nope", "eq", 1)]},
+        {"op": "and", "items": [cond("occupation", "gt", "x")]},
+        {"op": "and", "items": [cond("age", "ge", "old")]},
+        {"op": "and", "items": [cond("loss", "between", ["10", "1"])]},
+        {
+            "op": "and",
+            "items": [{"op": "or", "items": [{"op": "and", "items": [cond("age", "ge", 1)]}]}],
+        },
+        {"op": "and", "items": [cond("customer_type", "eq", "robot")]},
+    ],
+)
+def test_invalid_conditions_are_refused(db, tree):
+    with pytest.raises(ValidationError):
+        P.clean_params("custom", {"conditions": tree})
+
+
+def test_and_with_an_or_group(make):
+    old_jobless = make(birth_date=D(1950, 1, 1), occupation="无业")
+    old_teacher = make(birth_date=D(1950, 1, 1), occupation="教师")
+    young_jobless = make(birth_date=D(1990, 1, 1), occupation="无业", income_source="工资")
+    tree = {
+        "op": "and",
+        "items": [
+            cond("age", "ge", 70),
+            {
+                "op": "or",
+                "items": [cond("occupation", "eq", "无业"), cond("income_source", "eq", "工资")],
+            },
+        ],
+    }
+    assert set(run(tree)) == {old_jobless.pk}
+    assert old_teacher.pk not in run(tree) and young_jobless.pk not in run(tree)
+
+
+def test_age_equal_and_between_use_whole_years_on_d(make):
+    seventy = make(birth_date=D(1955, 12, 31))
+    sixty_nine = make(birth_date=D(1956, 1, 1))
+    assert set(run({"op": "and", "items": [cond("age", "eq", 70)]})) == {seventy.pk}
+    assert set(run({"op": "and", "items": [cond("age", "between", [69, 69])]})) == {sixty_nine.pk}
+
+
+def test_period_figures_and_loss_ratio(make):
+    c = make()
+    daily(c, D(2025, 3, 3), prev="1000.00", close="-400.00", vol=2, dep="0")
+    other = make()
+    daily(other, D(2025, 3, 3), prev="1000.00", close="-100.00", vol=0)
+    refresh()
+    found = run({"op": "and", "items": [cond("loss_ratio", "ge", "0.4"), cond("volume", "gt", 0)]})
+    assert set(found) == {c.pk}
+    assert str(found[c.pk].evidence["B001"]["loss"]) == "400.00"
+    assert str(found[c.pk].evidence["B001"]["base"]) == "1000.00"
+
+
+def test_text_in_list_is_trimmed_and_empty_matches_blank(make):
+    a = make(occupation=" 无业 ")
+    b = make(occupation="")
+    assert set(run({"op": "and", "items": [cond("occupation", "in", ["无业", "学生"])]})) == {a.pk}
+    assert set(run({"op": "and", "items": [cond("occupation", "empty")]})) == {b.pk}
+
+
+def test_max_product_risk_and_branch(make, branches):
+    here = make()
+    there = make(branch=branches["b1"])
+    product(here, D(2025, 5, 1), 5)
+    product(there, D(2025, 5, 1), 5)
+    tree = {
+        "op": "and",
+        "items": [cond("max_product_risk", "ge", "R5"), cond("branch", "eq", "0101")],
+    }
+    assert set(run(tree)) == {here.pk}
+
+
+def test_no_user_text_reaches_sql(make):
+    c = make(occupation="x'); DROP TABLE customers_customer; --")
+    found = run(
+        {"op": "and", "items": [cond("occupation", "eq", "x'); DROP TABLE customers_customer; --")]}
+    )
+    assert set(found) == {c.pk}
