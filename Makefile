@@ -11,7 +11,7 @@ PG_TEST_DB ?= test_huifang_$(shell pwd | md5sum | cut -c1-8)
 PG_URL ?= postgres://$(shell id -un)@/huifang?host=/var/run/postgresql
 SIZE ?= 10000
 
-.PHONY: run test install deps-test lint format test-sqlite test-postgres bench clean
+.PHONY: run test install deps-test lint format test-sqlite test-browser test-postgres bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || PYTHON=python3; \
@@ -52,10 +52,16 @@ test: install deps-test
 	$(HUIFANG) collectstatic --noinput --verbosity 0
 	$(MAKE) lint
 	$(MAKE) test-sqlite
+	$(MAKE) test-browser
 	$(MAKE) test-postgres
 
 test-sqlite: install
-	HUIFANG_DATABASE_URL= $(BIN)/pytest -q
+	HUIFANG_DATABASE_URL= $(BIN)/pytest -q -m "not browser"
+
+# The browser tests flush the live server's database: their own session keeps the seeded
+# rows (business types, calendar, rules) of the other tests' database intact.
+test-browser: install
+	HUIFANG_DATABASE_URL= $(BIN)/pytest -q -m browser
 
 test-postgres: install
 	bash scripts/postgres.sh
