@@ -13,9 +13,12 @@ from playwright.sync_api import sync_playwright
 PAGES = {
     "home": "/",
     "rules": "/rules/",
+    "screening": "/rules/screening/runs/1/",
     "customers": "/customers/",
-    "imports": "/data/upload/",
+    "customer": "/customers/0000000003/",
+    "imports": "/data/import/",
     "tasks": "/callbacks/tasks/",
+    "records": "/records/",
 }
 
 

@@ -51,3 +51,43 @@ def test_the_demo_company_hits_every_built_in_rule(db, settings, tmp_path):
     for hit in screen(datetime.date(2025, 12, 31), details=False):
         hits.update(hit.codes)
     assert sorted(hits) == ["A001", "A002", "A003", "A004", "A005", "A006"]
+
+
+def test_the_demo_leaves_every_agent_work_to_do(db, settings, tmp_path, monkeypatch):
+    from django.utils import timezone
+
+    from huifang.callbacks.models import Batch, CallbackTask
+    from huifang.callbacks.records.models import CallbackRecord
+
+    real = timezone.localdate
+    monkeypatch.setattr(  # a batch day whose deadline stays inside the seeded calendar
+        "django.utils.timezone.localdate",
+        lambda value=None, timezone=None: (
+            datetime.date(2026, 3, 2) if value is None else real(value, timezone)
+        ),
+    )
+    settings.DATA_DIR = tmp_path
+    run_demo("--password", "Demo-pass-2025")
+    assert Batch.objects.count() == 1
+    agents = User.objects.filter(username__contains="_agent")
+    assert all(CallbackTask.objects.filter(assignee=a).exists() for a in agents)
+    assert CallbackRecord.objects.filter(status="success").count() == 4
+    run_demo()
+    assert Batch.objects.count() == 1
+
+
+def test_the_demo_explains_why_it_made_no_tasks_when_the_calendar_ends(
+    db, settings, tmp_path, monkeypatch
+):
+    from django.utils import timezone
+
+    real = timezone.localdate
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate",
+        lambda value=None, timezone=None: (
+            datetime.date(2026, 12, 28) if value is None else real(value, timezone)
+        ),
+    )
+    settings.DATA_DIR = tmp_path
+    out = run_demo("--password", "Demo-pass-2025")
+    assert "未生成演示回访任务：2027 年的交易日历尚未维护" in out

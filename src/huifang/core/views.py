@@ -45,6 +45,11 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     actions_template = None  # a template with the page's buttons (create, import …)
     strict = False
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        style_form(filterset.form)
+        return filterset
+
     def get_table_kwargs(self):
         kwargs = super().get_table_kwargs()
         chosen = self.request.GET.getlist("cols")
@@ -110,6 +115,24 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             if name not in table.columns.names()
         ]
         return context
+
+
+def style_form(form) -> None:
+    """Give every widget Tabler's (Bootstrap's) class, whatever form it came from."""
+    for field in form.fields.values():
+        widgets = getattr(field.widget, "widgets", [field.widget])
+        for widget in widgets:
+            kind = getattr(widget, "input_type", "")
+            css = {"checkbox": "form-check-input", "select": "form-select"}.get(kind)
+            if css is None:
+                css = (
+                    "form-select"
+                    if widget.__class__.__name__.endswith("Select")
+                    else "form-control"
+                )
+            existing = widget.attrs.get("class", "")
+            if css not in existing.split():
+                widget.attrs["class"] = f"{existing} {css} form-control-sm".strip()
 
 
 def _quote(name: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from huifang.demo import names, synthetic
+from huifang.demo import names, synthetic, workload
 from huifang.org.models import Branch, Role, User
 from huifang.org.services import do_create_user, do_set_password, do_update_user
 
@@ -175,7 +175,9 @@ def build_demo(
         )
         load_company(generated, say)
     secret, is_new = resolve_password(password)
-    return ensure_users(spec, secret, reset=bool(password) or is_new)
+    logins = ensure_users(spec, secret, reset=bool(password) or is_new)
+    workload.ensure_workload(year, say)
+    return logins
 
 
 def _width(text: str) -> int:
