@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huifang.callbacks.choices import OPEN_STATUSES, DeadlineRule, LinkKind, TaskStatus
+from huifang.core.fields import user_reference
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -52,14 +53,7 @@ class BusinessType(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    updated_by = user_reference(_("操作员"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -112,14 +106,7 @@ class Batch(models.Model):
     skipped_count = models.PositiveIntegerField(_("跳过数"), default=0)
     deadline = models.DateField(_("截止日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("创建人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("创建人"))
     seconds = models.FloatField(_("耗时（秒）"), default=0)
 
     objects = RestrictedQuerySet.as_manager()

@@ -63,3 +63,17 @@ class MoneyField(models.BigIntegerField):
         from django import forms
 
         return forms.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+
+
+def user_reference(verbose_name, *, blank: bool = True) -> models.ForeignKey:
+    """Who did something (操作人, 创建人 …): a user kept forever, never cascaded away."""
+    from django.conf import settings
+
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=blank,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.fields import user_reference
 from huifang.core.scoping import RestrictedQuerySet
 
 
@@ -27,14 +27,7 @@ class AuditEvent(models.Model):
     """
 
     time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    user = user_reference(_("操作人"))
     actor_label = models.CharField(_("来源"), max_length=64, default="system")
     request_id = models.CharField(_("请求编号"), max_length=32, blank=True)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
@@ -100,14 +93,7 @@ class Job(models.Model):
     error = models.TextField(_("错误"), blank=True)
     result = models.JSONField(_("结果"), null=True, blank=True)
     result_file = models.CharField(_("结果文件"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("发起人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("发起人"))
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

@@ -8,13 +8,12 @@ A frozen run and its hits are immutable; a rule used by a run cannot be deleted.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huifang.core.fields import MoneyField
+from huifang.core.fields import MoneyField, user_reference
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers import choices
 from huifang.customers.models import Customer
@@ -55,14 +54,7 @@ class Rule(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("操作时间"), default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    updated_by = user_reference(_("操作员"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -93,14 +85,7 @@ class RuleVersion(models.Model):
     params = models.JSONField(_("参数"), default=dict)
     note = models.CharField(_("修改说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("操作时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("操作员"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -146,23 +131,9 @@ class ScreeningRun(models.Model):
     hit_count = models.PositiveIntegerField(_("命中客户数"), default=0)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("筛选时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("筛选人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("筛选人"))
     frozen_at = models.DateTimeField(_("落地时间"), null=True, blank=True)
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("落地人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    frozen_by = user_reference(_("落地人"))
     versions = models.ManyToManyField(RuleVersion, through="RunRule", related_name="runs")
 
     objects = RestrictedQuerySet.as_manager()

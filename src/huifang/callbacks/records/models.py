@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.callbacks.models import BusinessType, CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
+from huifang.core.fields import user_reference
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -46,14 +47,7 @@ class FailureReason(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    updated_by = user_reference(_("操作员"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -127,21 +121,9 @@ class CallbackRecord(models.Model):
     feedback_at = models.DateTimeField(_("反馈营业部时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("登记人"), blank=False)
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("修改人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    updated_by = user_reference(_("修改人"), blank=False)
 
     objects = CallbackRecordQuerySet.as_manager()
 
@@ -194,13 +176,7 @@ class RecordVersion(models.Model):
     changes = models.JSONField(_("修改内容"), default=dict, blank=True)  # {field: [old, new]}
     reason = models.CharField(_("修改说明"), max_length=200, blank=True)
     changed_at = models.DateTimeField(_("时间"), default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    changed_by = user_reference(_("操作人"), blank=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -238,13 +214,7 @@ class RecordAttachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("大小（字节）"), null=True, blank=True)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("上传人"), blank=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -283,22 +253,9 @@ class BranchFeedback(models.Model):
     )
     message = models.TextField(_("反馈内容"))
     created_at = models.DateTimeField(_("反馈时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("反馈人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference(_("反馈人"), blank=False)
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("处理人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    handled_by = user_reference(_("处理人"))
     handling_note = models.CharField(_("处理说明"), max_length=300, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
