@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.callbacks.choices import OPEN_STATUSES, DeadlineRule, LinkKind, TaskStatus
 from huifang.core.fields import user_reference
+from huifang.core.models import MaintainedList
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
 from huifang.rules.models import ScreeningRun
 
 
-class BusinessType(models.Model):
+class BusinessType(MaintainedList):
     """回访业务类型, maintained by HQ: deadline rule, attempt cap, questionnaire flag."""
 
     name = models.CharField(_("业务类型名称"), max_length=50, unique=True)
@@ -50,20 +51,10 @@ class BusinessType(models.Model):
         help_text=_("未接通达到该次数后，任务可关闭为“无法联系”"),
     )
     questionnaire_required = models.BooleanField(_("需要问卷"), default=False)
-    is_active = models.BooleanField(_("启用"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
-    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-    updated_by = user_reference(_("操作员"))
 
-    objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(MaintainedList.Meta):
         verbose_name = _("回访业务类型")
         verbose_name_plural = _("回访业务类型")
-        ordering = ["sort_order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def deadline_text(self) -> str:

@@ -189,3 +189,22 @@ class CalendarHoliday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class MaintainedList(models.Model):
+    """A dictionary HQ maintains (business types, failure reasons …): entries are switched
+    off, ordered by hand, and remember who changed them last. Subclasses define ``name``."""
+
+    is_active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = user_reference(_("操作员"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name

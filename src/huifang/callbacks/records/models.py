@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.callbacks.models import BusinessType, CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
 from huifang.core.fields import user_reference
+from huifang.core.models import MaintainedList
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -25,7 +26,7 @@ from huifang.org.models import Branch
 NEVER_DELETED = "回访记录永久保存，不能删除"
 
 
-class FailureReason(models.Model):
+class FailureReason(MaintainedList):
     """回访失败原因: a dictionary HQ maintains. The flags drive the task's counters and the
     form's checks; a reason in use is deactivated, never deleted."""
 
@@ -44,20 +45,10 @@ class FailureReason(models.Model):
     asks_appointment = models.BooleanField(
         _("改约"), default=False, help_text=_("客户要求改约：须填写约定的回访时间")
     )
-    is_active = models.BooleanField(_("启用"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
-    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-    updated_by = user_reference(_("操作员"))
 
-    objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(MaintainedList.Meta):
         verbose_name = _("回访失败原因")
         verbose_name_plural = _("回访失败原因")
-        ordering = ["sort_order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("失败原因不能删除，请停用")
