@@ -1,18 +1,18 @@
 """The measured steps, run inside a worker process whose Django settings point at a
 throw-away data directory / database (``run.py`` sets the environment).
 
-Each step returns ``{"seconds", "rows", "peak_mb", "note", …}``; a step whose module does
-not exist yet (another part of Huifang still being written) reports "not available yet"
-instead of failing the run.
+Each step returns ``{"seconds", "rows", "peak_mb", "note", …}`` (list pages: ``p50_ms``,
+``p95_ms``); a step that fails, or needs what an earlier failed step would have made,
+reports why in its ``note`` and the run goes on. The steps after screening (existing
+tasks, freeze, batch, records, list pages, task export) are in ``workflow.py`` and
+``lists.py``.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import os
 import resource
-import tempfile
 import threading
 import time
 import traceback
@@ -22,8 +22,15 @@ from pathlib import Path
 RULES = ("A001", "A002", "A003", "A004", "A005", "A006")
 DATASETS = ("branches", "customers", "daily", "products")
 NAIVE_LIMIT = 100_000
-EXPORT_ROWS = 100_000
 NOT_YET = "not available yet"
+LIST_KEYS = (
+    "list_tasks_branch", "list_tasks_assignee", "list_tasks_batch", "list_tasks_mine",
+    "list_records_branch", "list_records_agent", "list_records_batch",
+)  # fmt: skip
+
+
+class Skipped(Exception):
+    """A step cannot run because something it needs is missing (said in its note)."""
 
 
 class Peak:
@@ -86,7 +93,7 @@ def run_steps(args) -> int:
         steps["screen"] = guarded(screen_step, as_of, True)
         steps["screen_raw"] = guarded(screen_step, as_of, False)
         steps["naive"] = guarded(naive_step, as_of, args.size)
-        steps.update(export_steps())
+        workflow_steps(steps, as_of, args.size)
     args.worker.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
@@ -95,9 +102,37 @@ def guarded(step, *args) -> dict:
     """Run a step; an unexpected failure becomes its note (the other steps still run)."""
     try:
         return step(*args)
+    except Skipped as exc:
+        print(f"skipped {getattr(step, '__name__', step)}: {exc}", flush=True)
+        return {"note": f"skipped: {exc}"}
     except Exception as exc:
         traceback.print_exc()
         return {"note": f"failed: {type(exc).__name__}: {str(exc)[:200]}"}
+
+
+def guarded_many(keys: tuple[str, ...], step, *args) -> dict:
+    """A step measuring several rows: a failure of the whole becomes each row's note."""
+    result = guarded(step, *args)
+    if set(result) == {"note"}:
+        return {key: dict(result) for key in keys}
+    return {key: result.get(key, {"note": "not measured"}) for key in keys}
+
+
+def workflow_steps(steps: dict, as_of: datetime.date, size: int) -> None:
+    """Existing tasks, store + freeze a run, the batch with the merge, records, the list
+    pages on a running server and the task export (``workflow.py``, ``lists.py``)."""
+    import lists
+    import workflow
+
+    state = workflow.State()
+    steps["seed_tasks"] = guarded(workflow.seed_tasks, state, as_of)
+    steps["store_run"] = guarded(workflow.store_run, state, as_of, RULES)
+    steps["freeze"] = guarded(workflow.freeze_run, state)
+    steps["batch"] = guarded(workflow.create_batch, state, steps["freeze"].get("seconds"))
+    steps["seed_records"] = guarded(workflow.seed_records, state)
+    steps.update(guarded_many(LIST_KEYS, lists.list_steps, state, size, workflow.BENCH_PASSWORD))
+    keys = ("export_tasks_xlsx", "export_tasks_csv")
+    steps.update(guarded_many(keys, workflow.export_task_steps))
 
 
 def server_version() -> str:
@@ -168,33 +203,3 @@ def naive_step(as_of: datetime.date, size: int) -> dict:
         "peak_mb": peak,
         "hits": {code: hits.get(code, 0) for code in RULES},
     }
-
-
-EXPORT_HEADER = [
-    "投资者代码", "投资者名称", "部门代码", "交易日期", "上日权益", "入金", "出金",
-    "平仓盈亏", "持仓盈亏", "手续费", "当日权益", "成交手数",
-]  # fmt: skip
-
-
-def export_steps() -> dict:
-    """Write the first 100,000 daily rows (with customer name and branch, a table as wide
-    as the task list) to xlsx and csv through ``core.export``, streamed from the database."""
-    from huifang.core.export import write_csv, write_xlsx
-    from huifang.customers.models import DailyBalance
-
-    queryset = DailyBalance.objects.order_by("id").values_list(
-        "customer__investor_code", "customer__name", "customer__branch__code", "trade_date",
-        "prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity",
-        "volume",
-    )[:EXPORT_ROWS]  # fmt: skip
-    if not DailyBalance.objects.exists():
-        note = {"note": "export: no rows imported"}
-        return {"export_xlsx": note, "export_csv": note}
-    out = {}
-    directory = Path(os.environ.get("HUIFANG_DATA_DIR") or tempfile.gettempdir())
-    for kind, writer in (("xlsx", write_xlsx), ("csv", write_csv)):
-        path = directory / f"export.{kind}"
-        rows, seconds, peak = timed(writer, path, EXPORT_HEADER, queryset.iterator(2000))
-        out[f"export_{kind}"] = {"seconds": seconds, "rows": rows, "peak_mb": peak}
-        print(f"export {kind}: {rows} rows in {seconds:.2f} s", flush=True)
-    return out

@@ -7,8 +7,10 @@ Generates a synthetic company once (``huifang.demo.synthetic``), times DuckDB sc
 same CSV files (the yardstick), then for each database starts a worker process on a
 throw-away data directory / database that migrates and measures: import through the real
 import path (``customers.importers.import_file``), screening the six built-in rules
-(``rules.engine.screen``), a naive per-customer loop (≤ 100,000 customers) and exporting a
-100,000-row table (``core.export``). Prints a table and writes it into
+(``rules.engine.screen``), a naive per-customer loop (≤ 100,000 customers), storing and
+freezing a run and creating a batch with the merge against existing tasks, list-page
+response times on a running server, and exporting 100,000 tasks (``workflow.py``,
+``lists.py``). Prints a table and writes it into
 ``docs/performance.md`` between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
 """
 
@@ -45,7 +47,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--data", type=Path, help="reuse files from bench/generate.py")
     parser.add_argument("--work", type=Path, help="working directory (default: a temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the working directory and PostgreSQL database"
+    )
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument(
         "--pg-url",
@@ -150,18 +154,23 @@ def worker(args: argparse.Namespace, database: str, data: Path, work: Path) -> d
         result["wall_seconds"] = time.perf_counter() - started
         return result
     finally:
-        if dropper:
+        if dropper and args.keep:
+            print(f"kept PostgreSQL database {env['HUIFANG_DATABASE_URL']}", flush=True)
+        elif dropper:
             dropper()
 
 
 def throwaway_postgres(base_url: str) -> tuple[str, Callable[[], None]]:
-    """Create an empty database next to ``base_url``'s; returns its URL and a dropper."""
+    """Create an empty database on ``base_url``'s server; returns its URL and a dropper."""
     from urllib.parse import urlparse, urlunparse
 
     import psycopg
 
     name = f"huifang_bench_{os.getpid()}"
     parts = urlparse(base_url)
+    # Create and drop from the maintenance database: ``base_url``'s may not exist (the
+    # suite's HUIFANG_DATABASE_URL names the database its test database is named after).
+    base_url = urlunparse(parts._replace(path="/postgres"))
     admin = psycopg.connect(base_url, autocommit=True)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.execute(f'CREATE DATABASE "{name}"')

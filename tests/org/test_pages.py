@@ -97,3 +97,18 @@ def test_pages_carry_a_content_security_policy(client_for):
 def test_audit_log_is_for_hq_and_auditors_only(client_for):
     assert client_for("auditor").get("/system/audit/").status_code == 200
     assert client_for("agent_a").get("/system/audit/").status_code == 403
+
+
+def test_a_list_page_queries_its_rows_once(client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("hq_admin")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/org/users/")
+    page_queries = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "org_user"') and "LIMIT 51" in q["sql"]
+    ]
+    assert len(page_queries) == 1

@@ -38,7 +38,8 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     """A filterable, sortable, paginated list whose filtered rows export to xlsx/csv."""
 
     template_name = "core/list.html"
-    paginate_by = 50
+    # Pagination is the table's alone (ListView's own would run the page query twice).
+    table_pagination = {"per_page": 50}
     paginator_class = LazyPaginator
     title = ""
     export_name = "export"
