@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.customers.importers import cells, specs
+from huifang.customers.importers.daily import DailyValidator
 from huifang.customers.importers.validators import (
     CustomerValidator,
-    DailyValidator,
     Errors,
     ProductValidator,
 )

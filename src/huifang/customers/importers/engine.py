@@ -27,6 +27,7 @@ from huifang.core import audit
 from huifang.customers import aggregates
 from huifang.customers.importers import branches as branch_import
 from huifang.customers.importers import report, specs
+from huifang.customers.importers.daily import DailyValidator
 from huifang.customers.importers.readers import (
     SourceError,
     Table,
@@ -38,7 +39,6 @@ from huifang.customers.importers.staging import Stage
 from huifang.customers.importers.targets import TARGETS
 from huifang.customers.importers.validators import (
     CustomerValidator,
-    DailyValidator,
     Errors,
     ProductValidator,
     RowError,
@@ -283,11 +283,14 @@ def _apply(stage: Stage, spec, record) -> dict:
     created = stage.insert_new()
     if target.audit_creates and created:
         stage.audit_creates(message)
-    if spec.name == "daily" and (created or updated):
+    if spec.name == "daily" and updated:
         months = {aggregates.month_start(d) for d in stage.touched("trade_date", changed_ids)}
         customers = set(stage.touched("customer_id", changed_ids))
         ids = customers if len(customers) <= REFRESH_BY_CUSTOMER else None
         aggregates.refresh_months(months, ids)
+    elif spec.name == "daily" and created:
+        # Only new rows: add their sums rather than re-reading whole months.
+        aggregates.add_new_rows(stage.target.stage, "s.target_id IS NULL")
     return {
         "created": created,
         "updated": updated,

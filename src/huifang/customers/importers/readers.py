@@ -98,7 +98,7 @@ def _open_csv(path: Path) -> Table:
                 rowno += 1
                 if not cells:
                     continue
-                stripped = [c.strip() for c in cells]
+                stripped = list(map(str.strip, cells))
                 if any(stripped):
                     yield rowno, stripped
         except UnicodeDecodeError as exc:

@@ -39,6 +39,8 @@ class Target:
     timestamps: bool = False
     audit_creates: bool = True
     repr_sql: str = "r.id"  # object_repr, over the target ``r`` and the stage ``s``
+    partition: str | None = None  # an indexed key column whose values most files add anew
+    insert_order: str = "s.rowno"  # new records get ids in this order
 
     @property
     def stage(self) -> str:
@@ -63,15 +65,18 @@ class Stage:
     def __init__(self, target: Target):
         self.target = target
         self.rows = 0
+        self.matched = 0  # staged rows that have a record already (set by ``match``)
 
     def create(self) -> None:
         t = self.target
         columns = ", ".join(f"{name} {kind}" for name, kind in t.columns)
+        # No index to maintain while loading: on SQLite ``rowno`` is the rowid itself, in
+        # file order; PostgreSQL reads the stage with sequential scans.
+        rowno = "INTEGER PRIMARY KEY" if connection.vendor == "sqlite" else "BIGINT NOT NULL"
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {t.stage}")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {t.stage} "
-                f"(rowno BIGINT PRIMARY KEY, {columns}, target_id BIGINT)"
+                f"CREATE TEMPORARY TABLE {t.stage} (rowno {rowno}, {columns}, target_id BIGINT)"
             )
 
     def drop(self) -> None:
@@ -98,24 +103,57 @@ class Stage:
 
     def remove(self, rownos: list[int]) -> None:
         with connection.cursor() as cursor:
-            for start in range(0, len(rownos), 1000):
-                chunk = rownos[start : start + 1000]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"DELETE FROM {self.target.stage} WHERE rowno IN ({marks})", chunk)
+            if connection.vendor == "postgresql":  # one scan of the unindexed stage
+                cursor.execute(f"DELETE FROM {self.target.stage} WHERE rowno = ANY(%s)", [rownos])
+            else:
+                for start in range(0, len(rownos), 1000):
+                    chunk = rownos[start : start + 1000]
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(
+                        f"DELETE FROM {self.target.stage} WHERE rowno IN ({marks})", chunk
+                    )
         self.rows -= len(rownos)
 
     # -- apply ------------------------------------------------------------------------------
 
     def match(self) -> int:
-        """Point each staged row at its existing record; returns how many exist."""
+        """Point each staged row at its existing record; returns how many exist.
+
+        With a partition column (daily rows: the trade date) only the partitions the target
+        already holds are looked up, so a file of new trading days compares nothing."""
         t = self.target
         keys = " AND ".join(f"t.{k} = {t.stage}.{k}" for k in t.key)
+        only, params = "", []
+        if t.partition:
+            held, staged = self._held_partitions()
+            if not held:
+                self.matched = 0
+                return 0
+            if len(held) < staged:
+                only = f" WHERE {t.partition} IN ({', '.join(['%s'] * len(held))})"
+                params = held
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {t.stage} SET target_id = (SELECT t.id FROM {t.table} t WHERE {keys})"
+                f"{only}",
+                params,
             )
             cursor.execute(f"SELECT COUNT(*) FROM {t.stage} WHERE target_id IS NOT NULL")
-            return cursor.fetchone()[0]
+            self.matched = cursor.fetchone()[0]
+        return self.matched
+
+    def _held_partitions(self) -> tuple[list, int]:
+        """The staged partition values the target already has rows for, and how many
+        distinct values the stage holds (each probe is one indexed lookup)."""
+        t = self.target
+        p = t.partition
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.{p}, EXISTS (SELECT 1 FROM {t.table} t WHERE t.{p} = s.{p}) "
+                f"FROM (SELECT DISTINCT {p} FROM {t.stage}) s"
+            )
+            rows = cursor.fetchall()
+        return [value for value, held in rows if held], len(rows)
 
     def _differs(self, old: str, new: str) -> str:
         op = _distinct()
@@ -123,6 +161,8 @@ class Stage:
 
     def changes(self, chunk: int = 5000) -> Iterator[list[tuple[int, str, dict, dict]]]:
         """(id, repr, before, after) of existing records whose values differ, in chunks."""
+        if not self.matched:
+            return
         t = self.target
         fields = t.fields
         old = ", ".join(f"r.{f}" for f in fields)
@@ -155,6 +195,8 @@ class Stage:
         return value
 
     def update(self) -> int:
+        if not self.matched:
+            return 0
         t = self.target
         sets = [f"{f} = s.{f}" for f in t.fields]
         params: list = []
@@ -183,7 +225,7 @@ class Stage:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {t.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
-                f"FROM {t.stage} s WHERE s.target_id IS NULL ORDER BY s.rowno",
+                f"FROM {t.stage} s WHERE s.target_id IS NULL ORDER BY {t.insert_order}",
                 params,
             )
             return cursor.rowcount

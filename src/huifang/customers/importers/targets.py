@@ -62,6 +62,10 @@ DAILY = Target(
         ("volume", "BIGINT"),
     ),
     key=("customer_id", "trade_date"),
+    partition="trade_date",
+    # Natural-key order fills the (customer, trade_date) unique index from its end: about
+    # a quarter faster than file order (usually date-major) on both databases.
+    insert_order="s.customer_id, s.trade_date",
     money=frozenset(
         {"prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity"}
     ),

@@ -19,14 +19,11 @@ from huifang.customers.importers import specs
 from huifang.customers.importers.cells import (
     BAD_CHARS,
     LEADING_ZEROS_LOST,
-    PLAIN_AMOUNT,
     CellError,
     NumText,
     check_text,
-    parse_cents,
     parse_choice,
     parse_code,
-    parse_count,
     parse_date,
     parse_id_card,
     parse_mobile,
@@ -36,7 +33,6 @@ from huifang.customers.models import Customer, ProductHolding
 from huifang.org.models import Branch
 
 ABSENT = 1 << 30
-plain_amount = PLAIN_AMOUNT.fullmatch
 REQUIRED = "必填项不能为空"
 
 
@@ -359,99 +355,6 @@ def _existing_codes(codes: set[str]) -> set[str]:
             )
         )
     return found
-
-
-AMOUNTS = ("prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity")
-
-
-class DailyValidator(RowValidator):
-    dataset = specs.DAILY
-
-    def __init__(self, index, errors, *, scope_path: str | None):
-        super().__init__(index, errors)
-        self.codes = customer_map(scope_path)
-        self.seen: dict[int, int] = {}
-        self.amount_positions = [(key, self.pos[key]) for key in AMOUNTS]
-
-    def row(self, rowno: int, cells: list[str]):
-        pos, n, add = self.pos, len(cells), self.errors.add
-        before = self.errors.count
-        p = pos["trade_date"]
-        text = cells[p] if p < n else ""
-        trade_date = None
-        if not text:
-            add(rowno, "trade_date", text, REQUIRED)
-        else:
-            try:
-                trade_date = parse_date(text)
-            except CellError as exc:
-                add(rowno, "trade_date", text, exc.reason)
-        p = pos["investor_code"]
-        text = cells[p] if p < n else ""
-        customer_id = None
-        if not text:
-            add(rowno, "investor_code", text, REQUIRED)
-        else:
-            customer_id = self._reference(rowno, "investor_code", text, self.codes, "投资者代码")
-        amounts = []
-        for key, p in self.amount_positions:
-            text = cells[p] if p < n else ""
-            if not text:
-                if key == "prev_equity" or key == "equity":
-                    add(rowno, key, text, REQUIRED)
-                amounts.append(0)
-                continue
-            match = plain_amount(text)
-            if match is not None:  # inlined fast path of parse_cents (7 amounts per row)
-                sign, whole, frac = match.groups()
-                cents = int(whole) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
-                amounts.append(-cents if sign else cents)
-                continue
-            try:
-                amounts.append(parse_cents(text))
-            except CellError as exc:
-                add(rowno, key, text, exc.reason)
-                amounts.append(0)
-        prev, deposit, withdrawal, close_pnl, position_pnl, fee, equity = amounts
-        if fee < 0:
-            add(rowno, "fee", cells[pos["fee"]], "手续费不能为负数")
-        p = pos["volume"]
-        text = cells[p] if p < n else ""
-        volume = 0
-        if text:
-            try:
-                volume = parse_count(text)
-            except CellError as exc:
-                add(rowno, "volume", text, "成交手数" + exc.reason)
-        if self.errors.count != before:
-            return None
-        expected = prev + deposit - withdrawal + close_pnl + position_pnl - fee
-        if abs(expected - equity) > 1:
-            add(
-                rowno,
-                "equity",
-                cells[pos["equity"]],
-                f"当日权益应等于上日权益+入金−出金+平仓盈亏+持仓盈亏−手续费 = {_yuan(expected)}",
-            )
-            return None
-        key = customer_id * 1_000_000 + trade_date.toordinal()
-        first = self.seen.get(key)
-        if first is not None:
-            add(
-                rowno,
-                "investor_code",
-                cells[pos["investor_code"]],
-                f"与第 {first} 行重复（同一交易日期和投资者代码）",
-            )
-            return None
-        self.seen[key] = rowno
-        return (rowno, customer_id, trade_date, *amounts, volume)
-
-
-def _yuan(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{frac:02d}"
 
 
 class ProductValidator(RowValidator):
