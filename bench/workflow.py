@@ -299,11 +299,11 @@ def seed_records(state: State) -> dict:
     def run() -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {t['record']} (task_id, customer_id, business_type_id, status, "
+                f"INSERT INTO {t['record']} (task_id, branch_id, customer_id, business_type_id, status, "
                 f"failure_reason_id, method, called_at, duration_seconds, agent_id, "
                 f"channel_source, mobile_used, phone_used, address, tags, remark, version, "
                 f"created_at, created_by_id, updated_at, updated_by_id) "
-                f"SELECT t.id, t.customer_id, t.business_type_id, "
+                f"SELECT t.id, t.branch_id, t.customer_id, t.business_type_id, "
                 f"CASE WHEN {success} THEN 'success' ELSE 'failure' END, "
                 f"CASE WHEN {success} THEN NULL ELSE %s END, "
                 f"CASE WHEN t.id %% 5 = 0 THEN 'sms' ELSE 'phone' END, {called}, "

@@ -63,3 +63,30 @@ def test_assert_in_scope_refuses_out_of_scope_objects(personas, branches):
         assert_in_scope(
             personas["hq_admin"].__class__.objects.get(username="manager_a"), branches["b"], "view"
         )
+
+
+def test_the_root_of_the_only_tree_is_not_filtered_by_branch(personas):
+    from huifang.customers.models import Customer
+
+    sql = str(Customer.objects.restrict(personas["hq_admin"]).query)
+    assert "org_branch" not in sql and "WHERE" not in sql
+
+
+def test_a_subtree_is_tested_on_the_rows_own_branch_column(personas):
+    from huifang.customers.models import Customer
+
+    sql = str(Customer.objects.restrict(personas["manager_a"]).query)
+    assert "org_branch" not in sql and '"customers_customer"."branch_id"' in sql
+
+
+def test_a_second_root_keeps_the_first_roots_users_in_their_tree(personas, branches):
+    other = Branch.objects.create(code="99", name="另一公司", path="/99/", depth=0)
+    hq = User.objects.select_related("branch").get(username="hq_admin")
+    assert other not in Branch.objects.restrict(hq)
+    assert Branch.objects.restrict(hq).count() == 5
+
+
+def test_users_without_a_branch_stay_out_of_the_roots_scope(personas, db):
+    User.objects.create_user("nobranch", password="x")
+    hq = User.objects.select_related("branch").get(username="hq_admin")
+    assert not User.objects.restrict(hq).filter(username="nobranch").exists()

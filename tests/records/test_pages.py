@@ -134,9 +134,20 @@ def test_record_list_columns_masking_and_agent_counts(two_records, client_for):
     ):
         assert header in html
     assert "138****5678" in html and "13812345678" not in html
-    counts = {row["agent__username"]: row for row in page.context["agent_counts"]}
+    assert "统计各专员回访次数" in html and reverse("records:agent_counts") in html
+    assert "agent_counts" not in page.context  # counted on demand, not on every view
+    partial = client_for("hq_admin").get(reverse("records:agent_counts"))
+    counts = {row["agent__username"]: row for row in partial.context["agent_counts"]}
     assert counts["agent_a"]["attempts"] == 1 and counts["agent_a"]["successes"] == 1
     assert counts["agent_b"]["failures"] == 1
+
+
+def test_agent_counts_follow_the_filters_and_the_scope(two_records, client_for):
+    url = reverse("records:agent_counts")
+    failed = client_for("hq_admin").get(url, {"status": "failure"}).context["agent_counts"]
+    assert [row["agent__username"] for row in failed] == ["agent_b"]
+    mine = client_for("agent_a").get(url).context["agent_counts"]
+    assert [row["agent__username"] for row in mine] == ["agent_a"]
 
 
 def test_record_list_filters_by_status(two_records, client_for):

@@ -326,3 +326,10 @@ def test_failure_reason_edit_is_audited_and_hq_only(personas, reason):
     services.do_save_failure_reason(target, {"is_final": True}, actor=personas["hq_admin"])
     event = AuditEvent.objects.get(object_type="records.failurereason", action="change")
     assert event.before == {"is_final": False} and event.after == {"is_final": True}
+
+
+def test_a_record_carries_its_tasks_branch_for_scoping(task, content, personas):
+    record = services.do_create_record(task, content(), actor=personas["agent_a"])
+    assert record.branch_id == task.branch_id
+    assert CallbackRecord.objects.restrict(personas["manager_a"]).filter(pk=record.pk).exists()
+    assert not CallbackRecord.objects.restrict(personas["agent_b"]).filter(pk=record.pk).exists()

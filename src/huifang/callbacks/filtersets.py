@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch, TaskRule
+from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, Role, User
 
 OPEN = "open"
@@ -95,16 +96,20 @@ class TaskFilterSet(django_filters.FilterSet):
     def in_branch(self, queryset: QuerySet, name: str, value: Branch | None) -> QuerySet:
         if value is None:
             return queryset
-        return queryset.filter(branch__path__startswith=value.path)
+        return in_subtree(queryset, "branch", value)  # the row's own branch_id, no join
 
     def in_batch(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Every task the batch touched: created by it or merged into by it."""
+        """Every task the batch touched: created by it or merged into by it.
+
+        The number is resolved to the batch id first, so the links are read through the
+        (batch, task) unique index and the tasks by primary key."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Exists(TaskBatch.objects.filter(task=OuterRef("pk"), batch__number=value))
-        )
+        batch_id = Batch.objects.filter(number=value).values_list("pk", flat=True).first()
+        if batch_id is None:
+            return queryset.none()
+        return queryset.filter(pk__in=TaskBatch.objects.filter(batch_id=batch_id).values("task_id"))
 
     def in_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value:
@@ -124,7 +129,8 @@ class TaskFilterSet(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value.isdigit():
             return queryset.filter(assignee_id=int(value))
-        return queryset.filter(assignee__username=value)
+        agent_id = User.objects.filter(username=value).values_list("pk", flat=True).first()
+        return queryset.filter(assignee_id=agent_id) if agent_id else queryset.none()
 
     def with_rule(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().upper()

@@ -188,6 +188,7 @@ class CallbackTask(models.Model):
             models.Index(fields=["open_flag", "id"]),
             models.Index(fields=["open_flag", "deadline"]),
             models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["assignee", "open_flag", "id"]),
             models.Index(fields=["business_type", "status"]),
         ]
 

@@ -1,19 +1,23 @@
 """The one record FilterSet, shared by the list page, its export, the API and the CLI export;
 and the small ones of the failure-reason dictionary and the branch feedback list.
 
-Each record filter has its index (``CallbackRecord.Meta.indexes``); the branch is a
-``path`` prefix of the task's branch, the batch any batch that touched the task.
+Each record filter has its index (``CallbackRecord.Meta.indexes``); the branch is the
+subtree of a branch (the record's own ``branch``, copied from its task), the batch any batch
+that touched the task. Names (agent username, batch number) are resolved to ids first so
+the record table is read through its indexes, never joined to filter.
 """
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
+from django.db.models.lookups import In
 
-from huifang.callbacks.models import BusinessType, TaskBatch
+from huifang.callbacks.models import Batch, BusinessType, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
+from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
 
 YES_NO = [("", "---------"), ("true", "是"), ("false", "否")]
@@ -29,8 +33,8 @@ def agent_choices(user) -> list[tuple[str, str]]:
     if user is not None and user.is_authenticated:
         people = (
             User.objects.restrict(user, "view")
-            .filter(callback_records__isnull=False)
-            .distinct()
+            # One probe of (agent, called_at) per user, not a DISTINCT over every record.
+            .filter(Exists(CallbackRecord.objects.order_by().filter(agent_id=OuterRef("pk"))))
             .order_by("username")
             .values_list("username", "full_name")[:500]
         )
@@ -116,21 +120,30 @@ class RecordFilterSet(django_filters.FilterSet):
     def in_branch(self, queryset: QuerySet, name: str, value: Branch | None) -> QuerySet:
         if value is None:
             return queryset
-        return queryset.filter(task__branch__path__startswith=value.path)
+        return in_subtree(queryset, "branch", value)  # the row's own branch_id, no join
 
     def by_agent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(agent__username=value)
+        agent_id = User.objects.filter(username=value).values_list("pk", flat=True).first()
+        if agent_id is None:
+            return queryset.none()
+        return queryset.filter(agent_id=agent_id)  # index (agent, called_at)
 
     def in_batch(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Exists(TaskBatch.objects.filter(task=OuterRef("task_id"), batch__number=value))
-        )
+        batch_id = Batch.objects.filter(number=value).values_list("pk", flat=True).first()
+        if batch_id is None:
+            return queryset.none()
+        tasks = TaskBatch.objects.filter(batch_id=batch_id).order_by().values("task_id")
+        # ``task_id + 0``: read the page in the list's order (called_at) and test each record
+        # against the batch's tasks, rather than fetch every record of a 300k-task batch
+        # through (task, called_at) and sort them all.
+        task = ExpressionWrapper(F("task_id") + 0, output_field=BigIntegerField())
+        return queryset.filter(In(task, tasks))
 
     def is_fed_back(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -4,7 +4,8 @@ attachments, the failure-reason dictionary and the branch feedback (反馈营业
 A record is never deleted (the model refuses, no page or API offers it) and never silently
 changed: every saved state is kept in :class:`RecordVersion`, and ``version`` is the
 optimistic lock a form carries so that a second concurrent save is refused.
-Records are scoped through their task's branch.
+Records are scoped through their task's branch, stored on the record (``branch``) so that
+scoping and the branch filter use the record's own (branch, called_at) index.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class CallbackRecordQuerySet(RestrictedQuerySet):
 class CallbackRecord(models.Model):
     """One callback attempt (回访服务记录) of a task, as the brochure's form registers it."""
 
-    scope_field = "task__branch"
+    scope_field = "branch"
 
     task = models.ForeignKey(
         CallbackTask,
@@ -72,6 +73,9 @@ class CallbackRecord(models.Model):
         db_index=False,  # (task, called_at) below serves it
     )
     # Denormalised from the task (never changes) so lists filter and sort without a join.
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("营业部"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -125,6 +129,7 @@ class CallbackRecord(models.Model):
         # One index per list filter, each ending in the list's sort key (called_at).
         indexes = [
             models.Index(fields=["called_at"], name="record_called"),
+            models.Index(fields=["branch", "called_at"], name="record_branch_called"),
             models.Index(fields=["task", "called_at"], name="record_task_called"),
             models.Index(fields=["customer", "called_at"], name="record_customer_called"),
             models.Index(fields=["status", "called_at"], name="record_status_called"),
@@ -154,7 +159,7 @@ class CallbackRecord(models.Model):
 class RecordVersion(models.Model):
     """Every saved state of a record (version 1 = as registered); append-only."""
 
-    scope_field = "record__task__branch"
+    scope_field = "record__branch"
 
     record = models.ForeignKey(
         CallbackRecord,
@@ -190,7 +195,7 @@ class RecordAttachment(models.Model):
     """A scanned questionnaire, a photo (stored under MEDIA_ROOT/records/) or a reference to
     a call recording kept elsewhere, each with its SHA-256 so it can be proven unchanged."""
 
-    scope_field = "record__task__branch"
+    scope_field = "record__branch"
 
     record = models.ForeignKey(
         CallbackRecord,

@@ -356,6 +356,7 @@ def do_create_record(
             now = timezone.now()
             record = CallbackRecord.objects.create(
                 task=locked,
+                branch_id=locked.branch_id,  # the scope and the branch filter read it
                 customer_id=locked.customer_id,
                 business_type_id=locked.business_type_id,
                 agent=actor,

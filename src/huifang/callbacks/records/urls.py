@@ -6,6 +6,7 @@ app_name = "records"
 
 urlpatterns = [
     path("", views.RecordListView.as_view(), name="record_list"),
+    path("agent-counts/", views.record_agent_counts, name="agent_counts"),
     path("<int:pk>/", views.record_detail, name="record_detail"),
     path("<int:pk>/edit/", views.record_edit, name="record_edit"),
     path("<int:pk>/history/", views.record_history, name="record_history"),

@@ -1,4 +1,4 @@
-"""Pages of 回访记录管理: the record list with per-agent counts, a task's records (the
+"""Pages of 回访记录管理: the record list with per-agent counts (on demand), a task's records (the
 task panel), 回访服务记录维护 (register / correct), history, feedback, the dictionary.
 
 Views are thin: scope from ``restrict``, writes through ``services``; an object out of
@@ -89,10 +89,17 @@ class RecordListView(ObjectListView):
             kwargs["exclude"] = list(EXTRA_COLUMNS)
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["agent_counts"] = agent_counts(context["filter"].qs)
-        return context
+
+@require_safe
+def record_agent_counts(request):
+    """The per-agent counts under the list's current filters, loaded on demand (htmx): one
+    GROUP BY over every filtered record, so not on each view of the list itself."""
+    if not has_model_perm(request.user, CallbackRecord, "view"):
+        raise PermissionDenied("您没有查看回访记录的权限")
+    records = CallbackRecord.objects.restrict(request.user, "view")
+    filterset = RecordFilterSet(request.GET, queryset=records, request=request)
+    rows = agent_counts(filterset.qs) if filterset.is_valid() else []
+    return render(request, "records/_agent_counts.html", {"agent_counts": rows})
 
 
 # ---------------------------------------------------------------- task panel

@@ -15,9 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.filtersets import OPEN, TaskFilterSet
-from huifang.callbacks.models import Batch, CallbackTask, TaskBatch
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.core import audit, export
-from huifang.customers.tables import risk_label
+from huifang.customers.models import Customer
+from huifang.org.models import Branch
 
 TASK_HEADER = [
     "批次号",
@@ -49,46 +50,95 @@ def _status_value(text: str) -> str:
     raise CommandError(f"未知的处理状态“{text}”；可用：{labels}、未完成")
 
 
-def _task_rows(queryset) -> Iterator[list]:
-    for ids in _id_chunks(queryset):
-        chunk = list(queryset.filter(pk__in=ids).order_by("pk"))
-        numbers: dict[int, list[str]] = {}
-        for task_id, number in (
-            TaskBatch.objects.filter(task__in=ids)
-            .order_by("batch__number")
-            .values_list("task_id", "batch__number")
-        ):
-            numbers.setdefault(task_id, []).append(number)
-        for t in chunk:
-            c = t.customer
-            yield [
-                t.batch.number,
-                c.investor_code,
-                c.name,
-                t.branch.code,
-                t.branch.name,
-                c.get_customer_type_display(),
-                risk_label(c),
-                t.business_type.name,
-                t.reasons,
-                c.get_status_display(),
-                "休眠" if c.dormant else "正常",
-                t.get_status_display(),
-                t.deadline,
-                t.assignee.username if t.assignee_id else "",
-                "，".join(numbers.get(t.pk, [])),
-            ]
+TASK_FIELDS = (
+    "pk",
+    "batch_id",
+    "customer__investor_code",
+    "customer__name",
+    "branch_id",
+    "customer__customer_type",
+    "customer__risk_level",
+    "customer__risk_lowest",
+    "business_type_id",
+    "reasons",
+    "customer__status",
+    "customer__dormant",
+    "status",
+    "deadline",
+    "assignee__username",
+)
 
 
-def _id_chunks(queryset, size: int = 2000) -> Iterator[list[int]]:
-    """Task ids in keyset chunks (constant memory for a million rows)."""
+def _labels(model, field: str) -> dict:
+    """``value → label`` of a choices field, as ``get_FOO_display`` shows it."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def _task_rows(queryset, size: int = 5000) -> Iterator[list]:
+    """The export's rows in task id order: plain tuples (``values_list``) in keyset chunks,
+    labels from dicts made once, so memory stays constant and no model instance is built.
+    The small tables (branches, business types, batches) are read once into dicts."""
+    customer_types = _labels(Customer, "customer_type")
+    customer_statuses = _labels(Customer, "status")
+    risks = _labels(Customer, "risk_level")
+    task_statuses = _labels(CallbackTask, "status")
+    branches = {
+        pk: (code, name) for pk, code, name in Branch.objects.values_list("pk", "code", "name")
+    }
+    types = dict(BusinessType.objects.values_list("pk", "name"))
+    batches = dict(Batch.objects.values_list("pk", "number"))
+    rows = queryset.order_by("pk").values_list(*TASK_FIELDS)
     last = 0
     while True:
-        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
+        chunk = list(rows.filter(pk__gt=last)[:size])
+        if not chunk:
             return
-        yield ids
-        last = ids[-1]
+        first, last = chunk[0][0], chunk[-1][0]
+        numbers: dict[int, list[str]] = {}
+        links = TaskBatch.objects.filter(task_id__gte=first, task_id__lte=last)
+        for task_id, batch_id in links.order_by().values_list("task_id", "batch_id"):
+            numbers.setdefault(task_id, []).append(batches[batch_id])
+        for (
+            pk,
+            batch_id,
+            code,
+            name,
+            branch_id,
+            customer_type,
+            risk_level,
+            risk_lowest,
+            type_id,
+            reasons,
+            customer_status,
+            dormant,
+            status,
+            deadline,
+            assignee,
+        ) in chunk:
+            branch_code, branch_name = branches[branch_id]
+            if risk_level is None:
+                risk = ""
+            else:
+                risk = risks.get(risk_level, str(risk_level))
+                if risk_lowest:
+                    risk = f"{risk}(最低类别)"
+            yield [
+                batches[batch_id],
+                code,
+                name,
+                branch_code,
+                branch_name,
+                customer_types.get(customer_type, customer_type),
+                risk,
+                types[type_id],
+                reasons,
+                customer_statuses.get(customer_status, customer_status),
+                "休眠" if dormant else "正常",
+                task_statuses.get(status, status),
+                deadline,
+                assignee or "",
+                "，".join(sorted(numbers.get(pk, ()))),
+            ]
 
 
 def add_task_arguments(parser) -> None:
