@@ -61,3 +61,12 @@ def test_other_peoples_jobs_are_404_for_an_agent(client_for, personas):
 def test_hq_admin_sees_every_job(client_for, personas):
     job = Job.objects.create(kind="test.count", title="t", created_by=personas["agent_b"])
     assert client_for("hq_admin").get(f"/system/jobs/{job.pk}/").status_code == 200
+
+
+def test_a_finished_job_shows_its_summary_once(client_for, personas, run_jobs):
+    with run_jobs():
+        job = jobs.start_job("test.count", "计数", {"n": 1}, user=personas["agent_a"])
+    job.refresh_from_db()
+    Job.objects.filter(pk=job.pk).update(message="counted 1")
+    body = client_for("agent_a").get(f"/system/jobs/{job.pk}/progress/").content.decode()
+    assert body.count("counted 1") == 1

@@ -109,6 +109,11 @@ def execute(job_id: int) -> Job:
 
 def _finish(job: Job, context: JobContext, status: str, *, error: str = "", result=None):
     result = result or {}
+    data = result.get("data", result)
+    stored = dict(data) if isinstance(data, dict) else {"data": data}
+    for key in ("summary", "next_url"):  # what the progress partial shows
+        if key in result:
+            stored[key] = result[key]
     done = context._done if status == Job.Status.FAILED else (context._total or context._done)
     Job.objects.filter(pk=job.pk).update(
         status=status,
@@ -117,7 +122,7 @@ def _finish(job: Job, context: JobContext, status: str, *, error: str = "", resu
         message=context._message[:200],
         log=context.lines,
         error=error,
-        result=audit.jsonable(result.get("data", result)),
+        result=audit.jsonable(stored),
         result_file=result.get("file", ""),
         finished_at=timezone.now(),
     )
