@@ -30,3 +30,9 @@ def test_acting_attributes_rows_to_the_command_label(db):
 
 def test_diff_keeps_only_changed_keys():
     assert audit.diff({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ({"b": 2}, {"b": 3})
+
+
+def test_the_audit_page_names_actions_in_chinese(client_for, personas):
+    audit.record("login", personas["agent_a"], actor=personas["agent_a"])
+    body = client_for("auditor").get("/system/audit/").content.decode()
+    assert ">登录<" in body

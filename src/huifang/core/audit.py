@@ -46,6 +46,26 @@ def acting(user=None, label: str = "system", ip: str | None = None):
         _current.reset(token)
 
 
+ACTION_LABELS = {
+    "create": "新建", "update": "修改", "change": "修改", "login": "登录", "logout": "退出登录",
+    "login_failed": "登录失败", "password": "修改密码", "export": "导出", "download": "下载",
+    "reveal": "查看完整信息", "import": "导入", "job_start": "启动后台任务",
+    "token_create": "生成 API 令牌", "token_revoke": "吊销 API 令牌", "seed": "初始化",
+    "holiday_add": "添加节假日", "holiday_remove": "删除节假日", "screen": "筛选",
+    "run_freeze": "数据落地", "rule_create": "新建规则", "rule_change": "修改规则参数",
+    "rule_enable": "启用/停用规则", "batch_create": "加入回访名单", "task_start": "开始处理",
+    "task_complete": "完成任务", "task_cancel": "取消任务", "task_unreachable": "关闭为无法联系",
+    "task_assign": "分配任务", "task_merge": "合并任务", "task_attempts": "更新回访次数",
+    "record_create": "登记回访记录", "record_change": "修改回访记录",
+    "record_attachment": "添加附件", "feedback": "反馈营业部", "feedback_handle": "处理反馈",
+}  # fmt: skip
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an audit action (the code itself for one not listed)."""
+    return ACTION_LABELS.get(action, action)
+
+
 def jsonable(value):
     if isinstance(value, Decimal):
         return str(value)

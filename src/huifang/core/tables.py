@@ -1,11 +1,18 @@
 import django_tables2 as tables
 
+from huifang.core.audit import action_label
 from huifang.core.models import AuditEvent, Job
 
 
 class AuditEventTable(tables.Table):
     time = tables.DateTimeColumn(format="Y-m-d H:i:s")
     user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
+
+    def render_action(self, value: str) -> str:
+        return action_label(value)
+
+    def value_action(self, value: str) -> str:
+        return action_label(value)
 
     class Meta:
         model = AuditEvent
