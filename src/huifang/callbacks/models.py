@@ -175,6 +175,7 @@ class CallbackTask(models.Model):
         verbose_name = _("回访任务")
         verbose_name_plural = _("回访任务")
         ordering = ["-id"]
+        permissions = [("manage_callbacktask", "可分配、平均分配和取消回访任务")]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "business_type"],

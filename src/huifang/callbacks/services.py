@@ -180,13 +180,11 @@ def _record_many(rows: list[dict], actor) -> None:
 
 
 def may_manage_tasks(user) -> bool:
-    """Assigning, distributing and cancelling tasks: HQ admins and branch managers.
-
-    Agents hold ``change_callbacktask`` too (they work their tasks), so the role decides.
-    """
+    """Assigning, distributing and cancelling tasks (``callbacks.manage_callbacktask``:
+    HQ admins and branch managers by ``org.roles``; agents only work their tasks)."""
     if not has_model_perm(user, CallbackTask, "change"):
         return False
-    return user.is_superuser or user.role in (Role.HQ_ADMIN, Role.BRANCH_MANAGER)
+    return user.has_perm("callbacks.manage_callbacktask")
 
 
 def tasks_for_change(ids: Iterable[int], actor) -> list[CallbackTask]:

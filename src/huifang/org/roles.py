@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_all_jobs",
         "customers.reveal_sensitive",
         "customers.import_data",
+        "callbacks.manage_callbacktask",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rules.view_*",
         "callbacks.view_*",
         "callbacks.change_callbacktask",
+        "callbacks.manage_callbacktask",
         "records.view_*",
         "records.add_callbackrecord",
         "records.change_callbackrecord",
