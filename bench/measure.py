@@ -156,7 +156,12 @@ def import_step(dataset: str, path: Path) -> dict:
         from huifang.customers.importers import import_file
     except ImportError:
         return {"note": f"import: {NOT_YET}"}
+    from django.db import close_old_connections
+
     outcome, seconds, peak = timed(import_file, dataset, path, file_name=path.name)
+    # Each import is one job: the task worker closes its connection after every job
+    # (CONN_MAX_AGE 0 on SQLite), which frees that connection's page cache and mapping.
+    close_old_connections()
     rows = outcome.created + outcome.updated + outcome.unchanged
     step = {"seconds": seconds, "rows": rows, "peak_mb": peak}
     if not outcome.ok:

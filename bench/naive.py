@@ -35,9 +35,7 @@ def screen(as_of: datetime.date, limit: int | None = None) -> tuple[Counter, int
         found = set()
         if start <= customer.open_date <= as_of:
             found.add("A001")
-        rows = DailyBalance.objects.filter(
-            customer_id=customer.pk, trade_date__gte=start, trade_date__lte=as_of
-        ).order_by("trade_date")
+        rows = DailyBalance.objects.of_customer(customer, start, as_of).order_by("trade_date")
         pnl = deposits = Decimal(0)
         base = None
         for prev, deposit, close, position, fee in rows.values_list(

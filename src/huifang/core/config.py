@@ -106,10 +106,13 @@ def database(directory: Path) -> dict:
         if not config.get("NAME"):
             raise ConfigError("HUIFANG_DATABASE_URL names no SQLite file")
         config["OPTIONS"] = {
+            # Memory per connection stays bounded whatever a file holds: a 200 MB page
+            # cache, 256 MB of the file mapped, and temporary tables (an import's stage of
+            # millions of rows) in temporary files rather than in memory.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY; "
-                "PRAGMA cache_size=-200000; PRAGMA mmap_size=1073741824;"
+                "PRAGMA busy_timeout=30000; PRAGMA temp_store=FILE; "
+                "PRAGMA cache_size=-200000; PRAGMA mmap_size=268435456;"
             ),
             "transaction_mode": "IMMEDIATE",
         }

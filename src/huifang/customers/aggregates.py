@@ -45,16 +45,21 @@ def refresh_months(months: Iterable[datetime.date], customer_ids: Iterable[int] 
         only_params = ids
     with connection.cursor() as cursor:
         for month in months:
+            days = [month + datetime.timedelta(days=n) for n in range(month_end(month).day)]
+            if ids is None:  # the whole month: one range of the (trade_date, customer) key
+                rows, rows_params = "trade_date >= %s AND trade_date <= %s", [month, days[-1]]
+            else:  # listed customers: one key probe per (day, customer)
+                rows = f"trade_date IN ({', '.join(['%s'] * len(days))}){only}"
+                rows_params = [*days, *only_params]
             cursor.execute(f"DELETE FROM {table} WHERE month = %s{only}", [month, *only_params])
             cursor.execute(
-                _REBUILD.format(aggregate=table, daily=DailyBalance._meta.db_table, only=only),
-                [month, month, month_end(month), *only_params],
+                _REBUILD.format(aggregate=table, daily=DailyBalance._meta.db_table, rows=rows),
+                [month, *rows_params],
             )
 
 
-# One month's rows, in one statement. The date range reads the month through the trade_date
-# index (whole months) or the (customer, trade_date) index (listed customers); the month's
-# first row's prev_equity is one probe of the unique index per customer.
+# One month's rows, in one statement, read through the (trade_date, customer) key; the
+# month's first row's prev_equity is one probe of that key per customer.
 _REBUILD = """
 INSERT INTO {aggregate} (customer_id, month, days, volume, pnl, fee, deposit, withdrawal,
                          first_date, first_prev_equity)
@@ -66,7 +71,7 @@ FROM (
            SUM(close_pnl + position_pnl - fee) AS pnl, SUM(fee) AS fee,
            SUM(deposit) AS deposit, SUM(withdrawal) AS withdrawal, MIN(trade_date) AS first_date
     FROM {daily}
-    WHERE trade_date >= %s AND trade_date <= %s{only}
+    WHERE {rows}
     GROUP BY customer_id
 ) g
 """

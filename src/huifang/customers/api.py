@@ -177,13 +177,9 @@ class CustomerViewSet(ScopedReadOnlyViewSet):
     def daily(self, request, investor_code=None):
         """该客户的资金日报；``year`` 参数只取某一年度。"""
         customer = self.get_object()
-        rows = self._related(DailyBalance, DailyBalance.objects.filter(customer=customer))
         year = _year(request.query_params.get("year"))
-        if year is not None:
-            rows = rows.filter(
-                trade_date__gte=datetime.date(year, 1, 1),
-                trade_date__lte=datetime.date(year, 12, 31),
-            )
+        period = () if year is None else (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        rows = self._related(DailyBalance, DailyBalance.objects.of_customer(customer, *period))
         return self._paged(rows)
 
     @action(

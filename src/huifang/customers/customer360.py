@@ -150,10 +150,8 @@ def year_totals(customer: Customer, year: int) -> YearTotals:
 def daily_series(customer: Customer, year: int) -> dict[str, list]:
     """The year's daily equity and PnL for the chart; amounts as exact decimal strings."""
     rows = (
-        DailyBalance.objects.filter(
-            customer=customer,
-            trade_date__gte=datetime.date(year, 1, 1),
-            trade_date__lte=datetime.date(year, 12, 31),
+        DailyBalance.objects.of_customer(
+            customer, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         )
         .order_by("trade_date")
         # Without the wrapper the sum would come back as raw fen (an IntegerField).

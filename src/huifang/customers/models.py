@@ -7,6 +7,8 @@ screening reads ~12 rows per customer instead of ~250 (``docs/performance.md``).
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -90,12 +92,41 @@ class Customer(models.Model):
         return f"{self.investor_code} {self.name}"
 
 
+class DailyBalanceQuerySet(RestrictedQuerySet):
+    def of_customer(
+        self, customer, start: datetime.date | None = None, end: datetime.date | None = None
+    ):
+        """One customer's rows in ``[start, end]`` (open ends: the table's first/last date).
+
+        The table is keyed ``(trade_date, customer)`` and has no per-customer index (a new
+        trading day then appends to the key instead of touching a leaf page per customer,
+        see docs/performance.md). One customer's rows are read as one key probe per
+        calendar day of the period: ``trade_date IN (…each day…) AND customer_id = …``.
+        """
+        if start is None or end is None:
+            bounds = DailyBalance.objects.aggregate(
+                first=models.Min("trade_date"), last=models.Max("trade_date")
+            )
+            if bounds["first"] is None:
+                return self.none()
+            start = max(start or bounds["first"], bounds["first"])
+            end = min(end or bounds["last"], bounds["last"])
+        if end < start:
+            return self.none()
+        days = [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
+        return self.filter(customer=customer, trade_date__in=days)
+
+
 class DailyBalance(models.Model):
     """客户资金日报: one customer's settlement figures for one trading day."""
 
     scope_field = "customer__branch"
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="daily_rows")
+    # No index of its own: the (trade_date, customer) key serves every read (see
+    # ``DailyBalanceQuerySet.of_customer``); customers are never deleted, only closed.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="daily_rows", db_index=False
+    )
     trade_date = models.DateField(_("交易日期"))
     prev_equity = MoneyField(_("上日权益"))
     deposit = MoneyField(_("入金"), default=0)
@@ -106,16 +137,17 @@ class DailyBalance(models.Model):
     equity = MoneyField(_("当日权益"))
     volume = models.BigIntegerField(_("成交手数"), default=0)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = DailyBalanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("客户资金日报")
         verbose_name_plural = _("客户资金日报")
-        ordering = ["customer", "trade_date"]
+        ordering = ["trade_date", "customer_id"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "trade_date"], name="daily_customer_date")
+            # Date first: a night's import appends ~300k entries at the end of the key
+            # instead of one random leaf page per customer of a 78M-row table.
+            models.UniqueConstraint(fields=["trade_date", "customer"], name="daily_date_customer")
         ]
-        indexes = [models.Index(fields=["trade_date"])]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.trade_date}"

@@ -61,11 +61,11 @@ DAILY = Target(
         ("equity", "BIGINT"),
         ("volume", "BIGINT"),
     ),
-    key=("customer_id", "trade_date"),
+    key=("trade_date", "customer_id"),
     partition="trade_date",
-    # Natural-key order fills the (customer, trade_date) unique index from its end: about
-    # a quarter faster than file order (usually date-major) on both databases.
-    insert_order="s.customer_id, s.trade_date",
+    # Key order: a new trading day's rows append to the (trade_date, customer) key and to
+    # the table, in sequence, however many rows the table already holds.
+    insert_order="s.trade_date, s.customer_id",
     money=frozenset(
         {"prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity"}
     ),
