@@ -50,6 +50,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the working directory and PostgreSQL database"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="take a database's figures from result-<db>.json in --work when it is there "
+        "(a 1M run of one database is ~40 min: measure the other, or DuckDB, again)",
+    )
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument(
         "--pg-url",
@@ -129,6 +135,10 @@ def duckdb_step(data: Path, as_of: datetime.date) -> dict:
 
 def worker(args: argparse.Namespace, database: str, data: Path, work: Path) -> dict:
     """Run the measured steps in a fresh process against a throw-away database."""
+    result_file = work / f"result-{database}.json"
+    if args.reuse and result_file.exists():
+        print(f"reusing {result_file}", flush=True)
+        return json.loads(result_file.read_text(encoding="utf-8"))
     home = work / f"home-{database}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -148,10 +158,10 @@ def worker(args: argparse.Namespace, database: str, data: Path, work: Path) -> d
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else repr(exc)
             return {"note": f"PostgreSQL not available: {reason}"}
-    result_file = work / f"result-{database}.json"
     try:
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(result_file)]
         command += ["--size", str(args.size), "--year", str(args.year), "--data", str(data)]
+        result_file.unlink(missing_ok=True)  # a failed worker must not leave old figures
         started = time.perf_counter()
         done = subprocess.run(command, env=env, check=False)
         if done.returncode != 0 or not result_file.exists():

@@ -6,6 +6,7 @@ pointing at PostgreSQL a throw-away database on that server.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -75,3 +76,24 @@ def test_benchmark_writes_its_table_between_the_markers(tmp_path):
     assert "p95" in row(table, "task list: batch") and "p95" in row(table, "record list: batch")
     assert "200 customers" in table and "Machine:" in table
     assert "| step |" in done.stdout  # the table is printed too
+
+
+def test_reuse_renders_a_databases_saved_figures_without_measuring_again(tmp_path):
+    database, _, extra = database_under_test()
+    work = tmp_path / "work"
+    work.mkdir()
+    saved = {
+        "vendor": database,
+        "server": "saved server 1.0",
+        "steps": {"import_customers": {"seconds": 12.34, "rows": 200, "peak_mb": 56.0}},
+    }
+    (work / f"result-{database}.json").write_text(json.dumps(saved), encoding="utf-8")
+    doc = tmp_path / "performance.md"
+    doc.write_text("<!-- bench:start -->\n<!-- bench:end -->\n", encoding="utf-8")
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "200", "--db", database]
+    command += ["--year", "2025", "--doc", str(doc), "--work", str(work), "--reuse", *extra]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = row(doc.read_text(encoding="utf-8"), "import customers")
+    assert "12.34 s" in line and "56 MB" in line
+    assert not (work / f"home-{database}").exists()  # no worker ran

@@ -200,3 +200,16 @@ def test_added_rows_fold_into_an_existing_month(imp_customers, imp_write_csv, fi
     assert agg.days == 2
     assert agg.first_date == d(2025, 3, min(first_day, 10))
     assert agg.first_prev_equity * 100 == (900 if first_day < 10 else 800)
+
+
+def test_every_repeat_of_a_day_and_investor_names_the_first_row(imp_customers, imp_write_csv):
+    row = ["2025-03-03", "00000101", "100.00", "", "", "", "", "", "100.00", ""]
+    other = ["2025-03-04", "00000101", "100.00", "", "", "", "", "", "100.00", ""]
+    rows = [row, other, row, other, row]
+    result = import_file("daily", imp_write_csv(DAILY_HEADER, rows))
+    assert not result.ok
+    assert sorted((e.row, e.reason) for e in result.errors) == [
+        (4, "与第 2 行重复（同一交易日期和投资者代码）"),
+        (5, "与第 3 行重复（同一交易日期和投资者代码）"),
+        (6, "与第 2 行重复（同一交易日期和投资者代码）"),
+    ]

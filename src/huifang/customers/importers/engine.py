@@ -241,7 +241,7 @@ def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, r
                     buffer = []
                     notify(total, _estimate(table, total), f"已校验 {total} 行")
         stage.insert(buffer)
-    late = validator.finish()
+    late = validator.finish(stage)
     if late:
         stage.remove(late)
     rejected = total - stage.rows

@@ -101,6 +101,35 @@ class Stage:
                 )
         self.rows += len(rows)
 
+    def first_rows(self, keys: list[tuple]) -> dict[tuple, int]:
+        """The first staged row number of each natural key in ``keys`` (tuples in the
+        target's key order, dates as ISO text): one join of the stage with the keys."""
+        t = self.target
+        table = f"{t.stage}_keys"
+        kinds = dict(t.columns)
+        key_columns = ", ".join(f"k.{k}" for k in t.key)
+        on = " AND ".join(f"s.{k} = k.{k}" for k in t.key)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{k} {kinds[k]}' for k in t.key)})"
+            )
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(t.key)}) "
+                f"VALUES ({', '.join(['%s'] * len(t.key))})",
+                keys,
+            )
+            cursor.execute(
+                f"SELECT {key_columns}, MIN(s.rowno) FROM {table} k JOIN {t.stage} s ON {on} "
+                f"GROUP BY {key_columns}"
+            )
+            found = {}
+            for *values, first in cursor.fetchall():
+                key = zip(t.key, values, strict=True)
+                found[tuple(_iso(v) if k in t.dates else v for k, v in key)] = first
+            cursor.execute(f"DROP TABLE {table}")
+        return found
+
     def remove(self, rownos: list[int]) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":  # one scan of the unindexed stage
@@ -268,6 +297,11 @@ class Stage:
                     f"SELECT DISTINCT {column} FROM {t.table} WHERE id IN ({marks})", chunk
                 )
                 yield from (row[0] for row in cursor.fetchall())
+
+
+def _iso(value) -> str:
+    """A date column's value as ISO text (SQLite stores text, PostgreSQL returns dates)."""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _now():

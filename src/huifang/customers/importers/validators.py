@@ -116,8 +116,9 @@ class RowValidator:
         self.errors = errors
         self.late_rejects: list[int] = []
 
-    def finish(self) -> list[int]:
-        """Checks that need the whole file; returns row numbers to take out of staging."""
+    def finish(self, stage) -> list[int]:
+        """Checks that need the whole file (``stage`` holds its valid rows); returns row
+        numbers to take out of staging."""
         return self.late_rejects
 
     def _reference(self, rowno: int, key: str, code: str, codes: CodeMap, what: str):
@@ -323,7 +324,7 @@ class CustomerValidator(RowValidator):
             return None
         return pk
 
-    def finish(self) -> list[int]:
+    def finish(self, stage) -> list[int]:
         """Numeric investor codes shorter than the column's usual length (or matching an
         existing code once zero-padded) have probably lost their leading zeros."""
         if not self.numeric_codes:
