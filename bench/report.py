@@ -115,6 +115,19 @@ def render(summary: dict, command: str) -> str:
         f"Machine: {machine()}.",
         "",
     ]
+    speeds = [
+        f"{NAMES[d]} run {r['calibration']:.2f} s"
+        for d, r in summary["databases"].items()
+        if r.get("calibration")
+    ]
+    if speeds:
+        lines += [
+            "Machine speed (a fixed Python + in-memory SQLite workload, `calibrate` in "
+            "`bench/measure.py`; lower is faster — compare runs of different days by it): "
+            + ", ".join(speeds)
+            + ".",
+            "",
+        ]
     versions = [r.get("server") for r in summary["databases"].values() if r.get("server")]
     if duck.get("version"):
         versions.append(f"DuckDB {duck['version']}")

@@ -75,6 +75,7 @@ def test_benchmark_writes_its_table_between_the_markers(tmp_path):
         assert "failed:" not in line and "skipped:" not in line, line
     assert "p95" in row(table, "task list: batch") and "p95" in row(table, "record list: batch")
     assert "200 customers" in table and "Machine:" in table
+    assert "Machine speed (" in table and f"{title} run " in table
     assert "| step |" in done.stdout  # the table is printed too
 
 

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core import signals  # noqa: F401  (login/logout audit)
+        from huifang.core.tables import cache_cell_signatures
+
+        cache_cell_signatures()

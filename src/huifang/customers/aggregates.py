@@ -78,30 +78,36 @@ FROM (
 
 
 @transaction.atomic
-def add_new_rows(source: str, where: str = "TRUE") -> None:
+def add_new_rows(source: str, where: str = "TRUE", *, one_day: bool = False) -> None:
     """Fold daily rows that were just inserted into the aggregates, in one statement.
 
     ``source`` is a table with DailyBalance's column names (the import's staging table);
     the rows matching ``where`` must be exactly the daily rows added since the aggregates
     were last exact. Then adding their sums is exact, and costs the new rows only instead
-    of re-reading every row of the months they fall in (a big firm's month holds ~6M)."""
+    of re-reading every row of the months they fall in (a big firm's month holds ~6M).
+    ``one_day``: the rows are of one trading day, so each is its customer's only row of
+    the month among them: no grouping, and the row's own prev_equity is the first one."""
     month = (
         "SUBSTR(s.trade_date, 1, 8) || '01'"  # ISO text on SQLite
         if connection.vendor == "sqlite"
         else "CAST(DATE_TRUNC('month', s.trade_date) AS DATE)"
     )
     table = MonthlyAggregate._meta.db_table
-    sql = _ADD.format(
+    rows = _ONE_DAY if one_day else _GROUPED
+    sql = (rows + _UPSERT).format(
         aggregate=table, daily=DailyBalance._meta.db_table, source=source, where=where, month=month
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
 
 
-# A month's first row only moves when the new rows start earlier (a late correction file).
-_ADD = """
+_INTO = """
 INSERT INTO {aggregate} AS a (customer_id, month, days, volume, pnl, fee, deposit, withdrawal,
                               first_date, first_prev_equity)
+"""
+_GROUPED = (
+    _INTO
+    + """
 SELECT g.customer_id, g.month, g.days, g.volume, g.pnl, g.fee, g.deposit, g.withdrawal,
        g.first_date,
        (SELECT d.prev_equity FROM {daily} d
@@ -116,6 +122,20 @@ FROM (
     GROUP BY s.customer_id, {month}
 ) g
 WHERE TRUE
+"""
+)
+_ONE_DAY = (
+    _INTO
+    + """
+SELECT s.customer_id, {month}, 1, s.volume, s.close_pnl + s.position_pnl - s.fee, s.fee,
+       s.deposit, s.withdrawal, s.trade_date, s.prev_equity
+FROM {source} s
+WHERE {where}
+"""
+)
+# (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.) A month's first row only
+# moves when the new rows start earlier (a late correction file).
+_UPSERT = """
 ON CONFLICT (customer_id, month) DO UPDATE SET
     days = a.days + excluded.days,
     volume = a.volume + excluded.volume,

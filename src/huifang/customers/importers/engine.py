@@ -290,7 +290,9 @@ def _apply(stage: Stage, spec, record) -> dict:
         aggregates.refresh_months(months, ids)
     elif spec.name == "daily" and created:
         # Only new rows: add their sums rather than re-reading whole months.
-        aggregates.add_new_rows(stage.target.stage, "s.target_id IS NULL")
+        # A night's file holds one trading day: one row per customer and month.
+        one_day = stage.partitions == 1
+        aggregates.add_new_rows(stage.target.stage, "s.target_id IS NULL", one_day=one_day)
     return {
         "created": created,
         "updated": updated,

@@ -66,6 +66,7 @@ class Stage:
         self.target = target
         self.rows = 0
         self.matched = 0  # staged rows that have a record already (set by ``match``)
+        self.partitions: int | None = None  # distinct partition values staged (``match``)
 
     def create(self) -> None:
         t = self.target
@@ -155,6 +156,7 @@ class Stage:
         only, params = "", []
         if t.partition:
             held, staged = self._held_partitions()
+            self.partitions = staged
             if not held:
                 self.matched = 0
                 return 0
