@@ -100,3 +100,17 @@ def test_refreshing_months_for_listed_customers_rebuilds_only_them(two):
         MonthlyAggregate.objects.filter(month=D(2025, 3, 1)).values_list("customer_id", "pnl")
     )
     assert sums == {first.pk: Decimal("7.00"), second.pk: Decimal("2.00")}
+
+
+def test_monthly_rows_update_in_place_without_a_separate_customer_index(db):
+    table = MonthlyAggregate._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
+            assert "fillfactor=70" in cursor.fetchone()[0]
+    single = [c for c in constraints.values() if c["index"] and c["columns"] == ["customer_id"]]
+    assert single == []
+    assert any(
+        c["unique"] and c["columns"] == ["customer_id", "month"] for c in constraints.values()
+    )

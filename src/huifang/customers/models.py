@@ -163,7 +163,10 @@ class MonthlyAggregate(models.Model):
 
     scope_field = "customer__branch"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # The (customer, month) key serves per-customer reads; no separate customer index.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     month = models.DateField(_("月份"))  # first day of the month
     days = models.PositiveIntegerField(_("交易天数"), default=0)
     volume = models.BigIntegerField(_("成交手数"), default=0)
