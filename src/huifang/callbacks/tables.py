@@ -10,7 +10,11 @@ import django_tables2 as tables
 from django.db.models import F
 from django.utils import timezone
 
+from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
+from huifang.core.columns import ChoiceColumn, DateColumn, DateTimeColumn
+from huifang.customers.choices import CustomerType
+from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.tables import risk_label
 
 
@@ -42,8 +46,9 @@ class TaskTable(tables.Table):
     customer_name = tables.Column(accessor="customer__name", verbose_name="投资者名称")
     branch_code = tables.Column(accessor="branch__code", verbose_name="部门代码")
     branch = tables.Column(accessor="branch__name", verbose_name="部门", order_by="branch__path")
-    customer_type = tables.Column(
-        accessor="customer__get_customer_type_display",
+    customer_type = ChoiceColumn(
+        CustomerType,
+        accessor="customer__customer_type",
         verbose_name="投资者类型",
         order_by="customer__customer_type",
     )
@@ -52,17 +57,18 @@ class TaskTable(tables.Table):
     )
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
     reasons = tables.Column(verbose_name="筛选理由")
-    account_status = tables.Column(
-        accessor="customer__get_status_display",
+    account_status = ChoiceColumn(
+        CustomerStatus,
+        accessor="customer__status",
         verbose_name="账户状态",
         order_by="customer__status",
     )
     dormant = tables.Column(accessor="customer__dormant", verbose_name="是否休眠")
-    status = tables.Column(verbose_name="处理状态")
+    status = ChoiceColumn(TaskStatus, verbose_name="处理状态")
     batch = tables.Column(accessor="batch__number", verbose_name="批次号")
-    deadline = tables.DateColumn(format="Y-m-d", verbose_name="截止日期")
+    deadline = DateColumn(format="Y-m-d", verbose_name="截止日期")
     assignee = tables.Column(accessor="assignee__username", verbose_name="回访专员", default="")
-    appointment_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
+    appointment_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
 
     class Meta:
         model = CallbackTask
@@ -112,18 +118,12 @@ class TaskTable(tables.Table):
     def value_dormant(self, value: bool) -> str:
         return "休眠" if value else "正常"
 
-    def render_status(self, record: CallbackTask) -> str:
-        return record.get_status_display()
-
-    def value_status(self, record: CallbackTask) -> str:
-        return record.get_status_display()
-
 
 class BatchTable(tables.Table):
     number = tables.LinkColumn("callbacks:batch_detail", args=[tables.A("pk")])
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
     run = tables.Column(accessor="run_id", verbose_name="筛选记录")
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created_at = DateTimeColumn(format="Y-m-d H:i:s")
     created_by = tables.Column(accessor="created_by__username", verbose_name="创建人", default="")
 
     class Meta:
@@ -149,7 +149,7 @@ class BusinessTypeTable(tables.Table):
     name = tables.LinkColumn("callbacks:businesstype_edit", args=[tables.A("pk")])
     deadline = tables.Column(accessor="deadline_text", verbose_name="截止日期规则", orderable=False)
     updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
-    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:
         model = BusinessType

@@ -65,7 +65,7 @@ class MoneyField(models.BigIntegerField):
         return forms.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
 
-def user_reference(verbose_name, *, blank: bool = True) -> models.ForeignKey:
+def user_reference(verbose_name, *, blank: bool = True, db_index: bool = True) -> models.ForeignKey:
     """Who did something (操作人, 创建人 …): a user kept forever, never cascaded away."""
     from django.conf import settings
 
@@ -76,4 +76,5 @@ def user_reference(verbose_name, *, blank: bool = True) -> models.ForeignKey:
         blank=blank,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=db_index,
     )

@@ -4,11 +4,12 @@ import types
 import django_tables2 as tables
 
 from huifang.core.audit import action_label
+from huifang.core.columns import DateTimeColumn
 from huifang.core.models import AuditEvent, Job
 
 
 class AuditEventTable(tables.Table):
-    time = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    time = DateTimeColumn(format="Y-m-d H:i:s")
     user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
 
     def render_action(self, value: str) -> str:
@@ -36,8 +37,8 @@ class AuditEventTable(tables.Table):
 
 class JobTable(tables.Table):
     title = tables.LinkColumn("core:job_detail", args=[tables.A("pk")])
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
-    finished_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created_at = DateTimeColumn(format="Y-m-d H:i:s")
+    finished_at = DateTimeColumn(format="Y-m-d H:i:s")
     created_by = tables.Column(accessor="created_by__username", verbose_name="发起人")
 
     class Meta:

@@ -1,11 +1,12 @@
 import django_tables2 as tables
 
+from huifang.core.columns import DateTimeColumn
 from huifang.customers.models import ImportRecord
 
 
 class ImportRecordTable(tables.Table):
     id = tables.LinkColumn("imports:record_detail", args=[tables.A("pk")], verbose_name="编号")
-    started_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    started_at = DateTimeColumn(format="Y-m-d H:i:s")
     user = tables.Column(accessor="user__username", verbose_name="导入人", default="—")
 
     class Meta:

@@ -43,7 +43,11 @@ class Customer(models.Model):
     dormant = models.BooleanField(_("休眠"), default=False)
     normalized = models.BooleanField(_("已规范"), null=True, blank=True)
     branch = models.ForeignKey(
-        Branch, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="customers"
+        Branch,
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="customers",
+        db_index=False,  # the (branch, investor_code) index serves
     )
     investor_class = models.CharField(
         _("投资者分类"),

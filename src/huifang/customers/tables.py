@@ -3,14 +3,16 @@ the table itself, so the page and its xlsx/csv export can never disagree."""
 
 import django_tables2 as tables
 
+from huifang.core.columns import DateColumn, choice_label
 from huifang.core.masking import mask_phone
+from huifang.customers.choices import RiskLevel
 from huifang.customers.models import Customer
 
 
 def risk_label(customer: Customer) -> str:
     if customer.risk_level is None:
         return ""
-    label = customer.get_risk_level_display()
+    label = choice_label(RiskLevel, customer.risk_level)
     return f"{label}(最低类别)" if customer.risk_lowest else label
 
 
@@ -29,8 +31,8 @@ class CustomerTable(tables.Table):
     normalized = tables.Column(verbose_name="规范化状态")
     risk_level = tables.Column(verbose_name="风险承受能力")
     mobile = tables.Column(verbose_name="手机号")
-    open_date = tables.DateColumn(format="Y-m-d", verbose_name="开户日期")
-    birth_date = tables.DateColumn(format="Y-m-d", verbose_name="生日")
+    open_date = DateColumn(format="Y-m-d", verbose_name="开户日期")
+    birth_date = DateColumn(format="Y-m-d", verbose_name="生日")
 
     class Meta:
         model = Customer

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from huifang.core.columns import DateTimeColumn
 from huifang.org.models import Branch, User
 
 
@@ -16,7 +17,7 @@ class BranchTable(tables.Table):
 class UserTable(tables.Table):
     username = tables.LinkColumn("org:user_edit", args=[tables.A("pk")])
     branch = tables.Column(accessor="branch__name", verbose_name="所属部门", default="")
-    last_login = tables.DateTimeColumn(format="Y-m-d H:i")
+    last_login = DateTimeColumn(format="Y-m-d H:i")
 
     class Meta:
         model = User

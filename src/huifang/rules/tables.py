@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from huifang.core.columns import DateColumn, DateTimeColumn
 from huifang.rules import evidence
 from huifang.rules import params as P
 from huifang.rules.models import Hit, Rule, ScreeningRun
@@ -15,7 +16,7 @@ class RuleTable(tables.Table):
     kind = tables.Column(verbose_name="规则类型")
     code = tables.LinkColumn("rules:rule_detail", args=[tables.A("code")], verbose_name="规则编号")
     updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
-    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="操作时间")
+    updated_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="操作时间")
     version = tables.Column(accessor="current_version__number", verbose_name="版本", default="")
     action = tables.Column(empty_values=(), verbose_name="操作", orderable=False)
     export_exclude = ("action",)
@@ -61,10 +62,10 @@ class ParamTable(RuleTable):
 
 class RunTable(tables.Table):
     id = tables.LinkColumn("rules:run_detail", args=[tables.A("pk")], verbose_name="编号")
-    as_of = tables.DateColumn(format="Y-m-d")
+    as_of = DateColumn(format="Y-m-d")
     created_by = tables.Column(accessor="created_by__username", verbose_name="筛选人", default="")
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
-    frozen_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created_at = DateTimeColumn(format="Y-m-d H:i:s")
+    frozen_at = DateTimeColumn(format="Y-m-d H:i:s")
     rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False)
 
     class Meta:
@@ -90,9 +91,7 @@ class RunTable(tables.Table):
 class HitTable(tables.Table):
     """The brochure's columns, plus 筛选理由 and each rule's evidence."""
 
-    date = tables.DateColumn(
-        accessor="run__as_of", format="Y-m-d", verbose_name="日期", orderable=False
-    )
+    date = DateColumn(accessor="run__as_of", format="Y-m-d", verbose_name="日期", orderable=False)
     branch = tables.Column(accessor="branch__name", verbose_name="部门", order_by="branch__path")
     investor_code = tables.Column(
         verbose_name="投资者代码",

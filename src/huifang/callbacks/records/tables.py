@@ -12,8 +12,11 @@ import datetime
 import django_tables2 as tables
 from django.utils import timezone
 
+from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
+from huifang.core.columns import ChoiceColumn, DateTimeColumn
 from huifang.core.masking import mask_phone
+from huifang.customers.choices import Gender
 from huifang.customers.tables import risk_label
 
 # Shown by default and exported: the brochure's summary table.
@@ -63,7 +66,7 @@ class RecordTable(tables.Table):
         verbose_name="账号所属营业部",
         order_by="customer__branch__path",
     )
-    called_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="回访日期")
+    called_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="回访日期")
     investor_code = tables.LinkColumn(
         "records:record_detail",
         args=[tables.A("pk")],
@@ -73,8 +76,9 @@ class RecordTable(tables.Table):
     )
     customer_name = tables.Column(accessor="customer__name", verbose_name="账户名称")
     phone = tables.Column(accessor="pk", verbose_name="联系电话", orderable=False)
-    gender = tables.Column(
-        accessor="customer__get_gender_display",
+    gender = ChoiceColumn(
+        Gender,
+        accessor="customer__gender",
         verbose_name="性别",
         order_by="customer__gender",
         default="",
@@ -86,10 +90,10 @@ class RecordTable(tables.Table):
         default="",
         order_by="customer__risk_level",
     )
-    status = tables.Column(verbose_name="回访状态")
+    status = ChoiceColumn(RecordStatus, verbose_name="回访状态")
     # accessor "pk": never empty, so the value_ method (not the column default) fills exports.
     feedback = tables.Column(accessor="pk", verbose_name="反馈营业部", order_by="feedback_at")
-    method = tables.Column(verbose_name="回访形式")
+    method = ChoiceColumn(Method, verbose_name="回访形式")
     failure_reason = tables.Column(
         accessor="failure_reason__name", verbose_name="失败原因", default=""
     )
@@ -127,23 +131,11 @@ class RecordTable(tables.Table):
     def value_risk_level(self, record: CallbackRecord) -> str:
         return risk_label(record.customer)
 
-    def render_status(self, record: CallbackRecord) -> str:
-        return record.get_status_display()
-
-    def value_status(self, record: CallbackRecord) -> str:
-        return record.get_status_display()
-
     def render_feedback(self, record: CallbackRecord) -> str:
         return feedback_label(record)
 
     def value_feedback(self, record: CallbackRecord) -> str:
         return feedback_label(record)
-
-    def render_method(self, record: CallbackRecord) -> str:
-        return record.get_method_display()
-
-    def value_method(self, record: CallbackRecord) -> str:
-        return record.get_method_display()
 
     def render_duration(self, record: CallbackRecord) -> str:
         return record.duration_text
@@ -151,14 +143,11 @@ class RecordTable(tables.Table):
     def value_duration(self, record: CallbackRecord) -> str:
         return record.duration_text
 
-    def value_called_at(self, record: CallbackRecord) -> datetime.datetime:
-        return timezone.localtime(record.called_at).replace(tzinfo=None)
-
 
 class FailureReasonTable(tables.Table):
     name = tables.LinkColumn("records:reason_edit", args=[tables.A("pk")])
     updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
-    updated_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:
         model = FailureReason
@@ -178,7 +167,7 @@ class FailureReasonTable(tables.Table):
 
 
 class FeedbackTable(tables.Table):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created_at = DateTimeColumn(format="Y-m-d H:i:s")
     branch = tables.Column(accessor="branch__name", verbose_name="营业部")
     investor_code = tables.LinkColumn(
         "records:task_records",

@@ -13,11 +13,12 @@ Unchanged = matched − changed, compared with a null-safe "is distinct from".
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from huifang.core import audit
@@ -41,6 +42,10 @@ class Target:
     repr_sql: str = "r.id"  # object_repr, over the target ``r`` and the stage ``s``
     partition: str | None = None  # an indexed key column whose values most files add anew
     insert_order: str = "s.rowno"  # new records get ids in this order
+    # Build the secondary indexes after the insert when a load at least doubles the table
+    # (the first load of the customers): sorting once is several times cheaper than
+    # inserting a million keys into ten b-trees.
+    defer_indexes: bool = False
 
     @property
     def stage(self) -> str:
@@ -253,7 +258,9 @@ class Stage:
             columns += ["created_at", "updated_at"]
             values += ["%s", "%s"]
             params += [now, now]
-        with connection.cursor() as cursor:
+        new = self.rows - self.matched
+        rebuild = t.defer_indexes and new >= DEFER_INDEXES_FROM and _fewer_rows(t.table, new)
+        with connection.cursor() as cursor, deferred_indexes(t.table, rebuild):
             cursor.execute(
                 f"INSERT INTO {t.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
                 f"FROM {t.stage} s WHERE s.target_id IS NULL ORDER BY {t.insert_order}",
@@ -299,6 +306,59 @@ class Stage:
                     f"SELECT DISTINCT {column} FROM {t.table} WHERE id IN ({marks})", chunk
                 )
                 yield from (row[0] for row in cursor.fetchall())
+
+
+DEFER_INDEXES_FROM = 10_000  # new rows; below this the drop and rebuild is not worth it
+
+
+def _fewer_rows(table: str, limit: int) -> bool:
+    """Whether ``table`` holds fewer than ``limit`` rows (reads at most ``limit``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT %s) t", [limit])
+        return cursor.fetchone()[0] < limit
+
+
+def secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of ``table``'s plain indexes: not the primary key,
+    not a unique index or constraint (they still check every inserted row)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary "
+                "ORDER BY c.relname",
+                [table],
+            )
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name",
+                [table],
+            )
+        return list(cursor.fetchall())
+
+
+@contextlib.contextmanager
+def deferred_indexes(table: str, active: bool = True):
+    """Drop ``table``'s secondary indexes for the block and create them again after it, with
+    the same statements, in the same transaction: a failure rolls both back."""
+    if not active:
+        yield
+        return
+    indexes = secondary_indexes(table)
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {quote(name)}")
+        yield
+        if connection.vendor == "postgresql":
+            # The insert's deferred foreign-key checks must run before an index is built.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _, create in indexes:
+            cursor.execute(create)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _iso(value) -> str:

@@ -43,6 +43,7 @@ CUSTOMERS = Target(
     dates=frozenset({"birth_date", "open_date", "close_date"}),
     timestamps=True,
     repr_sql="s.investor_code || ' ' || s.name",
+    defer_indexes=True,
 )
 
 DAILY = Target(

@@ -1,0 +1,89 @@
+"""Table columns shared by every list page.
+
+django-tables2's DateColumn and DateTimeColumn compile and render a small template for
+every cell — a third of a 50-row list page's time — and export an aware datetime as ISO
+text in UTC. These format in Python with Django's date-format syntax, in the local time
+zone (Asia/Shanghai), and export real dates (an xlsx date cell, ISO text in CSV). They are
+registered with django-tables2, so model date fields listed in a table's ``Meta.fields``
+get them too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+
+import django_tables2 as tables
+from django.db import models
+from django.utils import dateformat, timezone, translation
+from django_tables2.columns import library
+
+
+def local(value):
+    """An aware datetime in the local time zone, naive (what a spreadsheet shows)."""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+class DateColumn(tables.Column):
+    default_format = "Y-m-d"
+
+    def __init__(self, format: str | None = None, **kwargs):
+        self.format = format or self.default_format
+        super().__init__(**kwargs)
+
+    @classmethod
+    def from_field(cls, field, **kwargs):
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            return cls(**kwargs)
+        return None
+
+    def render(self, value) -> str:
+        return dateformat.format(local(value), self.format)
+
+    def value(self, value, **kwargs):
+        return local(value)
+
+
+class DateTimeColumn(DateColumn):
+    default_format = "Y-m-d H:i:s"
+
+    @classmethod
+    def from_field(cls, field, **kwargs):
+        if isinstance(field, models.DateTimeField):
+            return cls(**kwargs)
+        return None
+
+
+library.register(DateColumn)
+library.register(DateTimeColumn)
+
+
+@functools.lru_cache(maxsize=256)
+def _labels(choices, language: str | None) -> dict:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices, value) -> str:
+    """The label of ``value`` in a Choices class, from a dict built once per language.
+
+    A model's ``get_FOO_display()`` rebuilds the dict of every choice, translating each
+    label, on every call: per cell of a list page that adds up."""
+    if value is None or value == "":
+        return ""
+    return _labels(choices, translation.get_language()).get(value, str(value))
+
+
+class ChoiceColumn(tables.Column):
+    """A choice field shown (and exported) as its label."""
+
+    def __init__(self, choices, **kwargs):
+        self.choices = choices
+        super().__init__(**kwargs)
+
+    def render(self, value) -> str:
+        return choice_label(self.choices, value)
+
+    def value(self, value, **kwargs) -> str:
+        return choice_label(self.choices, value)

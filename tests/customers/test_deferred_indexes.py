@@ -1,0 +1,67 @@
+"""A load that at least doubles the customers table builds its secondary indexes after the
+insert (docs/performance.md), leaving exactly the indexes the migrations made; and the
+single-column indexes that a composite index already serves are gone."""
+
+import pytest
+from django.db import connection, transaction
+
+from huifang.core.models import AuditEvent
+from huifang.customers.importers import import_rows, staging
+from huifang.customers.models import Customer
+
+from .conftest import CUSTOMER_HEADER, CUSTOMER_ROWS
+
+TABLE = Customer._meta.db_table
+
+
+def index_names(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {name for name, c in constraints.items() if c["index"] and not c["unique"]}
+
+
+def rows():
+    return [dict(zip(CUSTOMER_HEADER, row, strict=True)) for row in CUSTOMER_ROWS]
+
+
+def test_indexes_are_absent_inside_the_block_and_recreated_identically_after(db):
+    before = staging.secondary_indexes(TABLE)
+    assert len(before) >= 9
+    with transaction.atomic():
+        with staging.deferred_indexes(TABLE):
+            assert staging.secondary_indexes(TABLE) == []
+        assert staging.secondary_indexes(TABLE) == before
+
+
+def test_a_failure_inside_the_block_leaves_the_indexes_in_place(db):
+    before = staging.secondary_indexes(TABLE)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with staging.deferred_indexes(TABLE):
+            raise RuntimeError("the insert failed")
+    assert staging.secondary_indexes(TABLE) == before
+
+
+def test_a_first_load_rebuilds_the_indexes_and_a_small_update_does_not(branches, monkeypatch):
+    rebuilt = []
+    original = staging.deferred_indexes
+
+    def spy(table, active=True):
+        rebuilt.append(active)
+        return original(table, active)
+
+    monkeypatch.setattr(staging, "deferred_indexes", spy)
+    monkeypatch.setattr(staging, "DEFER_INDEXES_FROM", 2)
+    before = staging.secondary_indexes(TABLE)
+    assert import_rows("customers", rows()[:2]).created == 2  # into an empty table
+    assert import_rows("customers", rows()).created == 1  # 1 new next to 2 held
+    assert rebuilt == [True, False]
+    assert staging.secondary_indexes(TABLE) == before
+    assert Customer.objects.count() == 3
+
+
+def test_no_single_column_index_beside_a_composite_that_starts_with_it(db):
+    assert "customers_customer_branch_id_6f75e537" not in index_names(TABLE)
+    audit = index_names(AuditEvent._meta.db_table)
+    assert "core_auditevent_user_id_2b330de8" not in audit
+    assert "core_auditevent_object_type_e0bee35e" not in audit
+    assert "core_audite_object__bbabc4_idx" in audit  # (object_type, object_id) stays
