@@ -263,3 +263,18 @@ def test_my_tasks_list_agreed_call_back_times_first(client_for, personas, tasks)
     html = client_for("agent_a").get(LIST).content.decode()
     assert html.index("01010001") < html.index("01010002")
     assert "table-warning" in html
+
+
+def test_the_export_gives_the_agreed_call_back_time_in_shanghai_time(client_for, tasks):
+    import datetime
+
+    task = CallbackTask.objects.get(customer__investor_code="01010001")
+    CallbackTask.objects.filter(pk=task.pk).update(
+        appointment_at=datetime.datetime(2025, 1, 1, 16, 30, tzinfo=datetime.UTC)
+    )
+    response = client_for("hq_admin").get(LIST + "?_export=csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = {row["投资者代码"]: row for row in csv.DictReader(io.StringIO(body))}
+
+    assert rows["01010001"]["改约时间"] == "2025-01-02 00:30:00"  # not 16:30+00:00
+    assert rows["01010002"]["改约时间"] == ""
