@@ -324,7 +324,8 @@ def seed_records(state: State) -> dict:
 
 def export_task_steps() -> dict:
     """The first 100,000 tasks to xlsx and csv through ``huifang export tasks``'s code path
-    (its rows, header and ``core.export.write_file``), keyset-chunked from the database."""
+    (``write_tasks``: its rows, header and ``core.export.write_file``), keyset-chunked from
+    the database."""
     from huifang.callbacks.management.commands import export as command
     from huifang.callbacks.models import CallbackTask
 
@@ -340,9 +341,7 @@ def export_task_steps() -> dict:
     out = {}
     for kind in ("xlsx", "csv"):
         path = directory / f"tasks.{kind}"
-        rows, seconds, peak = timed(
-            command.export.write_file, str(path), command.TASK_HEADER, command._task_rows(queryset)
-        )
+        rows, seconds, peak = timed(command.write_tasks, str(path), queryset)
         out[f"export_tasks_{kind}"] = {"seconds": seconds, "rows": rows, "peak_mb": peak}
         print(f"export tasks {kind}: {rows} rows in {seconds:.2f} s", flush=True)
     return out

@@ -24,3 +24,27 @@ def test_xlsx_keeps_codes_as_text_and_money_as_numbers():
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     assert sheet["A2"].value == "0001"
     assert sheet["B2"].value == -1234.56
+
+
+def test_a_small_known_export_uses_shared_strings_with_the_same_cells_as_streaming():
+    import datetime
+    import zipfile
+
+    rows = [
+        ["0001", "张三", Decimal("-1234.56"), datetime.date(2025, 1, 2), "=1+1", True],
+        ["0002", "张三", Decimal("0.10"), None, "", False],
+    ]
+
+    def written(expected_rows):
+        buffer = io.BytesIO()
+        assert write_xlsx(buffer, list("ABCDEF"), rows, expected_rows=expected_rows) == 2
+        data = buffer.getvalue()
+        shared = "xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return shared, [[c.value for c in row] for row in sheet.iter_rows()]
+
+    streamed_shared, streamed = written(None)
+    shared, cells = written(len(rows))
+    assert (streamed_shared, shared) == (False, True)
+    assert cells == streamed
+    assert cells[1][:3] == ["0001", "张三", -1234.56] and cells[1][4] == "'=1+1"

@@ -78,13 +78,25 @@ def write_csv(path_or_file, header: list[str], rows: Iterable[Iterable]) -> int:
     return count
 
 
+# Up to this many rows (when the caller knows the count) an XLSX keeps its cells in memory
+# (~2 KB a row) and writes each distinct text once, in a shared-string table: about twice
+# as fast as streaming, where every cell's text is escaped and written in place.
+SHARED_STRINGS_ROWS = 100_000
+
+
 def write_xlsx(
-    path_or_file, header: list[str], rows: Iterable[Iterable], sheet: str = "数据"
+    path_or_file,
+    header: list[str],
+    rows: Iterable[Iterable],
+    sheet: str = "数据",
+    expected_rows: int | None = None,
 ) -> int:
-    """Write an XLSX in constant memory. Decimals stay exact text-free numbers with 2 places;
-    codes stay text (a string cell), never a number that would lose leading zeros."""
+    """Write an XLSX: streamed in constant memory, or with shared strings when
+    ``expected_rows`` is known and small enough. Decimals stay exact text-free numbers with 2
+    places; codes stay text (a string cell), never a number that would lose leading zeros."""
+    stream = expected_rows is None or expected_rows > SHARED_STRINGS_ROWS
     workbook = xlsxwriter.Workbook(
-        path_or_file, {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
+        path_or_file, {"constant_memory": stream, "strings_to_numbers": False, "in_memory": False}
     )
     bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     money = workbook.add_format({"num_format": "#,##0.00"})
@@ -118,17 +130,24 @@ def write_xlsx(
     return count
 
 
-def xlsx_bytes(header: list[str], rows: Iterable[Iterable], sheet: str = "数据") -> bytes:
+def xlsx_bytes(
+    header: list[str],
+    rows: Iterable[Iterable],
+    sheet: str = "数据",
+    expected_rows: int | None = None,
+) -> bytes:
     buffer = io.BytesIO()
-    write_xlsx(buffer, header, rows, sheet)
+    write_xlsx(buffer, header, rows, sheet, expected_rows)
     return buffer.getvalue()
 
 
-def write_file(path: str, header: list[str], rows: Iterable[Iterable]) -> int:
+def write_file(
+    path: str, header: list[str], rows: Iterable[Iterable], expected_rows: int | None = None
+) -> int:
     """CSV or XLSX by the file's ending."""
     lower = str(path).lower()
     if lower.endswith(".xlsx"):
-        return write_xlsx(path, header, rows)
+        return write_xlsx(path, header, rows, expected_rows=expected_rows)
     if lower.endswith(".csv"):
         return write_csv(path, header, rows)
     raise ValueError("输出文件须以 .csv 或 .xlsx 结尾")

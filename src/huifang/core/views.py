@@ -95,8 +95,9 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
                 export.csv_rows(header, values()), content_type="text/csv; charset=utf-8"
             )
         else:
+            expected = min(rows.count(), EXPORT_LIMIT)
             response = HttpResponse(
-                export.xlsx_bytes(header, values(), sheet=str(self.title or "数据")),
+                export.xlsx_bytes(header, values(), str(self.title or "数据"), expected),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"

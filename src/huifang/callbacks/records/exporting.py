@@ -54,7 +54,8 @@ def export_records(
         for row in table.rows:
             yield [row.get_cell_value(column.name) for column in columns]
 
-    count = export.write_file(str(path), header, rows())
+    expected = filterset.qs.count() if str(path).lower().endswith(".xlsx") else None
+    count = export.write_file(str(path), header, rows(), expected)
     audit.record(
         "export",
         object_type=CallbackRecord._meta.label_lower,

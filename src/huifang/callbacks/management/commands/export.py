@@ -162,7 +162,14 @@ def export_tasks(command: BaseCommand, options: dict) -> int:
     filterset = TaskFilterSet(data=data, queryset=base)
     if not filterset.is_valid():
         raise CommandError(f"筛选条件有误：{filterset.errors.as_text()}")
-    return export.write_file(options["file"], TASK_HEADER, _task_rows(filterset.qs))
+    return write_tasks(options["file"], filterset.qs)
+
+
+def write_tasks(path: str, tasks) -> int:
+    """The tasks to a .csv or .xlsx file (an xlsx of a known, modest count with shared
+    strings: ``core.export.SHARED_STRINGS_ROWS``)."""
+    expected = tasks.count() if str(path).lower().endswith(".xlsx") else None
+    return export.write_file(path, TASK_HEADER, _task_rows(tasks), expected)
 
 
 @dataclass(frozen=True)
