@@ -184,8 +184,8 @@ def import_step(dataset: str, path: Path) -> dict:
     from django.db import close_old_connections
 
     outcome, seconds, peak = timed(import_file, dataset, path, file_name=path.name)
-    # Each import is one job: the task worker closes its connection after every job
-    # (CONN_MAX_AGE 0 on SQLite), which frees that connection's page cache and mapping.
+    # Each import is one job: between jobs the task worker closes connections older than
+    # CONN_MAX_AGE, as here.
     close_old_connections()
     rows = outcome.created + outcome.updated + outcome.unchanged
     step = {"seconds": seconds, "rows": rows, "peak_mb": peak}

@@ -101,6 +101,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form templates, with <select> written in Python (core/renderers.py).
+FORM_RENDERER = "huifang.core.renderers.Renderer"
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -1,0 +1,46 @@
+"""Selects are written in Python, character for character what Django's templates give."""
+
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.test import RequestFactory
+
+from huifang.core.renderers import Renderer
+
+
+class SampleForm(forms.Form):
+    plain = forms.ChoiceField(choices=[("", "全部"), ("a&b", "甲 <乙>"), (3, "三")])
+    grouped = forms.ChoiceField(
+        choices=[("华北", [("0101", "北京营业部"), ("0102", "天津营业部")]), ("x", "其他")]
+    )
+    many = forms.MultipleChoiceField(choices=[("1", "一"), ("2", "二")], required=False)
+    flag = forms.NullBooleanField(widget=forms.NullBooleanSelect)
+    text = forms.CharField()
+
+
+def rendered(renderer, data) -> str:
+    form = SampleForm(data, renderer=renderer)
+    form.fields["plain"].widget.attrs.update({"class": "form-select", "disabled": True})
+    form.fields["grouped"].widget.attrs.update({"hidden": False, "data-x": '"q"'})
+    return str(form)
+
+
+def test_selects_render_exactly_as_djangos_templates_render_them():
+    data = {"plain": "a&b", "grouped": "0102", "many": ["1", "2"], "flag": "true"}
+    ours, stock = rendered(Renderer(), data), rendered(DjangoTemplates(), data)
+    assert ours == stock
+    assert 'value="a&amp;b" selected' in ours and "甲 &lt;乙&gt;" in ours
+    assert '<optgroup label="华北">' in ours and "multiple" in ours
+
+
+def test_the_task_filter_form_renders_as_with_the_templates(personas):
+    from huifang.callbacks.filtersets import TaskFilterSet
+
+    request = RequestFactory().get("/")
+    request.user = personas["hq_admin"]
+
+    def form_html(renderer):
+        filterset = TaskFilterSet({"status": "open"}, request=request)
+        filterset.form.renderer = renderer
+        return str(filterset.form)
+
+    assert form_html(Renderer()) == form_html(DjangoTemplates())
