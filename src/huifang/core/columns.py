@@ -65,14 +65,19 @@ def _labels(choices, language: str | None) -> dict:
     return {value: str(label) for value, label in choices.choices}
 
 
-def choice_label(choices, value) -> str:
-    """The label of ``value`` in a Choices class, from a dict built once per language.
+def choice_labels(choices) -> dict:
+    """``value → label`` of a Choices class, built once per language (read-only: shared).
 
     A model's ``get_FOO_display()`` rebuilds the dict of every choice, translating each
     label, on every call: per cell of a list page that adds up."""
+    return _labels(choices, translation.get_language())
+
+
+def choice_label(choices, value) -> str:
+    """The label of ``value`` (an unknown value as itself, nothing as "")."""
     if value is None or value == "":
         return ""
-    return _labels(choices, translation.get_language()).get(value, str(value))
+    return choice_labels(choices).get(value, str(value))
 
 
 class ChoiceColumn(tables.Column):

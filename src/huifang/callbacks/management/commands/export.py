@@ -17,7 +17,9 @@ from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.filtersets import OPEN, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.core import audit, export
-from huifang.customers.models import Customer
+from huifang.core.columns import choice_labels
+from huifang.customers.choices import CustomerType, RiskLevel
+from huifang.customers.choices import Status as CustomerStatus
 from huifang.org.models import Branch
 
 TASK_HEADER = [
@@ -69,19 +71,14 @@ TASK_FIELDS = (
 )
 
 
-def _labels(model, field: str) -> dict:
-    """``value → label`` of a choices field, as ``get_FOO_display`` shows it."""
-    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
-
-
 def _task_rows(queryset, size: int = 5000) -> Iterator[list]:
     """The export's rows in task id order: plain tuples (``values_list``) in keyset chunks,
     labels from dicts made once, so memory stays constant and no model instance is built.
     The small tables (branches, business types, batches) are read once into dicts."""
-    customer_types = _labels(Customer, "customer_type")
-    customer_statuses = _labels(Customer, "status")
-    risks = _labels(Customer, "risk_level")
-    task_statuses = _labels(CallbackTask, "status")
+    customer_types = choice_labels(CustomerType)
+    customer_statuses = choice_labels(CustomerStatus)
+    risks = choice_labels(RiskLevel)
+    task_statuses = choice_labels(TaskStatus)
     branches = {
         pk: (code, name) for pk, code, name in Branch.objects.values_list("pk", "code", "name")
     }
