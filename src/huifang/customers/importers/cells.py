@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import operator
 import re
 
 MAX_CENTS = 10**15 * 100  # 1e15 yuan: far above any real balance, far below BIGINT
@@ -183,7 +182,6 @@ def parse_choice(text: str, mapping: dict[str, object], allowed: str):
 # 18-digit resident ID numbers (GB 11643): weighted sum mod 11 → check character.
 _ID18 = re.compile(r"\d{17}[\dXx]", re.A)
 _ID15 = re.compile(r"\d{15}", re.A)
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 
@@ -192,8 +190,9 @@ def parse_id_card(text: str) -> tuple[str, datetime.date]:
     accepted (born 19xx); 18-digit ones must pass the check digit."""
     if _ID18.fullmatch(text):
         number = text.upper()
-        total = sum(map(operator.mul, map(int, number[:17]), _WEIGHTS))
-        if _CHECK[total % 11] != number[17]:
+        # The weights are 2**(17-i) mod 11, and 13 ≡ 2 (mod 11): read as a base-13 number,
+        # the first 17 digits give the weighted sum mod 11 (halved: times 2 below).
+        if _CHECK[2 * int(number[:17], 13) % 11] != number[17]:
             raise CellError("身份证号码校验位不正确")
         birth = number[6:14]
     elif _ID15.fullmatch(text):

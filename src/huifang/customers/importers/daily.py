@@ -22,7 +22,7 @@ from huifang.customers.importers.cells import (
     parse_count,
     parse_date,
 )
-from huifang.customers.importers.validators import REQUIRED, RowValidator, customer_map
+from huifang.customers.importers.validators import REQUIRED, FastPathValidator, customer_map
 
 AMOUNTS = ("prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity")
 NUMBERS = (*AMOUNTS, "volume")
@@ -44,7 +44,7 @@ FAST_NUMBERS = re.compile(
 plain_amount = PLAIN_AMOUNT.fullmatch
 
 
-class DailyValidator(RowValidator):
+class DailyValidator(FastPathValidator):
     dataset = specs.DAILY
 
     def __init__(self, index, errors, *, scope_path: str | None):
@@ -69,13 +69,6 @@ class DailyValidator(RowValidator):
         # An absent column's position is huge: such files always take the full checks.
         self.width = max(self.date_at, self.code_at, *number_positions) + 1
         self.numbers = operator.itemgetter(*number_positions)
-
-    def row(self, rowno: int, cells: list[str]):
-        if len(cells) >= self.width:
-            staged = self._fast(rowno, cells)
-            if staged is not None:
-                return staged
-        return self._checked(rowno, cells)
 
     def _fast(self, rowno: int, cells: list[str]) -> tuple | None:
         """The stage tuple of a well-formed common row, or None: let the full checks decide."""
