@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from huifang.callbacks.choices import TaskStatus
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch, TaskRule
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, Role, User
 
@@ -102,14 +102,21 @@ class TaskFilterSet(django_filters.FilterSet):
         """Every task the batch touched: created by it or merged into by it.
 
         The number is resolved to the batch id first, so the links are read through the
-        (batch, task) unique index and the tasks by primary key."""
+        (batch, task) unique index and the tasks by primary key. A task has one link per
+        batch, so the list's default order (newest task first) is the links' task ids
+        backwards: the first page is read off that index without sorting the batch (the
+        ``id IN (…)`` form gathered all of a big batch's ids first)."""
         value = value.strip()
         if not value:
             return queryset
         batch_id = Batch.objects.filter(number=value).values_list("pk", flat=True).first()
         if batch_id is None:
             return queryset.none()
-        return queryset.filter(pk__in=TaskBatch.objects.filter(batch_id=batch_id).values("task_id"))
+        linked = queryset.filter(links__batch_id=batch_id)
+        query = queryset.query
+        if query.default_ordering and not query.order_by and query.get_meta().ordering == ["-id"]:
+            linked = linked.order_by("-links__task_id")
+        return linked
 
     def in_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value:
