@@ -102,6 +102,7 @@ def test_the_common_row_takes_the_fast_path(imp_customers):
         0,
         2000,
         0,
+        None,
     )
 
 

@@ -5,8 +5,10 @@ present, a trade date already accepted in this file, a known in-scope investor c
 with exactly two decimals (or empty) and a plain lot count. One regular expression checks
 the eight numbers at once. Anything else — and every row with a problem — goes through the
 full per-cell checks, which report each error. Both paths accept the same rows and stage
-the same tuple: ``(rowno, customer_id, "YYYY-MM-DD", *fen amounts, volume)``; the date is
-ISO text, what the staging table stores anyway.
+the same tuple: ``(rowno, customer_id, "YYYY-MM-DD", *fen amounts, volume, code)``; the
+date is ISO text, what the staging table stores anyway; ``code`` is None, or the investor
+code when a small file's codes are resolved in SQL (then ``customer_id`` is None until
+``finish`` fills it).
 """
 
 from __future__ import annotations
@@ -14,15 +16,24 @@ from __future__ import annotations
 import operator
 import re
 
+from django.db.models import Max
+
 from huifang.customers.importers import specs
 from huifang.customers.importers.cells import (
     PLAIN_AMOUNT,
     CellError,
     parse_cents,
+    parse_code,
     parse_count,
     parse_date,
 )
-from huifang.customers.importers.validators import REQUIRED, FastPathValidator, customer_map
+from huifang.customers.importers.validators import (
+    REQUIRED,
+    CodeMap,
+    FastPathValidator,
+    customer_map,
+)
+from huifang.customers.models import Customer
 
 AMOUNTS = ("prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity")
 NUMBERS = (*AMOUNTS, "volume")
@@ -44,25 +55,63 @@ FAST_NUMBERS = re.compile(
 plain_amount = PLAIN_AMOUNT.fullmatch
 
 
+# A file expected to hold fewer rows than this share of the customers stages its investor
+# codes and resolves them with one UPDATE over the stage (a probe of the unique code index
+# per row) instead of loading every customer's code into a dict (~1.2 s at a million).
+SQL_CODES_BELOW = 0.5
+CSV_BYTES_PER_ROW = 48  # shorter than real rows (~64 bytes): the estimate errs to more rows
+CODE = re.compile(r"[0-9A-Za-z_\-.]{1,32}", re.ASCII)  # what parse_code accepts, within 32
+
+
+def resolve_in_sql(source) -> bool:
+    """Whether a daily file resolves its codes in SQL: a CSV file (plain text cells, so no
+    "leading zeros lost" hints to give) that is small beside the customer table."""
+    if source is None or not source.plain_text:
+        return False
+    rows = source.expected_rows(CSV_BYTES_PER_ROW)
+    if rows is None:
+        return False
+    customers = Customer.objects.aggregate(last=Max("id"))["last"] or 0
+    return rows < customers * SQL_CODES_BELOW
+
+
 class DailyValidator(FastPathValidator):
+    """Two ways to find the customer of a row, the same rows accepted and the same errors:
+
+    - a dict of every investor code (big files: a month of a big firm is 5M rows);
+    - codes staged as text and resolved by ``finish`` in SQL (a night's file), unknown and
+      out-of-scope codes reported there. A row rejected for another reason has its code
+      looked up at once, so that it is reported exactly as with the dict.
+
+    Errors are put in row and column order by the engine, whichever way found them."""
+
     dataset = specs.DAILY
 
-    def __init__(self, index, errors, *, scope_path: str | None):
+    def __init__(self, index, errors, *, scope_path: str | None, source=None):
         super().__init__(index, errors)
-        self.codes = customer_map(scope_path)
-        allowed = self.codes.allowed
-        self.fast_ids = (
-            self.codes.ids
-            if allowed is None
-            else {code: pk for code, pk in self.codes.ids.items() if pk in allowed}
-        )
+        self.scope_path = scope_path
+        self.in_sql = resolve_in_sql(source)
         self.dates: dict[str, str] = {}  # cell text of an accepted date → ISO date
-        # ISO date → one byte per customer id, set once a row of that day and customer is
-        # staged: ~1 MB a day at a million customers, where a dict of row numbers took
-        # ~80 bytes a row (a month file of 5M rows: 400 MB).
-        self.seen: dict[str, bytearray] = {}
-        self.size = max(self.codes.ids.values(), default=0) + 1
-        self.repeats: list[tuple[int, str, int, str]] = []  # row, ISO date, customer, cell
+        self.repeats: list[tuple[int, str, object, str]] = []  # row, ISO date, key, cell
+        if self.in_sql:
+            self.codes = CodeMap({}, None)
+            self.looked_up: dict[str, tuple[int | None, bool]] = {}  # code → (id, in scope)
+            # ISO date → the codes staged for it
+            self.seen_codes: dict[str, set[str]] = {}
+            self._fast = self._fast_by_code
+        else:
+            self.codes = customer_map(scope_path)
+            allowed = self.codes.allowed
+            self.fast_ids = (
+                self.codes.ids
+                if allowed is None
+                else {code: pk for code, pk in self.codes.ids.items() if pk in allowed}
+            )
+            # ISO date → one byte per customer id, set once a row of that day and customer
+            # is staged: ~1 MB a day at a million customers, where a dict of row numbers
+            # took ~80 bytes a row (a month file of 5M rows: 400 MB).
+            self.seen: dict[str, bytearray] = {}
+            self.size = max(self.codes.ids.values(), default=0) + 1
         self.amount_positions = [(key, self.pos[key]) for key in AMOUNTS]
         number_positions = [self.pos[key] for key in NUMBERS]
         self.date_at, self.code_at = self.pos["trade_date"], self.pos["investor_code"]
@@ -77,19 +126,30 @@ class DailyValidator(FastPathValidator):
         numbers = "|".join(self.numbers(cells))
         if day is None or customer_id is None or FAST_NUMBERS.fullmatch(numbers) is None:
             return None
-        # Exactly two decimals: dropping the point gives fen.
-        values = [int(v) if v else 0 for v in numbers.replace(".", "").split("|")]
-        prev, deposit, withdrawal, close_pnl, position_pnl, fee, equity, _ = values
-        if (
-            fee < 0
-            or abs(prev + deposit - withdrawal + close_pnl + position_pnl - fee - equity) > 1
-        ):
+        values = _balanced(numbers)
+        if values is None:
             return None
         seen = self.seen[day]
         if seen[customer_id]:
             return None
         seen[customer_id] = 1
-        return (rowno, customer_id, day, *values)
+        return (rowno, customer_id, day, *values, None)
+
+    def _fast_by_code(self, rowno: int, cells: list[str]) -> tuple | None:
+        """``_fast`` when codes are resolved in SQL: the code is checked for form only."""
+        day = self.dates.get(cells[self.date_at])
+        code = cells[self.code_at]
+        numbers = "|".join(self.numbers(cells))
+        if day is None or CODE.fullmatch(code) is None or FAST_NUMBERS.fullmatch(numbers) is None:
+            return None
+        values = _balanced(numbers)
+        if values is None:
+            return None
+        seen = self.seen_codes[day]
+        if code in seen:
+            return None
+        seen.add(code)
+        return (rowno, None, day, *values, code)
 
     def _checked(self, rowno: int, cells: list[str]) -> tuple | None:
         """Every check, each failure reported with its row, column and reason."""
@@ -107,13 +167,20 @@ class DailyValidator(FastPathValidator):
                 add(rowno, "trade_date", text, exc.reason)
             else:
                 self.dates[text] = day
-                if day not in self.seen:
+                if self.in_sql:
+                    self.seen_codes.setdefault(day, set())
+                elif day not in self.seen:
                     self.seen[day] = bytearray(self.size)
         p = pos["investor_code"]
         text = cells[p] if p < n else ""
-        customer_id = None
+        customer_id = code = None  # with codes resolved in SQL: the code, checked for form
         if not text:
             add(rowno, "investor_code", text, REQUIRED)
+        elif self.in_sql:
+            try:
+                code = parse_code(text, 32)
+            except CellError as exc:
+                add(rowno, "investor_code", text, exc.reason)
         else:
             customer_id = self._reference(rowno, "investor_code", text, self.codes, "投资者代码")
         amounts = []
@@ -147,36 +214,92 @@ class DailyValidator(FastPathValidator):
             except CellError as exc:
                 add(rowno, "volume", text, "成交手数" + exc.reason)
         if self.errors.count != before:
+            if code is not None:
+                self._look_up(rowno, code)
             return None
         expected = prev + deposit - withdrawal + close_pnl + position_pnl - fee
         if abs(expected - equity) > 1:
-            add(
-                rowno,
-                "equity",
-                cells[pos["equity"]],
-                f"当日权益应等于上日权益+入金−出金+平仓盈亏+持仓盈亏−手续费 = {_yuan(expected)}",
-            )
+            # With the dict, an unknown code is reported instead (checked before this).
+            if code is None or self._look_up(rowno, code) is not None:
+                add(
+                    rowno,
+                    "equity",
+                    cells[pos["equity"]],
+                    f"当日权益应等于上日权益+入金−出金+平仓盈亏+持仓盈亏−手续费 = {_yuan(expected)}",
+                )
             return None
+        if code is not None:
+            seen_codes = self.seen_codes[day]
+            if code in seen_codes:  # reported by ``finish``, which looks up the first row
+                self.repeats.append((rowno, day, code, cells[pos["investor_code"]]))
+                return None
+            seen_codes.add(code)
+            return (rowno, None, day, *amounts, volume, code)
         seen = self.seen[day]
         if seen[customer_id]:  # reported by ``finish``, which looks up the first row
             self.repeats.append((rowno, day, customer_id, cells[pos["investor_code"]]))
             return None
         seen[customer_id] = 1
-        return (rowno, customer_id, day, *amounts, volume)
+        return (rowno, customer_id, day, *amounts, volume, None)
+
+    def _look_up(self, rowno: int, code: str) -> int | None:
+        """A row's customer id found at once (codes resolved in SQL, the row rejected for
+        another reason), its problem reported as the dict's lookup reports it."""
+        if code not in self.looked_up:
+            found = Customer.objects.filter(investor_code=code).values_list("id", "branch__path")
+            pk, path = found.first() or (None, "")
+            in_scope = self.scope_path is None or path.startswith(self.scope_path)
+            self.looked_up[code] = (pk, in_scope)
+        pk, in_scope = self.looked_up[code]
+        codes = CodeMap({code: pk} if pk is not None else {}, None if in_scope else set())
+        return self._reference(rowno, "investor_code", code, codes, "投资者代码")
 
     def finish(self, stage) -> list[int]:
-        """Rows repeating a staged (trade date, investor) pair, each reported with the row
-        it repeats (looked up in the stage)."""
+        """Codes resolved in SQL: rows with unknown or out-of-scope codes are reported and
+        taken out. Then rows repeating a staged (trade date, investor) pair, each reported
+        with the row it repeats (looked up in the stage)."""
+        rejected: list[int] = []
+        problems: dict[str, str] = {}  # code → why its rows were refused
+        if self.in_sql:
+            customers = Customer._meta.db_table
+            stage.resolve("customer_id", "investor_code", customers, "investor_code")
+            allowed = None
+            if self.scope_path is not None:
+                scoped = Customer.objects.filter(branch__path__startswith=self.scope_path)
+                allowed = scoped.order_by().values("id").query.sql_with_params()
+            for rowno, code, pk in stage.unresolved("customer_id", "investor_code", allowed):
+                reason = "投资者代码不存在" if pk is None else "该客户不在您的权限范围内"
+                self.errors.add(rowno, "investor_code", code, reason)
+                problems[code] = reason
+                rejected.append(rowno)
         if self.repeats:
-            first = stage.first_rows([(day, cid) for _, day, cid, _ in self.repeats])
-            for rowno, day, customer_id, cell in self.repeats:
+            by_code = self.in_sql
+            pending = [r for r in self.repeats if not (by_code and r[2] in problems)]
+            first = stage.first_rows(
+                [(day, key) for _, day, key, _ in pending],
+                key=("trade_date", "investor_code") if by_code else (),
+            )
+            for rowno, day, key, cell in self.repeats:
+                if by_code and key in problems:
+                    self.errors.add(rowno, "investor_code", cell, problems[key])
+                    continue
                 self.errors.add(
                     rowno,
                     "investor_code",
                     cell,
-                    f"与第 {first[day, customer_id]} 行重复（同一交易日期和投资者代码）",
+                    f"与第 {first[day, key]} 行重复（同一交易日期和投资者代码）",
                 )
-        return super().finish(stage)
+        return rejected + super().finish(stage)
+
+
+def _balanced(numbers: str) -> list[int] | None:
+    """The eight fen values of a fast-path row (two decimals each: dropping the point gives
+    fen), or None when the fee is negative or the equity does not balance."""
+    values = [int(v) if v else 0 for v in numbers.replace(".", "").split("|")]
+    prev, deposit, withdrawal, close_pnl, position_pnl, fee, equity, _ = values
+    if fee < 0 or abs(prev + deposit - withdrawal + close_pnl + position_pnl - fee - equity) > 1:
+        return None
+    return values
 
 
 def _yuan(cents: int) -> str:

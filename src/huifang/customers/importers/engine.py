@@ -223,7 +223,7 @@ def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid:
 
 
 def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, record):
-    validator = VALIDATORS[spec.name](index, errors, scope_path=scope_path)
+    validator = VALIDATORS[spec.name](index, errors, scope_path=scope_path, source=table)
     target = TARGETS[spec.name]
     stage = Stage(target)
     stage.create()
@@ -244,6 +244,7 @@ def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, r
     late = validator.finish(stage)
     if late:
         stage.remove(late)
+    errors.sort()
     rejected = total - stage.rows
     errors.rows = rejected
     counts = {"created": 0, "updated": 0, "unchanged": 0}

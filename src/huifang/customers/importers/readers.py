@@ -54,8 +54,12 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     total: int | None = None  # data rows, when known up front (XLSX, API)
+    # Every cell is a plain ``str`` (CSV): never a NumText whose leading zeros a
+    # spreadsheet may have dropped.
+    plain_text: bool = False
     _position: object = None
     _size: int = 0
+    _header_bytes: int = 0
     _close: list = field(default_factory=list)
 
     def fraction(self) -> float | None:
@@ -63,6 +67,12 @@ class Table:
         if self._position is None or not self._size:
             return None
         return min(1.0, self._position() / self._size)
+
+    def expected_rows(self, bytes_per_row: int) -> int | None:
+        """Data rows: the known count, or a CSV file's size over ``bytes_per_row``."""
+        if self.total is not None:
+            return self.total
+        return (self._size - self._header_bytes) // bytes_per_row if self._size else None
 
     def close(self) -> None:
         for closer in self._close:
@@ -111,8 +121,10 @@ def _open_csv(path: Path) -> Table:
     return Table(
         header=header,
         rows=rows(),
+        plain_text=True,
         _position=binary.tell,
         _size=path.stat().st_size,
+        _header_bytes=len(first.encode(encoding, "replace")),
         _close=[text.close],
     )
 

@@ -42,6 +42,9 @@ class Target:
     repr_sql: str = "r.id"  # object_repr, over the target ``r`` and the stage ``s``
     partition: str | None = None  # an indexed key column whose values most files add anew
     insert_order: str = "s.rowno"  # new records get ids in this order
+    # Stage-only columns after the target's in the tuples (e.g. a code resolved to an id
+    # by ``Stage.resolve``); never written to the table.
+    extra: tuple[tuple[str, str], ...] = ()
     # Build the secondary indexes after the insert when a load at least doubles the table
     # (the first load of the customers): sorting once is several times cheaper than
     # inserting a million keys into ten b-trees.
@@ -75,7 +78,7 @@ class Stage:
 
     def create(self) -> None:
         t = self.target
-        columns = ", ".join(f"{name} {kind}" for name, kind in t.columns)
+        columns = ", ".join(f"{name} {kind}" for name, kind in (*t.columns, *t.extra))
         # No index to maintain while loading: on SQLite ``rowno`` is the rowid itself, in
         # file order; PostgreSQL reads the stage with sequential scans.
         rowno = "INTEGER PRIMARY KEY" if connection.vendor == "sqlite" else "BIGINT NOT NULL"
@@ -93,7 +96,7 @@ class Stage:
         if not rows:
             return
         t = self.target
-        names = ["rowno", *t.names]
+        names = ["rowno", *t.names, *(name for name, _ in t.extra)]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 with cursor.cursor.copy(f"COPY {t.stage} ({', '.join(names)}) FROM STDIN") as copy:
@@ -107,22 +110,23 @@ class Stage:
                 )
         self.rows += len(rows)
 
-    def first_rows(self, keys: list[tuple]) -> dict[tuple, int]:
-        """The first staged row number of each natural key in ``keys`` (tuples in the
-        target's key order, dates as ISO text): one join of the stage with the keys."""
+    def first_rows(self, keys: list[tuple], key: tuple[str, ...] = ()) -> dict[tuple, int]:
+        """The first staged row number of each of ``keys``: tuples of the ``key`` columns
+        (default: the target's natural key; dates as ISO text). One join of the stage
+        with the keys."""
         t = self.target
+        key = key or t.key
         table = f"{t.stage}_keys"
-        kinds = dict(t.columns)
-        key_columns = ", ".join(f"k.{k}" for k in t.key)
-        on = " AND ".join(f"s.{k} = k.{k}" for k in t.key)
+        kinds = dict((*t.columns, *t.extra))
+        key_columns = ", ".join(f"k.{k}" for k in key)
+        on = " AND ".join(f"s.{k} = k.{k}" for k in key)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{k} {kinds[k]}' for k in t.key)})"
+                f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{k} {kinds[k]}' for k in key)})"
             )
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(t.key)}) "
-                f"VALUES ({', '.join(['%s'] * len(t.key))})",
+                f"INSERT INTO {table} ({', '.join(key)}) VALUES ({', '.join(['%s'] * len(key))})",
                 keys,
             )
             cursor.execute(
@@ -131,10 +135,34 @@ class Stage:
             )
             found = {}
             for *values, first in cursor.fetchall():
-                key = zip(t.key, values, strict=True)
-                found[tuple(_iso(v) if k in t.dates else v for k, v in key)] = first
+                pairs = zip(key, values, strict=True)
+                found[tuple(_iso(v) if k in t.dates else v for k, v in pairs)] = first
             cursor.execute(f"DROP TABLE {table}")
         return found
+
+    def resolve(self, column: str, code: str, table: str, table_code: str) -> None:
+        """Fill ``column`` with the id of the ``table`` row whose ``table_code`` equals the
+        staged ``code`` (one probe of its unique index per staged row)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {self.target.stage} SET {column} = (SELECT r.id FROM {table} r "
+                f"WHERE r.{table_code} = {self.target.stage}.{code}) WHERE {code} IS NOT NULL"
+            )
+
+    def unresolved(self, column: str, code: str, allowed: tuple[str, list] | None = None):
+        """(rowno, code) of staged rows whose ``code`` found no id; with ``allowed`` (the SQL
+        and parameters of a query of ids), also those whose id is not among them."""
+        condition, params = f"s.{column} IS NULL", []
+        if allowed is not None:
+            condition += f" OR s.{column} NOT IN ({allowed[0]})"
+            params = list(allowed[1])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.rowno, s.{code}, s.{column} FROM {self.target.stage} s "
+                f"WHERE s.{code} IS NOT NULL AND ({condition}) ORDER BY s.rowno",
+                params,
+            )
+            return cursor.fetchall()
 
     def remove(self, rownos: list[int]) -> None:
         with connection.cursor() as cursor:

@@ -63,6 +63,9 @@ DAILY = Target(
         ("volume", "BIGINT"),
     ),
     key=("trade_date", "customer_id"),
+    # A small file (a night's rows) stages the investor codes and resolves them in SQL
+    # instead of loading every customer's code (daily.resolve_in_sql).
+    extra=(("investor_code", "TEXT"),),
     partition="trade_date",
     # Key order: a new trading day's rows append to the (trade_date, customer) key and to
     # the table, in sequence, however many rows the table already holds.

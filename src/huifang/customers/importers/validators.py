@@ -57,6 +57,7 @@ class Errors:
 
     def __init__(self, dataset: specs.Dataset, limit: int = 100_000):
         self.labels = {c.key: c.label for c in dataset.columns}
+        self.order = {c.label: i for i, c in enumerate(dataset.columns)}
         self.items: list[RowError] = []
         self.limit = limit
         self.count = 0  # problems found
@@ -67,6 +68,12 @@ class Errors:
         if len(self.items) < self.limit:
             label = self.labels.get(key, key)
             self.items.append(RowError(row, label, str(value)[:200], reason))
+
+    def sort(self) -> None:
+        """Row order, and column order within a row, however the checks found them (some
+        only once the whole file is staged)."""
+        order = self.order
+        self.items.sort(key=lambda e: (e.row, order.get(e.column, -1)))
 
 
 class CodeMap:
@@ -171,7 +178,7 @@ class CustomerValidator(FastPathValidator):
     dataset = specs.CUSTOMERS
     TEXT = ("name", "full_name", "occupation", "income_source", "phone", "address", "email")
 
-    def __init__(self, index, errors, *, scope_path: str | None):
+    def __init__(self, index, errors, *, scope_path: str | None, source=None):
         super().__init__(index, errors)
         self.branch_ids, self.branch_paths = branch_map(scope_path)
         self.branch_codes = CodeMap(self.branch_ids, None)
@@ -488,7 +495,7 @@ def _existing_codes(codes: set[str]) -> set[str]:
 class ProductValidator(RowValidator):
     dataset = specs.PRODUCTS
 
-    def __init__(self, index, errors, *, scope_path: str | None):
+    def __init__(self, index, errors, *, scope_path: str | None, source=None):
         super().__init__(index, errors)
         self.codes = customer_map(scope_path)
         self.seen: dict[tuple, int] = {}
