@@ -48,3 +48,35 @@ def test_a_small_known_export_uses_shared_strings_with_the_same_cells_as_streami
     assert (streamed_shared, shared) == (False, True)
     assert cells == streamed
     assert cells[1][:3] == ["0001", "张三", -1234.56] and cells[1][4] == "'=1+1"
+
+
+def test_every_kind_of_value_is_written_as_its_own_cell_type():
+    import datetime
+    import uuid
+    import zoneinfo
+
+    from django.utils.safestring import mark_safe
+
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    ident = uuid.UUID(int=1)
+    row = [
+        True,
+        7,
+        Decimal("2.50"),
+        datetime.datetime(2025, 1, 2, 9, 30, tzinfo=shanghai),
+        datetime.date(2025, 1, 2),
+        mark_safe("=cmd"),  # a str subclass: still neutralised
+        ident,  # any other type: its text
+    ]
+    buffer = io.BytesIO()
+    write_xlsx(buffer, list("ABCDEFG"), [row])
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [c.value for c in sheet[2]] == [
+        "是",
+        7,
+        2.5,
+        datetime.datetime(2025, 1, 2, 9, 30),
+        datetime.datetime(2025, 1, 2),
+        "'=cmd",
+        str(ident),
+    ]

@@ -30,9 +30,12 @@ def neutralise(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value)
-    if text.startswith(DANGEROUS) and not NUMBER.match(text):
-        return "'" + text
-    return text
+    return "'" + text if _dangerous(text) else text
+
+
+def _dangerous(text: str) -> bool:
+    """Whether a text cell needs the apostrophe of :func:`neutralise`."""
+    return text.startswith(DANGEROUS) and not NUMBER.match(text)
 
 
 class _Echo:
@@ -107,24 +110,36 @@ def write_xlsx(
     for col, title in enumerate(header):
         worksheet.write_string(0, col, str(title), bold)
         worksheet.set_column(col, col, max(10, min(40, len(str(title)) * 2 + 2)))
+    write_string, write_number = worksheet.write_string, worksheet.write_number
+    write_datetime = worksheet.write_datetime
+    # Found by the value's type, once per type; bool before int, datetime before date.
+    writers = {
+        bool: lambda r, c, v: write_string(r, c, "是" if v else "否"),
+        # xlsx stores doubles; two-decimal yuan amounts below 10^13 round-trip exactly.
+        Decimal: lambda r, c, v: write_number(r, c, v, money),
+        int: write_number,
+        datetime.datetime: lambda r, c, v: write_datetime(r, c, v.replace(tzinfo=None), when),
+        datetime.date: lambda r, c, v: write_datetime(r, c, v, date),
+        str: lambda r, c, v: write_string(r, c, "'" + v if _dangerous(v) else v),
+    }
+    by_type = dict(writers)
+
+    def writer_for(kind: type):
+        for base, writer in writers.items():
+            if issubclass(kind, base):
+                return writer
+        return lambda r, c, v: write_string(r, c, neutralise(v))
+
     count = 0
     for count, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             if value is None or value == "":
                 continue
-            if isinstance(value, bool):
-                worksheet.write_string(count, col, "是" if value else "否")
-            elif isinstance(value, Decimal):
-                # xlsx stores doubles; two-decimal yuan amounts below 10^13 round-trip exactly.
-                worksheet.write_number(count, col, value, money)
-            elif isinstance(value, int):
-                worksheet.write_number(count, col, value)
-            elif isinstance(value, datetime.datetime):
-                worksheet.write_datetime(count, col, value.replace(tzinfo=None), when)
-            elif isinstance(value, datetime.date):
-                worksheet.write_datetime(count, col, value, date)
-            else:
-                worksheet.write_string(count, col, neutralise(value))
+            kind = type(value)
+            writer = by_type.get(kind)
+            if writer is None:
+                writer = by_type[kind] = writer_for(kind)
+            writer(count, col, value)
     worksheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
     workbook.close()
     return count
