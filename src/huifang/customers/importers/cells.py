@@ -78,7 +78,8 @@ def check_text(text: str, max_length: int) -> str:
     return text
 
 
-_CODE = re.compile(r"[0-9A-Za-z_\-.]+", re.ASCII)
+CODE_CHARACTER = r"[0-9A-Za-z_\-.]"  # of a code: letters, digits, "_", "-" and "."
+_CODE = re.compile(CODE_CHARACTER + "+", re.ASCII)
 
 
 def parse_code(text: str, max_length: int) -> str:

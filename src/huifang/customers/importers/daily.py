@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from huifang.customers.importers import specs
 from huifang.customers.importers.cells import (
+    CODE_CHARACTER,
     PLAIN_AMOUNT,
     CellError,
     parse_cents,
@@ -60,7 +61,7 @@ plain_amount = PLAIN_AMOUNT.fullmatch
 # per row) instead of loading every customer's code into a dict (~1.2 s at a million).
 SQL_CODES_BELOW = 0.5
 CSV_BYTES_PER_ROW = 48  # shorter than real rows (~64 bytes): the estimate errs to more rows
-CODE = re.compile(r"[0-9A-Za-z_\-.]{1,32}", re.ASCII)  # what parse_code accepts, within 32
+CODE = re.compile(CODE_CHARACTER + "{1,32}", re.ASCII)  # what parse_code(…, 32) accepts
 
 
 def resolve_in_sql(source) -> bool:

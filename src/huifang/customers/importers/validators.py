@@ -20,6 +20,7 @@ from huifang.customers import choices
 from huifang.customers.importers import specs
 from huifang.customers.importers.cells import (
     BAD_CHARS,
+    CODE_CHARACTER,
     LEADING_ZEROS_LOST,
     CellError,
     NumText,
@@ -465,7 +466,7 @@ def _fast_texts(limits: dict[str, int]) -> re.Pattern:
         return rf"[^\x00-\x1f\x7f\ud800-\udfff{extra}]{{{least},{limit}}}"
 
     parts = [
-        r"[0-9A-Za-z_\-.]{1,32}",
+        CODE_CHARACTER + "{1,32}",
         text(limits["name"], 1),
         text(limits["full_name"]),
         text(limits["occupation"]),
