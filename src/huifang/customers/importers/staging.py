@@ -142,12 +142,21 @@ class Stage:
 
     def resolve(self, column: str, code: str, table: str, table_code: str) -> None:
         """Fill ``column`` with the id of the ``table`` row whose ``table_code`` equals the
-        staged ``code`` (one probe of its unique index per staged row)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {self.target.stage} SET {column} = (SELECT r.id FROM {table} r "
-                f"WHERE r.{table_code} = {self.target.stage}.{code}) WHERE {code} IS NOT NULL"
+        staged ``code``: on SQLite one probe of its unique index per staged row, on
+        PostgreSQL a join the planner may hash."""
+        stage = self.target.stage
+        if connection.vendor == "postgresql":
+            sql = (
+                f"UPDATE {stage} s SET {column} = r.id FROM {table} r "
+                f"WHERE r.{table_code} = s.{code}"
             )
+        else:
+            sql = (
+                f"UPDATE {stage} SET {column} = (SELECT r.id FROM {table} r "
+                f"WHERE r.{table_code} = {stage}.{code}) WHERE {code} IS NOT NULL"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
 
     def unresolved(self, column: str, code: str, allowed: tuple[str, list] | None = None):
         """(rowno, code) of staged rows whose ``code`` found no id; with ``allowed`` (the SQL
