@@ -22,6 +22,8 @@ class Row:
 
 
 class RowTable(tables.Table):
+    pick = tables.CheckBoxColumn(accessor="name", attrs={"td__input": {"form": "bulk"}})
+    hidden = tables.Column(accessor="name", visible=False)
     name = tables.Column(attrs={"td": {"data-name": lambda record: record.name}})
     when = DateTimeColumn(format="Y-m-d H:i")
     day = DateColumn()
@@ -94,5 +96,7 @@ def test_rows_are_rendered_exactly_as_django_tables2s_own_template_renders_them(
     stock = body(render("django_tables2/bootstrap5-responsive.html"))
     assert ours == stock
     assert 'data-name="甲 &lt;b&gt;"' in ours  # callable td attrs get the row's record
+    assert 'form="bulk"' in ours  # nested static td attrs (the checkbox's input)
+    assert ours.count("<td") == 2 * 6  # the hidden column is not rendered
     assert "1,234" in ours or "1234" in ours
     assert "甲 &lt;b&gt;" in ours  # escaped
