@@ -16,6 +16,7 @@ import functools
 import django_tables2 as tables
 from django.db import models
 from django.utils import dateformat, timezone, translation
+from django_tables2 import A
 from django_tables2.columns import library
 
 
@@ -28,6 +29,7 @@ def local(value):
 
 class DateColumn(tables.Column):
     default_format = "Y-m-d"
+    reads_raw_value = True  # see cell()
 
     def __init__(self, format: str | None = None, **kwargs):
         self.format = format or self.default_format
@@ -83,6 +85,8 @@ def choice_label(choices, value) -> str:
 class ChoiceColumn(tables.Column):
     """A choice field shown (and exported) as its label."""
 
+    reads_raw_value = True  # see cell()
+
     def __init__(self, choices, **kwargs):
         self.choices = choices
         super().__init__(**kwargs)
@@ -92,3 +96,24 @@ class ChoiceColumn(tables.Column):
 
     def value(self, value, **kwargs) -> str:
         return choice_label(self.choices, value)
+
+
+def cell(row, bound_column, *, export: bool = False):
+    """What ``row.get_cell(name)`` (``get_cell_value`` with ``export``) gives, without
+    finding the column by name and, for this module's columns, without django-tables2's
+    detour for choice fields: it resolves the accessor's field and calls the model's
+    ``get_FOO_display()`` (the whole choice list translated, per cell) before the column's
+    own render. These columns read the raw value and label it themselves, so the result is
+    the same."""
+    render = row._call_value if export else row._call_render
+    default = None if export else bound_column.default
+    if getattr(bound_column.column, "reads_raw_value", False):
+        try:
+            value = A(bound_column.accessor).resolve(row.record)
+        except Exception:  # what the stock path makes of it (the column's default)
+            pass
+        else:
+            if value in bound_column.column.empty_values:
+                return default
+            return render(bound_column, value)
+    return row._get_and_render_with(bound_column, render_func=render, default=default)

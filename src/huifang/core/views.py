@@ -14,6 +14,7 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from huifang.core import audit, export
+from huifang.core.columns import cell
 from huifang.core.scoping import has_model_perm
 
 EXPORT_LIMIT = 200_000
@@ -80,7 +81,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             for count, row in enumerate(table.rows, start=1):
                 if count > EXPORT_LIMIT:
                     break
-                yield [row.get_cell_value(c.name) for c in columns]
+                yield [cell(row, c, export=True) for c in columns]
 
         stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
         filename = f"{self.export_name}_{stamp}.{fmt}"

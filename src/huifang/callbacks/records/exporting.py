@@ -10,6 +10,7 @@ from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord
 from huifang.callbacks.records.tables import EXTRA_COLUMNS, RecordTable
 from huifang.core import audit, export
+from huifang.core.columns import cell
 from huifang.org.models import Branch
 
 RELATED = ("task__branch", "customer__branch", "failure_reason", "agent", "business_type")
@@ -52,7 +53,7 @@ def export_records(
 
     def rows():
         for row in table.rows:
-            yield [row.get_cell_value(column.name) for column in columns]
+            yield [cell(row, column, export=True) for column in columns]
 
     expected = filterset.qs.count() if str(path).lower().endswith(".xlsx") else None
     count = export.write_file(str(path), header, rows(), expected)
