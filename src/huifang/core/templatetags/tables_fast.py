@@ -9,7 +9,7 @@ localisation and escaping) without the per-cell template machinery, so the HTML 
 Two things are done once per table instead of once per cell: the list of visible columns
 (``BoundRow.items()`` finds each column again by name, scanning all of them) and, for a
 column whose td attributes hold no callables, their HTML (django-tables2 rebuilds the
-column's th, td and tf attributes for every cell).
+column's th, td and tf attributes for every cell). Cells come from ``core.columns.cell``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from django.templatetags.l10n import localize, unlocalize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from huifang.core.columns import cell as table_cell
+
 register = template.Library()
 
 
@@ -28,9 +30,7 @@ def table_row(context, row) -> str:
     parts = [f"<tr {row.attrs.as_html()}>"]
     record = row.record
     for column, td in _columns(row.table):
-        cell = row._get_and_render_with(
-            column, render_func=row._call_render, default=column.default
-        )
+        cell = table_cell(row, column)
         # What BoundRow.items() sets: callable attrs are given the record and the value.
         column.current_value, column.current_record = cell, record
         if column.localize is None:
