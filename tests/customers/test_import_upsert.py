@@ -3,8 +3,10 @@
 import datetime
 from decimal import Decimal
 
+import pytest
+
 from huifang.core.models import AuditEvent
-from huifang.customers.importers import import_file, import_rows
+from huifang.customers.importers import daily, import_file, import_rows
 from huifang.customers.models import Customer, DailyBalance, MonthlyAggregate, ProductHolding
 from huifang.customers.signals import customers_closed
 from huifang.org.models import Branch
@@ -78,7 +80,12 @@ def test_customers_closed_is_sent_on_commit_with_the_newly_closed(
     assert received == [[Customer.objects.get(investor_code="00000101").pk]]
 
 
-def test_daily_import_refreshes_monthly_aggregates(imp_customers, imp_write_csv):
+@pytest.mark.parametrize("in_sql", [False, True], ids=["code-dict", "codes-in-sql"])
+def test_daily_import_refreshes_monthly_aggregates(
+    imp_customers, imp_write_csv, monkeypatch, in_sql
+):
+    # Both ways of finding the customers (a night's file resolves codes in SQL).
+    monkeypatch.setattr(daily, "resolve_in_sql", lambda source: in_sql)
     import_file("daily", imp_write_csv(DAILY_HEADER, DAILY_ROWS))
     march = MonthlyAggregate.objects.get(
         customer__investor_code="00000101", month=datetime.date(2025, 3, 1)
