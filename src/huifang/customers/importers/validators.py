@@ -8,6 +8,7 @@ absent columns are a huge number so that ``cells[p] if p < n else ""`` reads as 
 
 from __future__ import annotations
 
+import abc
 import operator
 import re
 from collections import Counter
@@ -154,10 +155,11 @@ class RowValidator:
         return pk
 
 
-class FastPathValidator(RowValidator):
+class FastPathValidator(RowValidator, abc.ABC):
     """A validator whose common rows take ``_fast``, which must accept and stage exactly
     what ``_checked`` (every check, each failure reported) does, and return None for
-    anything else. ``width``: the fewest cells a row needs for the fast path."""
+    anything else. ``width``: the fewest cells a row needs for the fast path. Subclasses
+    define both methods (a subclass missing one cannot be instantiated)."""
 
     width: int
 
@@ -168,11 +170,13 @@ class FastPathValidator(RowValidator):
                 return staged
         return self._checked(rowno, cells)
 
+    @abc.abstractmethod
     def _fast(self, rowno: int, cells: list[str]) -> tuple | None:
-        raise NotImplementedError
+        """The stage tuple of a well-formed common row, or None."""
 
+    @abc.abstractmethod
     def _checked(self, rowno: int, cells: list[str]) -> tuple | None:
-        raise NotImplementedError
+        """Every check, each failure reported; the stage tuple or None."""
 
 
 class CustomerValidator(FastPathValidator):
