@@ -33,6 +33,8 @@ try:
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
     SECURE_COOKIES = env_bool("HUIFANG_SECURE_COOKIES", False)
     AXES_FAILURE_LIMIT = env_int("HUIFANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # Processes that read and validate one big CSV import file, each a part of it.
+    IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc

@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from hypothesis import strategies as st
 
 CUSTOMER_HEADER = [
     "投资者代码",
@@ -96,6 +97,26 @@ DAILY_ROWS = [
     ["2025-03-03", "00000102", "0", "20000", "", "", "", "", "20000", "0"],
 ]
 
+# Daily rows for property tests: valid and invalid dates, codes and numbers.
+DAILY_CODES = ["00000101", "00000102", "00000103", "00000999", "bad code", ""]
+DAILY_BALANCED = ["100.00", "", "", "1.00", "", "0.50", "100.50", "3"]
+DAILY_NUMBERS = st.sampled_from(
+    [
+        DAILY_BALANCED,
+        ["100.00", "", "", "", "", "", "100.00", ""],
+        ["100.00", "", "", "", "", "", "99.00", ""],  # does not balance
+        ["100.0", "", "", "", "", "", "100", ""],  # valid, not the fast path's form
+        ["abc", "", "", "", "", "", "100.00", ""],
+        ["100.00", "", "", "", "", "-1.00", "101.00", "2"],  # negative fee
+        ["100.00", "", "", "", "", "", "100.00", "1.5"],
+    ]
+)
+DAILY_ROW = st.tuples(
+    st.sampled_from(["2025-03-03", "2025-03-04", "2025/03/03", "2025-02-30"]),
+    st.sampled_from(DAILY_CODES),
+    DAILY_NUMBERS,
+).map(lambda r: [r[0], r[1], *r[2]])
+
 PRODUCT_HEADER = ["投资者代码", "业务日期", "产品代码", "产品名称", "产品类别", "风险等级"]
 PRODUCT_ROWS = [
     ["00000101", "2025-02-01", "OPT001", "商品期权交易权限", "期权", "R4"],
@@ -161,6 +182,17 @@ def imp_customers(branches):
 
 
 @pytest.fixture
+def importer_a(personas, branches):
+    """A head-office-role user placed in branch A (0101): customer 00000102 is outside."""
+    from huifang.org.models import Role
+    from huifang.org.services import do_create_user
+
+    return do_create_user(
+        username="importer_a", password=None, branch=branches["a"], role=Role.HQ_ADMIN
+    )
+
+
+@pytest.fixture
 def imp_table_counts(db):
     """``imp_table_counts()`` → row count of every table of customers, org and the audit
     log (to show that a rejected import wrote nothing)."""
@@ -176,3 +208,40 @@ def imp_table_counts(db):
         return result
 
     return counts
+
+
+class _Undo(Exception):
+    pass
+
+
+def daily_outcome(path, actor, monkeypatch, *, in_sql: bool, processes: int = 1) -> tuple:
+    """Import the daily file ``path`` with codes resolved one way (``in_sql``) by
+    ``processes`` processes, note what happened (result, errors, rows), then undo it."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from huifang.customers.importers import daily, import_file
+    from huifang.customers.models import DailyBalance
+
+    monkeypatch.setattr(daily, "resolve_in_sql", lambda source: in_sql)
+    noted = None
+    try:
+        with transaction.atomic(), override_settings(IMPORT_PROCESSES=processes):
+            result = import_file("daily", path, actor=actor, skip_invalid=True)
+            rows = sorted(
+                DailyBalance.objects.values_list(
+                    "customer__investor_code", "trade_date", "equity", "volume"
+                )
+            )
+            noted = (
+                result.ok,
+                result.total,
+                result.created,
+                result.rejected,
+                [(e.row, e.column, e.value, e.reason) for e in result.errors],
+                rows,
+            )
+            raise _Undo
+    except _Undo:
+        pass
+    return noted

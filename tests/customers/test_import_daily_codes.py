@@ -3,8 +3,6 @@ SQL against the stage (a night's file): the same rows are accepted, the same err
 
 from decimal import Decimal
 
-import pytest
-from django.db import transaction
 from django.db.models import Max
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,77 +10,19 @@ from hypothesis import strategies as st
 from huifang.customers.importers import daily, import_file, specs
 from huifang.customers.importers.readers import open_table, table_from_dicts
 from huifang.customers.models import Customer, DailyBalance
-from huifang.org.models import Role
-from huifang.org.services import do_create_user
-from tests.customers.conftest import DAILY_HEADER
-
-
-@pytest.fixture
-def importer_a(personas, branches):
-    """A head-office-role user placed in branch A (0101): customer 00000102 is outside."""
-    return do_create_user(
-        username="importer_a", password=None, branch=branches["a"], role=Role.HQ_ADMIN
-    )
-
-
-class _Undo(Exception):
-    pass
-
-
-def outcome(path, actor, in_sql: bool, monkeypatch) -> tuple:
-    """Import ``path`` with codes resolved one way, note what happened, then undo it."""
-    monkeypatch.setattr(daily, "resolve_in_sql", lambda source: in_sql)
-    noted = None
-    try:
-        with transaction.atomic():
-            result = import_file("daily", path, actor=actor, skip_invalid=True)
-            rows = sorted(
-                DailyBalance.objects.values_list(
-                    "customer__investor_code", "trade_date", "equity", "volume"
-                )
-            )
-            noted = (
-                result.ok,
-                result.created,
-                result.rejected,
-                [(e.row, e.column, e.value, e.reason) for e in result.errors],
-                rows,
-            )
-            raise _Undo
-    except _Undo:
-        pass
-    return noted
-
-
-CODES = ["00000101", "00000102", "00000103", "00000999", "bad code", ""]
-BALANCED = ["100.00", "", "", "1.00", "", "0.50", "100.50", "3"]
-NUMBERS = st.sampled_from(
-    [
-        BALANCED,
-        ["100.00", "", "", "", "", "", "100.00", ""],
-        ["100.00", "", "", "", "", "", "99.00", ""],  # does not balance
-        ["100.0", "", "", "", "", "", "100", ""],  # valid, not the fast path's form
-        ["abc", "", "", "", "", "", "100.00", ""],
-        ["100.00", "", "", "", "", "-1.00", "101.00", "2"],  # negative fee
-        ["100.00", "", "", "", "", "", "100.00", "1.5"],
-    ]
-)
-ROW = st.tuples(
-    st.sampled_from(["2025-03-03", "2025-03-04", "2025/03/03", "2025-02-30"]),
-    st.sampled_from(CODES),
-    NUMBERS,
-).map(lambda r: [r[0], r[1], *r[2]])
+from tests.customers.conftest import DAILY_BALANCED as BALANCED
+from tests.customers.conftest import DAILY_HEADER, DAILY_ROW, daily_outcome
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(rows=st.lists(ROW, min_size=1, max_size=8), scoped=st.booleans())
+@given(rows=st.lists(DAILY_ROW, min_size=1, max_size=8), scoped=st.booleans())
 def test_both_ways_accept_the_same_rows_and_give_the_same_errors(
     imp_customers, imp_write_csv, importer_a, monkeypatch, rows, scoped
 ):
     path = imp_write_csv(DAILY_HEADER, rows)
     actor = importer_a if scoped else None
-    by_dict = outcome(path, actor, False, monkeypatch)
-    in_sql = outcome(path, actor, True, monkeypatch)
+    by_dict = daily_outcome(path, actor, monkeypatch, in_sql=False)
+    in_sql = daily_outcome(path, actor, monkeypatch, in_sql=True)
     assert in_sql == by_dict
 
 

@@ -183,3 +183,19 @@ def test_unreadable_file_is_rejected_not_crashed(branches, tmp_path):
     assert not result.ok
     assert result.errors[0].reason.startswith("无法读取文件")
     assert result.record.status == "rejected"
+
+
+def test_a_file_mixing_encodings_in_its_header_is_refused_with_a_reason(
+    imp_customers, imp_write_csv, imp_table_counts
+):
+    before = imp_table_counts()
+    # A UTF-8 header and a GBK row: the GBK bytes decide the encoding; the header then
+    # fails to decode, which used to escape as an uncaught UnicodeDecodeError.
+    path = imp_write_csv(DAILY_HEADER, [])
+    path.write_bytes(path.read_bytes() + "2025-03-03,名称\r\n".encode("gbk"))
+    result = import_file("daily", path)
+    assert not result.ok
+    assert [e.reason for e in result.errors] == [
+        "无法读取文件：第 1 行附近的字节不是 gb18030 编码，文件编码不一致"
+    ]
+    assert imp_table_counts() == before

@@ -31,6 +31,7 @@ from huifang.customers.importers.cells import (
 from huifang.customers.importers.validators import (
     REQUIRED,
     CodeMap,
+    Errors,
     FastPathValidator,
     customer_map,
 )
@@ -87,6 +88,7 @@ class DailyValidator(FastPathValidator):
     Errors are put in row and column order by the engine, whichever way found them."""
 
     dataset = specs.DAILY
+    parallel = True
 
     def __init__(self, index, errors, *, scope_path: str | None, source=None):
         super().__init__(index, errors)
@@ -94,6 +96,9 @@ class DailyValidator(FastPathValidator):
         self.in_sql = resolve_in_sql(source)
         self.dates: dict[str, str] = {}  # cell text of an accepted date → ISO date
         self.repeats: list[tuple[int, str, object, str]] = []  # row, ISO date, key, cell
+        # In another process (``in_part``): lookups that would query the database, left
+        # for ``absorb`` — (row, code, the error to add if the code is valid, or None).
+        self.deferred: list[tuple[int, str, tuple | None]] | None = None
         if self.in_sql:
             self.codes = CodeMap({}, None)
             self.looked_up: dict[str, tuple[int | None, bool]] = {}  # code → (id, in scope)
@@ -216,18 +221,20 @@ class DailyValidator(FastPathValidator):
                 add(rowno, "volume", text, "成交手数" + exc.reason)
         if self.errors.count != before:
             if code is not None:
-                self._look_up(rowno, code)
+                self._look_up_later(rowno, code)
             return None
         expected = prev + deposit - withdrawal + close_pnl + position_pnl - fee
         if abs(expected - equity) > 1:
+            error = (
+                "equity",
+                cells[pos["equity"]],
+                f"当日权益应等于上日权益+入金−出金+平仓盈亏+持仓盈亏−手续费 = {_yuan(expected)}",
+            )
             # With the dict, an unknown code is reported instead (checked before this).
-            if code is None or self._look_up(rowno, code) is not None:
-                add(
-                    rowno,
-                    "equity",
-                    cells[pos["equity"]],
-                    f"当日权益应等于上日权益+入金−出金+平仓盈亏+持仓盈亏−手续费 = {_yuan(expected)}",
-                )
+            if code is None:
+                add(rowno, *error)
+            else:
+                self._look_up_later(rowno, code, error)
             return None
         if code is not None:
             seen_codes = self.seen_codes[day]
@@ -243,6 +250,14 @@ class DailyValidator(FastPathValidator):
         seen[customer_id] = 1
         return (rowno, customer_id, day, *amounts, volume, None)
 
+    def _look_up_later(self, rowno: int, code: str, error: tuple | None = None) -> None:
+        """Report a rejected row's code problem, if any; ``error`` (column, cell, reason)
+        only when the code is valid. In another process: left for ``absorb``."""
+        if self.deferred is not None:
+            self.deferred.append((rowno, code, error))
+        elif self._look_up(rowno, code) is not None and error is not None:
+            self.errors.add(rowno, *error)
+
     def _look_up(self, rowno: int, code: str) -> int | None:
         """A row's customer id found at once (codes resolved in SQL, the row rejected for
         another reason), its problem reported as the dict's lookup reports it."""
@@ -254,6 +269,65 @@ class DailyValidator(FastPathValidator):
         pk, in_scope = self.looked_up[code]
         codes = CodeMap({code: pk} if pk is not None else {}, None if in_scope else set())
         return self._reference(rowno, "investor_code", code, codes, "投资者代码")
+
+    # -- a part of the file in another process (parallel.py) --------------------------------
+
+    def in_part(self) -> None:
+        """This copy validates a part of the file in another process: its own errors, no
+        database (lookups wait for ``absorb``), row numbers counted within the part."""
+        self.errors = Errors(self.dataset, self.errors.limit)
+        self.deferred = []
+
+    def part_state(self) -> dict:
+        """What ``absorb`` needs from the process that validated a part."""
+        seen = self.seen_codes if self.in_sql else self.seen
+        return {
+            "errors": self.errors.items,
+            "count": self.errors.count,
+            "repeats": self.repeats,
+            "deferred": self.deferred,
+            "seen": seen,
+        }
+
+    def absorb(self, state: dict, offset: int, stage) -> None:
+        """Take in a part validated elsewhere, whose staged rows ``stage`` holds already
+        (row numbers after ``offset``): its errors, its repeats, its deferred lookups; and
+        the (trade date, investor) pairs both this process and the part staged: the part's
+        row repeats an earlier one, so it is taken out of the stage and reported as such."""
+        self.errors.absorb(state["errors"], state["count"], offset)
+        self.repeats.extend(
+            (row + offset, day, key, cell) for row, day, key, cell in state["repeats"]
+        )
+        for row, code, error in state["deferred"]:
+            self._look_up_later(row + offset, code, error)
+        if self.in_sql:
+            both = []
+            for day, codes in state["seen"].items():
+                mine = self.seen_codes.setdefault(day, set())
+                both += [(day, code) for code in mine & codes]
+                mine |= codes
+            key = ("trade_date", "investor_code")
+        else:
+            both = []
+            for day, theirs in state["seen"].items():
+                mine = self.seen.get(day)
+                if mine is None:
+                    self.seen[day] = theirs
+                    continue
+                a, b = int.from_bytes(mine, "little"), int.from_bytes(theirs, "little")
+                both += [(day, pk) for pk in _ones((a & b).to_bytes(len(mine), "little"))]
+                self.seen[day] = bytearray((a | b).to_bytes(len(mine), "little"))
+            key = ()
+        if not both:
+            return
+        first = stage.first_rows(both, key=key, after=offset)
+        stage.remove(list(first.values()))
+        codes: dict[int, str] = {}  # the dict way: the code (the cell's text) of an id
+        if not self.in_sql:
+            wanted = {pk for _, pk in both}
+            codes = {pk: code for code, pk in self.codes.ids.items() if pk in wanted}
+        for (day, k), row in first.items():
+            self.repeats.append((row, day, k, k if self.in_sql else codes[k]))
 
     def finish(self, stage) -> list[int]:
         """Codes resolved in SQL: rows with unknown or out-of-scope codes are reported and
@@ -291,6 +365,14 @@ class DailyValidator(FastPathValidator):
                     f"与第 {first[day, key]} 行重复（同一交易日期和投资者代码）",
                 )
         return rejected + super().finish(stage)
+
+
+def _ones(flags: bytes):
+    """Positions of the non-zero bytes."""
+    position = flags.find(1)
+    while position >= 0:
+        yield position
+        position = flags.find(1, position + 1)
 
 
 def _balanced(numbers: str) -> list[int] | None:

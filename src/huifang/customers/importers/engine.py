@@ -26,7 +26,7 @@ from django.utils import timezone
 from huifang.core import audit
 from huifang.customers import aggregates
 from huifang.customers.importers import branches as branch_import
-from huifang.customers.importers import report, specs
+from huifang.customers.importers import parallel, report, specs, staging
 from huifang.customers.importers.daily import DailyValidator
 from huifang.customers.importers.readers import (
     SourceError,
@@ -49,7 +49,6 @@ from huifang.customers.signals import customers_closed
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None, str], None]
-CHUNK = 10_000
 STORED_ERRORS = 1_000  # kept on the record for the detail page; the xlsx report has all
 REFRESH_BY_CUSTOMER = 5_000  # above this many customers, refresh whole months
 VALIDATORS = {"customers": CustomerValidator, "daily": DailyValidator, "products": ProductValidator}
@@ -163,6 +162,7 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
         return _finish_rejected(record, result, errors, total=0, rejected=0)
     scope_path = _scope_path(actor)
     notify = progress or (lambda done, total, message: None)
+    staging.detach_parts()
     try:
         with transaction.atomic():
             if spec.name == "branches":
@@ -205,6 +205,7 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
         raise
     finally:
         table.close()
+        staging.detach_parts()
     notify(result.total, result.total, "导入完成")
     return result
 
@@ -227,20 +228,25 @@ def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, r
     target = TARGETS[spec.name]
     stage = Stage(target)
     stage.create()
-    buffer: list[tuple] = []
-    total = 0
     notify(0, table.total, "正在读取和校验…")
+    cut = parallel.parts(table, validator)
     with _no_gc():
-        for rowno, cells in table.rows:
-            total += 1
-            staged = validator.row(rowno, cells)
-            if staged is not None:
-                buffer.append(staged)
-                if len(buffer) >= CHUNK:
-                    stage.insert(buffer)
-                    buffer = []
-                    notify(total, _estimate(table, total), f"已校验 {total} 行")
-        stage.insert(buffer)
+        if cut is None:
+            total = parallel.stage_rows(
+                table.rows,
+                validator,
+                stage.insert,
+                lambda done: notify(done, _estimate(table, done), f"已校验 {done} 行"),
+            )
+        else:
+            total = parallel.stage_parts(
+                cut,
+                validator,
+                stage,
+                lambda done, estimate: notify(
+                    done, estimate, f"已校验 {done} 行（{len(cut)} 个进程并行）"
+                ),
+            )
     late = validator.finish(stage)
     if late:
         stage.remove(late)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,14 @@ SAMPLE = 1 << 20
 
 class SourceError(Exception):
     """The file as a whole cannot be read (reason in Chinese)."""
+
+    @classmethod
+    def at(cls, row: int, problem: str) -> SourceError:
+        """A problem at a row: ``row`` and ``problem`` kept, so that a part of the file
+        read elsewhere can report it with the row's number in the whole file."""
+        error = cls(f"第 {row} 行{problem}")
+        error.row, error.problem = row, problem
+        return error
 
 
 def detect_encoding(path: Path) -> str:
@@ -61,6 +70,8 @@ class Table:
     _size: int = 0
     _header_bytes: int = 0
     _close: list = field(default_factory=list)
+    csv: CsvFile | None = None  # a CSV file, which can be read in parts
+    last_row: int = 1  # the last record read, blank ones included (row 1: the header)
 
     def fraction(self) -> float | None:
         """How far through the file reading is (CSV), for progress estimates."""
@@ -95,14 +106,41 @@ def _open_csv(path: Path) -> Table:
     encoding = detect_encoding(path)
     binary = open(path, "rb")
     text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-    first = text.readline()
+    try:
+        first = text.readline()
+    except UnicodeDecodeError as exc:
+        text.close()
+        raise SourceError.at(1, f"附近的字节不是 {encoding} 编码，文件编码不一致") from exc
     dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
     header_cells = next(csv.reader([first], dialect), [])
     header = [cell.strip().lstrip("\ufeff") for cell in header_cells]
-    reader = csv.reader(text, dialect)
+    table = Table(
+        header=header,
+        rows=iter(()),
+        plain_text=True,
+        _position=binary.tell,
+        _size=path.stat().st_size,
+        _header_bytes=len(first.encode(encoding, "replace")),
+        _close=[text.close],
+        csv=CsvFile(path, encoding, dialect),
+    )
+    table.rows = table.csv.rows(csv.reader(text, dialect), 1, table)
+    return table
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        rowno = 1
+
+@dataclass(frozen=True)
+class CsvFile:
+    """What reading a CSV file's rows needs, so that a part of it can be read anywhere
+    (another process included)."""
+
+    path: Path
+    encoding: str
+    dialect: str
+
+    def rows(self, reader, last_row: int, table: Table | None = None):
+        """(row number, stripped cells) of the non-blank records of ``reader``, numbered on
+        from ``last_row``; ``table.last_row`` follows the records read (blank ones too)."""
+        rowno = last_row
         try:
             for cells in reader:
                 rowno += 1
@@ -112,21 +150,107 @@ def _open_csv(path: Path) -> Table:
                 if any(stripped):
                     yield rowno, stripped
         except UnicodeDecodeError as exc:
-            raise SourceError(
-                f"第 {rowno + 1} 行附近的字节不是 {encoding} 编码，文件编码不一致"
-            ) from exc
+            problem = f"附近的字节不是 {self.encoding} 编码，文件编码不一致"
+            raise SourceError.at(rowno + 1, problem) from exc
         except csv.Error as exc:
-            raise SourceError(f"第 {rowno} 行 CSV 格式错误：{exc}") from exc
+            raise SourceError.at(rowno, f" CSV 格式错误：{exc}") from exc
+        finally:
+            if table is not None:
+                table.last_row = rowno
 
-    return Table(
-        header=header,
-        rows=rows(),
-        plain_text=True,
-        _position=binary.tell,
-        _size=path.stat().st_size,
-        _header_bytes=len(first.encode(encoding, "replace")),
-        _close=[text.close],
-    )
+    def parts(self, count: int, min_bytes: int) -> list[CsvPart] | None:
+        """The file's data rows cut into ``count`` byte ranges of about equal size, each
+        ending with a line break, or None when it cannot be cut safely: a part shorter
+        than ``min_bytes``, or a quote character before the last cut (a quoted cell may
+        hold a line break, so a line break would not prove a row ends there)."""
+        size = self.path.stat().st_size
+        with open(self.path, "rb") as handle:
+            head = handle.read(SAMPLE)
+            ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+            if not ends:
+                return None
+            start = min(ends) + 1
+            if head[start - 1 : start + 1] == b"\r\n":
+                start += 1
+            if (size - start) // count < min_bytes:
+                return None
+            cuts, position = [start], start
+            for k in range(1, count):
+                target = start + (size - start) * k // count
+                handle.seek(position)
+                while position < target:  # no quote before the cut
+                    block = handle.read(min(CUT_BLOCK, target - position))
+                    if b'"' in block:
+                        return None
+                    position += len(block)
+                line = handle.readline()  # the rest of the line the target falls in
+                if b'"' in line or not line.endswith(b"\n"):
+                    return None
+                position += len(line)
+                if position >= size:
+                    return None
+                cuts.append(position)
+        cuts.append(size)
+        return [CsvPart(self, a, b) for a, b in itertools.pairwise(cuts)]
+
+
+CUT_BLOCK = 1 << 22
+
+
+@dataclass(frozen=True)
+class CsvPart:
+    """Bytes ``start``–``end`` of a CSV file: whole records, read without the header."""
+
+    file: CsvFile
+    start: int
+    end: int
+
+    def open(self, last_row: int = 0) -> Table:
+        """A table of this part's rows, numbered on from ``last_row`` (the records before
+        the part, header included, when known; 0 gives numbers within the part)."""
+        window = _Window(self.file.path, self.start, self.end)
+        text = io.TextIOWrapper(
+            io.BufferedReader(window, 1 << 16), encoding=self.file.encoding, newline=""
+        )
+        table = Table(
+            header=[],
+            rows=iter(()),
+            plain_text=True,
+            _position=window.position,
+            _size=self.end - self.start,
+            _close=[text.close],
+        )
+        reader = csv.reader(text, self.file.dialect)
+        table.rows = self.file.rows(reader, last_row, table)
+        return table
+
+
+class _Window(io.RawIOBase):
+    """A byte range of a file as a stream of its own."""
+
+    def __init__(self, path: Path, start: int, end: int):
+        self._file = open(path, "rb", buffering=0)
+        self._file.seek(start)
+        self._start, self._left = start, end - start
+        self._length = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = min(len(buffer), self._left)
+        if size <= 0:
+            return 0
+        read = self._file.readinto(memoryview(buffer)[:size])
+        self._left -= read
+        return read
+
+    def position(self) -> int:
+        return self._length - self._left
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def _open_xlsx(path: Path) -> Table:

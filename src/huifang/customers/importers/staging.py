@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from huifang.core import audit
@@ -110,10 +112,60 @@ class Stage:
                 )
         self.rows += len(rows)
 
-    def first_rows(self, keys: list[tuple], key: tuple[str, ...] = ()) -> dict[tuple, int]:
-        """The first staged row number of each of ``keys``: tuples of the ``key`` columns
-        (default: the target's natural key; dates as ISO text). One join of the stage
-        with the keys."""
+    def part_file(self, path: Path) -> PartFile:
+        """Where another process stages the rows of a part of the file (``absorb``)."""
+        t = self.target
+        names = ["rowno", *t.names, *(name for name, _ in t.extra)]
+        kinds = dict((*t.columns, *t.extra))
+        return PartFile(path, connection.vendor, names, [kinds[n] for n in names[1:]])
+
+    def absorb(self, part: PartFile, offset: int) -> None:
+        """Add the rows another process staged in ``part``, their row numbers counted on
+        from ``offset``: on SQLite one ``INSERT … SELECT`` from the part's database file,
+        attached; on PostgreSQL one ``COPY`` of the part's text into a table beside the
+        stage, then the same ``INSERT … SELECT``."""
+        t = self.target
+        columns = ", ".join(part.names)
+        select = ", ".join(["rowno + %s", *part.names[1:]])
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                table = f"{t.stage}_part"
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {table} (LIKE {t.stage})")
+                copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy, open(part.path, "rb") as handle:
+                    while block := handle.read(1 << 20):
+                        copy.write(block)
+                cursor.execute(
+                    f"INSERT INTO {t.stage} ({columns}) SELECT {select} FROM {table}", [offset]
+                )
+                cursor.execute(f"DROP TABLE {table}")
+            else:
+                schema = _attach(part.path)
+                if schema is None:  # all attachment slots taken: copy through Python
+                    self._copy_part(part, offset)
+                    return
+                cursor.execute(
+                    f"INSERT INTO {t.stage} ({columns}) SELECT {select} FROM {schema}.part",
+                    [offset],
+                )
+        self.rows += part.rows
+
+    def _copy_part(self, part: PartFile, offset: int) -> None:
+        source = sqlite3.connect(part.path)
+        try:
+            rows = source.execute(f"SELECT {', '.join(part.names)} FROM part ORDER BY rowno")
+            while chunk := rows.fetchmany(10_000):
+                self.insert([(rowno + offset, *rest) for rowno, *rest in chunk])
+        finally:
+            source.close()
+
+    def first_rows(
+        self, keys: list[tuple], key: tuple[str, ...] = (), after: int = 0
+    ) -> dict[tuple, int]:
+        """The first staged row number (after row ``after``) of each of ``keys``: tuples
+        of the ``key`` columns (default: the target's natural key; dates as ISO text). One
+        join of the stage with the keys."""
         t = self.target
         key = key or t.key
         table = f"{t.stage}_keys"
@@ -131,7 +183,8 @@ class Stage:
             )
             cursor.execute(
                 f"SELECT {key_columns}, MIN(s.rowno) FROM {table} k JOIN {t.stage} s ON {on} "
-                f"GROUP BY {key_columns}"
+                f"WHERE s.rowno > %s GROUP BY {key_columns}",
+                [after],
             )
             found = {}
             for *values, first in cursor.fetchall():
@@ -343,6 +396,110 @@ class Stage:
                     f"SELECT DISTINCT {column} FROM {t.table} WHERE id IN ({marks})", chunk
                 )
                 yield from (row[0] for row in cursor.fetchall())
+
+
+class PartFile:
+    """The rows another process stages for a part of a big file (``parallel.py``): on
+    SQLite a database file of its own (a table ``part``), on PostgreSQL a file in COPY's
+    text format. Written only by that process, which touches no Django connection; read
+    by ``Stage.absorb``."""
+
+    def __init__(self, path: Path, vendor: str, names: list[str], kinds: list[str]):
+        self.path, self.vendor, self.names, self.kinds = path, vendor, names, kinds
+        self.rows = 0
+        self._out = None
+
+    def write(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self._out is None:
+            self._open()
+        if self.vendor == "postgresql":
+            self._out.writelines(
+                "\t".join(_copy_text(value) for value in row) + "\n" for row in rows
+            )
+        else:
+            marks = ", ".join(["?"] * len(self.names))
+            self._out.executemany(f"INSERT INTO part VALUES ({marks})", rows)
+        self.rows += len(rows)
+
+    def _open(self) -> None:
+        if self.vendor == "postgresql":
+            self._out = open(self.path, "w", encoding="utf-8", newline="\n")
+            return
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
+        db.execute("PRAGMA synchronous = OFF")
+        columns = ", ".join(f"{n} {k}" for n, k in zip(self.names[1:], self.kinds, strict=True))
+        db.execute(f"CREATE TABLE part (rowno INTEGER PRIMARY KEY, {columns})")
+        db.execute("BEGIN")
+        self._out = db
+
+    def close(self) -> None:
+        """Finish writing (a part without rows has no file and is absorbed as nothing)."""
+        if self._out is None:
+            self._open()
+        if self.vendor != "postgresql":
+            self._out.execute("COMMIT")
+        self._out.close()
+
+
+def _copy_text(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if type(value) is str:
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return str(value)
+
+
+PART_SCHEMA = "hf_part_"
+MAX_PARTS_ATTACHED = 8  # SQLite allows 10 attached databases by default
+
+
+def _attach(path: Path) -> str | None:
+    """Attach a part's database file under a free name, or None when too many are
+    attached. A part attached by an earlier import is detached first where it can be (not
+    when the current transaction has read it); otherwise once that transaction commits."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        attached = {row[1] for row in cursor.fetchall()}
+        for name in sorted(n for n in attached if n.startswith(PART_SCHEMA)):
+            with contextlib.suppress(DatabaseError):
+                cursor.execute(f"DETACH DATABASE {name}")
+                attached.discard(name)
+        used = [n for n in attached if n.startswith(PART_SCHEMA)]
+        if len(used) >= MAX_PARTS_ATTACHED:
+            return None
+        number = 0
+        while f"{PART_SCHEMA}{number}" in attached:
+            number += 1
+        name = f"{PART_SCHEMA}{number}"
+        cursor.execute(f"ATTACH DATABASE %s AS {name}", [str(path)])
+    transaction.on_commit(lambda: _detach(name))
+    return name
+
+
+def _detach(name: str) -> None:
+    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        cursor.execute(f"DETACH DATABASE {name}")
+
+
+def detach_parts() -> None:
+    """Detach the part databases of earlier imports (SQLite, outside a transaction: the
+    import's own transaction may have rolled back, when no commit hook detaches them)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        names = [row[1] for row in cursor.fetchall() if row[1].startswith(PART_SCHEMA)]
+    for name in names:
+        _detach(name)
 
 
 DEFER_INDEXES_FROM = 10_000  # new rows; below this the drop and rebuild is not worth it

@@ -71,6 +71,15 @@ class Errors:
             label = self.labels.get(key, key)
             self.items.append(RowError(row, label, str(value)[:200], reason))
 
+    def absorb(self, items: list[RowError], count: int, offset: int) -> None:
+        """The errors another process found in a part of the file, its row numbers counted
+        from ``offset`` (the rows before the part)."""
+        self.count += count
+        room = max(self.limit - len(self.items), 0)
+        self.items.extend(
+            RowError(e.row + offset, e.column, e.value, e.reason) for e in items[:room]
+        )
+
     def sort(self) -> None:
         """Row order, and column order within a row, however the checks found them (some
         only once the whole file is staged)."""
@@ -121,6 +130,9 @@ class RowValidator:
     """Base: column positions and the error sink."""
 
     dataset: specs.Dataset
+    # Whether parts of a big file may be validated in other processes (``parallel.py``):
+    # then ``in_part``, ``part_state`` and ``absorb`` are defined.
+    parallel = False
 
     def __init__(self, index: dict[str, int], errors: Errors):
         self.pos = {c.key: index.get(c.key, ABSENT) for c in self.dataset.columns}

@@ -1,0 +1,193 @@
+"""A big CSV file is read and validated in several processes, each a part of the file
+(``importers/parallel.py``): the outcome is the one reading it in one go gives."""
+
+import datetime
+import itertools
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from huifang.customers.importers import daily, import_file, parallel, readers, staging
+from huifang.customers.importers.readers import SourceError, open_table
+from huifang.customers.models import DailyBalance, ImportRecord
+from tests.customers.conftest import DAILY_BALANCED as BALANCED
+from tests.customers.conftest import DAILY_HEADER, DAILY_ROW, csv_bytes, daily_outcome
+
+
+@pytest.fixture
+def parts_from_any_size(monkeypatch):
+    """Cut even a small file into parts; ``calls`` counts the imports read in parts."""
+    monkeypatch.setattr(parallel, "PART_FROM_BYTES", 1)
+    calls = []
+    stage_parts = parallel.stage_parts
+
+    def counted(cut, *args, **kwargs):
+        calls.append(len(cut))
+        return stage_parts(cut, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "stage_parts", counted)
+    return calls
+
+
+def write(tmp_path, rows, name="daily.csv", blank_lines=()):
+    """A daily file; ``blank_lines``: data row indexes preceded by an empty line."""
+    lines = csv_bytes(DAILY_HEADER, rows).split(b"\r\n")
+    for index in sorted(blank_lines, reverse=True):
+        lines.insert(index + 1, b"")
+    path = tmp_path / name
+    path.write_bytes(b"\r\n".join(lines))
+    return path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rows=st.lists(DAILY_ROW, min_size=8, max_size=24),
+    blank=st.sets(st.integers(0, 7), max_size=2),
+    processes=st.sampled_from([2, 3]),
+    in_sql=st.booleans(),
+    scoped=st.booleans(),
+)
+def test_parts_give_what_one_process_gives(
+    imp_customers, importer_a, parts_from_any_size, tmp_path, monkeypatch,
+    rows, blank, processes, in_sql, scoped,
+):  # fmt: skip
+    path = write(tmp_path, rows, blank_lines=blank)
+    actor = importer_a if scoped else None
+    assume(open_table(path).csv.parts(processes, 1) is not None)
+    whole = daily_outcome(path, actor, monkeypatch, in_sql=in_sql)
+    before = len(parts_from_any_size)
+    in_parts = daily_outcome(path, actor, monkeypatch, in_sql=in_sql, processes=processes)
+    assert parts_from_any_size[before:] == [processes]
+    assert in_parts == whole
+
+
+@pytest.mark.parametrize("in_sql", [False, True])
+def test_a_pair_repeated_in_a_later_part_is_reported_against_the_first_row(
+    imp_customers, parts_from_any_size, tmp_path, monkeypatch, in_sql
+):
+    rows = [["2025-03-03", f"0000010{1 + i % 2}", *BALANCED] for i in range(6)]
+    # Rows 2 and 3 are the first of each pair; the second part repeats them (rows 5-7).
+    _, _, created, rejected, errors, stored = daily_outcome(
+        write(tmp_path, rows), None, monkeypatch, in_sql=in_sql, processes=2
+    )
+    assert parts_from_any_size == [2]
+    assert (created, rejected) == (2, 4)
+    assert [(row, reason) for row, _, _, reason in errors] == [
+        (4, "与第 2 行重复（同一交易日期和投资者代码）"),
+        (5, "与第 3 行重复（同一交易日期和投资者代码）"),
+        (6, "与第 2 行重复（同一交易日期和投资者代码）"),
+        (7, "与第 3 行重复（同一交易日期和投资者代码）"),
+    ]
+    assert [code for code, *_ in stored] == ["00000101", "00000102"]
+
+
+def test_bad_bytes_in_a_later_part_are_reported_near_their_row_in_the_file(
+    imp_customers, parts_from_any_size, tmp_path, monkeypatch
+):
+    # Past the first 8 KB (what reading the header decodes) and in the second part.
+    days = [(datetime.date(2025, 1, 1) + datetime.timedelta(i)).isoformat() for i in range(100)]
+    rows = [[day, code, *BALANCED] for day in days for code in ("00000101", "00000102")]
+    path = write(tmp_path, [*rows, ["2025-03-04", "名称", *BALANCED]])
+    path.write_bytes(path.read_bytes().replace("名称".encode(), b"\xff\xfe"))
+    monkeypatch.setattr(readers, "detect_encoding", lambda path: "utf-8")
+    second = open_table(path).csv.parts(2, 1)[1]
+    first_row = path.read_bytes()[: second.start].count(b"\n") + 1  # of the second part
+    with override_settings(IMPORT_PROCESSES=2):
+        result = import_file("daily", path)
+    assert parts_from_any_size == [2]
+    (error,) = result.errors
+    row = int(error.reason.split(" ")[1])
+    assert first_row <= row <= 202 and "附近的字节不是 utf-8 编码" in error.reason
+    assert not DailyBalance.objects.exists()
+
+
+def test_a_failing_part_process_fails_the_import_and_writes_nothing(
+    imp_customers, parts_from_any_size, tmp_path, monkeypatch
+):
+    def broken(self):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(daily.DailyValidator, "in_part", broken)
+    path = write(tmp_path, [["2025-03-03", "00000101", *BALANCED]] * 4)
+    with override_settings(IMPORT_PROCESSES=2), pytest.raises(RuntimeError, match="boom"):
+        import_file("daily", path)
+    assert ImportRecord.objects.get(dataset="daily").status == ImportRecord.Status.FAILED
+    assert not DailyBalance.objects.exists()
+
+
+def test_parts_are_copied_when_no_database_can_be_attached(
+    imp_customers, parts_from_any_size, tmp_path, monkeypatch
+):
+    rows = [["2025-03-03", "00000101", *BALANCED], ["2025-03-03", "00000102", *BALANCED]]
+    path = write(tmp_path, rows * 3)
+    attached = daily_outcome(path, None, monkeypatch, in_sql=False, processes=2)
+    monkeypatch.setattr(staging, "MAX_PARTS_ATTACHED", 0)
+    copied = daily_outcome(path, None, monkeypatch, in_sql=False, processes=2)
+    assert parts_from_any_size == [2, 2]
+    assert copied == attached
+    assert attached[2:4] == (2, 4)  # created, rejected: the repeats of rows 2 and 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_leaves_nothing_of_its_parts_behind(
+    imp_customers, parts_from_any_size, tmp_path, monkeypatch
+):
+    attached = []
+    attach = staging._attach
+    monkeypatch.setattr(staging, "_attach", lambda path: attached.append(attach(path)))
+    path = write(tmp_path, [["2025-03-03", "00000101", *BALANCED]] * 4)
+    with override_settings(IMPORT_PROCESSES=2):
+        assert import_file("daily", path, skip_invalid=True).created == 1
+    assert parts_from_any_size == [2]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            assert attached and attached[0].startswith(staging.PART_SCHEMA)
+            cursor.execute("PRAGMA database_list")
+        else:  # the part's table and the stage are temporary tables, dropped
+            cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'hf_import_%%'")
+        names = [row[1 if connection.vendor == "sqlite" else 0] for row in cursor.fetchall()]
+    assert [n for n in names if n.startswith(("hf_part", "hf_import"))] == []
+    assert not list(Path(tempfile.gettempdir()).glob("huifang-import-*"))
+
+
+class TestCuttingAFile:
+    def test_parts_end_at_line_breaks_and_cover_the_data_rows(self, tmp_path):
+        path = write(tmp_path, [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(30)])
+        file = open_table(path).csv
+        cut = file.parts(3, 1)
+        data = path.read_bytes()
+        assert len(cut) == 3
+        assert cut[0].start == data.index(b"\r\n") + 2 and cut[-1].end == len(data)
+        for before, after in itertools.pairwise(cut):
+            assert before.end == after.start and data[before.end - 1 : before.end] == b"\n"
+
+    def test_rows_are_numbered_as_in_the_whole_file(self, tmp_path):
+        rows = [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(12)]
+        path = write(tmp_path, rows, blank_lines={3, 9})
+        whole = [number for number, _ in open_table(path).rows]
+        numbers, last = [], 1
+        for part in open_table(path).csv.parts(3, 1):
+            table = part.open(last_row=0)
+            numbers += [last + number for number, _ in table.rows]
+            last += table.last_row
+        assert numbers == whole
+
+    def test_a_quote_before_a_cut_keeps_the_file_whole(self, tmp_path):
+        rows = [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(30)]
+        rows[2][2] = "1,000.00"  # written quoted
+        assert open_table(write(tmp_path, rows)).csv.parts(2, 1) is None
+        rows[2][2], rows[-1][2] = "1000.00", "1,000.00"  # after the last cut: harmless
+        assert open_table(write(tmp_path, rows, name="late.csv")).csv.parts(2, 1) is not None
+
+    def test_small_files_and_spreadsheets_are_read_whole(self, tmp_path, imp_write_xlsx):
+        path = write(tmp_path, [["2025-03-03", "00000101", *BALANCED]] * 10)
+        assert open_table(path).csv.parts(2, path.stat().st_size) is None
+        assert open_table(imp_write_xlsx(DAILY_HEADER, [["2025-03-03", "00000101"]])).csv is None
+
+    def test_a_row_error_in_a_part_keeps_its_number(self):
+        assert str(SourceError.at(7, " CSV 格式错误：x")) == "第 7 行 CSV 格式错误：x"
