@@ -133,6 +133,29 @@ def test_parts_are_copied_when_no_database_can_be_attached(
     assert attached[2:4] == (2, 4)  # created, rejected: the repeats of rows 2 and 3
 
 
+def test_a_part_database_is_read_through_the_page_cache_not_mapped(
+    imp_customers, parts_from_any_size, tmp_path, monkeypatch
+):
+    """A month file's part is ~170 MB: mapped like the main database, all of it would count
+    in the importing process's memory."""
+    mapped = []
+    attach = staging._attach
+
+    def spied(path):
+        name = attach(path)
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name}.mmap_size")
+            mapped.append(cursor.fetchone()[0])
+        return name
+
+    monkeypatch.setattr(staging, "_attach", spied)
+    path = write(tmp_path, [["2025-03-03", "00000101", *BALANCED]] * 4)
+    with override_settings(IMPORT_PROCESSES=2):
+        assert import_file("daily", path, skip_invalid=True).created == 1
+    # PostgreSQL copies a part's text into a temporary table: nothing is attached.
+    assert mapped == ([0] if connection.vendor == "sqlite" else [])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_import_leaves_nothing_of_its_parts_behind(
     imp_customers, parts_from_any_size, tmp_path, monkeypatch
