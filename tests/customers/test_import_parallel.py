@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -133,6 +134,7 @@ def test_parts_are_copied_when_no_database_can_be_attached(
     assert attached[2:4] == (2, 4)  # created, rejected: the repeats of rows 2 and 3
 
 
+@pytest.mark.django_db(transaction=True)  # outside a transaction, earlier parts are detached
 def test_a_part_database_is_read_through_the_page_cache_not_mapped(
     imp_customers, parts_from_any_size, tmp_path, monkeypatch
 ):
@@ -176,6 +178,70 @@ def test_an_import_leaves_nothing_of_its_parts_behind(
         names = [row[1 if connection.vendor == "sqlite" else 0] for row in cursor.fetchall()]
     assert [n for n in names if n.startswith(("hf_part", "hf_import"))] == []
     assert not list(Path(tempfile.gettempdir()).glob("huifang-import-*"))
+
+
+@pytest.fixture
+def by_dict(monkeypatch):
+    """Customers found through the code dict, which notes whether rows come in key order
+    (with codes resolved in SQL the ids are not known while reading)."""
+    monkeypatch.setattr(daily, "resolve_in_sql", lambda source: False)
+
+
+def _import_noting_the_insert(path, processes: int) -> tuple[list, str]:
+    """Import ``path``; the daily rows (key, id) in id order and the INSERT's ORDER BY."""
+    with override_settings(IMPORT_PROCESSES=processes), CaptureQueriesContext(connection) as sql:
+        assert import_file("daily", path).ok
+    (insert,) = [q["sql"] for q in sql if q["sql"].startswith("INSERT INTO customers_daily")]
+    rows = DailyBalance.objects.order_by("id").values_list("trade_date", "customer_id")
+    return [(day.isoformat(), pk) for day, pk in rows], insert.rsplit("ORDER BY", 1)[1].strip()
+
+
+CODES = ["00000101", "00000103"]  # ascending ids: the sample customers are imported in order
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_rows_in_key_order_are_inserted_in_file_order_without_sorting(
+    imp_customers, parts_from_any_size, by_dict, tmp_path, processes
+):
+    rows = [[day, code, *BALANCED] for day in ("2025-03-03", "2025-03-04") for code in CODES]
+    stored, order = _import_noting_the_insert(write(tmp_path, rows), processes)
+    assert order == "s.rowno"
+    assert stored == sorted(stored) and len(stored) == 4
+    assert parts_from_any_size == ([2] if processes == 2 else [])
+
+
+LONGER = ["100000.00", "", "", "1.00", "", "0.50", "100000.50", "3"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["2025-03-04", CODES[0]], ["2025-03-03", CODES[0]], ["2025-03-03", CODES[1]]],
+        [["2025-03-03", CODES[1]], ["2025-03-03", CODES[0]], ["2025-03-04", CODES[0]]],
+    ],
+    ids=["dates", "customers"],
+)
+@pytest.mark.parametrize("processes", [1, 2])
+def test_rows_out_of_key_order_are_inserted_in_key_order(
+    imp_customers, parts_from_any_size, by_dict, tmp_path, rows, processes
+):
+    path = write(tmp_path, [[*row, *BALANCED] for row in rows])
+    stored, order = _import_noting_the_insert(path, processes)
+    assert order == "s.trade_date, s.customer_id"
+    assert stored == sorted(stored)
+
+
+def test_parts_each_in_key_order_but_not_one_after_the_other_are_sorted(
+    imp_customers, parts_from_any_size, by_dict, tmp_path
+):
+    later = [[day, code, *LONGER] for day in ("2025-03-05", "2025-03-06") for code in CODES]
+    earlier = [[day, code, *BALANCED] for day in ("2025-03-03", "2025-03-04") for code in CODES]
+    path = write(tmp_path, later + earlier)
+    head = open_table(path).csv.parts(2, 1)[0]
+    assert len(list(head.open().rows)) == 4  # the cut falls between the two runs
+    stored, order = _import_noting_the_insert(path, 2)
+    assert order == "s.trade_date, s.customer_id"
+    assert stored == sorted(stored) and len(stored) == 8
 
 
 class TestCuttingAFile:

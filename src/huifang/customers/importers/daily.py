@@ -99,6 +99,13 @@ class DailyValidator(FastPathValidator):
         # In another process (``in_part``): lookups that would query the database, left
         # for ``absorb`` — (row, code, the error to add if the code is valid, or None).
         self.deferred: list[tuple[int, str, tuple | None]] | None = None
+        # Whether the staged rows came in (trade date, customer) order, the daily table's
+        # key order (``_next_key``; unknown when codes are resolved in SQL). A back office
+        # writes its files sorted by date and investor code, which is customer id order
+        # once the customer file has been imported sorted by code.
+        self.key_ordered = not self.in_sql
+        self.first_key: tuple[str, int] | None = None
+        self.last_day, self.last_id = "", 0
         if self.in_sql:
             self.codes = CodeMap({}, None)
             self.looked_up: dict[str, tuple[int | None, bool]] = {}  # code → (id, in scope)
@@ -139,6 +146,10 @@ class DailyValidator(FastPathValidator):
         if seen[customer_id]:
             return None
         seen[customer_id] = 1
+        if customer_id > self.last_id and day == self.last_day:
+            self.last_id = customer_id
+        else:
+            self._next_key(day, customer_id)
         return (rowno, customer_id, day, *values, None)
 
     def _fast_by_code(self, rowno: int, cells: list[str]) -> tuple | None:
@@ -248,7 +259,17 @@ class DailyValidator(FastPathValidator):
             self.repeats.append((rowno, day, customer_id, cells[pos["investor_code"]]))
             return None
         seen[customer_id] = 1
+        self._next_key(day, customer_id)
         return (rowno, customer_id, day, *amounts, volume, None)
+
+    def _next_key(self, day: str, customer_id: int) -> None:
+        """Note the key of a staged row (the dict way), and whether the rows so far came
+        in key order: then they are inserted in file order, without sorting them."""
+        if self.first_key is None:
+            self.first_key = (day, customer_id)
+        elif (day, customer_id) <= (self.last_day, self.last_id):
+            self.key_ordered = False
+        self.last_day, self.last_id = day, customer_id
 
     def _look_up_later(self, rowno: int, code: str, error: tuple | None = None) -> None:
         """Report a rejected row's code problem, if any; ``error`` (column, cell, reason)
@@ -287,6 +308,9 @@ class DailyValidator(FastPathValidator):
             "repeats": self.repeats,
             "deferred": self.deferred,
             "seen": seen,
+            "key_ordered": self.key_ordered,
+            "first_key": self.first_key,
+            "last_key": (self.last_day, self.last_id),
         }
 
     def absorb(self, state: dict, offset: int, stage) -> None:
@@ -295,6 +319,14 @@ class DailyValidator(FastPathValidator):
         the (trade date, investor) pairs both this process and the part staged: the part's
         row repeats an earlier one, so it is taken out of the stage and reported as such."""
         self.errors.absorb(state["errors"], state["count"], offset)
+        first = state["first_key"]
+        if first is not None:
+            if self.first_key is None:
+                self.first_key = first
+            elif first <= (self.last_day, self.last_id):
+                self.key_ordered = False
+            self.key_ordered = self.key_ordered and state["key_ordered"]
+            self.last_day, self.last_id = state["last_key"]
         self.repeats.extend(
             (row + offset, day, key, cell) for row, day, key, cell in state["repeats"]
         )

@@ -247,6 +247,7 @@ def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, r
                     done, estimate, f"已校验 {done} 行（{len(cut)} 个进程并行）"
                 ),
             )
+    stage.key_ordered = getattr(validator, "key_ordered", False)
     late = validator.finish(stage)
     if late:
         stage.remove(late)

@@ -77,6 +77,9 @@ class Stage:
         self.rows = 0
         self.matched = 0  # staged rows that have a record already (set by ``match``)
         self.partitions: int | None = None  # distinct partition values staged (``match``)
+        # The validator saw the rows come in the target's key order: insert them in file
+        # order (``rowno``, the SQLite stage's own key) instead of sorting them.
+        self.key_ordered = False
 
     def create(self) -> None:
         t = self.target
@@ -353,7 +356,8 @@ class Stage:
         with connection.cursor() as cursor, deferred_indexes(t.table, rebuild):
             cursor.execute(
                 f"INSERT INTO {t.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
-                f"FROM {t.stage} s WHERE s.target_id IS NULL ORDER BY {t.insert_order}",
+                f"FROM {t.stage} s WHERE s.target_id IS NULL "
+                f"ORDER BY {'s.rowno' if self.key_ordered else t.insert_order}",
                 params,
             )
             return cursor.rowcount
