@@ -255,6 +255,13 @@ class TestCuttingAFile:
         for before, after in itertools.pairwise(cut):
             assert before.end == after.start and data[before.end - 1 : before.end] == b"\n"
 
+    def test_the_first_part_can_be_made_larger(self, tmp_path):
+        path = write(tmp_path, [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(40)])
+        first, second = open_table(path).csv.parts(2, 1, first=3.0)
+        # Whole lines: within one line of three quarters.
+        line = len(path.read_bytes().splitlines(keepends=True)[1])
+        assert abs((first.end - first.start) - 3 * (second.end - second.start)) <= 4 * line
+
     def test_rows_are_numbered_as_in_the_whole_file(self, tmp_path):
         rows = [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(12)]
         path = write(tmp_path, rows, blank_lines={3, 9})

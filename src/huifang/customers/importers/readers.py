@@ -158,11 +158,12 @@ class CsvFile:
             if table is not None:
                 table.last_row = rowno
 
-    def parts(self, count: int, min_bytes: int) -> list[CsvPart] | None:
-        """The file's data rows cut into ``count`` byte ranges of about equal size, each
-        ending with a line break, or None when it cannot be cut safely: a part shorter
-        than ``min_bytes``, or a quote character before the last cut (a quoted cell may
-        hold a line break, so a line break would not prove a row ends there)."""
+    def parts(self, count: int, min_bytes: int, first: float = 1.0) -> list[CsvPart] | None:
+        """The file's data rows cut into ``count`` byte ranges, each ending with a line
+        break, the first ``first`` times as large as each of the others; or None when the
+        file cannot be cut safely: a part shorter than ``min_bytes``, or a quote character
+        before the last cut (a quoted cell may hold a line break, so a line break would not
+        prove a row ends there)."""
         size = self.path.stat().st_size
         with open(self.path, "rb") as handle:
             head = handle.read(SAMPLE)
@@ -172,11 +173,12 @@ class CsvFile:
             start = min(ends) + 1
             if head[start - 1 : start + 1] == b"\r\n":
                 start += 1
-            if (size - start) // count < min_bytes:
+            shares = first + count - 1
+            if (size - start) / shares < min_bytes:
                 return None
             cuts, position = [start], start
             for k in range(1, count):
-                target = start + (size - start) * k // count
+                target = start + int((size - start) * (first + k - 1) / shares)
                 handle.seek(position)
                 while position < target:  # no quote before the cut
                     block = handle.read(min(CUT_BLOCK, target - position))
