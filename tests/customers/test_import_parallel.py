@@ -35,6 +35,13 @@ def parts_from_any_size(monkeypatch):
     return calls
 
 
+def csv_file(path):
+    """What ``open_table`` knows of a CSV file to cut it (None for a spreadsheet)."""
+    table = open_table(path)
+    table.close()
+    return table.csv
+
+
 def write(tmp_path, rows, name="daily.csv", blank_lines=()):
     """A daily file; ``blank_lines``: data row indexes preceded by an empty line."""
     lines = csv_bytes(DAILY_HEADER, rows).split(b"\r\n")
@@ -59,7 +66,7 @@ def test_parts_give_what_one_process_gives(
 ):  # fmt: skip
     path = write(tmp_path, rows, blank_lines=blank)
     actor = importer_a if scoped else None
-    assume(open_table(path).csv.parts(processes, 1) is not None)
+    assume(csv_file(path).parts(processes, 1) is not None)
     whole = daily_outcome(path, actor, monkeypatch, in_sql=in_sql)
     before = len(parts_from_any_size)
     in_parts = daily_outcome(path, actor, monkeypatch, in_sql=in_sql, processes=processes)
@@ -96,7 +103,7 @@ def test_bad_bytes_in_a_later_part_are_reported_near_their_row_in_the_file(
     path = write(tmp_path, [*rows, ["2025-03-04", "名称", *BALANCED]])
     path.write_bytes(path.read_bytes().replace("名称".encode(), b"\xff\xfe"))
     monkeypatch.setattr(readers, "detect_encoding", lambda path: "utf-8")
-    second = open_table(path).csv.parts(2, 1)[1]
+    second = csv_file(path).parts(2, 1)[1]
     first_row = path.read_bytes()[: second.start].count(b"\n") + 1  # of the second part
     with override_settings(IMPORT_PROCESSES=2):
         result = import_file("daily", path)
@@ -237,8 +244,10 @@ def test_parts_each_in_key_order_but_not_one_after_the_other_are_sorted(
     later = [[day, code, *LONGER] for day in ("2025-03-05", "2025-03-06") for code in CODES]
     earlier = [[day, code, *BALANCED] for day in ("2025-03-03", "2025-03-04") for code in CODES]
     path = write(tmp_path, later + earlier)
-    head = open_table(path).csv.parts(2, 1)[0]
-    assert len(list(head.open().rows)) == 4  # the cut falls between the two runs
+    head = csv_file(path).parts(2, 1)[0]
+    table = head.open()
+    assert len(list(table.rows)) == 4  # the cut falls between the two runs
+    table.close()
     stored, order = _import_noting_the_insert(path, 2)
     assert order == "s.trade_date, s.customer_id"
     assert stored == sorted(stored) and len(stored) == 8
@@ -247,7 +256,7 @@ def test_parts_each_in_key_order_but_not_one_after_the_other_are_sorted(
 class TestCuttingAFile:
     def test_parts_end_at_line_breaks_and_cover_the_data_rows(self, tmp_path):
         path = write(tmp_path, [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(30)])
-        file = open_table(path).csv
+        file = csv_file(path)
         cut = file.parts(3, 1)
         data = path.read_bytes()
         assert len(cut) == 3
@@ -257,7 +266,7 @@ class TestCuttingAFile:
 
     def test_the_first_part_can_be_made_larger(self, tmp_path):
         path = write(tmp_path, [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(40)])
-        first, second = open_table(path).csv.parts(2, 1, first=3.0)
+        first, second = csv_file(path).parts(2, 1, first=3.0)
         # Whole lines: within one line of three quarters.
         line = len(path.read_bytes().splitlines(keepends=True)[1])
         assert abs((first.end - first.start) - 3 * (second.end - second.start)) <= 4 * line
@@ -265,25 +274,28 @@ class TestCuttingAFile:
     def test_rows_are_numbered_as_in_the_whole_file(self, tmp_path):
         rows = [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(12)]
         path = write(tmp_path, rows, blank_lines={3, 9})
-        whole = [number for number, _ in open_table(path).rows]
+        table = open_table(path)
+        whole = [number for number, _ in table.rows]
+        table.close()
         numbers, last = [], 1
-        for part in open_table(path).csv.parts(3, 1):
+        for part in csv_file(path).parts(3, 1):
             table = part.open(last_row=0)
             numbers += [last + number for number, _ in table.rows]
+            table.close()
             last += table.last_row
         assert numbers == whole
 
     def test_a_quote_before_a_cut_keeps_the_file_whole(self, tmp_path):
         rows = [["2025-03-03", f"{i:08d}", *BALANCED] for i in range(30)]
         rows[2][2] = "1,000.00"  # written quoted
-        assert open_table(write(tmp_path, rows)).csv.parts(2, 1) is None
+        assert csv_file(write(tmp_path, rows)).parts(2, 1) is None
         rows[2][2], rows[-1][2] = "1000.00", "1,000.00"  # after the last cut: harmless
-        assert open_table(write(tmp_path, rows, name="late.csv")).csv.parts(2, 1) is not None
+        assert csv_file(write(tmp_path, rows, name="late.csv")).parts(2, 1) is not None
 
     def test_small_files_and_spreadsheets_are_read_whole(self, tmp_path, imp_write_xlsx):
         path = write(tmp_path, [["2025-03-03", "00000101", *BALANCED]] * 10)
-        assert open_table(path).csv.parts(2, path.stat().st_size) is None
-        assert open_table(imp_write_xlsx(DAILY_HEADER, [["2025-03-03", "00000101"]])).csv is None
+        assert csv_file(path).parts(2, path.stat().st_size) is None
+        assert csv_file(imp_write_xlsx(DAILY_HEADER, [["2025-03-03", "00000101"]])) is None
 
     def test_a_row_error_in_a_part_keeps_its_number(self):
         assert str(SourceError.at(7, " CSV 格式错误：x")) == "第 7 行 CSV 格式错误：x"
