@@ -319,11 +319,11 @@ class DailyValidator(FastPathValidator):
         the (trade date, investor) pairs both this process and the part staged: the part's
         row repeats an earlier one, so it is taken out of the stage and reported as such."""
         self.errors.absorb(state["errors"], state["count"], offset)
-        first = state["first_key"]
-        if first is not None:
+        part_first = state["first_key"]
+        if part_first is not None:
             if self.first_key is None:
-                self.first_key = first
-            elif first <= (self.last_day, self.last_id):
+                self.first_key = part_first
+            elif part_first <= (self.last_day, self.last_id):
                 self.key_ordered = False
             self.key_ordered = self.key_ordered and state["key_ordered"]
             self.last_day, self.last_id = state["last_key"]
@@ -352,13 +352,13 @@ class DailyValidator(FastPathValidator):
             key = ()
         if not both:
             return
-        first = stage.first_rows(both, key=key, after=offset)
-        stage.remove(list(first.values()))
+        repeated = stage.first_rows(both, key=key, after=offset)  # the part's rows
+        stage.remove(list(repeated.values()))
         codes: dict[int, str] = {}  # the dict way: the code (the cell's text) of an id
         if not self.in_sql:
             wanted = {pk for _, pk in both}
             codes = {pk: code for code, pk in self.codes.ids.items() if pk in wanted}
-        for (day, k), row in first.items():
+        for (day, k), row in repeated.items():
             self.repeats.append((row, day, k, k if self.in_sql else codes[k]))
 
     def finish(self, stage) -> list[int]:

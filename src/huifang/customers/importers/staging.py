@@ -61,6 +61,11 @@ class Target:
         return [name for name, _ in self.columns]
 
     @property
+    def staged(self) -> list[tuple[str, str]]:
+        """(column, SQL type) of a stage tuple after ``rowno``: the target's, then extra."""
+        return [*self.columns, *self.extra]
+
+    @property
     def fields(self) -> list[str]:
         return [name for name in self.names if name not in self.key]
 
@@ -83,7 +88,7 @@ class Stage:
 
     def create(self) -> None:
         t = self.target
-        columns = ", ".join(f"{name} {kind}" for name, kind in (*t.columns, *t.extra))
+        columns = ", ".join(f"{name} {kind}" for name, kind in t.staged)
         # No index to maintain while loading: on SQLite ``rowno`` is the rowid itself, in
         # file order; PostgreSQL reads the stage with sequential scans.
         rowno = "INTEGER PRIMARY KEY" if connection.vendor == "sqlite" else "BIGINT NOT NULL"
@@ -101,7 +106,7 @@ class Stage:
         if not rows:
             return
         t = self.target
-        names = ["rowno", *t.names, *(name for name, _ in t.extra)]
+        names = ["rowno", *(name for name, _ in t.staged)]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 with cursor.cursor.copy(f"COPY {t.stage} ({', '.join(names)}) FROM STDIN") as copy:
@@ -117,10 +122,7 @@ class Stage:
 
     def part_file(self, path: Path) -> PartFile:
         """Where another process stages the rows of a part of the file (``absorb``)."""
-        t = self.target
-        names = ["rowno", *t.names, *(name for name, _ in t.extra)]
-        kinds = dict((*t.columns, *t.extra))
-        return PartFile(path, connection.vendor, names, [kinds[n] for n in names[1:]])
+        return PartFile(path, connection.vendor, self.target.staged)
 
     def absorb(self, part: PartFile, offset: int) -> None:
         """Add the rows another process staged in ``part``, their row numbers counted on
@@ -172,7 +174,7 @@ class Stage:
         t = self.target
         key = key or t.key
         table = f"{t.stage}_keys"
-        kinds = dict((*t.columns, *t.extra))
+        kinds = dict(t.staged)
         key_columns = ", ".join(f"k.{k}" for k in key)
         on = " AND ".join(f"s.{k} = k.{k}" for k in key)
         with connection.cursor() as cursor:
@@ -408,8 +410,9 @@ class PartFile:
     text format. Written only by that process, which touches no Django connection; read
     by ``Stage.absorb``."""
 
-    def __init__(self, path: Path, vendor: str, names: list[str], kinds: list[str]):
-        self.path, self.vendor, self.names, self.kinds = path, vendor, names, kinds
+    def __init__(self, path: Path, vendor: str, staged: list[tuple[str, str]]):
+        self.path, self.vendor, self.staged = path, vendor, staged
+        self.names = ["rowno", *(name for name, _ in staged)]
         self.rows = 0
         self._out = None
 
@@ -434,13 +437,13 @@ class PartFile:
         db = sqlite3.connect(self.path, isolation_level=None)
         db.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
         db.execute("PRAGMA synchronous = OFF")
-        columns = ", ".join(f"{n} {k}" for n, k in zip(self.names[1:], self.kinds, strict=True))
+        columns = ", ".join(f"{name} {kind}" for name, kind in self.staged)
         db.execute(f"CREATE TABLE part (rowno INTEGER PRIMARY KEY, {columns})")
         db.execute("BEGIN")
         self._out = db
 
     def close(self) -> None:
-        """Finish writing (a part without rows has no file and is absorbed as nothing)."""
+        """Finish writing (a part without rows leaves an empty file or table)."""
         if self._out is None:
             self._open()
         if self.vendor != "postgresql":
