@@ -46,3 +46,20 @@ def page(browser, settings):
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     yield page
     context.close()
+
+
+@pytest.fixture
+def login(page, live_server):
+    """``login("agent_a")`` signs the page in through the login form (password: the
+    personas' one from tests/conftest.py unless given) and returns the page."""
+    from tests.conftest import PASSWORD
+
+    def sign_in(username: str, password: str = PASSWORD):
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return sign_in

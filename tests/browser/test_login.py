@@ -1,0 +1,10 @@
+"""The shared ``login`` fixture signs a persona in through the real form."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_persona_signs_in_and_sees_the_navigation(personas, login):
+    page = login("agent_a")
+    assert page.locator("#nav").count() == 1
