@@ -23,6 +23,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    """Every browser test runs against the live server's committed database and restores
+    the seeded rows (roles, business types, calendar, rules) afterwards. Without
+    serialized_rollback a test's closing flush re-creates the roles with new ids and the next
+    test that restores the seed fails on their unique names, so no module may opt out."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
+            )
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
