@@ -36,3 +36,15 @@ def test_the_audit_page_names_actions_in_chinese(client_for, personas):
     audit.record("login", personas["agent_a"], actor=personas["agent_a"])
     body = client_for("auditor").get("/system/audit/").content.decode()
     assert ">登录<" in body
+
+
+def test_personal_fields_are_stored_masked(db):
+    event = audit.record(
+        "update",
+        object_type="x",
+        before={"email": "18216097175@139.com", "name": "张三"},
+        after={"email": "zhangsan@qq.com", "mobile": "13812345678", "id_number": None},
+    )
+    event.refresh_from_db()
+    assert event.before == {"email": "182****7175@139.com", "name": "张三"}
+    assert event.after == {"email": "zh****an@qq.com", "mobile": "138****5678", "id_number": None}

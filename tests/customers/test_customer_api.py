@@ -151,3 +151,45 @@ def test_openapi_schema_documents_the_customer_endpoints(client_for, people):
     assert response.status_code == 200
     for path in (b"/api/v1/customers/", b"/daily/", b"/products/", b"age_min"):
         assert path in response.content
+
+
+@pytest.fixture
+def mailer(branches):
+    """A customer whose e-mail is their mobile number (common with 139.com)."""
+    return customer("100009", branches["a1"], mobile="18216097175", email="18216097175@139.com")
+
+
+def test_api_masks_emails_in_the_list_and_the_detail(client_for, mailer):
+    client = client_for("manager_a")
+    listed = client.get(API).json()["results"]
+    assert [row["email"] for row in listed] == ["182****7175@139.com"]
+    row = client.get(f"{API}100009/").json()
+    assert row["email"] == "182****7175@139.com"
+    assert "18216097175" not in str(listed) + str(row)
+
+
+def test_api_reveal_shows_the_email_and_writes_an_audit_row(client_for, mailer):
+    from huifang.core.models import AuditEvent
+
+    row = client_for("manager_a").get(f"{API}100009/", {"reveal": "1"}).json()
+    assert (row["email"], row["mobile"]) == ("18216097175@139.com", "18216097175")
+    event = AuditEvent.objects.get(action="reveal")
+    assert (event.user.username, event.object_id) == ("manager_a", str(mailer.pk))
+
+
+@pytest.mark.parametrize("persona", ["agent_a", "auditor"])
+def test_api_reveal_without_permission_is_403_and_not_audited(client_for, mailer, persona):
+    from huifang.core.models import AuditEvent
+
+    response = client_for(persona).get(f"{API}100009/", {"reveal": "1"})
+    assert response.status_code == 403
+    assert "18216097175" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="reveal").exists()
+
+
+def test_api_reveal_out_of_scope_is_404_and_not_audited(client_for, branches):
+    from huifang.core.models import AuditEvent
+
+    customer("200009", branches["b1"], email="13987654321@139.com")
+    assert client_for("manager_a").get(f"{API}200009/", {"reveal": "1"}).status_code == 404
+    assert not AuditEvent.objects.filter(action="reveal").exists()

@@ -290,3 +290,36 @@ def test_list_pages_without_counting_every_customer(client_for, people):
     customer_sql = [q["sql"] for q in queries if "customers_customer" in q["sql"]]
     assert customer_sql
     assert not [sql for sql in customer_sql if "COUNT(" in sql.upper()]
+
+
+# --- e-mails are personal data like mobiles --------------------------------------------
+
+
+@pytest.fixture
+def mailer(branches):
+    return customer("100009", branches["a1"], mobile="18216097175", email="18216097175@139.com")
+
+
+def test_detail_masks_the_email_for_a_user_without_the_reveal_permission(client_for, mailer):
+    body = client_for("agent_a").get(detail_url("100009")).content.decode()
+    assert "182****7175@139.com" in body
+    assert "18216097175" not in body
+
+
+def test_reveal_shows_the_full_email_and_is_audited(client_for, mailer):
+    body = client_for("manager_a").post(detail_url("100009")).content.decode()
+    assert "18216097175@139.com" in body
+    assert AuditEvent.objects.get(action="reveal").object_id == str(mailer.pk)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("persona", ["agent_a", "manager_a"])
+def test_exports_never_carry_a_full_email_or_mobile(client_for, mailer, persona, fmt):
+    response = client_for(persona).get(LIST, {"_export": fmt})
+    if fmt == "csv":
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        text = str(list(sheet.iter_rows(values_only=True)))
+    assert "182****7175" in text
+    assert "18216097175" not in text

@@ -132,3 +132,13 @@ def test_moving_a_branch_rewrites_its_subtree(branches):
     )
     assert result.updated == 1
     assert Branch.objects.get(code="010101").path == "/01/0102/0101/010101/"
+
+
+def test_a_changed_mobile_and_email_are_masked_in_the_audit_row(branches):
+    row = dict(zip(CUSTOMER_HEADER, CUSTOMER_ROWS[0], strict=True))
+    import_rows("customers", [{**row, "手机号": "13800001111", "电子邮箱": "13800001111@139.com"}])
+    changed = {**row, "手机号": "18216097175", "电子邮箱": "18216097175@139.com"}
+    assert import_rows("customers", [changed]).updated == 1
+    event = AuditEvent.objects.get(action="update", object_type="customers.customer")
+    assert event.before == {"mobile": "138****1111", "email": "138****1111@139.com"}
+    assert event.after == {"mobile": "182****7175", "email": "182****7175@139.com"}

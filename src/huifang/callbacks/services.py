@@ -223,6 +223,36 @@ def _agent_sees(agent: User, task: CallbackTask) -> bool:
     return agent.branch is not None and task.branch.path.startswith(agent.branch.path)
 
 
+# ---------------------------------------------------------------- 显示号码
+
+
+def may_reveal_numbers(user, task: CallbackTask) -> bool:
+    """Only the agent assigned to an open task, while it is in their scope, may read its
+    customer's numbers in full to dial them (without the general reveal permission)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if not task.is_open or task.assignee_id != user.pk:
+        return False
+    return CallbackTask.objects.restrict(user, "view").filter(pk=task.pk).exists()
+
+
+def do_reveal_numbers(task: CallbackTask, *, actor) -> dict[str, str]:
+    """The task customer's mobile and phone in full for ``actor``, with the reveal's audit
+    row on the customer (as the customer page's reveal). Refused (PermissionDenied) to
+    anyone but the assigned agent of an open task; the rate limit is the caller's
+    (``callbacks.numbers.RevealThrottle``)."""
+    if not may_reveal_numbers(actor, task):
+        raise PermissionDenied("只有该任务的回访专员可以在任务处理完成前查看号码")
+    customer = task.customer
+    audit.record(
+        "reveal",
+        customer,
+        message=f"回访任务 #{task.pk}：显示号码（手机号、联系电话）以便拨打",
+        actor=actor,
+    )
+    return {"mobile": customer.mobile, "phone": customer.phone}
+
+
 # ---------------------------------------------------------------- assignment
 
 

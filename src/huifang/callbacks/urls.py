@@ -9,6 +9,7 @@ urlpatterns = [
     path("tasks/bulk/", views.task_bulk, name="task_bulk"),
     path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task_detail"),
     path("tasks/<int:pk>/start/", views.task_start, name="task_start"),
+    path("tasks/<int:pk>/numbers/", views.task_numbers, name="task_numbers"),
     path("batches/", views.BatchListView.as_view(), name="batch_list"),
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),

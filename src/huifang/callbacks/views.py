@@ -11,8 +11,9 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from huifang.callbacks import jobs, services
+from huifang.callbacks import jobs, numbers, services
 from huifang.callbacks.filtersets import (
     ME,
     BatchFilterSet,
@@ -98,8 +99,33 @@ class TaskDetailView(ObjectDetailView):
             overdue=task.is_overdue(),
             can_start=task.status == "new"
             and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),
+            **numbers.context(user, task),
         )
         return context
+
+
+@require_POST
+def task_numbers(request, pk: int):
+    """显示号码 (htmx): the assigned agent reads the customer's numbers in full, audited and
+    rate-limited; everyone else 403 (404 out of scope). Without htmx, a page of its own."""
+    task = get_object_or_404(
+        CallbackTask.objects.restrict(request.user, "view").select_related("customer"), pk=pk
+    )
+    if not services.may_reveal_numbers(request.user, task):
+        raise PermissionDenied("只有该任务的回访专员可以在任务处理完成前查看号码")
+    context = {"task": task, **numbers.context(request.user, task)}
+    throttle = numbers.RevealThrottle()
+    status = 200
+    if throttle.allow_request(request, None):
+        revealed = services.do_reveal_numbers(task, actor=request.user)
+        context.update(task_numbers=numbers.shown(task, revealed), numbers_revealed=True)
+    else:
+        context["numbers_message"] = throttle.message()
+        status = 429
+    if request.htmx:
+        return render(request, "callbacks/_task_numbers.html", context, status=status)
+    context["title"] = f"回访任务 #{task.pk} · 显示号码"
+    return render(request, "callbacks/task_numbers.html", context, status=status)
 
 
 def task_start(request, pk: int):

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import models
 
+from huifang.core.masking import mask_personal
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -106,7 +108,8 @@ def record(
     object_repr: str | None = None,
     actor: Any = None,
 ):
-    """Append one audit row. ``actor`` (a user) overrides the context's user."""
+    """Append one audit row. ``actor`` (a user) overrides the context's user. Personal
+    fields in ``before``/``after`` (ID number, phones, e-mail) are stored masked."""
     from huifang.core.models import AuditEvent
 
     context = current_actor()
@@ -126,14 +129,15 @@ def record(
         object_type=object_type or "",
         object_id=object_id or "",
         object_repr=object_repr or "",
-        before=jsonable(before) if before is not None else None,
-        after=jsonable(after) if after is not None else None,
+        before=jsonable(mask_personal(before)) if before is not None else None,
+        after=jsonable(mask_personal(after)) if after is not None else None,
         message=message,
     )
 
 
 def record_many(rows: list[dict]) -> None:
-    """Bulk-append audit rows (imports with many changed records): one INSERT per chunk."""
+    """Bulk-append audit rows (imports with many changed records): one INSERT per chunk;
+    personal fields masked as in :func:`record`."""
     from huifang.core.models import AuditEvent
 
     context = current_actor()
@@ -149,8 +153,8 @@ def record_many(rows: list[dict]) -> None:
                 object_type=row.get("object_type", ""),
                 object_id=str(row.get("object_id", "")),
                 object_repr=row.get("object_repr", "")[:200],
-                before=jsonable(row.get("before")),
-                after=jsonable(row.get("after")),
+                before=jsonable(mask_personal(row.get("before"))),
+                after=jsonable(mask_personal(row.get("after"))),
                 message=row.get("message", ""),
             )
             for row in rows

@@ -2,8 +2,9 @@
 page), plus one customer's daily rows and high-risk products.
 
 Fields carry the standard data interface's keys and labels (``data-interface.md``), so a
-read row has the shape an import row has. ID numbers and phones are always masked here;
-unmasked reading is a page action with its own permission and audit row.
+read row has the shape an import row has. ID numbers, phones and e-mails are masked;
+one customer read with ``?reveal=1`` shows them in full to a user holding the reveal
+permission and leaves the same audit row as the page's reveal (403 for anyone else).
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import pagination, serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from huifang.core.api import ScopedReadOnlyViewSet
-from huifang.core.masking import mask_id, mask_phone
 from huifang.core.scoping import has_model_perm
+from huifang.customers import services
 from huifang.customers.filtersets import CustomerFilterSet
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
 from huifang.customers.tables import normalized_label, risk_label
@@ -47,6 +51,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     risk_level = serializers.SerializerMethodField()
     mobile = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
     broker_code = serializers.CharField(source="broker_codes", read_only=True)
     broker_name = serializers.CharField(source="broker_names", read_only=True)
 
@@ -81,14 +86,21 @@ class CustomerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _personal(self, obj: Customer) -> dict[str, str]:
+        # "revealed" is set only by CustomerViewSet.retrieve after services.do_reveal.
+        return services.personal_data(obj, revealed=self.context.get("revealed", False))
+
     def get_id_number(self, obj: Customer) -> str:
-        return mask_id(obj.id_number)
+        return self._personal(obj)["id_number"]
 
     def get_mobile(self, obj: Customer) -> str:
-        return mask_phone(obj.mobile)
+        return self._personal(obj)["mobile"]
 
     def get_phone(self, obj: Customer) -> str:
-        return mask_phone(obj.phone)
+        return self._personal(obj)["phone"]
+
+    def get_email(self, obj: Customer) -> str:
+        return self._personal(obj)["email"]
 
     def get_dormant(self, obj: Customer) -> str:
         return "休眠" if obj.dormant else "正常"
@@ -156,10 +168,12 @@ def _year(raw: str | None) -> int | None:
 
 
 class CustomerViewSet(ScopedReadOnlyViewSet):
-    """客户（只读）：仅返回当前用户范围内的客户；证件号码与手机号脱敏。
+    """客户（只读）：仅返回当前用户范围内的客户；证件号码、手机号、联系电话与电子邮箱脱敏。
 
     筛选参数与客户列表页面相同（q, branch, customer_type, status, dormant, risk_level,
     investor_class, occupation, income_source, age_min/age_max, open_date_after/before）。
+    单个客户加 ``reveal=1``：有“查看完整信息”权限的用户得到完整信息并记入审计日志，
+    其他用户 403。
     """
 
     queryset = Customer.objects.select_related("branch")
@@ -167,6 +181,25 @@ class CustomerViewSet(ScopedReadOnlyViewSet):
     filterset_class = CustomerFilterSet
     pagination_class = CodeCursorPagination
     lookup_field = "investor_code"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reveal",
+                bool,
+                description="1：显示完整的证件号码、手机号、联系电话和电子邮箱（需要权限，记入审计日志）",
+            )
+        ]
+    )
+    def retrieve(self, request, *args, **kwargs):
+        if request.query_params.get("reveal") not in ("1", "true"):
+            return super().retrieve(request, *args, **kwargs)
+        if not services.may_reveal(request.user):
+            raise ApiPermissionDenied("您没有查看完整信息的权限")
+        customer = self.get_object()
+        services.do_reveal(customer, actor=request.user)
+        context = {**self.get_serializer_context(), "revealed": True}
+        return Response(CustomerSerializer(customer, context=context).data)
 
     def _related(self, model, queryset):
         if not has_model_perm(self.request.user, model, "view"):

@@ -1,6 +1,7 @@
 """Writes of the customers app. Data comes in through the standard data interface
 (``customers.importers``); this module adds what the upload page needs around it: saving
 an uploaded file under ``MEDIA_ROOT/imports/`` and running the import as a background job.
+It also keeps the one gate to a customer's unmasked personal data (the audited reveal).
 
 The job handler is registered at import time of this module (``CustomersConfig.ready``
 imports it so that the task worker knows the ``customers.import`` kind).
@@ -17,13 +18,50 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from huifang.core import audit
 from huifang.core.jobs import JobContext, job_handler, start_job
+from huifang.core.masking import mask_email, mask_id, mask_phone
 from huifang.customers.importers import DATASETS, import_file
-from huifang.customers.models import ImportRecord
+from huifang.customers.models import Customer, ImportRecord
 
 UPLOAD_DIR = "imports"
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 JOB_KIND = "customers.import"
+
+
+REVEAL_PERMISSION = "customers.reveal_sensitive"
+REVEAL_MESSAGE = "查看完整证件号码、手机号、联系电话和电子邮箱"
+
+
+def may_reveal(user) -> bool:
+    """Whether ``user`` may read a customer's personal data unmasked (HQ, branch managers)."""
+    return bool(user and user.is_authenticated and user.has_perm(REVEAL_PERMISSION))
+
+
+def personal_data(customer: Customer, *, revealed: bool = False) -> dict[str, str]:
+    """The customer's ID number, mobile, phone and e-mail: masked unless ``revealed``
+    (which only a caller that has gone through :func:`do_reveal` may ask for)."""
+    if revealed:
+        return {
+            "id_number": customer.id_number,
+            "mobile": customer.mobile,
+            "phone": customer.phone,
+            "email": customer.email,
+        }
+    return {
+        "id_number": mask_id(customer.id_number),
+        "mobile": mask_phone(customer.mobile),
+        "phone": mask_phone(customer.phone),
+        "email": mask_email(customer.email),
+    }
+
+
+def do_reveal(customer: Customer, *, actor) -> None:
+    """Let ``actor`` read ``customer``'s personal data once: refused without the reveal
+    permission, else the audit row PIPL asks for (the caller has already checked scope)."""
+    if not may_reveal(actor):
+        raise PermissionDenied("您没有查看完整信息的权限")
+    audit.record("reveal", customer, message=REVEAL_MESSAGE, actor=actor)
 
 
 def save_upload(uploaded, *, actor) -> str:

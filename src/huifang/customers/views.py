@@ -7,15 +7,11 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from huifang.core import audit
-from huifang.core.masking import mask_id, mask_phone
 from huifang.core.views import ObjectDetailView, ObjectListView
-from huifang.customers import customer360
+from huifang.customers import customer360, services
 from huifang.customers.filtersets import CustomerFilterSet
 from huifang.customers.models import Customer
 from huifang.customers.tables import CustomerTable, normalized_label, risk_label
-
-REVEAL_PERMISSION = "customers.reveal_sensitive"
 
 
 class CustomerListView(ObjectListView):
@@ -34,14 +30,10 @@ def age_on(birth_date: datetime.date | None, today: datetime.date) -> int | None
     return today.year - birth_date.year - before_birthday
 
 
-def record_reveal(customer: Customer, *, actor) -> None:
-    """Leave the audit row PIPL asks for when someone reads the unmasked ID and phones."""
-    audit.record("reveal", customer, message="查看完整证件号码和手机号", actor=actor)
-
-
 class CustomerDetailView(ObjectDetailView):
     """The customer 360 page. GET shows personal data masked; a POST by a user holding
-    ``customers.reveal_sensitive`` shows the same page unmasked, once, and is audited."""
+    ``customers.reveal_sensitive`` shows the same page unmasked (ID, phones, e-mail), once,
+    and is audited."""
 
     model = Customer
     queryset = Customer.objects.select_related("branch")
@@ -52,10 +44,10 @@ class CustomerDetailView(ObjectDetailView):
     revealed = False
 
     def post(self, request, *args, **kwargs):
-        if not request.user.has_perm(REVEAL_PERMISSION):
+        if not services.may_reveal(request.user):  # before the lookup: no scope probing
             raise PermissionDenied("您没有查看完整信息的权限")
         self.object = self.get_object()
-        record_reveal(self.object, actor=request.user)
+        services.do_reveal(self.object, actor=request.user)
         self.revealed = True
         return self.render_to_response(self.get_context_data(object=self.object))
 
@@ -64,19 +56,6 @@ class CustomerDetailView(ObjectDetailView):
         if raw and raw.isdigit() and 1900 <= int(raw) <= 2999:
             return int(raw)
         return customer360.default_year(years)
-
-    def sensitive(self, customer: Customer) -> dict[str, str]:
-        if self.revealed:
-            return {
-                "id_number": customer.id_number,
-                "mobile": customer.mobile,
-                "phone": customer.phone,
-            }
-        return {
-            "id_number": mask_id(customer.id_number),
-            "mobile": mask_phone(customer.mobile),
-            "phone": mask_phone(customer.phone),
-        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -87,8 +66,8 @@ class CustomerDetailView(ObjectDetailView):
         context.update(
             title=f"客户全景 · {customer.investor_code} {customer.name}",
             revealed=self.revealed,
-            can_reveal=self.request.user.has_perm(REVEAL_PERMISSION),
-            sensitive=self.sensitive(customer),
+            can_reveal=services.may_reveal(self.request.user),
+            sensitive=services.personal_data(customer, revealed=self.revealed),
             age=age_on(customer.birth_date, today),
             risk_label=risk_label(customer),
             normalized_label=normalized_label(customer.normalized),

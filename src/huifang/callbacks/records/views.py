@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from huifang.callbacks import numbers
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records import services
 from huifang.callbacks.records.choices import RecordStatus
@@ -203,6 +204,7 @@ def _form_page(request, task: CallbackTask, form, *, record=None, title: str):
         facts=customer_facts(task.customer),
         brokers=_brokers(task.customer),
         agent=record.agent if record else request.user,
+        **numbers.context(request.user, task),
     )
     return render(request, "records/record_form.html", context)
 
