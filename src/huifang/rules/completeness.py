@@ -36,15 +36,12 @@ class DataGap:
             reasons.append(f"晚于今天（{self.today:%Y-%m-%d}）")
         if self.after_daily:
             reasons.append(f"晚于最新客户资金日报日期 {self.newest_daily:%Y-%m-%d}")
-        newest = (
-            f"最新客户资金日报日期为 {self.newest_daily:%Y-%m-%d}"
-            if self.newest_daily
-            else "尚无客户资金日报"
-        )
-        return (
-            f"回访基准日 {self.as_of:%Y-%m-%d} {'且'.join(reasons)}，{newest}；"
-            "之后的数据尚未导入，筛选结果不完整"
-        )
+        text = f"回访基准日 {self.as_of:%Y-%m-%d} {'且'.join(reasons)}"
+        if self.after_daily:
+            return f"{text}，此后的日报尚未导入，筛选结果不完整"
+        if self.newest_daily:
+            return f"{text}，筛选结果不完整；最新客户资金日报日期为 {self.newest_daily:%Y-%m-%d}"
+        return f"{text}，筛选结果不完整；尚无客户资金日报"
 
     @property
     def refusal(self) -> str:
