@@ -68,7 +68,7 @@ def test_a_weekend_d_right_after_the_last_trading_day_is_complete(customer):
     assert data_gap(D(2026, 12, 20)) is None  # Sunday; Friday's rows are the newest
 
 
-def test_a_trading_day_without_daily_rows_is_incomplete_even_before_today(customer):
+def test_a_trading_day_without_daily_rows_is_incomplete_even_on_today(customer):
     gap = data_gap(TODAY)
     assert gap is not None and not gap.after_today and gap.newest_daily == NEWEST
 
