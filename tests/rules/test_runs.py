@@ -23,6 +23,7 @@ def data(make, branches):
     loser = make(branch=branches["b1"], name="钱二")
     daily(loser, D(2025, 3, 3), prev="200000.00", close="-150000.00", vol=7)
     daily(old, D(2025, 3, 3), prev="1000.00", close="-10.00", vol=2)
+    daily(loser, AS_OF, prev="50000.00")  # the data reach D: freezing needs no confirmation
     refresh()
     return {"old": old, "loser": loser}
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from huifang.core.api import ScopedReadOnlyViewSet
 from huifang.rules.filtersets import HitFilterSet
-from huifang.rules.models import Hit, Rule, ScreeningRun
+from huifang.rules.models import Hit, Rule, RunStatus, ScreeningRun
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -55,6 +55,8 @@ class RunSerializer(serializers.ModelSerializer):
             "hit_count",
             "created_at",
             "frozen_at",
+            "data_through",
+            "incomplete_confirmed",
             "rules",
         ]
 
@@ -68,7 +70,7 @@ class RunSerializer(serializers.ModelSerializer):
 class RunViewSet(ScopedReadOnlyViewSet):
     """筛选记录（只读）。"""
 
-    queryset = ScreeningRun.objects.all()
+    queryset = ScreeningRun.objects.exclude(status=RunStatus.WHATIF)
     serializer_class = RunSerializer
     filterset_fields = ["status", "as_of"]
 

@@ -22,7 +22,13 @@ class RuleFilterSet(django_filters.FilterSet):
 
 
 class RunFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label="状态", choices=RunStatus.choices)
+    status = django_filters.ChoiceFilter(
+        label="状态",
+        choices=[
+            (RunStatus.PREVIEW, RunStatus.PREVIEW.label),
+            (RunStatus.FROZEN, RunStatus.FROZEN.label),
+        ],
+    )
     as_of = django_filters.DateFilter(
         label="基准日", widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"})
     )

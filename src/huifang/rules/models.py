@@ -109,13 +109,19 @@ class RuleVersion(models.Model):
 class RunStatus(models.TextChoices):
     PREVIEW = "preview", _("预览")
     FROZEN = "frozen", _("已落地")
+    # The "current parameters" side of 与当前参数对比: scratch hits for the comparison page,
+    # not a screening of record (not listed, never frozen, replaced by the next ones).
+    WHATIF = "whatif", _("对比试算")
 
 
 class ScreeningRun(models.Model):
     """One screening (筛选): reference date, filters, the exact rule versions, the hits.
 
     A preview run already holds its hits (so pages can page, filter and export them);
-    freezing (数据落地) makes it permanent and immutable.
+    freezing (数据落地) makes it permanent and immutable. A run frozen while D was after
+    today or after the newest daily data carries ``incomplete_confirmed`` (who and when:
+    ``frozen_by``/``frozen_at`` and the audit row); ``data_through`` is the newest
+    daily-data date when it was frozen.
     """
 
     as_of = models.DateField(_("回访基准日"))
@@ -134,6 +140,8 @@ class ScreeningRun(models.Model):
     created_by = user_reference(_("筛选人"))
     frozen_at = models.DateTimeField(_("落地时间"), null=True, blank=True)
     frozen_by = user_reference(_("落地人"))
+    data_through = models.DateField(_("落地时最新日报日期"), null=True, blank=True)
+    incomplete_confirmed = models.BooleanField(_("确认按不完整数据落地"), default=False)
     versions = models.ManyToManyField(RuleVersion, through="RunRule", related_name="runs")
 
     objects = RestrictedQuerySet.as_manager()
@@ -159,6 +167,10 @@ class ScreeningRun(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == RunStatus.FROZEN
+
+    @property
+    def is_whatif(self) -> bool:
+        return self.status == RunStatus.WHATIF
 
     def _stored_status(self) -> str | None:
         if self.pk is None:

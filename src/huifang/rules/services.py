@@ -17,6 +17,7 @@ from django.utils import timezone
 from huifang.core import audit
 from huifang.rules import engine
 from huifang.rules import params as P
+from huifang.rules.completeness import data_gap, newest_daily_date
 from huifang.rules.models import (
     Hit,
     HitReason,
@@ -30,6 +31,7 @@ from huifang.rules.models import (
 )
 
 KEEP_PREVIEWS = 5  # per user; older unfrozen previews are dropped when a new one is made
+KEEP_WHATIFS = 5  # per user, likewise for the scratch runs of 与当前参数对比
 
 
 def _actor_user(actor):
@@ -152,17 +154,17 @@ def do_create_custom_rule(*, name: str, description: str = "", params: dict, act
     return rule
 
 
-def _drop_old_previews(user) -> None:
-    previews = ScreeningRun.objects.filter(status=RunStatus.PREVIEW, created_by=user)
-    stale = list(
-        previews.order_by("-created_at", "-id").values_list("pk", flat=True)[KEEP_PREVIEWS - 1 :]
-    )
+def _drop_old_previews(user, status: str = RunStatus.PREVIEW) -> None:
+    """Keep the user's newest few unfrozen runs of ``status`` (previews or what-ifs)."""
+    keep = KEEP_WHATIFS if status == RunStatus.WHATIF else KEEP_PREVIEWS
+    previews = ScreeningRun.objects.filter(status=status, created_by=user)
+    stale = list(previews.order_by("-created_at", "-id").values_list("pk", flat=True)[keep - 1 :])
     if stale:
-        # Raw deletes: previews were never frozen, and the hits go set-based.
+        # Raw deletes: these runs were never frozen, and the hits go set-based.
         HitReason.objects.filter(run_id__in=stale)._raw_delete(HitReason.objects.db)
         Hit.objects.filter(run_id__in=stale)._raw_delete(Hit.objects.db)
         RunRule.objects.filter(run_id__in=stale).delete()
-        ScreeningRun.objects.filter(pk__in=stale, status=RunStatus.PREVIEW).delete()
+        ScreeningRun.objects.filter(pk__in=stale, status=status).delete()
 
 
 @transaction.atomic
@@ -176,20 +178,29 @@ def do_run_screening(
     exclude_dormant: bool = False,
     use_aggregates: bool = True,
     freeze: bool = False,
+    allow_incomplete: bool = False,
+    whatif: bool = False,
     note: str = "",
     actor,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ScreeningRun:
-    """Screen and store the run with all its hits (status 预览, or 已落地 with ``freeze``).
+    """Screen and store the run with all its hits (status 预览, or 已落地 with ``freeze``;
+    对比试算 with ``whatif``: scratch hits for the comparison page, see :func:`rerun_current`).
 
-    Records the exact rule version and effective parameters of every rule used.
+    Records the exact rule version and effective parameters of every rule used. Freezing
+    a run whose D is beyond today or the newest daily data is refused (nothing stored)
+    unless ``allow_incomplete`` confirms it, as in :func:`do_freeze_run`.
     """
     from huifang.rules.engine.store import store_hits
 
+    if freeze and whatif:
+        raise ValidationError("对比试算不能数据落地")
     overrides = {k.upper(): v for k, v in (overrides or {}).items() if v}
     specs = engine.resolve_rules(list(rules) if rules else None, overrides)
     if not specs:
         raise ValidationError("没有可用的规则：请至少选择一条启用的规则")
+    if freeze and not allow_incomplete:
+        _refuse_incomplete(as_of)
     ctx = engine.make_context(
         as_of,
         branches=branches,
@@ -198,10 +209,12 @@ def do_run_screening(
         use_aggregates=use_aggregates,
     )
     user = _actor_user(actor)
+    status = RunStatus.WHATIF if whatif else RunStatus.PREVIEW
     if user is not None and not freeze:
-        _drop_old_previews(user)
+        _drop_old_previews(user, status)
     run = ScreeningRun.objects.create(
         as_of=as_of,
+        status=status,
         customer_types=list(ctx.customer_types),
         branch_codes=sorted(set(branches or [])),
         exclude_dormant=exclude_dormant,
@@ -238,48 +251,84 @@ def do_run_screening(
             "overrides": overrides,
             "hits": total,
         },
-        message=f"筛选 {as_of:%Y-%m-%d}：命中 {total} 位客户",
+        message=f"{'对比试算' if whatif else '筛选'} {as_of:%Y-%m-%d}：命中 {total} 位客户",
         actor=actor,
     )
     if freeze:
-        run = do_freeze_run(run, actor=actor)
+        run = do_freeze_run(run, allow_incomplete=allow_incomplete, actor=actor)
     return run
+
+
+def _refuse_incomplete(as_of: datetime.date) -> None:
+    gap = data_gap(as_of)
+    if gap is not None:
+        raise ValidationError(gap.refusal, code="incomplete_data")
 
 
 @transaction.atomic
-def do_freeze_run(run: ScreeningRun, *, actor) -> ScreeningRun:
-    """数据落地: make a preview run permanent and immutable (idempotent on a frozen run)."""
+def do_freeze_run(run: ScreeningRun, *, allow_incomplete: bool = False, actor) -> ScreeningRun:
+    """数据落地: make a preview run permanent and immutable (idempotent on a frozen run).
+
+    When D is after today or after the newest daily data the figures are incomplete:
+    refused (``ValidationError``, nothing changed) unless ``allow_incomplete`` confirms
+    it; the confirmation is then stored on the run and in the audit row.
+    """
     run = ScreeningRun.objects.select_for_update().get(pk=run.pk)
     if run.is_frozen:
         return run
+    if run.is_whatif:
+        raise ValidationError("对比试算只用于筛选对比，不能数据落地")
+    gap = data_gap(run.as_of)
+    if gap is not None and not allow_incomplete:
+        raise ValidationError(gap.refusal, code="incomplete_data")
     run.status = RunStatus.FROZEN
     run.frozen_at = timezone.now()
     run.frozen_by = _actor_user(actor)
-    run.save(update_fields=["status", "frozen_at", "frozen_by"])
-    audit.record(
-        "run_freeze",
-        run,
-        after={"status": RunStatus.FROZEN, "hits": run.hit_count, "counts": run.counts},
-        message=f"筛选 #{run.pk} 数据落地：{run.hit_count} 位客户",
-        actor=actor,
+    run.data_through = gap.newest_daily if gap is not None else newest_daily_date()
+    run.incomplete_confirmed = gap is not None
+    run.save(
+        update_fields=["status", "frozen_at", "frozen_by", "data_through", "incomplete_confirmed"]
     )
+    after = {
+        "status": RunStatus.FROZEN,
+        "hits": run.hit_count,
+        "counts": run.counts,
+        "data_through": run.data_through,
+    }
+    message = f"筛选 #{run.pk} 数据落地：{run.hit_count} 位客户"
+    if gap is not None:
+        after["incomplete_confirmed"] = True
+        message += f"（已确认按不完整数据落地：{gap.message}）"
+    audit.record("run_freeze", run, after=after, message=message, actor=actor)
     return run
 
 
-def rerun_current(run: ScreeningRun, *, actor) -> ScreeningRun:
-    """A preview run with today's parameters and the same D, filters and (still enabled)
-    rules as ``run`` — the "current parameters" side of a what-if."""
+def rerun_current(
+    run: ScreeningRun, *, actor, progress: Callable[[int, int, str], None] | None = None
+) -> ScreeningRun:
+    """The "current parameters" side of 与当前参数对比: ``run``'s D, filters and (still
+    enabled) rules screened with today's parameter versions, without one-off overrides.
+
+    Stored as a 对比试算 run, because the comparison page pages and filters stored hits;
+    it is no screening of record: not in 筛选记录, never frozen, and it neither
+    displaces the user's previews (``run`` may be one) nor outlives a few newer what-ifs.
+    """
     codes = list(
         Rule.objects.filter(code__in=run.run_rules.values("code"), enabled=True).values_list(
             "code", flat=True
         )
     )
+    if not codes:  # never fall back to "all enabled rules": that is another screening
+        raise ValidationError(f"筛选 #{run.pk} 使用的规则都已停用，无法按当前参数对比")
     return do_run_screening(
         run.as_of,
-        rules=codes or None,
+        rules=codes,
         branches=run.branch_codes,
         customer_types=run.customer_types,
         exclude_dormant=run.exclude_dormant,
+        use_aggregates=run.use_aggregates,
+        whatif=True,
         note=f"与筛选 #{run.pk} 对比（当前参数）",
         actor=actor,
+        progress=progress,
     )

@@ -18,10 +18,11 @@ from huifang.core.jobs import start_job
 from huifang.core.views import ObjectListView
 from huifang.rules import engine, evidence, services
 from huifang.rules import params as P
+from huifang.rules.completeness import data_gap, newest_daily_date
 from huifang.rules.engine.rulesql import RuleSpec, rule_sql
 from huifang.rules.filtersets import HitFilterSet, RuleFilterSet, RunFilterSet
 from huifang.rules.forms import CustomRuleForm, RuleParamsForm, ScreeningForm
-from huifang.rules.models import Hit, HitReason, Rule, RuleKind, ScreeningRun
+from huifang.rules.models import Hit, HitReason, Rule, RuleKind, RunStatus, ScreeningRun
 from huifang.rules.tables import HitTable, ParamTable, RuleTable, RunTable
 from huifang.rules.whatif import compare
 
@@ -189,9 +190,10 @@ def screening(request):
     """回访任务数据: the screening form; submitting starts a job and shows its progress."""
     _need(request, "rules.add_screeningrun")
     form = ScreeningForm(request.POST or None, user=request.user)
-    job = None
+    job = gap = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        gap = data_gap(data["as_of"])
         params = {
             "as_of": data["as_of"].isoformat(),
             "rules": data["rules"],
@@ -215,6 +217,8 @@ def screening(request):
             "title": "回访任务数据",
             "form": form,
             "job": job,
+            "gap": gap,
+            "newest_daily": newest_daily_date(),
             "rules": Rule.objects.filter(enabled=True).select_related("current_version"),
         },
     )
@@ -222,7 +226,7 @@ def screening(request):
 
 class RunListView(ObjectListView):
     model = ScreeningRun
-    queryset = ScreeningRun.objects.select_related("created_by")
+    queryset = ScreeningRun.objects.exclude(status=RunStatus.WHATIF).select_related("created_by")
     filterset_class = RunFilterSet
     table_class = RunTable
     title = "筛选记录"
@@ -280,13 +284,16 @@ class RunDetailView(ObjectListView):
         for rr in run_rules:
             rr.scoped_count = hits.filter(rule_codes__contains=f",{rr.code},").count()
             rr.shown = P.display_params(rr.rule_type, rr.params)
+        preview = self.run.status == RunStatus.PREVIEW
         context.update(
             run=self.run,
             run_rules=run_rules,
             scoped_total=hits.count(),
-            can_freeze=not self.run.is_frozen
-            and self.request.user.has_perm("rules.change_screeningrun"),
-            can_rerun=self.request.user.has_perm("rules.add_screeningrun"),
+            # A frozen run shows what was confirmed when it was frozen, not today's data.
+            gap=None if self.run.is_frozen else data_gap(self.run.as_of),
+            can_freeze=preview and self.request.user.has_perm("rules.change_screeningrun"),
+            can_rerun=not self.run.is_whatif
+            and self.request.user.has_perm("rules.add_screeningrun"),
         )
         return context
 
@@ -295,8 +302,14 @@ class RunDetailView(ObjectListView):
 def run_freeze(request, pk: int):
     _need(request, "rules.change_screeningrun")
     run = get_object_or_404(ScreeningRun.objects.restrict(request.user, "change"), pk=pk)
-    services.do_freeze_run(run, actor=request.user)
-    messages.success(request, f"筛选 #{run.pk} 已数据落地，结果不可再修改")
+    try:
+        services.do_freeze_run(
+            run, allow_incomplete=bool(request.POST.get("allow_incomplete")), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"筛选 #{run.pk} 已数据落地，结果不可再修改")
     return redirect("rules:run_detail", pk=run.pk)
 
 
@@ -326,24 +339,35 @@ def hit_detail(request, pk: int, hit_pk: int):
     )
 
 
+def _run_choices(runs, *chosen: ScreeningRun) -> list[ScreeningRun]:
+    """The recent screenings of record, plus the runs being compared (an older run or a
+    what-if is not among the recent ones, and a select must still show it chosen)."""
+    recent = list(runs.exclude(status=RunStatus.WHATIF)[:50])
+    extra = [r for r in chosen if r is not None and r not in recent]
+    return extra + recent
+
+
 def whatif(request):
-    """筛选对比: two runs, or a frozen run against the current parameters."""
+    """筛选对比: two runs, or a run against the current parameters (a 对比试算 run made by
+    a job: the run's D, filters and rules with today's parameter versions)."""
     _need(request, "rules.view_screeningrun")
     runs = ScreeningRun.objects.restrict(request.user, "view")
     if request.method == "POST":
         _need(request, "rules.add_screeningrun")
-        base = get_object_or_404(runs, pk=request.POST.get("old") or 0)
+        base = get_object_or_404(
+            runs.exclude(status=RunStatus.WHATIF), pk=request.POST.get("old") or 0
+        )
         job = start_job(
             "rules.screen",
             f"当前参数与筛选 #{base.pk} 对比",
             {"compare_with": base.pk},
             user=request.user,
         )
-        return render(
-            request, "rules/whatif.html", {"title": "筛选对比", "job": job, "runs": runs[:50]}
-        )
+        context = {"title": "筛选对比", "job": job, "old_id": str(base.pk)}
+        return render(request, "rules/whatif.html", {**context, "runs": _run_choices(runs, base)})
     old_id, new_id = request.GET.get("old", ""), request.GET.get("new", "")
-    context: dict = {"title": "筛选对比", "runs": runs[:50], "old_id": old_id, "new_id": new_id}
+    context: dict = {"title": "筛选对比", "old_id": old_id, "new_id": new_id}
+    old = new = None
     if old_id.isdigit() and new_id.isdigit():
         old = get_object_or_404(runs, pk=old_id)
         new = get_object_or_404(runs, pk=new_id)
@@ -356,6 +380,7 @@ def whatif(request):
                 page=request.GET.get("page", "1"),
             )
         )
+    context["runs"] = _run_choices(runs, old, new)
     return render(request, "rules/whatif.html", context)
 
 

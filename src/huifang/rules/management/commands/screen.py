@@ -1,5 +1,10 @@
 """``huifang screen --as-of DATE [--rules …] [--param CODE.KEY=VALUE …] [--branch CODE]
-[--freeze] [--out FILE.csv|.xlsx]`` — run a screening from the command line."""
+[--freeze [--allow-incomplete]] [--out FILE.csv|.xlsx]`` — run a screening from the command
+line.
+
+A D after today or after the newest daily data gives incomplete figures: the command says
+so (before the last line, which stays the run id alone with ``--freeze``), and freezing
+such a run needs ``--allow-incomplete`` (stored on the run and audited)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit, export
 from huifang.rules import engine, evidence, services
+from huifang.rules.completeness import data_gap
 from huifang.rules.forms import parse_overrides
 from huifang.rules.models import Hit
 
@@ -37,6 +43,11 @@ class Command(BaseCommand):
             "--daily-only", action="store_true", help="只用日报计算（不用月度汇总）"
         )
         parser.add_argument("--freeze", action="store_true", help="数据落地：保存筛选并输出编号")
+        parser.add_argument(
+            "--allow-incomplete",
+            action="store_true",
+            help="与 --freeze 同用：基准日晚于今天或最新日报日期时，确认仍按不完整的数据落地",
+        )
         parser.add_argument("--out", help="输出文件（.csv 或 .xlsx）")
 
     def handle(self, *args, **options):
@@ -51,6 +62,8 @@ class Command(BaseCommand):
             overrides = parse_overrides(options["param"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if options["allow_incomplete"] and not options["freeze"]:
+            raise CommandError("--allow-incomplete 只能与 --freeze 一起使用")
         rules = [c.strip() for c in options["rules"].split(",") if c.strip()] or None
         kwargs = dict(
             rules=rules,
@@ -61,8 +74,12 @@ class Command(BaseCommand):
             use_aggregates=not options["daily_only"],
         )
         with audit.acting(label="command:screen"):
+            gap = data_gap(as_of)
+            if gap is not None:
+                self.stdout.write(self.style.WARNING(f"警告：{gap.message}"))
             try:
                 if options["freeze"]:
+                    kwargs["allow_incomplete"] = options["allow_incomplete"]
                     self.frozen(as_of, out, kwargs)
                 else:
                     self.preview(as_of, out, kwargs)
