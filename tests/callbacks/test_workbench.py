@@ -34,7 +34,7 @@ def work(branches, personas, annual):
 
     agent_a: an overdue task, a task with a 改约 late today, one with a 改约 just after
     midnight tomorrow, one completed (its old 改约 today no longer counts); one open task
-    in 010101 is unassigned; 010201 has an overdue unassigned task nobody in 0101 sees.
+    in 010101 is unassigned; agent_b's overdue task in 010201 is out of 0101's sight.
     """
     codes = ["a_overdue", "a_today", "a_tomorrow", "a_done", "a_unassigned", "b_overdue"]
     customers = {
@@ -47,6 +47,7 @@ def work(branches, personas, annual):
     task = {code: CallbackTask.objects.get(customer=c) for code, c in customers.items()}
     mine = [task[c].pk for c in ("a_overdue", "a_today", "a_tomorrow", "a_done")]
     services.do_assign(mine, personas["agent_a"], actor=personas["hq_admin"])
+    services.do_assign([task["b_overdue"].pk], personas["agent_b"], actor=personas["hq_admin"])
     late = TODAY - datetime.timedelta(days=3)
     for code in ("a_overdue", "b_overdue"):
         CallbackTask.objects.filter(pk=task[code].pk).update(deadline=late)
@@ -118,13 +119,28 @@ def test_an_auditor_gets_the_hq_view_without_its_action_links(client_for, work):
     assert "新建筛选" not in html and 'href="/data/import/"' not in html
 
 
-@pytest.mark.parametrize("persona", ["agent_a", "agent_b", "manager_a", "hq_admin", "auditor"])
-def test_every_number_equals_the_rows_of_the_list_it_links_to(client_for, work, persona):
+@pytest.fixture
+def office_manager(branches):
+    """A manager of one 营业部 (manager_a heads a 分公司 with offices below it)."""
+    from huifang.org.models import Role
+    from huifang.org.services import do_create_user
+
+    return do_create_user(
+        username="office_manager", password="x", branch=branches["a1"], role=Role.BRANCH_MANAGER
+    )
+
+
+@pytest.mark.parametrize(
+    "persona", ["agent_a", "agent_b", "manager_a", "office_manager", "hq_admin", "auditor"]
+)
+def test_every_number_equals_the_rows_of_the_list_it_links_to(
+    client, personas, office_manager, work, persona
+):
     ImportRecord.objects.create(dataset="customers", status="failed", file_name="坏文件.csv")
-    client = client_for(persona)
+    client.force_login(office_manager if persona == "office_manager" else personas[persona])
     shown = figures(client.get("/"))
 
-    assert shown
+    assert shown and any(count for count, _ in shown.values())
     for label, (count, url) in shown.items():
         listed = client.get(url)
         assert listed.status_code == 200, label
@@ -175,3 +191,12 @@ def test_the_appointment_filter_takes_whole_beijing_days_in_page_and_api(client_
     expected = {work["a_today"].pk, work["a_done"].pk}
     assert {t.pk for t in page.context["filter"].qs} == expected
     assert {row["id"] for row in api["results"]} == expected
+
+
+def test_a_superuser_without_a_role_gets_the_hq_view(client, work, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="x")
+    client.force_login(root)
+
+    html = client.get("/").content.decode()
+
+    assert "最近的筛选" in html and "最近的回访批次" in html and "导入失败" in html

@@ -1,10 +1,11 @@
 """The home page as each role's workbench (工作台): panels the apps register.
 
 core cannot know tasks, runs or imports (arrows point one way), so every app registers the
-panels it owns from its ``AppConfig.ready``, as it does its navigation entries. A panel's
-numbers are counted through the FilterSet of the list they link to, on the same scoped
-queryset, so a number and the rows its link shows are one filter's result — they cannot
-disagree.
+panels it owns from its ``AppConfig.ready``, as it does its navigation entries. Every
+number on a panel is a :class:`Figure`: a count and the link to the list filtered to
+exactly those rows. Small tables are counted through that list's FilterSet on the same
+scoped queryset (:class:`Counter`), so number and list are one filter; large ones (tasks)
+with one aggregate per panel written for an index, held to the list's count by tests.
 """
 
 from __future__ import annotations
