@@ -97,7 +97,8 @@ def list_url(url_name: str, params: Mapping[str, str]) -> str:
 
 @dataclass
 class Counter:
-    """Figures of one list: ``counter.figure("已逾期", overdue="true", tone="danger")``."""
+    """Figures of one list, each counted through its FilterSet:
+    ``imports.figure("导入失败", {"status": "failed"}, tone="danger")``."""
 
     request: HttpRequest
     url_name: str
