@@ -10,6 +10,8 @@ export HUIFANG_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_DB ?= test_huifang_$(shell pwd | md5sum | cut -c1-8)
 PG_URL ?= postgres://$(shell id -un)@/huifang?host=/var/run/postgresql
 SIZE ?= 10000
+PORT ?= 8000
+DEMO ?= 1
 
 .PHONY: run test install deps-test lint format test-sqlite test-browser test-postgres bench clean
 
@@ -28,14 +30,16 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
+# make run PORT=8080 serves on another port; make run DEMO=0 serves the company in
+# HUIFANG_DATA_DIR as it is, without loading the demo company into it.
 run: install
 	$(HUIFANG) collectstatic --noinput --verbosity 0
 	$(HUIFANG) migrate --noinput
-	$(HUIFANG) demo
-	@echo "回访 is serving http://127.0.0.1:8000 (the task worker runs beside it; Ctrl-C stops both)"
+	$(if $(filter 0,$(DEMO)),,$(HUIFANG) demo)
+	@echo "回访 is serving http://127.0.0.1:$(PORT) (the task worker runs beside it; Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(HUIFANG) db_worker --interval 0.5 & \
-	  $(HUIFANG) runserver 127.0.0.1:8000 --noreload
+	  $(HUIFANG) runserver 127.0.0.1:$(PORT) --noreload
 
 deps-test:
 	bash scripts/system-deps.sh

@@ -8,6 +8,7 @@ class CallbacksConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.callbacks import jobs, receivers  # noqa: F401  (job handler, signals)
+        from huifang.callbacks.workbench import register_panels
         from huifang.core.navigation import NavItem, register
 
         register("tasks", NavItem("加入回访名单", "callbacks:batch_create", "callbacks.add_batch"))
@@ -17,3 +18,4 @@ class CallbacksConfig(AppConfig):
             "tasks",
             NavItem("回访业务类型", "callbacks:businesstype_list", "callbacks.view_businesstype"),
         )
+        register_panels()

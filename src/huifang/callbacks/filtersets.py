@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
@@ -62,6 +63,12 @@ class TaskFilterSet(django_filters.FilterSet):
         label="截止日期",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
+    # Whole Beijing days (``appointment_after=D&appointment_before=D`` is day D's 改约).
+    appointment = django_filters.DateFromToRangeFilter(
+        label="改约日期",
+        field_name="appointment_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = CallbackTask
@@ -75,6 +82,7 @@ class TaskFilterSet(django_filters.FilterSet):
             "rule",
             "overdue",
             "deadline",
+            "appointment",
         ]
 
     def __init__(self, *args, request=None, **kwargs):
@@ -82,8 +90,11 @@ class TaskFilterSet(django_filters.FilterSet):
         user = getattr(request, "user", None)
         if user is not None:
             self.filters["branch"].queryset = Branch.objects.restrict(user, "view").order_by("path")
-            self.form.fields["assignee"].widget = forms.Select(choices=assignee_choices(user))
-            self.form.fields["rule"].widget = forms.Select(choices=rule_code_choices())
+            # Read when the form is drawn, not for every count (the home page builds several).
+            agents = CallableChoiceIterator(lambda: assignee_choices(user))
+            self.form.fields["assignee"].widget = forms.Select(choices=agents)
+            rules = CallableChoiceIterator(rule_code_choices)
+            self.form.fields["rule"].widget = forms.Select(choices=rules)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

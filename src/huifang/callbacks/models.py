@@ -184,7 +184,11 @@ class CallbackTask(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["branch", "status"]),
+            # (branch, status) first, as the progress counts need; deadline and assignee too,
+            # so the home page's open / overdue / unassigned counts read the index alone.
+            models.Index(
+                fields=["branch", "status", "deadline", "assignee"], name="task_branch_workbench"
+            ),
             models.Index(fields=["status", "id"]),
             models.Index(fields=["open_flag", "id"]),
             models.Index(fields=["open_flag", "deadline"]),

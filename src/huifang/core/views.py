@@ -13,7 +13,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
-from huifang.core import audit, export
+from huifang.core import audit, export, workbench
 from huifang.core.columns import cell
 from huifang.core.scoping import has_model_perm
 
@@ -158,7 +158,14 @@ class ObjectDetailView(ScopedMixin, DetailView):
 
 
 class HomeView(TemplateView):
+    """Each role's workbench: the panels apps register in ``core.workbench``."""
+
     template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = workbench.panels_for(self.request)
+        return context
 
 
 def healthz(request):

@@ -9,9 +9,11 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
         from huifang.customers import services  # noqa: F401  (registers the import job handler)
+        from huifang.customers.workbench import register_panels
 
         register("data", NavItem("数据导入", "imports:upload", "customers.import_data"))
         register("data", NavItem("导入记录", "imports:record_list", "customers.view_importrecord"))
         register(
             "customers", NavItem("客户列表", "customers:customer_list", "customers.view_customer")
         )
+        register_panels()

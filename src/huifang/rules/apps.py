@@ -9,9 +9,11 @@ class RulesConfig(AppConfig):
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
         from huifang.rules import jobs  # noqa: F401  (registers the job handlers)
+        from huifang.rules.workbench import register_panels
 
         register("rules", NavItem("回访规则管理", "rules:rule_list", "rules.view_rule"))
         register("rules", NavItem("回访规则参数维护", "rules:param_list", "rules.change_rule"))
         register("screening", NavItem("回访任务数据", "rules:screening", "rules.add_screeningrun"))
         register("screening", NavItem("筛选记录", "rules:run_list", "rules.view_screeningrun"))
         register("screening", NavItem("筛选对比", "rules:whatif", "rules.view_screeningrun"))
+        register_panels()
