@@ -67,16 +67,17 @@ def test_new_year_is_created_open_then_marked_complete(client_for):
     client = client_for("hq_admin")
     assert client.post(reverse("core:calendar_year_create"), {"year": 2027}).status_code == 302
     assert _add(client, 2027, "2027-01-01", "元旦").status_code == 302
-    with pytest.raises(calendar.CalendarMissing):
-        calendar.is_trading_day(D(2027, 1, 4))
+    assert _add(client, 2027, "2027-01-04", "临时休市").status_code == 302
+    assert calendar.is_trading_day(D(2027, 1, 4))  # still the provisional calendar
+    assert calendar.is_provisional(2027)
     response = client.post(reverse("core:calendar_year_complete", args=[2027]), {"complete": "1"})
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).is_complete
-    assert calendar.add_trading_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
+    assert calendar.add_trading_days(D(2026, 12, 31), 1) == D(2027, 1, 5)
     actions = list(
         AuditEvent.objects.filter(object_id="2027").order_by("id").values_list("action", flat=True)
     )
-    assert actions == ["create", "holiday_add", "update"]
+    assert actions == ["create", "holiday_add", "holiday_add", "update"]
 
 
 def test_duplicate_holiday_is_refused_with_a_chinese_message(client_for):
@@ -95,9 +96,19 @@ def test_holiday_outside_the_year_is_refused(client_for):
 
 def test_deadline_tryout_shows_the_missing_year_message(client_for):
     response = client_for("hq_admin").get(
+        reverse("core:calendar"), {"start": "2101-01-05", "days": "1"}
+    )
+    assert "2101 年的交易日历尚未维护" in response.content.decode()
+
+
+def test_deadline_tryout_into_an_unmaintained_year_is_marked_provisional(client_for):
+    response = client_for("hq_admin").get(
         reverse("core:calendar"), {"start": "2026-12-30", "days": "5"}
     )
-    assert "2027 年的交易日历尚未维护" in response.content.decode()
+    body = response.content.decode()
+    # 2026-12-31, (元旦 01-01 closed), 01-04 … 01-07: the 5th is Thursday 2027-01-07.
+    assert "第 5 个交易日：2027-01-07" in body
+    assert "暂定" in body[body.index('id="check-result"') :]
 
 
 def test_agent_gets_403_on_the_pages_and_cannot_edit(client_for):

@@ -5,8 +5,18 @@ weekends on which offices work) are *not* trading days: the exchanges stay close
 every Saturday and Sunday. Holidays per year come from the ``chinesecalendar`` package
 (it ends at 2026) and are then maintained by HQ in 系统管理 → 交易日历.
 
-A computation that touches a year without complete calendar data raises
-:class:`CalendarMissing` instead of guessing. A year's holidays are cached in memory per
+A year HQ has not maintained yet (next year's official schedule is published only weeks
+before it starts) gets a *provisional* calendar: weekdays less the statutory holidays that
+can be computed in advance (:func:`statutory_holidays`, the State Council's rules as
+amended in force since 2025, the lunar dates and 清明 from ``tyme4py``). The official
+schedule only ever closes more weekdays than these (it moves days around the statutory
+ones, never onto them), so a deadline computed on the provisional calendar is never later
+than the final one. Such deadlines are marked 暂定 and recomputed when HQ maintains the
+year: services that complete a year send :data:`year_maintaining` first, and the apps
+that stored provisional dates answer with what to do once the year has changed.
+
+A year outside :data:`PROVISIONAL_FROM`–:data:`MAX_YEAR` without complete data still
+raises :class:`CalendarMissing`. A year's holidays are cached in memory per
 process; every edit invalidates this process at once and the other processes (web workers,
 the task worker) within :data:`RECHECK_SECONDS` through a generation number in the shared
 cache.
@@ -18,10 +28,12 @@ import datetime
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from huifang.core import audit
@@ -31,6 +43,16 @@ GENERATION_KEY = "huifang:calendar:generation"
 RECHECK_SECONDS = 5.0
 MIN_YEAR, MAX_YEAR = 2000, 2100
 PERMISSION = "core.change_calendaryear"
+# The first year of the holiday rules :func:`statutory_holidays` follows (国务院《全国年节及
+# 纪念日放假办法》 as amended, in force since 2025-01-01); earlier years are all maintained.
+PROVISIONAL_FROM = 2025
+
+# Sent inside the transaction of a service that is about to make a year complete (seed,
+# import, "mark complete"), with ``year`` and ``actor``, *before* the change. A receiver
+# that stored dates computed on the provisional calendar returns a callable (or None);
+# the service calls it after the change, in the same transaction, and reports what it
+# returns (a Chinese sentence, or None).
+year_maintaining = Signal()
 
 
 class CalendarMissing(ValidationError):
@@ -50,7 +72,8 @@ class CalendarMissing(ValidationError):
 # ---------------------------------------------------------------- in-process cache
 
 _lock = threading.Lock()
-_years: dict[int, frozenset[datetime.date] | None] = {}  # None: no complete data
+# year → (closed dates, provisional?); None: no data and no provisional calendar either
+_years: dict[int, tuple[frozenset[datetime.date], bool] | None] = {}
 _state = {"generation": None, "checked_at": float("-inf")}
 
 
@@ -99,16 +122,23 @@ def _changed() -> None:
     transaction.on_commit(_publish)
 
 
-def _load(year: int) -> frozenset[datetime.date] | None:
-    if not CalendarYear.objects.filter(year=year, is_complete=True).exists():
-        return None
-    return frozenset(
-        CalendarHoliday.objects.filter(calendar_year_id=year).values_list("date", flat=True)
-    )
+def _load(year: int) -> tuple[frozenset[datetime.date], bool] | None:
+    if CalendarYear.objects.filter(year=year, is_complete=True).exists():
+        closed = CalendarHoliday.objects.filter(calendar_year_id=year).values_list(
+            "date", flat=True
+        )
+        return frozenset(closed), False
+    if has_provisional(year):
+        return frozenset(statutory_holidays(year)), True
+    return None
 
 
-def holidays(year: int) -> frozenset[datetime.date]:
-    """The closed dates of ``year`` (weekend dates among them are harmless)."""
+def has_provisional(year: int) -> bool:
+    """Whether ``year`` gets a provisional calendar while HQ has not maintained it."""
+    return PROVISIONAL_FROM <= year <= MAX_YEAR
+
+
+def _entry(year: int) -> tuple[frozenset[datetime.date], bool]:
     _sync_generation()
     with _lock:
         if year in _years:
@@ -118,6 +148,23 @@ def holidays(year: int) -> frozenset[datetime.date]:
     if cached is None:
         raise CalendarMissing(year)
     return cached
+
+
+def holidays(year: int) -> frozenset[datetime.date]:
+    """The closed dates of ``year`` (weekend dates among them are harmless); for a year HQ
+    has not maintained, the provisional ones (:func:`statutory_holidays`)."""
+    return _entry(year)[0]
+
+
+def is_provisional(year: int) -> bool:
+    """Whether ``year``'s trading days come from the provisional calendar (暂定)."""
+    return _entry(year)[1]
+
+
+def provisional_between(a: datetime.date, b: datetime.date) -> bool:
+    """Whether a date computed from ``a`` to ``b`` (either order) used a provisional year."""
+    a, b = sorted((_as_date(a), _as_date(b)))
+    return any(is_provisional(year) for year in range(a.year, b.year + 1))
 
 
 # ---------------------------------------------------------------- date arithmetic
@@ -132,7 +179,8 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
 
 
 def is_trading_day(day: datetime.date) -> bool:
-    """Whether the futures exchanges trade on ``day``; CalendarMissing if its year is open."""
+    """Whether the futures exchanges trade on ``day`` (provisionally for a year HQ has not
+    maintained); CalendarMissing for a year with no calendar at all."""
     day = _as_date(day)
     closed = holidays(day.year)  # asked even for weekends: never answer for an unknown year
     return day.weekday() < 5 and day not in closed
@@ -193,6 +241,40 @@ def trading_days_of(year: int) -> list[datetime.date]:
     return days
 
 
+# ---------------------------------------------------------------- the provisional calendar
+
+
+def _solar(day) -> datetime.date:
+    return datetime.date(day.get_year(), day.get_month(), day.get_day())
+
+
+def statutory_holidays(year: int) -> dict[datetime.date, str]:
+    """The statutory holidays of ``year`` (全体公民放假的节日), which the official schedule
+    always closes: 元旦 1 day, 春节 4 days (除夕 and 正月初一至初三), 清明 1 day (the solar
+    term), 劳动节 2 days (5月1日、2日), 端午 1 day (五月初五), 中秋 1 day (八月十五),
+    国庆节 3 days (10月1日至3日). Lunar dates and 清明 come from ``tyme4py``; names as in
+    chinesecalendar. Days that coincide (中秋 on 10月1日) keep both names.
+    """
+    from tyme4py.lunar import LunarDay
+    from tyme4py.solar import SolarTerm
+
+    spring = _solar(LunarDay.from_ymd(year, 1, 1).get_solar_day())
+    qingming = _solar(SolarTerm.from_name(year, "清明").get_julian_day().get_solar_day())
+    named = [(datetime.date(year, 1, 1), "元旦")]
+    named += [(spring + datetime.timedelta(days=offset), "春节") for offset in range(-1, 3)]
+    named += [(qingming, "清明"), (datetime.date(year, 5, 1), "劳动节")]
+    named += [(datetime.date(year, 5, 2), "劳动节")]
+    named += [(_solar(LunarDay.from_ymd(year, 5, 5).get_solar_day()), "端午")]
+    named += [(_solar(LunarDay.from_ymd(year, 8, 15).get_solar_day()), "中秋")]
+    named += [(datetime.date(year, 10, day), "国庆节") for day in (1, 2, 3)]
+    days: dict[datetime.date, str] = {}
+    for day, name in named:
+        if day.year != year:  # cannot happen for these festivals; never store a stray date
+            raise ValueError(f"{name} {day} 不在 {year} 年内")
+        days[day] = f"{days[day]}、{name}" if day in days else name
+    return dict(sorted(days.items()))
+
+
 # ---------------------------------------------------------------- chinesecalendar source
 
 
@@ -243,6 +325,19 @@ def _holiday_list(year: CalendarYear) -> list[list[str]]:
     return [
         [d.isoformat(), n] for d, n in year.holidays.order_by("date").values_list("date", "name")
     ]
+
+
+def _maintaining(year: int, actor) -> list[Callable[[], object]]:
+    """Before ``year`` becomes maintained: what the apps holding provisional dates will do."""
+    answers = year_maintaining.send(sender=CalendarYear, year=year, actor=actor)
+    return [answer for _, answer in answers if callable(answer)]
+
+
+def _maintained(followups: list[Callable[[], object]]) -> list[str]:
+    """After the change (same transaction): this process reads the new year, then the
+    dependent apps recompute what they computed provisionally; their reports (Chinese)."""
+    _changed()
+    return [str(note) for note in (followup() for followup in followups) if note]
 
 
 @transaction.atomic
@@ -320,6 +415,7 @@ def do_set_year_complete(year: int, complete: bool, *, actor=None) -> CalendarYe
         raise ValidationError(f"{year} 年的交易日历不存在")
     if calendar_year.is_complete == complete:
         return calendar_year
+    followups = _maintaining(year, actor) if complete else []
     calendar_year.is_complete = complete
     calendar_year.save(update_fields=["is_complete", "updated_at"])
     audit.record(
@@ -330,7 +426,7 @@ def do_set_year_complete(year: int, complete: bool, *, actor=None) -> CalendarYe
         message=f"{year} 年交易日历{'标记为维护完成' if complete else '重新开放维护'}",
         actor=actor,
     )
-    _changed()
+    _maintained(followups)
     return calendar_year
 
 
@@ -350,6 +446,7 @@ def do_seed_year(year: int, *, replace: bool = False, actor=None) -> str:
     calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
     if calendar_year is not None and not replace:
         return "kept"
+    followups = _maintaining(year, actor)
     if calendar_year is None:
         calendar_year = CalendarYear.objects.create(
             year=year, is_complete=True, source=CalendarYear.Source.CHINESECALENDAR
@@ -367,7 +464,7 @@ def do_seed_year(year: int, *, replace: bool = False, actor=None) -> str:
             message=f"从 chinesecalendar 导入 {year} 年交易日历（{len(source)} 个节假日）",
             actor=actor,
         )
-        _changed()
+        _maintained(followups)
         return "created"
     before = {
         "is_complete": calendar_year.is_complete,
@@ -400,5 +497,109 @@ def do_seed_year(year: int, *, replace: bool = False, actor=None) -> str:
         message=f"按 chinesecalendar 重新导入 {year} 年交易日历",
         actor=actor,
     )
-    _changed()
+    _maintained(followups)
     return "replaced"
+
+
+def check_schedule(
+    year: int, closed: dict[datetime.date, str], workdays: list[datetime.date]
+) -> list[str]:
+    """What is wrong with an official schedule of ``year`` (empty: nothing), in Chinese.
+
+    ``closed`` are the days off (date → holiday name), ``workdays`` the make-up working
+    days (调休上班), which are weekends and stay closed for the exchanges. Every statutory
+    holiday on a weekday (:func:`statutory_holidays`) must be among the days off: the
+    official schedule always gives them, so a file without one is the wrong file.
+    """
+    problems = []
+    if not closed:
+        problems.append(f"文件中没有 {year} 年的放假日期")
+    for day in sorted({*closed, *workdays}):
+        if day.year != year:
+            problems.append(f"{day:%Y-%m-%d} 不在 {year} 年内")
+    for day, name in sorted(closed.items()):
+        if not (name or "").strip():
+            problems.append(f"{day:%Y-%m-%d} 缺少节假日名称")
+        elif len(name.strip()) > 100:
+            problems.append(f"{day:%Y-%m-%d} 的节假日名称超过 100 个字")
+    for day in sorted(workdays):
+        if day in closed:
+            problems.append(f"{day:%Y-%m-%d} 不能既是放假日又是调休上班日")
+        elif day.weekday() < 5:
+            problems.append(
+                f"{day:%Y-%m-%d} 是周{WEEKDAY_NAMES[day.weekday()]}，调休上班日应为周六或周日"
+            )
+    if has_provisional(year) and not problems:
+        for day, name in statutory_holidays(year).items():
+            if day.weekday() < 5 and day not in closed:
+                problems.append(
+                    f"缺少法定节假日 {day:%Y-%m-%d}（{name}）：官方安排必然放假，请核对文件与年份"
+                )
+    return problems
+
+
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+@transaction.atomic
+def do_import_year(
+    year: int,
+    closed: dict[datetime.date, str],
+    workdays: list[datetime.date] = (),
+    *,
+    file_name: str = "",
+    actor=None,
+) -> tuple[str, list[str]]:
+    """Make ``year`` exactly HQ's official schedule and mark it complete: ``closed`` (date →
+    name) become its holidays, replacing what was there. Returns created/replaced/unchanged
+    and what the recomputation of provisional deadlines did (Chinese sentences).
+
+    Refused as a whole (ValidationError listing every problem, nothing written) when
+    :func:`check_schedule` finds anything. Deadlines computed provisionally on ``year`` are
+    recomputed in the same transaction (:data:`year_maintaining`).
+    """
+    _check_actor(actor)
+    year = _check_year(year)
+    workdays = sorted(set(workdays))
+    closed = {day: name.strip() for day, name in closed.items()}
+    problems = check_schedule(year, closed, workdays)
+    if problems:
+        raise ValidationError(problems)
+    calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
+    wanted = [[day.isoformat(), name] for day, name in sorted(closed.items())]
+    if calendar_year is not None and calendar_year.is_complete:
+        if _holiday_list(calendar_year) == wanted:
+            return "unchanged", []
+    followups = _maintaining(year, actor)
+    if calendar_year is None:
+        outcome, before = "created", {}
+        calendar_year = CalendarYear(year=year)
+    else:
+        outcome = "replaced"
+        before = {
+            "is_complete": calendar_year.is_complete,
+            "source": calendar_year.source,
+            "holidays": _holiday_list(calendar_year),
+        }
+        calendar_year.holidays.all().delete()
+    calendar_year.is_complete = True
+    calendar_year.source = CalendarYear.Source.IMPORT
+    calendar_year.save()
+    CalendarHoliday.objects.bulk_create(
+        [CalendarHoliday(calendar_year=calendar_year, date=d, name=n) for d, n in closed.items()]
+    )
+    after = {"is_complete": True, "source": calendar_year.source, "holidays": wanted}
+    old, new = audit.diff(before, after)
+    new["workdays"] = [day.isoformat() for day in workdays]
+    audit.record(
+        "calendar_import",
+        calendar_year,
+        before=old or None,
+        after=new,
+        message=(
+            f"导入 {year} 年官方节假日安排{f'（{file_name}）' if file_name else ''}："
+            f"放假 {len(closed)} 天，调休上班 {len(workdays)} 天"
+        ),
+        actor=actor,
+    )
+    return outcome, _maintained(followups)
