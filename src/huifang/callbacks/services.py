@@ -133,6 +133,7 @@ def do_create_batch(
                 hit_count=run.hits.count(),
                 deadline=plan.fallback,
                 deadline_provisional=plan.provisional,
+                created_at=timezone.now(),  # its local date is the day deadlines count from
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
             counts = merge.merge_run(batch, plan, lambda step, message: report(step, 5, message))
