@@ -172,3 +172,18 @@ def test_birthday_month_end_deadlines_are_never_provisional(branches, elderly_ty
     fallback = CallbackTask.objects.get(customer=unknown)
     assert (month_end.deadline, month_end.deadline_provisional) == (D(2027, 1, 31), False)
     assert (fallback.deadline, fallback.deadline_provisional) == (PROVISIONAL_DEADLINE, True)
+
+
+def test_importing_the_same_file_again_recomputes_a_deadline_left_provisional(
+    branches, annual, tmp_path
+):
+    import_2027(tmp_path)
+    create_batch(make_customer(branches["a1"]))
+    # As if another process had created it with its cached, still provisional calendar.
+    CallbackTask.objects.update(deadline=PROVISIONAL_DEADLINE, deadline_provisional=True)
+
+    output = import_2027(tmp_path)
+
+    task = CallbackTask.objects.get()
+    assert (task.deadline, task.deadline_provisional) == (D(2027, 1, 29), False)
+    assert "无变化" in output and "回访任务 1 条" in output

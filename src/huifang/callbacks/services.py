@@ -473,7 +473,8 @@ def prepare_deadline_recompute(year: int, *, actor=None) -> Callable[[], str] | 
 
     The open tasks and the batches whose deadline is 暂定 and whose span (batch day …
     deadline) touches ``year`` are found, and the trading days each deadline stands for are
-    counted on the calendar still in force. The returned function, called once the year
+    counted on the calendar it was computed on (``year`` provisional). The returned
+    function, called once the year
     has changed (same transaction), moves each to that many trading days after its batch
     day on the new calendar, keeps 暂定 only where another provisional year is still
     involved, audits every task and batch it changes (``deadline_recompute``) and says
@@ -504,7 +505,9 @@ def prepare_deadline_recompute(year: int, *, actor=None) -> Callable[[], str] | 
     spans = {(s, e) for s, e in spans if min(s, e).year <= year <= max(s, e).year}
     if not spans:
         return None
-    counts = {span: calendar.trading_days_between(*span) for span in spans}
+    # Counted as they were computed: with ``year`` provisional (it may already be maintained
+    # when a straggler computed with a stale calendar is recomputed).
+    counts = {span: calendar.trading_days_between(*span, provisional={year}) for span in spans}
 
     def recompute() -> str:
         moved = {}

@@ -25,10 +25,11 @@ cache.
 from __future__ import annotations
 
 import datetime
+import functools
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -129,7 +130,7 @@ def _load(year: int) -> tuple[frozenset[datetime.date], bool] | None:
         )
         return frozenset(closed), False
     if has_provisional(year):
-        return frozenset(statutory_holidays(year)), True
+        return _statutory(year), True
     return None
 
 
@@ -178,11 +179,15 @@ def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
     raise TypeError(f"需要日期，得到 {type(value).__name__}")
 
 
-def is_trading_day(day: datetime.date) -> bool:
+def is_trading_day(day: datetime.date, *, provisional: Collection[int] = ()) -> bool:
     """Whether the futures exchanges trade on ``day`` (provisionally for a year HQ has not
-    maintained); CalendarMissing for a year with no calendar at all."""
+    maintained); CalendarMissing for a year with no calendar at all. The years in
+    ``provisional`` are taken on the provisional calendar even when maintained."""
     day = _as_date(day)
-    closed = holidays(day.year)  # asked even for weekends: never answer for an unknown year
+    if day.year in provisional and has_provisional(day.year):
+        closed = _statutory(day.year)
+    else:
+        closed = holidays(day.year)  # asked even for weekends: never answer for an unknown year
     return day.weekday() < 5 and day not in closed
 
 
@@ -201,22 +206,26 @@ def add_trading_days(start: datetime.date, n: int) -> datetime.date:
     return day
 
 
-def trading_days_between(a: datetime.date, b: datetime.date) -> int:
+def trading_days_between(
+    a: datetime.date, b: datetime.date, *, provisional: Collection[int] = ()
+) -> int:
     """How many trading days lie in ``(a, b]``; negative when ``b`` is before ``a``.
 
     The inverse of :func:`add_trading_days`: ``add_trading_days(a, trading_days_between(a,
-    b)) == b`` whenever ``b`` is a trading day.
+    b)) == b`` whenever ``b`` is a trading day. ``provisional``: years to count on the
+    provisional calendar (what a 暂定 deadline was computed on), maintained or not.
     """
     a, b = _as_date(a), _as_date(b)
     if b < a:
-        return -trading_days_between(b, a)
+        return -trading_days_between(b, a, provisional=provisional)
     count = 0
     day = a
     for year in range(a.year, b.year + 1):
-        holidays(year)  # refuse before counting if any year in between is missing
+        if year not in provisional or not has_provisional(year):
+            holidays(year)  # refuse before counting if any year in between is missing
     while day < b:
         day += datetime.timedelta(days=1)
-        if is_trading_day(day):
+        if is_trading_day(day, provisional=provisional):
             count += 1
     return count
 
@@ -242,6 +251,11 @@ def trading_days_of(year: int) -> list[datetime.date]:
 
 
 # ---------------------------------------------------------------- the provisional calendar
+
+
+@functools.cache
+def _statutory(year: int) -> frozenset[datetime.date]:
+    return frozenset(statutory_holidays(year))
 
 
 def _solar(day) -> datetime.date:
@@ -567,10 +581,13 @@ def do_import_year(
         raise ValidationError(problems)
     calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
     wanted = [[day.isoformat(), name] for day, name in sorted(closed.items())]
+    followups = _maintaining(year, actor)
     if calendar_year is not None and calendar_year.is_complete:
         if _holiday_list(calendar_year) == wanted:
-            return "unchanged", []
-    followups = _maintaining(year, actor)
+            # Nothing to change; a deadline still 暂定 on this year (a batch that another
+            # process computed with its cached calendar while the year was imported) is
+            # recomputed all the same, so importing the file again is the remedy.
+            return "unchanged", [str(note) for note in (f() for f in followups) if note]
     if calendar_year is None:
         outcome, before = "created", {}
         calendar_year = CalendarYear(year=year)

@@ -70,6 +70,8 @@ class Command(BaseCommand):
             raise CommandError("文件未导入：\n" + "\n".join(exc.messages)) from exc
         if outcome == "unchanged":
             self.stdout.write(f"{year} 年：与已维护的交易日历相同，无变化")
+            for note in notes:
+                self.stdout.write(note)
             return
         weekdays = sum(1 for day in schedule.closed if day.weekday() < 5)
         self.stdout.write(
