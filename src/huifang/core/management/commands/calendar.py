@@ -87,7 +87,7 @@ class Command(BaseCommand):
         if year is not None and year not in known:
             raise CommandError(
                 f"chinesecalendar 没有 {year} 年的数据（只有 {known.start}–{known.stop - 1} 年），"
-                "请在 系统管理 → 交易日历 中手工维护"
+                f"请用 huifang calendar import {year} 文件 导入官方节假日安排，或在 系统管理 → 交易日历 中维护"
             )
         years = [year] if year is not None else list(known)
         with audit.acting(label="command:calendar"):
