@@ -39,8 +39,9 @@ def test_make_up_working_saturdays_are_not_trading_days(annual):
 
 
 def test_year_without_calendar_data_is_refused(annual):
-    with pytest.raises(CalendarMissing, match="2027 年的交易日历尚未维护"):
-        deadline_for(with_days(annual, 20), D(2026, 12, 20), None)
+    # 2101: past the years any calendar (maintained or provisional) covers.
+    with pytest.raises(CalendarMissing, match="2101 年的交易日历尚未维护"):
+        deadline_for(with_days(annual, 20), D(2100, 12, 20), None)
 
 
 def test_batch_into_a_year_without_calendar_is_refused_and_writes_nothing(
@@ -48,11 +49,11 @@ def test_batch_into_a_year_without_calendar_is_refused_and_writes_nothing(
 ):
     from django.utils import timezone
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 12, 21))
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2100, 12, 21))
     customer = make_customer(branches["a1"])
     run = make_run({customer: ["A003"]})
 
-    with pytest.raises(ValidationError, match="2027 年的交易日历尚未维护"):
+    with pytest.raises(ValidationError, match="2101 年的交易日历尚未维护"):
         services.do_create_batch(run, with_days(annual, 20), actor=personas["hq_admin"])
 
     assert not Batch.objects.exists() and not CallbackTask.objects.exists()

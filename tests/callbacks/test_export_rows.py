@@ -35,6 +35,7 @@ def instance_rows(queryset) -> list[list]:
                 "休眠" if c.dormant else "正常",
                 t.get_status_display(),
                 t.deadline,
+                "暂定" if t.deadline_provisional else "正式",
                 t.assignee.username if t.assignee_id else "",
                 "，".join(numbers.values_list("batch__number", flat=True)),
             ]

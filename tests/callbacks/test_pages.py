@@ -199,7 +199,7 @@ def test_batch_create_page_refuses_a_missing_calendar_year(
     from django.utils import timezone
 
     monkeypatch.setattr(
-        timezone, "localdate", lambda *a, **k: __import__("datetime").date(2026, 12, 21)
+        timezone, "localdate", lambda *a, **k: __import__("datetime").date(2100, 12, 21)
     )
     run = make_run({make_customer(branches["a1"]): ["A003"]})
 
@@ -208,7 +208,7 @@ def test_batch_create_page_refuses_a_missing_calendar_year(
     )
 
     assert response.status_code == 200
-    assert "2027 年的交易日历尚未维护" in response.content.decode()
+    assert "2101 年的交易日历尚未维护" in response.content.decode()
     assert not Job.objects.exists()
 
 

@@ -102,29 +102,33 @@ def test_aware_datetime_is_taken_in_shanghai_time():
 
 
 def test_year_without_calendar_data_raises_calendar_missing():
+    # 2003: before the seeded years and before the holiday rules the provisional calendar
+    # follows, so there is nothing to compute a deadline on.
     with pytest.raises(CalendarMissing) as info:
-        add_trading_days(D(2026, 12, 30), 5)
-    assert info.value.year == 2027
-    assert str(info.value) == "2027 年的交易日历尚未维护，请先在 系统管理 → 交易日历 中维护"
+        add_trading_days(D(2004, 1, 5), -5)
+    assert info.value.year == 2003
+    assert str(info.value) == "2003 年的交易日历尚未维护，请先在 系统管理 → 交易日历 中维护"
 
 
 def test_weekend_of_a_missing_year_is_not_guessed():
     with pytest.raises(CalendarMissing):
-        is_trading_day(D(2027, 1, 2))
+        is_trading_day(D(2003, 1, 4))
 
 
 def test_trading_days_between_refuses_a_missing_year_in_the_middle():
     with pytest.raises(CalendarMissing):
-        trading_days_between(D(2026, 6, 1), D(2028, 1, 10))
+        trading_days_between(D(2003, 6, 1), D(2005, 1, 10))
 
 
-def test_incomplete_year_is_refused_until_marked_complete(personas):
+def test_incomplete_year_uses_the_provisional_calendar_until_marked_complete(personas):
     calendar.do_create_year(2027, actor=personas["hq_admin"])
-    calendar.do_add_holiday(2027, D(2027, 1, 1), "元旦", actor=personas["hq_admin"])
-    with pytest.raises(CalendarMissing):
-        add_trading_days(D(2026, 12, 31), 1)
-    calendar.do_set_year_complete(2027, True, actor=personas["hq_admin"])
+    calendar.do_add_holiday(2027, D(2027, 1, 4), "临时休市", actor=personas["hq_admin"])
+    # Not complete: HQ's partial entries are not used; 元旦 (Friday 01-01) alone is closed.
     assert add_trading_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
+    assert calendar.is_provisional(2027)
+    calendar.do_set_year_complete(2027, True, actor=personas["hq_admin"])
+    assert add_trading_days(D(2026, 12, 31), 1) == D(2027, 1, 1)  # HQ's entries alone
+    assert not calendar.is_provisional(2027)
 
 
 def test_a_year_is_read_once_then_served_from_memory(django_assert_num_queries):

@@ -71,6 +71,6 @@ def test_show_lists_holidays_and_trading_day_count():
     assert f"交易日 {len(calendar.trading_days_of(2025))} 天" in output
 
 
-def test_show_of_a_missing_year_fails_with_the_calendar_message():
-    with pytest.raises(CommandError, match="2027 年的交易日历尚未维护"):
-        _run("show", "2027")
+def test_show_of_a_year_without_any_calendar_fails_with_the_calendar_message():
+    with pytest.raises(CommandError, match="2003 年的交易日历尚未维护"):
+        _run("show", "2003")

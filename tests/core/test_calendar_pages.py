@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from huifang.core import calendar
@@ -67,16 +68,17 @@ def test_new_year_is_created_open_then_marked_complete(client_for):
     client = client_for("hq_admin")
     assert client.post(reverse("core:calendar_year_create"), {"year": 2027}).status_code == 302
     assert _add(client, 2027, "2027-01-01", "元旦").status_code == 302
-    with pytest.raises(calendar.CalendarMissing):
-        calendar.is_trading_day(D(2027, 1, 4))
+    assert _add(client, 2027, "2027-01-04", "临时休市").status_code == 302
+    assert calendar.is_trading_day(D(2027, 1, 4))  # still the provisional calendar
+    assert calendar.is_provisional(2027)
     response = client.post(reverse("core:calendar_year_complete", args=[2027]), {"complete": "1"})
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).is_complete
-    assert calendar.add_trading_days(D(2026, 12, 31), 1) == D(2027, 1, 4)
+    assert calendar.add_trading_days(D(2026, 12, 31), 1) == D(2027, 1, 5)
     actions = list(
         AuditEvent.objects.filter(object_id="2027").order_by("id").values_list("action", flat=True)
     )
-    assert actions == ["create", "holiday_add", "update"]
+    assert actions == ["create", "holiday_add", "holiday_add", "update"]
 
 
 def test_duplicate_holiday_is_refused_with_a_chinese_message(client_for):
@@ -95,9 +97,19 @@ def test_holiday_outside_the_year_is_refused(client_for):
 
 def test_deadline_tryout_shows_the_missing_year_message(client_for):
     response = client_for("hq_admin").get(
+        reverse("core:calendar"), {"start": "2101-01-05", "days": "1"}
+    )
+    assert "2101 年的交易日历尚未维护" in response.content.decode()
+
+
+def test_deadline_tryout_into_an_unmaintained_year_is_marked_provisional(client_for):
+    response = client_for("hq_admin").get(
         reverse("core:calendar"), {"start": "2026-12-30", "days": "5"}
     )
-    assert "2027 年的交易日历尚未维护" in response.content.decode()
+    body = response.content.decode()
+    # 2026-12-31, (元旦 01-01 closed), 01-04 … 01-07: the 5th is Thursday 2027-01-07.
+    assert "第 5 个交易日：2027-01-07" in body
+    assert "暂定" in body[body.index('id="check-result"') :]
 
 
 def test_agent_gets_403_on_the_pages_and_cannot_edit(client_for):
@@ -140,3 +152,50 @@ def test_index_warns_when_next_year_is_not_maintained(client_for, monkeypatch):
     body = client_for("hq_admin").get(reverse("core:calendar")).content.decode()
     assert "2027 年的交易日历尚未维护完成" in body
     assert body.index(">2026</a>") < body.index(">2004</a>")  # newest year first
+
+
+def _schedule_upload(rows) -> SimpleUploadedFile:
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    return SimpleUploadedFile("2027.csv", text.encode("utf-8-sig"), content_type="text/csv")
+
+
+def test_an_unmaintained_year_page_shows_the_provisional_holidays(client_for):
+    response = client_for("auditor").get(reverse("core:calendar_year", args=[2027]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2027-02-05" in body[body.index('id="provisional-holidays"') :]
+    assert "导入官方节假日安排" not in body  # viewers cannot import
+    assert client_for("auditor").get(reverse("core:calendar_year", args=[2101])).status_code == 404
+
+
+def test_hq_uploads_the_official_schedule_in_the_page(client_for):
+    from tests.core.test_calendar_import import schedule_rows
+
+    response = client_for("hq_admin").post(
+        reverse("core:calendar_import"), {"year": 2027, "file": _schedule_upload(schedule_rows())}
+    )
+    assert response.status_code == 302
+    assert CalendarYear.objects.get(year=2027).is_complete
+    event = AuditEvent.objects.get(action="calendar_import")
+    assert event.user.username == "hq_admin" and "2027.csv" in event.message
+
+
+def test_a_bad_upload_is_refused_with_the_problems_and_writes_nothing(client_for):
+    from tests.core.test_calendar_import import schedule_rows
+
+    rows = [*schedule_rows(), ["2027-03-03", "上班", ""]]
+    response = client_for("hq_admin").post(
+        reverse("core:calendar_import"), {"year": 2027, "file": _schedule_upload(rows)}, follow=True
+    )
+    assert "调休上班日应为周六或周日" in response.content.decode()
+    assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+def test_a_manager_cannot_import_a_schedule(client_for):
+    from tests.core.test_calendar_import import schedule_rows
+
+    response = client_for("manager_a").post(
+        reverse("core:calendar_import"), {"year": 2027, "file": _schedule_upload(schedule_rows())}
+    )
+    assert response.status_code == 403
+    assert not CalendarYear.objects.filter(year=2027).exists()

@@ -76,18 +76,36 @@ def test_the_demo_leaves_every_agent_work_to_do(db, settings, tmp_path, monkeypa
     assert Batch.objects.count() == 1
 
 
-def test_the_demo_explains_why_it_made_no_tasks_when_the_calendar_ends(
-    db, settings, tmp_path, monkeypatch
-):
+def _today(monkeypatch, day: datetime.date) -> None:
     from django.utils import timezone
 
     real = timezone.localdate
     monkeypatch.setattr(
         "django.utils.timezone.localdate",
-        lambda value=None, timezone=None: (
-            datetime.date(2026, 12, 28) if value is None else real(value, timezone)
-        ),
+        lambda value=None, timezone=None: day if value is None else real(value, timezone),
     )
+
+
+def test_the_demo_explains_why_it_made_no_tasks_when_the_calendar_ends(
+    db, settings, tmp_path, monkeypatch
+):
+    _today(
+        monkeypatch, datetime.date(2100, 12, 28)
+    )  # 2101: no calendar, not even a provisional one
     settings.DATA_DIR = tmp_path
     out = run_demo("--password", "Demo-pass-2025")
-    assert "未生成演示回访任务：2027 年的交易日历尚未维护" in out
+    assert "未生成演示回访任务：2101 年的交易日历尚未维护" in out
+
+
+def test_the_demo_at_year_end_makes_tasks_with_provisional_deadlines(
+    db, settings, tmp_path, monkeypatch
+):
+    from huifang.callbacks.models import CallbackTask
+
+    _today(monkeypatch, datetime.date(2026, 12, 28))  # deadlines reach into unmaintained 2027
+    settings.DATA_DIR = tmp_path
+    run_demo("--password", "Demo-pass-2025")
+    tasks = CallbackTask.objects.all()
+    assert tasks.exists()
+    assert not tasks.filter(deadline_provisional=False).exists()
+    assert not tasks.filter(deadline__year__lt=2027).exists()

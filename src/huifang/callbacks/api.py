@@ -58,6 +58,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "batch",
             "batches",
             "deadline",
+            "deadline_provisional",
             "assignee",
             "attempt_count",
             "unanswered_count",
@@ -105,6 +106,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "merged_count",
             "skipped_count",
             "deadline",
+            "deadline_provisional",
             "created_by",
             "created_at",
         ]

@@ -10,8 +10,11 @@ Two rules (``BusinessType.deadline_rule``):
   1 March in a common year. When that deadline has already passed on the batch day, or the
   birth date is unknown, the trading-day deadline applies instead.
 
-A year without maintained calendar data raises :class:`CalendarMissing`: the batch is
-refused rather than given a guessed deadline.
+A trading-day deadline that reaches into a year HQ has not maintained yet is computed on
+the provisional calendar (:mod:`huifang.core.calendar`) and marked 暂定
+(``DeadlinePlan.provisional``); it is recomputed when HQ maintains the year. The birthday
+deadlines (month ends) do not depend on the calendar and are never 暂定. A year with no
+calendar at all raises :class:`CalendarMissing`: the batch is refused.
 
 The birthday rule is turned into one SQL ``CASE`` over birth-date ranges: the deadline is a
 non-decreasing step function of the birth date, one step per month, so a batch needs as
@@ -26,7 +29,12 @@ from dataclasses import dataclass
 
 from huifang.callbacks.choices import DeadlineRule
 from huifang.callbacks.models import BusinessType
-from huifang.core.calendar import CalendarMissing, add_trading_days, end_of_month_after
+from huifang.core.calendar import (
+    CalendarMissing,
+    add_trading_days,
+    end_of_month_after,
+    provisional_between,
+)
 
 __all__ = ["CalendarMissing", "DeadlinePlan", "birthday_event", "deadline_for", "plan"]
 
@@ -63,11 +71,17 @@ class DeadlinePlan:
     ``fallback`` is the trading-day deadline; ``steps`` (birthday rule only) are
     ``(lowest birth date, deadline)`` pairs in increasing order: a customer born on or
     after a step's date (and before the next step's) gets that step's deadline; anyone
-    born before the first step, or with no birth date, gets ``fallback``.
+    born before the first step, or with no birth date, gets ``fallback``. ``provisional``:
+    ``fallback`` was computed on the provisional calendar (暂定); steps never are.
     """
 
     fallback: datetime.date
     steps: tuple[tuple[datetime.date, datetime.date], ...] = ()
+    provisional: bool = False
+
+    def is_provisional(self, birth: datetime.date | None) -> bool:
+        """Whether the deadline of someone born on ``birth`` is 暂定."""
+        return self.provisional and (birth is None or not self.steps or birth < self.steps[0][0])
 
     def for_birth(self, birth: datetime.date | None) -> datetime.date:
         chosen = self.fallback
@@ -88,6 +102,12 @@ class DeadlinePlan:
             params += [lowest, deadline]
         return f"CASE {' '.join(branches)} ELSE %s END", [*params, self.fallback]
 
+    def sql_provisional(self, column: str) -> tuple[str, list]:
+        """Whether the deadline is 暂定, over ``column`` (the same birth date column)."""
+        if not self.steps or not self.provisional:
+            return "%s", [self.provisional]
+        return f"CASE WHEN {column} >= %s THEN %s ELSE %s END", [self.steps[0][0], False, True]
+
 
 def plan(
     business_type: BusinessType,
@@ -100,8 +120,9 @@ def plan(
     birthday rule's steps. Raises :class:`CalendarMissing` for an unmaintained year.
     """
     fallback = add_trading_days(day, business_type.deadline_days)
+    provisional = provisional_between(day, fallback)
     if business_type.deadline_rule != DeadlineRule.BIRTHDAY_MONTH_END or youngest_birth is None:
-        return DeadlinePlan(fallback)
+        return DeadlinePlan(fallback, provisional=provisional)
     age = business_type.event_age
     # The first event month whose "end of the following month" is not yet past on ``day``.
     year, month = _add_months(day.year, day.month, -1)
@@ -111,7 +132,7 @@ def plan(
         deadline = end_of_month_after(datetime.date(year, month, 1))
         steps.append((_month_start_birth(year, month, age), deadline))
         year, month = _add_months(year, month, 1)
-    return DeadlinePlan(fallback, tuple(steps))
+    return DeadlinePlan(fallback, tuple(steps), provisional)
 
 
 def deadline_for(

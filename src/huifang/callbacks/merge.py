@@ -140,12 +140,13 @@ def merge_run(
 
         report(3, "新建回访任务")
         deadline_sql, deadline_params = deadlines.sql_case("c.birth_date")
+        provisional_sql, provisional_params = deadlines.sql_provisional("c.birth_date")
         cursor.execute(
             f"INSERT INTO {TASK} (customer_id, branch_id, business_type_id, batch_id, "
-            f"rule_codes, reasons, status, deadline, attempt_count, unanswered_count, "
-            f"close_reason, created_at, updated_at) "
+            f"rule_codes, reasons, status, deadline, deadline_provisional, attempt_count, "
+            f"unanswered_count, close_reason, created_at, updated_at) "
             f"SELECT h.customer_id, h.branch_id, %s, %s, h.rule_codes, h.reasons, %s, "
-            f"{deadline_sql}, 0, 0, '', %s, %s "
+            f"{deadline_sql}, {provisional_sql}, 0, 0, '', %s, %s "
             f"FROM {HIT} h JOIN {CUSTOMER} c ON c.id = h.customer_id "
             f"WHERE h.run_id = %s AND c.status <> %s AND NOT EXISTS "
             f"(SELECT 1 FROM {TASK} x WHERE x.customer_id = h.customer_id "
@@ -156,6 +157,7 @@ def merge_run(
                 batch_id,
                 TaskStatus.NEW.value,
                 *deadline_params,
+                *provisional_params,
                 now,
                 now,
                 run_id,

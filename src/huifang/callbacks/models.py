@@ -96,6 +96,9 @@ class Batch(models.Model):
     merged_count = models.PositiveIntegerField(_("合并任务数"), default=0)
     skipped_count = models.PositiveIntegerField(_("跳过数"), default=0)
     deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    # Computed on the provisional calendar of a year HQ had not maintained yet (暂定);
+    # recomputed, and cleared, when HQ maintains that year.
+    deadline_provisional = models.BooleanField(_("截止日期暂定"), default=False, db_default=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     created_by = user_reference(_("创建人"))
     seconds = models.FloatField(_("耗时（秒）"), default=0)
@@ -150,6 +153,8 @@ class CallbackTask(models.Model):
         verbose_name=_("未完成"),
     )
     deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    # See Batch. The database default keeps bulk SQL inserts that do not name it working.
+    deadline_provisional = models.BooleanField(_("截止日期暂定"), default=False, db_default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("回访专员"),

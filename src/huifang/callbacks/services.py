@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from huifang.callbacks import deadlines, merge
 from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
-from huifang.core import audit
+from huifang.core import audit, calendar
 from huifang.core.scoping import has_model_perm
 from huifang.org.models import Branch, Role, User
 from huifang.rules.models import RunStatus, ScreeningRun
@@ -132,6 +132,8 @@ def do_create_batch(
                 as_of=run.as_of,
                 hit_count=run.hits.count(),
                 deadline=plan.fallback,
+                deadline_provisional=plan.provisional,
+                created_at=timezone.now(),  # its local date is the day deadlines count from
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
             counts = merge.merge_run(batch, plan, lambda step, message: report(step, 5, message))
@@ -491,3 +493,117 @@ def cancel_for_closed_customers(customer_ids: Iterable[int]) -> int:
                     message=f"取消：{CLOSED_CUSTOMER_REASON}",
                 )
     return changed
+
+
+# ---------------------------------------------------------------- provisional deadlines
+
+
+def prepare_deadline_recompute(year: int, *, actor=None) -> Callable[[], str] | None:
+    """Before HQ maintains ``year`` (``core.calendar.year_maintaining``): what to recompute.
+
+    The open tasks and the batches whose deadline is 暂定 and whose span (batch day …
+    deadline) touches ``year`` are found, and the trading days each deadline stands for are
+    counted on the calendar it was computed on (``year`` provisional). The returned
+    function, called once the year
+    has changed (same transaction), moves each to that many trading days after its batch
+    day on the new calendar, keeps 暂定 only where another provisional year is still
+    involved, audits every task and batch it changes (``deadline_recompute``) and says
+    what it did, in Chinese. None when nothing depends on ``year``.
+    """
+    batches = {
+        batch.pk: batch
+        for batch in Batch.objects.filter(
+            Q(deadline_provisional=True)
+            | Q(
+                pk__in=CallbackTask.objects.filter(
+                    open_flag=True, deadline_provisional=True
+                ).values("batch_id")
+            )
+        ).only("pk", "number", "created_at", "deadline", "deadline_provisional")
+    }
+    day = {pk: timezone.localdate(batch.created_at) for pk, batch in batches.items()}
+    task_keys = list(
+        CallbackTask.objects.filter(open_flag=True, deadline_provisional=True)
+        .exclude(deadline=None)
+        .values_list("batch_id", "deadline")
+        .distinct()
+    )
+    spans = {(day[pk], deadline) for pk, deadline in task_keys}
+    spans |= {
+        (day[pk], b.deadline) for pk, b in batches.items() if b.deadline_provisional and b.deadline
+    }
+    spans = {(s, e) for s, e in spans if min(s, e).year <= year <= max(s, e).year}
+    if not spans:
+        return None
+    # Counted as they were computed: with ``year`` provisional (it may already be maintained
+    # when a straggler computed with a stale calendar is recomputed).
+    counts = {span: calendar.trading_days_between(*span, provisional={year}) for span in spans}
+
+    def recompute() -> str:
+        moved = {}
+        for (start, old), n in counts.items():
+            new = calendar.add_trading_days(start, n)
+            moved[(start, old)] = (new, calendar.provisional_between(start, new), n)
+        now = timezone.now()
+        rows: list[dict] = []
+
+        def note(old, new, still, n) -> str:
+            return (
+                f"{year} 年交易日历已维护：暂定截止日期 {old:%Y-%m-%d} 重算为 {new:%Y-%m-%d}"
+                f"（批次创建后第 {n} 个交易日{'，仍为暂定' if still else ''}）"
+            )
+
+        for batch_id, old in task_keys:
+            span = (day[batch_id], old)
+            if span not in moved or moved[span][:2] == (old, True):
+                continue
+            new, still, n = moved[span]
+            ids = list(
+                CallbackTask.objects.select_for_update()
+                .filter(batch_id=batch_id, deadline=old, deadline_provisional=True, open_flag=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            for start in range(0, len(ids), 900):
+                CallbackTask.objects.filter(pk__in=ids[start : start + 900]).update(
+                    deadline=new, deadline_provisional=still, updated_at=now
+                )
+            rows += [
+                {
+                    "action": "deadline_recompute",
+                    "object_type": CallbackTask._meta.label_lower,
+                    "object_id": pk,
+                    "object_repr": f"回访任务 #{pk}",
+                    "before": {"deadline": old, "deadline_provisional": True},
+                    "after": {"deadline": new, "deadline_provisional": still},
+                    "message": note(old, new, still, n),
+                }
+                for pk in ids
+            ]
+        changed_tasks = len(rows)
+        for batch in batches.values():
+            span = (day[batch.pk], batch.deadline)
+            if not batch.deadline_provisional or span not in moved:
+                continue
+            new, still, n = moved[span]
+            if (new, still) == (batch.deadline, True):
+                continue
+            Batch.objects.filter(pk=batch.pk).update(deadline=new, deadline_provisional=still)
+            rows.append(
+                {
+                    "action": "deadline_recompute",
+                    "object_type": Batch._meta.label_lower,
+                    "object_id": batch.pk,
+                    "object_repr": batch.number,
+                    "before": {"deadline": batch.deadline, "deadline_provisional": True},
+                    "after": {"deadline": new, "deadline_provisional": still},
+                    "message": note(batch.deadline, new, still, n),
+                }
+            )
+        _record_many(rows, actor)
+        return (
+            f"重算暂定截止日期：回访任务 {changed_tasks} 条，"
+            f"回访批次 {len(rows) - changed_tasks} 个"
+        )
+
+    return recompute

@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import format_html
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
@@ -67,6 +68,7 @@ class TaskTable(tables.Table):
     status = ChoiceColumn(TaskStatus, verbose_name="处理状态")
     batch = tables.Column(accessor="batch__number", verbose_name="批次号")
     deadline = DateColumn(format="Y-m-d", verbose_name="截止日期")
+    deadline_provisional = tables.Column(verbose_name="截止日期状态")
     assignee = tables.Column(accessor="assignee__username", verbose_name="回访专员", default="")
     appointment_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
 
@@ -87,6 +89,7 @@ class TaskTable(tables.Table):
             "status",
             "batch",
             "deadline",
+            "deadline_provisional",
             "assignee",
             "appointment_at",
         ]
@@ -117,6 +120,27 @@ class TaskTable(tables.Table):
 
     def value_dormant(self, value: bool) -> str:
         return "休眠" if value else "正常"
+
+    def render_deadline_provisional(self, value: bool, record: CallbackTask):
+        """暂定: the deadline reaches into a year HQ has not maintained yet."""
+        if record.deadline is None:
+            return ""
+        if value:
+            return format_html(
+                '<span class="badge bg-yellow-lt" title="{}">暂定</span>',
+                "按法定节假日推算，维护该年交易日历后自动重算",
+            )
+        return "正式"
+
+    def value_deadline_provisional(self, value: bool, record: CallbackTask) -> str:
+        return deadline_state(record.deadline, value)
+
+
+def deadline_state(deadline, provisional: bool) -> str:
+    """The export's 截止日期状态: 暂定 or 正式 (empty without a deadline)."""
+    if deadline is None:
+        return ""
+    return "暂定" if provisional else "正式"
 
 
 class BatchTable(tables.Table):

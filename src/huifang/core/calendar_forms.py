@@ -54,3 +54,20 @@ class DeadlineCheckForm(forms.Form):
         max_value=500,
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
+
+
+class ScheduleImportForm(forms.Form):
+    """A year's official schedule as a file (format: ``huifang.core.calendar_files``)."""
+
+    year = forms.IntegerField(
+        label="年份",
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        widget=forms.NumberInput(attrs={"class": "form-control", "placeholder": "如 2027"}),
+    )
+    file = forms.FileField(
+        label="节假日安排文件",
+        help_text="CSV 或 XLSX，列：日期、类型（放假/上班）、名称",
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}),
+        error_messages={"required": "请选择文件"},
+    )

@@ -139,14 +139,17 @@ class Job(models.Model):
 class CalendarYear(models.Model):
     """One calendar year of the trading-day calendar.
 
-    A deadline that falls into a year is computed only when the year is marked complete
-    (``is_complete``); otherwise :class:`huifang.core.calendar.CalendarMissing` is raised.
-    Seeding from chinesecalendar creates the year complete; HQ adds later years by hand.
+    A deadline that falls into a year uses its holidays only when the year is marked
+    complete (``is_complete``); otherwise the provisional calendar of
+    :mod:`huifang.core.calendar` applies and the deadline is marked 暂定. Seeding from
+    chinesecalendar creates the year complete; HQ adds later years by importing the official
+    schedule (``huifang calendar import``) or by hand.
     """
 
     class Source(models.TextChoices):
         CHINESECALENDAR = "chinesecalendar", _("节假日库导入")
         MANUAL = "manual", _("手工维护")
+        IMPORT = "import", _("官方安排文件导入")
 
     year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
     is_complete = models.BooleanField(_("已维护完成"), default=False)

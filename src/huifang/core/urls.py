@@ -13,6 +13,7 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", pages.job_download, name="job_download"),
     path("calendar/", calendar_views.calendar_index, name="calendar"),
     path("calendar/new/", calendar_views.calendar_year_create, name="calendar_year_create"),
+    path("calendar/import/", calendar_views.calendar_import, name="calendar_import"),
     path("calendar/<int:year>/", calendar_views.calendar_year, name="calendar_year"),
     path(
         "calendar/<int:year>/holidays/add/",

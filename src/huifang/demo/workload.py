@@ -36,7 +36,7 @@ def ensure_workload(year: int, say: Callable[[str], None]) -> None:
         result = task_services.do_create_batch(
             run, BusinessType.objects.get(name=BUSINESS_TYPE), actor=admin
         )
-    except ValidationError as exc:  # e.g. next year's trading calendar not maintained yet
+    except ValidationError as exc:  # e.g. a year with no trading calendar at all
         say(f"未生成演示回访任务：{'；'.join(exc.messages)}")
         return
     say(

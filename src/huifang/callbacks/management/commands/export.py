@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.filtersets import OPEN, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
+from huifang.callbacks.tables import deadline_state
 from huifang.core import audit, export
 from huifang.core.columns import choice_labels
 from huifang.customers.choices import CustomerType, RiskLevel
@@ -36,6 +37,7 @@ TASK_HEADER = [
     "是否休眠",
     "处理状态",
     "截止日期",
+    "截止日期状态",
     "回访专员",
     "相关批次",
 ]
@@ -67,6 +69,7 @@ TASK_FIELDS = (
     "customer__dormant",
     "status",
     "deadline",
+    "deadline_provisional",
     "assignee__username",
 )
 
@@ -110,6 +113,7 @@ def _task_rows(queryset, size: int = 5000) -> Iterator[list]:
             dormant,
             status,
             deadline,
+            provisional,
             assignee,
         ) in chunk:
             branch_code, branch_name = branches[branch_id]
@@ -133,6 +137,7 @@ def _task_rows(queryset, size: int = 5000) -> Iterator[list]:
                 "休眠" if dormant else "正常",
                 task_statuses.get(status, status),
                 deadline,
+                deadline_state(deadline, provisional),
                 assignee or "",
                 "，".join(sorted(numbers.get(pk, ()))),
             ]
