@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('callbacks', '0005_task_manage_permission'),
+        ('callbacks', '0006_task_workbench_index'),
     ]
 
     operations = [
