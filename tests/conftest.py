@@ -4,6 +4,12 @@ on a small branch tree, shared by every app's tests."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests judge behaviour, not speed: a busy CI machine must not fail an example for
+# taking over hypothesis' default 200 ms (speed is measured in bench/).
+hypothesis_settings.register_profile("huifang", deadline=None)
+hypothesis_settings.load_profile("huifang")
 
 PASSWORD = "Huifang-test-2026"
 
