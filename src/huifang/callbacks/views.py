@@ -64,7 +64,10 @@ class TaskListView(ObjectListView):
         return kwargs
 
     def _agent_default(self) -> bool:
-        return not self.request.GET and getattr(self.request.user, "role", "") == Role.AGENT
+        """An agent's landing page: no filter asked for (paging, sorting and exporting
+        it are still the landing page, so its export has its rows)."""
+        asked = set(self.request.GET) - {"page", "sort", "_export"}
+        return not asked and getattr(self.request.user, "role", "") == Role.AGENT
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
