@@ -112,6 +112,8 @@ class RecordTable(tables.Table):
         empty_text = "没有符合条件的回访记录"
         attrs = {"class": "table table-vcenter card-table text-nowrap"}
 
+    default_columns = export_columns = SUMMARY_COLUMNS
+
     def render_phone(self, record: CallbackRecord) -> str:
         return contact_phone(record)
 
