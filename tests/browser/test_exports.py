@@ -21,7 +21,7 @@ _numbers = itertools.count(1)
 
 
 def make_task(branch, business_type, **fields):
-    from huifang.callbacks.models import Batch, CallbackTask
+    from huifang.callbacks.models import Batch, CallbackTask, TaskBatch
     from huifang.rules.models import ScreeningRun
 
     n = next(_numbers)
@@ -30,7 +30,7 @@ def make_task(branch, business_type, **fields):
     batch = Batch.objects.create(
         number=str(3_000_000_000 + n), run=run, business_type=business_type, as_of=run.as_of
     )
-    return CallbackTask.objects.create(
+    task = CallbackTask.objects.create(
         customer=customer,
         branch=branch,
         business_type=business_type,
@@ -39,6 +39,8 @@ def make_task(branch, business_type, **fields):
         reasons="新开户客户",
         **fields,
     )
+    TaskBatch.objects.create(task=task, batch=batch, kind="created", rule_codes=",A001,")
+    return task
 
 
 @pytest.fixture
@@ -48,6 +50,7 @@ def company(branches, personas):
 
     from huifang.callbacks.models import BusinessType
     from huifang.callbacks.records import services as records
+    from huifang.callbacks.records.models import FailureReason
     from huifang.core.models import Job
     from huifang.customers.models import ImportRecord
     from huifang.rules import services as rules
@@ -59,8 +62,6 @@ def company(branches, personas):
     for task, status in zip(tasks[:3], ("success", "failure", "success"), strict=True):
         reason = None
         if status == "failure":
-            from huifang.callbacks.records.models import FailureReason
-
             reason = FailureReason.objects.filter(remark_required=False).first()
         records.do_create_record(
             task,
@@ -87,6 +88,10 @@ def company(branches, personas):
     rules.do_run_screening(datetime.date(2025, 12, 31), rules=["A001"], actor=personas["hq_admin"])
     for dataset in ("customers", "daily", "daily"):
         ImportRecord.objects.create(dataset=dataset, status="applied", user=personas["hq_admin"])
+    BusinessType.objects.exclude(pk=business_type.pk).filter(name="专项回访").update(
+        is_active=False
+    )
+    FailureReason.objects.filter(name="其他").update(is_active=False)
     Job.objects.create(kind="demo", title="完成的任务", status="succeeded")
     Job.objects.create(kind="demo", title="失败的任务", status="failed")
     return {"tasks": tasks, "run": run, "business_type": business_type}
@@ -95,7 +100,7 @@ def company(branches, personas):
 # list → (path, filter field, value (a callable of the company), the key column)
 LISTS = {
     "tasks": ("/callbacks/tasks/", "branch", lambda c, b: b["a1"].pk, "投资者代码"),
-    "customers": ("/customers/", "branch", lambda c, b: b["b1"].pk, "投资者代码"),
+    "customers": ("/customers/", "branch", lambda c, b: b["b1"].code, "投资者代码"),
     "records": ("/records/", "status", lambda c, b: "success", "客户账号"),
     "batches": ("/callbacks/batches/", "number", lambda c, b: c["tasks"][1].batch.number, "批次号"),
     "business_types": (
@@ -125,8 +130,10 @@ def row_count(page) -> int:
 def column_texts(page, header: str) -> list[str]:
     return page.evaluate(
         """header => {
-            const table = document.querySelector('.card .table');
-            const names = [...table.querySelectorAll('thead th')].map(th => th.innerText.trim());
+            const heads = t => [...t.querySelectorAll('thead th')].map(th => th.innerText.trim());
+            const table = [...document.querySelectorAll('.card .table')]
+                .find(t => heads(t).includes(header)) || document.querySelector('.card .table');
+            const names = heads(table);
             const at = names.indexOf(header);
             if (at < 0) throw new Error('no column ' + header + ' in ' + names);
             return [...table.querySelectorAll('tbody tr')]
@@ -170,6 +177,19 @@ def test_each_lists_export_has_the_rows_of_the_filtered_page(name, login, compan
     assert 0 < shown < everything, "the filter should keep some rows and drop others"
     assert len(rows) == shown
     assert [row[key] for row in rows][: len(keys)] == keys
+
+
+def test_a_batchs_tasks_reached_from_the_batch_page_export_only_that_batch(login, company):
+    batch = company["tasks"][3].batch
+    page = login("hq_admin")
+    page.goto(page.url + f"callbacks/batches/{batch.pk}/")
+    page.get_by_role("link", name="查看任务").click()
+    keys = column_texts(page, "投资者代码")
+
+    rows = download_csv(page)
+
+    assert row_count(page) == 1 and keys == [company["tasks"][3].customer.investor_code]
+    assert [row["投资者代码"] for row in rows] == keys
 
 
 def test_an_agents_landing_page_exports_its_own_open_tasks(login, company, personas):
