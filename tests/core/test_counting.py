@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from huifang.core.counting import RowCount, count_rows, round_estimate
+from huifang.core.counting import RowCount, count_rows, round_estimate, time_limit
 from huifang.org.models import Branch
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +37,44 @@ def test_a_list_page_shows_its_row_count(client_for):
     html = client_for("hq_admin").get("/org/branches/?q=北京").content.decode()
 
     assert '共 <strong data-row-count="2">2</strong> 条' in html
+
+
+def test_a_query_over_its_time_is_stopped(db):
+    from django.db import OperationalError, connection
+
+    slow = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000) "
+        "SELECT count(*) FROM c"
+    )
+    with pytest.raises(OperationalError), time_limit("default", 0.02):
+        with connection.cursor() as cursor:
+            cursor.execute(slow)
+    with connection.cursor() as cursor:  # the connection is usable again, without a limit
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_count_out_of_time_is_not_claimed_exact(branches, monkeypatch):
+    from contextlib import contextmanager
+
+    from django.db import OperationalError
+
+    from huifang.core import counting
+
+    @contextmanager
+    def no_time(using, seconds):
+        raise OperationalError("interrupted")
+        yield
+
+    monkeypatch.setattr(counting, "time_limit", no_time)
+    count = count_rows(Branch.objects.all())
+
+    assert not count.exact
+    assert str(count) == "很多" or str(count).startswith("约 ")
+
+
+def test_the_exact_count_is_one_click_away(client_for):
+    response = client_for("hq_admin").get("/org/branches/", {"q": "北京", "_count": "1"})
+
+    assert '共 <strong data-row-count="2">2</strong> 条' in response.content.decode()
+    assert "精确统计" not in response.content.decode()

@@ -67,7 +67,7 @@ class TaskListView(ObjectListView):
     def _agent_default(self) -> bool:
         """An agent's landing page: no filter asked for (paging, sorting and exporting
         it are still the landing page, so its export has its rows)."""
-        asked = set(self.request.GET) - {"page", "sort", "_export"}
+        asked = set(self.request.GET) - {"page", "sort", "_export", "_count"}
         return not asked and getattr(self.request.user, "role", "") == Role.AGENT
 
     def get_context_data(self, **kwargs):
@@ -75,7 +75,7 @@ class TaskListView(ObjectListView):
         context["can_manage"] = services.may_manage_tasks(self.request.user)
         # What "every task matching the filter" means to the bulk page: the filter alone.
         query = self.request.GET.copy()
-        for key in ("page", "per_page", "sort", "cols", "_export"):
+        for key in ("page", "per_page", "sort", "cols", "_export", "_count"):
             query.pop(key, None)
         context["filter_query"] = query.urlencode()
         return context

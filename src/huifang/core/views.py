@@ -72,7 +72,17 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         fmt = request.GET.get("_export")
         if fmt in ("csv", "xlsx"):
             return self.export(fmt)
+        if request.GET.get("_count") == "1":
+            return self.exact_count()
         return super().get(request, *args, **kwargs)
+
+    def exact_count(self):
+        """The row count the user asked for (精确统计), however long it takes."""
+        filterset = self.get_filterset(self.get_filterset_class())
+        rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        return render(
+            self.request, "core/_row_count.html", {"row_count": count_rows(rows, budget=None)}
+        )
 
     def export(self, fmt: str):
         self.exporting = True
