@@ -1,10 +1,12 @@
-"""Selects are written in Python, character for character what Django's templates give."""
+"""Selects are written in Python, character for character what Django's templates give;
+every widget gets Tabler's class, before and after a validation error."""
+
+import re
 
 from django import forms
-from django.forms.renderers import DjangoTemplates
 from django.test import RequestFactory
 
-from huifang.core.renderers import Renderer
+from huifang.core.renderers import Renderer, TablerTemplates
 
 
 class SampleForm(forms.Form):
@@ -26,7 +28,7 @@ def rendered(renderer, data) -> str:
 
 def test_selects_render_exactly_as_djangos_templates_render_them():
     data = {"plain": "a&b", "grouped": "0102", "many": ["1", "2"], "flag": "true"}
-    ours, stock = rendered(Renderer(), data), rendered(DjangoTemplates(), data)
+    ours, stock = rendered(Renderer(), data), rendered(TablerTemplates(), data)
     assert ours == stock
     assert 'value="a&amp;b" selected' in ours and "甲 &lt;乙&gt;" in ours
     assert '<optgroup label="华北">' in ours and "multiple" in ours
@@ -43,4 +45,26 @@ def test_the_task_filter_form_renders_as_with_the_templates(personas):
         filterset.form.renderer = renderer
         return str(filterset.form)
 
-    assert form_html(Renderer()) == form_html(DjangoTemplates())
+    assert form_html(Renderer()) == form_html(TablerTemplates())
+
+
+def classes(html: str, name: str) -> set[str]:
+    """The classes of the widget named ``name`` in ``html``."""
+    tag = re.search(rf'<(?:input|select|textarea)[^>]*name="{name}"[^>]*>', html).group(0)
+    return set(re.search(r'class="([^"]*)"', tag).group(1).split())
+
+
+def test_a_form_re_rendered_after_a_validation_error_keeps_tablers_classes():
+    form = SampleForm({"plain": "nope"}, renderer=Renderer())
+    assert not form.is_valid()
+    html = str(form)
+    assert classes(html, "text") == {"form-control", "is-invalid"}
+    assert classes(html, "plain") == {"form-select", "is-invalid"}
+    assert classes(html, "flag") == {"form-select"}  # valid: no is-invalid
+    assert classes(str(SampleForm(renderer=Renderer())), "text") == {"form-control"}
+
+
+def test_a_widgets_own_tabler_class_is_kept():
+    form = SampleForm(renderer=Renderer())
+    form.fields["text"].widget.attrs["class"] = "form-control form-control-sm"
+    assert classes(str(form["text"]), "text") == {"form-control", "form-control-sm"}

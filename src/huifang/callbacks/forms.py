@@ -69,11 +69,20 @@ class AssignForm(forms.Form):
 
 
 class DistributeForm(forms.Form):
+    """The branch whose agents share the tasks; not asked when the actor has one only."""
+
     branch = forms.ModelChoiceField(label="营业部", queryset=None)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = Branch.objects.restrict(actor, "view").order_by("path")
+        branches = Branch.objects.restrict(actor, "view").order_by("path")
+        field = self.fields["branch"]
+        field.queryset = branches
+        only = list(branches[:2])
+        self.only_branch = only[0] if len(only) == 1 else None
+        if self.only_branch is not None:
+            field.initial = self.only_branch.pk
+            field.widget = forms.HiddenInput()
 
 
 class CancelForm(forms.Form):

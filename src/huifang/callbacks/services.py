@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from huifang.callbacks import deadlines, merge
@@ -189,8 +189,17 @@ def may_manage_tasks(user) -> bool:
     return user.has_perm("callbacks.manage_callbacktask")
 
 
-def tasks_for_change(ids: Iterable[int], actor) -> list[CallbackTask]:
-    """The tasks ``ids`` locked for change; any id out of the actor's scope refuses all."""
+Selection = Iterable[int] | QuerySet
+
+
+def tasks_for_change(ids: Selection, actor, *, expected: int | None = None) -> list[CallbackTask]:
+    """The tasks ``ids`` locked for change; any id out of the actor's scope refuses all.
+
+    ``ids`` may also be a queryset of tasks — "every task matching the list's filter":
+    then the tasks are those of it in the actor's scope, and ``expected`` (the number the
+    user confirmed) must still be their number, else nothing is done."""
+    if isinstance(ids, QuerySet):
+        return _matching_for_change(ids, actor, expected)
     wanted = {int(i) for i in ids}
     if not wanted:
         raise ValidationError("请先选择回访任务")
@@ -203,6 +212,28 @@ def tasks_for_change(ids: Iterable[int], actor) -> list[CallbackTask]:
     )
     if len(tasks) != len(wanted):
         raise PermissionDenied("所选任务中有不在您权限范围内或不存在的任务，未做任何修改")
+    if expected is not None and len(tasks) != expected:
+        raise ValidationError(
+            f"所选任务为 {len(tasks)} 条，与确认的 {expected} 条不符，未做任何修改"
+        )
+    return tasks
+
+
+def _matching_for_change(matching: QuerySet, actor, expected: int | None) -> list[CallbackTask]:
+    tasks = list(
+        CallbackTask.objects.restrict(actor, "change")
+        .filter(pk__in=matching.order_by().values("pk"))
+        .select_related("branch")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if not tasks:
+        raise ValidationError("没有符合筛选条件的回访任务")
+    if expected is not None and len(tasks) != expected:
+        raise ValidationError(
+            f"符合筛选条件的任务已由确认时的 {expected} 条变为 {len(tasks)} 条，"
+            "未做任何修改，请重新确认"
+        )
     return tasks
 
 
@@ -289,14 +320,14 @@ def _apply_assignments(new: dict[int, User]) -> None:
             )
 
 
-def do_assign(task_ids: Iterable[int], agent: User, *, actor) -> int:
+def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None = None) -> int:
     """Assign tasks to one agent (an active agent in the actor's scope who can see them)."""
     if not may_manage_tasks(actor):
         raise PermissionDenied("您没有分配回访任务的权限")
     with transaction.atomic():
         if not agents_in_scope(actor).filter(pk=agent.pk).exists():
             raise PermissionDenied("只能分配给您权限范围内启用的回访专员")
-        tasks = tasks_for_change(task_ids, actor)
+        tasks = tasks_for_change(task_ids, actor, expected=expected)
         _require_open(tasks)
         outside = [t for t in tasks if not _agent_sees(agent, t)]
         if outside:
@@ -310,7 +341,9 @@ def do_assign(task_ids: Iterable[int], agent: User, *, actor) -> int:
     return len(tasks)
 
 
-def do_auto_distribute(task_ids: Iterable[int], branch: Branch, *, actor) -> dict[str, int]:
+def do_auto_distribute(
+    task_ids: Selection, branch: Branch, *, actor, expected: int | None = None
+) -> dict[str, int]:
     """Share tasks evenly among ``branch``'s agents: each task goes to the agent who can
     see it and holds the fewest open tasks so far. Returns tasks per agent username."""
     if not may_manage_tasks(actor):
@@ -321,7 +354,7 @@ def do_auto_distribute(task_ids: Iterable[int], branch: Branch, *, actor) -> dic
         agents = list(agents_in_scope(actor, branch))
         if not agents:
             raise ValidationError(f"{branch.name} 没有启用的回访专员")
-        tasks = tasks_for_change(task_ids, actor)
+        tasks = tasks_for_change(task_ids, actor, expected=expected)
         _require_open(tasks)
         load = dict(
             CallbackTask.objects.filter(assignee__in=agents, status__in=OPEN_STATUSES)
@@ -455,7 +488,7 @@ def do_mark_unreachable(task: CallbackTask, *, actor, reason: str = "") -> Callb
     return task
 
 
-def do_cancel(task_ids: Iterable[int], reason: str, *, actor) -> int:
+def do_cancel(task_ids: Selection, reason: str, *, actor, expected: int | None = None) -> int:
     """Cancel open tasks with a reason (HQ admins and branch managers); all or nothing."""
     reason = (reason or "").strip()
     if not reason:
@@ -463,7 +496,7 @@ def do_cancel(task_ids: Iterable[int], reason: str, *, actor) -> int:
     if not may_manage_tasks(actor):
         raise PermissionDenied("您没有取消回访任务的权限")
     with transaction.atomic():
-        tasks = tasks_for_change(task_ids, actor)
+        tasks = tasks_for_change(task_ids, actor, expected=expected)
         return _transition(tasks, "cancel", actor=actor, reason=reason, message=f"取消：{reason}")
 
 

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.columns import ChoiceColumn, DateColumn, DateTimeColumn
+from huifang.core.columns import WRAP, ChoiceColumn, DateColumn, DateTimeColumn
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.tables import risk_label
@@ -57,7 +57,7 @@ class TaskTable(tables.Table):
         accessor="customer__risk_level", verbose_name="风险承受能力", default=""
     )
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
-    reasons = tables.Column(verbose_name="筛选理由")
+    reasons = tables.Column(verbose_name="筛选理由", attrs=WRAP)
     account_status = ChoiceColumn(
         CustomerStatus,
         accessor="customer__status",
@@ -98,6 +98,19 @@ class TaskTable(tables.Table):
         row_attrs = {"class": _row_class}
 
     export_exclude = ("selection",)
+    fixed_columns = ("selection",)
+    # What fits a 1366-px screen; the rest is under 显示列 (and in every export).
+    default_columns = (
+        "investor_code",
+        "customer_name",
+        "branch",
+        "business_type",
+        "reasons",
+        "status",
+        "deadline",
+        "assignee",
+        "appointment_at",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,10 +181,26 @@ class BatchTable(tables.Table):
         order_by = "-number"
         empty_text = "还没有回访批次"
 
+    default_columns = (
+        "number",
+        "business_type",
+        "run",
+        "as_of",
+        "hit_count",
+        "created_count",
+        "merged_count",
+        "deadline",
+        "created_by",
+        "created_at",
+    )
+
 
 class BusinessTypeTable(tables.Table):
     name = tables.LinkColumn("callbacks:businesstype_edit", args=[tables.A("pk")])
-    deadline = tables.Column(accessor="deadline_text", verbose_name="截止日期规则", orderable=False)
+    deadline = tables.Column(
+        accessor="deadline_text", verbose_name="截止日期规则", orderable=False, attrs=WRAP
+    )
+    description = tables.Column(verbose_name="说明", attrs=WRAP)
     updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 

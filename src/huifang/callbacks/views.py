@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +48,7 @@ class TaskListView(ObjectListView):
     title = "回访任务"
     export_name = "callback_tasks"
     actions_template = "callbacks/_task_actions.html"
+    template_name = "callbacks/task_list.html"
 
     def get_filterset_kwargs(self, filterset_class):
         """Agents land on their own tasks ("my tasks" first); any query overrides it."""
@@ -65,11 +66,19 @@ class TaskListView(ObjectListView):
         return kwargs
 
     def _agent_default(self) -> bool:
-        return not self.request.GET and getattr(self.request.user, "role", "") == Role.AGENT
+        """An agent's landing page: no filter asked for (paging, sorting and exporting
+        it are still the landing page, so its export has its rows)."""
+        asked = set(self.request.GET) - {"page", "sort", "_export", "_count"}
+        return not asked and getattr(self.request.user, "role", "") == Role.AGENT
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = services.may_manage_tasks(self.request.user)
+        # What "every task matching the filter" means to the bulk page: the filter alone.
+        query = self.request.GET.copy()
+        for key in ("page", "per_page", "sort", "cols", "_export", "_count"):
+            query.pop(key, None)
+        context["filter_query"] = query.urlencode()
         return context
 
 
@@ -151,8 +160,11 @@ BULK_ACTIONS = {
 def task_bulk(request):
     """Bulk assign / auto-distribute / cancel the selected tasks.
 
-    The list posts the selection here; this page shows what will happen and asks for the
-    agent, branch or reason; its own POST (``confirmed``) performs it, all or nothing.
+    The list posts the selection here: the ticked ``pk``s, or ``matching=1`` with the
+    list's ``filter`` — every task matching it (through the same FilterSet) that the user
+    may change. This page says how many tasks that is and asks for the agent, branch or
+    reason; its own POST (``confirmed``, with the ``expected`` number) performs it on
+    exactly that many tasks, all or nothing.
     """
     if request.method != "POST":
         return redirect("callbacks:task_list")
@@ -162,22 +174,44 @@ def task_bulk(request):
     if action not in BULK_ACTIONS:
         messages.error(request, "未知的批量操作")
         return redirect("callbacks:task_list")
-    ids = [i for i in request.POST.getlist("pk") if i.isdigit()]
-    if not ids:
-        messages.error(request, "请先勾选回访任务")
-        return redirect(request.POST.get("next") or "callbacks:task_list")
+    matching = request.POST.get("matching") == "1"
+    if matching:
+        filterset = TaskFilterSet(
+            QueryDict(request.POST.get("filter", "")),
+            queryset=CallbackTask.objects.restrict(request.user, "change"),
+            request=request,
+        )
+        if not filterset.is_valid():
+            messages.error(request, "筛选条件有误，无法批量操作")
+            return redirect(_back_url(request))
+        selection, ids = filterset.qs, []
+        count = in_scope = selection.order_by().count()
+    else:
+        ids = [i for i in request.POST.getlist("pk") if i.isdigit()]
+        selection = ids
+        count = len(ids)
+        in_scope = CallbackTask.objects.restrict(request.user, "change").filter(pk__in=ids).count()
+    if not count:
+        messages.error(request, "没有符合筛选条件的回访任务" if matching else "请先勾选回访任务")
+        return redirect(_back_url(request))
     label, form_class = BULK_ACTIONS[action]
     confirmed = request.POST.get("confirmed") == "1"
     form = form_class(request.POST if confirmed else None, actor=request.user)
     if confirmed and form.is_valid():
+        expected = request.POST.get("expected", "")
         try:
-            text = _perform_bulk(action, ids, form.cleaned_data, request.user)
+            text = _perform_bulk(
+                action,
+                selection,
+                form.cleaned_data,
+                request.user,
+                int(expected) if expected.isdigit() else None,
+            )
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _message(exc))
         else:
             messages.success(request, text)
             return redirect(_back_url(request))
-    tasks = CallbackTask.objects.restrict(request.user, "change").filter(pk__in=ids)
     return render(
         request,
         "callbacks/task_bulk.html",
@@ -186,8 +220,10 @@ def task_bulk(request):
             "action": action,
             "form": form,
             "ids": ids,
-            "count": len(ids),
-            "in_scope": tasks.count(),
+            "matching": matching,
+            "filter": request.POST.get("filter", ""),
+            "count": count,
+            "in_scope": in_scope,
             "next": _back_url(request),
         },
     )
@@ -204,15 +240,17 @@ def _back_url(request) -> str:
     return nxt if nxt.startswith(reverse("callbacks:task_list")) else reverse("callbacks:task_list")
 
 
-def _perform_bulk(action: str, ids: list[str], data: dict, actor) -> str:
+def _perform_bulk(action: str, selection, data: dict, actor, expected: int | None) -> str:
     if action == "assign":
-        count = services.do_assign(ids, data["agent"], actor=actor)
+        count = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
         return f"已将 {count} 条任务分配给 {data['agent'].display_name}"
     if action == "distribute":
-        shares = services.do_auto_distribute(ids, data["branch"], actor=actor)
+        shares = services.do_auto_distribute(
+            selection, data["branch"], actor=actor, expected=expected
+        )
         parts = "，".join(f"{name} {n} 条" for name, n in sorted(shares.items()))
         return f"已平均分配 {sum(shares.values())} 条任务：{parts}"
-    count = services.do_cancel(ids, data["reason"], actor=actor)
+    count = services.do_cancel(selection, data["reason"], actor=actor, expected=expected)
     return f"已取消 {count} 条任务"
 
 

@@ -58,6 +58,11 @@ class DateTimeColumn(DateColumn):
         return None
 
 
+# A long text column (reasons, descriptions, evidence) wraps within a bounded width
+# instead of stretching the row past the screen (see huifang.css).
+WRAP = {"td": {"class": "cell-wrap"}}
+
+
 library.register(DateColumn)
 library.register(DateTimeColumn)
 

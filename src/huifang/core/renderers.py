@@ -1,4 +1,9 @@
-"""The form renderer (``FORM_RENDERER``): Django's, except for ``<select>``.
+"""The form renderer (``FORM_RENDERER``): Django's, with Tabler's classes, except for
+``<select>``.
+
+Every widget it renders gets Tabler's (Bootstrap's) class for its kind unless it has one,
+and ``is-invalid`` when its field has errors: a form looks the same whichever template
+draws it, before and after a validation error.
 
 Django renders every ``<option>`` through a template include; a filter form with a
 company's ~120 branches and a few hundred agents spent ~40 ms of a list page on it. Selects
@@ -16,9 +21,53 @@ SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
 
 
-class Renderer(DjangoTemplates):
+WIDGETS = "django/forms/widgets/"
+TABLER = ("form-control", "form-select", "form-check-input")
+# Radio buttons and checkbox lists share their attrs with a wrapper <div>: left to templates.
+UNSTYLED = ("radio.html", "checkbox_select.html", "multiwidget.html", "splitdatetime.html")
+
+
+def tabler_class(widget: dict) -> str | None:
+    """Tabler's class for a widget's context (None: leave it alone)."""
+    template = widget.get("template_name", "")
+    if not template.startswith(WIDGETS) or template.endswith(UNSTYLED):
+        return None
+    kind = widget.get("type")
+    if kind == "hidden":
+        return None
+    if kind == "checkbox":
+        return "form-check-input"
+    if template.endswith("select.html"):
+        return "form-select"
+    return "form-control"
+
+
+def style_widget(widget: dict) -> None:
+    css = tabler_class(widget)
+    if css is None:
+        return
+    attrs = widget["attrs"]
+    classes = attrs.get("class", "").split()
+    if not any(c in classes for c in TABLER):
+        classes.append(css)
+    if attrs.get("aria-invalid") == "true" and "is-invalid" not in classes:
+        classes.append("is-invalid")
+    attrs["class"] = " ".join(classes)
+
+
+class TablerTemplates(DjangoTemplates):
+    """Django's template renderer, every widget given Tabler's class."""
+
+    def render(self, template_name, context, request=None):
+        if isinstance(context.get("widget"), dict):
+            style_widget(context["widget"])
+        return super().render(template_name, context, request=request)
+
+
+class Renderer(TablerTemplates):
     def render(self, template_name, context, request=None):
         if template_name == SELECT:
+            style_widget(context["widget"])
             html = select_html(context["widget"])
             if html is not None:
                 return html

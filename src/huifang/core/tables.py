@@ -4,13 +4,16 @@ import types
 import django_tables2 as tables
 
 from huifang.core.audit import action_label
-from huifang.core.columns import DateTimeColumn
+from huifang.core.columns import WRAP, DateTimeColumn
 from huifang.core.models import AuditEvent, Job
 
 
 class AuditEventTable(tables.Table):
     time = DateTimeColumn(format="Y-m-d H:i:s")
     user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
+    message = tables.Column(verbose_name="说明", attrs=WRAP)
+    # What fits a 1366-px screen; 来源, 修改前 and 修改后 are under 显示列 (and exported).
+    default_columns = ("time", "user", "action", "object_type", "object_repr", "message", "ip")
 
     def render_action(self, value: str) -> str:
         return action_label(value)

@@ -15,6 +15,7 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 
 from huifang.core import audit, export, workbench
 from huifang.core.columns import cell
+from huifang.core.counting import count_rows
 from huifang.core.scoping import has_model_perm
 
 EXPORT_LIMIT = 200_000
@@ -46,6 +47,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     export_name = "export"
     actions_template = None  # a template with the page's buttons (create, import …)
     strict = False
+    exporting = False
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
@@ -53,20 +55,37 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         return filterset
 
     def get_table_kwargs(self):
+        """The columns chosen under 显示列; without a choice the table's
+        ``default_columns`` on the page and its ``export_columns`` in an export (each
+        all columns when the table does not say). ``fixed_columns`` always stay."""
         kwargs = super().get_table_kwargs()
-        chosen = self.request.GET.getlist("cols")
-        if chosen:
-            table_columns = self.table_class.base_columns.keys()
-            kwargs["exclude"] = [c for c in table_columns if c not in chosen]
+        table = self.table_class
+        names = list(table.base_columns)
+        chosen = [c for c in self.request.GET.getlist("cols") if c in table.base_columns]
+        default = getattr(table, "export_columns" if self.exporting else "default_columns", None)
+        shown = set(chosen or (names if default is None else default))
+        shown.update(getattr(table, "fixed_columns", ()))
+        kwargs["exclude"] = [n for n in names if n not in shown]
         return kwargs
 
     def get(self, request, *args, **kwargs):
         fmt = request.GET.get("_export")
         if fmt in ("csv", "xlsx"):
             return self.export(fmt)
+        if request.GET.get("_count") == "1":
+            return self.exact_count()
         return super().get(request, *args, **kwargs)
 
+    def exact_count(self):
+        """The row count the user asked for (精确统计), however long it takes."""
+        filterset = self.get_filterset(self.get_filterset_class())
+        rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        return render(
+            self.request, "core/_row_count.html", {"row_count": count_rows(rows, budget=None)}
+        )
+
     def export(self, fmt: str):
+        self.exporting = True
         queryset = self.get_queryset()
         filterset = self.get_filterset(self.get_filterset_class())
         if not filterset.is_valid():
@@ -109,14 +128,17 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         table = context["table"]
         context["title"] = self.title or self.model._meta.verbose_name_plural
         context["actions_template"] = self.actions_template
+        fixed = set(getattr(self.table_class, "fixed_columns", ()))
         context["all_columns"] = [
             (name, str(col.header), name in table.columns.names())
             for name, col in ((n, table.columns[n]) for n in table.columns.names())
+            if name not in fixed
         ] + [
             (name, str(column.verbose_name or name), False)
             for name, column in self.table_class.base_columns.items()
-            if name not in table.columns.names()
+            if name not in table.columns.names() and name not in fixed
         ]
+        context["row_count"] = count_rows(self.object_list)
         return context
 
 

@@ -27,3 +27,16 @@ class ImportRecordTable(tables.Table):
             "checksum",
         ]
         order_by = "-started_at"
+
+    default_columns = (
+        "id",
+        "dataset",
+        "file_name",
+        "user",
+        "started_at",
+        "status",
+        "total_rows",
+        "created",
+        "updated",
+        "rejected",
+    )

@@ -59,6 +59,19 @@ class CustomerTable(tables.Table):
         # Sixteen columns: scroll sideways rather than wrap every cell into a tall row.
         attrs = {"class": "table table-vcenter card-table text-nowrap"}
 
+    # What fits a 1366-px screen; the rest is under 显示列 (and in every export).
+    default_columns = (
+        "branch",
+        "investor_code",
+        "name",
+        "customer_type",
+        "open_date",
+        "status",
+        "dormant",
+        "risk_level",
+        "mobile",
+    )
+
     def render_dormant(self, value: bool) -> str:
         return "休眠" if value else "正常"
 

@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from huifang.core.columns import DateColumn, DateTimeColumn
+from huifang.core.columns import WRAP, DateColumn, DateTimeColumn
 from huifang.rules import evidence
 from huifang.rules import params as P
 from huifang.rules.models import Hit, Rule, ScreeningRun
@@ -19,7 +19,9 @@ class RuleTable(tables.Table):
     updated_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="操作时间")
     version = tables.Column(accessor="current_version__number", verbose_name="版本", default="")
     action = tables.Column(empty_values=(), verbose_name="操作", orderable=False)
+    description = tables.Column(verbose_name="描述", attrs=WRAP)
     export_exclude = ("action",)
+    fixed_columns = ("action",)
 
     class Meta:
         model = Rule
@@ -46,11 +48,13 @@ class RuleTable(tables.Table):
 
 
 class ParamTable(RuleTable):
-    params = tables.Column(empty_values=(), verbose_name="当前参数", orderable=False)
+    params = tables.Column(empty_values=(), verbose_name="当前参数", orderable=False, attrs=WRAP)
 
     class Meta(RuleTable.Meta):
         fields = ["code", "name", "params", "version", "updated_by", "updated_at"]
         sequence = ("code", "name", "params", "version", "updated_by", "updated_at", "action")
+
+    default_columns = ("code", "name", "params", "version", "updated_by", "updated_at")
 
     def render_params(self, record):
         shown = P.display_params(record.rule_type, record.params)
@@ -66,7 +70,7 @@ class RunTable(tables.Table):
     created_by = tables.Column(accessor="created_by__username", verbose_name="筛选人", default="")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     frozen_at = DateTimeColumn(format="Y-m-d H:i:s")
-    rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False)
+    rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False, attrs=WRAP)
 
     class Meta:
         model = ScreeningRun
@@ -84,6 +88,17 @@ class RunTable(tables.Table):
         order_by = "-created_at"
         empty_text = "暂无筛选记录"
 
+    default_columns = (
+        "id",
+        "as_of",
+        "status",
+        "rules",
+        "hit_count",
+        "created_by",
+        "frozen_at",
+        "note",
+    )
+
     def render_rules(self, record):
         return "、".join(f"{c}({n})" for c, n in sorted(record.counts.items()))
 
@@ -98,7 +113,8 @@ class HitTable(tables.Table):
         linkify=lambda record: reverse("rules:hit_detail", args=[record.run_id, record.pk]),
     )
     normalized = tables.Column(verbose_name="规范化状态")
-    evidence = tables.Column(empty_values=(), verbose_name="依据", orderable=False)
+    reasons = tables.Column(verbose_name="筛选理由", attrs=WRAP)
+    evidence = tables.Column(empty_values=(), verbose_name="依据", orderable=False, attrs=WRAP)
 
     class Meta:
         model = Hit
@@ -121,6 +137,9 @@ class HitTable(tables.Table):
         ]
         order_by = "investor_code"
         empty_text = "没有命中的客户"
+
+    # What fits a 1366-px screen; the rest is under 显示列 (and in every export).
+    default_columns = ("branch", "investor_code", "name", "customer_type", "reasons", "evidence")
 
     def __init__(self, *args, run=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,6 +112,10 @@ class RecordTable(tables.Table):
         empty_text = "没有符合条件的回访记录"
         attrs = {"class": "table table-vcenter card-table text-nowrap"}
 
+    export_columns = SUMMARY_COLUMNS
+    # What fits a 1366-px screen (账号所属营业部 is under 显示列; exports keep it).
+    default_columns = [c for c in SUMMARY_COLUMNS if c != "account_branch"]
+
     def render_phone(self, record: CallbackRecord) -> str:
         return contact_phone(record)
 

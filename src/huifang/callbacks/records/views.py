@@ -40,7 +40,6 @@ from huifang.callbacks.records.models import (
 )
 from huifang.callbacks.records.profile import customer_facts
 from huifang.callbacks.records.tables import (
-    EXTRA_COLUMNS,
     FailureReasonTable,
     FeedbackTable,
     RecordTable,
@@ -83,12 +82,6 @@ class RecordListView(ObjectListView):
     template_name = "records/record_list.html"
     title = "回访记录管理"
     export_name = "callback_records"
-
-    def get_table_kwargs(self):
-        kwargs = super().get_table_kwargs()
-        if not self.request.GET.getlist("cols"):
-            kwargs["exclude"] = list(EXTRA_COLUMNS)
-        return kwargs
 
 
 @require_safe
