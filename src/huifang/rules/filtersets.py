@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from huifang.core.widgets import DateInput
 from huifang.customers import choices
 from huifang.org.models import Branch
 from huifang.rules.models import Hit, Rule, RuleKind, RunStatus, ScreeningRun
@@ -23,9 +24,7 @@ class RuleFilterSet(django_filters.FilterSet):
 
 class RunFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=RunStatus.choices)
-    as_of = django_filters.DateFilter(
-        label="基准日", widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = django_filters.DateFilter(label="基准日", widget=DateInput())
 
     class Meta:
         model = ScreeningRun
