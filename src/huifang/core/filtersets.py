@@ -13,12 +13,14 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters_api
 
+from huifang.core.audit import ACTION_LABELS
 from huifang.core.models import AuditEvent, Job
 
 # The portable integer ranges (SQLite's backend reports none and overflows instead).
@@ -139,13 +141,27 @@ class FilterBackend(filters_api.DjangoFilterBackend):
     filterset_base = ApiFilterSet
 
 
+def action_choices() -> list[tuple[str, str]]:
+    return sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The project's models by their Chinese names (what audit rows are about)."""
+    kinds = {
+        model._meta.label_lower: str(model._meta.verbose_name)
+        for model in apps.get_models()
+        if model.__module__.startswith("huifang.")
+    }
+    return sorted(kinds.items(), key=lambda item: item[1])
+
+
 class AuditEventFilterSet(FilterSet):
     time = django_filters.DateFromToRangeFilter(
         label="时间",
         widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
     )
-    action = django_filters.CharFilter(label="动作")
-    object_type = django_filters.CharFilter(label="对象类型")
+    action = django_filters.ChoiceFilter(label="动作", choices=action_choices)
+    object_type = django_filters.ChoiceFilter(label="对象类型", choices=object_type_choices)
     user__username = django_filters.CharFilter(label="操作人用户名")
     q = django_filters.CharFilter(label="搜索", method="search")
 

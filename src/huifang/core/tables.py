@@ -2,21 +2,24 @@ import functools
 import types
 
 import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 
 from huifang.core.audit import action_label
+from huifang.core.audit_display import EventView, Names, describe, source_label, type_label
 from huifang.core.columns import DateTimeColumn
 from huifang.core.models import AuditEvent, Job
 
 
 class AuditEventTable(tables.Table):
+    """The audit log in Chinese: action, object type, source and each field's before → after
+    as the pages show them (:mod:`huifang.core.audit_display`), the stored JSON a click
+    away; exports carry the same text plus the JSON."""
+
     time = DateTimeColumn(format="Y-m-d H:i:s")
     user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
-
-    def render_action(self, value: str) -> str:
-        return action_label(value)
-
-    def value_action(self, value: str) -> str:
-        return action_label(value)
+    changes = tables.Column(verbose_name="变更内容", accessor="pk", orderable=False)
+    raw = tables.Column(verbose_name="原始数据（JSON）", accessor="pk", orderable=False)
 
     class Meta:
         model = AuditEvent
@@ -27,12 +30,64 @@ class AuditEventTable(tables.Table):
             "action",
             "object_type",
             "object_repr",
-            "before",
-            "after",
+            "changes",
             "message",
             "ip",
+            "raw",
         ]
         order_by = "-time"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._names = Names()
+        self._views: dict[int, EventView] = {}
+
+    def view_of(self, event: AuditEvent) -> EventView:
+        if event.pk not in self._views:
+            self._views[event.pk] = describe(event, self._names)
+        return self._views[event.pk]
+
+    def render_action(self, value: str) -> str:
+        return action_label(value)
+
+    def value_action(self, value: str) -> str:
+        return action_label(value)
+
+    def render_actor_label(self, value: str) -> str:
+        return source_label(value)
+
+    def value_actor_label(self, value: str) -> str:
+        return source_label(value)
+
+    def render_object_type(self, value: str) -> str:
+        return type_label(value)
+
+    def value_object_type(self, value: str) -> str:
+        return type_label(value)
+
+    def render_changes(self, record: AuditEvent) -> str:
+        view = self.view_of(record)
+        if not view.changes:
+            return "—"
+        # The raw JSON has its own column here.
+        return render_to_string("core/_audit_changes.html", {"view": view, "hide_raw": True})
+
+    def value_changes(self, record: AuditEvent) -> str:
+        return self.view_of(record).changes_text()
+
+    def render_raw(self, record: AuditEvent) -> str:
+        view = self.view_of(record)
+        if not view.has_raw:
+            return "—"
+        return format_html(
+            '<details class="audit-raw"><summary class="text-secondary small">查看</summary>'
+            '<pre class="small mb-0 text-wrap">{}</pre></details>',
+            view.raw,
+        )
+
+    def value_raw(self, record: AuditEvent) -> str:
+        view = self.view_of(record)
+        return view.raw if view.has_raw else ""
 
 
 class JobTable(tables.Table):
