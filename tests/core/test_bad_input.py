@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.core.filtersets import FilterBackend, FilterSet
-from tests.core.test_date_inputs import _import_everything, _subclasses
+from tests.core.code_base import project_subclasses
 from tests.records import conftest as records
 
 pytestmark = pytest.mark.django_db
@@ -123,8 +123,7 @@ LISTINGS = listings()
 
 
 def test_every_filterset_is_reached_and_built_on_the_core_base():
-    _import_everything()
-    declared = {fs for fs in _subclasses(django_filters.FilterSet) if fs._meta.model}
+    declared = {fs for fs in project_subclasses(django_filters.FilterSet) if fs._meta.model}
     reached = {listing.filterset for listing in LISTINGS}
     # Auto-built ones (``filterset_fields``) come from the API backend: give them the base.
     assert all(issubclass(fs, FilterSet) for fs in declared | reached), sorted(

@@ -7,35 +7,17 @@ The widgets are found in every form and FilterSet of the code base, not listed b
 from __future__ import annotations
 
 import datetime
-import importlib
-import pkgutil
 
 import django_filters
 import pytest
 from django import forms
 from django.utils import translation
 
-import huifang
+from tests.core.code_base import project_subclasses
 
 DAY = datetime.date(2026, 12, 3)
 MOMENT = datetime.datetime(2026, 12, 3, 9, 5, 7)
 ACCEPTED = {"date": (DAY, "2026-12-03"), "datetime-local": (MOMENT, "2026-12-03T09:05")}
-SKIPPED_MODULES = ("huifang.wsgi", "huifang.settings")
-
-
-def _import_everything() -> None:
-    for module in pkgutil.walk_packages(huifang.__path__, "huifang."):
-        if ".migrations" in module.name or module.name in SKIPPED_MODULES:
-            continue
-        importlib.import_module(module.name)
-
-
-def _subclasses(cls) -> list[type]:
-    found = []
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_subclasses(sub))
-    return [c for c in found if c.__module__.startswith("huifang.")]
 
 
 def _widgets(widget):
@@ -45,14 +27,13 @@ def _widgets(widget):
 
 
 def picker_widgets() -> list[tuple[str, forms.Widget]]:
-    _import_everything()
     fields = [
         (f"{form.__module__}.{form.__name__}.{name}", field)
-        for form in _subclasses(forms.BaseForm)
+        for form in project_subclasses(forms.BaseForm)
         for name, field in form.base_fields.items()
     ] + [
         (f"{fs.__module__}.{fs.__name__}.{name}", flt.field)
-        for fs in _subclasses(django_filters.FilterSet)
+        for fs in project_subclasses(django_filters.FilterSet)
         for name, flt in fs.base_filters.items()
     ]
     return [

@@ -118,8 +118,9 @@ class FilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for flt in self.filters.values():
-            if isinstance(flt, django_filters.ModelChoiceFilter) and not issubclass(
-                flt.field_class, BoundedModelChoiceField
+            if (
+                isinstance(flt, django_filters.ModelChoiceFilter)
+                and flt.field_class is filter_fields.ModelChoiceField
             ):
                 flt.field_class = BoundedModelChoiceField
                 flt.__dict__.pop("_field", None)  # built with the old class: rebuild

@@ -20,6 +20,7 @@ class AuditEventTable(tables.Table):
     user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
     changes = tables.Column(verbose_name="变更内容", accessor="pk", orderable=False)
     raw = tables.Column(verbose_name="原始数据（JSON）", accessor="pk", orderable=False)
+    message = tables.Column(attrs={"td": {"class": "audit-message"}})
 
     class Meta:
         model = AuditEvent
@@ -31,9 +32,9 @@ class AuditEventTable(tables.Table):
             "object_type",
             "object_repr",
             "changes",
+            "raw",
             "message",
             "ip",
-            "raw",
         ]
         order_by = "-time"
 
@@ -81,7 +82,7 @@ class AuditEventTable(tables.Table):
             return "—"
         return format_html(
             '<details class="audit-raw"><summary class="text-secondary small">查看</summary>'
-            '<pre class="small mb-0 text-wrap">{}</pre></details>',
+            '<pre class="small mb-0 audit-json">{}</pre></details>',
             view.raw,
         )
 
