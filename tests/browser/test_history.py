@@ -8,7 +8,11 @@ from playwright.sync_api import expect
 
 from tests.records import conftest as records
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the roles and permissions the migrations made are back for the page.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
