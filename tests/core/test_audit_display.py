@@ -129,3 +129,12 @@ def test_the_audit_export_carries_the_readable_text_and_the_json(client_for, per
 def test_the_audit_log_filters_by_a_chinese_action_name(client_for):
     html = client_for("auditor").get("/system/audit/").content.decode()
     assert '<option value="distribute">自动分派任务</option>' in html
+
+
+def test_an_event_as_text_names_its_action_in_chinese_at_shanghai_time():
+    import datetime
+
+    event = _event("distribute")
+    utc = datetime.datetime(2026, 12, 3, 1, 5, tzinfo=datetime.UTC)
+    event.time = utc
+    assert str(event) == "2026-12-03 09:05:00 自动分派任务 回访任务 #7"
