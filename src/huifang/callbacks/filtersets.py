@@ -11,6 +11,7 @@ from django.utils.choices import CallableChoiceIterator
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
+from huifang.core.filtersets import BIGINT, FilterSet, digits_within
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, Role, User
 
@@ -40,7 +41,7 @@ def rule_code_choices() -> list[tuple[str, str]]:
     ]
 
 
-class TaskFilterSet(django_filters.FilterSet):
+class TaskFilterSet(FilterSet):
     q = django_filters.CharFilter(label="投资者代码或名称", method="search")
     branch = django_filters.ModelChoiceFilter(
         label="部门", queryset=Branch.objects.none(), method="in_branch"
@@ -54,7 +55,10 @@ class TaskFilterSet(django_filters.FilterSet):
         choices=[(OPEN, "未完成（未处理+处理中）"), *TaskStatus.choices],
         method="in_status",
     )
-    assignee = django_filters.CharFilter(label="回访专员", method="for_assignee")
+    # "me", "none", a username or a user id: an id must fit the database.
+    assignee = django_filters.CharFilter(
+        label="回访专员", method="for_assignee", validators=[digits_within(*BIGINT)]
+    )
     rule = django_filters.CharFilter(label="命中规则", method="with_rule")
     overdue = django_filters.BooleanFilter(
         label="已逾期", method="is_overdue", widget=forms.Select(choices=YES_NO)
@@ -163,7 +167,7 @@ class TaskFilterSet(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class BatchFilterSet(django_filters.FilterSet):
+class BatchFilterSet(FilterSet):
     number = django_filters.CharFilter(label="批次号", lookup_expr="startswith")
     business_type = django_filters.ModelChoiceFilter(
         label="回访业务类型", queryset=BusinessType.objects.all()
@@ -178,7 +182,7 @@ class BatchFilterSet(django_filters.FilterSet):
         fields = ["number", "business_type", "created_at"]
 
 
-class BusinessTypeFilterSet(django_filters.FilterSet):
+class BusinessTypeFilterSet(FilterSet):
     name = django_filters.CharFilter(label="名称", lookup_expr="icontains")
 
     class Meta:

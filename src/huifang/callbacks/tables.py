@@ -134,19 +134,31 @@ class TaskTable(tables.Table):
     def value_dormant(self, value: bool) -> str:
         return "休眠" if value else "正常"
 
+    def render_deadline(self, value, record: CallbackTask):
+        """The date, with the 暂定 badge where it is provisional: 截止日期状态 itself is
+        under 显示列, so the default columns must show it too."""
+        text = value.strftime("%Y-%m-%d")
+        if record.deadline_provisional:
+            return format_html("{} {}", text, PROVISIONAL_BADGE)
+        return text
+
+    def value_deadline(self, value):
+        return value
+
     def render_deadline_provisional(self, value: bool, record: CallbackTask):
         """暂定: the deadline reaches into a year HQ has not maintained yet."""
         if record.deadline is None:
             return ""
-        if value:
-            return format_html(
-                '<span class="badge bg-yellow-lt" title="{}">暂定</span>',
-                "按法定节假日推算，维护该年交易日历后自动重算",
-            )
-        return "正式"
+        return PROVISIONAL_BADGE if value else "正式"
 
     def value_deadline_provisional(self, value: bool, record: CallbackTask) -> str:
         return deadline_state(record.deadline, value)
+
+
+PROVISIONAL_BADGE = format_html(
+    '<span class="badge bg-yellow-lt" title="{}">暂定</span>',
+    "按法定节假日推算，维护该年交易日历后自动重算",
+)
 
 
 def deadline_state(deadline, provisional: bool) -> str:

@@ -29,6 +29,7 @@ from huifang.callbacks.forms import (
 )
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.callbacks.tables import BatchTable, BusinessTypeTable, TaskTable
+from huifang.core.audit_display import describe_all
 from huifang.core.jobs import start_job
 from huifang.core.models import AuditEvent
 from huifang.core.scoping import has_model_perm
@@ -100,11 +101,13 @@ class TaskDetailView(ObjectDetailView):
             .select_related("batch", "batch__business_type")
             .order_by("batch__number"),
             rules=task.rules.order_by("code"),
-            history=AuditEvent.objects.filter(
-                object_type=CallbackTask._meta.label_lower, object_id=str(task.pk)
-            )
-            .select_related("user")
-            .order_by("time", "id"),
+            history=describe_all(
+                AuditEvent.objects.filter(
+                    object_type=CallbackTask._meta.label_lower, object_id=str(task.pk)
+                )
+                .select_related("user")
+                .order_by("time", "id")
+            ),
             overdue=task.is_overdue(),
             can_start=task.status == "new"
             and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),

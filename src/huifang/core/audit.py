@@ -56,9 +56,11 @@ ACTION_LABELS = {
     "holiday_add": "添加节假日", "holiday_remove": "删除节假日",
     "calendar_import": "导入节假日安排", "deadline_recompute": "重算截止日期", "screen": "筛选",
     "run_freeze": "数据落地", "rule_create": "新建规则", "rule_change": "修改规则参数",
-    "rule_enable": "启用/停用规则", "batch_create": "加入回访名单", "task_start": "开始处理",
+    "rule_enable": "启用规则", "rule_disable": "停用规则",
+    "batch_create": "加入回访名单", "task_start": "开始处理",
     "task_complete": "完成任务", "task_cancel": "取消任务", "task_unreachable": "关闭为无法联系",
     "task_assign": "分配任务", "task_merge": "合并任务", "task_attempts": "更新回访次数",
+    "assign": "分配任务", "distribute": "自动分派任务",
     "record_create": "登记回访记录", "record_change": "修改回访记录",
     "record_attachment": "添加附件", "feedback": "反馈营业部", "feedback_handle": "处理反馈",
 }  # fmt: skip

@@ -1,15 +1,168 @@
-import django_filters
+"""The FilterSet every list, export and API filters through, and the core app's own.
 
+:class:`FilterSet` makes any query string safe to filter by: a number outside what its
+column (or its input's ``min``/``max``) can hold, a date outside :data:`EARLIEST` ..
+:data:`LATEST`, or an id too long for the database is a form error in Chinese, never a
+database error. Pages show the list with the error next to the filter; the API answers 400.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django_filters import fields as filter_fields
+from django_filters import rest_framework as filters_api
+
+from huifang.core.audit import ACTION_LABELS
 from huifang.core.models import AuditEvent, Job
 
+# The portable integer ranges (SQLite's backend reports none and overflows instead).
+INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
+BIGINT = INTEGER_RANGES["BigIntegerField"]
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
 
-class AuditEventFilterSet(django_filters.FilterSet):
+
+def within_dates(value) -> None:
+    """A date (or date-time) between :data:`EARLIEST` and :data:`LATEST`."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if isinstance(day, datetime.date) and not EARLIEST <= day <= LATEST:
+        raise ValidationError(
+            f"日期须在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间", code="date_out_of_range"
+        )
+
+
+def digits_within(low: int, high: int):
+    """A validator for a text filter that also takes a numeric id: digits must fit."""
+
+    def validate(value: str) -> None:
+        text = (value or "").strip()
+        if text.isascii() and text.isdigit() and not low <= int(text) <= high:
+            raise ValidationError(f"编号须在 {low} 至 {high} 之间", code="id_out_of_range")
+
+    return validate
+
+
+class BoundedModelChoiceField(filter_fields.ModelChoiceField):
+    """An id too large for the database is an invalid choice, not an overflow."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except OverflowError as exc:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from exc
+
+
+def _model_field(model, path: str):
+    """The model field a filter's ``field_name`` ends at (a relation's target column)."""
+    field = None
+    for part in path.split("__"):
+        if model is None:
+            return None
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        model = field.related_model
+    if field is not None and field.is_relation and field.target_field is not None:
+        field = field.target_field
+    return field
+
+
+def _number_range(model, flt, attrs: dict) -> tuple[int | Decimal, int | Decimal]:
+    """The widget's own ``min``/``max`` if it has them, else the column's integer range,
+    else a 64-bit integer's."""
+    low, high = BIGINT
+    field = _model_field(model, flt.field_name) if model is not None and not flt.method else None
+    if field is not None:
+        low, high = INTEGER_RANGES.get(field.get_internal_type(), BIGINT)
+    if "min" in attrs:
+        low = Decimal(str(attrs["min"]))
+    if "max" in attrs:
+        high = Decimal(str(attrs["max"]))
+    return low, high
+
+
+def _add(field: forms.Field, *validators) -> None:
+    for validator in validators:
+        if validator not in field.validators:
+            field.validators.append(validator)
+
+
+def _bound(field: forms.Field, model, flt, attrs: dict | None = None) -> None:
+    """Give ``field`` (and a range's parts) the validators its kind needs."""
+    attrs = {**(attrs or {}), **field.widget.attrs}
+    if isinstance(field, forms.MultiValueField):
+        for part in field.fields:
+            _bound(part, model, flt, attrs)
+        return
+    if isinstance(field, forms.DateField | forms.DateTimeField):
+        _add(field, within_dates)
+    elif isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+        low, high = _number_range(model, flt, attrs)
+        _add(field, MinValueValidator(low), MaxValueValidator(high))
+
+
+class FilterSet(django_filters.FilterSet):
+    """Base of every FilterSet: bad query strings are form errors, never server errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for flt in self.filters.values():
+            if (
+                isinstance(flt, django_filters.ModelChoiceFilter)
+                and flt.field_class is filter_fields.ModelChoiceField
+            ):
+                flt.field_class = BoundedModelChoiceField
+                flt.__dict__.pop("_field", None)  # built with the old class: rebuild
+
+    def get_form_class(self):
+        for flt in self.filters.values():
+            _bound(flt.field, self._meta.model, flt)
+        return super().get_form_class()
+
+
+class ApiFilterSet(FilterSet, filters_api.FilterSet):
+    """The base of the FilterSets the API builds from a viewset's ``filterset_fields``."""
+
+
+class FilterBackend(filters_api.DjangoFilterBackend):
+    """The API's filter backend (``DEFAULT_FILTER_BACKENDS``): invalid filters are a 400
+    with the FilterSet's Chinese messages, ad-hoc FilterSets get the same guards."""
+
+    filterset_base = ApiFilterSet
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The project's models by their Chinese names (what audit rows are about)."""
+    kinds = {
+        model._meta.label_lower: str(model._meta.verbose_name)
+        for model in apps.get_models()
+        if model.__module__.startswith("huifang.")
+    }
+    return sorted(kinds.items(), key=lambda item: item[1])
+
+
+class AuditEventFilterSet(FilterSet):
     time = django_filters.DateFromToRangeFilter(
         label="时间",
         widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
     )
-    action = django_filters.CharFilter(label="动作")
-    object_type = django_filters.CharFilter(label="对象类型")
+    action = django_filters.ChoiceFilter(label="动作", choices=action_choices)
+    object_type = django_filters.ChoiceFilter(label="对象类型", choices=object_type_choices)
     user__username = django_filters.CharFilter(label="操作人用户名")
     q = django_filters.CharFilter(label="搜索", method="search")
 
@@ -23,7 +176,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
         )
 
 
-class JobFilterSet(django_filters.FilterSet):
+class JobFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=Job.Status.choices)
     kind = django_filters.CharFilter(label="类型")
 

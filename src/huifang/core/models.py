@@ -53,7 +53,10 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.action} {self.object_repr}"
+        from huifang.core.audit import action_label
+
+        local = timezone.localtime(self.time)
+        return f"{local:%Y-%m-%d %H:%M:%S} {action_label(self.action)} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

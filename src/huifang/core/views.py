@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import PageNotAnInteger
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -19,6 +20,19 @@ from huifang.core.counting import count_rows
 from huifang.core.scoping import has_model_perm
 
 EXPORT_LIMIT = 200_000
+# The furthest row a page may start at: beyond it the database's OFFSET overflows.
+MAX_OFFSET = 2**62
+
+
+class Paginator(LazyPaginator):
+    """django-tables2's count-free paginator; a page number too large for the database's
+    OFFSET is not a page (the list shows its first page) instead of a database error."""
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if (number - 1) * self.per_page > MAX_OFFSET:
+            raise PageNotAnInteger("页码过大")
+        return number
 
 
 class ScopedMixin:
@@ -42,7 +56,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     template_name = "core/list.html"
     # Pagination is the table's alone (ListView's own would run the page query twice).
     table_pagination = {"per_page": 50}
-    paginator_class = LazyPaginator
+    paginator_class = Paginator
     title = ""
     export_name = "export"
     actions_template = None  # a template with the page's buttons (create, import …)

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 
+from huifang.core.filtersets import FilterSet
 from huifang.customers import choices
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -94,7 +95,7 @@ def _select(choices=()) -> forms.Select:
     return forms.Select(attrs={"class": "form-select"}, choices=choices)
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(FilterSet):
     q = django_filters.CharFilter(
         label="投资者代码或名称",
         method="search",

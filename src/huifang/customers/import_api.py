@@ -14,12 +14,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from huifang.core import audit
 from huifang.core.api import ScopedViewSetMixin
+from huifang.core.parsers import JSONParser
 from huifang.customers import services
 from huifang.customers.importers import DATASETS, import_file, import_rows
 from huifang.customers.models import ImportRecord

@@ -1,9 +1,10 @@
 import django_filters
 
+from huifang.core.filtersets import FilterSet
 from huifang.customers.models import ImportRecord
 
 
-class ImportRecordFilterSet(django_filters.FilterSet):
+class ImportRecordFilterSet(FilterSet):
     dataset = django_filters.ChoiceFilter(label="数据集", choices=ImportRecord.Dataset.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=ImportRecord.Status.choices)
     started_at = django_filters.DateFromToRangeFilter(

@@ -103,11 +103,6 @@ class HitViewSet(ScopedReadOnlyViewSet):
     serializer_class = HitSerializer
     filterset_class = HitFilterSet
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        run = self.request.query_params.get("run")
-        return queryset.filter(run_id=run) if run and run.isdigit() else queryset
-
 
 def register(router) -> None:
     router.register("rules", RuleViewSet, basename="rule")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
+from huifang.core.filtersets import FilterSet
+from huifang.core.widgets import DateInput
 from huifang.customers import choices
 from huifang.org.models import Branch
 from huifang.rules.models import Hit, Rule, RuleKind, RunStatus, ScreeningRun
 
 
-class RuleFilterSet(django_filters.FilterSet):
+class RuleFilterSet(FilterSet):
     q = django_filters.CharFilter(label="编号或名称", method="search")
     kind = django_filters.ChoiceFilter(label="规则类型", choices=RuleKind.choices)
 
@@ -21,7 +24,7 @@ class RuleFilterSet(django_filters.FilterSet):
         return queryset.filter(code__icontains=value) | queryset.filter(name__icontains=value)
 
 
-class RunFilterSet(django_filters.FilterSet):
+class RunFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(
         label="状态",
         choices=[
@@ -29,16 +32,14 @@ class RunFilterSet(django_filters.FilterSet):
             (RunStatus.FROZEN, RunStatus.FROZEN.label),
         ],
     )
-    as_of = django_filters.DateFilter(
-        label="基准日", widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = django_filters.DateFilter(label="基准日", widget=DateInput())
 
     class Meta:
         model = ScreeningRun
         fields = ["status", "as_of"]
 
 
-class HitFilterSet(django_filters.FilterSet):
+class HitFilterSet(FilterSet):
     q = django_filters.CharFilter(label="投资者代码或名称", method="search")
     rule = django_filters.CharFilter(label="命中规则编号", method="by_rule")
     customer_type = django_filters.ChoiceFilter(
@@ -47,6 +48,8 @@ class HitFilterSet(django_filters.FilterSet):
     branch = django_filters.ModelChoiceFilter(
         label="部门（含下级）", queryset=Branch.objects.none(), method="by_branch"
     )
+    # The API lists every run's hits: ``?run=`` picks one (its page has the run in the URL).
+    run = django_filters.NumberFilter(label="筛选编号", widget=forms.HiddenInput())
 
     class Meta:
         model = Hit

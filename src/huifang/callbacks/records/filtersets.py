@@ -17,6 +17,7 @@ from django.db.models.lookups import In
 from huifang.callbacks.models import Batch, BusinessType, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
+from huifang.core.filtersets import FilterSet
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
 
@@ -42,7 +43,7 @@ def agent_choices(user) -> list[tuple[str, str]]:
     return choices
 
 
-class RecordFilterSet(django_filters.FilterSet):
+class RecordFilterSet(FilterSet):
     q = django_filters.CharFilter(
         label="客户账号或名称",
         method="search",
@@ -151,7 +152,7 @@ class RecordFilterSet(django_filters.FilterSet):
         return queryset.filter(feedback_at__isnull=not value)
 
 
-class FailureReasonFilterSet(django_filters.FilterSet):
+class FailureReasonFilterSet(FilterSet):
     name = django_filters.CharFilter(label="名称", lookup_expr="icontains")
 
     class Meta:
@@ -159,7 +160,7 @@ class FailureReasonFilterSet(django_filters.FilterSet):
         fields = ["name", "is_active"]
 
 
-class FeedbackFilterSet(django_filters.FilterSet):
+class FeedbackFilterSet(FilterSet):
     handled = django_filters.BooleanFilter(
         label="已处理", method="is_handled", widget=_select(YES_NO)
     )

@@ -12,8 +12,8 @@ from django.utils import timezone
 from huifang.callbacks.records import services
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.core.widgets import DATETIME_LOCAL_INPUTS, DateInput, DateTimeLocalInput
 
-DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 # Service field → form field, to show a service's refusal next to the right input.
 FIELD_FOR = {"called_at": "called_date", "duration_seconds": "duration"}
 
@@ -51,7 +51,7 @@ class RecordForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     called_date = forms.DateField(
-        label="回访日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label="回访日期", widget=DateInput(attrs={"class": "form-control"})
     )
     called_time = forms.TimeField(
         label="回访时间",
@@ -72,11 +72,9 @@ class RecordForm(forms.Form):
     appointment_at = forms.DateTimeField(
         label="改约时间",
         required=False,
-        input_formats=DATETIME_INPUTS,
+        input_formats=DATETIME_LOCAL_INPUTS,
         help_text="失败原因为“客户要求改约”时必填：与客户约定的回访时间",
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
-        ),
+        widget=DateTimeLocalInput(attrs={"class": "form-control"}),
     )
     remark = forms.CharField(
         label="备注",

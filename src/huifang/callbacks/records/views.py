@@ -322,6 +322,7 @@ def record_detail(request, pk: int):
 def record_history(request, pk: int):
     """Every saved version of the record with what changed, and its audit rows."""
     record = _record(request, pk)
+    from huifang.core.audit_display import describe_all
     from huifang.core.models import AuditEvent
 
     events = AuditEvent.objects.filter(
@@ -334,7 +335,7 @@ def record_history(request, pk: int):
             "title": f"回访记录 #{record.pk} · 修改历史",
             "record": record,
             "versions": version_rows(record),
-            "events": events.order_by("time", "id"),
+            "events": describe_all(events.order_by("time", "id")),
         },
     )
 

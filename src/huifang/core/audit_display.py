@@ -1,0 +1,259 @@
+"""The audit log as a compliance officer reads it.
+
+An :class:`~huifang.core.models.AuditEvent` stores codes: the action (``distribute``), the
+model (``callbacks.callbacktask``), the actor's channel (``command:import``) and before /
+after JSON with field names, ids and UTC times. :func:`describe` turns one into what the
+pages show: the action's and the object type's Chinese names, and per changed field its
+label with the old and new value formatted as on the pages (a choice by its label, a
+related object by its name, money with separators, a time in Asia/Shanghai). The raw JSON
+stays available (:attr:`EventView.raw`) for auditors.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from huifang.core.audit import action_label
+from huifang.core.fields import MoneyField
+
+# before / after keys that are not a field of the object they describe.
+EXTRA_LABELS = {
+    "assignee_name": "回访专员用户名",
+    "reason": "原因",
+    "note": "处理说明",
+    "message": "内容",
+    "hits": "命中人数",
+    "created": "新增",
+    "updated": "更新",
+    "unchanged": "未变化",
+    "rejected": "无效行",
+    "merged": "合并",
+    "skipped": "跳过",
+    "total": "总行数",
+    "run": "筛选记录",
+    "task": "回访任务",
+    "record": "回访记录",
+    "business_type": "回访业务类型",
+    "params": "参数",
+    "overrides": "临时参数",
+    "rules": "规则版本",
+    "counts": "各规则命中人数",
+    "kind": "类型",
+    "name": "名称",
+    "code": "编号",
+    "date": "日期",
+    "year": "年份",
+    "holidays": "节假日",
+    "is_complete": "已完整",
+    "enabled": "启用",
+    "as_of": "基准日",
+    "status": "状态",
+    "description": "说明",
+    "sha256": "SHA-256",
+    "dataset": "数据集",
+    "file_name": "文件名",
+    "checksum": "校验和",
+}
+
+SOURCE_PREFIXES = {"command": "命令", "job": "后台任务", "partner": "对接方"}
+SOURCE_LABELS = {"web": "网页", "api": "API", "system": "系统"}
+
+EMPTY = "—"
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def source_label(label: str) -> str:
+    """``web`` → 网页, ``command:import`` → 命令 import, ``job:42`` → 后台任务 42."""
+    if label in SOURCE_LABELS:
+        return SOURCE_LABELS[label]
+    prefix, _, rest = label.partition(":")
+    if prefix in SOURCE_PREFIXES and rest:
+        return f"{SOURCE_PREFIXES[prefix]} {rest}"
+    return label
+
+
+def model_of(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def type_label(object_type: str) -> str:
+    """``callbacks.callbacktask`` → 回访任务; ``export.tasks`` → 导出 tasks; else as is."""
+    if not object_type:
+        return ""
+    model = model_of(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    prefix, _, rest = object_type.partition(".")
+    if prefix == "export":
+        return f"导出 {rest}"
+    return object_type
+
+
+def _field_of(model: type[models.Model] | None, key: str) -> models.Field | None:
+    if model is None:
+        return None
+    for candidate in model._meta.concrete_fields:
+        if key in (candidate.name, candidate.attname):
+            return candidate
+    return None
+
+
+def field_label(model: type[models.Model] | None, key: str) -> str:
+    found = _field_of(model, key)
+    if found is not None:
+        return str(found.verbose_name)
+    return EXTRA_LABELS.get(key, key)
+
+
+def money(value) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def local_time(value) -> str | None:
+    """An ISO date-time (as the audit log stores it) in Asia/Shanghai, or None."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, str) and _ISO_TIME.match(value):
+        parsed = parse_datetime(value)
+    else:
+        return None
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return f"{timezone.localtime(parsed):%Y-%m-%d %H:%M:%S}"
+
+
+class Names:
+    """Related objects' names by (model, id), each looked up once per page."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[type, str], str] = {}
+
+    def of(self, model: type[models.Model], pk) -> str:
+        key = (model, str(pk))
+        if key not in self._cache:
+            try:
+                obj = model._default_manager.filter(pk=pk).first()
+            except (ValueError, TypeError, OverflowError):
+                obj = None
+            self._cache[key] = str(obj) if obj is not None else f"#{pk}"
+        return self._cache[key]
+
+
+def plain(value) -> str:
+    """A value with no field to say how: times in Shanghai, lists and objects spelled out."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(plain(v) for v in value) or EMPTY
+    if isinstance(value, dict):
+        return "；".join(f"{EXTRA_LABELS.get(k, k)}：{plain(v)}" for k, v in value.items()) or EMPTY
+    return local_time(value) or str(value)
+
+
+def format_value(model: type[models.Model] | None, key: str, value, names: Names) -> str:
+    """``value`` of ``key`` as the pages show it."""
+    if value is None or value == "":
+        return EMPTY
+    found = _field_of(model, key)
+    if found is None:
+        return plain(value)
+    if found.choices:
+        labels = {str(k): str(v) for k, v in found.flatchoices}
+        return labels.get(str(value), str(value))
+    if found.is_relation and found.related_model is not None:
+        return names.of(found.related_model, value)
+    if isinstance(found, MoneyField):
+        return money(value)
+    if isinstance(found, models.BooleanField):
+        return "是" if value else "否"
+    if isinstance(found, models.DateTimeField):
+        return local_time(value) or str(value)
+    return plain(value)
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+    changed: bool
+
+
+@dataclass
+class EventView:
+    event: object
+    action: str
+    type_label: str
+    source: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def raw(self) -> str:
+        """The stored before / after, pretty-printed with Chinese as it is."""
+        data = {"before": self.event.before, "after": self.event.after}
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+    @property
+    def has_raw(self) -> bool:
+        return self.event.before is not None or self.event.after is not None
+
+    def changes_text(self) -> str:
+        """One line per field (exports): ``字段：旧 → 新``."""
+        return "\n".join(
+            f"{c.label}：{c.before} → {c.after}" if c.changed else f"{c.label}：{c.after}"
+            for c in self.changes
+        )
+
+
+def _as_dict(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    if value is None:
+        return {}
+    return {"": value}
+
+
+def describe(event, names: Names | None = None) -> EventView:
+    """What ``event`` means in Chinese (see the module's docstring)."""
+    names = names or Names()
+    model = model_of(event.object_type)
+    before, after = _as_dict(event.before), _as_dict(event.after)
+    both = event.before is not None and event.after is not None
+    keys = list(before) + [k for k in after if k not in before]
+    changes = []
+    for key in keys:
+        old = format_value(model, key, before.get(key), names) if key in before else EMPTY
+        new = format_value(model, key, after.get(key), names) if key in after else EMPTY
+        label = field_label(model, key) if key else "内容"
+        changes.append(Change(label, old, new, changed=both or key not in after))
+    return EventView(
+        event=event,
+        action=action_label(event.action),
+        type_label=type_label(event.object_type),
+        source=source_label(event.actor_label),
+        changes=changes,
+    )
+
+
+def describe_all(events) -> list[EventView]:
+    names = Names()
+    return [describe(e, names) for e in events]

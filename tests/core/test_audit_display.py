@@ -1,0 +1,140 @@
+"""The audit log reads in Chinese (issue 14): action and object type by name, each field's
+before → after with its label and the value as the pages show it, times in Asia/Shanghai,
+the stored JSON one click away."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from huifang.core import audit
+from huifang.core.audit_display import Change, describe
+
+pytestmark = pytest.mark.django_db
+
+TASK = "callbacks.callbacktask"
+
+
+def _event(action: str, object_type: str = TASK, **values):
+    return audit.record(
+        action, object_type=object_type, object_id="7", object_repr="回访任务 #7", **values
+    )
+
+
+def test_an_automatic_distribution_reads_in_chinese(personas):
+    agent = personas["agent_a"]
+    view = describe(
+        _event(
+            "distribute",
+            before={"assignee": None},
+            after={"assignee": agent.pk, "assignee_name": agent.username},
+        )
+    )
+    assert view.action == "自动分派任务"
+    assert view.type_label == "回访任务"
+    assert view.changes[0] == Change("回访专员", "—", "agent_a（agent_a）", changed=True)
+
+
+def test_a_choice_shows_its_label_not_its_code():
+    view = describe(
+        _event(
+            "task_cancel",
+            before={"status": "new"},
+            after={"status": "cancelled", "reason": "客户已销户"},
+        )
+    )
+    assert view.action == "取消任务"
+    status = next(c for c in view.changes if c.label == "处理状态")
+    assert (status.before, status.after) == ("未处理", "已取消")
+    reason = next(c for c in view.changes if c.label == "原因")
+    assert reason.after == "客户已销户"
+
+
+def test_a_time_is_shown_in_shanghai_not_utc():
+    view = describe(
+        _event(
+            "task_attempts",
+            before={"attempt_count": 0, "last_attempt_at": None},
+            after={"attempt_count": 1, "last_attempt_at": "2026-12-03T01:05:00+00:00"},
+        )
+    )
+    assert view.action == "更新回访次数"
+    last = next(c for c in view.changes if c.label == "最近回访时间")
+    assert (last.before, last.after) == ("—", "2026-12-03 09:05:00")
+
+
+def test_money_has_thousands_separators_and_two_decimals():
+    view = describe(
+        _event(
+            "update",
+            object_type="customers.dailybalance",
+            before={"equity": "1234567.5"},
+            after={"equity": "-20000"},
+        )
+    )
+    assert view.type_label == "客户资金日报"
+    assert view.changes == [Change("当日权益", "1,234,567.50", "-20,000.00", changed=True)]
+
+
+def test_the_raw_json_is_kept_with_its_chinese_readable():
+    view = describe(_event("task_cancel", after={"reason": "客户已销户"}))
+    assert '"reason": "客户已销户"' in view.raw
+    assert "\\u" not in view.raw
+
+
+def test_the_source_of_a_command_or_job_is_named():
+    with audit.acting(label="command:import"):
+        assert describe(_event("import")).source == "命令 import"
+    with audit.acting(label="job:42"):
+        assert describe(_event("import")).source == "后台任务 42"
+
+
+# ---------------------------------------------------------------- the audit log page
+
+
+def _table(html: str) -> str:
+    return html[html.index("<table") : html.index("</table>")]
+
+
+def test_the_audit_log_page_shows_labels_values_and_the_raw_json(client_for, personas):
+    agent = personas["agent_a"]
+    _event(
+        "distribute",
+        before={"assignee": None},
+        after={"assignee": agent.pk, "assignee_name": agent.username},
+    )
+    table = _table(client_for("auditor").get("/system/audit/?action=distribute").content.decode())
+    assert "自动分派任务" in table and "回访任务" in table
+    assert "回访专员：</span>" in table and "agent_a（agent_a）" in table
+    assert "<details" in table and "&quot;assignee_name&quot;: &quot;agent_a&quot;" in table
+    for code in (">distribute<", "callbacks.callbacktask", "{&#x27;"):
+        assert code not in table
+
+
+def test_the_audit_export_carries_the_readable_text_and_the_json(client_for, personas):
+    _event("task_cancel", before={"status": "new"}, after={"status": "cancelled"})
+    response = client_for("auditor").get("/system/audit/?action=task_cancel&_export=csv")
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
+    row = rows[0]
+    assert row["动作"] == "取消任务"
+    assert row["对象类型"] == "回访任务"
+    assert row["变更内容"] == "处理状态：未处理 → 已取消"
+    assert '"status": "cancelled"' in row["原始数据（JSON）"]
+
+
+def test_the_audit_log_filters_by_a_chinese_action_name(client_for):
+    html = client_for("auditor").get("/system/audit/").content.decode()
+    assert '<option value="distribute">自动分派任务</option>' in html
+
+
+def test_an_event_as_text_names_its_action_in_chinese_at_shanghai_time():
+    import datetime
+
+    event = _event("distribute")
+    utc = datetime.datetime(2026, 12, 3, 1, 5, tzinfo=datetime.UTC)
+    event.time = utc
+    assert str(event) == "2026-12-03 09:05:00 自动分派任务 回访任务 #7"
