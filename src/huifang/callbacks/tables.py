@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.columns import ChoiceColumn, DateColumn, DateTimeColumn
+from huifang.core.columns import ChoiceColumn, DateColumn, DateTimeColumn, permitted_link
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.tables import risk_label
@@ -146,7 +146,9 @@ class BatchTable(tables.Table):
 
 
 class BusinessTypeTable(tables.Table):
-    name = tables.LinkColumn("callbacks:businesstype_edit", args=[tables.A("pk")])
+    name = tables.Column(
+        linkify=permitted_link("callbacks:businesstype_edit", "callbacks.change_businesstype")
+    )
     deadline = tables.Column(accessor="deadline_text", verbose_name="截止日期规则", orderable=False)
     updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")

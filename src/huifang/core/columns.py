@@ -15,6 +15,7 @@ import functools
 
 import django_tables2 as tables
 from django.db import models
+from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django_tables2 import A
 from django_tables2.columns import library
@@ -138,3 +139,16 @@ def _reads_raw(bound_column, record) -> bool:
                 field = None
         known[kind] = not getattr(field, "choices", None)
     return known[kind]
+
+
+def permitted_link(viewname: str, permission: str, arg: str = "pk"):
+    """A ``linkify`` for a link to a write action (an edit page): a link for users holding
+    ``permission``, the plain value for everyone else (who would only meet a 403)."""
+
+    def url(record, table):
+        user = getattr(getattr(table, "request", None), "user", None)
+        if user is None or not user.has_perm(permission):
+            return None
+        return reverse(viewname, args=[A(arg).resolve(record)])
+
+    return url

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
-from huifang.core.columns import ChoiceColumn, DateTimeColumn
+from huifang.core.columns import ChoiceColumn, DateTimeColumn, permitted_link
 from huifang.core.masking import mask_phone
 from huifang.customers.choices import Gender
 from huifang.customers.tables import risk_label
@@ -145,7 +145,9 @@ class RecordTable(tables.Table):
 
 
 class FailureReasonTable(tables.Table):
-    name = tables.LinkColumn("records:reason_edit", args=[tables.A("pk")])
+    name = tables.Column(
+        linkify=permitted_link("records:reason_edit", "records.change_failurereason")
+    )
     updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
