@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.columns import ChoiceColumn, DateColumn, DateTimeColumn, permitted_link
+from huifang.core.columns import (
+    ChoiceColumn,
+    DateColumn,
+    DateTimeColumn,
+    UserColumn,
+    permitted_link,
+)
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.tables import risk_label
@@ -67,7 +73,7 @@ class TaskTable(tables.Table):
     status = ChoiceColumn(TaskStatus, verbose_name="处理状态")
     batch = tables.Column(accessor="batch__number", verbose_name="批次号")
     deadline = DateColumn(format="Y-m-d", verbose_name="截止日期")
-    assignee = tables.Column(accessor="assignee__username", verbose_name="回访专员", default="")
+    assignee = UserColumn("assignee", verbose_name="回访专员")
     appointment_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
 
     class Meta:
@@ -124,7 +130,7 @@ class BatchTable(tables.Table):
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
     run = tables.Column(accessor="run_id", verbose_name="筛选记录")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
-    created_by = tables.Column(accessor="created_by__username", verbose_name="创建人", default="")
+    created_by = UserColumn("created_by", verbose_name="创建人")
 
     class Meta:
         model = Batch
@@ -150,7 +156,7 @@ class BusinessTypeTable(tables.Table):
         linkify=permitted_link("callbacks:businesstype_edit", "callbacks.change_businesstype")
     )
     deadline = tables.Column(accessor="deadline_text", verbose_name="截止日期规则", orderable=False)
-    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    updated_by = UserColumn("updated_by", verbose_name="操作员")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:

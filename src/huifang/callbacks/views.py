@@ -30,9 +30,10 @@ from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatc
 from huifang.callbacks.tables import BatchTable, BusinessTypeTable, TaskTable
 from huifang.core.jobs import start_job
 from huifang.core.models import AuditEvent
+from huifang.core.people import person_text
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectDetailView, ObjectListView
-from huifang.org.models import Role
+from huifang.org.models import Role, User
 
 # ---------------------------------------------------------------- tasks
 
@@ -181,10 +182,11 @@ def _back_url(request) -> str:
 def _perform_bulk(action: str, ids: list[str], data: dict, actor) -> str:
     if action == "assign":
         count = services.do_assign(ids, data["agent"], actor=actor)
-        return f"已将 {count} 条任务分配给 {data['agent'].display_name}"
+        return f"已将 {count} 条任务分配给 {person_text(data['agent'])}"
     if action == "distribute":
         shares = services.do_auto_distribute(ids, data["branch"], actor=actor)
-        parts = "，".join(f"{name} {n} 条" for name, n in sorted(shares.items()))
+        people = {u.username: person_text(u) for u in User.objects.filter(username__in=shares)}
+        parts = "，".join(f"{people.get(name, name)} {n} 条" for name, n in sorted(shares.items()))
         return f"已平均分配 {sum(shares.values())} 条任务：{parts}"
     count = services.do_cancel(ids, data["reason"], actor=actor)
     return f"已取消 {count} 条任务"

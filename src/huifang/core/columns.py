@@ -20,6 +20,8 @@ from django.utils import dateformat, timezone, translation
 from django_tables2 import A
 from django_tables2.columns import library
 
+from huifang.core.people import person_html, person_text
+
 
 def local(value):
     """An aware datetime in the local time zone, naive (what a spreadsheet shows)."""
@@ -152,3 +154,22 @@ def permitted_link(viewname: str, permission: str, arg: str = "pk"):
         return reverse(viewname, args=[A(arg).resolve(record)])
 
     return url
+
+
+class UserColumn(tables.Column):
+    """A user shown as a person (``huifang.core.people``): the name, the username on
+    hover; exported as 姓名（用户名）. Sorted by name. The list's queryset should
+    ``select_related`` the user."""
+
+    reads_raw_value = True  # see cell()
+
+    def __init__(self, accessor: str, **kwargs):
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("order_by", (f"{accessor}__full_name", f"{accessor}__username"))
+        super().__init__(accessor=accessor, **kwargs)
+
+    def render(self, value):
+        return person_html(value)
+
+    def value(self, value, **kwargs) -> str:
+        return person_text(value)

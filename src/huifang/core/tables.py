@@ -4,13 +4,13 @@ import types
 import django_tables2 as tables
 
 from huifang.core.audit import action_label
-from huifang.core.columns import DateTimeColumn
+from huifang.core.columns import DateTimeColumn, UserColumn
 from huifang.core.models import AuditEvent, Job
 
 
 class AuditEventTable(tables.Table):
     time = DateTimeColumn(format="Y-m-d H:i:s")
-    user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
+    user = UserColumn("user", verbose_name="操作人", default="—")
 
     def render_action(self, value: str) -> str:
         return action_label(value)
@@ -39,7 +39,7 @@ class JobTable(tables.Table):
     title = tables.LinkColumn("core:job_detail", args=[tables.A("pk")])
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     finished_at = DateTimeColumn(format="Y-m-d H:i:s")
-    created_by = tables.Column(accessor="created_by__username", verbose_name="发起人")
+    created_by = UserColumn("created_by", verbose_name="发起人")
 
     class Meta:
         model = Job
