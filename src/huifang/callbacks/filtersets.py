@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
+from huifang.core.filtersets import FilterSet
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, Role, User
@@ -168,7 +169,7 @@ class BatchFilterSet(django_filters.FilterSet):
         fields = ["number", "business_type", "created_at"]
 
 
-class BusinessTypeFilterSet(django_filters.FilterSet):
+class BusinessTypeFilterSet(FilterSet):
     name = django_filters.CharFilter(label="名称", lookup_expr="icontains")
 
     class Meta:

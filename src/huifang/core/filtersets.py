@@ -1,6 +1,23 @@
 import django_filters
+from django import forms
+from django.db import models
 
 from huifang.core.models import AuditEvent, Job
+
+# "Any" first: django-filter's own yes/no select offers 未知/是/否, "未知" meaning "any".
+YES_NO_ANY = [("", "全部"), ("true", "是"), ("false", "否")]
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet with the model's yes/no fields offered as 全部/是/否."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {
+            "filter_class": django_filters.BooleanFilter,
+            "extra": lambda field: {"widget": forms.Select(choices=YES_NO_ANY)},
+        },
+    }
 
 
 class AuditEventFilterSet(django_filters.FilterSet):

@@ -1,9 +1,10 @@
 import django_filters
 
+from huifang.core.filtersets import FilterSet
 from huifang.org.models import Branch, Role, User
 
 
-class BranchFilterSet(django_filters.FilterSet):
+class BranchFilterSet(FilterSet):
     q = django_filters.CharFilter(label="代码或名称", method="search")
 
     class Meta:
@@ -14,7 +15,7 @@ class BranchFilterSet(django_filters.FilterSet):
         return queryset.filter(code__startswith=value) | queryset.filter(name__icontains=value)
 
 
-class UserFilterSet(django_filters.FilterSet):
+class UserFilterSet(FilterSet):
     q = django_filters.CharFilter(label="用户名或姓名", method="search")
     role = django_filters.ChoiceFilter(label="角色", choices=Role.choices)
     branch = django_filters.ModelChoiceFilter(label="所属部门", queryset=Branch.objects.none())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import django_filters
 
+from huifang.core.filtersets import FilterSet
 from huifang.customers import choices
 from huifang.org.models import Branch
 from huifang.rules.models import Hit, Rule, RuleKind, RunStatus, ScreeningRun
 
 
-class RuleFilterSet(django_filters.FilterSet):
+class RuleFilterSet(FilterSet):
     q = django_filters.CharFilter(label="编号或名称", method="search")
     kind = django_filters.ChoiceFilter(label="规则类型", choices=RuleKind.choices)
 

@@ -17,6 +17,7 @@ from django.db.models.lookups import In
 from huifang.callbacks.models import Batch, BusinessType, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
+from huifang.core.filtersets import FilterSet
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
@@ -152,7 +153,7 @@ class RecordFilterSet(django_filters.FilterSet):
         return queryset.filter(feedback_at__isnull=not value)
 
 
-class FailureReasonFilterSet(django_filters.FilterSet):
+class FailureReasonFilterSet(FilterSet):
     name = django_filters.CharFilter(label="名称", lookup_expr="icontains")
 
     class Meta:
