@@ -169,3 +169,19 @@ def test_the_crawl_reaches_the_detail_pages(company, client_for):
     for fragment in ("/callbacks/tasks/", "/records/", "/customers/"):
         assert fragment in paths
     assert f"/records/{company.pk}/" in paths
+
+
+def test_a_permission_granted_alone_shows_no_control_it_cannot_use(company, personas, client):
+    """An auditor granted the record permissions alone (no task permission): a form that
+    the task's own permission would refuse is not offered."""
+    from django.contrib.auth.models import Permission
+
+    auditor = personas["auditor"]
+    auditor.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="records",
+            codename__in=["add_callbackrecord", "change_callbackrecord"],
+        )
+    )
+    client.force_login(auditor)
+    assert crawl(client) == []
