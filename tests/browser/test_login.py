@@ -2,7 +2,12 @@
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    # serialized_rollback: restore the migrations' data (built-in rules …) for the tests after;
+    # a plain flush re-creates the role groups, which the next restore then duplicates.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_a_persona_signs_in_and_sees_the_navigation(personas, login):
