@@ -101,3 +101,19 @@ def test_a_failed_csrf_check_is_a_chinese_page(personas):
     assert response.status_code == 403
     assert "CSRF verification failed" not in body
     assert "页面已过期" in body
+
+
+def test_a_refused_request_is_the_chinese_400_page():
+    # No ``db`` fixture: like the 500 page, it renders on its own.
+    response = errors.bad_request(RequestFactory().get("/rules/"))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "请求无效" in body and "Bad Request" not in body
+    assert 'href="/" data-testid="error-home"' in body
+
+
+def test_an_unknown_host_is_answered_with_the_chinese_400_page(db, settings):
+    settings.DEBUG = False
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "请求无效" in response.content.decode()

@@ -1,4 +1,4 @@
-"""The error pages (403, 404, 500 and a failed CSRF check) in the product's layout, in
+"""The error pages (400, 403, 404, 500 and a failed CSRF check) in the product's layout, in
 Chinese, each with a way back. Django's own are bare English pages.
 
 Under ``/api/`` the answer stays JSON like the API's own errors (``{"detail": "中文说明"}``,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import Resolver404
@@ -23,6 +23,7 @@ DENIED = "您没有访问此页面或执行此操作的权限。如需开通，�
 NOT_FOUND = "您访问的页面不存在，或其中的数据不在您的权限范围内。"
 API_NOT_FOUND = "请求的接口或对象不存在，或不在您的权限范围内"
 CSRF_FAILED = "页面已过期或来源无法确认，操作没有执行。请返回上一页，刷新后重试。"
+BAD_REQUEST = "请求无效，操作没有执行。请从首页重新进入后再试。"
 SERVER_ERROR = "系统内部错误，操作没有完成。请稍后重试；如果问题持续，请联系系统管理员。"
 
 
@@ -46,6 +47,15 @@ def csrf_failure(request, reason: str = ""):
     if _is_api(request):
         return _json("csrf_failed", CSRF_FAILED, 403)
     return _page(request, "操作未执行", CSRF_FAILED, status=403)
+
+
+def bad_request(request, exception=None):
+    # Standalone like the 500 page: what Django refused (a host, a header) may break more.
+    if _is_api(request):
+        return _json("bad_request", BAD_REQUEST, 400)
+    template = loader.get_template("500.html")
+    context = {"status": 400, "title": "请求无效", "message": BAD_REQUEST}
+    return HttpResponseBadRequest(template.render(context))
 
 
 def server_error(request=None):
