@@ -2,8 +2,8 @@
 Chinese, each with a way back. Django's own are bare English pages.
 
 Under ``/api/`` the answer stays JSON like the API's own errors (``{"detail": "中文说明"}``,
-plus a ``code``), also for an unknown endpoint. The 500 page is rendered without the request's context and without the
-database: whatever broke may be one of them.
+plus a ``code``), also for an unknown endpoint. The 500 (and 400) page is rendered without
+the request's context and without the database: whatever broke may be one of them.
 """
 
 from __future__ import annotations
