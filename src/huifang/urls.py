@@ -30,3 +30,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
 ]
+
+handler400 = "huifang.core.errors.bad_request"
+handler403 = "huifang.core.errors.permission_denied"
+handler404 = "huifang.core.errors.page_not_found"
+handler500 = "huifang.core.errors.server_error"

@@ -12,6 +12,7 @@ from django.utils.choices import CallableChoiceIterator
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
 from huifang.core.filtersets import BIGINT, FilterSet, digits_within
+from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, Role, User
 
@@ -26,10 +27,10 @@ def assignee_choices(user) -> list[tuple[str, str]]:
         agents = (
             User.objects.restrict(user, "view")
             .filter(role=Role.AGENT)
-            .order_by("username")
+            .order_by("full_name", "username")
             .values_list("pk", "username", "full_name")[:500]
         )
-        choices += [(str(pk), f"{full or name}（{name}）") for pk, name, full in agents]
+        choices += [(str(pk), person_label(full, name)) for pk, name, full in agents]
     return choices
 
 

@@ -13,7 +13,14 @@ from django.utils.html import format_html
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.columns import WRAP, ChoiceColumn, DateColumn, DateTimeColumn
+from huifang.core.columns import (
+    WRAP,
+    ChoiceColumn,
+    DateColumn,
+    DateTimeColumn,
+    UserColumn,
+    permitted_link,
+)
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.tables import risk_label
@@ -69,7 +76,7 @@ class TaskTable(tables.Table):
     batch = tables.Column(accessor="batch__number", verbose_name="批次号")
     deadline = DateColumn(format="Y-m-d", verbose_name="截止日期")
     deadline_provisional = tables.Column(verbose_name="截止日期状态")
-    assignee = tables.Column(accessor="assignee__username", verbose_name="回访专员", default="")
+    assignee = UserColumn("assignee", verbose_name="回访专员")
     appointment_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
 
     class Meta:
@@ -173,7 +180,7 @@ class BatchTable(tables.Table):
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
     run = tables.Column(accessor="run_id", verbose_name="筛选记录")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
-    created_by = tables.Column(accessor="created_by__username", verbose_name="创建人", default="")
+    created_by = UserColumn("created_by", verbose_name="创建人")
 
     class Meta:
         model = Batch
@@ -208,12 +215,14 @@ class BatchTable(tables.Table):
 
 
 class BusinessTypeTable(tables.Table):
-    name = tables.LinkColumn("callbacks:businesstype_edit", args=[tables.A("pk")])
+    name = tables.Column(
+        linkify=permitted_link("callbacks:businesstype_edit", "callbacks.change_businesstype")
+    )
     deadline = tables.Column(
         accessor="deadline_text", verbose_name="截止日期规则", orderable=False, attrs=WRAP
     )
     description = tables.Column(verbose_name="说明", attrs=WRAP)
-    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    updated_by = UserColumn("updated_by", verbose_name="操作员")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:

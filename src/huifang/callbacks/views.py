@@ -32,9 +32,10 @@ from huifang.callbacks.tables import BatchTable, BusinessTypeTable, TaskTable
 from huifang.core.audit_display import describe_all
 from huifang.core.jobs import start_job
 from huifang.core.models import AuditEvent
+from huifang.core.people import person_text
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectDetailView, ObjectListView
-from huifang.org.models import Role
+from huifang.org.models import Role, User
 
 # ---------------------------------------------------------------- tasks
 
@@ -246,12 +247,13 @@ def _back_url(request) -> str:
 def _perform_bulk(action: str, selection, data: dict, actor, expected: int | None) -> str:
     if action == "assign":
         count = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
-        return f"已将 {count} 条任务分配给 {data['agent'].display_name}"
+        return f"已将 {count} 条任务分配给 {person_text(data['agent'])}"
     if action == "distribute":
         shares = services.do_auto_distribute(
             selection, data["branch"], actor=actor, expected=expected
         )
-        parts = "，".join(f"{name} {n} 条" for name, n in sorted(shares.items()))
+        people = {u.username: person_text(u) for u in User.objects.filter(username__in=shares)}
+        parts = "，".join(f"{people.get(name, name)} {n} 条" for name, n in sorted(shares.items()))
         return f"已平均分配 {sum(shares.values())} 条任务：{parts}"
     count = services.do_cancel(selection, data["reason"], actor=actor, expected=expected)
     return f"已取消 {count} 条任务"

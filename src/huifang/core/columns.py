@@ -15,9 +15,12 @@ import functools
 
 import django_tables2 as tables
 from django.db import models
+from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django_tables2 import A
 from django_tables2.columns import library
+
+from huifang.core.people import person_html, person_text
 
 
 def local(value):
@@ -143,3 +146,35 @@ def _reads_raw(bound_column, record) -> bool:
                 field = None
         known[kind] = not getattr(field, "choices", None)
     return known[kind]
+
+
+def permitted_link(viewname: str, permission: str, arg: str = "pk"):
+    """A ``linkify`` for a link to a write action (an edit page): a link for users holding
+    ``permission``, the plain value for everyone else (who would only meet a 403)."""
+
+    def url(record, table):
+        user = getattr(getattr(table, "request", None), "user", None)
+        if user is None or not user.has_perm(permission):
+            return None
+        return reverse(viewname, args=[A(arg).resolve(record)])
+
+    return url
+
+
+class UserColumn(tables.Column):
+    """A user shown as a person (``huifang.core.people``): the name, the username on
+    hover; exported as 姓名（用户名）. Sorted by name. The list's queryset should
+    ``select_related`` the user."""
+
+    reads_raw_value = True  # see cell()
+
+    def __init__(self, accessor: str, **kwargs):
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("order_by", (f"{accessor}__full_name", f"{accessor}__username"))
+        super().__init__(accessor=accessor, **kwargs)
+
+    def render(self, value):
+        return person_html(value)
+
+    def value(self, value, **kwargs) -> str:
+        return person_text(value)

@@ -16,6 +16,7 @@ from django import forms
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters_api
@@ -28,6 +29,9 @@ INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
 BIGINT = INTEGER_RANGES["BigIntegerField"]
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
+
+# "Any" first: django-filter's own yes/no select offers 未知/是/否, "未知" meaning "any".
+YES_NO_ANY = [("", "全部"), ("true", "是"), ("false", "否")]
 
 
 def within_dates(value) -> None:
@@ -113,7 +117,16 @@ def _bound(field: forms.Field, model, flt, attrs: dict | None = None) -> None:
 
 
 class FilterSet(django_filters.FilterSet):
-    """Base of every FilterSet: bad query strings are form errors, never server errors."""
+    """Base of every FilterSet: bad query strings are form errors, never server errors, and
+    the model's yes/no fields are offered as 全部/是/否."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {
+            "filter_class": django_filters.BooleanFilter,
+            "extra": lambda field: {"widget": forms.Select(choices=YES_NO_ANY)},
+        },
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from huifang.core.audit import action_label
 from huifang.core.audit_display import EventView, Names, describe, source_label, type_label
-from huifang.core.columns import DateTimeColumn
+from huifang.core.columns import DateTimeColumn, UserColumn
 from huifang.core.models import AuditEvent, Job
 
 
@@ -17,7 +17,7 @@ class AuditEventTable(tables.Table):
     away; exports carry the same text plus the JSON."""
 
     time = DateTimeColumn(format="Y-m-d H:i:s")
-    user = tables.Column(verbose_name="操作人", accessor="user__username", default="—")
+    user = UserColumn("user", verbose_name="操作人", default="—")
     changes = tables.Column(verbose_name="变更内容", accessor="pk", orderable=False)
     raw = tables.Column(verbose_name="原始数据（JSON）", accessor="pk", orderable=False)
     message = tables.Column(attrs={"td": {"class": "audit-message"}})
@@ -99,7 +99,7 @@ class JobTable(tables.Table):
     title = tables.LinkColumn("core:job_detail", args=[tables.A("pk")])
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     finished_at = DateTimeColumn(format="Y-m-d H:i:s")
-    created_by = tables.Column(accessor="created_by__username", verbose_name="发起人")
+    created_by = UserColumn("created_by", verbose_name="发起人")
 
     class Meta:
         model = Job

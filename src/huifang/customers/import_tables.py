@@ -1,13 +1,13 @@
 import django_tables2 as tables
 
-from huifang.core.columns import DateTimeColumn
+from huifang.core.columns import DateTimeColumn, UserColumn
 from huifang.customers.models import ImportRecord
 
 
 class ImportRecordTable(tables.Table):
     id = tables.LinkColumn("imports:record_detail", args=[tables.A("pk")], verbose_name="编号")
     started_at = DateTimeColumn(format="Y-m-d H:i:s")
-    user = tables.Column(accessor="user__username", verbose_name="导入人", default="—")
+    user = UserColumn("user", verbose_name="导入人", default="—")
 
     class Meta:
         model = ImportRecord

@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from huifang.core.columns import DateTimeColumn
+from huifang.core.columns import DateTimeColumn, permitted_link
 from huifang.org.models import Branch, User
 
 
@@ -15,7 +15,7 @@ class BranchTable(tables.Table):
 
 
 class UserTable(tables.Table):
-    username = tables.LinkColumn("org:user_edit", args=[tables.A("pk")])
+    username = tables.Column(linkify=permitted_link("org:user_edit", "org.change_user"))
     branch = tables.Column(accessor="branch__name", verbose_name="所属部门", default="")
     last_login = DateTimeColumn(format="Y-m-d H:i")
 

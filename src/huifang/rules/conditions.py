@@ -86,7 +86,7 @@ def cmps_for(kind: str) -> tuple[str, ...]:
 def _scalar(field: Field, value):
     """One comparison value → its JSON form, or ValueError with a Chinese message."""
     kind = field.kind
-    from huifang.rules.params import parse_bool, parse_date, parse_decimal, parse_risk
+    from huifang.rules.params import parse_bool, parse_date, parse_decimal, parse_risk, plain
 
     if kind == "choice":
         labels = {str(label): key for key, label in field.options}
@@ -136,7 +136,7 @@ def _scalar(field: Field, value):
         ratio = parse_decimal(value)
         if ratio < 0 or ratio != ratio.quantize(Decimal("0.0001")):
             raise ValueError("比例须 ≥ 0%，最多精确到 0.01%")
-        return str(ratio.normalize()) if ratio else "0"
+        return plain(ratio)
     raise ValueError("未知字段类型")
 
 

@@ -77,7 +77,7 @@ def field_for(spec: P.ParamSpec, current) -> forms.Field:
 
 def initial_for(spec: P.ParamSpec, value):
     if spec.kind == "ratio" and value is not None:
-        return (Decimal(value) * 100).normalize()
+        return P.plain(Decimal(value) * 100)
     if spec.kind == "risk" and value is not None:
         return str(value)
     if spec.kind == "date":

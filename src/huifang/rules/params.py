@@ -122,6 +122,11 @@ def parse_decimal(value) -> Decimal:
     return number / 100 if percent else number
 
 
+def plain(number: Decimal) -> str:
+    """A decimal as people write it: ``50``, ``0.5``, ``12.34`` — never ``5E+1``."""
+    return format(number.normalize(), "f") if number else "0"
+
+
 def parse_risk(value) -> int:
     text = str(value).strip().upper()
     if text.startswith("R"):
@@ -171,7 +176,7 @@ def clean_value(spec: ParamSpec, value):
                 raise ValueError("比例须在 0%–100% 之间")
             if ratio != ratio.quantize(Decimal(1).scaleb(-MAX_RATIO_PLACES)):
                 raise ValueError("比例最多精确到 0.01%")
-            return str(ratio.normalize()) if ratio else "0"
+            return plain(ratio)
         if spec.kind == "age":
             text = str(value).strip()
             if not text.isdigit() or not 0 <= int(text) <= 150:

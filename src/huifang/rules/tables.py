@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from huifang.core.columns import WRAP, DateColumn, DateTimeColumn
+from huifang.core.columns import WRAP, DateColumn, DateTimeColumn, UserColumn
 from huifang.rules import evidence
 from huifang.rules import params as P
 from huifang.rules.models import Hit, Rule, ScreeningRun
@@ -15,7 +15,7 @@ from huifang.rules.models import Hit, Rule, ScreeningRun
 class RuleTable(tables.Table):
     kind = tables.Column(verbose_name="规则类型")
     code = tables.LinkColumn("rules:rule_detail", args=[tables.A("code")], verbose_name="规则编号")
-    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    updated_by = UserColumn("updated_by", verbose_name="操作员")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="操作时间")
     version = tables.Column(accessor="current_version__number", verbose_name="版本", default="")
     action = tables.Column(empty_values=(), verbose_name="操作", orderable=False)
@@ -67,7 +67,7 @@ class ParamTable(RuleTable):
 class RunTable(tables.Table):
     id = tables.LinkColumn("rules:run_detail", args=[tables.A("pk")], verbose_name="编号")
     as_of = DateColumn(format="Y-m-d")
-    created_by = tables.Column(accessor="created_by__username", verbose_name="筛选人", default="")
+    created_by = UserColumn("created_by", verbose_name="筛选人")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     frozen_at = DateTimeColumn(format="Y-m-d H:i:s")
     rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False, attrs=WRAP)

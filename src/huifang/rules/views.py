@@ -46,6 +46,12 @@ class RuleListView(ObjectListView):
     export_name = "rules"
     actions_template = "rules/_rule_actions.html"
 
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not self.request.user.has_perm("rules.change_rule"):  # 修改参数值 would be a 403
+            kwargs["exclude"] = [*kwargs.get("exclude", []), "action"]
+        return kwargs
+
 
 class ParamListView(RuleListView):
     table_class = ParamTable

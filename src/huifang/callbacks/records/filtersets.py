@@ -18,6 +18,7 @@ from huifang.callbacks.models import Batch, BusinessType, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
 from huifang.core.filtersets import FilterSet
+from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
 
@@ -36,10 +37,10 @@ def agent_choices(user) -> list[tuple[str, str]]:
             User.objects.restrict(user, "view")
             # One probe of (agent, called_at) per user, not a DISTINCT over every record.
             .filter(Exists(CallbackRecord.objects.order_by().filter(agent_id=OuterRef("pk"))))
-            .order_by("username")
+            .order_by("full_name", "username")
             .values_list("username", "full_name")[:500]
         )
-        choices += [(name, f"{full or name}（{name}）") for name, full in people]
+        choices += [(name, person_label(full, name)) for name, full in people]
     return choices
 
 

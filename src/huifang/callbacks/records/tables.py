@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
-from huifang.core.columns import ChoiceColumn, DateTimeColumn
+from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
 from huifang.core.masking import mask_phone
 from huifang.customers.choices import Gender
 from huifang.customers.tables import risk_label
@@ -100,7 +100,7 @@ class RecordTable(tables.Table):
     duration = tables.Column(
         accessor="duration_seconds", verbose_name="回访时长", order_by="duration_seconds"
     )
-    agent = tables.Column(accessor="agent__username", verbose_name="回访人")
+    agent = UserColumn("agent", verbose_name="回访人")
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访类型")
     batch = tables.Column(accessor="task__batch__number", verbose_name="批次号")
 
@@ -149,8 +149,10 @@ class RecordTable(tables.Table):
 
 
 class FailureReasonTable(tables.Table):
-    name = tables.LinkColumn("records:reason_edit", args=[tables.A("pk")])
-    updated_by = tables.Column(accessor="updated_by__username", verbose_name="操作员", default="")
+    name = tables.Column(
+        linkify=permitted_link("records:reason_edit", "records.change_failurereason")
+    )
+    updated_by = UserColumn("updated_by", verbose_name="操作员")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:
@@ -180,7 +182,7 @@ class FeedbackTable(tables.Table):
         verbose_name="客户账号",
     )
     customer_name = tables.Column(accessor="task__customer__name", verbose_name="账户名称")
-    created_by = tables.Column(accessor="created_by__username", verbose_name="反馈人", default="")
+    created_by = UserColumn("created_by", verbose_name="反馈人")
     handled = tables.TemplateColumn(
         template_name="records/_feedback_handle.html",
         verbose_name="处理",

@@ -123,6 +123,8 @@ def task_context(request, task: CallbackTask) -> dict:
         .filter(task=task)
         .select_related("created_by", "handled_by")
     )
+    # The controls below lead to views that load the task for "change" (else 404).
+    changeable = CallbackTask.objects.restrict(request.user, "change").filter(pk=task.pk).exists()
     return {
         "task": task,
         "records": records,
@@ -132,11 +134,13 @@ def task_context(request, task: CallbackTask) -> dict:
             task.is_open and task.appointment_at and task.appointment_at <= now
         ),
         "can_register": task.is_open
-        and has_model_perm(request.user, CallbackRecord, "add")
-        and CallbackTask.objects.restrict(request.user, "change").filter(pk=task.pk).exists(),
-        "can_close": task.is_open and services.may_close_unreachable(request.user),
+        and changeable
+        and has_model_perm(request.user, CallbackRecord, "add"),
+        "can_close": task.is_open and changeable and services.may_close_unreachable(request.user),
         "cap_reached": task.unanswered_count >= cap,
-        "can_feedback": task.is_open and has_model_perm(request.user, CallbackRecord, "change"),
+        "can_feedback": task.is_open
+        and changeable
+        and has_model_perm(request.user, CallbackRecord, "change"),
     }
 
 

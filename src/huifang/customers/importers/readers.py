@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,27 @@ from huifang.customers.importers.cells import clean
 from huifang.customers.importers.specs import Dataset
 
 SAMPLE = 1 << 20
+log = logging.getLogger(__name__)
+
+UNREADABLE_XLSX = (
+    "无法读取 Excel 文件：文件已损坏，或不是真正的 .xlsx 文件（例如改了扩展名的其他文件）。"
+    "请用 Excel 打开后另存为 .xlsx 或 CSV 再上传"
+)
+# Python's csv module explains itself in English; what each message means, in Chinese.
+CSV_PROBLEMS = {
+    "field larger than field limit": "有一个单元格超长，通常是某个引号没有成对",
+    "line contains nul": "含有空字符（NUL），文件可能已损坏或不是文本文件",
+    "new-line character seen in unquoted field": "未加引号的单元格中有换行符",
+    "unexpected end of data": "文件在引号内结束，某个引号没有成对",
+}
+
+
+def csv_problem(exc: csv.Error) -> str:
+    text = str(exc).lower()
+    for start, problem in CSV_PROBLEMS.items():
+        if text.startswith(start):
+            return problem
+    return "引号或分隔符不成对"
 
 
 class SourceError(Exception):
@@ -153,7 +175,7 @@ class CsvFile:
             problem = f"附近的字节不是 {self.encoding} 编码，文件编码不一致"
             raise SourceError.at(rowno + 1, problem) from exc
         except csv.Error as exc:
-            raise SourceError.at(rowno, f" CSV 格式错误：{exc}") from exc
+            raise SourceError.at(rowno, f" CSV 格式错误：{csv_problem(exc)}") from exc
         finally:
             if table is not None:
                 table.last_row = rowno
@@ -262,7 +284,9 @@ def _open_xlsx(path: Path) -> Table:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
     except (CalamineError, OSError, ValueError) as exc:
-        raise SourceError(f"无法读取 Excel 文件：{exc}") from exc
+        # The library's own text ("invalid Zip archive: Could not find EOCD") is for logs.
+        log.info("unreadable xlsx %s: %s", path.name, exc)
+        raise SourceError(UNREADABLE_XLSX) from exc
     iterator = sheet.iter_rows()
     start = sheet.start
     first_row = start[0] + 1 if start else 1

@@ -5,3 +5,13 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// "返回上一页" on pages that cannot know the previous page (the 500 page): go back in the
+// browser's history when there is one, else follow the link (the home page).
+document.addEventListener("click", function (event) {
+  const link = event.target.closest("[data-history-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
