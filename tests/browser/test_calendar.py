@@ -68,7 +68,7 @@ def test_hq_imports_next_years_schedule_and_the_provisional_deadline_moves(
     task.refresh_from_db()
     assert (task.deadline, task.deadline_provisional) == (D(2027, 1, 29), False)
     page.goto(f"{live_server.url}/callbacks/tasks/{task.pk}/")
-    expect(page.get_by_text("2027-01-29", exact=True)).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="2027-01-29")).to_be_visible()
     expect(
         page.get_by_role("cell", name="2027 年交易日历已维护：暂定截止日期 2027-01-28 重算为")
     ).to_be_visible()

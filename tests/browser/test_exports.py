@@ -218,7 +218,7 @@ MAIN_LISTS = {
     "/rules/params/": ("操作",),
     "/rules/screening/runs/": ("命中客户数", "落地时间"),
     "/rules/screening/runs/{run}/": ("筛选理由", "依据"),
-    "/system/audit/": ("说明", "IP"),
+    "/system/audit/": ("变更内容", "说明"),
     "/data/imports/": ("状态", "拒绝"),
     "/callbacks/business-types/": ("启用", "修改时间"),
 }
