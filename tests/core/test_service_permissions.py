@@ -431,3 +431,15 @@ def test_a_job_whose_user_lacks_the_permission_fails_with_the_reason(branches, r
     assert job.status == "failed"
     assert job.error == "您没有执行筛选的权限"
     assert not ScreeningRun.objects.exists()
+
+
+def test_a_page_guarded_by_its_service_alone_shows_the_chinese_403(client_for):
+    """calendar_year_complete checks nothing itself: the service's refusal is the page."""
+    from django.urls import reverse
+
+    response = client_for("auditor").post(
+        reverse("core:calendar_year_complete", args=[2025]), {"complete": "0"}
+    )
+    assert response.status_code == 403
+    assert "您没有维护交易日历的权限" in response.content.decode()
+    assert CalendarYear.objects.get(year=2025).is_complete
