@@ -22,6 +22,7 @@ from huifang.callbacks import deadlines, merge
 from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
 from huifang.core import audit, calendar
+from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.core.scoping import has_model_perm
 from huifang.org.models import Branch, Role, User
 from huifang.rules.models import RunStatus, ScreeningRun
@@ -46,8 +47,11 @@ BUSINESS_TYPE_FIELDS = [
 
 def do_save_business_type(instance: BusinessType | None, data: dict, *, actor) -> BusinessType:
     """Create (``instance`` None) or change a business type; audited with the diff."""
-    if not has_model_perm(actor, BusinessType, "change" if instance else "add"):
-        raise PermissionDenied("您没有维护回访业务类型的权限")
+    require(
+        actor,
+        f"callbacks.{'change' if instance else 'add'}_businesstype",
+        message="您没有维护回访业务类型的权限",
+    )
     with transaction.atomic():
         obj = instance or BusinessType()
         before = audit.snapshot(obj, BUSINESS_TYPE_FIELDS) if instance else {}
@@ -108,8 +112,7 @@ def do_create_batch(
     One transaction: a failure leaves no batch, no task and no link. The same run and
     business type a second time returns the existing batch (``created=False``).
     """
-    if actor is not None and not has_model_perm(actor, Batch, "add"):
-        raise PermissionDenied("您没有创建回访批次的权限")
+    require(actor, "callbacks.add_batch", message="您没有创建回访批次的权限")
     existing = Batch.objects.filter(run=run, business_type=business_type).first()
     if existing is not None:
         return BatchResult(existing, created=False)
@@ -181,6 +184,10 @@ def _record_many(rows: list[dict], actor) -> None:
 # ---------------------------------------------------------------- scope helpers
 
 
+WORK_TASKS = "callbacks.change_callbacktask"  # and the task in the actor's "change" scope
+MANAGE_TASKS = (WORK_TASKS, "callbacks.manage_callbacktask")  # HQ admins, branch managers
+
+
 def may_manage_tasks(user) -> bool:
     """Assigning, distributing and cancelling tasks (``callbacks.manage_callbacktask``:
     HQ admins and branch managers by ``org.roles``; agents only work their tasks)."""
@@ -204,7 +211,7 @@ def tasks_for_change(ids: Selection, actor, *, expected: int | None = None) -> l
     if not wanted:
         raise ValidationError("请先选择回访任务")
     tasks = list(
-        CallbackTask.objects.restrict(actor, "change")
+        scoped(actor, CallbackTask.objects.all(), "change")
         .select_related("branch")
         .select_for_update(of=("self",))
         .filter(pk__in=wanted)
@@ -221,7 +228,7 @@ def tasks_for_change(ids: Selection, actor, *, expected: int | None = None) -> l
 
 def _matching_for_change(matching: QuerySet, actor, expected: int | None) -> list[CallbackTask]:
     tasks = list(
-        CallbackTask.objects.restrict(actor, "change")
+        scoped(actor, CallbackTask.objects.all(), "change")
         .filter(pk__in=matching.order_by().values("pk"))
         .select_related("branch")
         .select_for_update(of=("self",))
@@ -246,7 +253,7 @@ def _require_open(tasks: list[CallbackTask]) -> None:
 
 def agents_in_scope(actor, branch: Branch | None = None):
     """Active agents the actor may see, optionally within ``branch``'s subtree."""
-    agents = User.objects.restrict(actor, "view").filter(role=Role.AGENT, is_active=True)
+    agents = scoped(actor, User.objects.all(), "view").filter(role=Role.AGENT, is_active=True)
     if branch is not None:
         agents = agents.filter(branch__path__startswith=branch.path)
     return agents.select_related("branch").order_by("username")
@@ -274,8 +281,10 @@ def do_reveal_numbers(task: CallbackTask, *, actor) -> dict[str, str]:
     row on the customer (as the customer page's reveal). Refused (PermissionDenied) to
     anyone but the assigned agent of an open task; the rate limit is the caller's
     (``callbacks.numbers.RevealThrottle``)."""
-    if not may_reveal_numbers(actor, task):
-        raise PermissionDenied("只有该任务的回访专员可以在任务处理完成前查看号码")
+    only_agent = "只有该任务的回访专员可以在任务处理完成前查看号码"
+    require(actor, "callbacks.view_callbacktask", task, message=only_agent)
+    if not is_system(actor) and not may_reveal_numbers(acting_user(actor), task):
+        raise PermissionDenied(only_agent)
     customer = task.customer
     audit.record(
         "reveal",
@@ -322,8 +331,7 @@ def _apply_assignments(new: dict[int, User]) -> None:
 
 def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None = None) -> int:
     """Assign tasks to one agent (an active agent in the actor's scope who can see them)."""
-    if not may_manage_tasks(actor):
-        raise PermissionDenied("您没有分配回访任务的权限")
+    require(actor, MANAGE_TASKS, message="您没有分配回访任务的权限")
     with transaction.atomic():
         if not agents_in_scope(actor).filter(pk=agent.pk).exists():
             raise PermissionDenied("只能分配给您权限范围内启用的回访专员")
@@ -346,11 +354,15 @@ def do_auto_distribute(
 ) -> dict[str, int]:
     """Share tasks evenly among ``branch``'s agents: each task goes to the agent who can
     see it and holds the fewest open tasks so far. Returns tasks per agent username."""
-    if not may_manage_tasks(actor):
-        raise PermissionDenied("您没有分配回访任务的权限")
+    require(
+        actor,
+        MANAGE_TASKS,
+        [branch],
+        action="view",
+        message="您没有分配回访任务的权限",
+        out_of_scope="该部门不在您的权限范围内",
+    )
     with transaction.atomic():
-        if not Branch.objects.restrict(actor, "view").filter(pk=branch.pk).exists():
-            raise PermissionDenied("该部门不在您的权限范围内")
         agents = list(agents_in_scope(actor, branch))
         if not agents:
             raise ValidationError(f"{branch.name} 没有启用的回访专员")
@@ -450,6 +462,7 @@ def _transition(
 
 def do_start(task: CallbackTask, *, actor) -> CallbackTask:
     """未处理 → 处理中 (the agent begins working the task)."""
+    require(actor, WORK_TASKS, message="您没有处理回访任务的权限")
     with transaction.atomic():
         (locked,) = tasks_for_change([task.pk], actor)
         _transition([locked], "start", actor=actor)
@@ -463,6 +476,7 @@ def do_complete(task: CallbackTask, record, *, actor) -> CallbackTask:
     ``record`` is the callback record (next step): it must belong to ``task`` and report
     success (``record.is_success``). There is deliberately no other way to complete.
     """
+    require(actor, WORK_TASKS, message="您没有处理回访任务的权限")
     if record is None or getattr(record, "task_id", None) != task.pk:
         raise ValidationError("完成回访任务需要该任务的一条回访记录")
     if not getattr(record, "is_success", False):
@@ -476,6 +490,7 @@ def do_complete(task: CallbackTask, record, *, actor) -> CallbackTask:
 
 def do_mark_unreachable(task: CallbackTask, *, actor, reason: str = "") -> CallbackTask:
     """→ 无法联系, only once the unanswered attempts reached the business type's cap."""
+    require(actor, WORK_TASKS, message="您没有处理回访任务的权限")
     with transaction.atomic():
         (locked,) = tasks_for_change([task.pk], actor)
         cap = locked.business_type.max_unanswered_attempts
@@ -493,8 +508,7 @@ def do_cancel(task_ids: Selection, reason: str, *, actor, expected: int | None =
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写取消原因")
-    if not may_manage_tasks(actor):
-        raise PermissionDenied("您没有取消回访任务的权限")
+    require(actor, MANAGE_TASKS, message="您没有取消回访任务的权限")
     with transaction.atomic():
         tasks = tasks_for_change(task_ids, actor, expected=expected)
         return _transition(tasks, "cancel", actor=actor, reason=reason, message=f"取消：{reason}")

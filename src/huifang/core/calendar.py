@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Collection
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -40,6 +40,7 @@ from django.utils import timezone
 from huifang.core import audit
 from huifang.core.holiday_rules import statutory_holidays
 from huifang.core.models import CalendarHoliday, CalendarYear
+from huifang.core.permissions import require
 
 GENERATION_KEY = "huifang:calendar:generation"
 RECHECK_SECONDS = 5.0
@@ -294,8 +295,7 @@ def chinesecalendar_holidays(year: int) -> dict[datetime.date, str]:
 
 
 def _check_actor(actor) -> None:
-    if actor is not None and not actor.has_perm(PERMISSION):
-        raise PermissionDenied("您没有维护交易日历的权限")
+    require(actor, PERMISSION, message="您没有维护交易日历的权限")
 
 
 def _check_year(year: int) -> int:

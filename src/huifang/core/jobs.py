@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -97,7 +98,7 @@ def execute(job_id: int) -> Job:
     try:
         with audit.acting(user=job.created_by, label=label):
             result = handler(context) or {}
-    except JobFailed as exc:
+    except (JobFailed, PermissionDenied) as exc:  # refused: the message says why (Chinese)
         _finish(job, context, Job.Status.FAILED, error=str(exc))
     except Exception as exc:  # a bug: keep the trace for the operator, say it plainly
         log.exception("job %s failed", job.pk)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from huifang.core import audit
 from huifang.core.jobs import JobContext, job_handler, start_job
 from huifang.core.masking import mask_email, mask_id, mask_phone
+from huifang.core.permissions import require
 from huifang.customers.importers import DATASETS, import_file
 from huifang.customers.models import Customer, ImportRecord
 
@@ -58,9 +59,8 @@ def personal_data(customer: Customer, *, revealed: bool = False) -> dict[str, st
 
 def do_reveal(customer: Customer, *, actor) -> None:
     """Let ``actor`` read ``customer``'s personal data once: refused without the reveal
-    permission, else the audit row PIPL asks for (the caller has already checked scope)."""
-    if not may_reveal(actor):
-        raise PermissionDenied("您没有查看完整信息的权限")
+    permission or out of scope, else the audit row PIPL asks for."""
+    require(actor, REVEAL_PERMISSION, customer, action="view", message="您没有查看完整信息的权限")
     audit.record("reveal", customer, message=REVEAL_MESSAGE, actor=actor)
 
 
@@ -93,8 +93,7 @@ def do_start_import(dataset: str, relative_path: str, *, file_name: str, skip_in
     """Queue the import of an uploaded file as a background job; returns the Job."""
     if dataset not in DATASETS:
         raise ValidationError("未知的数据集")
-    if not actor.has_perm("customers.import_data"):
-        raise PermissionDenied("您没有通过标准数据接口导入数据的权限")
+    require(actor, "customers.import_data", message="您没有通过标准数据接口导入数据的权限")
     media_path(relative_path)
     title = f"导入{DATASETS[dataset].label}：{file_name}"
     params = {

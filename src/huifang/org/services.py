@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from huifang.core import audit
-from huifang.core.scoping import branch_in_scope
+from huifang.core.permissions import acting_user, require
 from huifang.org.models import Branch, Role, User
 from huifang.org.roles import group_for
 
@@ -30,10 +30,14 @@ def do_save_branch(
     branch = Branch.objects.select_for_update().filter(code=code).first()
     if parent is not None and branch is not None and parent.path.startswith(branch.path):
         raise ValidationError(f"部门 {code} 不能挂在自己或下级部门之下")
-    if actor is not None and not actor.is_superuser:
-        target = parent or branch
-        if target is None or not branch_in_scope(actor, target):
-            raise PermissionDenied("只能在自己的部门范围内维护部门")
+    require(
+        actor,
+        "org.change_branch" if branch is not None else "org.add_branch",
+        [parent or branch],  # a new root branch: no one's scope but the system's
+        action="view",
+        message="您没有维护部门的权限",
+        out_of_scope="只能在自己的部门范围内维护部门",
+    )
     if branch is None:
         branch = Branch(code=code, name=name, parent=parent, is_active=is_active)
         branch.path = branch.compute_path()
@@ -63,11 +67,15 @@ def do_save_branch(
     return branch, "updated"
 
 
-def _check_user_scope(actor, branch: Branch | None) -> None:
-    if actor is None or actor.is_superuser:
-        return
-    if branch is None or not branch_in_scope(actor, branch):
-        raise PermissionDenied("只能管理本部门范围内的用户")
+def _check_user_scope(actor, permission: str, branch: Branch | None) -> None:
+    require(
+        actor,
+        permission,
+        [branch],
+        action="view",
+        message="您没有维护用户的权限",
+        out_of_scope="只能管理本部门范围内的用户",
+    )
 
 
 @transaction.atomic
@@ -82,7 +90,7 @@ def do_create_user(
     email: str = "",
     actor=None,
 ) -> User:
-    _check_user_scope(actor, branch)
+    _check_user_scope(actor, "org.add_user", branch)
     if User.objects.filter(username=username).exists():
         raise ValidationError(f"用户名 {username} 已存在")
     user = User(
@@ -105,15 +113,16 @@ def do_create_user(
 
 @transaction.atomic
 def do_update_user(user: User, *, actor=None, **changes) -> User:
-    _check_user_scope(actor, user.branch)
+    _check_user_scope(actor, "org.change_user", user.branch)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = audit.snapshot(user, USER_FIELDS)
     for name, value in changes.items():
         if name not in {"full_name", "mobile", "branch", "role", "is_active", "email"}:
             raise ValueError(f"field {name!r} cannot be changed here")
         setattr(user, name, value)
-    _check_user_scope(actor, user.branch)
-    if actor is not None and actor.pk == user.pk and not user.is_active:
+    _check_user_scope(actor, "org.change_user", user.branch)
+    me = acting_user(actor)
+    if me is not None and me.pk == user.pk and not user.is_active:
         raise ValidationError("不能停用自己的账号")
     user.save()
     if "role" in changes:
@@ -126,8 +135,9 @@ def do_update_user(user: User, *, actor=None, **changes) -> User:
 
 @transaction.atomic
 def do_set_password(user: User, password: str, *, actor=None, message: str = "重置密码") -> None:
-    if actor is not None and actor.pk != user.pk:
-        _check_user_scope(actor, user.branch)
+    me = acting_user(actor)
+    if me is None or me.pk != user.pk:  # one's own password needs no permission
+        _check_user_scope(actor, "org.change_user", user.branch)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record("password", user, message=message, actor=actor)

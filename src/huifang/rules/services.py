@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from huifang.core import audit
+from huifang.core.permissions import require
 from huifang.rules import engine
 from huifang.rules import params as P
 from huifang.rules.completeness import data_gap, newest_daily_date
@@ -68,6 +69,7 @@ def do_update_rule(
 
     Raises ``ValidationError`` (Chinese, per parameter) and writes nothing on bad input.
     """
+    require(actor, "rules.change_rule", message="您没有修改回访规则的权限")
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     before = {"name": rule.name, "description": rule.description, "params": rule.params}
     new_params = P.clean_params(rule.rule_type, changes, base=rule.params)
@@ -99,6 +101,7 @@ def do_update_rule(
 
 @transaction.atomic
 def do_set_rule_enabled(rule: Rule, enabled: bool, *, actor) -> Rule:
+    require(actor, "rules.change_rule", message="您没有启用或停用回访规则的权限")
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     if rule.enabled == enabled:
         return rule
@@ -129,6 +132,7 @@ def next_custom_code() -> str:
 @transaction.atomic
 def do_create_custom_rule(*, name: str, description: str = "", params: dict, actor) -> Rule:
     """A new custom rule B00n with its first version (conditions validated)."""
+    require(actor, "rules.add_rule", message="您没有新建回访规则的权限")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "规则名称不能为空"})
@@ -193,6 +197,7 @@ def do_run_screening(
     """
     from huifang.rules.engine.store import store_hits
 
+    require(actor, "rules.add_screeningrun", message="您没有执行筛选的权限")
     if freeze and whatif:
         raise ValidationError("对比试算不能数据落地")
     overrides = {k.upper(): v for k, v in (overrides or {}).items() if v}
@@ -273,6 +278,7 @@ def do_freeze_run(run: ScreeningRun, *, allow_incomplete: bool = False, actor) -
     refused (``ValidationError``, nothing changed) unless ``allow_incomplete`` confirms
     it; the confirmation is then stored on the run and in the audit row.
     """
+    require(actor, "rules.change_screeningrun", message="您没有将筛选结果数据落地的权限")
     run = ScreeningRun.objects.select_for_update().get(pk=run.pk)
     if run.is_frozen:
         return run

@@ -38,7 +38,7 @@ from huifang.callbacks.records.models import (
 )
 from huifang.core import audit
 from huifang.core.masking import mask_phone
-from huifang.core.scoping import has_model_perm
+from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.org.models import Role
 
 # The record's own content: what a form edits, what a version keeps.
@@ -68,6 +68,7 @@ REASON_FIELDS = [
     "is_active",
     "sort_order",
 ]
+CHANGE_RECORD = "records.change_callbackrecord"
 CLOSED_TASK_HQ_ONLY = "该任务已结束，其回访记录仅总部合规管理员可以修改"
 
 
@@ -85,6 +86,10 @@ class AttachmentInput:
 
 
 def is_hq(user) -> bool:
+    """HQ (the system, a superuser or an HQ compliance administrator)."""
+    if is_system(user):
+        return True
+    user = acting_user(user)
     return bool(user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
 
 
@@ -198,7 +203,7 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
 
 def _lock_task(task_id: int, actor) -> CallbackTask:
     task = (
-        CallbackTask.objects.restrict(actor, "change")
+        scoped(actor, CallbackTask.objects.all(), "change")
         .select_related("business_type", "branch")
         .select_for_update(of=("self",))
         .filter(pk=task_id)
@@ -335,8 +340,7 @@ def do_create_record(
     ``feedback`` (text) also notifies the branch (反馈营业部); a final failure reason does
     so automatically.
     """
-    if not has_model_perm(actor, CallbackRecord, "add"):
-        raise PermissionDenied("您没有登记回访记录的权限")
+    require(actor, "records.add_callbackrecord", message="您没有登记回访记录的权限")
 
     def work(saved: list[str]) -> CallbackRecord:
         with transaction.atomic():
@@ -402,8 +406,13 @@ def do_create_record(
 
 def check_editable(record: CallbackRecord, actor) -> None:
     """Raise unless ``actor`` may change ``record`` now (scope, permission, closed task)."""
-    if not CallbackRecord.objects.restrict(actor, "change").filter(pk=record.pk).exists():
-        raise PermissionDenied("该回访记录不存在或不在您的权限范围内")
+    require(
+        actor,
+        CHANGE_RECORD,
+        record,
+        message="您没有修改回访记录的权限",
+        out_of_scope="该回访记录不存在或不在您的权限范围内",
+    )
     if not record.task.is_open and not is_hq(actor):
         raise PermissionDenied(CLOSED_TASK_HQ_ONLY)
 
@@ -420,6 +429,7 @@ def do_update_record(
     """Correct a record. The previous state stays in :class:`RecordVersion` and the audit
     log. ``expected_version`` is the version the form was opened on: a record saved by
     someone else meanwhile refuses this save and keeps theirs."""
+    require(actor, CHANGE_RECORD, message="您没有修改回访记录的权限")
 
     def work(saved: list[str]) -> CallbackRecord:
         with transaction.atomic():
@@ -503,6 +513,7 @@ def do_update_record(
 
 def do_add_attachment(record: CallbackRecord, item: AttachmentInput, *, actor) -> None:
     """Attach a file or a recording reference to an existing record (append-only)."""
+    require(actor, CHANGE_RECORD, message="您没有修改回访记录的权限")
 
     def work(saved: list[str]) -> None:
         with transaction.atomic():
@@ -520,8 +531,7 @@ def do_feedback(task: CallbackTask, message: str, *, actor, record: CallbackReco
     """反馈营业部: leave a note the task's branch managers see until they handle it."""
     if not message or not message.strip():
         raise ValidationError({"message": "请填写反馈内容"})
-    if not has_model_perm(actor, CallbackRecord, "change"):
-        raise PermissionDenied("您没有反馈营业部的权限")
+    require(actor, CHANGE_RECORD, message="您没有反馈营业部的权限")
     with transaction.atomic():
         locked = _lock_task(task.pk, actor)
         if record is not None and record.task_id != locked.pk:
@@ -531,9 +541,10 @@ def do_feedback(task: CallbackTask, message: str, *, actor, record: CallbackReco
 
 def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchFeedback:
     """The branch manager marks a feedback handled (处理说明 optional)."""
+    require(actor, "records.change_branchfeedback", message="您没有处理反馈的权限")
     with transaction.atomic():
         locked = (
-            BranchFeedback.objects.restrict(actor, "change")
+            scoped(actor, BranchFeedback.objects.all(), "change")
             .select_for_update(of=("self",))
             .filter(pk=feedback.pk)
             .first()
@@ -562,8 +573,11 @@ def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchF
 def do_close_unreachable(task: CallbackTask, *, actor, reason: str = "") -> CallbackTask:
     """关闭为无法联系: the branch manager (or HQ), once the unanswered attempts reached the
     business type's maximum. The transition and its audit row are ``callbacks.services``'."""
-    if not may_close_unreachable(actor):
-        raise PermissionDenied("只有营业部负责人或总部合规管理员可以关闭为“无法联系”")
+    require(
+        actor,
+        task_services.MANAGE_TASKS,
+        message="只有营业部负责人或总部合规管理员可以关闭为“无法联系”",
+    )
     return task_services.do_mark_unreachable(task, actor=actor, reason=reason.strip())
 
 
@@ -572,8 +586,11 @@ def do_close_unreachable(task: CallbackTask, *, actor, reason: str = "") -> Call
 
 def do_save_failure_reason(instance: FailureReason | None, data: dict, *, actor) -> FailureReason:
     """Create (``instance`` None) or change a failure reason (HQ); audited with the diff."""
-    if not has_model_perm(actor, FailureReason, "change" if instance else "add"):
-        raise PermissionDenied("您没有维护失败原因字典的权限")
+    require(
+        actor,
+        f"records.{'change' if instance else 'add'}_failurereason",
+        message="您没有维护失败原因字典的权限",
+    )
     with transaction.atomic():
         obj = instance or FailureReason()
         before = audit.snapshot(obj, REASON_FIELDS) if instance else {}
