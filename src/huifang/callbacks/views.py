@@ -10,7 +10,6 @@ from django.db.models import Count
 from django.http import HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from huifang.callbacks import jobs, numbers, services
@@ -297,9 +296,7 @@ class BatchDetailView(ObjectDetailView):
             total=total,
             done=done,
             percent=int(done * 100 / total) if total else 0,
-            overdue=tasks.filter(
-                status__in=("new", "in_progress"), deadline__lt=timezone.localdate()
-            ).count(),
+            overdue=tasks.overdue().count(),
             tasks_url=reverse("callbacks:task_list") + f"?batch={batch.number}",
         )
         return context

@@ -11,15 +11,15 @@ get them too.
 from __future__ import annotations
 
 import datetime
-import functools
 
 import django_tables2 as tables
 from django.db import models
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, timezone
 from django_tables2 import A
 from django_tables2.columns import library
 
+from huifang.core.choices import choice_label, choice_labels  # noqa: F401  (re-exported)
 from huifang.core.people import person_html, person_text
 
 
@@ -68,26 +68,6 @@ WRAP = {"td": {"class": "cell-wrap"}}
 
 library.register(DateColumn)
 library.register(DateTimeColumn)
-
-
-@functools.lru_cache(maxsize=256)
-def _labels(choices, language: str | None) -> dict:
-    return {value: str(label) for value, label in choices.choices}
-
-
-def choice_labels(choices) -> dict:
-    """``value → label`` of a Choices class, built once per language (read-only: shared).
-
-    A model's ``get_FOO_display()`` rebuilds the dict of every choice, translating each
-    label, on every call: per cell of a list page that adds up."""
-    return _labels(choices, translation.get_language())
-
-
-def choice_label(choices, value) -> str:
-    """The label of ``value`` (an unknown value as itself, nothing as "")."""
-    if value is None or value == "":
-        return ""
-    return choice_labels(choices).get(value, str(value))
 
 
 class ChoiceColumn(tables.Column):
