@@ -16,9 +16,9 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from huifang.core import audit, export, workbench
-from huifang.core.columns import cell
 from huifang.core.counting import count_rows
 from huifang.core.scoping import has_model_perm
+from huifang.core.speedups import cell
 
 EXPORT_LIMIT = 200_000
 # The furthest row a page may start at: beyond it the database's OFFSET overflows.
