@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from huifang.core.config import (
     ConfigError,
+    cache,
     data_dir,
     database,
     env_bool,
     env_int,
     env_list,
+    env_path,
+    log_level,
     secret_key,
+    tasks_backend,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# In a source checkout the npm packages sit in the repository root; an installed copy
-# points HUIFANG_NODE_MODULES at them (or serves the collected static files).
-NODE_MODULES = Path(
-    os.environ.get("HUIFANG_NODE_MODULES") or PACKAGE_DIR.parent.parent / "node_modules"
-)
-
 try:
+    # In a source checkout the npm packages sit in the repository root; an installed copy
+    # points HUIFANG_NODE_MODULES at them (or serves the collected static files).
+    NODE_MODULES = env_path("HUIFANG_NODE_MODULES", PACKAGE_DIR.parent.parent / "node_modules")
     DATA_DIR = data_dir()
     SECRET_KEY = secret_key(DATA_DIR)
     DEBUG = env_bool("HUIFANG_DEBUG", False)
@@ -37,6 +37,11 @@ try:
     IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
     # 显示号码: reveals of a task customer's numbers per agent in any sliding hour.
     TASK_REVEALS_PER_HOUR = env_int("HUIFANG_TASK_REVEALS_PER_HOUR", 30, minimum=1)
+    # Live job progress goes through the cache so that a job inside one long transaction
+    # can still report it (the Job row is only written outside transactions).
+    CACHES = {"default": cache(DATA_DIR)}
+    TASKS_BACKEND = tasks_backend()
+    LOG_LEVEL = log_level()
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc
@@ -81,7 +86,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "huifang.core.middleware.AuditContextMiddleware",
-    "huifang.core.middleware.LoginRequiredMiddleware",
+    # Every page needs a login unless its view says ``@login_not_required`` (the login page,
+    # logout, the health check); the API authenticates itself and answers 401/403 as JSON.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -183,27 +190,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Live job progress goes through the cache so that a job inside one long transaction can
-# still report it (the Job row is only written outside transactions). The file cache is
-# shared by the web and worker processes of one machine; several machines set a Redis URL.
-_cache_url = os.environ.get("HUIFANG_CACHE_URL", "").strip()
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-        if _cache_url
-        else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),
-        }
-    )
-}
-
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("HUIFANG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -239,6 +226,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("HUIFANG_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"axes": {"level": "WARNING"}},
 }

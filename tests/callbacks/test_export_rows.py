@@ -8,7 +8,6 @@ from django.core.management import call_command
 
 from huifang.callbacks.management.commands.export import _task_rows
 from huifang.callbacks.models import CallbackTask, TaskBatch
-from huifang.customers.tables import risk_label
 from tests.callbacks.conftest import make_customer, make_run
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +27,7 @@ def instance_rows(queryset) -> list[list]:
                 t.branch.code,
                 t.branch.name,
                 c.get_customer_type_display(),
-                risk_label(c),
+                c.risk_label,
                 t.business_type.name,
                 t.reasons,
                 c.get_status_display(),

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -8,6 +9,8 @@ from huifang.core import config
 
 def run_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
     base = {"PATH": "/usr/bin:/bin", "HUIFANG_DATA_DIR": str(tmp_path)}
+    if "PYTHONPATH" in os.environ:  # the code under test, not an installed copy
+        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         [
             sys.executable,
@@ -62,3 +65,45 @@ def test_short_secret_key_is_refused(monkeypatch, tmp_path):
 
 def test_debug_is_off_by_default(settings):
     assert settings.DEBUG is False
+
+
+def test_settings_read_the_environment_only_through_core_config():
+    import inspect
+
+    import huifang.settings
+
+    source = inspect.getsource(huifang.settings)
+    assert "os.environ" not in source and "getenv" not in source
+
+
+def test_an_unknown_log_level_stops_with_a_message_naming_the_variable(tmp_path):
+    result = run_settings({"HUIFANG_LOG_LEVEL": "LOUD"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_LOG_LEVEL" in result.stderr
+
+
+def test_a_cache_url_that_is_not_redis_is_refused(tmp_path):
+    result = run_settings({"HUIFANG_CACHE_URL": "memcached://x:11211"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_CACHE_URL" in result.stderr
+
+
+def test_a_redis_cache_url_selects_the_redis_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUIFANG_CACHE_URL", "redis://cache.internal:6379/1")
+    assert config.cache(tmp_path) == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/1",
+    }
+
+
+def test_without_a_cache_url_the_cache_is_a_file_cache_in_the_data_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("HUIFANG_CACHE_URL", raising=False)
+    assert config.cache(tmp_path)["LOCATION"] == str(tmp_path / "cache")
+
+
+def test_the_tasks_backend_defaults_to_the_database_queue(monkeypatch):
+    monkeypatch.delenv("HUIFANG_TASKS_BACKEND", raising=False)
+    assert config.tasks_backend() == "django_tasks_db.DatabaseBackend"
+    monkeypatch.setenv("HUIFANG_TASKS_BACKEND", "not a path")
+    with pytest.raises(config.ConfigError, match="HUIFANG_TASKS_BACKEND"):
+        config.tasks_backend()

@@ -8,7 +8,6 @@ from rest_framework import pagination, serializers
 from huifang.callbacks.filtersets import BatchFilterSet, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
 from huifang.core.api import ScopedReadOnlyViewSet
-from huifang.customers.tables import risk_label
 
 
 class TaskCursorPagination(pagination.CursorPagination):
@@ -69,7 +68,7 @@ class TaskSerializer(serializers.ModelSerializer):
         ]
 
     def get_risk_level(self, obj: CallbackTask) -> str:
-        return risk_label(obj.customer)
+        return obj.customer.risk_label
 
     def get_rule_codes(self, obj: CallbackTask) -> list[str]:
         return obj.codes

@@ -6,11 +6,10 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 
 from huifang.callbacks.choices import TaskStatus
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule, overdue_q
 from huifang.core.filtersets import BIGINT, FilterSet, digits_within
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
@@ -164,7 +163,7 @@ class TaskFilterSet(FilterSet):
     def is_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        late = Q(open_flag=True, deadline__lt=timezone.localdate())
+        late = overdue_q()
         return queryset.filter(late) if value else queryset.exclude(late)
 
 

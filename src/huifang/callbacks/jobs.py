@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from huifang.callbacks import services
 from huifang.callbacks.models import BusinessType
+from huifang.core.job_params import JobParams
 from huifang.core.jobs import JobContext, JobFailed, job_handler
 from huifang.rules.models import ScreeningRun
 
 KIND = "callbacks.create_batch"
 
 
-@job_handler(KIND)
+@dataclass(frozen=True)
+class CreateBatchParams(JobParams):
+    run: int  # a frozen ScreeningRun
+    business_type: int
+
+
+@job_handler(KIND, CreateBatchParams)
 def create_batch(ctx: JobContext) -> dict:
-    run = ScreeningRun.objects.filter(pk=ctx.params["run"]).first()
-    business_type = BusinessType.objects.filter(pk=ctx.params["business_type"]).first()
+    params: CreateBatchParams = ctx.params
+    run = ScreeningRun.objects.filter(pk=params.run).first()
+    business_type = BusinessType.objects.filter(pk=params.business_type).first()
     if run is None or business_type is None:
         raise JobFailed("筛选记录或回访业务类型不存在")
     ctx.progress(0, 5, "开始加入回访名单")

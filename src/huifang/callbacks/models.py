@@ -9,6 +9,8 @@ the names recorded by the screening run that brought them, in :class:`TaskRule`.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -119,6 +121,27 @@ class Batch(models.Model):
         return self.number
 
 
+def overdue_q(day: datetime.date | None = None, *, known_open: bool = False) -> Q:
+    """The overdue rule as a condition: open (未处理/处理中) with a deadline before ``day``
+    (today in Beijing), so a task is overdue from the day after its deadline.
+
+    ``known_open``: the rows are already limited to open tasks in the form that suits their
+    index (the home page's counts say "open" as the two statuses, see
+    ``callbacks.workbench``); only the deadline is left to test."""
+    late = Q(deadline__lt=day or timezone.localdate())
+    return late if known_open else Q(open_flag=True) & late
+
+
+class CallbackTaskQuerySet(RestrictedQuerySet):
+    def open(self) -> CallbackTaskQuerySet:
+        """未处理 and 处理中 tasks, as one equality on the stored ``open_flag``."""
+        return self.filter(open_flag=True)
+
+    def overdue(self, day: datetime.date | None = None) -> CallbackTaskQuerySet:
+        """Open tasks whose deadline is before ``day`` (today in Beijing)."""
+        return self.filter(overdue_q(day))
+
+
 class CallbackTask(models.Model):
     """A callback task (回访任务) for one customer under one business type."""
 
@@ -174,7 +197,7 @@ class CallbackTask(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CallbackTaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("回访任务")
@@ -213,9 +236,10 @@ class CallbackTask(models.Model):
     def codes(self) -> list[str]:
         return [c for c in self.rule_codes.split(",") if c]
 
-    def is_overdue(self, today=None) -> bool:
-        today = today or timezone.localdate()
-        return self.is_open and self.deadline is not None and self.deadline < today
+    def is_overdue(self, day: datetime.date | None = None) -> bool:
+        """This task under :func:`overdue_q`'s rule, on ``day`` (today in Beijing)."""
+        day = day or timezone.localdate()
+        return self.is_open and self.deadline is not None and self.deadline < day
 
 
 class TaskBatch(models.Model):

@@ -22,6 +22,7 @@ from huifang.callbacks import deadlines, merge
 from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
 from huifang.core import audit, calendar
+from huifang.core.chunks import in_chunks
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.core.scoping import has_model_perm
 from huifang.org.models import Branch, Role, User
@@ -323,8 +324,8 @@ def _apply_assignments(new: dict[int, User]) -> None:
     for task_id, agent in new.items():
         by_agent[agent.pk].append(task_id)
     for agent_id, ids in by_agent.items():
-        for start in range(0, len(ids), 900):
-            CallbackTask.objects.filter(pk__in=ids[start : start + 900]).update(
+        for chunk in in_chunks(ids):
+            CallbackTask.objects.filter(pk__in=chunk).update(
                 assignee_id=agent_id, assigned_at=now, updated_at=now
             )
 
@@ -436,10 +437,10 @@ def _transition(
         values.update(closed_at=now, close_reason=reason[:200])
     ids = [t.pk for t in tasks]
     changed = 0
-    for start in range(0, len(ids), 900):
-        changed += CallbackTask.objects.filter(
-            pk__in=ids[start : start + 900], status__in=move.sources
-        ).update(**values)
+    for chunk in in_chunks(ids):
+        changed += CallbackTask.objects.filter(pk__in=chunk, status__in=move.sources).update(
+            **values
+        )
     if changed != len(ids):  # changed under our feet: refuse rather than half-apply
         raise ValidationError("任务状态已被他人修改，请刷新后重试")
     _record_many(
@@ -525,8 +526,7 @@ def cancel_for_closed_customers(customer_ids: Iterable[int]) -> int:
         return 0
     changed = 0
     with transaction.atomic():
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
+        for chunk in in_chunks(ids):
             tasks = list(
                 CallbackTask.objects.select_for_update()
                 .filter(customer_id__in=chunk, status__in=OPEN_STATUSES)
@@ -611,8 +611,8 @@ def prepare_deadline_recompute(year: int, *, actor=None) -> Callable[[], str] | 
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
-            for start in range(0, len(ids), 900):
-                CallbackTask.objects.filter(pk__in=ids[start : start + 900]).update(
+            for chunk in in_chunks(ids):
+                CallbackTask.objects.filter(pk__in=chunk).update(
                     deadline=new, deadline_provisional=still, updated_at=now
                 )
             rows += [

@@ -23,7 +23,6 @@ from huifang.core.columns import (
 )
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
-from huifang.customers.tables import risk_label
 
 
 def _row_class(record: CallbackTask, table=None, **kwargs) -> str:
@@ -130,13 +129,13 @@ class TaskTable(tables.Table):
         return queryset.order_by(key, "deadline", "id"), True
 
     def render_risk_level(self, record: CallbackTask) -> str:
-        return risk_label(record.customer)
+        return record.customer.risk_label
 
     def render_dormant(self, value: bool) -> str:
         return "休眠" if value else "正常"
 
     def value_risk_level(self, record: CallbackTask) -> str:
-        return risk_label(record.customer)
+        return record.customer.risk_label
 
     def value_dormant(self, value: bool) -> str:
         return "休眠" if value else "正常"

@@ -10,7 +10,6 @@ from django.db.models import Count
 from django.http import HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from huifang.callbacks import jobs, numbers, services
@@ -297,9 +296,7 @@ class BatchDetailView(ObjectDetailView):
             total=total,
             done=done,
             percent=int(done * 100 / total) if total else 0,
-            overdue=tasks.filter(
-                status__in=("new", "in_progress"), deadline__lt=timezone.localdate()
-            ).count(),
+            overdue=tasks.overdue().count(),
             tasks_url=reverse("callbacks:task_list") + f"?batch={batch.number}",
         )
         return context
@@ -324,7 +321,7 @@ def batch_create(request):
         job = start_job(
             jobs.KIND,
             f"加入回访名单：筛选 #{run.pk}（{business_type.name}）",
-            {"run": run.pk, "business_type": business_type.pk},
+            jobs.CreateBatchParams(run=run.pk, business_type=business_type.pk),
             user=request.user,
         )
         return redirect("core:job_detail", pk=job.pk)

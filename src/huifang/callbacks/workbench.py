@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from huifang.callbacks.choices import OPEN_STATUSES
 from huifang.callbacks.filtersets import ME, NOBODY, OPEN
-from huifang.callbacks.models import Batch, CallbackTask
+from huifang.callbacks.models import Batch, CallbackTask, overdue_q
 from huifang.core.scoping import subtree_ids
 from huifang.core.workbench import Figure, Panel, list_url, register
 from huifang.org.models import Role
@@ -68,7 +68,7 @@ def agent_panel(request) -> dict:
     due_today = Q(appointment_at__range=whole_day(today))
     numbers = mine.aggregate(
         open=Count("pk"),
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        overdue=Count("pk", filter=overdue_q(today, known_open=True)),
         appointments=Count("pk", filter=due_today),
     )
     by_deadline = {"assignee": ME, "status": OPEN, "sort": "deadline"}
@@ -99,7 +99,7 @@ def manager_panel(request) -> dict:
     tasks = open_tasks(request.user)
     numbers = tasks.aggregate(
         open=Count("pk"),
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        overdue=Count("pk", filter=overdue_q(today, known_open=True)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
     )
     unassigned = {"status": OPEN, "assignee": NOBODY, "sort": "deadline"}

@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core import columns, signals  # noqa: F401  (date columns; login audit)
-        from huifang.core.tables import cache_cell_signatures
+        from huifang.core.speedups import cache_cell_signatures
 
         cache_cell_signatures()

@@ -11,16 +11,17 @@ get them too.
 from __future__ import annotations
 
 import datetime
-import functools
 
 import django_tables2 as tables
 from django.db import models
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, timezone
 from django_tables2 import A
 from django_tables2.columns import library
 
+from huifang.core.choices import choice_label, choice_labels  # noqa: F401  (re-exported)
 from huifang.core.people import person_html, person_text
+from huifang.core.speedups import cell  # noqa: F401  (exports read cells the same way)
 
 
 def local(value):
@@ -70,26 +71,6 @@ library.register(DateColumn)
 library.register(DateTimeColumn)
 
 
-@functools.lru_cache(maxsize=256)
-def _labels(choices, language: str | None) -> dict:
-    return {value: str(label) for value, label in choices.choices}
-
-
-def choice_labels(choices) -> dict:
-    """``value → label`` of a Choices class, built once per language (read-only: shared).
-
-    A model's ``get_FOO_display()`` rebuilds the dict of every choice, translating each
-    label, on every call: per cell of a list page that adds up."""
-    return _labels(choices, translation.get_language())
-
-
-def choice_label(choices, value) -> str:
-    """The label of ``value`` (an unknown value as itself, nothing as "")."""
-    if value is None or value == "":
-        return ""
-    return choice_labels(choices).get(value, str(value))
-
-
 class ChoiceColumn(tables.Column):
     """A choice field shown (and exported) as its label."""
 
@@ -104,48 +85,6 @@ class ChoiceColumn(tables.Column):
 
     def value(self, value, **kwargs) -> str:
         return choice_label(self.choices, value)
-
-
-def cell(row, bound_column, *, export: bool = False):
-    """What ``row.get_cell(name)`` (``get_cell_value`` with ``export``) gives, without
-    finding the column by name and without django-tables2's per-cell field lookup: for
-    every cell it resolves the accessor's model field to see whether it has choices, and if
-    so renders ``get_FOO_display()`` (the whole choice list translated, per cell). Here
-    that is decided once per column and model; columns that label raw values themselves
-    (this module's) always read the raw value, so the result is the same."""
-    render = row._call_value if export else row._call_render
-    default = None if export else bound_column.default
-    if _reads_raw(bound_column, row.record):
-        try:
-            value = A(bound_column.accessor).resolve(row.record)
-        except Exception:  # the stock path makes of it what it does (usually the default)
-            pass
-        else:
-            if value in bound_column.column.empty_values:
-                return default
-            return render(bound_column, value)
-    return row._get_and_render_with(bound_column, render_func=render, default=default)
-
-
-def _reads_raw(bound_column, record) -> bool:
-    """Whether the cell's value is the accessor's plain value: not a choice field that
-    django-tables2 would show through ``get_FOO_display()`` (and not a many-to-many)."""
-    column = bound_column.column
-    if getattr(column, "reads_raw_value", False):
-        return True
-    if isinstance(column, tables.ManyToManyColumn):
-        return False
-    known = bound_column.__dict__.setdefault("_huifang_reads_raw", {})
-    kind = type(record)
-    if kind not in known:
-        field = None
-        if isinstance(record, models.Model):
-            try:
-                field = A(bound_column.accessor).get_field(record)
-            except Exception:
-                field = None
-        known[kind] = not getattr(field, "choices", None)
-    return known[kind]
 
 
 def permitted_link(viewname: str, permission: str, arg: str = "pk"):

@@ -56,6 +56,49 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def env_path(name: str, default: Path) -> Path:
+    """A directory or file path (``~`` expanded); ``default`` when unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    return Path(raw).expanduser() if raw else default
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level() -> str:
+    raw = os.environ.get("HUIFANG_LOG_LEVEL", "").strip()
+    if not raw:
+        return "INFO"
+    if raw.upper() not in LOG_LEVELS:
+        raise ConfigError(f"HUIFANG_LOG_LEVEL={raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return raw.upper()
+
+
+def cache(directory: Path) -> dict:
+    """``HUIFANG_CACHE_URL`` (``redis://…``, shared by several machines) as Django's default
+    cache; without it a file cache in the data dir, shared by one machine's processes."""
+    url = os.environ.get("HUIFANG_CACHE_URL", "").strip()
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(directory / "cache"),
+        }
+    if urlparse(url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"HUIFANG_CACHE_URL={url!r} is not a redis://, rediss:// or unix:// URL")
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+def tasks_backend() -> str:
+    """The django-tasks backend (dotted path): the database queue unless a test or a
+    development setup names another (``django_tasks.backends.immediate.ImmediateBackend``)."""
+    raw = os.environ.get("HUIFANG_TASKS_BACKEND", "").strip()
+    if not raw:
+        return "django_tasks_db.DatabaseBackend"
+    if "." not in raw or not all(part.isidentifier() for part in raw.split(".")):
+        raise ConfigError(f"HUIFANG_TASKS_BACKEND={raw!r} is not a dotted Python path")
+    return raw
+
+
 def data_dir() -> Path:
     path = Path(os.environ.get("HUIFANG_DATA_DIR") or "./var").expanduser().resolve()
     try:

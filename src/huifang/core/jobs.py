@@ -1,9 +1,11 @@
 """Background jobs with progress: the one way any long operation runs.
 
-An app registers a handler under a kind (``@job_handler("customers.import")``); a view,
-command or API call starts it with :func:`start_job`, which records a :class:`Job` and
-enqueues it on django-tasks (the database backend's worker in production, immediately in
-tests). The handler receives a :class:`JobContext` to report progress and log lines.
+An app registers a handler under a kind in its ``jobs.py``
+(``@job_handler("customers.import", ImportParams)``, the parameters a frozen dataclass
+of :class:`~huifang.core.job_params.JobParams`); a view, command or API call starts it with
+:func:`start_job`, which records a :class:`Job` and enqueues it on django-tasks (the
+database backend's worker in production, immediately in tests). The handler receives a
+:class:`JobContext` to report progress and log lines; ``ctx.params`` is its dataclass.
 """
 
 from __future__ import annotations
@@ -18,17 +20,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from huifang.core import audit
+from huifang.core.job_params import JobParams
 from huifang.core.models import Job
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[["JobContext"], dict | None]
 _handlers: dict[str, Handler] = {}
+_params: dict[str, type[JobParams]] = {}
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
+def job_handler(kind: str, params: type[JobParams] | None = None) -> Callable[[Handler], Handler]:
+    """Register ``func`` as the handler of ``kind``, taking ``params`` (stored as JSON)."""
+
     def register(func: Handler) -> Handler:
         _handlers[kind] = func
+        if params is not None:
+            _params[kind] = params
         return func
 
     return register
@@ -68,10 +76,12 @@ class JobContext:
         return "\n".join(self._lines)
 
 
-def start_job(kind: str, title: str, params: dict, *, user=None) -> Job:
-    """Record a job and enqueue it once the surrounding transaction commits."""
+def start_job(kind: str, title: str, params: JobParams | dict, *, user=None) -> Job:
+    """Record a job and enqueue it once the surrounding transaction commits. ``params``
+    is the kind's dataclass (a dict is checked against it: ValueError if it does not fit)."""
     if kind not in _handlers:
         raise KeyError(f"no job handler registered for {kind!r}")
+    params = _stored_params(kind, params)
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
     audit.record("job_start", job, after={"kind": kind, "params": params}, actor=user)
 
@@ -96,6 +106,8 @@ def execute(job_id: int) -> Job:
     handler = _handlers[job.kind]
     label = f"job:{job.pk}"
     try:
+        if job.kind in _params:
+            context.params = _params[job.kind].from_dict(job.params)
         with audit.acting(user=job.created_by, label=label):
             result = handler(context) or {}
     except (JobFailed, PermissionDenied) as exc:  # refused: the message says why (Chinese)
@@ -106,6 +118,20 @@ def execute(job_id: int) -> Job:
     else:
         _finish(job, context, Job.Status.SUCCEEDED, result=result)
     return Job.objects.get(pk=job_id)
+
+
+def _stored_params(kind: str, params: JobParams | dict) -> dict:
+    """``params`` as the JSON the job row keeps, validated by the kind's dataclass."""
+    expected = _params.get(kind)
+    if expected is None:
+        if isinstance(params, JobParams):
+            raise TypeError(f"job {kind!r} takes no {type(params).__name__}")
+        return params
+    if isinstance(params, dict):
+        params = expected.from_dict(params)
+    if not isinstance(params, expected):
+        raise TypeError(f"job {kind!r} takes {expected.__name__}, not {type(params).__name__}")
+    return params.to_dict()
 
 
 def _finish(job: Job, context: JobContext, status: str, *, error: str = "", result=None):

@@ -1,11 +1,6 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.shortcuts import redirect
-
 from huifang.core import audit
-
-PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/api/")
 
 
 class AuditContextMiddleware:
@@ -22,18 +17,3 @@ class AuditContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = actor.request_id
         return response
-
-
-class LoginRequiredMiddleware:
-    """Every page needs a login except the login page and static files.
-
-    The API authenticates itself (token or session) and answers 401/403 as JSON.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
-            return redirect(f"{settings.LOGIN_URL and '/login/'}?next={request.path}")
-        return self.get_response(request)

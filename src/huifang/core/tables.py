@@ -1,6 +1,3 @@
-import functools
-import types
-
 import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.utils.html import format_html
@@ -115,32 +112,3 @@ class JobTable(tables.Table):
             "finished_at",
         ]
         order_by = "-created_at"
-
-
-def cache_cell_signatures() -> None:
-    """Compute each render function's signature once instead of once per cell.
-
-    django-tables2 calls ``inspect.signature`` for every cell it renders, to pass a render
-    method only the arguments it names: a quarter of a 50-row list page's time. The
-    signature of a function never changes, so it is looked up per function (a bound
-    method by its function, whatever the table instance)."""
-    from django_tables2 import utils
-
-    original = utils.signature
-    if getattr(original, "cached", False):
-        return
-
-    @functools.lru_cache(maxsize=4096)
-    def of_function(fn, bound: bool):
-        return original(types.MethodType(fn, object()) if bound else fn)
-
-    def signature(fn):
-        func = getattr(fn, "__func__", None)
-        try:
-            return of_function(func, True) if func is not None else of_function(fn, False)
-        except TypeError:  # an unhashable callable: no cache
-            return original(fn)
-
-    signature.cached = True
-    signature.cache_info = of_function.cache_info
-    utils.signature = signature

@@ -24,7 +24,7 @@ from huifang.core.scoping import has_model_perm
 from huifang.customers import services
 from huifang.customers.filtersets import CustomerFilterSet
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
-from huifang.customers.tables import normalized_label, risk_label
+from huifang.customers.tables import normalized_label
 
 
 class CodeCursorPagination(pagination.CursorPagination):
@@ -109,7 +109,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return normalized_label(obj.normalized)
 
     def get_risk_level(self, obj: Customer) -> str:
-        return risk_label(obj)
+        return obj.risk_label
 
 
 class DailyBalanceSerializer(serializers.ModelSerializer):

@@ -18,6 +18,28 @@ from huifang.customers import choices
 from huifang.org.models import Branch
 
 
+def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
+    """Whole years completed on ``day`` by someone born on ``birth`` (None if unknown).
+
+    Someone born on 29 February completes a year on 1 March in a common year."""
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def risk_label(level: int | None, lowest: bool = False) -> str:
+    """风险承受能力 as files and pages write it: ``C3``, ``C1(最低类别)``; "" if unassessed."""
+    if level is None:
+        return ""
+    label = choices.RiskLevel(level).label if level in choices.RiskLevel.values else str(level)
+    return f"{label}(最低类别)" if lowest else label
+
+
+def product_risk_label(level: int | None) -> str:
+    """产品风险等级 as written everywhere: ``R1``–``R5``; "" for none."""
+    return f"R{level}" if level else ""
+
+
 class Customer(models.Model):
     """An investor (投资者) with the suitability fields the rules read."""
 
@@ -94,6 +116,15 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.investor_code} {self.name}"
+
+    def age_on(self, day: datetime.date) -> int | None:
+        """The customer's age in whole years on ``day`` (None without a birth date)."""
+        return age_on(self.birth_date, day)
+
+    @property
+    def risk_label(self) -> str:
+        """风险承受能力 with the lowest-category flag: ``C1(最低类别)``; "" if unassessed."""
+        return risk_label(self.risk_level, self.risk_lowest)
 
 
 class DailyBalanceQuerySet(RestrictedQuerySet):

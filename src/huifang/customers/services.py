@@ -3,8 +3,7 @@
 an uploaded file under ``MEDIA_ROOT/imports/`` and running the import as a background job.
 It also keeps the one gate to a customer's unmasked personal data (the audited reveal).
 
-The job handler is registered at import time of this module (``CustomersConfig.ready``
-imports it so that the task worker knows the ``customers.import`` kind).
+The job itself (its parameters and handler) is in ``customers/jobs.py``.
 """
 
 from __future__ import annotations
@@ -15,19 +14,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
 from django.utils import timezone
 
 from huifang.core import audit
-from huifang.core.jobs import JobContext, job_handler, start_job
+from huifang.core.jobs import start_job
 from huifang.core.masking import mask_email, mask_id, mask_phone
 from huifang.core.permissions import require
-from huifang.customers.importers import DATASETS, import_file
-from huifang.customers.models import Customer, ImportRecord
+from huifang.customers.importers import DATASETS
+from huifang.customers.jobs import JOB_KIND, ImportParams
+from huifang.customers.models import Customer
 
 UPLOAD_DIR = "imports"
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
-JOB_KIND = "customers.import"
 
 
 REVEAL_PERMISSION = "customers.reveal_sensitive"
@@ -96,37 +94,7 @@ def do_start_import(dataset: str, relative_path: str, *, file_name: str, skip_in
     require(actor, "customers.import_data", message="您没有通过标准数据接口导入数据的权限")
     media_path(relative_path)
     title = f"导入{DATASETS[dataset].label}：{file_name}"
-    params = {
-        "dataset": dataset,
-        "path": relative_path,
-        "file_name": file_name,
-        "skip_invalid": skip_invalid,
-    }
-    return start_job(JOB_KIND, title[:200], params, user=actor)
-
-
-@job_handler(JOB_KIND)
-def run_import_job(ctx: JobContext) -> dict:
-    params = ctx.params
-    result = import_file(
-        params["dataset"],
-        media_path(params["path"]),
-        skip_invalid=params.get("skip_invalid", False),
-        actor=ctx.job.created_by,
-        file_name=params.get("file_name"),
-        progress=ctx.progress,
+    params = ImportParams(
+        dataset=dataset, path=relative_path, file_name=file_name, skip_invalid=skip_invalid
     )
-    record = result.record
-    ImportRecord.objects.filter(pk=record.pk).update(job=ctx.job)
-    ctx.log(record.message)
-    for warning in result.warnings:
-        ctx.log(warning)
-    if result.ok:
-        summary = record.message
-    else:
-        summary = f"导入被拒绝：{record.message}。请下载错误报告，修改后重新导入。"
-    return {
-        "summary": summary,
-        "file": record.report_file,
-        "next_url": reverse("imports:record_detail", args=[record.pk]),
-    }
+    return start_job(JOB_KIND, title[:200], params, user=actor)

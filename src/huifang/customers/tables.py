@@ -3,17 +3,9 @@ the table itself, so the page and its xlsx/csv export can never disagree."""
 
 import django_tables2 as tables
 
-from huifang.core.columns import DateColumn, choice_label
+from huifang.core.columns import DateColumn
 from huifang.core.masking import mask_phone
-from huifang.customers.choices import RiskLevel
 from huifang.customers.models import Customer
-
-
-def risk_label(customer: Customer) -> str:
-    if customer.risk_level is None:
-        return ""
-    label = choice_label(RiskLevel, customer.risk_level)
-    return f"{label}(最低类别)" if customer.risk_lowest else label
 
 
 def normalized_label(value: bool | None) -> str:
@@ -79,7 +71,7 @@ class CustomerTable(tables.Table):
         return normalized_label(value)
 
     def render_risk_level(self, record: Customer) -> str:
-        return risk_label(record)
+        return record.risk_label
 
     def render_mobile(self, value: str) -> str:
         return mask_phone(value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -11,7 +9,7 @@ from huifang.core.views import ObjectDetailView, ObjectListView
 from huifang.customers import customer360, services
 from huifang.customers.filtersets import CustomerFilterSet
 from huifang.customers.models import Customer
-from huifang.customers.tables import CustomerTable, normalized_label, risk_label
+from huifang.customers.tables import CustomerTable, normalized_label
 
 
 class CustomerListView(ObjectListView):
@@ -21,13 +19,6 @@ class CustomerListView(ObjectListView):
     table_class = CustomerTable
     title = "客户列表"
     export_name = "customers"
-
-
-def age_on(birth_date: datetime.date | None, today: datetime.date) -> int | None:
-    if birth_date is None:
-        return None
-    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - before_birthday
 
 
 class CustomerDetailView(ObjectDetailView):
@@ -68,8 +59,8 @@ class CustomerDetailView(ObjectDetailView):
             revealed=self.revealed,
             can_reveal=services.may_reveal(self.request.user),
             sensitive=services.personal_data(customer, revealed=self.revealed),
-            age=age_on(customer.birth_date, today),
-            risk_label=risk_label(customer),
+            age=customer.age_on(today),
+            risk_label=customer.risk_label,
             normalized_label=normalized_label(customer.normalized),
             year=year,
             years=sorted(set(years) | {year, today.year}, reverse=True),

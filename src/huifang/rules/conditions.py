@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 
 from huifang.core.fields import to_cents
 from huifang.customers import choices
+from huifang.customers.models import product_risk_label, risk_label
 
 
 @dataclass(frozen=True)
@@ -215,9 +216,9 @@ def _show(field: Field, value) -> str:
     if field.kind == "bool":
         return "是" if value else "否"
     if field.kind == "risk_c":
-        return f"C{value}"
+        return risk_label(value)
     if field.kind == "risk_r":
-        return f"R{value}"
+        return product_risk_label(value)
     if field.kind == "ratio":
         from huifang.rules.params import format_ratio
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from huifang.customers import choices
+from huifang.customers.models import age_on, product_risk_label
 from huifang.rules.params import format_money
 
 EVIDENCE_COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -65,12 +66,6 @@ HIT_HEADER = [
 ]
 
 
-def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
-    if birth is None:
-        return None
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def ratio(loss, base) -> Decimal | None:
     """loss / base, exact; None when base is missing or ≤ 0."""
     if loss is None or base is None or base <= 0:
@@ -93,7 +88,7 @@ def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
         elif key == "age":
             out[key] = age_on(ev.get("ev_date"), as_of)
         elif key == "max_risk":
-            out[key] = f"R{ev['max_risk']}" if ev.get("max_risk") else None
+            out[key] = product_risk_label(ev.get("max_risk")) or None
         else:
             out[key] = ev.get(key)
     return out

@@ -10,14 +10,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from huifang.customers import choices
-from huifang.customers.models import Customer
+from huifang.customers.models import Customer, product_risk_label
 from huifang.org.models import Branch
 from huifang.rules import conditions as C
 from huifang.rules import params as P
 from huifang.rules.models import Rule
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-RISKS = [(str(i), f"R{i}") for i in range(1, 6)]
+RISKS = [(str(i), product_risk_label(i)) for i in choices.ProductRisk.values]
 
 
 def present_values(column: str, current: list[str] | None = None) -> list[tuple[str, str]]:

@@ -3,37 +3,59 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from huifang.core.audit import current_actor
-from huifang.core.jobs import JobFailed, job_handler
+from huifang.core.job_params import JobParams
+from huifang.core.jobs import JobContext, JobFailed, job_handler
+
+SCREEN = "rules.screen"
 
 
-@job_handler("rules.screen")
-def screen_job(ctx) -> dict:
+@dataclass(frozen=True)
+class ScreenParams(JobParams):
+    """A screening as of ``as_of`` with the form's choices; or, with ``compare_with``, the
+    current parameters tried against that earlier run (筛选对比)."""
+
+    as_of: datetime.date | None = None
+    rules: list[str] = field(default_factory=list)  # none: every active rule
+    overrides: dict[str, dict] = field(default_factory=dict)  # {rule code: {key: value}}
+    branches: list[str] = field(default_factory=list)
+    customer_types: list[str] = field(default_factory=list)
+    exclude_dormant: bool = False
+    compare_with: int | None = None
+
+    def __post_init__(self):
+        if (self.as_of is None) == (self.compare_with is None):
+            raise ValueError("ScreenParams: give as_of or compare_with, not both or neither")
+
+
+@job_handler(SCREEN, ScreenParams)
+def screen_job(ctx: JobContext) -> dict:
     from huifang.rules import services
     from huifang.rules.completeness import data_gap
     from huifang.rules.models import ScreeningRun
 
-    p = ctx.params
+    p: ScreenParams = ctx.params
     user = current_actor().user
     try:
-        if p.get("compare_with"):
-            base = ScreeningRun.objects.get(pk=p["compare_with"])
+        if p.compare_with:
+            base = ScreeningRun.objects.get(pk=p.compare_with)
             ctx.log(f"按当前参数试算，与筛选 #{base.pk} 对比")
             run = services.rerun_current(base, actor=user, progress=ctx.progress)
             summary = f"按当前参数试算：命中 {run.hit_count} 位客户（不是新的筛选记录）"
             next_url = reverse("rules:whatif") + f"?old={base.pk}&new={run.pk}"
         else:
             run = services.do_run_screening(
-                datetime.date.fromisoformat(p["as_of"]),
-                rules=p.get("rules") or None,
-                overrides=p.get("overrides") or {},
-                branches=p.get("branches") or [],
-                customer_types=p.get("customer_types") or [],
-                exclude_dormant=bool(p.get("exclude_dormant")),
+                p.as_of,
+                rules=p.rules or None,
+                overrides=p.overrides,
+                branches=p.branches,
+                customer_types=p.customer_types,
+                exclude_dormant=p.exclude_dormant,
                 actor=user,
                 progress=ctx.progress,
             )

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from huifang.customers import choices
+from huifang.customers.models import product_risk_label
 
 MAX_RATIO_PLACES = 4  # 0.1234 = 12.34 %: exact integer comparison stays within BIGINT
 MAX_MONEY = Decimal("100000000000")  # 1e11 yuan
@@ -273,7 +274,7 @@ def display_value(spec: ParamSpec, value) -> str:
     if spec.kind == "ratio":
         return format_ratio(value)
     if spec.kind == "risk":
-        return f"R{value}"
+        return product_risk_label(value)
     if spec.kind == "bool":
         return "是" if value else "否"
     if spec.kind == "customer_types":

@@ -22,6 +22,7 @@ from huifang.rules.completeness import data_gap, newest_daily_date
 from huifang.rules.engine.rulesql import RuleSpec, rule_sql
 from huifang.rules.filtersets import HitFilterSet, RuleFilterSet, RunFilterSet
 from huifang.rules.forms import CustomRuleForm, RuleParamsForm, ScreeningForm
+from huifang.rules.jobs import SCREEN, ScreenParams
 from huifang.rules.models import Hit, HitReason, Rule, RuleKind, RunStatus, ScreeningRun
 from huifang.rules.tables import HitTable, ParamTable, RuleTable, RunTable
 from huifang.rules.whatif import compare
@@ -200,22 +201,20 @@ def screening(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         gap = data_gap(data["as_of"])
-        params = {
-            "as_of": data["as_of"].isoformat(),
-            "rules": data["rules"],
-            "overrides": data["overrides"],
-            "branches": data["branches"],
-            "customer_types": data["customer_types"],
-            "exclude_dormant": data["exclude_dormant"],
-        }
+        params = ScreenParams(
+            as_of=data["as_of"],
+            rules=list(data["rules"]),
+            overrides=data["overrides"],
+            branches=list(data["branches"]),
+            customer_types=list(data["customer_types"]),
+            exclude_dormant=data["exclude_dormant"],
+        )
         try:  # validate rules and overrides now, so mistakes show on the form
             engine.resolve_rules(data["rules"] or None, data["overrides"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            job = start_job(
-                "rules.screen", f"筛选 {data['as_of']:%Y-%m-%d}", params, user=request.user
-            )
+            job = start_job(SCREEN, f"筛选 {data['as_of']:%Y-%m-%d}", params, user=request.user)
     return render(
         request,
         "rules/screening.html",
@@ -364,9 +363,9 @@ def whatif(request):
             runs.exclude(status=RunStatus.WHATIF), pk=request.POST.get("old") or 0
         )
         job = start_job(
-            "rules.screen",
+            SCREEN,
             f"当前参数与筛选 #{base.pk} 对比",
-            {"compare_with": base.pk},
+            ScreenParams(compare_with=base.pk),
             user=request.user,
         )
         context = {"title": "筛选对比", "job": job, "old_id": str(base.pk)}

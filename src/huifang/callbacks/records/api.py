@@ -18,8 +18,8 @@ from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.callbacks.records.tables import contact_phone, feedback_label, record_age
 from huifang.core.api import ScopedViewSetMixin
+from huifang.core.choices import parse_choice
 from huifang.core.masking import mask_phone
-from huifang.customers.tables import risk_label
 
 TEXT_FIELDS = (
     "status",
@@ -107,7 +107,7 @@ class RecordSerializer(serializers.ModelSerializer):
         return record_age(obj)
 
     def get_risk_level(self, obj: CallbackRecord) -> str:
-        return risk_label(obj.customer)
+        return obj.customer.risk_label
 
     def get_mobile_used(self, obj: CallbackRecord) -> str:
         return mask_phone(obj.mobile_used)
@@ -119,16 +119,11 @@ class RecordSerializer(serializers.ModelSerializer):
         return feedback_label(obj)
 
 
-def _choice(choices, label: str):
-    def parse(value: str) -> str:
-        for stored, shown in choices:
-            if value in (stored, str(shown)):
-                return stored
-        raise ValidationError(
-            f"{label}“{value}”无效，可选：{'、'.join(str(s) for _, s in choices)}"
-        )
-
-    return parse
+def _choice(choices, noun: str, value: str) -> str:
+    try:
+        return parse_choice(choices, value, noun=noun)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class RecordCreateSerializer(serializers.Serializer):
@@ -158,10 +153,10 @@ class RecordCreateSerializer(serializers.Serializer):
     recording_sha256 = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
     def validate_status(self, value: str) -> str:
-        return _choice(RecordStatus.choices, "回访状态")(value.strip())
+        return _choice(RecordStatus, "回访状态", value)
 
     def validate_method(self, value: str) -> str:
-        return _choice(Method.choices, "回访形式")(value.strip())
+        return _choice(Method, "回访形式", value)
 
     def validate_failure_reason(self, value: str) -> FailureReason | None:
         value = (value or "").strip()

@@ -4,6 +4,8 @@ pages, exports, the API and the CLI show."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.choices import parse_choice
+
 
 class RecordStatus(models.TextChoices):
     """回访状态."""
@@ -33,9 +35,4 @@ class AttachmentKind(models.TextChoices):
 
 def status_value(text: str) -> str:
     """A status given as value (``success``) or label (``成功``) → its value; ValueError else."""
-    text = (text or "").strip()
-    for value, label in RecordStatus.choices:
-        if text in (value, str(label)):
-            return value
-    labels = "、".join(str(label) for _, label in RecordStatus.choices)
-    raise ValueError(f"未知的回访状态“{text}”，应为 {labels}")
+    return parse_choice(RecordStatus, text, noun="回访状态")

@@ -6,17 +6,15 @@ import datetime
 
 from django.utils import timezone
 
-from huifang.callbacks.records.tables import age_on
 from huifang.core.masking import mask_id, mask_phone
 from huifang.customers.choices import Status
 from huifang.customers.models import Customer
-from huifang.customers.tables import risk_label
 
 
 def customer_facts(customer: Customer, day: datetime.date | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs in the brochure's order; ID and phone numbers masked."""
     day = day or timezone.localdate()
-    age = age_on(customer.birth_date, day)
+    age = customer.age_on(day)
     return [
         ("客户账号", customer.investor_code),
         ("客户名称", customer.name),
@@ -24,7 +22,7 @@ def customer_facts(customer: Customer, day: datetime.date | None = None) -> list
         ("客户年龄", "" if age is None else str(age)),
         ("证件类型", customer.get_id_type_display() if customer.id_type else ""),
         ("证件号码", mask_id(customer.id_number)),
-        ("风险承受能力", risk_label(customer)),
+        ("风险承受能力", customer.risk_label),
         ("性别", customer.get_gender_display() if customer.gender else ""),
         ("职业", customer.occupation),
         ("所属营业部", f"{customer.branch.code} {customer.branch.name}"),

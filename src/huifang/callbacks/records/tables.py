@@ -7,8 +7,6 @@ channel.
 
 from __future__ import annotations
 
-import datetime
-
 import django_tables2 as tables
 from django.utils import timezone
 
@@ -17,7 +15,6 @@ from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, Fai
 from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
 from huifang.core.masking import mask_phone
 from huifang.customers.choices import Gender
-from huifang.customers.tables import risk_label
 
 # Shown by default and exported: the brochure's summary table.
 SUMMARY_COLUMNS = [
@@ -37,12 +34,6 @@ SUMMARY_COLUMNS = [
 EXTRA_COLUMNS = ["method", "failure_reason", "duration", "agent", "business_type", "batch"]
 
 
-def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
-    if birth is None:
-        return None
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def contact_phone(record: CallbackRecord) -> str:
     """The number used for this callback, else the customer's; always masked."""
     customer = record.customer
@@ -50,7 +41,7 @@ def contact_phone(record: CallbackRecord) -> str:
 
 
 def record_age(record: CallbackRecord) -> int | None:
-    return age_on(record.customer.birth_date, timezone.localtime(record.called_at).date())
+    return record.customer.age_on(timezone.localtime(record.called_at).date())
 
 
 def feedback_label(record: CallbackRecord) -> str:
@@ -130,10 +121,10 @@ class RecordTable(tables.Table):
         return record_age(record)
 
     def render_risk_level(self, record: CallbackRecord) -> str:
-        return risk_label(record.customer)
+        return record.customer.risk_label
 
     def value_risk_level(self, record: CallbackRecord) -> str:
-        return risk_label(record.customer)
+        return record.customer.risk_label
 
     def render_feedback(self, record: CallbackRecord) -> str:
         return feedback_label(record)

@@ -18,9 +18,10 @@ from huifang.callbacks.filtersets import OPEN, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.callbacks.tables import deadline_state
 from huifang.core import audit, export
-from huifang.core.columns import choice_labels
-from huifang.customers.choices import CustomerType, RiskLevel
+from huifang.core.choices import choice_labels, parse_choice
+from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
+from huifang.customers.models import risk_label
 from huifang.org.models import Branch
 
 TASK_HEADER = [
@@ -44,14 +45,10 @@ TASK_HEADER = [
 
 
 def _status_value(text: str) -> str:
-    text = text.strip()
-    for value, label in TaskStatus.choices:
-        if text in (value, str(label)):
-            return value
-    if text in (OPEN, "未完成"):
-        return OPEN
-    labels = "、".join(str(label) for _, label in TaskStatus.choices)
-    raise CommandError(f"未知的处理状态“{text}”；可用：{labels}、未完成")
+    try:
+        return parse_choice(TaskStatus, text, noun="处理状态", extra={OPEN: OPEN, "未完成": OPEN})
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 TASK_FIELDS = (
@@ -80,7 +77,6 @@ def _task_rows(queryset, size: int = 5000) -> Iterator[list]:
     The small tables (branches, business types, batches) are read once into dicts."""
     customer_types = choice_labels(CustomerType)
     customer_statuses = choice_labels(CustomerStatus)
-    risks = choice_labels(RiskLevel)
     task_statuses = choice_labels(TaskStatus)
     branches = {
         pk: (code, name) for pk, code, name in Branch.objects.values_list("pk", "code", "name")
@@ -117,12 +113,7 @@ def _task_rows(queryset, size: int = 5000) -> Iterator[list]:
             assignee,
         ) in chunk:
             branch_code, branch_name = branches[branch_id]
-            if risk_level is None:
-                risk = ""
-            else:
-                risk = risks.get(risk_level, str(risk_level))
-                if risk_lowest:
-                    risk = f"{risk}(最低类别)"
+            risk = risk_label(risk_level, risk_lowest)
             yield [
                 batches[batch_id],
                 code,

@@ -1,0 +1,51 @@
+"""The background job of the upload page: importing a saved file (数据导入)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from huifang.core.job_params import JobParams
+from huifang.core.jobs import JobContext, job_handler
+from huifang.customers.importers import import_file
+from huifang.customers.models import ImportRecord
+
+JOB_KIND = "customers.import"
+
+
+@dataclass(frozen=True)
+class ImportParams(JobParams):
+    dataset: str  # a key of ``customers.importers.DATASETS``
+    path: str  # relative to MEDIA_ROOT (``services.save_upload``)
+    file_name: str
+    skip_invalid: bool = False
+
+
+@job_handler(JOB_KIND, ImportParams)
+def run_import_job(ctx: JobContext) -> dict:
+    from huifang.customers.services import media_path  # services starts this job
+
+    params: ImportParams = ctx.params
+    result = import_file(
+        params.dataset,
+        media_path(params.path),
+        skip_invalid=params.skip_invalid,
+        actor=ctx.job.created_by,
+        file_name=params.file_name,
+        progress=ctx.progress,
+    )
+    record = result.record
+    ImportRecord.objects.filter(pk=record.pk).update(job=ctx.job)
+    ctx.log(record.message)
+    for warning in result.warnings:
+        ctx.log(warning)
+    if result.ok:
+        summary = record.message
+    else:
+        summary = f"导入被拒绝：{record.message}。请下载错误报告，修改后重新导入。"
+    return {
+        "summary": summary,
+        "file": record.report_file,
+        "next_url": reverse("imports:record_detail", args=[record.pk]),
+    }
