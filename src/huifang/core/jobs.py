@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from huifang.core import audit
+from huifang.core.audit_actions import CoreAction
 from huifang.core.models import Job
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def start_job(kind: str, title: str, params: dict, *, user=None) -> Job:
     if kind not in _handlers:
         raise KeyError(f"no job handler registered for {kind!r}")
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
-    audit.record("job_start", job, after={"kind": kind, "params": params}, actor=user)
+    audit.record(CoreAction.JOB_START, job, after={"kind": kind, "params": params}, actor=user)
 
     def enqueue() -> None:
         from huifang.core.tasks import run_job

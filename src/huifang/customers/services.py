@@ -21,6 +21,7 @@ from django.utils import timezone
 from huifang.core import audit
 from huifang.core.jobs import JobContext, job_handler, start_job
 from huifang.core.masking import mask_email, mask_id, mask_phone
+from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import DATASETS, import_file
 from huifang.customers.models import Customer, ImportRecord
 
@@ -61,7 +62,7 @@ def do_reveal(customer: Customer, *, actor) -> None:
     permission, else the audit row PIPL asks for (the caller has already checked scope)."""
     if not may_reveal(actor):
         raise PermissionDenied("您没有查看完整信息的权限")
-    audit.record("reveal", customer, message=REVEAL_MESSAGE, actor=actor)
+    audit.record(CustomerAction.REVEAL, customer, message=REVEAL_MESSAGE, actor=actor)
 
 
 def save_upload(uploaded, *, actor) -> str:

@@ -26,6 +26,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from huifang.callbacks import services as task_services
+from huifang.callbacks.audit_actions import CallbackAction
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
@@ -37,7 +38,6 @@ from huifang.callbacks.records.models import (
     RecordVersion,
 )
 from huifang.core import audit
-from huifang.core.masking import mask_phone
 from huifang.core.scoping import has_model_perm
 from huifang.org.models import Role
 
@@ -117,15 +117,6 @@ def parse_duration(text: str | int | None) -> int:
     if value < 0:
         raise ValidationError({"duration_seconds": "回访时长不能小于 0"})
     return value
-
-
-def _masked(values: dict) -> dict:
-    """An audit copy of record content: phone numbers masked (PIPL)."""
-    out = dict(values)
-    for key in ("mobile_used", "phone_used"):
-        if out.get(key):
-            out[key] = mask_phone(out[key])
-    return out
 
 
 def content_snapshot(record: CallbackRecord) -> dict:
@@ -236,7 +227,9 @@ def _refresh_task_counters(task: CallbackTask, message: str, actor) -> None:
     CallbackTask.objects.filter(pk=task.pk).update(**values, updated_at=timezone.now())
     for name, value in values.items():
         setattr(task, name, value)
-    audit.record("task_attempts", task, before=old, after=new, message=message, actor=actor)
+    audit.record(
+        CallbackAction.TASK_ATTEMPTS, task, before=old, after=new, message=message, actor=actor
+    )
 
 
 def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, saved: list) -> None:
@@ -274,7 +267,7 @@ def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, save
             created_by=actor,
         )
     audit.record(
-        "record_attachment",
+        CallbackAction.RECORD_ATTACHMENT,
         record,
         after={"kind": attachment.kind, "name": attachment.name, "sha256": attachment.sha256},
         message=f"添加附件：{attachment.name}",
@@ -306,7 +299,7 @@ def _feedback(
         record.feedback_at = feedback.created_at
         CallbackRecord.objects.filter(pk=record.pk).update(feedback_at=feedback.created_at)
     audit.record(
-        "feedback",
+        CallbackAction.FEEDBACK,
         feedback,
         after={"task": task.pk, "record": record.pk if record else None, "message": message},
         message=f"反馈营业部：{task.branch.name}",
@@ -370,9 +363,9 @@ def do_create_record(
                 record=record, version=1, data=content_snapshot(record), changed_by=actor
             )
             audit.record(
-                "record_create",
+                CallbackAction.RECORD_CREATE,
                 record,
-                after=_masked(content_snapshot(record)),
+                after=content_snapshot(record),
                 message=f"登记回访记录（任务 #{locked.pk}，{record.get_status_display()}）",
                 actor=actor,
             )
@@ -484,10 +477,10 @@ def do_update_record(
                     changed_by=actor,
                 )
                 audit.record(
-                    "record_change",
+                    CallbackAction.RECORD_CHANGE,
                     locked,
-                    before=_masked(old),
-                    after=_masked(new),
+                    before=old,
+                    after=new,
                     message=reason.strip() or f"修改回访记录（版本 {locked.version}）",
                     actor=actor,
                 )
@@ -547,7 +540,7 @@ def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchF
         locked.handling_note = (note or "").strip()[:300]
         locked.save(update_fields=["handled_at", "handled_by", "handling_note"])
         audit.record(
-            "feedback_handle",
+            CallbackAction.FEEDBACK_HANDLE,
             locked,
             after={"note": locked.handling_note},
             message="反馈已处理",
@@ -585,7 +578,7 @@ def do_save_failure_reason(instance: FailureReason | None, data: dict, *, actor)
         obj.save()
         old, new = audit.diff(before, audit.snapshot(obj, REASON_FIELDS))
         audit.record(
-            "change" if instance else "create",
+            CallbackAction.CHANGE if instance else CallbackAction.CREATE,
             obj,
             before=old,
             after=new,
