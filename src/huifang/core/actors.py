@@ -20,8 +20,6 @@ from typing import Any
 
 from django.db import models
 
-from huifang.core.scoping import has_model_perm
-
 
 class ActorKind(models.TextChoices):
     USER = "user", "用户"
@@ -35,9 +33,10 @@ def _kind_of(label: str, user) -> str:
     prefix, sep, _ = label.partition(":")
     if sep and prefix in (ActorKind.COMMAND, ActorKind.JOB, ActorKind.PARTNER):
         return prefix
-    if getattr(user, "is_authenticated", False):
-        return ActorKind.USER
-    return ActorKind.SYSTEM
+    if label == ActorKind.SYSTEM and not getattr(user, "is_authenticated", False):
+        return ActorKind.SYSTEM
+    # A person's channel (web, api): without a signed-in user it is nobody, never trusted.
+    return ActorKind.USER
 
 
 @dataclass(frozen=True)
@@ -90,17 +89,20 @@ class Actor:
             f"{ActorKind(self.kind).label} {rest}".strip() if rest else ActorKind(self.kind).label
         )
 
+    @property
+    def is_machine(self) -> bool:
+        """A command, a job, a partner or the system, acting without a person."""
+        return self.user is None and self.kind != ActorKind.USER
+
     def may(self, model: type[models.Model], action: str) -> bool:
         """Whether this actor may ``action`` (view/add/change/delete) ``model``."""
-        if self.user is None:
-            return self.kind != ActorKind.USER
-        return has_model_perm(self.user, model, action)
+        from huifang.core.scoping import has_model_perm
+
+        return has_model_perm(self, model, action)
 
     def restrict(self, queryset, action: str = "view"):
-        """``queryset`` narrowed to this actor's scope (a user's branch subtree)."""
-        if self.user is None:
-            return queryset if self.kind != ActorKind.USER else queryset.none()
-        return queryset.restrict(self.user, action)
+        """``queryset`` narrowed to this actor's scope (a person's branch subtree)."""
+        return queryset.restrict(self, action)
 
     def with_user(self, user) -> Actor:
         """This context's channel, request and address, acted by ``user``."""

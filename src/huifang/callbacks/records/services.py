@@ -38,6 +38,7 @@ from huifang.callbacks.records.models import (
     RecordVersion,
 )
 from huifang.core import audit
+from huifang.core.actors import as_actor, person_of
 from huifang.core.scoping import has_model_perm
 from huifang.org.models import Role
 
@@ -85,7 +86,10 @@ class AttachmentInput:
 
 
 def is_hq(user) -> bool:
-    return bool(user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
+    user = person_of(user)  # a machine actor is nobody's HQ
+    return bool(
+        user is not None and (user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
+    )
 
 
 def may_close_unreachable(user) -> bool:
@@ -246,7 +250,7 @@ def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, save
             name=(item.name or item.file.name or "附件")[:200],
             sha256=digest.hexdigest(),
             size=item.file.size,
-            created_by=actor,
+            created_by=person_of(actor),
         )
         attachment.file.save(item.file.name or "attachment", item.file, save=False)
         saved.append(attachment.file.name)
@@ -264,7 +268,7 @@ def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, save
             name=(item.name or reference)[:200],
             reference=reference[:300],
             sha256=sha,
-            created_by=actor,
+            created_by=person_of(actor),
         )
     audit.record(
         CallbackAction.RECORD_ATTACHMENT,
@@ -293,7 +297,11 @@ def _feedback(
     task: CallbackTask, record: CallbackRecord | None, message: str, actor
 ) -> BranchFeedback:
     feedback = BranchFeedback.objects.create(
-        branch=task.branch, task=task, record=record, message=message.strip(), created_by=actor
+        branch=task.branch,
+        task=task,
+        record=record,
+        message=message.strip(),
+        created_by=person_of(actor),
     )
     if record is not None and record.feedback_at is None:
         record.feedback_at = feedback.created_at
@@ -316,6 +324,7 @@ def do_create_record(
     data: dict[str, Any],
     *,
     actor,
+    agent=None,
     expected_attempts: int | None = None,
     attachments: list[AttachmentInput] | None = None,
     feedback: str = "",
@@ -327,9 +336,17 @@ def do_create_record(
     count the form showed: if another attempt was saved meanwhile, nothing is written.
     ``feedback`` (text) also notifies the branch (反馈营业部); a final failure reason does
     so automatically.
+
+    ``actor`` (an :class:`~huifang.core.actors.Actor` or a user) registers it: a person, or
+    an integration writing as itself. ``agent`` is who made the call (回访人); it defaults
+    to the acting person, and a machine must name it.
     """
+    actor = as_actor(actor)
     if not has_model_perm(actor, CallbackRecord, "add"):
         raise PermissionDenied("您没有登记回访记录的权限")
+    agent = agent or actor.user
+    if agent is None:
+        raise ValidationError({"agent": "请指定回访人"})
 
     def work(saved: list[str]) -> CallbackRecord:
         with transaction.atomic():
@@ -352,15 +369,16 @@ def do_create_record(
                 branch_id=locked.branch_id,  # the scope and the branch filter read it
                 customer_id=locked.customer_id,
                 business_type_id=locked.business_type_id,
-                agent=actor,
-                created_by=actor,
-                updated_by=actor,
+                agent=agent,
+                created_by=actor.user,
+                created_via=actor.label,
+                updated_by=actor.user,
                 created_at=now,
                 updated_at=now,
                 **content,
             )
             RecordVersion.objects.create(
-                record=record, version=1, data=content_snapshot(record), changed_by=actor
+                record=record, version=1, data=content_snapshot(record), changed_by=actor.user
             )
             audit.record(
                 CallbackAction.RECORD_CREATE,
@@ -414,6 +432,8 @@ def do_update_record(
     log. ``expected_version`` is the version the form was opened on: a record saved by
     someone else meanwhile refuses this save and keeps theirs."""
 
+    actor = as_actor(actor)
+
     def work(saved: list[str]) -> CallbackRecord:
         with transaction.atomic():
             _lock_task(record.task_id, actor)  # task before record: one lock order
@@ -463,18 +483,20 @@ def do_update_record(
                 now = timezone.now()
                 updated = CallbackRecord.objects.filter(
                     pk=locked.pk, version=expected_version
-                ).update(**content, version=expected_version + 1, updated_at=now, updated_by=actor)
+                ).update(
+                    **content, version=expected_version + 1, updated_at=now, updated_by=actor.user
+                )
                 if updated != 1:
                     raise ValidationError("该回访记录已被他人修改，您的修改未保存，请刷新后重试")
                 locked.version = expected_version + 1
-                locked.updated_at, locked.updated_by = now, actor
+                locked.updated_at, locked.updated_by = now, actor.user
                 RecordVersion.objects.create(
                     record=locked,
                     version=locked.version,
                     data=after,
                     changes={k: [old.get(k), new[k]] for k in new},
                     reason=reason.strip()[:200],
-                    changed_by=actor,
+                    changed_by=actor.user,
                 )
                 audit.record(
                     CallbackAction.RECORD_CHANGE,
