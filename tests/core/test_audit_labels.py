@@ -87,3 +87,13 @@ def test_an_enum_member_is_stored_as_its_code(db):
     event = audit.record(CallbackAction.DISTRIBUTE, object_type="callbacks.callbacktask")
     event.refresh_from_db()
     assert event.action == "distribute"
+
+
+def test_the_set_based_writer_refuses_an_undeclared_action_and_writes_declared_ones(db):
+    select = "SELECT 7 AS object_id, '客户 #7' AS object_repr"
+    with pytest.raises(UndeclaredAction):
+        audit.record_query("bulk_note", object_type="x", select=select)
+    with audit.acting(label="command:import"):
+        assert audit.record_query(CustomerAction.CREATE, object_type="x", select=select) == 1
+    event = AuditEvent.objects.get(object_type="x")
+    assert (event.action, event.object_id, event.actor_label) == ("create", "7", "command:import")

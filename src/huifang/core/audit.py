@@ -213,3 +213,31 @@ def record_many(rows: list[dict], *, actor: Any = None) -> None:
         ],
         batch_size=2000,
     )
+
+
+def record_query(
+    action: AuditAction | str, *, object_type: str, select: str, params=(), message: str = ""
+) -> int:
+    """Append one audit row per row of ``select`` (SQL whose columns are named
+    ``object_id`` and ``object_repr``), set-based: a million created records are one INSERT … SELECT.
+    The rows carry no before/after, so nothing sensitive can reach them; the action must
+    be declared and the actor is the context's, as in :func:`record`."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from huifang.core.models import AuditEvent
+
+    _maskers(action)
+    who = current_actor()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = who.user.pk if who.user else None
+    head = [now, user_id, who.label, who.request_id, who.ip, str(action), object_type, message]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AuditEvent._meta.db_table} (time, user_id, actor_label, request_id, "
+            f"ip, action, object_type, object_id, object_repr, before, after, message) "
+            f"SELECT %s, %s, %s, %s, %s, %s, %s, CAST(q.object_id AS TEXT), "
+            f"SUBSTR(q.object_repr, 1, 200), NULL, NULL, %s FROM ({select}) q",
+            [*head, *params],
+        )
+        return cursor.rowcount
