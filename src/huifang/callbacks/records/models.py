@@ -119,7 +119,9 @@ class CallbackRecord(models.Model):
     created_by = user_reference(_("登记人"), blank=False)
     # Who registered it when no person did: the actor's channel (``partner:掌厅``,
     # ``command:import``, ``job:42``); ``web``/``api`` for a person's own record.
-    created_via = models.CharField(_("登记来源"), max_length=64, blank=True)
+    created_via = models.CharField(
+        _("登记来源"), max_length=64, blank=True, default="", db_default=""
+    )
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
     updated_by = user_reference(_("修改人"), blank=False)
 
