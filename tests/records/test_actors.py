@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from huifang.callbacks.records import services
-from huifang.callbacks.records.models import CallbackRecord
+from huifang.callbacks.records.models import BranchFeedback, CallbackRecord
 from huifang.core.actors import Actor
 from huifang.core.models import AuditEvent
 
@@ -54,3 +54,14 @@ def test_the_record_page_shows_the_partner_as_registrar(task, personas, content,
     )
     body = client_for("hq_admin").get(f"/records/{record.pk}/").content.decode()
     assert "对接方 外呼平台" in body
+
+
+def test_a_partners_final_failure_notifies_the_branch_from_the_partner(
+    task, personas, content, reason
+):
+    values = content(status="failure", failure_reason=reason("空号/号码错误"))
+    record = services.do_create_record(task, values, actor=CALL_CENTER, agent=personas["agent_a"])
+    feedback = BranchFeedback.objects.get(record=record)
+    assert feedback.created_by is None
+    event = AuditEvent.objects.get(action="feedback", object_id=str(feedback.pk))
+    assert (event.user, event.actor_label) == (None, "partner:外呼平台")

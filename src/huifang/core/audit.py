@@ -3,7 +3,12 @@
 Every service function that changes data calls :func:`record` inside its transaction.
 The actor is taken from a context variable that the web middleware, the management
 commands (:func:`acting`) and the job runner set, so a write made by a command or a
-background job is attributed as carefully as one made in a page.
+background job is attributed as carefully as one made in a page. The actor is a
+:class:`~huifang.core.actors.Actor`: a user, a command, a job or a machine partner.
+
+Actions are declared, one :class:`AuditAction` enum per app; the writer (:func:`record`,
+:func:`record_many`, :func:`record_query`) refuses an undeclared one and stores the
+sensitive fields its enum declares masked.
 """
 
 from __future__ import annotations

@@ -558,7 +558,7 @@ def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchF
         if locked.handled_at is not None:
             raise ValidationError("该反馈已处理")
         locked.handled_at = timezone.now()
-        locked.handled_by = actor
+        locked.handled_by = person_of(actor)
         locked.handling_note = (note or "").strip()[:300]
         locked.save(update_fields=["handled_at", "handled_by", "handling_note"])
         audit.record(
