@@ -1,18 +1,19 @@
 import pytest
 
 from huifang.core import audit
+from huifang.core.audit_actions import CoreAction
 from huifang.core.models import AuditEvent
 
 
 def test_audit_rows_cannot_be_changed(db):
-    event = audit.record("note", object_type="x", message="m")
+    event = audit.record(CoreAction.DOWNLOAD, object_type="x", message="m")
     event.message = "changed"
     with pytest.raises(PermissionError):
         event.save()
 
 
 def test_audit_rows_cannot_be_deleted_one_by_one_or_in_bulk(db):
-    event = audit.record("note", object_type="x")
+    event = audit.record(CoreAction.DOWNLOAD, object_type="x")
     with pytest.raises(PermissionError):
         event.delete()
     with pytest.raises(PermissionError):
@@ -23,7 +24,7 @@ def test_audit_rows_cannot_be_deleted_one_by_one_or_in_bulk(db):
 
 def test_acting_attributes_rows_to_the_command_label(db):
     with audit.acting(label="command:test"):
-        event = audit.record("note", object_type="x")
+        event = audit.record(CoreAction.DOWNLOAD, object_type="x")
     assert event.actor_label == "command:test"
     assert event.user is None
 

@@ -1,6 +1,7 @@
 import pytest
 
 from huifang.core import audit, jobs
+from huifang.core.audit_actions import CoreAction
 from huifang.core.models import Job
 
 
@@ -9,7 +10,7 @@ def count_handler(ctx):
     total = ctx.params["n"]
     for i in range(total):
         ctx.progress(i + 1, total)
-    audit_row = audit.record("note", object_type="test")
+    audit_row = audit.record(CoreAction.DOWNLOAD, object_type="test")
     return {"summary": f"counted {total}", "data": {"audit": audit_row.actor_label}}
 
 

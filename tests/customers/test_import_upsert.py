@@ -142,3 +142,15 @@ def test_a_changed_mobile_and_email_are_masked_in_the_audit_row(branches):
     event = AuditEvent.objects.get(action="update", object_type="customers.customer")
     assert event.before == {"mobile": "138****1111", "email": "138****1111@139.com"}
     assert event.after == {"mobile": "182****7175", "email": "182****7175@139.com"}
+
+
+def test_a_changed_id_number_and_address_are_masked_in_the_audit_row(branches):
+    row = dict(zip(CUSTOMER_HEADER, CUSTOMER_ROWS[0], strict=True))
+    import_rows("customers", [{**row, "联系地址": "上海市浦东新区世纪大道1号"}])
+    changed = {**row, "证件号码": "110101199001011237", "联系地址": "北京市朝阳区建国路88号"}
+    assert import_rows("customers", [changed]).updated == 1
+    event = AuditEvent.objects.get(action="update", object_type="customers.customer")
+    masked = {"id_number": "110***********002X", "address": "上海市浦东新****"}
+    assert {k: event.before[k] for k in masked} == masked
+    masked = {"id_number": "110***********1237", "address": "北京市朝阳区****"}
+    assert {k: event.after[k] for k in masked} == masked

@@ -7,7 +7,7 @@ class CallbacksConfig(AppConfig):
     verbose_name = "回访名单与任务"
 
     def ready(self) -> None:
-        from huifang.callbacks import jobs, receivers  # noqa: F401  (job handler, signals)
+        from huifang.callbacks import audit_actions, jobs, receivers  # noqa: F401  (actions, job handler, signals)
         from huifang.callbacks.workbench import register_panels
         from huifang.core.navigation import NavItem, register
 

@@ -19,12 +19,14 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from huifang.callbacks import deadlines, merge
+from huifang.callbacks.audit_actions import CallbackAction
 from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
 from huifang.core import audit, calendar
 from huifang.core.chunks import in_chunks
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.core.scoping import has_model_perm
+from huifang.customers.audit_actions import CustomerAction
 from huifang.org.models import Branch, Role, User
 from huifang.rules.models import RunStatus, ScreeningRun
 
@@ -63,7 +65,13 @@ def do_save_business_type(instance: BusinessType | None, data: dict, *, actor) -
         obj.full_clean()
         obj.save()
         old, new = audit.diff(before, audit.snapshot(obj, BUSINESS_TYPE_FIELDS))
-        audit.record("change" if instance else "create", obj, before=old, after=new, actor=actor)
+        audit.record(
+            CallbackAction.CHANGE if instance else CallbackAction.CREATE,
+            obj,
+            before=old,
+            after=new,
+            actor=actor,
+        )
     return obj
 
 
@@ -148,7 +156,7 @@ def do_create_batch(
             batch.save(update_fields=["created_count", "merged_count", "skipped_count", "seconds"])
             report(5, 5, "完成")
             audit.record(
-                "batch_create",
+                CallbackAction.BATCH_CREATE,
                 batch,
                 after={
                     "run": run.pk,
@@ -174,12 +182,7 @@ def do_create_batch(
 
 def _record_many(rows: list[dict], actor) -> None:
     """Bulk audit rows attributed to ``actor`` (``audit.record_many`` reads the context)."""
-    context = audit.current_actor()
-    if getattr(actor, "is_authenticated", False) and context.user != actor:
-        with audit.acting(user=actor, label=context.label, ip=context.ip):
-            audit.record_many(rows)
-    else:
-        audit.record_many(rows)
+    audit.record_many(rows, actor=actor)
 
 
 # ---------------------------------------------------------------- scope helpers
@@ -288,7 +291,7 @@ def do_reveal_numbers(task: CallbackTask, *, actor) -> dict[str, str]:
         raise PermissionDenied(only_agent)
     customer = task.customer
     audit.record(
-        "reveal",
+        CustomerAction.REVEAL,
         customer,
         message=f"回访任务 #{task.pk}：显示号码（手机号、联系电话）以便拨打",
         actor=actor,
@@ -300,7 +303,7 @@ def do_reveal_numbers(task: CallbackTask, *, actor) -> dict[str, str]:
 
 
 def _record_assignments(
-    tasks: list[CallbackTask], new: dict[int, User], action: str, actor
+    tasks: list[CallbackTask], new: dict[int, User], action: CallbackAction, actor
 ) -> None:
     _record_many(
         [
@@ -346,7 +349,7 @@ def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None =
             )
         new = {t.pk: agent for t in tasks}
         _apply_assignments(new)
-        _record_assignments(tasks, new, "assign", actor)
+        _record_assignments(tasks, new, CallbackAction.ASSIGN, actor)
     return len(tasks)
 
 
@@ -388,7 +391,7 @@ def do_auto_distribute(
             load[agent.pk] += 1
             new[task.pk] = agent
         _apply_assignments(new)
-        _record_assignments(tasks, new, "distribute", actor)
+        _record_assignments(tasks, new, CallbackAction.DISTRIBUTE, actor)
     result: dict[str, int] = defaultdict(int)
     for agent in new.values():
         result[agent.username] += 1
@@ -446,7 +449,7 @@ def _transition(
     _record_many(
         [
             {
-                "action": f"task_{name}",
+                "action": CallbackAction(f"task_{name}"),
                 "object_type": CallbackTask._meta.label_lower,
                 "object_id": t.pk,
                 "object_repr": str(t),
@@ -617,7 +620,7 @@ def prepare_deadline_recompute(year: int, *, actor=None) -> Callable[[], str] | 
                 )
             rows += [
                 {
-                    "action": "deadline_recompute",
+                    "action": CallbackAction.DEADLINE_RECOMPUTE,
                     "object_type": CallbackTask._meta.label_lower,
                     "object_id": pk,
                     "object_repr": f"回访任务 #{pk}",
@@ -638,7 +641,7 @@ def prepare_deadline_recompute(year: int, *, actor=None) -> Callable[[], str] | 
             Batch.objects.filter(pk=batch.pk).update(deadline=new, deadline_provisional=still)
             rows.append(
                 {
-                    "action": "deadline_recompute",
+                    "action": CallbackAction.DEADLINE_RECOMPUTE,
                     "object_type": Batch._meta.label_lower,
                     "object_id": batch.pk,
                     "object_repr": batch.number,

@@ -38,6 +38,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from huifang.core import audit
+from huifang.core.audit_actions import CoreAction
 from huifang.core.holiday_rules import statutory_holidays
 from huifang.core.models import CalendarHoliday, CalendarYear
 from huifang.core.permissions import require
@@ -333,7 +334,7 @@ def do_create_year(year: int, *, actor=None) -> CalendarYear:
         raise ValidationError(f"{year} 年的交易日历已存在")
     calendar_year = CalendarYear.objects.create(year=year, source=CalendarYear.Source.MANUAL)
     audit.record(
-        "create",
+        CoreAction.CREATE,
         calendar_year,
         after={"year": year, "is_complete": False},
         message=f"新建 {year} 年交易日历",
@@ -361,7 +362,7 @@ def do_add_holiday(year: int, day: datetime.date, name: str, *, actor=None) -> C
     holiday = CalendarHoliday.objects.create(calendar_year=calendar_year, date=day, name=name)
     calendar_year.save(update_fields=["updated_at"])
     audit.record(
-        "holiday_add",
+        CoreAction.HOLIDAY_ADD,
         calendar_year,
         after={"date": day, "name": name},
         message=f"{calendar_year.year} 年交易日历新增节假日 {day:%Y-%m-%d} {name}",
@@ -381,7 +382,7 @@ def do_remove_holiday(holiday: CalendarHoliday, *, actor=None) -> None:
         raise ValidationError("该节假日已被删除")
     calendar_year.save(update_fields=["updated_at"])
     audit.record(
-        "holiday_remove",
+        CoreAction.HOLIDAY_REMOVE,
         calendar_year,
         before={"date": holiday.date, "name": holiday.name},
         message=f"{calendar_year.year} 年交易日历删除节假日 {holiday.date:%Y-%m-%d} {holiday.name}",
@@ -403,7 +404,7 @@ def do_set_year_complete(year: int, complete: bool, *, actor=None) -> CalendarYe
     calendar_year.is_complete = complete
     calendar_year.save(update_fields=["is_complete", "updated_at"])
     audit.record(
-        "update",
+        CoreAction.UPDATE,
         calendar_year,
         before={"is_complete": not complete},
         after={"is_complete": complete},
@@ -442,7 +443,7 @@ def do_seed_year(year: int, *, replace: bool = False, actor=None) -> str:
             ]
         )
         audit.record(
-            "seed",
+            CoreAction.SEED,
             calendar_year,
             after={"is_complete": True, "holidays": _holiday_list(calendar_year)},
             message=f"从 chinesecalendar 导入 {year} 年交易日历（{len(source)} 个节假日）",
@@ -474,7 +475,7 @@ def do_seed_year(year: int, *, replace: bool = False, actor=None) -> str:
     calendar_year.save()
     old, new = audit.diff(before, after)
     audit.record(
-        "seed",
+        CoreAction.SEED,
         calendar_year,
         before=old,
         after=new,
@@ -579,7 +580,7 @@ def do_import_year(
     old, new = audit.diff(before, after)
     new["workdays"] = [day.isoformat() for day in workdays]
     audit.record(
-        "calendar_import",
+        CoreAction.CALENDAR_IMPORT,
         calendar_year,
         before=old or None,
         after=new,

@@ -21,7 +21,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters_api
 
-from huifang.core.audit import ACTION_LABELS
+from huifang.core.audit import action_choices
 from huifang.core.models import AuditEvent, Job
 
 # The portable integer ranges (SQLite's backend reports none and overflows instead).
@@ -153,10 +153,6 @@ class FilterBackend(filters_api.DjangoFilterBackend):
     with the FilterSet's Chinese messages, ad-hoc FilterSets get the same guards."""
 
     filterset_base = ApiFilterSet
-
-
-def action_choices() -> list[tuple[str, str]]:
-    return sorted(ACTION_LABELS.items(), key=lambda item: item[1])
 
 
 def object_type_choices() -> list[tuple[str, str]]:

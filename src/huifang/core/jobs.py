@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from huifang.core import audit
+from huifang.core.audit_actions import CoreAction
 from huifang.core.job_params import JobParams
 from huifang.core.models import Job
 
@@ -83,7 +84,7 @@ def start_job(kind: str, title: str, params: JobParams | dict, *, user=None) -> 
         raise KeyError(f"no job handler registered for {kind!r}")
     params = _stored_params(kind, params)
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user)
-    audit.record("job_start", job, after={"kind": kind, "params": params}, actor=user)
+    audit.record(CoreAction.JOB_START, job, after={"kind": kind, "params": params}, actor=user)
 
     def enqueue() -> None:
         from huifang.core.tasks import run_job

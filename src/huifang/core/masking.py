@@ -50,6 +50,19 @@ def mask_email(value: str | None) -> str:
     return masked + at + domain
 
 
+def mask_address(value: str | None) -> str:
+    """An address keeps its first six characters (about the district): ``北京市朝阳区建国路
+    88号`` → ``北京市朝阳区****``; a short one keeps at most its first half."""
+    if not value:
+        return ""
+    return value[: min(6, len(value) // 2)] + MASK
+
+
+def is_masked(value: str) -> bool:
+    """Whether ``value`` already went through a mask (masking again must not change it)."""
+    return "*" in value
+
+
 # Personal fields by the name they carry in snapshots and audit rows (a customer's, a
 # user's): the audit writer masks them whatever object they belong to.
 PERSONAL_FIELDS = {
@@ -64,9 +77,17 @@ def mask_personal(values: dict | None) -> dict | None:
     """A copy of ``values`` with every personal field (:data:`PERSONAL_FIELDS`) masked."""
     if not isinstance(values, dict):
         return values
+    return mask_fields(values, PERSONAL_FIELDS)
+
+
+def mask_fields(values: dict | None, maskers: dict) -> dict | None:
+    """A copy of ``values`` with each key of ``maskers`` masked by its function; a value
+    already masked stays as it is (so masking is idempotent)."""
+    if not isinstance(values, dict):
+        return values
     return {
-        key: PERSONAL_FIELDS[key](value)
-        if key in PERSONAL_FIELDS and isinstance(value, str)
+        key: maskers[key](value)
+        if key in maskers and isinstance(value, str) and not is_masked(value)
         else value
         for key, value in values.items()
     }

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from huifang.core import audit
+from huifang.core.audit_actions import CoreAction
 from huifang.core.filtersets import AuditEventFilterSet, JobFilterSet
 from huifang.core.models import AuditEvent, Job
 from huifang.core.tables import AuditEventTable, JobTable
@@ -52,7 +53,7 @@ def job_download(request, pk: int):
     path = (Path(settings.MEDIA_ROOT) / job.result_file).resolve()
     if not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()) or not path.exists():
         raise Http404("结果文件不存在")
-    audit.record("download", job, message=f"下载 {path.name}")
+    audit.record(CoreAction.DOWNLOAD, job, message=f"下载 {path.name}")
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 

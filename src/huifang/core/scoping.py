@@ -13,12 +13,21 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.lookups import In
 
+from huifang.core.actors import Actor
+
 ACTIONS = ("view", "add", "change", "delete")
 
 
 def has_model_perm(user, model, action: str) -> bool:
+    """Whether ``user`` may ``action`` ``model``. ``user`` may be an actor
+    (:class:`~huifang.core.actors.Actor`): its person's permissions, or yes for a machine
+    (a command, a job or a partner, trusted at its entry point)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
+    if isinstance(user, Actor):
+        if user.user is None:
+            return user.is_machine
+        user = user.user
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     opts = model._meta
@@ -66,7 +75,12 @@ class RestrictedQuerySet(models.QuerySet):
         path)``: the scoped table keeps its own indexes (``branch, called_at`` …) instead of
         joining to ``org_branch`` and testing ``path`` on every row. A user at the root of
         the only tree sees every branch, so no branch condition is added at all.
+        An actor (:class:`~huifang.core.actors.Actor`) is its person; a machine sees all.
         """
+        if isinstance(user, Actor):
+            if user.user is None:
+                return self.all() if user.is_machine else self.none()
+            user = user.user
         if not has_model_perm(user, self.model, action):
             return self.none()
         if user.is_superuser:

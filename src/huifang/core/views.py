@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from huifang.core import audit, export, workbench
+from huifang.core.audit_actions import CoreAction
 from huifang.core.counting import count_rows
 from huifang.core.scoping import has_model_perm
 from huifang.core.speedups import cell
@@ -120,7 +121,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
         filename = f"{self.export_name}_{stamp}.{fmt}"
         audit.record(
-            "export",
+            CoreAction.EXPORT,
             object_type=queryset.model._meta.label_lower,
             object_repr=str(self.title or self.export_name),
             message=f"导出 {fmt}：{self.request.GET.urlencode()}",

@@ -8,7 +8,10 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
-        from huifang.customers import jobs  # noqa: F401  (registers the import job handler)
+        from huifang.customers import (
+            audit_actions,  # noqa: F401  (declares the audit actions)
+            jobs,  # noqa: F401  (registers the import job handler)
+        )
         from huifang.customers.workbench import register_panels
 
         register("data", NavItem("数据导入", "imports:upload", "customers.import_data"))

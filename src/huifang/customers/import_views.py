@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from huifang.core import audit, export
+from huifang.core.audit_actions import CoreAction
 from huifang.core.views import ObjectDetailView, ObjectListView
 from huifang.customers import services
 from huifang.customers.import_filtersets import ImportRecordFilterSet
@@ -141,7 +142,7 @@ def report(request, pk: int):
         record.report_file = error_report.write(record, record.errors)
         ImportRecord.objects.filter(pk=record.pk).update(report_file=record.report_file)
         path = Path(settings.MEDIA_ROOT) / record.report_file
-    audit.record("download", record, message=f"下载错误报告 {path.name}")
+    audit.record(CoreAction.DOWNLOAD, record, message=f"下载错误报告 {path.name}")
     return FileResponse(
         path.open("rb"), as_attachment=True, filename=f"导入{record.pk}_错误报告.xlsx"
     )

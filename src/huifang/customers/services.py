@@ -20,6 +20,7 @@ from huifang.core import audit
 from huifang.core.jobs import start_job
 from huifang.core.masking import mask_email, mask_id, mask_phone
 from huifang.core.permissions import require
+from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import DATASETS
 from huifang.customers.jobs import JOB_KIND, ImportParams
 from huifang.customers.models import Customer
@@ -59,7 +60,7 @@ def do_reveal(customer: Customer, *, actor) -> None:
     """Let ``actor`` read ``customer``'s personal data once: refused without the reveal
     permission or out of scope, else the audit row PIPL asks for."""
     require(actor, REVEAL_PERMISSION, customer, action="view", message="您没有查看完整信息的权限")
-    audit.record("reveal", customer, message=REVEAL_MESSAGE, actor=actor)
+    audit.record(CustomerAction.REVEAL, customer, message=REVEAL_MESSAGE, actor=actor)
 
 
 def save_upload(uploaded, *, actor) -> str:

@@ -9,6 +9,8 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from huifang.org import audit_actions  # noqa: F401  (declares the audit actions)
+
         post_migrate.connect(_sync_roles, dispatch_uid="huifang_sync_roles")
 
         from huifang.core.navigation import NavItem, register

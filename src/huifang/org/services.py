@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Substr
 
 from huifang.core import audit
 from huifang.core.permissions import acting_user, require
+from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Branch, Role, User
 from huifang.org.roles import group_for
 
@@ -43,7 +44,7 @@ def do_save_branch(
         branch.path = branch.compute_path()
         branch.depth = branch.path.count("/") - 2
         branch.save()
-        audit.record("create", branch, after=audit.snapshot(branch, BRANCH_FIELDS))
+        audit.record(OrgAction.CREATE, branch, after=audit.snapshot(branch, BRANCH_FIELDS))
         return branch, "created"
     before = audit.snapshot(branch, BRANCH_FIELDS)
     old_path = branch.path
@@ -63,7 +64,7 @@ def do_save_branch(
             if child.depth != depth:
                 Branch.objects.filter(pk=child.pk).update(depth=depth)
     old, new = audit.diff(before, after)
-    audit.record("update", branch, before=old, after=new)
+    audit.record(OrgAction.UPDATE, branch, before=old, after=new)
     return branch, "updated"
 
 
@@ -107,7 +108,7 @@ def do_create_user(
         user.set_unusable_password()
     user.save()
     user.groups.set([group_for(role)])
-    audit.record("create", user, after=audit.snapshot(user, USER_FIELDS), actor=actor)
+    audit.record(OrgAction.CREATE, user, after=audit.snapshot(user, USER_FIELDS), actor=actor)
     return user
 
 
@@ -129,7 +130,7 @@ def do_update_user(user: User, *, actor=None, **changes) -> User:
         user.groups.set([group_for(user.role)] if user.role else [])
     old, new = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if new:
-        audit.record("update", user, before=old, after=new, actor=actor)
+        audit.record(OrgAction.UPDATE, user, before=old, after=new, actor=actor)
     return user
 
 
@@ -140,7 +141,7 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "é‡
         _check_user_scope(actor, "org.change_user", user.branch)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record("password", user, message=message, actor=actor)
+    audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
 
 
 ROLE_LABELS = dict(Role.choices)

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from huifang.core.views import ObjectListView
 from huifang.org import services
+from huifang.org.audit_actions import OrgAction
 from huifang.org.filtersets import BranchFilterSet, UserFilterSet
 from huifang.org.forms import UserForm
 from huifang.org.models import Branch, User
@@ -100,10 +101,10 @@ def api_token(request):
         if action == "create":
             token = Token.objects.create(user=request.user)
             new_key = token.key
-            audit.record("token_create", request.user, message="生成 API 令牌")
+            audit.record(OrgAction.TOKEN_CREATE, request.user, message="生成 API 令牌")
             messages.success(request, "已生成新的 API 令牌，请立即复制保存，离开本页后不再显示。")
         else:
-            audit.record("token_revoke", request.user, message="吊销 API 令牌")
+            audit.record(OrgAction.TOKEN_REVOKE, request.user, message="吊销 API 令牌")
             messages.success(request, "已吊销 API 令牌")
     return render(
         request,

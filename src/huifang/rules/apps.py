@@ -8,7 +8,10 @@ class RulesConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
-        from huifang.rules import jobs  # noqa: F401  (registers the job handlers)
+        from huifang.rules import (
+            audit_actions,  # noqa: F401  (declares the audit actions)
+            jobs,  # noqa: F401  (registers the job handlers)
+        )
         from huifang.rules.workbench import register_panels
 
         register("rules", NavItem("回访规则管理", "rules:rule_list", "rules.view_rule"))

@@ -18,6 +18,7 @@ from huifang.core import audit
 from huifang.core.permissions import require
 from huifang.rules import engine
 from huifang.rules import params as P
+from huifang.rules.audit_actions import RuleAction
 from huifang.rules.completeness import data_gap, newest_daily_date
 from huifang.rules.models import (
     Hit,
@@ -89,7 +90,7 @@ def do_update_rule(
     rule.save()
     old, new = audit.diff(before, after)
     audit.record(
-        "rule_change",
+        RuleAction.RULE_CHANGE,
         rule,
         before=old,
         after=new,
@@ -110,7 +111,7 @@ def do_set_rule_enabled(rule: Rule, enabled: bool, *, actor) -> Rule:
     rule.updated_by = _actor_user(actor)
     rule.save()
     audit.record(
-        "rule_enable" if enabled else "rule_disable",
+        RuleAction.RULE_ENABLE if enabled else RuleAction.RULE_DISABLE,
         rule,
         before={"enabled": not enabled},
         after={"enabled": enabled},
@@ -149,7 +150,7 @@ def do_create_custom_rule(*, name: str, description: str = "", params: dict, act
     version = _new_version(rule, cleaned, name=name, note="新建", actor=actor)
     rule.save()
     audit.record(
-        "rule_create",
+        RuleAction.RULE_CREATE,
         rule,
         after={"code": rule.code, "name": name, "params": cleaned},
         message=f"新建自定义规则 {rule.code} v{version.number}",
@@ -248,7 +249,7 @@ def do_run_screening(
     run.hit_count = total
     run.save(update_fields=["counts", "hit_count"])
     audit.record(
-        "screen",
+        RuleAction.SCREEN,
         run,
         after={
             "as_of": as_of,
@@ -305,7 +306,7 @@ def do_freeze_run(run: ScreeningRun, *, allow_incomplete: bool = False, actor) -
     if gap is not None:
         after["incomplete_confirmed"] = True
         message += f"（已确认按不完整数据落地：{gap.message}）"
-    audit.record("run_freeze", run, after=after, message=message, actor=actor)
+    audit.record(RuleAction.RUN_FREEZE, run, after=after, message=message, actor=actor)
     return run
 
 

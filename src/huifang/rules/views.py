@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from huifang.core import audit, export
+from huifang.core.audit_actions import CoreAction
 from huifang.core.jobs import start_job
 from huifang.core.views import ObjectListView
 from huifang.rules import engine, evidence, services
@@ -267,7 +268,7 @@ class RunDetailView(ObjectListView):
         filterset = self.get_filterset(self.get_filterset_class())
         hits = filterset.qs if filterset.is_valid() else self.get_queryset()
         header, rows = evidence.run_rows(self.run, hits)
-        audit.record("export", self.run, message=f"导出筛选结果 {fmt}")
+        audit.record(CoreAction.EXPORT, self.run, message=f"导出筛选结果 {fmt}")
         stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
         filename = f"screening_{self.run.pk}_{stamp}.{fmt}"
         if fmt == "csv":

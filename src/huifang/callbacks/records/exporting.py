@@ -10,6 +10,7 @@ from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord
 from huifang.callbacks.records.tables import EXTRA_COLUMNS, RecordTable
 from huifang.core import audit, export
+from huifang.core.audit_actions import CoreAction
 from huifang.core.columns import cell
 from huifang.org.models import Branch
 
@@ -58,7 +59,7 @@ def export_records(
     expected = filterset.qs.count() if str(path).lower().endswith(".xlsx") else None
     count = export.write_file(str(path), header, rows(), expected)
     audit.record(
-        "export",
+        CoreAction.EXPORT,
         object_type=CallbackRecord._meta.label_lower,
         object_repr="回访记录",
         message=f"导出 {count} 条回访记录到 {path}：{data}",

@@ -117,6 +117,11 @@ class CallbackRecord(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     created_by = user_reference(_("登记人"), blank=False)
+    # Who registered it when no person did: the actor's channel (``partner:掌厅``,
+    # ``command:import``, ``job:42``); ``web``/``api`` for a person's own record.
+    created_via = models.CharField(
+        _("登记来源"), max_length=64, blank=True, default="", db_default=""
+    )
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
     updated_by = user_reference(_("修改人"), blank=False)
 
@@ -146,6 +151,15 @@ class CallbackRecord(models.Model):
     @property
     def is_success(self) -> bool:
         return self.status == RecordStatus.SUCCESS
+
+    @property
+    def registered_by(self) -> str:
+        """登记人 as the pages show it: the person, else the command, job or partner."""
+        if self.created_by is not None:
+            return self.created_by.display_name
+        from huifang.core.audit_display import source_label
+
+        return source_label(self.created_via) if self.created_via else "—"
 
     @property
     def duration_text(self) -> str:

@@ -26,6 +26,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from huifang.callbacks import services as task_services
+from huifang.callbacks.audit_actions import CallbackAction
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
@@ -37,7 +38,7 @@ from huifang.callbacks.records.models import (
     RecordVersion,
 )
 from huifang.core import audit
-from huifang.core.masking import mask_phone
+from huifang.core.actors import as_actor, person_of
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.org.models import Role
 
@@ -122,15 +123,6 @@ def parse_duration(text: str | int | None) -> int:
     if value < 0:
         raise ValidationError({"duration_seconds": "回访时长不能小于 0"})
     return value
-
-
-def _masked(values: dict) -> dict:
-    """An audit copy of record content: phone numbers masked (PIPL)."""
-    out = dict(values)
-    for key in ("mobile_used", "phone_used"):
-        if out.get(key):
-            out[key] = mask_phone(out[key])
-    return out
 
 
 def content_snapshot(record: CallbackRecord) -> dict:
@@ -241,7 +233,9 @@ def _refresh_task_counters(task: CallbackTask, message: str, actor) -> None:
     CallbackTask.objects.filter(pk=task.pk).update(**values, updated_at=timezone.now())
     for name, value in values.items():
         setattr(task, name, value)
-    audit.record("task_attempts", task, before=old, after=new, message=message, actor=actor)
+    audit.record(
+        CallbackAction.TASK_ATTEMPTS, task, before=old, after=new, message=message, actor=actor
+    )
 
 
 def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, saved: list) -> None:
@@ -258,7 +252,7 @@ def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, save
             name=(item.name or item.file.name or "附件")[:200],
             sha256=digest.hexdigest(),
             size=item.file.size,
-            created_by=actor,
+            created_by=person_of(actor),
         )
         attachment.file.save(item.file.name or "attachment", item.file, save=False)
         saved.append(attachment.file.name)
@@ -276,10 +270,10 @@ def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, save
             name=(item.name or reference)[:200],
             reference=reference[:300],
             sha256=sha,
-            created_by=actor,
+            created_by=person_of(actor),
         )
     audit.record(
-        "record_attachment",
+        CallbackAction.RECORD_ATTACHMENT,
         record,
         after={"kind": attachment.kind, "name": attachment.name, "sha256": attachment.sha256},
         message=f"添加附件：{attachment.name}",
@@ -305,13 +299,17 @@ def _feedback(
     task: CallbackTask, record: CallbackRecord | None, message: str, actor
 ) -> BranchFeedback:
     feedback = BranchFeedback.objects.create(
-        branch=task.branch, task=task, record=record, message=message.strip(), created_by=actor
+        branch=task.branch,
+        task=task,
+        record=record,
+        message=message.strip(),
+        created_by=person_of(actor),
     )
     if record is not None and record.feedback_at is None:
         record.feedback_at = feedback.created_at
         CallbackRecord.objects.filter(pk=record.pk).update(feedback_at=feedback.created_at)
     audit.record(
-        "feedback",
+        CallbackAction.FEEDBACK,
         feedback,
         after={"task": task.pk, "record": record.pk if record else None, "message": message},
         message=f"反馈营业部：{task.branch.name}",
@@ -328,6 +326,7 @@ def do_create_record(
     data: dict[str, Any],
     *,
     actor,
+    agent=None,
     expected_attempts: int | None = None,
     attachments: list[AttachmentInput] | None = None,
     feedback: str = "",
@@ -339,8 +338,16 @@ def do_create_record(
     count the form showed: if another attempt was saved meanwhile, nothing is written.
     ``feedback`` (text) also notifies the branch (反馈营业部); a final failure reason does
     so automatically.
+
+    ``actor`` (an :class:`~huifang.core.actors.Actor` or a user) registers it: a person, or
+    an integration writing as itself. ``agent`` is who made the call (回访人); it defaults
+    to the acting person, and a machine must name it.
     """
+    actor = as_actor(actor)
     require(actor, "records.add_callbackrecord", message="您没有登记回访记录的权限")
+    agent = agent or actor.user
+    if agent is None:
+        raise ValidationError({"agent": "请指定回访人"})
 
     def work(saved: list[str]) -> CallbackRecord:
         with transaction.atomic():
@@ -363,20 +370,21 @@ def do_create_record(
                 branch_id=locked.branch_id,  # the scope and the branch filter read it
                 customer_id=locked.customer_id,
                 business_type_id=locked.business_type_id,
-                agent=actor,
-                created_by=actor,
-                updated_by=actor,
+                agent=agent,
+                created_by=actor.user,
+                created_via=actor.label,
+                updated_by=actor.user,
                 created_at=now,
                 updated_at=now,
                 **content,
             )
             RecordVersion.objects.create(
-                record=record, version=1, data=content_snapshot(record), changed_by=actor
+                record=record, version=1, data=content_snapshot(record), changed_by=actor.user
             )
             audit.record(
-                "record_create",
+                CallbackAction.RECORD_CREATE,
                 record,
-                after=_masked(content_snapshot(record)),
+                after=content_snapshot(record),
                 message=f"登记回访记录（任务 #{locked.pk}，{record.get_status_display()}）",
                 actor=actor,
             )
@@ -431,6 +439,8 @@ def do_update_record(
     someone else meanwhile refuses this save and keeps theirs."""
     require(actor, CHANGE_RECORD, message="您没有修改回访记录的权限")
 
+    actor = as_actor(actor)
+
     def work(saved: list[str]) -> CallbackRecord:
         with transaction.atomic():
             _lock_task(record.task_id, actor)  # task before record: one lock order
@@ -480,24 +490,26 @@ def do_update_record(
                 now = timezone.now()
                 updated = CallbackRecord.objects.filter(
                     pk=locked.pk, version=expected_version
-                ).update(**content, version=expected_version + 1, updated_at=now, updated_by=actor)
+                ).update(
+                    **content, version=expected_version + 1, updated_at=now, updated_by=actor.user
+                )
                 if updated != 1:
                     raise ValidationError("该回访记录已被他人修改，您的修改未保存，请刷新后重试")
                 locked.version = expected_version + 1
-                locked.updated_at, locked.updated_by = now, actor
+                locked.updated_at, locked.updated_by = now, actor.user
                 RecordVersion.objects.create(
                     record=locked,
                     version=locked.version,
                     data=after,
                     changes={k: [old.get(k), new[k]] for k in new},
                     reason=reason.strip()[:200],
-                    changed_by=actor,
+                    changed_by=actor.user,
                 )
                 audit.record(
-                    "record_change",
+                    CallbackAction.RECORD_CHANGE,
                     locked,
-                    before=_masked(old),
-                    after=_masked(new),
+                    before=old,
+                    after=new,
                     message=reason.strip() or f"修改回访记录（版本 {locked.version}）",
                     actor=actor,
                 )
@@ -554,11 +566,11 @@ def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchF
         if locked.handled_at is not None:
             raise ValidationError("该反馈已处理")
         locked.handled_at = timezone.now()
-        locked.handled_by = actor
+        locked.handled_by = person_of(actor)
         locked.handling_note = (note or "").strip()[:300]
         locked.save(update_fields=["handled_at", "handled_by", "handling_note"])
         audit.record(
-            "feedback_handle",
+            CallbackAction.FEEDBACK_HANDLE,
             locked,
             after={"note": locked.handling_note},
             message="反馈已处理",
@@ -602,7 +614,7 @@ def do_save_failure_reason(instance: FailureReason | None, data: dict, *, actor)
         obj.save()
         old, new = audit.diff(before, audit.snapshot(obj, REASON_FIELDS))
         audit.record(
-            "change" if instance else "create",
+            CallbackAction.CHANGE if instance else CallbackAction.CREATE,
             obj,
             before=old,
             after=new,

@@ -46,6 +46,7 @@ from huifang.callbacks.records.tables import (
     contact_phone,
 )
 from huifang.core import audit
+from huifang.core.audit_actions import CoreAction
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView
 
@@ -351,7 +352,7 @@ def attachment_download(request, pk: int):
     )
     if not attachment.file or not attachment.file.storage.exists(attachment.file.name):
         raise Http404("附件文件不存在")
-    audit.record("download", attachment.record, message=f"下载附件 {attachment.name}")
+    audit.record(CoreAction.DOWNLOAD, attachment.record, message=f"下载附件 {attachment.name}")
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 

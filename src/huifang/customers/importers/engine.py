@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from huifang.core import audit
 from huifang.customers import aggregates
+from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import branches as branch_import
 from huifang.customers.importers import parallel, report, specs, staging
 from huifang.customers.importers.daily import DailyValidator
@@ -277,7 +278,7 @@ def _apply(stage: Stage, spec, record) -> dict:
                 closed.append(pk)
             rows.append(
                 {
-                    "action": "update",
+                    "action": CustomerAction.UPDATE,
                     "object_type": target.object_type,
                     "object_id": pk,
                     "object_repr": key,
@@ -352,7 +353,7 @@ def _finish_applied(record: ImportRecord, result: ImportResult, errors: Errors) 
     record.status = ImportRecord.Status.PARTIAL if result.rejected else ImportRecord.Status.APPLIED
     _fill(record, result, errors)
     record.save()
-    audit.record("import", record, after=_summary(record), message=record.message)
+    audit.record(CustomerAction.IMPORT, record, after=_summary(record), message=record.message)
 
 
 def _finish_rejected(record, result, errors: Errors, *, total: int, rejected: int):
@@ -364,7 +365,7 @@ def _finish_rejected(record, result, errors: Errors, *, total: int, rejected: in
     _fill(record, result, errors)
     with transaction.atomic():
         record.save()
-        audit.record("import", record, after=_summary(record), message=record.message)
+        audit.record(CustomerAction.IMPORT, record, after=_summary(record), message=record.message)
     return result
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from huifang.core import audit
 from huifang.core.fields import from_cents
-from huifang.core.models import AuditEvent
+from huifang.customers.audit_actions import CustomerAction
 
 
 @dataclass(frozen=True)
@@ -365,29 +365,16 @@ class Stage:
             return cursor.rowcount
 
     def audit_creates(self, message: str) -> None:
-        """One ``create`` audit row per new record, written set-based (record_many's fields)."""
+        """One ``create`` audit row per new record, written set-based by the audit writer."""
         t = self.target
-        actor = audit.current_actor()
-        user = actor.user if getattr(actor.user, "is_authenticated", False) else None
         keys = " AND ".join(f"r.{k} = s.{k}" for k in t.key)
-        table = AuditEvent._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (time, user_id, actor_label, request_id, ip, action, "
-                f"object_type, object_id, object_repr, before, after, message) "
-                f"SELECT %s, %s, %s, %s, %s, 'create', %s, CAST(r.id AS TEXT), "
-                f"SUBSTR({t.repr_sql}, 1, 200), NULL, NULL, %s "
-                f"FROM {t.stage} s JOIN {t.table} r ON {keys} WHERE s.target_id IS NULL",
-                [
-                    _now(),
-                    user.pk if user else None,
-                    actor.label,
-                    actor.request_id,
-                    actor.ip,
-                    t.object_type,
-                    message,
-                ],
-            )
+        audit.record_query(
+            CustomerAction.CREATE,
+            object_type=t.object_type,
+            message=message,
+            select=f"SELECT r.id AS object_id, {t.repr_sql} AS object_repr "
+            f"FROM {t.stage} s JOIN {t.table} r ON {keys} WHERE s.target_id IS NULL",
+        )
 
     def touched(self, column: str, changed_ids: list[int]) -> Iterator:
         """Distinct values of ``column`` over created rows (and the given changed records)."""

@@ -18,6 +18,7 @@ from huifang.callbacks.filtersets import OPEN, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.callbacks.tables import deadline_state
 from huifang.core import audit, export
+from huifang.core.audit_actions import CoreAction
 from huifang.core.choices import choice_labels, parse_choice
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
@@ -197,7 +198,7 @@ class Command(BaseCommand):
             count = spec.run(self, options)
             if not spec.audits_itself:
                 audit.record(
-                    "export",
+                    CoreAction.EXPORT,
                     object_type=f"export.{options['what']}",
                     object_repr=path.name,
                     message=f"命令行导出 {options['what']} {count} 行到 {path}",
