@@ -123,6 +123,15 @@ class Job(models.Model):
         return {"done": self.done, "total": self.total, "message": self.message}
 
     @property
+    def is_rejected(self) -> bool:
+        """Failed because its input was refused (an import with invalid rows)."""
+        return self.status == self.Status.FAILED and bool((self.result or {}).get("rejected"))
+
+    @property
+    def status_label(self) -> str:
+        return "已拒绝" if self.is_rejected else str(self.get_status_display())
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
