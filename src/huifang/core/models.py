@@ -142,7 +142,8 @@ class Job(models.Model):
         total = progress.get("total") or 0
         if not total:
             return 0
-        return min(100, int(progress["done"] * 100 / total))
+        # A running job is never shown complete: writing follows the rows read.
+        return min(100 if self.is_finished else 99, int(progress["done"] * 100 / total))
 
 
 class CalendarYear(models.Model):
