@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 
 import pytest
 from django.core.management import call_command
@@ -27,6 +28,15 @@ def database_tasks(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _signals_restored():
+    """The worker installs its SIGINT/SIGTERM handlers; other tests get the usual ones."""
+    kept = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for number, handler in kept.items():
+        signal.signal(number, handler)
+
+
 @pytest.fixture
 def locked_twice(monkeypatch):
     """Beginning the claim's transaction fails twice as SQLite does when another process
@@ -42,11 +52,17 @@ def locked_twice(monkeypatch):
             yield
 
     waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        assert len(waits) <= 2, f"the worker keeps failing: waited {waits}"
+
     monkeypatch.setattr(library, "exclusive_transaction", flaky)
-    monkeypatch.setattr(db_worker.time, "sleep", waits.append)
+    monkeypatch.setattr(db_worker.time, "sleep", wait)
     return waits
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits (and closes connections) itself
 def test_the_worker_waits_out_a_locked_database_and_runs_the_job(
     personas, database_tasks, locked_twice, django_capture_on_commit_callbacks, caplog
 ):
