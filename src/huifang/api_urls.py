@@ -5,6 +5,7 @@ from importlib import import_module
 from rest_framework.routers import DefaultRouter
 
 API_MODULES = [
+    "huifang.core.job_api",
     "huifang.org.api",
     "huifang.customers.api",
     "huifang.customers.import_api",

@@ -61,10 +61,10 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
     "axes",
     "csp",
     "huifang.core",
+    "django_tasks_db",  # after huifang.core, whose db_worker (outliving a locked database) wins
     "huifang.org",
     "huifang.customers",
     "huifang.rules",

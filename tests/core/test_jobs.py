@@ -71,3 +71,13 @@ def test_a_finished_job_shows_its_summary_once(client_for, personas, run_jobs):
     Job.objects.filter(pk=job.pk).update(message="counted 1")
     body = client_for("agent_a").get(f"/system/jobs/{job.pk}/progress/").content.decode()
     assert body.count("counted 1") == 1
+
+
+def test_a_running_job_is_never_shown_complete(personas):
+    job = Job.objects.create(
+        kind="test.count", title="t", status=Job.Status.RUNNING, done=5, total=5
+    )
+    assert job.percent() == 99
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    job.refresh_from_db()
+    assert job.percent() == 100

@@ -44,7 +44,16 @@ def job_handler(kind: str, params: type[JobParams] | None = None) -> Callable[[H
 
 
 class JobFailed(Exception):
-    """A handler's expected failure: the message is shown to the user as is."""
+    """A handler's expected failure: the message is shown to the user as is.
+
+    ``result`` (the same shape a handler returns) is kept as well, so a failed job can
+    still offer its report file and a link; ``rejected=True`` says the work was refused
+    for its input (an import with invalid rows), which the pages show as 已拒绝."""
+
+    def __init__(self, message: str, *, result: dict | None = None, rejected: bool = False):
+        super().__init__(message)
+        self.result = result or {}
+        self.rejected = rejected
 
 
 class JobContext:
@@ -111,7 +120,10 @@ def execute(job_id: int) -> Job:
             context.params = _params[job.kind].from_dict(job.params)
         with audit.acting(user=job.created_by, label=label):
             result = handler(context) or {}
-    except (JobFailed, PermissionDenied) as exc:  # refused: the message says why (Chinese)
+    except JobFailed as exc:
+        result = {**exc.result, "rejected": True} if exc.rejected else exc.result
+        _finish(job, context, Job.Status.FAILED, error=str(exc), result=result)
+    except PermissionDenied as exc:  # refused by a service: the message says why (Chinese)
         _finish(job, context, Job.Status.FAILED, error=str(exc))
     except Exception as exc:  # a bug: keep the trace for the operator, say it plainly
         log.exception("job %s failed", job.pk)
@@ -139,7 +151,7 @@ def _finish(job: Job, context: JobContext, status: str, *, error: str = "", resu
     result = result or {}
     data = result.get("data", result)
     stored = dict(data) if isinstance(data, dict) else {"data": data}
-    for key in ("summary", "next_url"):  # what the progress partial shows
+    for key in ("summary", "next_url", "rejected"):  # what the progress partial shows
         if key in result:
             stored[key] = result[key]
     done = context._done if status == Job.Status.FAILED else (context._total or context._done)

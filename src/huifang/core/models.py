@@ -126,6 +126,15 @@ class Job(models.Model):
         return {"done": self.done, "total": self.total, "message": self.message}
 
     @property
+    def is_rejected(self) -> bool:
+        """Failed because its input was refused (an import with invalid rows)."""
+        return self.status == self.Status.FAILED and bool((self.result or {}).get("rejected"))
+
+    @property
+    def status_label(self) -> str:
+        return "已拒绝" if self.is_rejected else str(self.get_status_display())
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
@@ -136,7 +145,8 @@ class Job(models.Model):
         total = progress.get("total") or 0
         if not total:
             return 0
-        return min(100, int(progress["done"] * 100 / total))
+        # A running job is never shown complete: writing follows the rows read.
+        return min(100 if self.is_finished else 99, int(progress["done"] * 100 / total))
 
 
 class CalendarYear(models.Model):

@@ -3,7 +3,9 @@
 ``POST /api/v1/imports/<dataset>/`` with JSON ``{"rows": [...], "skip_invalid": false}``
 (rows keyed by Chinese or English column names) or a multipart ``file`` (.csv/.xlsx) and
 an optional ``skip_invalid`` field. 200 with the counts, or 400 with the row report
-(``errors``: row, column, value, reason) when nothing was written. ``GET /api/v1/imports/``
+(``errors``: row, column, value, reason) when nothing was written. A file larger than
+``SYNCHRONOUS_BYTES`` is imported by the task worker: 202 with the job's address
+(``/api/v1/jobs/<id>/``), whose ``result`` holds the same answer once it has finished. ``GET /api/v1/imports/``
 lists import records. Same permission (``customers.import_data``) and branch scope as the
 upload page; the same engine as the command.
 """
@@ -11,6 +13,7 @@ upload page; the same engine as the command.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -26,6 +29,9 @@ from huifang.customers.importers import DATASETS, import_file, import_rows
 from huifang.customers.models import ImportRecord
 
 DATASET_PATTERN = "|".join(DATASETS)
+# A file larger than this is imported as a background job (202 and the job's address):
+# about 25,000 customers or 80,000 daily rows, a second or two of work.
+SYNCHRONOUS_BYTES = 5 << 20
 
 
 class ImportRecordSerializer(serializers.ModelSerializer):
@@ -91,13 +97,16 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         serializer_class=ImportRequestSerializer,
     )
     def run(self, request, dataset: str):
-        """导入一批数据：全部成功返回 200 和计数；有无效行（且未跳过）返回 400 和行报告。"""
+        """导入一批数据：全部成功返回 200 和计数；有无效行（且未跳过）返回 400 和行报告。
+        大文件在后台导入：返回 202 和后台任务地址（/api/v1/jobs/{id}/），结束后其 result 即上述应答。"""
         user = request.user
         if not user.has_perm("customers.import_data"):
             raise PermissionDenied("您没有通过标准数据接口导入数据的权限")
         data = request.data
         uploaded = request.FILES.get("file")
         skip_invalid = _truthy(data.get("skip_invalid", False))
+        if uploaded is not None and uploaded.size > SYNCHRONOUS_BYTES:
+            return _start_job(request, dataset, uploaded, skip_invalid)
         with audit.acting(user=user, label="api", ip=request.META.get("REMOTE_ADDR")):
             if uploaded is not None:
                 try:
@@ -120,6 +129,23 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(
             body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
         )
+
+
+def _start_job(request, dataset: str, uploaded, skip_invalid: bool) -> Response:
+    """A large file is imported by the task worker, as from the upload page: 202 with the
+    job's address, where its progress and, at the end, the import's answer are read."""
+    user = request.user
+    with audit.acting(user=user, label="api", ip=request.META.get("REMOTE_ADDR")):
+        try:
+            relative = services.save_upload(uploaded, actor=user)
+        except DjangoValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from exc
+        job = services.do_start_import(
+            dataset, relative, file_name=uploaded.name, skip_invalid=skip_invalid, actor=user
+        )
+    url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
+    body = {"job": job.pk, "status": job.status, "url": url}
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
 
 def register(router) -> None:

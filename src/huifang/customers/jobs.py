@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from huifang.core.job_params import JobParams
-from huifang.core.jobs import JobContext, job_handler
+from huifang.core.jobs import JobContext, JobFailed, job_handler
 from huifang.customers.importers import import_file
+from huifang.customers.importers.engine import STORED_ERRORS
 from huifang.customers.models import ImportRecord
 
 JOB_KIND = "customers.import"
@@ -40,12 +41,24 @@ def run_import_job(ctx: JobContext) -> dict:
     ctx.log(record.message)
     for warning in result.warnings:
         ctx.log(warning)
-    if result.ok:
-        summary = record.message
-    else:
-        summary = f"导入被拒绝：{record.message}。请下载错误报告，修改后重新导入。"
-    return {
-        "summary": summary,
+    outcome = {
         "file": record.report_file,
         "next_url": reverse("imports:record_detail", args=[record.pk]),
+        "data": job_answer(result),
     }
+    if not result.ok:
+        raise JobFailed(
+            f"导入被拒绝：{record.message}。请下载错误报告，修改后重新导入。",
+            result=outcome,
+            rejected=True,
+        )
+    return {"summary": record.message, **outcome}
+
+
+def job_answer(result) -> dict:
+    """What the API's job status shows of a finished import: the synchronous answer's
+    fields, with at most ``STORED_ERRORS`` rows of the report (the record has them all)."""
+    body = result.as_dict()
+    body["error_count"] = result.record.error_count
+    body["errors"] = body["errors"][:STORED_ERRORS]
+    return body

@@ -1,10 +1,12 @@
-"""parse → validate → stage → apply, in one transaction, for every way data comes in.
+"""parse → validate → stage → apply, for every way data comes in.
 
 The command, the upload page's job and the REST API all call :func:`import_file` or
 :func:`import_rows`. Validation streams the source in chunks into a temporary staging
-table; only when every row is valid (or ``skip_invalid`` was asked for) is anything
-applied to the real tables, set-based (``staging.py``). A rejected import leaves nothing
-but its :class:`ImportRecord` and that record's audit row.
+table, writing nothing else (``staging.checking``: no write lock held, so the rest of the
+system writes on during a long read); only when every row is valid (or ``skip_invalid``
+was asked for) is anything applied to the real tables, set-based and in one transaction
+(``staging.py``). A rejected import leaves nothing but its :class:`ImportRecord` and that
+record's audit row.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from huifang.core import audit
@@ -164,35 +166,29 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
     scope_path = _scope_path(actor)
     notify = progress or (lambda done, total, message: None)
     staging.detach_parts()
+    stage = None
     try:
-        with transaction.atomic():
-            if spec.name == "branches":
+        if spec.name == "branches":  # a short file, read and applied in one transaction
+            with transaction.atomic():
                 counts, total, rejected = _run_branches(
                     header.index, errors, scope_path, table, skip_invalid
                 )
-            else:
-                counts, total, rejected = _run_staged(
-                    spec, header.index, errors, scope_path, table, notify, record
-                )
+                _applied(record, result, errors, counts, total, rejected, skip_invalid)
+        else:
+            # Reading, checking and staging the file write only the import's own stage:
+            # other requests and the task worker write on meanwhile. Only the apply
+            # below holds the database's write lock (SQLite has one for everything).
+            with staging.checking():
+                stage, total = _check(spec, header.index, errors, scope_path, table, notify)
+            rejected = total - stage.rows
+            errors.rows = rejected
             if rejected and not skip_invalid:
                 result.total = total
                 raise _Rejected
-            result.total, result.rejected = total, rejected
-            result.created, result.updated, result.unchanged = (
-                counts["created"],
-                counts["updated"],
-                counts["unchanged"],
-            )
-            result.errors = errors.items
-            result.ok = True
-            _finish_applied(record, result, errors)
-            closed = counts.get("closed") or []
-            if closed:
-                transaction.on_commit(
-                    lambda: customers_closed.send(
-                        sender=Customer, customer_ids=closed, import_record=record
-                    )
-                )
+            notify(total, total, "正在写入数据库…")
+            with transaction.atomic():
+                counts = _apply(stage, spec, record)
+                _applied(record, result, errors, counts, total, rejected, skip_invalid)
     except _Rejected:
         return _finish_rejected(record, result, errors, total=result.total, rejected=errors.rows)
     except SourceError as exc:
@@ -206,9 +202,35 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
         raise
     finally:
         table.close()
+        if stage is not None:
+            with contextlib.suppress(DatabaseError):  # never hide what went wrong before
+                stage.drop()
         staging.detach_parts()
     notify(result.total, result.total, "导入完成")
     return result
+
+
+def _applied(record, result: ImportResult, errors: Errors, counts, total, rejected, skip_invalid):
+    """Inside the apply transaction: the counts on the result and the record, audited."""
+    if rejected and not skip_invalid:
+        result.total = total
+        raise _Rejected
+    result.total, result.rejected = total, rejected
+    result.created, result.updated, result.unchanged = (
+        counts["created"],
+        counts["updated"],
+        counts["unchanged"],
+    )
+    result.errors = errors.items
+    result.ok = True
+    _finish_applied(record, result, errors)
+    closed = counts.get("closed") or []
+    if closed:
+        transaction.on_commit(
+            lambda: customers_closed.send(
+                sender=Customer, customer_ids=closed, import_record=record
+            )
+        )
 
 
 def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid: bool):
@@ -224,10 +246,10 @@ def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid:
     return counts, importer.total, rejected
 
 
-def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, record):
+def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tuple[Stage, int]:
+    """Read and check every row, staging the valid ones; returns the stage and the rows read."""
     validator = VALIDATORS[spec.name](index, errors, scope_path=scope_path, source=table)
-    target = TARGETS[spec.name]
-    stage = Stage(target)
+    stage = Stage(TARGETS[spec.name])
     stage.create()
     notify(0, table.total, "正在读取和校验…")
     cut = parallel.parts(table, validator)
@@ -253,15 +275,7 @@ def _run_staged(spec, index, errors: Errors, scope_path, table: Table, notify, r
     if late:
         stage.remove(late)
     errors.sort()
-    rejected = total - stage.rows
-    errors.rows = rejected
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    if rejected and not record.skip_invalid:
-        return counts, total, rejected
-    notify(total, total, "正在写入数据库…")
-    counts = _apply(stage, spec, record)
-    stage.drop()
-    return counts, total, rejected
+    return stage, total
 
 
 def _apply(stage: Stage, spec, record) -> dict:

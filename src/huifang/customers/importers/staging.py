@@ -438,6 +438,30 @@ class PartFile:
         self._out.close()
 
 
+@contextlib.contextmanager
+def checking():
+    """The transaction an import reads, checks and stages its file in.
+
+    It writes only the import's temporary stage, never the main database; on SQLite it
+    is begun DEFERRED, so it takes no write lock there (the database's setting begins
+    every transaction IMMEDIATE, which would hold the one write lock of the whole
+    database for as long as a big file takes to read: every login, record save and the
+    task worker would wait). Inside an open transaction it is a savepoint as usual."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    connection.ensure_connection()
+    mode = connection.transaction_mode
+    connection.transaction_mode = "DEFERRED"
+    try:
+        with transaction.atomic():
+            connection.transaction_mode = mode  # only the BEGIN above is deferred
+            yield
+    finally:
+        connection.transaction_mode = mode
+
+
 def _copy_text(value) -> str:
     """A value in COPY's text format."""
     if value is None:
