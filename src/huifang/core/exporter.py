@@ -30,6 +30,7 @@ import django_tables2 as tables
 from django.db import models
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django_tables2.rows import BoundRow
 
 from huifang.core import audit, export
 from huifang.core.columns import cell
@@ -58,12 +59,19 @@ def table_sheet(table_class: type[tables.Table], **table_kwargs) -> Sheet:
     return sheet
 
 
-def table_values(table_class: type[tables.Table], record, names: Iterable[str]) -> dict:
-    """Export values of one record for the named columns of ``table_class``: what the
-    page's export writes in those cells (the API serializes records with it)."""
-    table = table_class([record], exclude=[n for n in table_class.base_columns if n not in names])
-    row = next(iter(table.rows))
-    return {c.name: cell(row, c, export=True) for c in table.columns}
+def table_cell(table: tables.Table, record, name: str):
+    """The export value of ``record``'s cell in ``table``'s column ``name``: what the
+    page's export writes there (the API serializes through it)."""
+    return cell(BoundRow(record, table=table), table.columns[name], export=True)
+
+
+def export_exclude(table_class: type[tables.Table]) -> list[str]:
+    """The columns an export leaves out when nobody chose any: all but the table's
+    ``export_columns`` (none when it declares no such list)."""
+    chosen = getattr(table_class, "export_columns", None)
+    if chosen is None:
+        return []
+    return [name for name in table_class.base_columns if name not in chosen]
 
 
 class Exporter:
