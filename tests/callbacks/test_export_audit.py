@@ -67,3 +67,18 @@ def test_the_page_and_the_command_neutralise_the_same_cell_the_same_way(
     page = list(csv.DictReader(text.splitlines()))
     by_code = {r["投资者代码"]: r["投资者名称"] for r in page}
     assert {r["投资者代码"]: r["投资者名称"] for r in command} == by_code
+
+
+def test_the_api_export_is_the_task_list_export(tasks, client_for, personas):
+    from rest_framework.test import APIClient
+
+    page = client_for("manager_a").get(LIST, {"_export": "csv", "status": "new"})
+    client = APIClient()
+    client.force_authenticate(personas["manager_a"])
+    api = client.get("/api/v1/callback-tasks/export/", {"file_format": "csv", "status": "new"})
+    assert api.status_code == 200
+    rows = b"".join(api.streaming_content)
+    assert rows == b"".join(page.streaming_content)
+    assert "'@SUM(A1:A9)" in rows.decode("utf-8-sig")
+    assert "00012346" not in rows.decode("utf-8-sig")  # 上海: outside manager_a's scope
+    assert exports().count() == 2

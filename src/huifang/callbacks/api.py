@@ -7,7 +7,8 @@ from rest_framework import pagination, serializers
 
 from huifang.callbacks.filtersets import BatchFilterSet, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.api import ScopedReadOnlyViewSet
+from huifang.callbacks.tables import TaskTable
+from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet
 from huifang.customers.tables import risk_label
 
 
@@ -78,8 +79,8 @@ class TaskSerializer(serializers.ModelSerializer):
         return [link.batch.number for link in obj.links.all()]
 
 
-class TaskViewSet(ScopedReadOnlyViewSet):
-    """回访任务（只读）：与任务列表页相同的筛选条件与数据范围。"""
+class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
+    """回访任务（只读）：与任务列表页相同的筛选条件与数据范围；export/ 导出与页面相同的列。"""
 
     queryset = CallbackTask.objects.select_related(
         "customer", "branch", "business_type", "batch", "assignee"
@@ -87,6 +88,9 @@ class TaskViewSet(ScopedReadOnlyViewSet):
     serializer_class = TaskSerializer
     filterset_class = TaskFilterSet
     pagination_class = TaskCursorPagination
+    export_table = TaskTable
+    export_name = "callback_tasks"
+    export_title = "回访任务"
 
 
 class BatchSerializer(serializers.ModelSerializer):

@@ -126,7 +126,8 @@ class Exporter:
         if self.filterset is None:
             rows = self._queryset
         else:
-            if not self.filterset.is_valid():
+            # Unbound (no data at all): every row, as django-filter's own ``qs`` gives.
+            if self.filterset.is_bound and not self.filterset.is_valid():
                 raise ExportError(f"筛选条件有误：{_errors(self.filterset)}")
             rows = self.filterset.qs
         if self.order_by and isinstance(rows, models.QuerySet):
