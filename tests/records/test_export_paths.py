@@ -6,12 +6,14 @@ table's masked values too."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from huifang.callbacks.records import services
@@ -28,7 +30,13 @@ def records(make_task, personas, content, reason):
         services.do_create_record(evil, content(mobile_used=""), actor=personas["agent_a"]),
         services.do_create_record(
             plain,
-            content(status="failure", failure_reason=reason("占线"), mobile_used=""),
+            content(
+                status="failure",
+                failure_reason=reason("占线"),
+                mobile_used="",
+                # a distinct time: the page sorts by 回访日期 alone, the CLI by it and id
+                called_at=timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2),
+            ),
             actor=personas["agent_b"],
         ),
     ]
