@@ -82,3 +82,21 @@ def test_the_api_export_is_the_task_list_export(tasks, client_for, personas):
     assert "'@SUM(A1:A9)" in rows.decode("utf-8-sig")
     assert "00012346" not in rows.decode("utf-8-sig")  # 上海: outside manager_a's scope
     assert exports().count() == 2
+
+
+def test_the_task_apis_risk_level_is_the_task_lists(tasks, client_for, personas):
+    from rest_framework.test import APIClient
+
+    from huifang.customers.models import Customer
+
+    Customer.objects.filter(investor_code="00012345").update(risk_level=1, risk_lowest=True)
+    response = client_for("hq_admin").get(LIST, {"_export": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    page = {r["投资者代码"]: r["风险承受能力"] for r in csv.DictReader(text.splitlines())}
+    client = APIClient()
+    client.force_authenticate(personas["hq_admin"])
+    api = {
+        t["investor_code"]: t["risk_level"]
+        for t in client.get("/api/v1/callback-tasks/").json()["results"]
+    }
+    assert api == page and page["00012345"].endswith("(最低类别)")

@@ -8,8 +8,7 @@ from rest_framework import pagination, serializers
 from huifang.callbacks.filtersets import BatchFilterSet, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
 from huifang.callbacks.tables import TaskTable
-from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet
-from huifang.customers.tables import risk_label
+from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet, TableValueField
 
 
 class TaskCursorPagination(pagination.CursorPagination):
@@ -29,7 +28,7 @@ class TaskSerializer(serializers.ModelSerializer):
     customer_type = serializers.CharField(
         source="customer.get_customer_type_display", read_only=True
     )
-    risk_level = serializers.SerializerMethodField()
+    risk_level = TableValueField(TaskTable)  # as the task list shows it
     account_status = serializers.CharField(source="customer.get_status_display", read_only=True)
     dormant = serializers.BooleanField(source="customer.dormant", read_only=True)
     business_type = serializers.CharField(source="business_type.name", read_only=True)
@@ -68,9 +67,6 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def get_risk_level(self, obj: CallbackTask) -> str:
-        return risk_label(obj.customer)
 
     def get_rule_codes(self, obj: CallbackTask) -> list[str]:
         return obj.codes
