@@ -7,7 +7,8 @@ from rest_framework import pagination, serializers
 
 from huifang.callbacks.filtersets import BatchFilterSet, TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.api import ScopedReadOnlyViewSet
+from huifang.callbacks.tables import TaskTable
+from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet, TableValueField
 
 
 class TaskCursorPagination(pagination.CursorPagination):
@@ -27,7 +28,7 @@ class TaskSerializer(serializers.ModelSerializer):
     customer_type = serializers.CharField(
         source="customer.get_customer_type_display", read_only=True
     )
-    risk_level = serializers.SerializerMethodField()
+    risk_level = TableValueField(TaskTable)  # as the task list shows it
     account_status = serializers.CharField(source="customer.get_status_display", read_only=True)
     dormant = serializers.BooleanField(source="customer.dormant", read_only=True)
     business_type = serializers.CharField(source="business_type.name", read_only=True)
@@ -67,9 +68,6 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_risk_level(self, obj: CallbackTask) -> str:
-        return obj.customer.risk_label
-
     def get_rule_codes(self, obj: CallbackTask) -> list[str]:
         return obj.codes
 
@@ -77,8 +75,8 @@ class TaskSerializer(serializers.ModelSerializer):
         return [link.batch.number for link in obj.links.all()]
 
 
-class TaskViewSet(ScopedReadOnlyViewSet):
-    """回访任务（只读）：与任务列表页相同的筛选条件与数据范围。"""
+class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
+    """回访任务（只读）：与任务列表页相同的筛选条件与数据范围；export/ 导出与页面相同的列。"""
 
     queryset = CallbackTask.objects.select_related(
         "customer", "branch", "business_type", "batch", "assignee"
@@ -86,6 +84,9 @@ class TaskViewSet(ScopedReadOnlyViewSet):
     serializer_class = TaskSerializer
     filterset_class = TaskFilterSet
     pagination_class = TaskCursorPagination
+    export_table = TaskTable
+    export_name = "callback_tasks"
+    export_title = "回访任务"
 
 
 class BatchSerializer(serializers.ModelSerializer):

@@ -2,7 +2,11 @@
 
 CSV is UTF-8 with BOM so that Excel on a Chinese Windows opens it correctly. Cells that
 begin with ``= + - @``, tab or CR get a leading apostrophe (OWASP's advice), except plain
-negative numbers, which stay numbers.
+negative numbers, which stay numbers. Aware datetimes are written at local time
+(Asia/Shanghai), whatever zone they come in.
+
+These are the file formats; what is exported, masked and audited is decided in one place,
+``core.exporter.Exporter``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import xlsxwriter
+from django.utils import timezone
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -26,11 +31,18 @@ def neutralise(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return _local(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value)
     return "'" + text if _dangerous(text) else text
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    """A datetime as a spreadsheet shows it: naive, at local time if it was aware."""
+    if timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
 
 
 def _dangerous(text: str) -> bool:
@@ -118,7 +130,7 @@ def write_xlsx(
         # xlsx stores doubles; two-decimal yuan amounts below 10^13 round-trip exactly.
         Decimal: lambda r, c, v: write_number(r, c, v, money),
         int: write_number,
-        datetime.datetime: lambda r, c, v: write_datetime(r, c, v.replace(tzinfo=None), when),
+        datetime.datetime: lambda r, c, v: write_datetime(r, c, _local(v), when),
         datetime.date: lambda r, c, v: write_datetime(r, c, v, date),
         str: lambda r, c, v: write_string(r, c, "'" + v if _dangerous(v) else v),
     }
@@ -157,12 +169,16 @@ def xlsx_bytes(
 
 
 def write_file(
-    path: str, header: list[str], rows: Iterable[Iterable], expected_rows: int | None = None
+    path: str,
+    header: list[str],
+    rows: Iterable[Iterable],
+    expected_rows: int | None = None,
+    sheet: str = "数据",
 ) -> int:
     """CSV or XLSX by the file's ending."""
     lower = str(path).lower()
     if lower.endswith(".xlsx"):
-        return write_xlsx(path, header, rows, expected_rows=expected_rows)
+        return write_xlsx(path, header, rows, sheet, expected_rows=expected_rows)
     if lower.endswith(".csv"):
         return write_csv(path, header, rows)
     raise ValueError("输出文件须以 .csv 或 .xlsx 结尾")

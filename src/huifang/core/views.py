@@ -8,18 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import PageNotAnInteger
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
-from huifang.core import audit, export, workbench
-from huifang.core.audit_actions import CoreAction
+from huifang.core import workbench
 from huifang.core.counting import count_rows
+from huifang.core.exporter import Exporter, ExportError
 from huifang.core.scoping import has_model_perm
-from huifang.core.speedups import cell
 
 EXPORT_LIMIT = 200_000
 # The furthest row a page may start at: beyond it the database's OFFSET overflows.
@@ -101,43 +99,26 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         )
 
     def export(self, fmt: str):
+        """The filtered rows with the chosen columns, through the one exporter."""
         self.exporting = True
-        queryset = self.get_queryset()
-        filterset = self.get_filterset(self.get_filterset_class())
-        if not filterset.is_valid():
+        try:
+            return self.get_exporter().response(fmt)
+        except ExportError:
             messages.error(self.request, "筛选条件有误，无法导出")
             return super().get(self.request)
-        rows = filterset.qs
-        table = self.get_table_class()(rows, **self.get_table_kwargs())
-        columns = [c for c in table.columns if c.name not in getattr(table, "export_exclude", ())]
-        header = [str(c.header) for c in columns]
 
-        def values():
-            for count, row in enumerate(table.rows, start=1):
-                if count > EXPORT_LIMIT:
-                    break
-                yield [cell(row, c, export=True) for c in columns]
-
-        stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
-        filename = f"{self.export_name}_{stamp}.{fmt}"
-        audit.record(
-            CoreAction.EXPORT,
-            object_type=queryset.model._meta.label_lower,
-            object_repr=str(self.title or self.export_name),
-            message=f"导出 {fmt}：{self.request.GET.urlencode()}",
+    def get_exporter(self) -> Exporter:
+        filterset = self.get_filterset(self.get_filterset_class())
+        return Exporter(
+            self.get_table_class(),
+            filterset,
+            name=self.export_name,
+            title=self.title or filterset.queryset.model._meta.verbose_name_plural,
+            sheet=self.title or "数据",
+            table_kwargs=self.get_table_kwargs(),
+            limit=EXPORT_LIMIT,
+            filters=self.request.GET.urlencode(),
         )
-        if fmt == "csv":
-            response = StreamingHttpResponse(
-                export.csv_rows(header, values()), content_type="text/csv; charset=utf-8"
-            )
-        else:
-            expected = min(rows.count(), EXPORT_LIMIT)
-            response = HttpResponse(
-                export.xlsx_bytes(header, values(), str(self.title or "数据"), expected),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -174,12 +155,6 @@ def style_form(form) -> None:
             existing = widget.attrs.get("class", "")
             if css not in existing.split():
                 widget.attrs["class"] = f"{existing} {css} form-control-sm".strip()
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 class ObjectDetailView(ScopedMixin, DetailView):

@@ -19,12 +19,12 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from huifang.core.api import ScopedReadOnlyViewSet
+from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet
 from huifang.core.scoping import has_model_perm
 from huifang.customers import services
 from huifang.customers.filtersets import CustomerFilterSet
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
-from huifang.customers.tables import normalized_label
+from huifang.customers.tables import CustomerTable, normalized_label
 
 
 class CodeCursorPagination(pagination.CursorPagination):
@@ -167,13 +167,13 @@ def _year(raw: str | None) -> int | None:
     return int(raw)
 
 
-class CustomerViewSet(ScopedReadOnlyViewSet):
+class CustomerViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
     """客户（只读）：仅返回当前用户范围内的客户；证件号码、手机号、联系电话与电子邮箱脱敏。
 
     筛选参数与客户列表页面相同（q, branch, customer_type, status, dormant, risk_level,
     investor_class, occupation, income_source, age_min/age_max, open_date_after/before）。
     单个客户加 ``reveal=1``：有“查看完整信息”权限的用户得到完整信息并记入审计日志，
-    其他用户 403。
+    其他用户 403。export/ 按同样的筛选导出客户列表页面的列（脱敏、审计）。
     """
 
     queryset = Customer.objects.select_related("branch")
@@ -181,6 +181,9 @@ class CustomerViewSet(ScopedReadOnlyViewSet):
     filterset_class = CustomerFilterSet
     pagination_class = CodeCursorPagination
     lookup_field = "investor_code"
+    export_table = CustomerTable
+    export_name = "customers"
+    export_title = "客户列表"
 
     @extend_schema(
         parameters=[

@@ -8,13 +8,11 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from huifang.core import audit, export
-from huifang.core.audit_actions import CoreAction
+from huifang.core.exporter import Exporter
 from huifang.core.jobs import start_job
 from huifang.core.views import ObjectListView
 from huifang.rules import engine, evidence, services
@@ -264,24 +262,18 @@ class RunDetailView(ObjectListView):
     def get_table_kwargs(self):
         return {**super().get_table_kwargs(), "run": self.run}
 
-    def export(self, fmt: str):
-        filterset = self.get_filterset(self.get_filterset_class())
-        hits = filterset.qs if filterset.is_valid() else self.get_queryset()
-        header, rows = evidence.run_rows(self.run, hits)
-        audit.record(CoreAction.EXPORT, self.run, message=f"导出筛选结果 {fmt}")
-        stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
-        filename = f"screening_{self.run.pk}_{stamp}.{fmt}"
-        if fmt == "csv":
-            response = StreamingHttpResponse(
-                export.csv_rows(header, rows), content_type="text/csv; charset=utf-8"
-            )
-        else:
-            response = HttpResponse(
-                export.xlsx_bytes(header, rows, sheet="筛选结果"),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f"attachment; filename={filename}"
-        return response
+    def get_exporter(self) -> Exporter:
+        """The brochure's columns with each rule's evidence, not the page's table."""
+        run = self.run
+        return Exporter(
+            lambda hits: evidence.run_rows(run, hits),
+            self.get_filterset(self.get_filterset_class()),
+            name=f"screening_{run.pk}",
+            title=str(run),
+            sheet="筛选结果",
+            subject=run,
+            filters=self.request.GET.urlencode(),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

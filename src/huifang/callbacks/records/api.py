@@ -6,6 +6,7 @@ delete: records are corrected in the page (versioned) and never deleted.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -16,8 +17,8 @@ from huifang.callbacks.records import services
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
-from huifang.callbacks.records.tables import contact_phone, feedback_label, record_age
-from huifang.core.api import ScopedViewSetMixin
+from huifang.callbacks.records.tables import RecordTable
+from huifang.core.api import ExportViewSetMixin, ScopedViewSetMixin, TableValueField
 from huifang.core.choices import parse_choice
 from huifang.core.masking import mask_phone
 
@@ -47,10 +48,11 @@ class RecordSerializer(serializers.ModelSerializer):
     account_branch = serializers.CharField(source="customer.branch.name", read_only=True)
     investor_code = serializers.CharField(source="customer.investor_code", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    phone = serializers.SerializerMethodField(help_text="联系电话（脱敏）")
+    # Masked and labelled by the record list's table, as on the page and in its exports.
+    phone = TableValueField(RecordTable, help_text="联系电话（脱敏）")
     gender = serializers.CharField(source="customer.get_gender_display", read_only=True)
-    age = serializers.SerializerMethodField()
-    risk_level = serializers.SerializerMethodField()
+    age = TableValueField(RecordTable, schema=OpenApiTypes.INT, allow_null=True)
+    risk_level = TableValueField(RecordTable)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     failure_reason = serializers.CharField(
         source="failure_reason.name", default=None, read_only=True
@@ -61,7 +63,7 @@ class RecordSerializer(serializers.ModelSerializer):
     batch = serializers.CharField(source="task.batch.number", read_only=True)
     mobile_used = serializers.SerializerMethodField()
     phone_used = serializers.SerializerMethodField()
-    feedback = serializers.SerializerMethodField(help_text="反馈营业部：已反馈/未反馈")
+    feedback = TableValueField(RecordTable, help_text="反馈营业部：已反馈/未反馈")
 
     class Meta:
         model = CallbackRecord
@@ -100,23 +102,11 @@ class RecordSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_phone(self, obj: CallbackRecord) -> str:
-        return contact_phone(obj)
-
-    def get_age(self, obj: CallbackRecord) -> int | None:
-        return record_age(obj)
-
-    def get_risk_level(self, obj: CallbackRecord) -> str:
-        return obj.customer.risk_label
-
     def get_mobile_used(self, obj: CallbackRecord) -> str:
         return mask_phone(obj.mobile_used)
 
     def get_phone_used(self, obj: CallbackRecord) -> str:
         return mask_phone(obj.phone_used)
-
-    def get_feedback(self, obj: CallbackRecord) -> str:
-        return feedback_label(obj)
 
 
 def _choice(choices, noun: str, value: str) -> str:
@@ -175,12 +165,18 @@ class RecordCreateSerializer(serializers.Serializer):
         return task
 
 
-class RecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class RecordViewSet(
+    ScopedViewSetMixin,
+    ExportViewSetMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """回访记录：只读列表与详情（与页面相同的筛选、范围与脱敏），POST 登记一条回访记录。
 
     筛选参数：q, branch（部门代码，含下级）, called_at_after/called_at_before, status, method,
     agent（用户名）, business_type, batch（批次号）, failure_reason, fed_back, task。
     回访记录不能修改或删除（修改在页面进行并保留历史）。
+    export/?file_format=xlsx|csv：按同样的筛选导出，列与页面导出一致（脱敏、审计）。
     """
 
     queryset = CallbackRecord.objects.select_related(
@@ -194,6 +190,9 @@ class RecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
     serializer_class = RecordSerializer
     filterset_class = RecordFilterSet
     pagination_class = RecordCursorPagination
+    export_table = RecordTable
+    export_name = "callback_records"
+    export_title = "回访记录"
 
     @extend_schema(request=RecordCreateSerializer, responses={201: RecordSerializer})
     def create(self, request, *args, **kwargs):

@@ -9,9 +9,7 @@ from huifang.callbacks.records.choices import status_value
 from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord
 from huifang.callbacks.records.tables import EXTRA_COLUMNS, RecordTable
-from huifang.core import audit, export
-from huifang.core.audit_actions import CoreAction
-from huifang.core.columns import cell
+from huifang.core.exporter import Exporter
 from huifang.org.models import Branch
 
 RELATED = ("task__branch", "customer__branch", "failure_reason", "agent", "business_type")
@@ -27,45 +25,50 @@ def export_records(
     user=None,
 ) -> int:
     """Write the records (回访日期 within ``date_from``..``date_to``, both included) to
-    ``path`` (.csv or .xlsx) and return how many rows were written.
+    ``path`` (.csv or .xlsx), audited, and return how many rows were written.
 
     ``user`` limits the rows to that user's scope (None: the whole company, for cron).
     ``status`` is 成功/失败/其他 or success/failure/other. Bad input raises ValueError with
     a Chinese message (the command turns it into CommandError).
     """
+    exporter = record_exporter(
+        date_from=date_from, date_to=date_to, branch_code=branch_code, status=status, user=user
+    )
+    return exporter.write(path)
+
+
+def record_exporter(
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    branch_code: str | None = None,
+    status: str | None = None,
+    user=None,
+) -> Exporter:
+    """The exporter of :func:`export_records`: ``RecordFilterSet`` over the records in
+    ``user``'s scope, the record list's summary columns, newest first."""
     if date_from and date_to and date_from > date_to:
         raise ValueError("开始日期不能晚于结束日期")
     if branch_code and not Branch.objects.filter(code=branch_code).exists():
         raise ValueError(f"部门代码“{branch_code}”不存在")
-    records = CallbackRecord.objects.select_related(*RELATED)
-    records = records.restrict(user, "view") if user is not None else records.all()
     data = {
         "called_at_after": date_from.isoformat() if date_from else "",
         "called_at_before": date_to.isoformat() if date_to else "",
         "branch": branch_code or "",
         "status": status_value(status) if status else "",
     }
-    filterset = RecordFilterSet(data, queryset=records)
-    if not filterset.is_valid():
-        raise ValueError(f"筛选条件有误：{filterset.errors.as_text()}")
-    table = RecordTable(filterset.qs.order_by("-called_at", "-id"), exclude=list(EXTRA_COLUMNS))
-    columns = list(table.columns)
-    header = [str(column.header) for column in columns]
-
-    def rows():
-        for row in table.rows:
-            yield [cell(row, column, export=True) for column in columns]
-
-    expected = filterset.qs.count() if str(path).lower().endswith(".xlsx") else None
-    count = export.write_file(str(path), header, rows(), expected)
-    audit.record(
-        CoreAction.EXPORT,
-        object_type=CallbackRecord._meta.label_lower,
-        object_repr="回访记录",
-        message=f"导出 {count} 条回访记录到 {path}：{data}",
+    records = CallbackRecord.objects.select_related(*RELATED)
+    records = records.restrict(user, "view") if user is not None else records.all()
+    return Exporter(
+        RecordTable,
+        RecordFilterSet(data, queryset=records),
+        name="records",
+        title="回访记录",
+        sheet="数据",
+        table_kwargs={"exclude": list(EXTRA_COLUMNS)},
+        order_by=("-called_at", "-id"),
         actor=user,
     )
-    return count
 
 
 def _add_arguments(parser) -> None:
@@ -89,12 +92,11 @@ def _parse_date(text: str | None, label: str) -> datetime.date | None:
         raise CommandError(f"{label}“{text}”不是有效日期：{exc}") from exc
 
 
-def _run(command, options: dict) -> int:
+def _exporter(command, options: dict) -> Exporter:
     from django.core.management.base import CommandError
 
     try:
-        return export_records(
-            options["file"],
+        return record_exporter(
             date_from=_parse_date(options.get("date_from"), "开始日期"),
             date_to=_parse_date(options.get("date_to"), "结束日期"),
             branch_code=options.get("branch"),
@@ -109,5 +111,5 @@ def install() -> None:
     from huifang.callbacks.management.commands.export import EXPORTS, Export
 
     EXPORTS["records"] = Export(
-        "回访记录，列与回访记录管理页面一致（脱敏）", _add_arguments, _run, audits_itself=True
+        "回访记录，列与回访记录管理页面一致（脱敏）", _add_arguments, _exporter
     )

@@ -14,7 +14,8 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from huifang.core import audit, export
+from huifang.core import audit
+from huifang.core.exporter import Exporter
 from huifang.rules import engine, evidence, services
 from huifang.rules.completeness import data_gap
 from huifang.rules.forms import parse_overrides
@@ -100,8 +101,15 @@ class Command(BaseCommand):
                 yield hit
 
         if out:
-            header, rows = evidence.merged_rows(as_of, specs, counted())
-            export.write_file(out, header, rows)
+            Exporter(
+                lambda hits: evidence.merged_rows(as_of, specs, hits),
+                queryset=counted(),
+                name="screening",
+                title=f"筛选预览 {as_of:%Y-%m-%d}",
+                sheet="数据",
+                model=Hit,
+                filters=self.describe(as_of, kwargs),
+            ).write(out)
         else:
             for _hit in counted():
                 pass
@@ -111,13 +119,32 @@ class Command(BaseCommand):
         if out:
             self.stdout.write(f"已写入 {out}")
 
+    @staticmethod
+    def describe(as_of, kwargs) -> str:
+        """The preview's selection, for the export's audit row."""
+        labels = {"branches": "部门", "customer_types": "客户类型", "exclude_dormant": "排除休眠"}
+        parts = [f"基准日={as_of:%Y-%m-%d}"]
+        for key, label in labels.items():
+            value = kwargs.get(key)
+            if value:
+                parts.append(f"{label}={'/'.join(value) if isinstance(value, list) else '是'}")
+        if not kwargs.get("use_aggregates", True):
+            parts.append("只用日报")
+        return "，".join(parts)
+
     def frozen(self, as_of, out, kwargs):
         run = services.do_run_screening(as_of, freeze=True, actor=None, **kwargs)
         for rr in run.run_rules.order_by("code"):
             self.stdout.write(f"{rr.code} {rr.name}：{rr.hit_count}")
         self.stdout.write(f"命中客户：{run.hit_count}")
         if out:
-            header, rows = evidence.run_rows(run, Hit.objects.filter(run=run))
-            export.write_file(out, header, rows)
+            Exporter(
+                lambda hits: evidence.run_rows(run, hits),
+                queryset=Hit.objects.filter(run=run),
+                name=f"screening_{run.pk}",
+                title=str(run),
+                sheet="数据",
+                subject=run,
+            ).write(out)
             self.stdout.write(f"已写入 {out}")
         self.stdout.write(str(run.pk))
