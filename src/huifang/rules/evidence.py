@@ -8,31 +8,9 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from huifang.customers import choices
+from huifang.rules import ruletypes
 from huifang.rules.params import format_money
 
-EVIDENCE_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "new_account": [("ev_date", "开户日期")],
-    "large_loss": [
-        ("loss", "亏损金额"),
-        ("base", "基数"),
-        ("ratio", "亏损比例"),
-        ("volume", "成交手数"),
-    ],
-    "elderly": [("ev_date", "出生日期"), ("age", "年龄"), ("volume", "期间成交手数")],
-    "income_source": [("text_value", "收入来源")],
-    "occupation": [("text_value", "职业")],
-    "high_risk_product": [("max_risk", "最高风险等级"), ("products", "匹配产品")],
-    "custom": [
-        ("loss", "期间亏损金额"),
-        ("base", "基数"),
-        ("ratio", "亏损比例"),
-        ("volume", "期间成交手数"),
-        ("days", "交易天数"),
-        ("deposit", "入金"),
-        ("withdrawal", "出金"),
-        ("max_risk", "最高产品风险等级"),
-    ],
-}
 STORED = [
     "ev_date",
     "loss",
@@ -65,6 +43,11 @@ HIT_HEADER = [
 ]
 
 
+def columns(rule_type: str) -> tuple[tuple[str, str], ...]:
+    """(key, Chinese label) of the evidence a rule type keeps (declared by its class)."""
+    return ruletypes.get(rule_type).evidence
+
+
 def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
     if birth is None:
         return None
@@ -87,7 +70,7 @@ def ratio_text(value: Decimal | None) -> str:
 def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
     """Display values (typed where Excel should see numbers) of one rule's evidence."""
     out = {}
-    for key, _label in EVIDENCE_COLUMNS[rule_type]:
+    for key, _label in columns(rule_type):
         if key == "ratio":
             out[key] = ratio_text(ratio(ev.get("loss"), ev.get("base")))
         elif key == "age":
@@ -103,7 +86,7 @@ def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
     """One rule's evidence as a short sentence: ``亏损金额 1,234.00 元，基数 …``."""
     parts = []
     shown = values(rule_type, ev, as_of)
-    for key, label in EVIDENCE_COLUMNS[rule_type]:
+    for key, label in columns(rule_type):
         value = shown.get(key)
         if value in (None, ""):
             continue
@@ -149,7 +132,7 @@ def hit_cells(as_of, branch_name: str, customer: dict, year_volume, year_loss, r
 
 def evidence_header(rules: list[tuple[str, str]]) -> list[str]:
     """``rules`` = [(code, rule_type)] → ``A002 亏损金额`` … columns."""
-    return [f"{code} {label}" for code, rtype in rules for _key, label in EVIDENCE_COLUMNS[rtype]]
+    return [f"{code} {label}" for code, rtype in rules for _key, label in columns(rtype)]
 
 
 def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_of) -> list:
@@ -157,7 +140,7 @@ def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_o
     for code, rtype in rules:
         ev = evidence.get(code)
         shown = values(rtype, ev, as_of) if ev else {}
-        cells += [shown.get(key) for key, _label in EVIDENCE_COLUMNS[rtype]]
+        cells += [shown.get(key) for key, _label in columns(rtype)]
     return cells
 
 

@@ -16,7 +16,7 @@ Contract (used by pages, the CLI, services and the benchmark)::
 * ``details=False`` skips the customer columns and the year figures (fastest: ids, codes,
   reasons and evidence only).
 
-Each rule type compiles to one SQL SELECT (``rulesql``); the engine unions them and merges
+Each rule type compiles to one SQL SELECT (its class in ``rules.ruletypes``); the engine unions them and merges
 by customer in SQL (筛选理由 = the names of the rules hit, in rule-code order, joined by
 ``；``). Rows are yielded in investor-code order (customer id order when ``details=False``).
 Nothing is written; :func:`huifang.rules.services.do_run_screening` stores a run.
@@ -33,11 +33,11 @@ from django.db import connection
 
 from huifang.core.fields import from_cents
 from huifang.rules import params as P
+from huifang.rules import ruletypes
 from huifang.rules.engine.figures import figures_sql
 from huifang.rules.engine.rulesql import (
     COLUMN_NAMES,
     CUSTOMERS,
-    EVIDENCE,
     Context,
     RuleSpec,
     branch_ids_for,
@@ -166,7 +166,7 @@ def merge_sql(
         flags.append(f"MAX(CASE WHEN rule_code = %s THEN 1 ELSE 0 END) AS h{i}")
         flag_params.append(spec.code)
         if evidence:
-            for col in EVIDENCE[spec.rule_type]:
+            for col in ruletypes.get(spec.rule_type).stored_evidence:
                 pivots.append(f"MAX(CASE WHEN rule_code = %s THEN {col} END) AS e{i}_{col}")
                 pivot_params.append(spec.code)
     inner = f"SELECT customer_id, {', '.join(flags + pivots)} FROM src GROUP BY customer_id"
@@ -180,7 +180,9 @@ def merge_sql(
     select = ["r.customer_id", f"',' || {codes} AS rule_codes", f"SUBSTR({reasons}, 2) AS reasons"]
     if evidence:
         select += [
-            f"r.e{i}_{col}" for i, spec in enumerate(specs) for col in EVIDENCE[spec.rule_type]
+            f"r.e{i}_{col}"
+            for i, spec in enumerate(specs)
+            for col in ruletypes.get(spec.rule_type).stored_evidence
         ]
     tail, tail_params = "", []
     order = "r.customer_id"
@@ -246,7 +248,8 @@ def _merged(row: dict, specs: list[RuleSpec], details: bool) -> MergedHit:
         if spec.code not in codes:
             continue
         evidence[spec.code] = {
-            col: _value(col, row[f"e{i}_{col}"]) for col in EVIDENCE[spec.rule_type]
+            col: _value(col, row[f"e{i}_{col}"])
+            for col in ruletypes.get(spec.rule_type).stored_evidence
         }
     hit = MergedHit(
         customer_id=int(row["customer_id"]), codes=codes, reasons=row["reasons"], evidence=evidence
