@@ -4,6 +4,7 @@ exports of a run and in ``huifang screen --out``. One place, so all three agree.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -102,7 +103,11 @@ def reason_dict(reason) -> dict:
     return {name: getattr(reason, name) for name in STORED}
 
 
+@functools.cache
 def _label(enum, value) -> str:
+    # Cached: a few values per enum, each once per export row otherwise (building the
+    # choices and translating the label took a third of ``huifang screen --out``). The
+    # interface has one language (zh-hans), so the translated label never changes.
     return str(dict(enum.choices).get(value, value or ""))
 
 
