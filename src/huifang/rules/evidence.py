@@ -144,8 +144,11 @@ def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_o
     cells = []
     for code, rtype in rules:
         ev = evidence.get(code)
-        shown = values(rtype, ev, as_of) if ev else {}
-        cells += [shown.get(key) for key, _label in columns(rtype)]
+        if ev:
+            shown = values(rtype, ev, as_of)
+            cells += [shown.get(key) for key, _label in columns(rtype)]
+        else:
+            cells += [None] * len(columns(rtype))
     return cells
 
 
