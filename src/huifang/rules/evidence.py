@@ -145,8 +145,7 @@ def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_o
     for code, rtype in rules:
         ev = evidence.get(code)
         if ev:
-            shown = values(rtype, ev, as_of)
-            cells += [shown.get(key) for key, _label in columns(rtype)]
+            cells += values(rtype, ev, as_of).values()
         else:
             cells += [None] * len(columns(rtype))
     return cells
