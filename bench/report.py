@@ -51,7 +51,7 @@ def one_line(text: str) -> str:
 TUNED_STEPS = {"screen_out", "screen_command"}
 
 
-def cell(step: dict | None, duckdb_seconds: float | None = None) -> str:
+def cell(step: dict | None, duckdb_seconds: float | None = None, yardstick: str = "DuckDB") -> str:
     if not step:
         return "—"
     if "p95_ms" in step:
@@ -63,7 +63,7 @@ def cell(step: dict | None, duckdb_seconds: float | None = None) -> str:
     if rows and step["seconds"] > 0 and "hits" not in step:
         parts.append(f"{rows / step['seconds']:,.0f} rows/s")
     if duckdb_seconds and "hits" in step:
-        parts.append(f"{step['seconds'] / duckdb_seconds:.1f}× DuckDB")
+        parts.append(f"{step['seconds'] / duckdb_seconds:.1f}× {yardstick}")
     if step.get("peak_mb"):
         parts.append(f"{step['peak_mb']:,.0f} MB")
     text = " · ".join(parts)
@@ -152,8 +152,12 @@ def render(summary: dict, command: str) -> str:
         ]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, label, target in STEPS:
-        yardstick = duck.get("tuned", {}).get("seconds") if key in TUNED_STEPS else duck_seconds
-        cells = [cell(summary["databases"][d].get("steps", {}).get(key), yardstick) for d in
+        against = (
+            (duck.get("tuned", {}).get("seconds"), "tuned DuckDB")
+            if key in TUNED_STEPS
+            else (duck_seconds, "DuckDB")
+        )
+        cells = [cell(summary["databases"][d].get("steps", {}).get(key), *against) for d in
                  databases]  # fmt: skip
         if not summary["databases"][databases[0]].get("steps"):
             cells = [one_line(summary["databases"][d].get("note", "—")) for d in databases]

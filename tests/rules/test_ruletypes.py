@@ -99,3 +99,14 @@ def test_a_type_name_registers_once(dormant_type):
 
         class Again(ruletypes.RuleType):
             name = "test_dormant"
+
+
+def test_a_screening_without_details_keeps_codes_and_evidence(make):
+    jobless = make(occupation=" 无业 ")
+    [hit] = engine.screen(AS_OF, ["A005"], details=False)
+    assert (hit.customer_id, hit.codes, hit.evidence) == (
+        jobless.pk,
+        ["A005"],
+        {"A005": {"text_value": "无业"}},
+    )
+    assert hit.customer == {}

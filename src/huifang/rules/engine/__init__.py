@@ -255,7 +255,7 @@ def _decoder(names: list[str], specs: list[RuleSpec], details: bool):
         )
         for i, spec in enumerate(specs)
     ]
-    snapshot = [(name, at[name], _SNAPSHOT_CONVERTERS.get(name)) for name in SNAPSHOT]
+    snapshot = [(name, at[name], _SNAPSHOT_CONVERTERS.get(name)) for name in SNAPSHOT if details]
     id_at, codes_at, reasons_at = at["customer_id"], at["rule_codes"], at["reasons"]
 
     def decode(row) -> MergedHit:
