@@ -11,6 +11,7 @@ tasks, freeze, batch, records, list pages, task export) are in ``workflow.py`` a
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import resource
 import threading
@@ -113,6 +114,8 @@ def run_steps(args) -> int:
                 steps[f"import_{dataset}"] = guarded(import_step, dataset, path)
         steps["screen"] = guarded(screen_step, as_of, True)
         steps["screen_raw"] = guarded(screen_step, as_of, False)
+        steps["screen_out"] = guarded(screen_out_step, as_of)
+        steps["screen_command"] = guarded(screen_command_step, as_of)
         steps["naive"] = guarded(naive_step, as_of, args.size)
         workflow_steps(steps, as_of, args.size)
     args.worker.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -289,6 +292,60 @@ def screen_step(as_of: datetime.date, use_aggregates: bool) -> dict:
         "peak_mb": peak,
         "hits": {code: hits.get(code, 0) for code in RULES},
     }
+
+
+def screen_out_step(as_of: datetime.date) -> dict:
+    """``huifang screen --as-of D --out FILE.csv`` in this process: the rules, the merge,
+    the evidence and the file, as the command does them (its start-up is the next step)."""
+    import tempfile
+
+    from django.core.management import call_command
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "screen.csv"
+        _, seconds, peak = timed(
+            call_command,
+            "screen",
+            "--as-of",
+            as_of.isoformat(),
+            "--out",
+            str(out),
+            stdout=io.StringIO(),
+        )
+        hits, customers = _hits_in(out)
+    print(f"huifang screen --out: {customers} customers in {seconds:.2f} s", flush=True)
+    return {"seconds": seconds, "rows": customers, "peak_mb": peak, "hits": hits}
+
+
+def screen_command_step(as_of: datetime.date) -> dict:
+    """The same as a new ``huifang`` process (Python and Django start-up included)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "screen.csv"
+        command = [sys.executable, "-c", "from huifang.cli import main; main()", "screen"]
+        command += ["--as-of", as_of.isoformat(), "--out", str(out)]
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        hits, customers = _hits_in(out)
+    print(f"huifang screen --out (new process): {seconds:.2f} s", flush=True)
+    return {"seconds": seconds, "rows": customers, "hits": hits}
+
+
+def _hits_in(path: Path) -> tuple[dict, int]:
+    """Per-rule hits and customers of a ``huifang screen --out`` CSV file (命中规则 column)."""
+    import csv
+
+    hits: Counter = Counter()
+    customers = 0
+    with path.open(encoding="utf-8-sig", newline="") as source:
+        for row in csv.DictReader(source):
+            customers += 1
+            hits.update(row["命中规则"].split("、"))
+    return {code: hits.get(code, 0) for code in RULES}, customers
 
 
 def naive_step(as_of: datetime.date, size: int) -> dict:

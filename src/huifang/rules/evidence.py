@@ -4,36 +4,15 @@ exports of a run and in ``huifang screen --out``. One place, so all three agree.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from huifang.customers import choices
 from huifang.customers.models import age_on, product_risk_label
+from huifang.rules import ruletypes
 from huifang.rules.params import format_money
 
-EVIDENCE_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "new_account": [("ev_date", "开户日期")],
-    "large_loss": [
-        ("loss", "亏损金额"),
-        ("base", "基数"),
-        ("ratio", "亏损比例"),
-        ("volume", "成交手数"),
-    ],
-    "elderly": [("ev_date", "出生日期"), ("age", "年龄"), ("volume", "期间成交手数")],
-    "income_source": [("text_value", "收入来源")],
-    "occupation": [("text_value", "职业")],
-    "high_risk_product": [("max_risk", "最高风险等级"), ("products", "匹配产品")],
-    "custom": [
-        ("loss", "期间亏损金额"),
-        ("base", "基数"),
-        ("ratio", "亏损比例"),
-        ("volume", "期间成交手数"),
-        ("days", "交易天数"),
-        ("deposit", "入金"),
-        ("withdrawal", "出金"),
-        ("max_risk", "最高产品风险等级"),
-    ],
-}
 STORED = [
     "ev_date",
     "loss",
@@ -66,6 +45,11 @@ HIT_HEADER = [
 ]
 
 
+def columns(rule_type: str) -> tuple[tuple[str, str], ...]:
+    """(key, Chinese label) of the evidence a rule type keeps (declared by its class)."""
+    return ruletypes.get(rule_type).evidence
+
+
 def ratio(loss, base) -> Decimal | None:
     """loss / base, exact; None when base is missing or ≤ 0."""
     if loss is None or base is None or base <= 0:
@@ -82,7 +66,7 @@ def ratio_text(value: Decimal | None) -> str:
 def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
     """Display values (typed where Excel should see numbers) of one rule's evidence."""
     out = {}
-    for key, _label in EVIDENCE_COLUMNS[rule_type]:
+    for key, _label in columns(rule_type):
         if key == "ratio":
             out[key] = ratio_text(ratio(ev.get("loss"), ev.get("base")))
         elif key == "age":
@@ -98,7 +82,7 @@ def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
     """One rule's evidence as a short sentence: ``亏损金额 1,234.00 元，基数 …``."""
     parts = []
     shown = values(rule_type, ev, as_of)
-    for key, label in EVIDENCE_COLUMNS[rule_type]:
+    for key, label in columns(rule_type):
         value = shown.get(key)
         if value in (None, ""):
             continue
@@ -114,7 +98,11 @@ def reason_dict(reason) -> dict:
     return {name: getattr(reason, name) for name in STORED}
 
 
+@functools.cache
 def _label(enum, value) -> str:
+    # Cached: a few values per enum, each once per export row otherwise (building the
+    # choices and translating the label took a third of ``huifang screen --out``). The
+    # interface has one language (zh-hans), so the translated label never changes.
     return str(dict(enum.choices).get(value, value or ""))
 
 
@@ -144,15 +132,17 @@ def hit_cells(as_of, branch_name: str, customer: dict, year_volume, year_loss, r
 
 def evidence_header(rules: list[tuple[str, str]]) -> list[str]:
     """``rules`` = [(code, rule_type)] → ``A002 亏损金额`` … columns."""
-    return [f"{code} {label}" for code, rtype in rules for _key, label in EVIDENCE_COLUMNS[rtype]]
+    return [f"{code} {label}" for code, rtype in rules for _key, label in columns(rtype)]
 
 
 def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_of) -> list:
     cells = []
     for code, rtype in rules:
         ev = evidence.get(code)
-        shown = values(rtype, ev, as_of) if ev else {}
-        cells += [shown.get(key) for key, _label in EVIDENCE_COLUMNS[rtype]]
+        if ev:
+            cells += values(rtype, ev, as_of).values()
+        else:
+            cells += [None] * len(columns(rtype))
     return cells
 
 

@@ -14,6 +14,7 @@ from huifang.customers.models import Customer, product_risk_label
 from huifang.org.models import Branch
 from huifang.rules import conditions as C
 from huifang.rules import params as P
+from huifang.rules import ruletypes
 from huifang.rules.models import Rule
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -104,8 +105,9 @@ class RuleParamsForm(forms.Form):
     def __init__(self, *args, rule: Rule, **kwargs):
         super().__init__(*args, **kwargs)
         self.rule = rule
-        self.specs = [s for s in P.TYPES[rule.rule_type].all if s.kind != "conditions"]
-        current = {**P.defaults(rule.rule_type), **rule.params}
+        rule_type = ruletypes.get(rule.rule_type)
+        self.specs = [s for s in rule_type.all_params if s.kind != "conditions"]
+        current = {**rule_type.defaults(), **rule.params}
         fields = {}
         for spec in self.specs:
             fields[spec.key] = field_for(spec, current.get(spec.key))

@@ -18,6 +18,7 @@ from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers import choices
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
+from huifang.rules import ruletypes
 
 
 class RuleKind(models.TextChoices):
@@ -25,14 +26,11 @@ class RuleKind(models.TextChoices):
     CUSTOM = "custom", _("自定义规则")
 
 
-class RuleType(models.TextChoices):
-    NEW_ACCOUNT = "new_account", _("新开户")
-    LARGE_LOSS = "large_loss", _("大额亏损")
-    ELDERLY = "elderly", _("老年交易者")
-    INCOME_SOURCE = "income_source", _("收入来源")
-    OCCUPATION = "occupation", _("职业")
-    HIGH_RISK_PRODUCT = "high_risk_product", _("高风险产品或服务")
-    CUSTOM = "custom", _("自定义条件")
+# The choices of ``rule_type``: one member per registered rule type (``rules.ruletypes``),
+# e.g. ``RuleType.CUSTOM == "custom"``.
+RuleType = models.TextChoices(
+    "RuleType", [(t.name.upper(), (t.name, t.label)) for t in ruletypes.REGISTRY.values()]
+)
 
 
 class Rule(models.Model):
@@ -290,7 +288,7 @@ class HitReason(models.Model):
     """One rule's hit of one customer in a run, with that rule's evidence (依据).
 
     Evidence columns are typed and exact (fen for money); which ones a rule fills is
-    declared by its rule type (``engine.rulesql.EVIDENCE``).
+    declared by its rule type (``RuleType.evidence`` in ``rules.ruletypes``).
     """
 
     scope_field = "branch"

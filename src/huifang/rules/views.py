@@ -326,7 +326,7 @@ def hit_detail(request, pk: int, hit_pk: int):
     ):
         rtype = types.get(reason.rule_code, "custom")
         shown = evidence.values(rtype, evidence.reason_dict(reason), hit.run.as_of)
-        rows = [(label, shown.get(key)) for key, label in evidence.EVIDENCE_COLUMNS[rtype]]
+        rows = [(label, shown.get(key)) for key, label in evidence.columns(rtype)]
         reasons.append(
             {"code": reason.rule_code, "name": names.get(reason.rule_code, ""), "rows": rows}
         )

@@ -16,7 +16,7 @@ Contract (used by pages, the CLI, services and the benchmark)::
 * ``details=False`` skips the customer columns and the year figures (fastest: ids, codes,
   reasons and evidence only).
 
-Each rule type compiles to one SQL SELECT (``rulesql``); the engine unions them and merges
+Each rule type compiles to one SQL SELECT (its class in ``rules.ruletypes``); the engine unions them and merges
 by customer in SQL (筛选理由 = the names of the rules hit, in rule-code order, joined by
 ``；``). Rows are yielded in investor-code order (customer id order when ``details=False``).
 Nothing is written; :func:`huifang.rules.services.do_run_screening` stores a run.
@@ -27,17 +27,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from huifang.core.fields import from_cents
 from huifang.rules import params as P
+from huifang.rules import ruletypes
 from huifang.rules.engine.figures import figures_sql
 from huifang.rules.engine.rulesql import (
     COLUMN_NAMES,
     CUSTOMERS,
-    EVIDENCE,
     Context,
     RuleSpec,
     branch_ids_for,
@@ -166,7 +166,7 @@ def merge_sql(
         flags.append(f"MAX(CASE WHEN rule_code = %s THEN 1 ELSE 0 END) AS h{i}")
         flag_params.append(spec.code)
         if evidence:
-            for col in EVIDENCE[spec.rule_type]:
+            for col in ruletypes.get(spec.rule_type).stored_evidence:
                 pivots.append(f"MAX(CASE WHEN rule_code = %s THEN {col} END) AS e{i}_{col}")
                 pivot_params.append(spec.code)
     inner = f"SELECT customer_id, {', '.join(flags + pivots)} FROM src GROUP BY customer_id"
@@ -180,7 +180,9 @@ def merge_sql(
     select = ["r.customer_id", f"',' || {codes} AS rule_codes", f"SUBSTR({reasons}, 2) AS reasons"]
     if evidence:
         select += [
-            f"r.e{i}_{col}" for i, spec in enumerate(specs) for col in EVIDENCE[spec.rule_type]
+            f"r.e{i}_{col}"
+            for i, spec in enumerate(specs)
+            for col in ruletypes.get(spec.rule_type).stored_evidence
         ]
     tail, tail_params = "", []
     order = "r.customer_id"
@@ -233,47 +235,78 @@ def _run(ctx: Context, specs: list[RuleSpec], details: bool) -> Iterator[MergedH
     sql = f"WITH src AS MATERIALIZED ({src}) {merged} ORDER BY {order}"
     with connection.cursor() as cursor:
         cursor.execute(sql, src_params + merged_params)
-        names = [d[0] for d in cursor.description]
+        decode = _decoder([d[0] for d in cursor.description], specs, details)
         while rows := cursor.fetchmany(2000):
-            for row in rows:
-                yield _merged(dict(zip(names, row, strict=True)), specs, details)
+            yield from map(decode, rows)
 
 
-def _merged(row: dict, specs: list[RuleSpec], details: bool) -> MergedHit:
-    codes = [c for c in row["rule_codes"].split(",") if c]
-    evidence = {}
-    for i, spec in enumerate(specs):
-        if spec.code not in codes:
-            continue
-        evidence[spec.code] = {
-            col: _value(col, row[f"e{i}_{col}"]) for col in EVIDENCE[spec.rule_type]
-        }
-    hit = MergedHit(
-        customer_id=int(row["customer_id"]), codes=codes, reasons=row["reasons"], evidence=evidence
-    )
-    if details:
-        hit.branch_id = row["branch_id"]
-        hit.year_volume = int(row["year_volume"])
-        hit.year_loss = from_cents(row["year_loss"])
-        hit.customer = {name: _snapshot(name, row[name]) for name in SNAPSHOT}
-    return hit
+def _decoder(names: list[str], specs: list[RuleSpec], details: bool):
+    """A function turning one row of :func:`merge_sql` into a :class:`MergedHit`; where each
+    value sits and how it is converted is worked out once per screening, not per row."""
+    at = {name: i for i, name in enumerate(names)}
+    rules = [
+        (
+            f",{spec.code},",
+            spec.code,
+            [
+                (col, at[f"e{i}_{col}"], _converter(col))
+                for col in ruletypes.get(spec.rule_type).stored_evidence
+            ],
+        )
+        for i, spec in enumerate(specs)
+    ]
+    snapshot = [(name, at[name], _SNAPSHOT_CONVERTERS.get(name)) for name in SNAPSHOT if details]
+    id_at, codes_at, reasons_at = at["customer_id"], at["rule_codes"], at["reasons"]
+
+    def decode(row) -> MergedHit:
+        rule_codes = row[codes_at]
+        evidence = {}
+        for marker, code, columns in rules:
+            if marker in rule_codes:
+                evidence[code] = {
+                    col: None if row[i] is None else convert(row[i]) for col, i, convert in columns
+                }
+        hit = MergedHit(
+            customer_id=int(row[id_at]),
+            codes=[c for c in rule_codes.split(",") if c],
+            reasons=row[reasons_at],
+            evidence=evidence,
+        )
+        if details:
+            hit.branch_id = row[at["branch_id"]]
+            hit.year_volume = int(row[at["year_volume"]])
+            hit.year_loss = _fen(row[at["year_loss"]])
+            hit.customer = {
+                name: row[i] if convert is None or row[i] is None else convert(row[i])
+                for name, i, convert in snapshot
+            }
+        return hit
+
+    return decode
 
 
-def _value(col: str, value):
-    if value is None:
-        return None
+def _fen(value) -> Decimal:
+    """Integer fen → Decimal yuan with two places (``from_cents``, without its division)."""
+    return Decimal(int(value)).scaleb(-2)
+
+
+def _date(value) -> datetime.date:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _converter(col: str):
     if col in MONEY:
-        return from_cents(value)
-    if col == "ev_date" and isinstance(value, str):
-        return datetime.date.fromisoformat(value)
+        return _fen
+    if col == "ev_date":
+        return _date
     if col in ("volume", "days", "max_risk"):
-        return int(value)
-    return value
+        return int
+    return lambda value: value
 
 
-def _snapshot(name: str, value):
-    if name in ("open_date", "birth_date") and isinstance(value, str):
-        return datetime.date.fromisoformat(value)
-    if name in ("normalized", "dormant") and value is not None:
-        return bool(value)
-    return value
+_SNAPSHOT_CONVERTERS = {
+    "open_date": _date,
+    "birth_date": _date,
+    "normalized": bool,
+    "dormant": bool,
+}

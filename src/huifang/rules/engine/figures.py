@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
+
 from huifang.customers.aggregates import month_end, month_start
 from huifang.customers.models import DailyBalance, MonthlyAggregate
 
@@ -77,9 +79,14 @@ def figures_sql(
         )
         params += [low, high, *restrict_params]
     if split.months is not None:
+        # *vendor*: whole months alone (D at a month's end) are grouped in the order of the
+        # (customer, month) key on SQLite, which otherwise takes the month index and sorts
+        # every row to group them: half the time of A002 over a year. ``+month`` only
+        # keeps SQLite from using the month index for the range.
+        month = "+month" if connection.vendor == "sqlite" and not parts else "month"
         parts.append(
             "SELECT customer_id, volume, pnl, deposit, withdrawal, days, first_date "
-            f"FROM {MONTHLY} WHERE month >= %s AND month <= %s{restrict_sql}"
+            f"FROM {MONTHLY} WHERE {month} >= %s AND {month} <= %s{restrict_sql}"
         )
         params += [split.months[0], split.months[1], *restrict_params]
     if not parts:
