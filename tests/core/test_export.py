@@ -2,6 +2,8 @@ import io
 from decimal import Decimal
 
 import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from huifang.core.export import csv_rows, neutralise, write_xlsx
 
@@ -80,3 +82,11 @@ def test_every_kind_of_value_is_written_as_its_own_cell_type():
         "'=cmd",
         str(ident),
     ]
+
+
+@given(st.text(max_size=12))
+def test_text_cells_are_neutralised_by_their_first_character_alone(text):
+    from huifang.core.export import DANGEROUS, NUMBER
+
+    dangerous = text.startswith(DANGEROUS) and not NUMBER.match(text)
+    assert neutralise(text) == ("'" + text if dangerous else text)
