@@ -10,6 +10,7 @@ from huifang.core.config import (
     cache,
     data_dir,
     database,
+    env_addresses,
     env_bool,
     env_int,
     env_list,
@@ -32,6 +33,9 @@ try:
     SESSION_COOKIE_AGE = env_int("HUIFANG_SESSION_MINUTES", 30, minimum=1) * 60
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
     SECURE_COOKIES = env_bool("HUIFANG_SECURE_COOKIES", False)
+    HSTS_SECONDS = env_int("HUIFANG_HSTS_SECONDS", 31_536_000)
+    # Reverse proxies whose X-Forwarded-For is believed (audit rows, rate limits, lockout).
+    TRUSTED_PROXIES = env_addresses("HUIFANG_TRUSTED_PROXIES")
     AXES_FAILURE_LIMIT = env_int("HUIFANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
     # Processes that read and validate one big CSV import file, each a part of it.
     IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
@@ -148,6 +152,14 @@ CSRF_FAILURE_VIEW = "huifang.core.errors.csrf_failure"  # Chinese, in the layout
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None
+# Behind HTTPS: plain HTTP is redirected (the load balancer's health check exempt) and
+# browsers are told to come back over HTTPS only.
+SECURE_SSL_REDIRECT = SECURE_COOKIES
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = HSTS_SECONDS if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
+SECURE_HSTS_PRELOAD = SECURE_COOKIES
+AXES_CLIENT_IP_CALLABLE = "huifang.core.middleware.client_ip"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -107,3 +107,34 @@ def test_the_tasks_backend_defaults_to_the_database_queue(monkeypatch):
     monkeypatch.setenv("HUIFANG_TASKS_BACKEND", "not a path")
     with pytest.raises(config.ConfigError, match="HUIFANG_TASKS_BACKEND"):
         config.tasks_backend()
+
+
+def deploy_check(env: dict, tmp_path) -> subprocess.CompletedProcess:
+    base = {"PATH": "/usr/bin:/bin", "HUIFANG_DATA_DIR": str(tmp_path)}
+    if "PYTHONPATH" in os.environ:
+        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return subprocess.run(
+        [sys.executable, "-m", "huifang.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_secure_cookies_with_a_real_key_and_host_pass_the_deploy_check(tmp_path):
+    result = deploy_check(
+        {
+            "HUIFANG_SECURE_COOKIES": "on",
+            "HUIFANG_SECRET_KEY": "k" * 20 + "Zq8#x!v2@Lm9$Pw4^Rt7&Yb1*Nc6(Hd3)Ue5",
+            "HUIFANG_ALLOWED_HOSTS": "huifang.example.com",
+        },
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_trusted_proxies_must_be_addresses(tmp_path):
+    result = run_settings({"HUIFANG_TRUSTED_PROXIES": "10.0.0.1,proxy"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_TRUSTED_PROXIES" in result.stderr

@@ -43,6 +43,20 @@ def env_list(name: str, default: str) -> list[str]:
     return items
 
 
+def env_addresses(name: str) -> frozenset[str]:
+    """A comma-separated list of IP addresses (empty by default), each checked."""
+    import ipaddress
+
+    raw = os.environ.get(name, "")
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_address(item)
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an IP address") from None
+    return frozenset(items)
+
+
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -1,6 +1,34 @@
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
+
 from huifang.core import audit
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or, when that is one of
+    ``HUIFANG_TRUSTED_PROXIES``, the nearest X-Forwarded-For hop that is not a trusted
+    proxy (a client can prepend anything to the header; only what our proxies appended
+    counts)."""
+    remote = request.META.get("REMOTE_ADDR")
+    trusted = settings.TRUSTED_PROXIES
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if hop not in trusted:
+            return hop if _is_address(hop) else remote
+    return remote
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class AuditContextMiddleware:
@@ -11,7 +39,7 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         user = request.user if request.user.is_authenticated else None
-        ip = request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         with audit.acting(user=user, label="web", ip=ip) as actor:
             request.request_id = actor.request_id
             response = self.get_response(request)

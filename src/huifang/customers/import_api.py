@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from huifang.core import audit
 from huifang.core.api import ScopedViewSetMixin
+from huifang.core.middleware import client_ip
 from huifang.core.parsers import JSONParser
 from huifang.customers import services
 from huifang.customers.importers import DATASETS, import_file, import_rows
@@ -107,7 +108,7 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         skip_invalid = _truthy(data.get("skip_invalid", False))
         if uploaded is not None and uploaded.size > SYNCHRONOUS_BYTES:
             return _start_job(request, dataset, uploaded, skip_invalid)
-        with audit.acting(user=user, label="api", ip=request.META.get("REMOTE_ADDR")):
+        with audit.acting(user=user, label="api", ip=client_ip(request)):
             if uploaded is not None:
                 try:
                     relative = services.save_upload(uploaded, actor=user)
@@ -135,7 +136,7 @@ def _start_job(request, dataset: str, uploaded, skip_invalid: bool) -> Response:
     """A large file is imported by the task worker, as from the upload page: 202 with the
     job's address, where its progress and, at the end, the import's answer are read."""
     user = request.user
-    with audit.acting(user=user, label="api", ip=request.META.get("REMOTE_ADDR")):
+    with audit.acting(user=user, label="api", ip=client_ip(request)):
         try:
             relative = services.save_upload(uploaded, actor=user)
         except DjangoValidationError as exc:
