@@ -43,3 +43,24 @@ def test_a_partner_writes_audit_rows_as_itself(db):
     event = audit.record(CoreAction.DOWNLOAD, object_type="x", actor=Actor.partner("外呼平台"))
     assert (event.user, event.actor_label) == (None, "partner:外呼平台")
     assert Actor.partner("外呼平台").name == "对接方 外呼平台"
+
+
+def test_a_machine_changes_a_business_type_with_no_person_as_its_editor(db):
+    from huifang.callbacks.models import BusinessType
+    from huifang.callbacks.services import do_save_business_type
+
+    kind = BusinessType.objects.first()
+    saved = do_save_business_type(
+        kind, {"description": "由定时任务维护"}, actor=Actor.command("automation")
+    )
+    assert (saved.description, saved.updated_by) == ("由定时任务维护", None)
+
+
+def test_an_actor_for_a_person_records_that_person_as_the_editor(personas):
+    from huifang.callbacks.models import BusinessType
+    from huifang.callbacks.services import do_save_business_type
+
+    hq = personas["hq_admin"]
+    kind = BusinessType.objects.first()
+    saved = do_save_business_type(kind, {"description": "总部修改"}, actor=Actor.of_user(hq))
+    assert saved.updated_by == hq

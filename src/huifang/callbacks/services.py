@@ -23,6 +23,7 @@ from huifang.callbacks.audit_actions import CallbackAction
 from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
 from huifang.core import audit, calendar
+from huifang.core.actors import person_of
 from huifang.core.chunks import in_chunks
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.core.scoping import has_model_perm
@@ -61,7 +62,7 @@ def do_save_business_type(instance: BusinessType | None, data: dict, *, actor) -
         for name in BUSINESS_TYPE_FIELDS:
             if name in data:
                 setattr(obj, name, data[name])
-        obj.updated_by = actor
+        obj.updated_by = person_of(actor)
         obj.full_clean()
         obj.save()
         old, new = audit.diff(before, audit.snapshot(obj, BUSINESS_TYPE_FIELDS))
@@ -146,7 +147,7 @@ def do_create_batch(
                 deadline=plan.fallback,
                 deadline_provisional=plan.provisional,
                 created_at=timezone.now(),  # its local date is the day deadlines count from
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=person_of(actor),
             )
             counts = merge.merge_run(batch, plan, lambda step, message: report(step, 5, message))
             batch.created_count = counts.created

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from huifang.core import audit
+from huifang.core.actors import person_of
 from huifang.core.permissions import require
 from huifang.rules import engine
 from huifang.rules import params as P
@@ -37,7 +38,8 @@ KEEP_WHATIFS = 5  # per user, likewise for the scratch runs of 与当前参数�
 
 
 def _actor_user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+    """The person behind ``actor`` (a user or an Actor), None for a machine."""
+    return person_of(actor)
 
 
 def _new_version(rule: Rule, params: dict, *, name: str, note: str, actor) -> RuleVersion:

@@ -609,7 +609,7 @@ def do_save_failure_reason(instance: FailureReason | None, data: dict, *, actor)
         for name in REASON_FIELDS:
             if name in data:
                 setattr(obj, name, data[name])
-        obj.updated_by = actor
+        obj.updated_by = person_of(actor)
         obj.full_clean()
         obj.save()
         old, new = audit.diff(before, audit.snapshot(obj, REASON_FIELDS))
