@@ -7,6 +7,7 @@ registers it; :data:`REGISTRY` maps the name stored in ``Rule.rule_type`` to an 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ DERIVED_EVIDENCE = {"ratio", "age"}
 SCOPE_PREFIX = "在回访基准日 D 时有效的客户（开户日期 ≤ D，且 D 时未销户）中，"
 
 
-class RuleType:
+class RuleType(ABC):
     """One kind of callback rule. Subclasses set the class attributes and implement
     :meth:`meaning` and :meth:`sql`; every rule of this type shares them.
 
@@ -109,9 +110,9 @@ class RuleType:
             prefix += "仅限" + "，".join(scope) + "，"
         return prefix + self.meaning(p)
 
+    @abstractmethod
     def meaning(self, p: dict) -> str:
         """What hits, in words (``p``: the parameters over the defaults)."""
-        raise NotImplementedError
 
     # --- screening ----------------------------------------------------------------------
 
@@ -120,9 +121,9 @@ class RuleType:
         """The ``HitReason`` columns this type's SQL fills, in evidence order."""
         return [key for key, _label in self.evidence if key not in DERIVED_EVIDENCE]
 
+    @abstractmethod
     def sql(self, ctx: Context, spec: RuleSpec) -> tuple[str, list]:
         """One SELECT (and its parameters) in the layout of ``engine.rulesql.COLUMNS``."""
-        raise NotImplementedError
 
 
 def get(name: str) -> RuleType:
