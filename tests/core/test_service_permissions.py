@@ -173,6 +173,18 @@ CASES = [
         lambda w, b: ((w.agent(b), "Another-pass-2026"), {}),
         scoped=True,
     ),
+    Case(
+        org.do_create_token,
+        "org.change_user",
+        lambda w, b: ((w.agent(b),), {}),
+        scoped=True,
+    ),
+    Case(
+        org.do_revoke_token,
+        "org.change_user",
+        lambda w, b: ((w.agent(b),), {}),
+        scoped=True,
+    ),
     # customers
     Case(
         customers.do_reveal,

@@ -144,4 +144,41 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "�
     audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
 
 
+def _check_token_owner(user: User, actor) -> None:
+    me = acting_user(actor)
+    if me is None or me.pk != user.pk:  # one's own token needs no permission
+        _check_user_scope(actor, "org.change_user", user.branch)
+
+
+@transaction.atomic
+def do_create_token(user: User, *, actor=None) -> str:
+    """Create, or replace, ``user``'s REST API token; returns its key (shown once)."""
+    from rest_framework.authtoken.models import Token
+
+    _check_token_owner(user, actor)
+    if not user.is_active:
+        raise ValidationError("用户已停用，不能生成 API 令牌")
+    replaced = Token.objects.filter(user=user).delete()[0] > 0
+    token = Token.objects.create(user=user)
+    audit.record(
+        OrgAction.TOKEN_CREATE,
+        user,
+        message="替换 API 令牌" if replaced else "生成 API 令牌",
+        actor=actor,
+    )
+    return token.key
+
+
+@transaction.atomic
+def do_revoke_token(user: User, *, actor=None) -> bool:
+    """Remove ``user``'s REST API token; False when there was none (nothing audited)."""
+    from rest_framework.authtoken.models import Token
+
+    _check_token_owner(user, actor)
+    if not Token.objects.filter(user=user).delete()[0]:
+        return False
+    audit.record(OrgAction.TOKEN_REVOKE, user, message="吊销 API 令牌", actor=actor)
+    return True
+
+
 ROLE_LABELS = dict(Role.choices)

@@ -4,7 +4,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from huifang.core.views import ObjectListView
 from huifang.org import services
-from huifang.org.audit_actions import OrgAction
 from huifang.org.filtersets import BranchFilterSet, UserFilterSet
 from huifang.org.forms import UserForm
 from huifang.org.models import Branch, User
@@ -89,23 +88,15 @@ def api_token(request):
     """The user's own REST API token: show whether one exists, create or replace, revoke."""
     from rest_framework.authtoken.models import Token
 
-    from huifang.core import audit
-
-    token = Token.objects.filter(user=request.user).first()
     new_key = None
     if request.method == "POST":
-        action = request.POST.get("action")
-        if token is not None:
-            token.delete()
-            token = None
-        if action == "create":
-            token = Token.objects.create(user=request.user)
-            new_key = token.key
-            audit.record(OrgAction.TOKEN_CREATE, request.user, message="生成 API 令牌")
+        if request.POST.get("action") == "create":
+            new_key = services.do_create_token(request.user, actor=request.user)
             messages.success(request, "已生成新的 API 令牌，请立即复制保存，离开本页后不再显示。")
         else:
-            audit.record(OrgAction.TOKEN_REVOKE, request.user, message="吊销 API 令牌")
+            services.do_revoke_token(request.user, actor=request.user)
             messages.success(request, "已吊销 API 令牌")
+    token = Token.objects.filter(user=request.user).first()
     return render(
         request,
         "org/api_token.html",
