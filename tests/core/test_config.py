@@ -7,21 +7,18 @@ import pytest
 from huifang.core import config
 
 
-def run_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
+def run_python(args: list[str], env: dict, tmp_path) -> subprocess.CompletedProcess:
     base = {"PATH": "/usr/bin:/bin", "HUIFANG_DATA_DIR": str(tmp_path)}
     if "PYTHONPATH" in os.environ:  # the code under test, not an installed copy
         base["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import huifang.settings as s; print(s.DATABASES['default']['ENGINE'])",
-        ],
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, *args], env={**base, **env}, capture_output=True, text=True, check=False
     )
+
+
+def run_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
+    code = "import huifang.settings as s; print(s.DATABASES['default']['ENGINE'])"
+    return run_python(["-c", code], env, tmp_path)
 
 
 def test_invalid_boolean_stops_with_a_message_naming_the_variable(tmp_path):
@@ -110,16 +107,8 @@ def test_the_tasks_backend_defaults_to_the_database_queue(monkeypatch):
 
 
 def deploy_check(env: dict, tmp_path) -> subprocess.CompletedProcess:
-    base = {"PATH": "/usr/bin:/bin", "HUIFANG_DATA_DIR": str(tmp_path)}
-    if "PYTHONPATH" in os.environ:
-        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return subprocess.run(
-        [sys.executable, "-m", "huifang.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    args = ["-m", "huifang.cli", "check", "--deploy", "--fail-level", "WARNING"]
+    return run_python(args, env, tmp_path)
 
 
 def test_secure_cookies_with_a_real_key_and_host_pass_the_deploy_check(tmp_path):
