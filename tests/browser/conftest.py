@@ -75,3 +75,13 @@ def login(page, live_server):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def make_open_task(branches):
+    """The records tests' open-task builder (a fixture there), for browser tests:
+    ``make_open_task("a1")`` → a task of the records tests' business type in branch a1."""
+    from tests.records import conftest as records
+
+    kind = records.business_type.__wrapped__(None)
+    return records.make_task.__wrapped__(branches, kind)

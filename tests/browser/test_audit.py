@@ -14,12 +14,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def make_open_task(branches):
-    kind = records.business_type.__wrapped__(None)
-    return records.make_task.__wrapped__(branches, kind)
-
-
 def test_the_audit_log_filtered_by_action_shows_a_partners_record_masked(
     personas, make_open_task, login, live_server
 ):

@@ -6,20 +6,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.records import conftest as records
-
 # serialized_rollback: the roles and permissions the migrations made are back for the page.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def make_open_task(branches):
-    """The records tests' task builder (a fixture there, reused here)."""
-    kind = records.business_type.__wrapped__(None)
-    return records.make_task.__wrapped__(branches, kind)
 
 
 def test_the_new_record_form_starts_with_today_and_saves_untouched(
