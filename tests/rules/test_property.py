@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.customers.models import Customer, DailyBalance, MonthlyAggregate, ProductHolding
-from huifang.rules import engine
+from huifang.rules import engine, ruletypes
 from huifang.rules.engine import RuleSpec
 from huifang.rules.params import defaults
 
@@ -201,3 +202,30 @@ def test_aggregate_shortcut_equals_daily_rows(branches, data, p, as_of):
         for h in engine.screen(as_of, specs, use_aggregates=False)
     ]
     assert fast == slow
+
+
+@pytest.mark.django_db
+@PROPERTY
+@given(
+    data=st.lists(customer_st, min_size=1, max_size=6),
+    p=params_st,
+    as_of=st.dates(D(2024, 12, 1), D(2025, 3, 31)),
+)
+def test_year_figures_shared_with_a_rule_equal_their_own_computation(branches, data, p, as_of):
+    """A002 reading the year to D shares its figures with the year columns; computed
+    separately (as for a screening without such a rule) they are the same."""
+    build(branches["a1"], data)
+    by_code = rule_params(p)
+    by_code["A002"] = {**by_code["A002"], "period_start": None, "period_end": None}
+    specs = [RuleSpec(c, reference.NAMES[c], TYPES[c], by_code[c]) for c in by_code]
+
+    def screened():
+        return [
+            (h.customer_id, h.reasons, h.evidence, h.year_volume, h.year_loss)
+            for h in engine.screen(as_of, specs)
+        ]
+
+    shared = screened()
+    with mock.patch.object(type(ruletypes.get("large_loss")), "figures_period", lambda *a: None):
+        separate = screened()
+    assert shared == separate

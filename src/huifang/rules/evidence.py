@@ -137,13 +137,17 @@ def evidence_header(rules: list[tuple[str, str]]) -> list[str]:
 
 def evidence_cells(rules: list[tuple[str, str]], evidence: dict[str, dict], as_of) -> list:
     cells = []
-    for code, rtype in rules:
+    for code, rtype, blank in _cell_plan(tuple(rules)):
         ev = evidence.get(code)
-        if ev:
-            cells += values(rtype, ev, as_of).values()
-        else:
-            cells += [None] * len(columns(rtype))
+        cells += values(rtype, ev, as_of).values() if ev else blank
     return cells
+
+
+@functools.cache
+def _cell_plan(rules: tuple[tuple[str, str], ...]) -> list[tuple[str, str, list]]:
+    """(code, rule type, the row's blank cells when the rule did not hit) per rule, worked
+    out once per rule set rather than once per exported row."""
+    return [(code, rtype, [None] * len(columns(rtype))) for code, rtype in rules]
 
 
 def run_rows(run, hits) -> tuple[list[str], Iterator[list]]:

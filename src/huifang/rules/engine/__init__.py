@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from django.db import connection
 
 from huifang.rules import params as P
 from huifang.rules import ruletypes
-from huifang.rules.engine.figures import figures_sql
+from huifang.rules.engine.figures import SHARED, figures_sql
 from huifang.rules.engine.rulesql import (
     COLUMN_NAMES,
     CUSTOMERS,
@@ -189,12 +189,15 @@ def merge_sql(
     if details:
         select += ["c.branch_id"] + [f"c.{name}" for name in SNAPSHOT]
         select += ["COALESCE(y.volume, 0) AS year_volume", "(0 - COALESCE(y.pnl, 0)) AS year_loss"]
-        year_sql, year_params = figures_sql(
-            ctx.as_of.replace(month=1, day=1),
-            ctx.as_of,
-            use_aggregates=ctx.use_aggregates,
-            only_customers=("SELECT customer_id FROM src", []),
-        )
+        year = year_period(ctx.as_of)
+        if ctx.shared_figures == year:
+            year_sql, year_params = f"SELECT * FROM {SHARED}", []
+        else:
+            year_sql, year_params = figures_sql(
+                *year,
+                use_aggregates=ctx.use_aggregates,
+                only_customers=("SELECT customer_id FROM src", []),
+            )
         tail = (
             f" JOIN {CUSTOMERS} c ON c.id = r.customer_id"
             f" LEFT JOIN ({year_sql}) y ON y.customer_id = r.customer_id"
@@ -229,12 +232,25 @@ def screen(
     return _run(ctx, specs, details)
 
 
+def year_period(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The period of a screening's year columns (本年度成交手数, 亏损金额)."""
+    return as_of.replace(month=1, day=1), as_of
+
+
 def _run(ctx: Context, specs: list[RuleSpec], details: bool) -> Iterator[MergedHit]:
+    shared, shared_params = "", []
+    year = year_period(ctx.as_of)
+    if details and any(ruletypes.get(s.rule_type).figures_period(ctx, s) == year for s in specs):
+        # A rule reads the year's figures (A002 by default) and the year columns need them
+        # too: computed once, for every customer, instead of twice.
+        ctx = replace(ctx, shared_figures=year)
+        year_sql, shared_params = figures_sql(*year, use_aggregates=ctx.use_aggregates)
+        shared = f"{SHARED} AS MATERIALIZED ({year_sql}), "
     src, src_params = union_sql(ctx, specs)
     merged, merged_params, order = merge_sql(ctx, specs, details=details, evidence=True)
-    sql = f"WITH src AS MATERIALIZED ({src}) {merged} ORDER BY {order}"
+    sql = f"WITH {shared}src AS MATERIALIZED ({src}) {merged} ORDER BY {order}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, src_params + merged_params)
+        cursor.execute(sql, shared_params + src_params + merged_params)
         decode = _decoder([d[0] for d in cursor.description], specs, details)
         while rows := cursor.fetchmany(2000):
             yield from map(decode, rows)

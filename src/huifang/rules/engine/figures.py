@@ -21,6 +21,7 @@ from huifang.customers.models import DailyBalance, MonthlyAggregate
 
 DAILY = DailyBalance._meta.db_table
 MONTHLY = MonthlyAggregate._meta.db_table
+SHARED = "shared_figures"  # the CTE of Context.shared_figures
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,15 @@ def figures_sql(
         f"FROM ({union}) parts GROUP BY customer_id"
     )
     return sql, params
+
+
+def period_figures(ctx, start: datetime.date, end: datetime.date) -> tuple[str, list]:
+    """:func:`figures_sql` for a rule reading ``[start, end]`` in ``ctx``: a read of the
+    statement's shared CTE when ``ctx`` holds that period's figures already (computed once
+    for the rule and the screening's year columns), else the figures' own SELECT."""
+    if ctx.shared_figures == (start, end):
+        return f"SELECT * FROM {SHARED}", []
+    return figures_sql(start, end, use_aggregates=ctx.use_aggregates)
 
 
 def base_expr(alias: str) -> str:

@@ -57,12 +57,24 @@ class Context:
     branch_ids: tuple[int, ...] | None = None  # None = all branches
     exclude_dormant: bool = False
     use_aggregates: bool = True
+    # A period whose figures the statement already holds in the CTE ``figures.SHARED``
+    # (the year to D, when the details need them and a rule reads the same period).
+    shared_figures: tuple[datetime.date, datetime.date] | None = None
 
 
 def trim(expr: str) -> str:
     """*vendor*: strip the white-space characters of :data:`TRIM_CHARS` from both ends."""
     func = "BTRIM" if connection.vendor == "postgresql" else "TRIM"
     return f"{func}({expr}, '{TRIM_CHARS}')"
+
+
+def unindexed(expr: str) -> str:
+    """*vendor*: ``expr`` without letting SQLite choose an index on it. SQLite has no
+    statistics (no ANALYZE) and takes any index on an equality, even one that matches
+    nine customers in ten (``customer_type = 'natural'``) and then visits the table row by
+    row; a unary ``+`` leaves it the better index or a plain scan. PostgreSQL plans with
+    statistics and takes the expression as it is."""
+    return f"+{expr}" if connection.vendor == "sqlite" else expr
 
 
 def trim_text(value: str) -> str:

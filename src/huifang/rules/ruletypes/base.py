@@ -8,6 +8,7 @@ registers it; :data:`REGISTRY` maps the name stored in ``Rule.rule_type`` to an 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
@@ -124,6 +125,12 @@ class RuleType(ABC):
     @abstractmethod
     def sql(self, ctx: Context, spec: RuleSpec) -> tuple[str, list]:
         """One SELECT (and its parameters) in the layout of ``engine.rulesql.COLUMNS``."""
+
+    def figures_period(self, ctx: Context, spec: RuleSpec) -> tuple[date, date] | None:
+        """The period whose figures (``engine.figures``) :meth:`sql` reads through
+        ``period_figures``, or None: the engine computes them once when the screening's
+        year columns need the same period."""
+        return None
 
 
 def get(name: str) -> RuleType:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.core.fields import to_cents
 from huifang.rules import conditions
 from huifang.rules import params as P
-from huifang.rules.engine.figures import base_expr, figures_sql
+from huifang.rules.engine.figures import base_expr, period_figures
 from huifang.rules.engine.rulesql import (
     COLUMN_NAMES,
     CUSTOMERS,
@@ -22,6 +22,7 @@ from huifang.rules.engine.rulesql import (
     select_list,
     trim,
     trim_text,
+    unindexed,
 )
 from huifang.rules.ruletypes.base import RuleType
 
@@ -92,11 +93,14 @@ class LargeLoss(RuleType):
             "期间内没有日报的客户没有亏损。依据：亏损金额、基数、亏损比例、成交手数。"
         )
 
+    def figures_period(self, ctx: Context, spec: RuleSpec):
+        return P.resolve_period(spec.params, ctx.as_of)
+
     def sql(self, ctx: Context, spec: RuleSpec) -> tuple[str, list]:
         start, end = P.resolve_period(spec.params, ctx.as_of)
         min_loss = to_cents(Decimal(spec.params.get("min_loss_amount", "0")))
         num, den = Decimal(spec.params.get("min_loss_ratio", "0")).as_integer_ratio()
-        fig_sql, fig_params = figures_sql(start, end, use_aggregates=ctx.use_aggregates)
+        fig_sql, fig_params = period_figures(ctx, start, end)
         params: list = []
         cols = select_list(
             {
@@ -149,6 +153,11 @@ class Elderly(RuleType):
             f"2月29日出生者在平年于3月1日满岁）{trade}。依据：出生日期、年龄。"
         )
 
+    def figures_period(self, ctx: Context, spec: RuleSpec):
+        if spec.params.get("require_trade_in_period"):
+            return P.resolve_period(spec.params, ctx.as_of)
+        return None
+
     def sql(self, ctx: Context, spec: RuleSpec) -> tuple[str, list]:
         cutoff = conditions.age_cutoff(ctx.as_of, int(spec.params.get("min_age", 70)))
         params: list = []
@@ -156,7 +165,7 @@ class Elderly(RuleType):
         join = ""
         if spec.params.get("require_trade_in_period"):
             start, end = P.resolve_period(spec.params, ctx.as_of)
-            fig_sql, fig_params = figures_sql(start, end, use_aggregates=ctx.use_aggregates)
+            fig_sql, fig_params = period_figures(ctx, start, end)
             values["volume"] = "f.volume"
             cols = select_list(values, params, spec.code)
             params += fig_params
@@ -167,7 +176,8 @@ class Elderly(RuleType):
         where = eligible(ctx, spec, params)
         params += ["natural", cutoff]
         return (
-            f"SELECT {cols} FROM {CUSTOMERS} c{join} WHERE {where} AND c.customer_type = %s "
+            f"SELECT {cols} FROM {CUSTOMERS} c{join} WHERE {where} "
+            f"AND {unindexed('c.customer_type')} = %s "
             "AND c.birth_date IS NOT NULL AND c.birth_date <= %s",
             params,
         )

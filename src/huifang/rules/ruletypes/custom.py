@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huifang.rules import conditions
 from huifang.rules import params as P
-from huifang.rules.engine.figures import base_expr, figures_sql
+from huifang.rules.engine.figures import base_expr, period_figures
 from huifang.rules.engine.rulesql import (
     COLUMNS,
     CUSTOMERS,
@@ -49,6 +49,12 @@ class Custom(RuleType):
             f"期间指标按{period_words(p)}计算。"
         )
 
+    def figures_period(self, ctx: Context, spec: RuleSpec):
+        tree = spec.params.get("conditions")
+        if tree and conditions.uses_figures(tree) - {"max_product_risk"}:
+            return P.resolve_period(spec.params, ctx.as_of)
+        return None
+
     def sql(self, ctx: Context, spec: RuleSpec) -> tuple[str, list]:
         tree = spec.params.get("conditions")
         if not tree:
@@ -59,7 +65,7 @@ class Custom(RuleType):
         values = {"customer_id": "c.id", "branch_id": "c.branch_id"}
         joins, join_params = "", []
         if needs - {"max_product_risk"}:
-            fig_sql, fig_params = figures_sql(start, end, use_aggregates=ctx.use_aggregates)
+            fig_sql, fig_params = period_figures(ctx, start, end)
             base = base_expr("g") if "loss_ratio" in needs else "CAST(NULL AS BIGINT)"
             joins += (
                 f" LEFT JOIN (SELECT g.*, {base} AS base FROM ({fig_sql}) g) f"
