@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "huifang.rules",
     "huifang.callbacks",
     "huifang.callbacks.records",
+    "huifang.surveys",
     "huifang.demo",
 ]
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("rules/", include("huifang.rules.urls")),
     path("callbacks/", include("huifang.callbacks.urls")),
     path("records/", include("huifang.callbacks.records.urls")),
+    path("surveys/", include("huifang.surveys.urls")),
     path("api/v1/", include("huifang.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -34,6 +34,8 @@ from huifang.org import services as org
 from huifang.org.models import Role, User
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
+from huifang.surveys import services as surveys
+from huifang.surveys.models import Questionnaire
 from tests.customers import factories
 
 AS_OF = datetime.date(2025, 12, 31)
@@ -142,6 +144,22 @@ def _numbers_task(w: World, where: str) -> Args:
 def _complete(w: World, where: str) -> Args:
     task = w.task(where)
     return (task, CallbackRecord(task=task, status="success")), {}
+
+
+def _questionnaire():
+    """A questionnaire with a draft of one question (made by the system)."""
+    questionnaire = surveys.do_create_questionnaire("QN-DRAFT", "草稿问卷", actor=None)
+    surveys.do_save_draft(questionnaire, questions=_questionnaire_file()["questions"], actor=None)
+    return questionnaire
+
+
+def _questionnaire_file() -> dict:
+    options = [{"id": "yes", "text": "是"}, {"id": "no", "text": "否", "abnormal": True}]
+    return {
+        "code": "QN-FILE",
+        "title": "导入测试",
+        "questions": [{"id": "q1", "text": "本人？", "type": "yes_no", "options": options}],
+    }
 
 
 CASES = [
@@ -309,6 +327,30 @@ CASES = [
         records.do_save_failure_reason,
         "records.add_failurereason",
         lambda w, b: ((None, {"name": "新失败原因"}), {}),
+    ),
+    # questionnaires
+    Case(
+        surveys.do_create_questionnaire,
+        "surveys.add_questionnaire",
+        lambda w, b: (("QN-PERM", "权限测试问卷"), {}),
+    ),
+    Case(
+        surveys.do_save_draft,
+        "surveys.change_questionnaire",
+        lambda w, b: ((_questionnaire(),), {"title": "改名"}),
+    ),
+    Case(
+        surveys.do_publish, "surveys.publish_questionnaire", lambda w, b: ((_questionnaire(),), {})
+    ),
+    Case(
+        surveys.do_new_draft,
+        "surveys.change_questionnaire",
+        lambda w, b: ((Questionnaire.objects.get(code="QN-ANNUAL"),), {}),
+    ),
+    Case(
+        surveys.do_import_file,
+        "surveys.add_questionnaire",
+        lambda w, b: ((_questionnaire_file(),), {"publish": False}),
     ),
     # trading calendar
     Case(calendar.do_create_year, "core.change_calendaryear", lambda w, b: ((2092,), {})),

@@ -32,6 +32,7 @@ GROUPS: dict[str, NavGroup] = {
     "screening": NavGroup("回访任务数据", "filter", 20),
     "tasks": NavGroup("回访任务管理", "checklist", 30),
     "records": NavGroup("回访记录管理", "phone-call", 40),
+    "surveys": NavGroup("问卷管理", "forms", 45),
     "summary": NavGroup("汇总统计", "chart-bar", 50),
     "data": NavGroup("数据接口", "database-import", 60),
     "customers": NavGroup("客户管理", "users", 65),

@@ -35,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.reveal_sensitive",
         "customers.import_data",
         "callbacks.manage_callbacktask",
+        "surveys.publish_questionnaire",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -50,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.add_callbackrecord",
         "records.change_callbackrecord",
         "records.change_branchfeedback",
+        "surveys.view_questionnaire",
+        "surveys.view_questionnaireversion",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -60,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.view_*",
         "records.add_callbackrecord",
         "records.change_callbackrecord",
+        "surveys.view_questionnaire",
+        "surveys.view_questionnaireversion",
     ],
     Role.AUDITOR: [
         "*.view_*",

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class SurveysConfig(AppConfig):
+    name = "huifang.surveys"
+    label = "surveys"
+    verbose_name = "问卷管理"
+
+    def ready(self) -> None:
+        from huifang.core.navigation import NavItem, register
+        from huifang.surveys import audit_actions  # noqa: F401  (registers the actions)
+
+        register(
+            "surveys",
+            NavItem("问卷", "surveys:questionnaire_list", "surveys.view_questionnaire"),
+        )
+        register(
+            "surveys",
+            NavItem("导入问卷", "surveys:questionnaire_import", "surveys.add_questionnaire"),
+        )
