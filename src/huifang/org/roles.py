@@ -16,6 +16,7 @@ from huifang.org.models import Role
 APPS = (
     "core",
     "org",
+    "partners",
     "customers",
     "rules",
     "callbacks",
@@ -50,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.add_callbackrecord",
         "records.change_callbackrecord",
         "records.change_branchfeedback",
+        # Queue a push to a partner (an app-hall invitation sent from a task); no page.
+        "partners.add_delivery",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -60,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.view_*",
         "records.add_callbackrecord",
         "records.change_callbackrecord",
+        "partners.add_delivery",
     ],
     Role.AUDITOR: [
         "*.view_*",
