@@ -44,9 +44,7 @@ def test_a_signed_query_string_is_part_of_the_path(signed_client, apphall):
 
 def test_a_query_string_added_after_signing_is_a_bad_signature(signed_client, apphall):
     signed = signed_client.get(apphall, PATH + "?page=2").request["HTTP_X_HUIFANG_SIGNATURE"]
-    response = signed_client.get(
-        apphall, PATH + "?page=3", headers={"X-Huifang-Signature": signed}
-    )
+    response = signed_client.get(apphall, PATH + "?page=3", headers={"X-Huifang-Signature": signed})
     _refused(response, 401, "bad_signature")
 
 
@@ -70,9 +68,7 @@ def test_a_wrong_secret_is_a_bad_signature_and_writes_nothing(signed_client, app
     assert _writes() == before
 
 
-def test_a_replay_with_another_body_is_a_bad_signature_and_writes_nothing(
-    signed_client, apphall
-):
+def test_a_replay_with_another_body_is_a_bad_signature_and_writes_nothing(signed_client, apphall):
     before = _writes()
     response = signed_client.post(
         apphall, PATH, {"event_id": "E2"}, signed_body=b'{"event_id": "E1"}'
