@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-from http.server import BaseHTTPRequestHandler, HTTPServer
 import io
 import json
 import threading
 import urllib.error
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.utils import timezone
@@ -243,7 +243,7 @@ class _Receiver(BaseHTTPRequestHandler):
     secret = ""
     received: list = []
 
-    def do_POST(self):  # noqa: N802  (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         timestamp = self.headers["X-Huifang-Timestamp"]
         message = f"{timestamp}\nPOST\n{self.path}\n".encode() + body

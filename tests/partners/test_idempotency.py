@@ -83,7 +83,7 @@ def test_concurrent_duplicates_write_once_and_all_get_the_first_answer():
         try:
             barrier.wait()
             answers.append(once(partner, "test", "E1", _work(partner, calls)))
-        except Exception as exc:  # noqa: BLE001  (reported below)
+        except Exception as exc:
             answers.append(exc)
         finally:
             connection.close()
