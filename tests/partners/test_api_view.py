@@ -164,3 +164,8 @@ def test_a_verified_request_records_the_partners_last_request_time(signed_client
 def test_no_session_or_csrf_token_is_needed(signed_client, apphall, client):
     client.handler.enforce_csrf_checks = True
     assert signed_client.post(apphall, PATH, {"event_id": "E9"}).status_code == 201
+
+
+def test_a_body_over_the_upload_limit_is_json_413(signed_client, apphall, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    _refused(signed_client.post(apphall, PATH, {"event_id": "E" * 20}), 413, "too_large")

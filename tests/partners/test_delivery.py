@@ -272,3 +272,16 @@ def test_a_real_post_on_loopback_carries_a_valid_signature(run_jobs):
     sent.refresh_from_db()
     assert _Receiver.received == [(partner.key, sent.payload, True)]
     assert sent.status == DeliveryStatus.DELIVERED
+
+
+def test_a_partner_disabled_after_queueing_fails_the_delivery_without_a_post(
+    partner, fake_http, outcomes
+):
+    fake = fake_http()
+    delivery.do_enqueue(partner, "invitation.created", [("I1", {})])
+    partner.is_enabled = False
+    partner.save()
+    assert delivery.drain() == 1
+    sent = Delivery.objects.get()
+    assert (sent.status, sent.last_error) == ("failed", "对接方已停用")
+    assert fake.requests == [] and outcomes == [(sent.pk, False)]

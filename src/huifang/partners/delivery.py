@@ -197,12 +197,18 @@ def post(partner: Partner, payload: dict) -> tuple[int | None, str]:
 
 def send(delivery: Delivery, *, now: datetime.datetime | None = None) -> str:
     """One attempt of a claimed delivery: POST, log the attempt, set the outcome."""
+    partner = delivery.partner
     started = time.monotonic()
-    status, error = post(delivery.partner, delivery.payload)
+    if not partner.is_enabled or not partner.url:  # changed since it was queued
+        status, error = None, "对接方已停用" if not partner.is_enabled else "对接方没有推送地址"
+    else:
+        status, error = post(partner, delivery.payload)
     elapsed = int((time.monotonic() - started) * 1000)
     at = now or timezone.now()
     attempts = delivery.attempts + 1
-    if status is not None and 200 <= status < 300:
+    if not partner.is_enabled or not partner.url:
+        outcome = DeliveryStatus.FAILED
+    elif status is not None and 200 <= status < 300:
         outcome, error = DeliveryStatus.DELIVERED, ""
     elif status is not None and 400 <= status < 500 and status not in TEMPORARY_STATUSES:
         outcome = DeliveryStatus.FAILED

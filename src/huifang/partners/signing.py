@@ -12,6 +12,7 @@ import hmac
 import time
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 
@@ -97,7 +98,10 @@ def verify(request, *, kind: str | None = None) -> Partner:
             401, "stale_timestamp", f"时间戳与服务器时间相差超过 {WINDOW_SECONDS} 秒"
         )
     secret = secret_of(partner)
-    body = request.body
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:
+        raise PartnerError(413, "too_large", "请求体过大") from exc
     given = signature.lower().encode("utf-8", "replace")
     path = request_path(request)
     # The path as sent: Django decodes percent-escapes, so also try them re-encoded.
