@@ -98,7 +98,7 @@ class FakeTencent:
     def __init__(self, code="Ok"):
         self.code, self.requests = code, []
 
-    def SendSms(self, request):  # noqa: N802 - the SDK's name
+    def SendSms(self, request):
         self.requests.append(request)
         status = SimpleNamespace(Code=self.code, Message="send success", SerialNo="2019:65633")
         return SimpleNamespace(SendStatusSet=[status])

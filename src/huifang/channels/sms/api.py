@@ -5,11 +5,13 @@ cloud providers' pushes on their own paths, authenticated by a secret path token
 from __future__ import annotations
 
 import hmac
+import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +21,7 @@ from huifang.channels.sms.models import SmsMessage
 from huifang.core import audit
 from huifang.core.actors import Actor
 from huifang.core.middleware import client_ip
-from huifang.core.parsers import JSONParser
+from huifang.core.parsers import MAX_JSON_DEPTH, JSONParser, json_depth
 from huifang.partners.api import PartnerAPIView, PartnerError
 from huifang.partners.idempotency import once
 from huifang.partners.models import PartnerKind
@@ -84,6 +86,22 @@ class GatewayReceiptView(PartnerAPIView):
         return Response(body, status=status)
 
 
+class ArrayJSONParser(JSONParser):
+    """The vendors push a JSON array of reports (the house parser takes objects only)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError("JSON 格式错误：请使用 UTF-8 编码的标准 JSON") from exc
+        if not isinstance(data, list | dict):
+            raise ParseError("回执必须是 JSON 数组")
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）")
+        return data
+
+
 @extend_schema(exclude=True)
 class VendorReceiptView(APIView):
     """A cloud provider's receipt push (a JSON array) on ``…/<token>``: a wrong or
@@ -94,7 +112,7 @@ class VendorReceiptView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     throttle_classes: list = []
-    parser_classes = [JSONParser]
+    parser_classes = [ArrayJSONParser]
     renderer_classes = [JSONRenderer]
 
     @classmethod
