@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from tests.records.conftest import business_type, make_task, task  # noqa: F401
+from tests.records.conftest import business_type, content, make_task, task  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))

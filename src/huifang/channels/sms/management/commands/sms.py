@@ -4,8 +4,9 @@ and prints the queued / held / skipped counts; ``huifang sms templates`` lists t
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
-from huifang.callbacks.models import CallbackTask
+from huifang.callbacks.models import Batch, CallbackTask, TaskBatch
 from huifang.channels.sms import sending, services
 from huifang.channels.sms.models import SmsTemplate
 from huifang.core import audit
@@ -41,9 +42,10 @@ class Command(BaseCommand):
             if not tasks.exists():
                 raise CommandError(f"回访任务 {task} 不存在")
         else:
-            tasks = CallbackTask.objects.filter(links__batch__number=batch).open()
-            if not CallbackTask.objects.filter(links__batch__number=batch).exists():
-                raise CommandError(f"批次 {batch} 不存在或没有任务")
+            if not Batch.objects.filter(number=batch).exists():
+                raise CommandError(f"批次 {batch} 不存在")
+            linked = TaskBatch.objects.filter(batch__number=batch).values("task")
+            tasks = CallbackTask.objects.filter(Q(batch__number=batch) | Q(pk__in=linked)).open()
         result = services.do_queue(tasks, chosen, force=force)
         for reason in services.REASONS:
             if result.skipped[reason]:
