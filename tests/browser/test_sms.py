@@ -13,8 +13,13 @@ pytestmark = [pytest.mark.browser]
 
 
 def test_template_preview_and_send_from_a_task(
-    live_server, login, personas, make_task, settings, tmp_path
-):  # noqa: F811
+    live_server,
+    login,
+    personas,
+    make_task,  # noqa: F811
+    settings,
+    tmp_path,
+):
     settings.DATA_DIR = tmp_path
     settings.SMS = {**settings.SMS, "PROVIDER": "file", "SEND_START": "00:00", "SEND_END": "24:00"}
     task = make_task("a1")

@@ -9,7 +9,7 @@ import datetime
 import logging
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from huifang.channels.sms import window
@@ -90,10 +90,25 @@ def drain(*, now: datetime.datetime | None = None, limit: int = BATCH) -> int:
             break
         for message in rows:
             attempt(provider, message, now=now)
-        with transaction.atomic():
-            SmsMessage.objects.bulk_update(rows, UPDATED, batch_size=CHUNK)
+        save(rows)
         tried += len(rows)
     return tried
+
+
+def save(rows: list[SmsMessage]) -> None:
+    """Write the outcome of a chunk: one prepared UPDATE run for every row (Django's
+    ``bulk_update`` builds a CASE per field per row, ~15x slower at 500 rows)."""
+    fields = [SmsMessage._meta.get_field(name) for name in UPDATED]
+    table = SmsMessage._meta.db_table
+    ops = connection.ops
+    assignments = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {ops.quote_name(table)} SET {assignments} WHERE id = %s"
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+        for row in rows
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def attempt(provider, message: SmsMessage, *, now: datetime.datetime) -> str:
