@@ -22,6 +22,7 @@ APPS = (
     "callbacks",
     "records",
     "channels",
+    "sms",
     "surveys",
     "reports",
 )
@@ -37,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.import_data",
         "callbacks.manage_callbacktask",
         "surveys.publish_questionnaire",
+        "sms.delete_smsoptout",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -56,6 +58,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_questionnaireversion",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
+        # 短信: send for their scope, see templates, keep the opt-out list.
+        "sms.view_smsmessage",
+        "sms.add_smsmessage",
+        "sms.view_smstemplate",
+        "sms.view_smsoptout",
+        "sms.add_smsoptout",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -69,6 +77,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
         "partners.add_delivery",
+        "sms.view_smsmessage",
+        "sms.add_smsmessage",
+        "sms.view_smstemplate",
+        "sms.view_smsoptout",
+        "sms.add_smsoptout",
     ],
     Role.AUDITOR: [
         "*.view_*",
