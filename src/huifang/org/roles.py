@@ -22,6 +22,7 @@ APPS = (
     "callbacks",
     "records",
     "channels",
+    "calls",
     "surveys",
     "reports",
 )
@@ -54,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_branchfeedback",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        # 外呼: the call table and log of their branches, pushing a call list of their tasks.
+        "calls.view_callattempt",
+        "calls.add_callpush",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
     ],
@@ -68,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_callbackrecord",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        "calls.view_callattempt",
         "partners.add_delivery",
     ],
     Role.AUDITOR: [
