@@ -93,7 +93,9 @@ def test_a_recording_is_kept_as_a_reference_with_its_sha256(pushed, call):
 
 @pytest.mark.django_db
 def test_a_result_mapped_to_wait_writes_no_record(pushed, call):
-    ResultMapping.objects.filter(result="busy").update(action="wait", status="", failure_reason=None)
+    ResultMapping.objects.filter(result="busy").update(
+        action="wait", status="", failure_reason=None
+    )
     _, ref = pushed()
     _, record = _ingest(call(ref, "busy"))
     assert record is None
@@ -146,7 +148,11 @@ def test_hq_changes_a_mapping_audited(personas, reason):
         actor=personas["hq_admin"],
     )
     mapping.refresh_from_db()
-    assert (mapping.action, mapping.status, mapping.failure_reason.name) == ("record", "failure", "其他")
+    assert (mapping.action, mapping.status, mapping.failure_reason.name) == (
+        "record",
+        "failure",
+        "其他",
+    )
     assert AuditEvent.objects.filter(action="call_mapping_change").count() == 1
 
 

@@ -24,7 +24,12 @@ def test_a_signed_result_is_stored_and_answered_201(pushed, call, post_call):
     assert response.status_code == 201, response.content
     body = response.json()
     stored = CallAttempt.objects.get(pk=body["call"])
-    assert (stored.task, stored.result, stored.agent, stored.source) == (task, "busy", "坐席1", "webhook")
+    assert (stored.task, stored.result, stored.agent, stored.source) == (
+        task,
+        "busy",
+        "坐席1",
+        "webhook",
+    )
     assert stored.payload["task_ref"] == ref
     assert body["record"] == stored.record_id is not None
 

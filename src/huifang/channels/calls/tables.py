@@ -67,7 +67,6 @@ class CallTable(tables.Table):
         model = CallAttempt
         fields = ()
         sequence = (*EXPORT_COLUMNS, "customer_name", "branch", "task")
-        order_by = ("-started_at",)
 
     def render_duration(self, record: CallAttempt) -> str:
         return record.duration_text
