@@ -21,7 +21,7 @@ def callcenter(make_partner):
 
 
 @pytest.fixture
-def pushed(make_task, personas):
+def pushed(make_task, personas):  # noqa: F811  (the imported fixture)
     """``pushed("a1", assignee=True)`` → (task, task_ref): an open task assigned to the
     branch's agent (unless ``assignee=False``) whose ref exists, as after a push."""
     from huifang.callbacks.models import CallbackTask

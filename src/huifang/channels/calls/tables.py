@@ -89,6 +89,9 @@ class CallTable(tables.Table):
             '<a href="{}">#{}</a>', reverse("callbacks:task_detail", args=[value]), value
         )
 
+    def value_recording_url(self, value):
+        return value
+
     def render_recording_url(self, value):
         return format_html('<a href="{}" rel="noreferrer" target="_blank">录音</a>', value)
 
