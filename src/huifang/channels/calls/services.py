@@ -295,15 +295,11 @@ def ivr_confirmed(mapping: ResultMapping, ivr: dict | None) -> bool:
 
 
 def _task_for(task_ref: str, actor) -> CallbackTask:
-    task_id = CallRef.objects.filter(ref=task_ref).values_list("task_id", flat=True).first()
-    task = None
-    if task_id is not None:
-        task = (
-            scoped(actor, CallbackTask.objects.all(), "view")
-            .select_related("assignee")
-            .filter(pk=task_id)
-            .first()
-        )
+    link = CallRef.objects.select_related("task", "task__assignee").filter(ref=task_ref).first()
+    task = link.task if link is not None else None
+    if task is not None and not actor.is_machine:  # a person: only the tasks they may see
+        if not scoped(actor, CallbackTask.objects.filter(pk=task.pk), "view").exists():
+            task = None
     if task is None:
         raise UnknownTaskRef({"task_ref": [f"外呼任务ID“{task_ref}”不存在"]})
     return task
