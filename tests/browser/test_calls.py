@@ -18,7 +18,7 @@ def test_a_manager_pushes_the_call_list_and_the_task_shows_the_call(
     login,
     make_task,
     personas,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     from huifang.callbacks.models import CallbackTask
     from huifang.channels.calls.services import do_ingest_call
