@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_manager_pushes_the_call_list_and_the_task_shows_the_call(
     live_server,
     login,
-    make_task,
+    make_task,  # noqa: F811  (the imported fixture)
     personas,
     tmp_path,
 ):

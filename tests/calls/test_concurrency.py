@@ -35,7 +35,7 @@ def test_a_thousand_concurrent_results_with_duplicates_write_exactly_the_right_r
     tasks = [pushed() for _ in range(10)]
     originals = []
     for n in range(DISTINCT):
-        task, ref = tasks[n % len(tasks)]
+        _, ref = tasks[n % len(tasks)]
         result = "busy" if n % 2 else "other"  # busy writes a record, other waits
         originals.append(call(ref, result, attempt=1 + n // 10, call_id=f"CALL-{n % 10}"))
     rng = random.Random(17)
