@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "huifang.callbacks.records",
     "huifang.surveys",
     "huifang.channels.sms",
+    "huifang.channels.calls",
     "huifang.demo",
 ]
 

@@ -32,6 +32,8 @@ urlpatterns = [
     path("surveys/", include("huifang.surveys.urls")),
     path("sms/", include("huifang.channels.sms.urls")),
     path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
+    path("calls/", include("huifang.channels.calls.urls")),
+    path("api/v1/callcenter/", include("huifang.channels.calls.api_urls")),
     path("api/v1/", include("huifang.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

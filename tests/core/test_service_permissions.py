@@ -27,6 +27,7 @@ from huifang.callbacks import services as tasks
 from huifang.callbacks.records import services as records
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.channels.sms import services as sms
+from huifang.channels.calls import services as calls
 from huifang.core import calendar
 from huifang.core.models import AuditEvent, CalendarHoliday, CalendarYear
 from huifang.core.permissions import require
@@ -184,7 +185,51 @@ def _questionnaire_file() -> dict:
     }
 
 
+def _call_tasks(w: World, where: str) -> Args:
+    from huifang.callbacks.models import CallbackTask
+
+    return (CallbackTask.objects.filter(pk=w.task(where).pk),), {}
+
+
+def _call_result(w: World, where: str) -> Args:
+    from huifang.channels.calls.services import _refs
+
+    task = w.task(where)
+    ref = _refs([task.pk])[task.pk]
+    started = datetime.datetime(2026, 1, 5, 10, 0, tzinfo=datetime.UTC).isoformat()
+    payload = {
+        "call_id": f"C{next(_numbers)}",
+        "task_ref": ref,
+        "started_at": started,
+        "duration_seconds": 30,
+        "attempt": 1,
+        "result": "other",
+    }
+    return (payload,), {"source": "webhook"}
+
+
+def _call_file(w: World, where: str) -> Args:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "calls.csv"
+    path.write_text("呼叫ID,外呼任务ID,拨打时间,拨打时长,拨打次数,拨打结果\n", encoding="utf-8")
+    return (path,), {}
+
+
+def _call_mapping(w: World, where: str) -> Args:
+    from huifang.channels.calls.models import ResultMapping
+
+    return (ResultMapping.objects.get(result="other"), {"action": "wait"}), {}
+
+
 CASES = [
+    # 外呼 (a push narrows to the actor's tasks, as the task list does; an out-of-scope
+    # task_ref is unknown to the actor)
+    Case(calls.do_push, "calls.add_callpush", _call_tasks),
+    Case(calls.do_ingest_call, "calls.add_callattempt", _call_result),
+    Case(calls.do_import_calls, "calls.add_callattempt", _call_file),
+    Case(calls.do_save_mapping, "calls.change_resultmapping", _call_mapping),
     # org
     Case(
         org.do_save_branch,

@@ -23,6 +23,7 @@ APPS = (
     "records",
     "channels",
     "sms",
+    "calls",
     "surveys",
     "reports",
 )
@@ -56,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_branchfeedback",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        # 外呼: the call table and log of their branches, pushing a call list of their tasks.
+        "calls.view_callattempt",
+        "calls.add_callpush",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
         # 短信: send for their scope, see templates, keep the opt-out list.
@@ -76,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_callbackrecord",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        "calls.view_callattempt",
         "partners.add_delivery",
         "sms.view_smsmessage",
         "sms.add_smsmessage",
