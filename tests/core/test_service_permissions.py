@@ -26,8 +26,8 @@ import huifang
 from huifang.callbacks import services as tasks
 from huifang.callbacks.records import services as records
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
-from huifang.channels.sms import services as sms
 from huifang.channels.calls import services as calls
+from huifang.channels.sms import services as sms
 from huifang.core import calendar
 from huifang.core.models import AuditEvent, CalendarHoliday, CalendarYear
 from huifang.core.permissions import require
