@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "huifang.callbacks",
     "huifang.callbacks.records",
     "huifang.surveys",
+    "huifang.reports",
     "huifang.demo",
 ]
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("callbacks/", include("huifang.callbacks.urls")),
     path("records/", include("huifang.callbacks.records.urls")),
     path("surveys/", include("huifang.surveys.urls")),
+    path("reports/", include("huifang.reports.urls")),
     path("api/v1/", include("huifang.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
