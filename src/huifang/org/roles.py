@@ -54,6 +54,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_branchfeedback",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        # 管理措施 on their branch's customers (the type dictionary is HQ's).
+        "reports.view_*",
+        "reports.add_measure",
+        "reports.change_measure",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
     ],
@@ -68,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_callbackrecord",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        "reports.view_measure",
+        "reports.view_measureattachment",
         "partners.add_delivery",
     ],
     Role.AUDITOR: [

@@ -8,5 +8,12 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
+        from huifang.reports import audit_actions, sections  # noqa: F401  (actions; sections)
 
         register("summary", NavItem("回访进度", "reports:dashboard", "callbacks.view_callbacktask"))
+        register("summary", NavItem("管理措施", "reports:measure_list", "reports.view_measure"))
+        register("summary", NavItem("限制名单", "reports:restrictions", "reports.view_measure"))
+        register(
+            "summary", NavItem("措施类型字典", "reports:type_list", "reports.view_measuretype")
+        )
+        sections.install()

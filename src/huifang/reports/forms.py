@@ -7,8 +7,10 @@ from django import forms
 from huifang.callbacks.models import Batch, BusinessType
 from huifang.core.filtersets import within_dates
 from huifang.core.widgets import DateInput
-from huifang.org.models import Branch
+from huifang.org.models import Branch, User
+from huifang.reports.choices import MeasureStatus
 from huifang.reports.figures import Filters
+from huifang.reports.models import MeasureType
 
 
 class DashboardFilterForm(forms.Form):
@@ -62,3 +64,62 @@ class DashboardFilterForm(forms.Form):
             business_type=data.get("business_type"),
             branch=data.get("branch"),
         )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files (``request.FILES.getlist``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class MeasureForm(forms.Form):
+    """新建/修改管理措施. The customer and the source links are fixed by the page that
+    opened the form (a task, a record, a follow-up, a compliance finding)."""
+
+    measure_type = forms.ModelChoiceField(label="措施类型", queryset=MeasureType.objects.none())
+    reason = forms.CharField(label="措施原因", widget=forms.Textarea(attrs={"rows": 3}))
+    responsible = forms.ModelChoiceField(
+        label="负责人", queryset=User.objects.none(), required=False
+    )
+    due_date = forms.DateField(
+        label="完成期限", required=False, validators=[within_dates], widget=DateInput()
+    )
+    result = forms.CharField(
+        label="执行结果", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    attachments = MultipleFileField(label="附件")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure_type"].queryset = MeasureType.objects.filter(is_active=True)
+        people = User.objects.filter(is_active=True)
+        if user is not None:
+            people = people.restrict(user, "view")
+        self.fields["responsible"].queryset = people.order_by("full_name", "username")
+        self.fields["responsible"].label_from_instance = lambda u: u.display_name
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="新状态", choices=MeasureStatus.choices)
+    result = forms.CharField(
+        label="执行结果", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MeasureTypeForm(forms.ModelForm):
+    class Meta:
+        model = MeasureType
+        fields = ["name", "is_active", "sort_order"]

@@ -61,8 +61,32 @@ def _describe(options: dict, keys) -> str:
     return "，".join(f"{k}={options[k]}" for k in keys if options.get(k))
 
 
+def _no_arguments(parser) -> None:
+    pass
+
+
+def _restrictions(options: dict) -> Exporter:
+    from huifang.reports import restrictions
+    from huifang.reports.models import Measure
+
+    measures = restrictions.restricted(
+        Measure.objects.select_related("customer", "branch", "measure_type")
+    )
+    return Exporter(
+        restrictions.sheet,
+        queryset=measures,
+        name="restrictions",
+        title="限制名单",
+    )
+
+
 REPORTS: dict[str, Report] = {
     "progress": Report("回访进度：每个部门一行（含下级部门）", _progress_arguments, _progress),
+    "restrictions": Report(
+        "限制名单：未完成的限制开仓、限制出金、重新适当性评估措施，每条一行",
+        _no_arguments,
+        _restrictions,
+    ),
 }
 
 
