@@ -86,5 +86,7 @@ def dashboard(request):
 
 
 def compliance_counts(user) -> list:
-    """Each compliance check's finding count (filled in by ``compliance``)."""
-    return []
+    """Each compliance check's finding count."""
+    from huifang.reports import compliance
+
+    return compliance.counts(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huifang.reports import dashboard, views
+from huifang.reports import compliance_views, dashboard, views
 
 app_name = "reports"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("measures/<int:pk>/edit/", views.measure_edit, name="measure_edit"),
     path("measures/<int:pk>/status/", views.measure_status, name="measure_status"),
     path("measures/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("compliance/", compliance_views.index, name="compliance"),
+    path("compliance/<slug:name>/", compliance_views.check_page, name="compliance_check"),
     path("restrictions/", views.RestrictionListView.as_view(), name="restrictions"),
     path("measure-types/", views.MeasureTypeListView.as_view(), name="type_list"),
     path("measure-types/new/", views.type_edit, name="type_create"),

@@ -80,8 +80,38 @@ def _restrictions(options: dict) -> Exporter:
     )
 
 
+def _compliance_arguments(parser) -> None:
+    parser.add_argument("--check", help="检查项名称（不填则为全部检查项）")
+
+
+def _compliance(options: dict) -> Exporter:
+    from huifang.reports import compliance
+
+    names = list(compliance.REGISTRY)
+    if options.get("check"):
+        try:
+            names = [compliance.get(options["check"].strip()).name]
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+    findings = [
+        f for name in names for f in compliance.get(name).findings(None, compliance.Period())
+    ]
+    return Exporter(
+        compliance.sheet,
+        queryset=findings,
+        name="compliance",
+        title="合规核查",
+        filters=_describe(options, ("check",)),
+    )
+
+
 REPORTS: dict[str, Report] = {
     "progress": Report("回访进度：每个部门一行（含下级部门）", _progress_arguments, _progress),
+    "compliance": Report(
+        "合规核查：每条发现一行（检查项, 投资者代码, 任务, 说明）",
+        _compliance_arguments,
+        _compliance,
+    ),
     "restrictions": Report(
         "限制名单：未完成的限制开仓、限制出金、重新适当性评估措施，每条一行",
         _no_arguments,
