@@ -17,6 +17,7 @@ from huifang.core.config import (
     env_path,
     log_level,
     secret_key,
+    sms,
     tasks_backend,
 )
 
@@ -48,6 +49,8 @@ try:
     CACHES = {"default": cache(DATA_DIR)}
     TASKS_BACKEND = tasks_backend()
     LOG_LEVEL = log_level()
+    # 短信: provider, sending window, quota, receipt token, credentials (docs/operators.md).
+    SMS = sms()
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
     "huifang.callbacks.records",
     "huifang.surveys",
     "huifang.reports",
+    "huifang.channels.sms",
     "huifang.demo",
 ]
 

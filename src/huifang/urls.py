@@ -31,6 +31,8 @@ urlpatterns = [
     path("records/", include("huifang.callbacks.records.urls")),
     path("surveys/", include("huifang.surveys.urls")),
     path("reports/", include("huifang.reports.urls")),
+    path("sms/", include("huifang.channels.sms.urls")),
+    path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
     path("api/v1/", include("huifang.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

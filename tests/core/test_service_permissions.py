@@ -26,6 +26,7 @@ import huifang
 from huifang.callbacks import services as tasks
 from huifang.callbacks.records import services as records
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.channels.sms import services as sms
 from huifang.core import calendar
 from huifang.core.models import AuditEvent, CalendarHoliday, CalendarYear
 from huifang.core.permissions import require
@@ -444,7 +445,43 @@ CASES = [
         "reports.add_measuretype",
         lambda w, b: ((None, {"name": "新措施"}), {}),
     ),
+    # sms (templates are HQ's; sending is scoped by the tasks' branches)
+    Case(
+        sms.do_save_template,
+        "sms.add_smstemplate",
+        lambda w, b: ((None, _sms_template_data(f"T{next(_numbers)}")), {}),
+    ),
+    Case(
+        sms.do_save_template,
+        "sms.change_smstemplate",
+        lambda w, b: ((_sms_template(), {"name": "改名"}), {}),
+    ),
+    Case(
+        sms.do_queue,
+        "sms.add_smsmessage",
+        lambda w, b: ((w.task(b), _sms_template()), {}),
+        scoped=True,
+    ),
+    Case(sms.do_opt_out, "sms.add_smsoptout", lambda w, b: (("13812345678",), {})),
+    Case(sms.do_opt_in, "sms.delete_smsoptout", lambda w, b: ((_opt_out(),), {})),
+    Case(sms.do_apply_receipts, "sms.add_smsreceipt", lambda w, b: (("aliyun", []), {})),
 ]
+
+
+def _sms_template_data(code: str) -> dict:
+    return {"code": code, "name": "提醒", "signature": "【惠访】", "text": "{客户名称}您好"}
+
+
+def _sms_template():
+    from huifang.channels.sms.models import SmsTemplate
+
+    return SmsTemplate.objects.create(**_sms_template_data(f"T{next(_numbers)}"))
+
+
+def _opt_out():
+    from huifang.channels.sms.models import SmsOptOut
+
+    return SmsOptOut.objects.create(mobile=f"139{next(_numbers):08d}")
 
 
 def _user(username: str, branch, *, without: str | None = None) -> User:

@@ -109,7 +109,7 @@ class TaskDetailView(ObjectDetailView):
                 .order_by("time", "id")
             ),
             overdue=task.is_overdue(),
-            sections=task_sections.sections_for(self.request, task),
+            task_sections=task_sections.sections_for(self.request, task),
             can_start=task.status == "new"
             and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),
             **numbers.context(user, task),

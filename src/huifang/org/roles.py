@@ -22,6 +22,7 @@ APPS = (
     "callbacks",
     "records",
     "channels",
+    "sms",
     "surveys",
     "reports",
 )
@@ -37,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.import_data",
         "callbacks.manage_callbacktask",
         "surveys.publish_questionnaire",
+        "sms.delete_smsoptout",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -60,6 +62,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.change_measure",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
+        # 短信: send for their scope, see templates, keep the opt-out list.
+        "sms.view_smsmessage",
+        "sms.add_smsmessage",
+        "sms.view_smstemplate",
+        "sms.view_smsoptout",
+        "sms.add_smsoptout",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -75,6 +83,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_measure",
         "reports.view_measureattachment",
         "partners.add_delivery",
+        "sms.view_smsmessage",
+        "sms.add_smsmessage",
+        "sms.view_smstemplate",
+        "sms.view_smsoptout",
+        "sms.add_smsoptout",
     ],
     Role.AUDITOR: [
         "*.view_*",
