@@ -253,3 +253,47 @@ def test_customer_360_and_task_page_show_the_measures(measure, world, client_for
     body = task_page.content.decode()
     assert f"/reports/measures/{measure.pk}/" in body
     assert "?record=" in body
+
+
+def test_edit_page_changes_the_due_date(measure, client_for):
+    client = client_for("manager_a")
+    url = reverse("reports:measure_edit", args=[measure.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "measure_type": measure.measure_type.pk,
+            "reason": measure.reason,
+            "due_date": "2026-04-30",
+            "result": "",
+        },
+    )
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.due_date == datetime.date(2026, 4, 30)
+    assert audit_rows(measure)[-1].after == {"due_date": "2026-04-30"}
+
+
+def test_edit_page_of_another_branch_is_404(measure, client_for):
+    url = reverse("reports:measure_edit", args=[measure.pk])
+    assert client_for("agent_b").get(url).status_code in (403, 404)
+
+
+def test_hq_maintains_the_type_dictionary(client_for, db, personas):
+    client = client_for("hq_admin")
+    client.post(
+        reverse("reports:type_create"), {"name": "暂停交易", "sort_order": 90, "is_active": "on"}
+    )
+    added = MeasureType.objects.get(name="暂停交易")
+    row = AuditEvent.objects.filter(object_type="reports.measuretype").latest("id")
+    assert row.after["name"] == "暂停交易" and row.object_id == str(added.pk)
+    assert client_for("manager_a").get(reverse("reports:type_create")).status_code == 403
+
+
+def test_list_export_writes_one_audit_row(measure, client_for):
+    client = client_for("manager_a")
+    before = AuditEvent.objects.filter(action="export").count()
+    response = client.get(reverse("reports:measure_list"), {"_export": "csv"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and "面谈" in lines[1]
+    assert AuditEvent.objects.filter(action="export").count() == before + 1

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from huifang.callbacks.choices import TaskStatus
@@ -226,30 +226,35 @@ class ElderlyWithoutCallback(Check):
             customer_id=OuterRef("pk"), rule_code="A003", run__status=RunStatus.FROZEN
         )
         customers = _scoped(Customer.objects.filter(Exists(hit), birth_date__isnull=False), user)
+        due: dict[int, tuple[dict, datetime.date]] = {}
+        for c in customers.values("pk", "investor_code", "birth_date", "branch_id"):
+            day = month_end_after(birthday(c["birth_date"], self.age))
+            if day >= today or (period.start and day < period.start):
+                continue
+            if period.end and day > period.end:
+                continue
+            due[c["pk"]] = (c, day)
+        # One query each: the customers' first 成功 or 面谈 record, and their latest A003 task.
+        zone = timezone.get_current_timezone()
+        first = {
+            r["customer_id"]: timezone.localtime(r["first"], zone).date()
+            for r in CallbackRecord.objects.filter(customer_id__in=list(due))
+            .filter(Q(status=RecordStatus.SUCCESS) | Q(method=Method.IN_PERSON))
+            .values("customer_id")
+            .annotate(first=Min("called_at"))
+        }
+        tasks = dict(
+            CallbackTask.objects.filter(customer_id__in=list(due), rules__code="A003")
+            .values("customer_id")
+            .annotate(last=Max("pk"))
+            .values_list("customer_id", "last")
+        )
         result = []
-        for c in customers.values("pk", "investor_code", "birth_date", "branch_id").order_by(
-            "investor_code"
-        ):
-            due = month_end_after(birthday(c["birth_date"], self.age))
-            if (
-                due >= today
-                or (period.start and due < period.start)
-                or (period.end and due > period.end)
-            ):
+        for pk, (c, day) in sorted(due.items(), key=lambda item: item[1][0]["investor_code"]):
+            if pk in first and first[pk] <= day:
                 continue
-            done = CallbackRecord.objects.filter(
-                customer_id=c["pk"], called_at__date__lte=due
-            ).filter(Q(status=RecordStatus.SUCCESS) | Q(method=Method.IN_PERSON))
-            if done.exists():
-                continue
-            task_id = (
-                CallbackTask.objects.filter(customer_id=c["pk"], rules__code="A003")
-                .order_by("-pk")
-                .values_list("pk", flat=True)
-                .first()
-            )
-            note = f"生日 {c['birth_date']:%Y-%m-%d}，应于 {due:%Y-%m-%d} 前完成回访或面谈"
-            result.append(self.finding(c["investor_code"], task_id, note, c["pk"], c["branch_id"]))
+            note = f"生日 {c['birth_date']:%Y-%m-%d}，应于 {day:%Y-%m-%d} 前完成回访或面谈"
+            result.append(self.finding(c["investor_code"], tasks.get(pk), note, pk, c["branch_id"]))
         return result
 
 
