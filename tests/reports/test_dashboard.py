@@ -160,3 +160,18 @@ def test_report_progress_refuses_an_unknown_batch(world, tmp_path):
 
     with pytest.raises(CommandError, match="批次号“42”不存在"):
         call_command("report", "progress", "--batch", "42", "--out", str(tmp_path / "p.csv"))
+
+
+@pytest.mark.parametrize("persona", ["hq_admin", "manager_a", "agent_b"])
+def test_every_bar_equals_its_lists_count(client_for, world, persona):
+    client = client_for(persona)
+    data = client.get(reverse("reports:dashboard")).context["chart_data"]
+    bars = []
+    for key in ("reasons", "channels", "daily"):
+        bars += list(zip(data[key]["urls"], data[key]["values"], strict=True))
+    agents = data["agents"]
+    bars += list(zip(agents["attempt_urls"], agents["attempts"], strict=True))
+    bars += list(zip(agents["success_urls"], agents["successes"], strict=True))
+    assert bars
+    for url, count in bars:
+        assert list_count(client, url) == count, url
