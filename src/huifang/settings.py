@@ -42,6 +42,8 @@ try:
     IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
     # 显示号码: reveals of a task customer's numbers per agent in any sliding hour.
     TASK_REVEALS_PER_HOUR = env_int("HUIFANG_TASK_REVEALS_PER_HOUR", 30, minimum=1)
+    # 合规核查: days a branch follow-up may stay without a handling note or a measure.
+    FOLLOWUP_DAYS = env_int("HUIFANG_FOLLOWUP_DAYS", 5, minimum=1)
     # Live job progress goes through the cache so that a job inside one long transaction
     # can still report it (the Job row is only written outside transactions).
     CACHES = {"default": cache(DATA_DIR)}
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
     "huifang.callbacks",
     "huifang.callbacks.records",
     "huifang.surveys",
+    "huifang.reports",
     "huifang.channels.sms",
     "huifang.channels.calls",
     "huifang.demo",

@@ -36,6 +36,7 @@ from huifang.org import services as org
 from huifang.org.models import Role, User
 from huifang.partners import delivery as partner_delivery
 from huifang.partners import services as partners
+from huifang.reports import services as measures
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
 from huifang.surveys import services as surveys
@@ -221,6 +222,16 @@ def _call_mapping(w: World, where: str) -> Args:
     from huifang.channels.calls.models import ResultMapping
 
     return (ResultMapping.objects.get(result="other"), {"action": "wait"}), {}
+
+
+def _measure_type():
+    from huifang.reports.models import MeasureType
+
+    return MeasureType.objects.get(name="风险提示")
+
+
+def _measure(w: World, where: str):
+    return measures.do_create_measure(w.customer(where), _measure_type(), "测试", actor=None)
 
 
 CASES = [
@@ -455,6 +466,30 @@ CASES = [
         lambda w, b: ((_partner(), "invitation.created", [("INV1", {})]), {}),
     ),
     Case(partner_delivery.do_retry, "partners.change_delivery", _failed_delivery),
+    # management measures (管理措施)
+    Case(
+        measures.do_create_measure,
+        "reports.add_measure",
+        lambda w, b: ((w.customer(b), _measure_type(), "风险提示"), {}),
+        scoped=True,
+    ),
+    Case(
+        measures.do_update_measure,
+        "reports.change_measure",
+        lambda w, b: ((_measure(w, b), {"reason": "改"}), {}),
+        scoped=True,
+    ),
+    Case(
+        measures.do_change_status,
+        "reports.change_measure",
+        lambda w, b: ((_measure(w, b), "active"), {}),
+        scoped=True,
+    ),
+    Case(
+        measures.do_save_measure_type,
+        "reports.add_measuretype",
+        lambda w, b: ((None, {"name": "新措施"}), {}),
+    ),
     # sms (templates are HQ's; sending is scoped by the tasks' branches)
     Case(
         sms.do_save_template,

@@ -60,6 +60,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # 外呼: the call table and log of their branches, pushing a call list of their tasks.
         "calls.view_callattempt",
         "calls.add_callpush",
+        # 管理措施 on their branch's customers (the type dictionary is HQ's).
+        "reports.view_*",
+        "reports.add_measure",
+        "reports.change_measure",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
         # 短信: send for their scope, see templates, keep the opt-out list.
@@ -81,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
         "calls.view_callattempt",
+        "reports.view_measure",
+        "reports.view_measureattachment",
         "partners.add_delivery",
         "sms.view_smsmessage",
         "sms.add_smsmessage",
