@@ -90,3 +90,20 @@ def run_jobs(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return runner
+
+
+@pytest.fixture
+def signed_client(client):
+    """Django's test client signing as a partner: ``signed_client.get(partner, path)``,
+    ``signed_client.post(partner, path, data)`` (see ``tests/partners/helpers.py``)."""
+    from tests.partners.helpers import SignedClient
+
+    return SignedClient(client)
+
+
+@pytest.fixture
+def make_partner(db):
+    """``make_partner(name="掌厅", kind="apphall", url="")`` → (partner, clear secret)."""
+    from tests.partners import helpers
+
+    return helpers.make_partner

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "huifang.core",
     "django_tasks_db",  # after huifang.core, whose db_worker (outliving a locked database) wins
     "huifang.org",
+    "huifang.partners",
     "huifang.customers",
     "huifang.rules",
     "huifang.callbacks",

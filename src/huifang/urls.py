@@ -21,6 +21,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("system/partners/", include("huifang.partners.urls")),
     path("system/", include("huifang.core.urls")),
     path("org/", include("huifang.org.urls")),
     path("customers/", include("huifang.customers.urls")),

@@ -32,6 +32,8 @@ from huifang.core.permissions import require
 from huifang.customers import services as customers
 from huifang.org import services as org
 from huifang.org.models import Role, User
+from huifang.partners import delivery as partner_delivery
+from huifang.partners import services as partners
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
 from huifang.surveys import services as surveys
@@ -135,6 +137,25 @@ def _holiday(w: World, where: str) -> Args:
 def _year(w: World, where: str) -> Args:
     CalendarYear.objects.create(year=2091)
     return (2091, datetime.date(2091, 1, 2), "测试"), {}
+
+
+def _partner(url: str = "https://partner.example.com/hook"):
+    from tests.partners.helpers import make_partner
+
+    return make_partner(f"对接方{next(_numbers)}", "apphall", url)[0]
+
+
+def _failed_delivery(w: World, where: str) -> Args:
+    from huifang.partners.models import Delivery, DeliveryStatus
+
+    delivery = Delivery.objects.create(
+        partner=_partner(),
+        topic="invitation.created",
+        event_id=f"{next(_numbers):032d}",
+        payload={},
+        status=DeliveryStatus.FAILED,
+    )
+    return (delivery,), {}
 
 
 def _numbers_task(w: World, where: str) -> Args:
@@ -367,6 +388,27 @@ CASES = [
         "core.change_calendaryear",
         lambda w, b: ((2093, {datetime.date(2093, 1, 1): "元旦"}), {}),
     ),
+    # partners (not branch-scoped: HQ registers them)
+    Case(
+        partners.do_create_partner,
+        "partners.add_partner",
+        lambda w, b: ((f"对接方{next(_numbers)}", "apphall"), {}),
+    ),
+    Case(
+        partners.do_update_partner,
+        "partners.change_partner",
+        lambda w, b: ((_partner(),), {"url": "https://other.example.com/hook"}),
+    ),
+    Case(
+        partners.do_set_enabled, "partners.change_partner", lambda w, b: ((_partner(), False), {})
+    ),
+    Case(partners.do_reset_secret, "partners.change_partner", lambda w, b: ((_partner(),), {})),
+    Case(
+        partner_delivery.do_enqueue,
+        "partners.add_delivery",
+        lambda w, b: ((_partner(), "invitation.created", [("INV1", {})]), {}),
+    ),
+    Case(partner_delivery.do_retry, "partners.change_delivery", _failed_delivery),
 ]
 
 

@@ -16,6 +16,7 @@ from huifang.org.models import Role
 APPS = (
     "core",
     "org",
+    "partners",
     "customers",
     "rules",
     "callbacks",
@@ -53,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_branchfeedback",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        # Queue a push to a partner (an app-hall invitation sent from a task); no page.
+        "partners.add_delivery",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -65,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_callbackrecord",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        "partners.add_delivery",
     ],
     Role.AUDITOR: [
         "*.view_*",

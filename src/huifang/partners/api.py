@@ -1,0 +1,96 @@
+"""The base of every partner endpoint (app hall, outbound calls, SMS receipts).
+
+A :class:`PartnerAPIView` subclass sets ``partner_kind`` and writes its handlers; the
+signature and kind are verified before a handler runs (a refusal writes nothing), the
+handler finds ``self.partner`` and ``self.actor``, audit rows written without an explicit
+actor carry the partner, and every error is JSON ``{"code", "message", "errors"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from huifang.core import audit
+from huifang.core.actors import Actor
+from huifang.core.middleware import client_ip
+from huifang.core.parsers import JSONParser
+from huifang.partners import signing
+from huifang.partners.errors import PartnerError
+from huifang.partners.models import Partner, PartnerKind
+
+__all__ = ["PartnerAPIView", "PartnerError", "error_response"]
+
+
+def error_response(error: PartnerError) -> Response:
+    return Response(error.body(), status=error.status)
+
+
+def _as_partner_error(exc: Exception) -> PartnerError | None:
+    """The JSON answer for ``exc``, or None for an unexpected error (a bug: a 500)."""
+    if isinstance(exc, PartnerError):
+        return exc
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return PartnerError(404, "not_found", "对象不存在")
+    if isinstance(exc, exceptions.ParseError):
+        return PartnerError(400, "bad_request", f"请求体无法解析：{exc.detail}")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return PartnerError(415, "unsupported_media_type", "请求体必须是 JSON（application/json）")
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return PartnerError(405, "method_not_allowed", f"不支持 {exc.detail} 方法")
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return PartnerError(422, "invalid", "请求内容不符合要求", errors=detail)
+    if isinstance(exc, DjangoPermissionDenied | exceptions.PermissionDenied):
+        return PartnerError(403, "forbidden", str(exc) or "无权执行此操作")
+    if isinstance(exc, exceptions.APIException):
+        return PartnerError(exc.status_code, str(exc.default_code), str(exc.detail))
+    return None
+
+
+@extend_schema(exclude=True)  # documented in docs/integrators.md; subclasses may opt in
+class PartnerAPIView(APIView):
+    """A signed partner endpoint of one :class:`PartnerKind` (``partner_kind``)."""
+
+    partner_kind: PartnerKind | str | None = None
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    partner: Partner
+    actor: Actor
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # No session, no CSRF (DRF exempts APIView), no login: the signature authenticates.
+        return login_not_required(super().as_view(**initkwargs))
+
+    def dispatch(self, request, *args, **kwargs):
+        self._context = contextlib.ExitStack()
+        with self._context:
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.partner_kind is None:
+            raise TypeError(f"{type(self).__name__} sets no partner_kind")
+        django_request = request._request
+        self.partner = signing.verify(django_request, kind=self.partner_kind)
+        self.actor = self.partner.actor(ip=client_ip(django_request))
+        self._context.enter_context(audit.acting(actor=self.actor))
+
+    def handle_exception(self, exc):
+        error = _as_partner_error(exc)
+        if error is None:
+            return super().handle_exception(exc)
+        return error_response(error)

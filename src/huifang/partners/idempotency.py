@@ -1,0 +1,50 @@
+"""Partner writes idempotent on the partner's own id (``submission_id``, ``event_id``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+
+from huifang.partners.models import Partner, PartnerEvent
+
+Work = Callable[[], tuple[int, dict]]
+
+
+def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, dict]:
+    """Run ``work`` once per (partner, scope, event_id) and remember its answer.
+
+    The first delivery claims a :class:`PartnerEvent` row and runs ``work`` in ONE
+    transaction, storing the (status, body) it returns. A repeat, or a concurrent
+    duplicate that loses the race on the unique constraint, gets ``(200, first body)``
+    and writes nothing. If ``work`` raises (a :class:`PartnerError` refusal) the
+    transaction rolls back, no event is kept and the error propagates, so the partner
+    may send the id again once it has fixed the request.
+    """
+    event_id = str(event_id)
+    first = _first(partner, scope, event_id)
+    if first is not None:
+        return 200, first.body
+    try:
+        with transaction.atomic():
+            event = PartnerEvent.objects.create(partner=partner, scope=scope, event_id=event_id)
+            status, body = work()
+            body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
+            event.status, event.body = status, body
+            event.save(update_fields=["status", "body"])
+    except IntegrityError:
+        first = _first(partner, scope, event_id)
+        if first is None:  # the work's own constraint, not a duplicate of this id
+            raise
+        return 200, first.body
+    return status, body
+
+
+def _first(partner: Partner, scope: str, event_id: str) -> PartnerEvent | None:
+    return (
+        PartnerEvent.objects.filter(partner=partner, scope=scope, event_id=event_id)
+        .only("body")
+        .first()
+    )
