@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.import_data",
         "callbacks.manage_callbacktask",
         "surveys.publish_questionnaire",
+        "surveys.send_invitation",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -54,6 +55,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_branchfeedback",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        "surveys.view_invitation",
+        "surveys.view_response",
+        "surveys.view_responseanswer",
+        "surveys.send_invitation",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
     ],
@@ -68,6 +73,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.change_callbackrecord",
         "surveys.view_questionnaire",
         "surveys.view_questionnaireversion",
+        "surveys.view_invitation",
+        "surveys.view_response",
+        "surveys.view_responseanswer",
         "partners.add_delivery",
     ],
     Role.AUDITOR: [
