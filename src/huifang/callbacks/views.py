@@ -28,6 +28,7 @@ from huifang.callbacks.forms import (
 )
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.callbacks.tables import BatchTable, BusinessTypeTable, TaskTable
+from huifang.callbacks.task_sections import rendered_sections
 from huifang.core.audit_display import describe_all
 from huifang.core.jobs import start_job
 from huifang.core.models import AuditEvent
@@ -109,6 +110,7 @@ class TaskDetailView(ObjectDetailView):
                 .order_by("time", "id")
             ),
             overdue=task.is_overdue(),
+            sections=rendered_sections(self.request, task),
             can_start=task.status == "new"
             and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),
             **numbers.context(user, task),

@@ -9,6 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
         from huifang.surveys import audit_actions  # noqa: F401  (registers the actions)
+        from huifang.surveys import sections
 
         register(
             "surveys",
@@ -18,3 +19,5 @@ class SurveysConfig(AppConfig):
             "surveys",
             NavItem("导入问卷", "surveys:questionnaire_import", "surveys.add_questionnaire"),
         )
+        register("surveys", NavItem("问卷结果", "surveys:results", "surveys.view_response"))
+        sections.install()

@@ -10,3 +10,4 @@ class SurveyAction(AuditAction):
     QUESTIONNAIRE_NEW_DRAFT = "questionnaire_new_draft", "新建问卷草稿"
     QUESTIONNAIRE_PUBLISH = "questionnaire_publish", "发布问卷"
     QUESTIONNAIRE_IMPORT = "questionnaire_import", "导入问卷"
+    OFFLINE_ENTRY = "survey_offline_entry", "录入线下问卷"

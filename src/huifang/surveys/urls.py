@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huifang.surveys import views
+from huifang.surveys import offline_views, result_views, views
 
 app_name = "surveys"
 
@@ -25,4 +25,8 @@ urlpatterns = [
     path("<int:pk>/versions/<int:number>/", views.version_detail, name="version_detail"),
     path("<int:pk>/versions/<int:number>/preview/", views.preview, name="version_preview"),
     path("<int:pk>/versions/<int:number>/export/", views.export_json, name="version_export"),
+    path("results/", result_views.results_index, name="results"),
+    path("results/<int:pk>/", result_views.result_detail, name="result_detail"),
+    path("responses/<int:pk>/", result_views.response_detail, name="response_detail"),
+    path("offline/<int:task_pk>/", offline_views.offline_entry, name="offline_entry"),
 ]
