@@ -65,7 +65,7 @@ EXTRA_LABELS = {
 }
 
 SOURCE_PREFIXES = {"command": "命令", "job": "后台任务", "partner": "对接方"}
-SOURCE_LABELS = {"web": "网页", "api": "API", "system": "系统"}
+SOURCE_LABELS = {"web": "网页", "api": "API", "system": "系统", "h5": "H5问卷页"}
 
 EMPTY = "—"
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
