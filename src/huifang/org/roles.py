@@ -58,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_invitation",
         "surveys.view_response",
         "surveys.view_responseanswer",
+        "surveys.add_response",
         "surveys.send_invitation",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
@@ -76,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_invitation",
         "surveys.view_response",
         "surveys.view_responseanswer",
+        # Offline entry (线下问卷): a paper questionnaire's answers, through the write-back.
+        "surveys.add_response",
         "partners.add_delivery",
     ],
     Role.AUDITOR: [

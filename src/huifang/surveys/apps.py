@@ -8,8 +8,12 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
-        from huifang.surveys import audit_actions  # noqa: F401  (registers the actions)
+        from huifang.partners.signals import delivery_done
+        from huifang.surveys import audit_actions, jobs  # noqa: F401  (actions, job handler)
         from huifang.surveys import sections
+        from huifang.surveys.sending import on_delivery_done
+
+        delivery_done.connect(on_delivery_done, dispatch_uid="surveys.invitation_sent")
 
         register(
             "surveys",

@@ -11,8 +11,8 @@ queries.
 
 from __future__ import annotations
 
+import base64
 import secrets
-import string
 
 from django.db import models
 from django.db.models import Q
@@ -28,12 +28,11 @@ from huifang.org.models import Branch
 from huifang.surveys.choices import OPEN_INVITATION_STATUSES, Channel, InvitationStatus
 from huifang.surveys.models.questionnaires import QuestionnaireVersion
 
-CODE_ALPHABET = string.ascii_uppercase + string.digits
-
 
 def new_code() -> str:
-    """The invitation's public id (API paths): ``INV`` + 16 random upper-case letters/digits."""
-    return "INV" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    """The invitation's public id (API paths): ``INV`` + 16 random upper-case letters and
+    digits (A–Z, 2–7: 80 random bits in base32)."""
+    return "INV" + base64.b32encode(secrets.token_bytes(10)).decode()
 
 
 def new_token() -> str:
