@@ -36,6 +36,7 @@ from huifang.partners import delivery as partner_delivery
 from huifang.partners import services as partners
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
+from huifang.surveys import offline
 from huifang.surveys import services as surveys
 from huifang.surveys.models import Questionnaire
 from tests.customers import factories
@@ -165,6 +166,17 @@ def _numbers_task(w: World, where: str) -> Args:
 def _complete(w: World, where: str) -> Args:
     task = w.task(where)
     return (task, CallbackRecord(task=task, status="success")), {}
+
+
+def _offline_entry(w: World, where: str) -> Args:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huifang.callbacks.records.services import AttachmentInput
+    from huifang.surveys.models import QuestionnaireVersion
+
+    version = QuestionnaireVersion.objects.published().first()
+    scan = AttachmentInput(file=SimpleUploadedFile("scan.pdf", b"%PDF-1.4"))
+    return (w.task(where), version, []), {"scan": scan}
 
 
 def _questionnaire():
@@ -373,6 +385,7 @@ CASES = [
         "surveys.add_questionnaire",
         lambda w, b: ((_questionnaire_file(),), {"publish": False}),
     ),
+    Case(offline.do_enter_offline, "surveys.add_response", _offline_entry, scoped=True),
     # trading calendar
     Case(calendar.do_create_year, "core.change_calendaryear", lambda w, b: ((2092,), {})),
     Case(calendar.do_add_holiday, "core.change_calendaryear", _year),

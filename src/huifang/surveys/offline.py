@@ -95,9 +95,7 @@ def do_enter_offline(
     with transaction.atomic():
         task = CallbackTask.objects.select_for_update().get(pk=task.pk)
         if not task.is_open:
-            raise ValidationError(
-                f"任务当前为“{task.get_status_display()}”，不能再录入线下问卷"
-            )
+            raise ValidationError(f"任务当前为“{task.get_status_display()}”，不能再录入线下问卷")
         now = timezone.now()
         invitation = Invitation.objects.filter(
             task=task, channel=Channel.OFFLINE, status__in=OPEN_INVITATION_STATUSES

@@ -44,10 +44,10 @@ def result_detail(request, pk: int):
     data = request.GET.copy()
     fmt = data.pop("_export", [None])[-1]
     invitation_filter = results.InvitationResultFilterSet(
-        data or None, queryset=results.scoped_invitations(request.user, version), request=request
+        data, queryset=results.scoped_invitations(request.user, version), request=request
     )
     response_filter = results.ResponseResultFilterSet(
-        data or None, queryset=results.scoped_responses(request.user, version), request=request
+        data, queryset=results.scoped_responses(request.user, version), request=request
     )
     if fmt:
         exporter = Exporter(

@@ -171,7 +171,8 @@ def by_branch(invitations: QuerySet, responses: QuerySet) -> tuple[list[Figures]
     rows = list(invitations.values("branch").annotate(**_figure_aggregates()).order_by())
     abnormal = _abnormal_counts(responses, "branch")
     names = {
-        b.pk: b for b in Branch.objects.filter(pk__in=[r["branch"] for r in rows]).only(
+        b.pk: b
+        for b in Branch.objects.filter(pk__in=[r["branch"] for r in rows]).only(
             "code", "name", "path"
         )
     }
@@ -282,15 +283,13 @@ def scoped_responses(user, version: QuestionnaireVersion | None = None) -> Query
 def versions_overview(user) -> list[dict]:
     """Every questionnaire version with invitations the viewer may see: its figures."""
     rows = list(
-        scoped_invitations(user)
-        .values("version")
-        .annotate(**_figure_aggregates())
-        .order_by()
+        scoped_invitations(user).values("version").annotate(**_figure_aggregates()).order_by()
     )
     versions = {
         v.pk: v
-        for v in QuestionnaireVersion.objects.filter(pk__in=[r["version"] for r in rows])
-        .select_related("questionnaire")
+        for v in QuestionnaireVersion.objects.filter(
+            pk__in=[r["version"] for r in rows]
+        ).select_related("questionnaire")
     }
     result = []
     for row in rows:
@@ -394,14 +393,13 @@ def answers_sheet(version: QuestionnaireVersion):
             "是" if response.abnormal else "否",
             "；".join(abnormal_texts(version, response)),
         ] + [
-            line["answer"] + (f"（说明：{line['note']}）" if line["note"] else "")
-            for line in lines
+            line["answer"] + (f"（说明：{line['note']}）" if line["note"] else "") for line in lines
         ]
 
     def sheet(rows) -> tuple[list[str], object]:
-        rows = rows.select_related(
-            "invitation", "customer", "branch", "task__batch"
-        ).order_by("submitted_at", "id")
+        rows = rows.select_related("invitation", "customer", "branch", "task__batch").order_by(
+            "submitted_at", "id"
+        )
         return header, (cells(r) for r in rows.iterator(chunk_size=2000))
 
     return sheet

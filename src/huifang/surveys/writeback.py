@@ -136,7 +136,15 @@ def do_submit_response(
     no answers raises :class:`InvitationClosed`. ``agent`` (offline entry) is who entered
     the paper questionnaire; app-hall and H5 answers have none."""
     actor = as_actor(actor)
-    require(actor, "surveys.add_response", invitation, message="您没有登记问卷结果的权限")
+    # The invitation in the actor's view scope: "add" (the permission's own action) would ask
+    # for surveys.add_invitation, which an agent entering a paper questionnaire lacks.
+    require(
+        actor,
+        "surveys.add_response",
+        invitation,
+        action="view",
+        message="您没有登记问卷结果的权限",
+    )
     if channel not in METHODS:
         raise ValidationError({"channel": "渠道应为掌厅、H5 或线下"})
     if not isinstance(payload, dict):
