@@ -136,7 +136,13 @@ def do_submit_response(
     no answers raises :class:`InvitationClosed`. ``agent`` (offline entry) is who entered
     the paper questionnaire; app-hall and H5 answers have none."""
     actor = as_actor(actor)
-    require(actor, "surveys.add_response", invitation, message="您没有登记问卷结果的权限")
+    require(
+        actor,
+        "surveys.add_response",
+        invitation,
+        action="view",  # the invitation must be in the person's scope
+        message="您没有登记问卷结果的权限",
+    )
     if channel not in METHODS:
         raise ValidationError({"channel": "渠道应为掌厅、H5 或线下"})
     if not isinstance(payload, dict):
