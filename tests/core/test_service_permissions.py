@@ -37,7 +37,9 @@ from huifang.partners import services as partners
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
 from huifang.surveys import offline
+from huifang.surveys import sending as survey_sending
 from huifang.surveys import services as surveys
+from huifang.surveys import writeback as survey_writeback
 from huifang.surveys.models import Questionnaire
 from tests.customers import factories
 
@@ -193,6 +195,24 @@ def _questionnaire_file() -> dict:
         "title": "导入测试",
         "questions": [{"id": "q1", "text": "本人？", "type": "yes_no", "options": options}],
     }
+
+
+def _invitation(w: World, where: str):
+    """An H5 invitation (QN-ANNUAL's published version) of a new task in ``where``."""
+    from django.utils import timezone
+
+    from huifang.surveys.models import Invitation
+
+    task = w.task(where)
+    return Invitation.objects.create(
+        task=task,
+        customer=task.customer,
+        branch=task.branch,
+        business_type=task.business_type,
+        channel="h5",
+        version=Questionnaire.objects.get(code="QN-ANNUAL").latest_published(),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
 
 
 CASES = [
@@ -384,6 +404,25 @@ CASES = [
         surveys.do_import_file,
         "surveys.add_questionnaire",
         lambda w, b: ((_questionnaire_file(),), {"publish": False}),
+    ),
+    # invitations and the write-back
+    Case(
+        survey_sending.do_invite,
+        "surveys.send_invitation",
+        lambda w, b: (([w.task(b).pk],), {"channel": "h5"}),
+        scoped=True,
+    ),
+    Case(
+        survey_sending.do_record_event,
+        "surveys.change_invitation",
+        lambda w, b: ((_invitation(w, b), "opened"), {}),
+        scoped=True,
+    ),
+    Case(
+        survey_writeback.do_submit_response,
+        "surveys.add_response",
+        lambda w, b: ((_invitation(w, b), {"answers": []}), {"channel": "h5"}),
+        scoped=True,
     ),
     Case(offline.do_enter_offline, "surveys.add_response", _offline_entry, scoped=True),
     # trading calendar

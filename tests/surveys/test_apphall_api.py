@@ -22,7 +22,10 @@ from tests.partners.helpers import SignedClient, make_partner
 from tests.surveys.invites import make_task
 
 API = "/api/v1/apphall"
-NORMAL = [{"question": "identity", "options": ["yes"]}, {"question": "channels", "options": ["app"]}]
+NORMAL = [
+    {"question": "identity", "options": ["yes"]},
+    {"question": "channels", "options": ["app"]},
+]
 ABNORMAL = [
     {"question": "identity", "options": ["no"]},
     {"question": "channels", "options": ["app", "other"]},
@@ -141,9 +144,7 @@ def test_the_same_submission_again_answers_200_with_the_same_body(
     assert Response.objects.count() == 1 and CallbackRecord.objects.count() == 1
 
 
-def test_another_submission_for_an_answered_invitation_is_409(
-    signed_client, partner, invitation
-):
+def test_another_submission_for_an_answered_invitation_is_409(signed_client, partner, invitation):
     submit(signed_client, partner, invitation)
     second = submit(signed_client, partner, invitation, submission_id="S2")
     assert second.status_code == 409

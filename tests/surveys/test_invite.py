@@ -134,13 +134,20 @@ def test_apphall_invitations_are_queued_to_partners_with_a_url(
     assert deliveries.count() == 3
     payload = deliveries.first().payload
     assert payload["type"] == "invitation.created"
-    assert set(payload) == {"event_id", "type", "invitation", "investor_code", "title", "expires_at"}
+    assert set(payload) == {
+        "event_id",
+        "type",
+        "invitation",
+        "investor_code",
+        "title",
+        "expires_at",
+    }
     assert payload["invitation"] in result.codes
     assert Delivery.objects.count() == 3
 
 
 def test_a_successful_delivery_marks_the_invitation_sent(batch, make_partner):
-    partner, _ = make_partner("掌厅", url="https://app.example.com/hook")
+    make_partner("掌厅", url="https://app.example.com/hook")
     sending.do_invite(tasks_of(batch), channel="apphall", actor=None)
     delivery = Delivery.objects.first()
     delivery_done.send(sender=Delivery, delivery=delivery, ok=True)

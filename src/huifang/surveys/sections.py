@@ -1,6 +1,7 @@
 """The 问卷 sections of the customer 360 page and the task page: the customer's / task's
 invitations with their responses (status, channel, version, answered at, abnormal
-questions), each response linking to its answers; on the task page also 录入线下问卷.
+questions), each response linking to its answers; on the task page also the open H5
+links to copy, 下发问卷 and 录入线下问卷.
 Registered from ``SurveysConfig.ready`` (customers and callbacks never import surveys)."""
 
 from __future__ import annotations
@@ -73,7 +74,14 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
     return Section(
         "问卷",
         TEMPLATE,
-        {"rows": rows, "show_task": False, "can_offline": may_enter_offline(request.user, task)},
+        {
+            "rows": rows,
+            "show_task": False,
+            "can_offline": may_enter_offline(request.user, task),
+            "can_send": request.user.has_perm("surveys.send_invitation") and task.is_open,
+            # H5 links to copy and send to the customer (by SMS, chat …).
+            "base_url": request.build_absolute_uri("/")[:-1],
+        },
     )
 
 

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from huifang.surveys import offline_views, result_views, views
+from huifang.surveys import invite_views, offline_views, result_views, views
 
 app_name = "surveys"
 
 urlpatterns = [
     path("", views.QuestionnaireListView.as_view(), name="questionnaire_list"),
+    path("invite/", invite_views.invite, name="invite"),
+    path("invite/task/<int:pk>/", invite_views.invite_task, name="invite_task"),
     path("new/", views.questionnaire_create, name="questionnaire_create"),
     path("import/", views.questionnaire_import, name="questionnaire_import"),
     path("<int:pk>/", views.questionnaire_detail, name="questionnaire_detail"),

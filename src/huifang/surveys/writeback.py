@@ -136,13 +136,11 @@ def do_submit_response(
     no answers raises :class:`InvitationClosed`. ``agent`` (offline entry) is who entered
     the paper questionnaire; app-hall and H5 answers have none."""
     actor = as_actor(actor)
-    # The invitation in the actor's view scope: "add" (the permission's own action) would ask
-    # for surveys.add_invitation, which an agent entering a paper questionnaire lacks.
     require(
         actor,
         "surveys.add_response",
         invitation,
-        action="view",
+        action="view",  # the invitation must be in the person's scope
         message="您没有登记问卷结果的权限",
     )
     if channel not in METHODS:
