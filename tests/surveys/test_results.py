@@ -201,3 +201,16 @@ def test_no_invitations_is_an_empty_state_in_chinese(client_for, published):
     detail = client_for("hq_admin").get(f"/surveys/results/{published.pk}/")
     assert "暂无作答" in detail.content.decode()
     assert "没有异常问卷" in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"branch": "9" * 30}, {"branch": "abc"}, {"batch": "x" * 500}, {"_export": "pdf"}],
+)
+def test_odd_query_strings_never_fail_the_page(client_for, world, published, params):
+    page = client_for("hq_admin").get(f"/surveys/results/{published.pk}/", params)
+    assert page.status_code in (200, 302)
+
+
+def test_an_unknown_or_draft_version_is_404(client_for, published):
+    assert client_for("hq_admin").get("/surveys/results/999999/").status_code == 404
