@@ -1,47 +1,48 @@
-"""Sections later apps add to the task page (回访任务详情), below its own cards.
+"""Sections of the task page (回访任务) that later apps fill in (问卷, 短信 and 外呼 add theirs).
 
-Like the customer 360 page's sections (``customers.customer360``): callbacks cannot import
-the apps to its right, so they register a provider from their ``AppConfig.ready``::
+callbacks may not import the apps to its right, so they register a provider here from
+their ``AppConfig.ready``, as customer-360 sections are registered
+(``customers.customer360``)::
 
-    from huifang.callbacks.task_sections import register_task_section
+    register_section("calls", calls_section, order=10)
 
-    def responses(request, task):
-        return Section("问卷", "surveys/_task_section.html", {...})
-
-    register_task_section("surveys", responses, order=10)
-
-A provider gets ``(request, task)`` for a task the user may see and returns a
-:class:`~huifang.customers.customer360.Section` or ``None`` to hide itself; it restricts
-its own querysets. The section's template is rendered with its own context plus ``task``.
+A provider is called with ``(request, task)`` for a task the user may see and returns a
+:class:`~huifang.customers.customer360.Section` (title, template, context) or None to
+hide itself; it restricts its own querysets. The section's template gets its context
+plus ``task`` and ``request``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
 
 from huifang.callbacks.models import CallbackTask
 from huifang.customers.customer360 import Section
 
 TaskSectionProvider = Callable[[HttpRequest, CallbackTask], Section | None]
 
-_SECTIONS: dict[str, tuple[int, TaskSectionProvider]] = {}
+
+class _Entry(NamedTuple):
+    order: int
+    provider: TaskSectionProvider
 
 
-def register_task_section(key: str, provider: TaskSectionProvider, order: int = 100) -> None:
+_SECTIONS: dict[str, _Entry] = {}
+
+
+def register_section(key: str, provider: TaskSectionProvider, order: int = 100) -> None:
     """Add (or, for an existing ``key``, replace) a section of the task page."""
-    _SECTIONS[key] = (order, provider)
+    _SECTIONS[key] = _Entry(order, provider)
 
 
-def rendered_sections(request: HttpRequest, task: CallbackTask) -> list[tuple[str, SafeString]]:
-    """``(title, html)`` of each section that chose to show, in display order."""
-    shown = []
-    for _key, (_order, provider) in sorted(_SECTIONS.items(), key=lambda i: (i[1][0], i[0])):
-        section = provider(request, task)
+def sections_for(request: HttpRequest, task: CallbackTask) -> list[Section]:
+    """The registered sections in display order, without the ones that chose to hide."""
+    chosen = []
+    for _key, entry in sorted(_SECTIONS.items(), key=lambda item: (item[1].order, item[0])):
+        section = entry.provider(request, task)
         if section is not None:
-            html = render_to_string(section.template, {"task": task, **section.context}, request)
-            shown.append((section.title, html))
-    return shown
+            chosen.append(section)
+    return chosen

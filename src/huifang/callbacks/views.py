@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from huifang.callbacks import jobs, numbers, services
+from huifang.callbacks import jobs, numbers, services, task_sections
 from huifang.callbacks.filtersets import (
     ME,
     BatchFilterSet,
@@ -28,7 +28,6 @@ from huifang.callbacks.forms import (
 )
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.callbacks.tables import BatchTable, BusinessTypeTable, TaskTable
-from huifang.callbacks.task_sections import rendered_sections
 from huifang.core.audit_display import describe_all
 from huifang.core.jobs import start_job
 from huifang.core.models import AuditEvent
@@ -110,7 +109,7 @@ class TaskDetailView(ObjectDetailView):
                 .order_by("time", "id")
             ),
             overdue=task.is_overdue(),
-            sections=rendered_sections(self.request, task),
+            sections=task_sections.sections_for(self.request, task),
             can_start=task.status == "new"
             and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),
             **numbers.context(user, task),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from huifang.callbacks.models import CallbackTask
-from huifang.callbacks.task_sections import register_task_section
+from huifang.callbacks import task_sections
 from huifang.core.scoping import has_model_perm
 from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
@@ -75,6 +75,7 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
         "问卷",
         TEMPLATE,
         {
+            "task": task,
             "rows": rows,
             "show_task": False,
             "can_offline": may_enter_offline(request.user, task),
@@ -87,4 +88,4 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
 
 def install() -> None:
     register_section("responses", customer_section, order=30)
-    register_task_section("surveys", task_section, order=10)
+    task_sections.register_section("surveys", task_section, order=10)
