@@ -192,3 +192,14 @@ def test_the_job_invites_the_whole_filtered_list(batch, personas, run_jobs):
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     assert Invitation.objects.count() == 3
+
+
+def test_a_big_apphall_invite_is_pushed_by_a_job(batch, make_partner, run_jobs, monkeypatch):
+    monkeypatch.setattr(sending, "INLINE_PUSH", 1)
+    monkeypatch.setattr("huifang.partners.delivery.start_drain", lambda: None)  # no POSTs
+    partner, _ = make_partner("掌厅", url="https://app.example.com/hook")
+    with run_jobs():
+        result = sending.do_invite(tasks_of(batch), channel="apphall", actor=None)
+        assert not Delivery.objects.exists()  # not in the invite's own transaction
+    refs = set(Delivery.objects.filter(partner=partner).values_list("ref", flat=True))
+    assert refs == set(result.codes) and len(refs) == 3

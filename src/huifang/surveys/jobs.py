@@ -13,6 +13,7 @@ from huifang.core.job_params import JobParams
 from huifang.core.jobs import JobContext, JobFailed, job_handler
 
 KIND = "surveys.invite"
+PUSH_KIND = "surveys.push_invitations"
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,42 @@ def invite(ctx: JobContext) -> dict:
         "next_url": next_url,
         "data": {"summary": summary, "created": result.created, "skipped": result.skipped},
     }
+
+
+@dataclass(frozen=True)
+class PushParams(JobParams):
+    created_at: str  # ISO time: the invite call's stamp on the invitations it created
+    created_via: str
+
+
+@job_handler(PUSH_KIND, PushParams)
+def push_invitations(ctx: JobContext) -> dict:
+    """Queue a big invite's app-hall invitations to the partners, 5,000 per transaction."""
+    from django.db import transaction
+    from django.utils.dateparse import parse_datetime
+
+    from huifang.core.chunks import in_chunks
+    from huifang.surveys import sending
+    from huifang.surveys.choices import Channel, InvitationStatus
+    from huifang.surveys.models import Invitation
+
+    params: PushParams = ctx.params
+    created = Invitation.objects.filter(
+        created_at=parse_datetime(params.created_at),
+        created_via=params.created_via,
+        channel=Channel.APPHALL,
+        status=InvitationStatus.PENDING,
+    )
+    ids = list(created.order_by("id").values_list("id", flat=True))
+    partners = sending.apphall_partners()
+    done = 0
+    ctx.progress(0, len(ids), "正在推送问卷邀请")
+    for chunk in in_chunks(ids, sending.CHUNK):
+        with transaction.atomic():
+            rows = created.filter(id__gte=chunk[0], id__lte=chunk[-1])  # no long IN list
+            sending._enqueue_apphall(rows, ctx.job.created_by, partners)
+        done += len(chunk)
+        ctx.progress(done, len(ids), f"已推送 {done} / {len(ids)} 条")
+    summary = f"已排队推送 {done} 条问卷邀请到 {len(partners)} 个掌厅对接方"
+    ctx.log(summary)
+    return {"summary": summary, "data": {"summary": summary, "queued": done}}

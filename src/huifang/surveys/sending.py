@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
@@ -36,7 +37,26 @@ from huifang.surveys.models import Invitation, Questionnaire, QuestionnaireVersi
 from huifang.surveys.models.invitations import new_code
 
 SEND = "surveys.send_invitation"
+COLUMNS = [
+    "code",
+    "token",
+    "task_id",
+    "customer_id",
+    "branch_id",
+    "business_type_id",
+    "channel",
+    "version_id",
+    "status",
+    "expires_at",
+    "created_at",
+    "created_by_id",
+    "created_via",
+]
 CHUNK = 5000
+# Up to this many new app-hall invitations are queued to the partners in the invite's own
+# transaction; more are queued by a background job after it commits (queuing a delivery
+# costs more than creating the invitation).
+INLINE_PUSH = 2000
 MAX_EXPIRES_DAYS = 365
 EVENT_TYPES = ("delivered", "opened")
 
@@ -133,14 +153,43 @@ class _ChunkedIds:
         self.ids = ids
 
 
-def _candidate_rows(tasks, actor) -> Iterable[tuple]:
-    """(id, customer, branch, business type, open_flag) of the chosen tasks."""
-    fields = ("id", "customer_id", "branch_id", "business_type_id", "open_flag")
+def _candidate_rows(tasks, channel: str) -> Iterable[tuple]:
+    """(id, customer, branch, business type, open_flag, invited) of the chosen tasks;
+    ``invited``: the task already has an open invitation in ``channel`` (one probe of the
+    (task, channel) index per task, inside the same statement)."""
+    fields = ("id", "customer_id", "branch_id", "business_type_id", "open_flag", "invited")
+    invited = Exists(
+        Invitation.objects.filter(
+            task_id=OuterRef("pk"), channel=channel, status__in=OPEN_INVITATION_STATUSES
+        )
+    )
     if isinstance(tasks, _ChunkedIds):
         for chunk in in_chunks(tasks.ids):
-            yield from CallbackTask.objects.filter(pk__in=chunk).order_by().values_list(*fields)
+            yield from (
+                CallbackTask.objects.filter(pk__in=chunk)
+                .order_by()
+                .annotate(invited=invited)
+                .values_list(*fields)
+            )
         return
-    yield from tasks.order_by().values_list(*fields).iterator(chunk_size=CHUNK)
+    yield from (
+        tasks.order_by().annotate(invited=invited).values_list(*fields).iterator(chunk_size=CHUNK)
+    )
+
+
+def _insert(rows: list[tuple]) -> None:
+    """INSERT the invitation rows (in :data:`COLUMNS` order), skipping any that hit the
+    one-open-per-task-and-channel index (a concurrent invite of the same task): plain
+    ``executemany`` — building 300,000 model instances costs more than the inserts."""
+    ops = connection.ops
+    table = ops.quote_name(Invitation._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    head = ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    tail = ops.on_conflict_suffix_sql(COLUMNS, OnConflict.IGNORE, None, None) or ""
+    sql = f"{head} {table} ({columns}) VALUES ({marks}) {tail}".strip()
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _check_scope(tasks, actor) -> None:
@@ -192,56 +241,50 @@ def do_invite(
     result = InviteResult(skipped={reason: 0 for reason in SKIP_LABELS})
     with transaction.atomic():
         expire_due(now=now)
-        invited = set()
-        rows: list[Invitation] = []
+        rows: list[tuple] = []
         seen = 0
-        for task_id, customer_id, branch_id, type_id, is_open in _candidate_rows(tasks, actor):
+        ops = connection.ops
+        stamp = ops.adapt_datetimefield_value(now)
+        expiry = ops.adapt_datetimefield_value(expires_at)
+        user_id = actor.user.pk if actor.user is not None else None
+        via = actor.label[:64]
+        for task_id, customer_id, branch_id, type_id, is_open, invited in _candidate_rows(
+            tasks, channel
+        ):
             seen += 1
             if not is_open:
                 result.skipped["closed"] += 1
+                continue
+            if invited:
+                result.skipped["already_invited"] += 1
                 continue
             version_id = fixed.pk if fixed is not None else by_type.get(type_id)
             if version_id is None:
                 result.skipped["no_questionnaire"] += 1
                 continue
             rows.append(
-                Invitation(
-                    code=new_code(),
-                    token=secrets.token_urlsafe(24),
-                    task_id=task_id,
-                    customer_id=customer_id,
-                    branch_id=branch_id,
-                    business_type_id=type_id,
-                    channel=channel,
-                    version_id=version_id,
-                    status=InvitationStatus.PENDING,
-                    expires_at=expires_at,
-                    created_at=now,
-                    created_by=actor.user,
-                    created_via=actor.label[:64],
+                (
+                    new_code(),
+                    secrets.token_urlsafe(24),
+                    task_id,
+                    customer_id,
+                    branch_id,
+                    type_id,
+                    channel,
+                    version_id,
+                    InvitationStatus.PENDING.value,
+                    expiry,
+                    stamp,
+                    user_id,
+                    via,
                 )
             )
-            invited.add(task_id)
         total = seen
+        done = 0
         if progress:
             progress(0, len(rows), "正在创建邀请")
-        # Tasks that already have an open invitation in this channel (one indexed probe of
-        # the partial unique index's columns per chunk).
-        already: set[int] = set()
-        ids = sorted(invited)
-        for chunk in in_chunks(ids):
-            already.update(
-                Invitation.objects.filter(
-                    task_id__in=chunk, channel=channel, status__in=OPEN_INVITATION_STATUSES
-                ).values_list("task_id", flat=True)
-            )
-        rows = [r for r in rows if r.task_id not in already]
-        result.skipped["already_invited"] = len(already)
-        done = 0
         for chunk in in_chunks(rows, CHUNK):
-            # A concurrent invite of the same task loses on the partial unique index and is
-            # ignored; what this call created is counted from the rows it stored below.
-            Invitation.objects.bulk_create(chunk, batch_size=CHUNK, ignore_conflicts=True)
+            _insert(chunk)
             done += len(chunk)
             if progress:
                 progress(done, len(rows), f"已创建 {done} / {len(rows)} 条邀请")
@@ -272,20 +315,40 @@ def do_invite(
                 actor=actor,
             )
         if channel == Channel.APPHALL and result.created:
-            _enqueue_apphall(created, actor)
+            if result.created <= INLINE_PUSH:
+                _enqueue_apphall(created, actor)
+            else:  # a big batch: queued by a background job once this commits
+                _start_push(now, via, result.created, actor)
     return result
 
 
-def _enqueue_apphall(created: QuerySet, actor) -> None:
-    """Queue ``invitation.created`` to every enabled app-hall partner with a URL."""
-    from huifang.partners.delivery import do_enqueue
+def _start_push(created_at: datetime.datetime, via: str, count: int, actor) -> None:
+    from huifang.core.jobs import start_job
+    from huifang.surveys import jobs
+
+    start_job(
+        jobs.PUSH_KIND,
+        f"推送掌厅问卷邀请：{count} 条",
+        jobs.PushParams(created_at=created_at.isoformat(), created_via=via),
+        user=actor.user,
+    )
+
+
+def apphall_partners() -> list:
+    """The enabled app-hall partners with a URL (the ones invitations are pushed to)."""
     from huifang.partners.models import Partner, PartnerKind
 
-    partners = list(
-        Partner.objects.filter(kind=PartnerKind.APPHALL, is_enabled=True).exclude(url="")
-    )
+    return list(Partner.objects.filter(kind=PartnerKind.APPHALL, is_enabled=True).exclude(url=""))
+
+
+def _enqueue_apphall(created: QuerySet, actor, partners: list | None = None) -> int:
+    """Queue ``invitation.created`` for ``created`` to every enabled app-hall partner with
+    a URL; returns how many invitations were queued."""
+    from huifang.partners.delivery import do_enqueue
+
+    partners = apphall_partners() if partners is None else partners
     if not partners:
-        return
+        return 0
     items = [
         (
             code,
@@ -302,6 +365,7 @@ def _enqueue_apphall(created: QuerySet, actor) -> None:
     ]
     for partner in partners:
         do_enqueue(partner, "invitation.created", items, actor=actor)
+    return len(items)
 
 
 def on_delivery_done(sender, delivery, ok: bool, **kwargs) -> None:
