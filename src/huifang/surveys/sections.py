@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from huifang.callbacks.models import CallbackTask
 from huifang.callbacks import task_sections
+from huifang.callbacks.models import CallbackTask
 from huifang.core.scoping import has_model_perm
 from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
