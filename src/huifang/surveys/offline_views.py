@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.services import MAX_ATTACHMENT_BYTES, AttachmentInput
+from huifang.core.calendar_forms import DateInput
 from huifang.core.views import style_form
 from huifang.surveys import offline
 from huifang.surveys.forms import answers_from_post, form_rows
@@ -27,7 +28,7 @@ class OfflineForm(forms.Form):
     filled_on = forms.DateField(
         label="客户填写日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="留空为今天",
     )
 

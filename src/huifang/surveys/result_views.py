@@ -43,10 +43,10 @@ def result_detail(request, pk: int):
     version = _version(pk)
     data = request.GET.copy()
     fmt = data.pop("_export", [None])[-1]
-    invitation_filter = results.InvitationResultFilterSet(
+    invitation_filter = results.ResultFilterSet(
         data, queryset=results.scoped_invitations(request.user, version), request=request
     )
-    response_filter = results.ResponseResultFilterSet(
+    response_filter = results.ResultFilterSet(
         data, queryset=results.scoped_responses(request.user, version), request=request
     )
     if fmt:

@@ -41,9 +41,10 @@ ABNORMAL_LIMIT = 200
 # ---------------------------------------------------------------- filters
 
 
-class _ResultFilters(FilterSet):
-    """批次号 / 部门 / 渠道 over a model with ``task``, ``branch`` and ``channel`` fields
-    (an invitation or a response: the page's figures and its export filter alike)."""
+class ResultFilterSet(FilterSet):
+    """批次号 / 部门 / 渠道 over invitations or responses (both have ``task``, ``branch``
+    and ``channel``): the page's figures and its export filter alike. It names no model
+    because it serves two; every filter is declared, and the queryset is always given."""
 
     batch = django_filters.CharFilter(label="批次号", method="in_batch")
     branch = django_filters.ModelChoiceFilter(
@@ -74,18 +75,6 @@ class _ResultFilters(FilterSet):
         if value is None:
             return queryset
         return in_subtree(queryset, "branch", value)
-
-
-class InvitationResultFilterSet(_ResultFilters):
-    class Meta:
-        model = Invitation
-        fields = ["batch", "branch", "channel"]
-
-
-class ResponseResultFilterSet(_ResultFilters):
-    class Meta:
-        model = Response
-        fields = ["batch", "branch", "channel"]
 
 
 # ---------------------------------------------------------------- figures

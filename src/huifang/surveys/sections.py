@@ -64,7 +64,7 @@ def customer_section(request: HttpRequest, customer: Customer, year: int) -> Sec
     if not has_model_perm(request.user, Invitation, "view"):
         return None
     rows = invitation_rows(request.user, Invitation.objects.filter(customer=customer))
-    return Section("问卷", TEMPLATE, {"rows": rows, "show_task": True})
+    return Section("问卷结果", TEMPLATE, {"rows": rows, "show_task": True})
 
 
 def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
