@@ -249,13 +249,14 @@ def test_concurrent_duplicate_deliveries_write_one_response(branches):
     from huifang.callbacks.models import BusinessType
     from huifang.surveys import services as survey_services
     from tests.surveys.conftest import file_data
+    from tests.surveys.invites import make_batch
 
-    # No serialized_rollback (see tests/partners/test_idempotency.py): an earlier
-    # transactional test's flush may have removed the seeded business types.
-    BusinessType.objects.get_or_create(name="新开户回访", defaults={"max_unanswered_attempts": 3})
-    version = survey_services.do_import_file(file_data(), publish=True, actor=None).version
+    # Its own business type: an earlier transactional test may have flushed the seeded ones.
+    BusinessType.objects.get_or_create(name="并发测试回访")
+    data = file_data(business_types=["并发测试回访"])
+    version = survey_services.do_import_file(data, publish=True, actor=None).version
     partner = make_partner("掌厅", PartnerKind.APPHALL)[0]
-    task = make_task(branches["a1"], code="0088000002")
+    task = make_task(branches["a1"], make_batch("并发测试回访"), code="0088000002")
     sending.do_invite([task.pk], channel="apphall", questionnaire="QN-TEST", actor=None)
     invitation = Invitation.objects.get(task=task)
     assert invitation.version == version

@@ -95,3 +95,17 @@ def test_a_branch_user_sees_only_its_branchs_invitations(branches, personas, pub
     visible = Invitation.objects.restrict(personas["manager_a"], "view")
     assert list(visible.values_list("task", flat=True)) == [mine.pk]
     assert Invitation.objects.restrict(personas["hq_admin"], "view").count() == 2
+
+
+def test_the_task_page_shows_a_due_invitation_as_expired(client_for, tasks):
+    import datetime
+
+    from django.utils import timezone
+
+    task = tasks[0][0]
+    sending.do_invite([task.pk], channel="h5", actor=None)
+    Invitation.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    html = client_for("agent_a").get(reverse("callbacks:task_detail", args=[task.pk]))
+    html = html.content.decode()
+    assert "已过期" in html
+    assert "/q/" not in html  # no link to copy for an invitation that takes no answers

@@ -18,7 +18,9 @@ def question_type(value: str) -> str:
 def task_invitations(context, task):
     """The task page's invitations (scoped like every list) and its 下发问卷 button."""
     from huifang.surveys.models import Invitation
+    from huifang.surveys.sending import expire_due
 
+    expire_due(Invitation.objects.filter(task=task))  # stored statuses up to date first
     request = context["request"]
     user = request.user
     rows = (
