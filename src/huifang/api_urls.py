@@ -2,6 +2,7 @@
 
 from importlib import import_module
 
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 API_MODULES = [
@@ -24,4 +25,8 @@ for name in API_MODULES:
         continue
     module.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # Signed partner endpoints (interfaces.md "App hall").
+    path("apphall/", include("huifang.surveys.api")),
+]

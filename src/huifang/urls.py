@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from huifang.core.views import HomeView, healthz
+from huifang.surveys.h5 import h5_page
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -35,6 +36,8 @@ urlpatterns = [
     path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
     path("calls/", include("huifang.channels.calls.urls")),
     path("api/v1/callcenter/", include("huifang.channels.calls.api_urls")),
+    # The public H5 questionnaire (the token is the key; no login).
+    path("q/<str:token>", h5_page, name="survey_h5"),
     path("api/v1/", include("huifang.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 # The views anyone may reach without a session, by URL name. A new public view (the H5
 # questionnaire page, a partner endpoint) is declared on the view and added here.
-PUBLIC = {"login", "logout", "healthz"}
+PUBLIC = {"login", "logout", "healthz", "survey_h5"}
 
 
 def patterns(resolver=None, prefix=""):

@@ -39,7 +39,10 @@ from huifang.partners import services as partners
 from huifang.reports import services as measures
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
+from huifang.surveys import offline
+from huifang.surveys import sending as survey_sending
 from huifang.surveys import services as surveys
+from huifang.surveys import writeback as survey_writeback
 from huifang.surveys.models import Questionnaire
 from tests.customers import factories
 
@@ -170,6 +173,17 @@ def _complete(w: World, where: str) -> Args:
     return (task, CallbackRecord(task=task, status="success")), {}
 
 
+def _offline_entry(w: World, where: str) -> Args:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huifang.callbacks.records.services import AttachmentInput
+    from huifang.surveys.models import QuestionnaireVersion
+
+    version = QuestionnaireVersion.objects.published().first()
+    scan = AttachmentInput(file=SimpleUploadedFile("scan.pdf", b"%PDF-1.4"))
+    return (w.task(where), version, []), {"scan": scan}
+
+
 def _questionnaire():
     """A questionnaire with a draft of one question (made by the system)."""
     questionnaire = surveys.do_create_questionnaire("QN-DRAFT", "草稿问卷", actor=None)
@@ -232,6 +246,24 @@ def _measure_type():
 
 def _measure(w: World, where: str):
     return measures.do_create_measure(w.customer(where), _measure_type(), "测试", actor=None)
+
+
+def _invitation(w: World, where: str):
+    """An H5 invitation (QN-ANNUAL's published version) of a new task in ``where``."""
+    from django.utils import timezone
+
+    from huifang.surveys.models import Invitation
+
+    task = w.task(where)
+    return Invitation.objects.create(
+        task=task,
+        customer=task.customer,
+        branch=task.branch,
+        business_type=task.business_type,
+        channel="h5",
+        version=Questionnaire.objects.get(code="QN-ANNUAL").latest_published(),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
 
 
 CASES = [
@@ -430,6 +462,26 @@ CASES = [
         "surveys.add_questionnaire",
         lambda w, b: ((_questionnaire_file(),), {"publish": False}),
     ),
+    # invitations and the write-back
+    Case(
+        survey_sending.do_invite,
+        "surveys.send_invitation",
+        lambda w, b: (([w.task(b).pk],), {"channel": "h5"}),
+        scoped=True,
+    ),
+    Case(
+        survey_sending.do_record_event,
+        "surveys.change_invitation",
+        lambda w, b: ((_invitation(w, b), "opened"), {}),
+        scoped=True,
+    ),
+    Case(
+        survey_writeback.do_submit_response,
+        "surveys.add_response",
+        lambda w, b: ((_invitation(w, b), {"answers": []}), {"channel": "h5"}),
+        scoped=True,
+    ),
+    Case(offline.do_enter_offline, "surveys.add_response", _offline_entry, scoped=True),
     # trading calendar
     Case(calendar.do_create_year, "core.change_calendaryear", lambda w, b: ((2092,), {})),
     Case(calendar.do_add_holiday, "core.change_calendaryear", _year),

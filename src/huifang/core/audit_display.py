@@ -74,6 +74,7 @@ SOURCE_LABELS = {
     "web": "网页",
     "api": "API",
     str(ActorKind.SYSTEM.value): str(ActorKind.SYSTEM.label),
+    "h5": "H5问卷页",
 }
 
 EMPTY = "—"

@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "callbacks.manage_callbacktask",
         "surveys.publish_questionnaire",
         "sms.delete_smsoptout",
+        "surveys.send_invitation",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -64,6 +65,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_*",
         "reports.add_measure",
         "reports.change_measure",
+        "surveys.view_invitation",
+        "surveys.view_response",
+        "surveys.view_responseanswer",
+        "surveys.add_response",
+        "surveys.send_invitation",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
         # 短信: send for their scope, see templates, keep the opt-out list.
@@ -87,6 +93,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "calls.view_callattempt",
         "reports.view_measure",
         "reports.view_measureattachment",
+        "surveys.view_invitation",
+        "surveys.view_response",
+        "surveys.view_responseanswer",
+        # Offline entry (线下问卷): a paper questionnaire's answers, through the write-back.
+        "surveys.add_response",
         "partners.add_delivery",
         "sms.view_smsmessage",
         "sms.add_smsmessage",

@@ -8,7 +8,11 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
-        from huifang.surveys import audit_actions  # noqa: F401  (registers the actions)
+        from huifang.partners.signals import delivery_done
+        from huifang.surveys import audit_actions, jobs, sections  # noqa: F401  (actions, job handler)
+        from huifang.surveys.sending import on_delivery_done
+
+        delivery_done.connect(on_delivery_done, dispatch_uid="surveys.invitation_sent")
 
         register(
             "surveys",
@@ -18,3 +22,5 @@ class SurveysConfig(AppConfig):
             "surveys",
             NavItem("导入问卷", "surveys:questionnaire_import", "surveys.add_questionnaire"),
         )
+        register("surveys", NavItem("问卷结果", "surveys:results", "surveys.view_response"))
+        sections.install()

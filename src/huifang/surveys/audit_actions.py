@@ -1,7 +1,23 @@
-"""The audit actions on questionnaires and their versions (see
-:class:`huifang.core.audit.AuditAction`). Questionnaire content holds no personal data."""
+"""The audit actions on questionnaires, their versions, invitations and responses (see
+:class:`huifang.core.audit.AuditAction`). Questionnaire content holds no personal data; a
+response's answers may (text answers and notes are the customer's own words), so they are
+kept masked in the log (:func:`mask_answers`, applied by the write-back service: the
+core maskers read strings only): the response itself is the record of what was said."""
 
 from huifang.core.audit import AuditAction
+from huifang.core.masking import MASK
+
+
+def mask_answers(value):
+    """The answers with every text answer and note masked (option ids kept)."""
+    if not isinstance(value, list):
+        return value
+    masked = []
+    for item in value:
+        if isinstance(item, dict):
+            item = {k: (MASK if k in ("text", "note") and v else v) for k, v in item.items()}
+        masked.append(item)
+    return masked
 
 
 class SurveyAction(AuditAction):
@@ -10,3 +26,7 @@ class SurveyAction(AuditAction):
     QUESTIONNAIRE_NEW_DRAFT = "questionnaire_new_draft", "新建问卷草稿"
     QUESTIONNAIRE_PUBLISH = "questionnaire_publish", "发布问卷"
     QUESTIONNAIRE_IMPORT = "questionnaire_import", "导入问卷"
+    INVITE = "survey_invite", "下发问卷"
+    INVITATION_EVENT = "invitation_event", "问卷邀请状态"
+    RESPONSE_SUBMIT = "response_submit", "提交问卷"
+    OFFLINE_ENTRY = "survey_offline_entry", "录入线下问卷"

@@ -301,3 +301,9 @@ def do_import_file(data, *, publish: bool = False, actor) -> ImportResult:
 def export_version(questionnaire: Questionnaire) -> QuestionnaireVersion | None:
     """The version ``huifang survey export`` writes: the latest published, else the draft."""
     return questionnaire.latest_published() or questionnaire.draft()
+
+
+# Sending (问卷下发) and the write-back live in their own modules; re-exported here so that
+# callers find every survey service in one place.
+from huifang.surveys.sending import do_invite, do_record_event  # noqa: E402, F401
+from huifang.surveys.writeback import do_submit_response  # noqa: E402, F401

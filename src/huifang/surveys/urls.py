@@ -1,11 +1,13 @@
 from django.urls import path
 
-from huifang.surveys import views
+from huifang.surveys import invite_views, offline_views, result_views, views
 
 app_name = "surveys"
 
 urlpatterns = [
     path("", views.QuestionnaireListView.as_view(), name="questionnaire_list"),
+    path("invite/", invite_views.invite, name="invite"),
+    path("invite/task/<int:pk>/", invite_views.invite_task, name="invite_task"),
     path("new/", views.questionnaire_create, name="questionnaire_create"),
     path("import/", views.questionnaire_import, name="questionnaire_import"),
     path("<int:pk>/", views.questionnaire_detail, name="questionnaire_detail"),
@@ -25,4 +27,8 @@ urlpatterns = [
     path("<int:pk>/versions/<int:number>/", views.version_detail, name="version_detail"),
     path("<int:pk>/versions/<int:number>/preview/", views.preview, name="version_preview"),
     path("<int:pk>/versions/<int:number>/export/", views.export_json, name="version_export"),
+    path("results/", result_views.results_index, name="results"),
+    path("results/<int:pk>/", result_views.result_detail, name="result_detail"),
+    path("responses/<int:pk>/", result_views.response_detail, name="response_detail"),
+    path("offline/<int:task_pk>/", offline_views.offline_entry, name="offline_entry"),
 ]

@@ -58,7 +58,8 @@ class RecordSerializer(serializers.ModelSerializer):
         source="failure_reason.name", default=None, read_only=True
     )
     method_label = serializers.CharField(source="get_method_display", read_only=True)
-    agent = serializers.CharField(source="agent.username", read_only=True)
+    # None for a questionnaire the customer answered alone (掌厅/H5): no agent.
+    agent = serializers.CharField(source="agent.username", default=None, read_only=True)
     business_type = serializers.CharField(source="business_type.name", read_only=True)
     batch = serializers.CharField(source="task.batch.number", read_only=True)
     mobile_used = serializers.SerializerMethodField()

@@ -99,9 +99,13 @@ class CallbackRecord(models.Model):
     method = models.CharField(_("回访形式"), max_length=16, choices=Method.choices)
     called_at = models.DateTimeField(_("回访时间"))
     duration_seconds = models.PositiveIntegerField(_("回访时长（秒）"), default=0)
+    # Who made the call. Empty for a questionnaire the customer answered alone (掌厅/H5):
+    # pages then show the registering channel (``registered_by``).
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("回访人"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="callback_records",
         db_index=False,

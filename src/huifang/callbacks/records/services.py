@@ -70,6 +70,8 @@ REASON_FIELDS = [
     "sort_order",
 ]
 CHANGE_RECORD = "records.change_callbackrecord"
+# Questionnaires the customer fills in alone: their records have no agent (回访人).
+SELF_SERVICE_METHODS = (Method.APP_HALL, Method.H5)
 CLOSED_TASK_HQ_ONLY = "该任务已结束，其回访记录仅总部合规管理员可以修改"
 
 
@@ -341,12 +343,13 @@ def do_create_record(
 
     ``actor`` (an :class:`~huifang.core.actors.Actor` or a user) registers it: a person, or
     an integration writing as itself. ``agent`` is who made the call (回访人); it defaults
-    to the acting person, and a machine must name it.
+    to the acting person, and a machine must name it — except for a questionnaire the
+    customer answered alone (掌厅问卷, H5问卷), which has no agent.
     """
     actor = as_actor(actor)
     require(actor, "records.add_callbackrecord", message="您没有登记回访记录的权限")
     agent = agent or actor.user
-    if agent is None:
+    if agent is None and data.get("method") not in SELF_SERVICE_METHODS:
         raise ValidationError({"agent": "请指定回访人"})
 
     def work(saved: list[str]) -> CallbackRecord:

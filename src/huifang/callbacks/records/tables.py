@@ -15,6 +15,7 @@ from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
 from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
 from huifang.core.masking import mask_phone
+from huifang.core.people import person_html, person_text
 from huifang.customers.choices import Gender
 
 # Shown by default and exported: the brochure's summary table.
@@ -100,7 +101,9 @@ class RecordTable(tables.Table):
     duration = tables.Column(
         accessor="duration_seconds", verbose_name="回访时长", order_by="duration_seconds"
     )
-    agent = UserColumn("agent", verbose_name="回访人")
+    # A questionnaire the customer answered alone (掌厅/H5) has no agent: the registering
+    # channel is shown instead (``CallbackRecord.registered_by``).
+    agent = UserColumn("agent", verbose_name="回访人", empty_values=())
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访类型")
     batch = tables.Column(accessor="task__batch__number", verbose_name="批次号")
     # The task's latest text (filled by the SMS channel through ``extras``).
@@ -159,6 +162,12 @@ class RecordTable(tables.Table):
 
     def value_sms(self, record: CallbackRecord) -> str:
         return self._sms_text(record)
+
+    def render_agent(self, value, record: CallbackRecord):
+        return person_html(value) if value else record.registered_by
+
+    def value_agent(self, value, record: CallbackRecord) -> str:
+        return person_text(value) if value else record.registered_by
 
     def render_duration(self, record: CallbackRecord) -> str:
         return record.duration_text

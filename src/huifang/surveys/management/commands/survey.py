@@ -96,14 +96,51 @@ def _export(command: BaseCommand, options: dict) -> None:
     command.stdout.write(f"已导出问卷 {code} {which}（{len(data['questions'])} 题）到 {path}")
 
 
+def _invite_arguments(parser) -> None:
+    parser.add_argument("--batch", required=True, metavar="N", help="批次号：该批次涉及的任务")
+    parser.add_argument(
+        "--channel", required=True, choices=["apphall", "h5"], help="渠道：apphall（掌厅）或 h5"
+    )
+    parser.add_argument(
+        "--questionnaire", metavar="CODE", help="问卷编号（默认按任务的回访业务类型选问卷）"
+    )
+    parser.add_argument(
+        "--expires-days", type=int, default=14, metavar="D", help="有效天数（默认 14）"
+    )
+
+
+def _invite(command: BaseCommand, options: dict) -> None:
+    from huifang.callbacks.models import Batch, CallbackTask
+    from huifang.surveys import sending
+
+    batch = Batch.objects.filter(number=options["batch"]).first()
+    if batch is None:
+        raise CommandError(f"批次 {options['batch']} 不存在")
+    tasks = CallbackTask.objects.filter(links__batch=batch)
+    with audit.acting(label="command:survey invite"):
+        try:
+            result = sending.do_invite(
+                tasks,
+                channel=options["channel"],
+                questionnaire=options.get("questionnaire"),
+                expires_days=options["expires_days"],
+                actor=None,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise CommandError(f"未下发问卷：\n{_errors(exc)}") from exc
+    command.stdout.write(f"批次 {batch.number}：{result.summary()}")
+    command.stdout.write(str(result.created))
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "import": Subcommand("导入问卷文件（新建问卷或更新草稿）", _import_arguments, _import),
     "export": Subcommand("导出问卷的最新版本为 JSON 文件", _export_arguments, _export),
+    "invite": Subcommand("按批次下发问卷（掌厅或 H5）", _invite_arguments, _invite),
 }
 
 
 class Command(BaseCommand):
-    help = "问卷管理：import（导入问卷文件）/ export（导出问卷）"
+    help = "问卷管理：import（导入问卷文件）/ export（导出问卷）/ invite（下发问卷）"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
