@@ -14,6 +14,7 @@ from huifang.reports.models import MeasureType
 from huifang.rules.models import Hit, HitReason, ScreeningRun
 from tests.customers import factories
 from tests.reports.conftest import TODAY, at
+from tests.surveys.conftest import published  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 ALL = compliance.Period()
@@ -53,7 +54,7 @@ def customer(code: str, branch, **fields):
 
 
 def test_registry_lists_every_check_with_chinese_title():
-    assert len(compliance.REGISTRY) == 8
+    assert len(compliance.REGISTRY) == 9
     for cls in compliance.REGISTRY.values():
         assert cls.title and cls.description
 
@@ -250,3 +251,45 @@ def test_dashboard_shows_each_checks_count(world, client_for):
     page = client_for("hq_admin").get(reverse("reports:dashboard"))
     counts = {c["name"]: c["count"] for c in page.context["compliance"]}
     assert counts["overdue_tasks"] == 2
+
+
+@pytest.fixture
+def answered(branches, published):  # noqa: F811
+    from tests.surveys import results_world
+
+    return results_world.build(branches)
+
+
+def test_abnormal_answer_unhandled(answered, personas, settings):
+    from huifang.surveys.models import Response
+
+    settings.FOLLOWUP_DAYS = 5
+    Response.objects.update(received_at=timezone.now() - datetime.timedelta(days=10))
+    planted = answered.abnormal.customer.investor_code
+    assert found("abnormal_answer_unhandled") == {planted}
+
+
+def test_abnormal_answer_with_a_measure_or_a_handling_note_is_no_finding(
+    answered, personas, settings
+):
+    from huifang.surveys.models import Response
+
+    settings.FOLLOWUP_DAYS = 5
+    Response.objects.update(received_at=timezone.now() - datetime.timedelta(days=10))
+    abnormal = answered.abnormal
+    BranchFeedback.objects.filter(record_id=abnormal.record_id).update(handling_note="已面谈核实")
+    assert found("abnormal_answer_unhandled") == set()
+    BranchFeedback.objects.filter(record_id=abnormal.record_id).update(handling_note="")
+    services.do_create_measure(
+        abnormal.customer,
+        MeasureType.objects.get(name="面谈"),
+        "异常答案跟进",
+        task=abnormal.task,
+        actor=personas["hq_admin"],
+    )
+    assert found("abnormal_answer_unhandled") == set()
+
+
+def test_a_recent_abnormal_answer_is_no_finding_yet(answered, settings):
+    settings.FOLLOWUP_DAYS = 5
+    assert found("abnormal_answer_unhandled") == set()

@@ -211,6 +211,53 @@ class FollowupUnhandled(Check):
         return result
 
 
+class AbnormalAnswerUnhandled(Check):
+    name = "abnormal_answer_unhandled"
+    title = "异常问卷答案超期未跟进"
+    description = (
+        "问卷中有异常答案（如“不是本人开户”“有他人代为操作”），答卷超过 N 天"
+        "（HUIFANG_FOLLOWUP_DAYS，默认 5 天）后，其反馈营业部仍没有处理说明、"
+        "该任务或回访记录也没有管理措施的问卷结果。"
+    )
+
+    def findings(self, user, period):
+        from huifang.reports.models import Measure
+        from huifang.surveys.models import Response
+
+        days = settings.FOLLOWUP_DAYS
+        limit = timezone.now() - datetime.timedelta(days=days)
+        # The write-back records an abnormal answer as 其他 and opens a 反馈营业部 per
+        # abnormal question: a handled one carries a handling note.
+        handled = BranchFeedback.objects.filter(record_id=OuterRef("record_id")).exclude(
+            handling_note=""
+        )
+        measured = Measure.objects.filter(
+            Q(record_id=OuterRef("record_id")) | Q(task_id=OuterRef("task_id"))
+        )
+        rows = _scoped(
+            Response.objects.filter(received_at__lt=limit, record__status=RecordStatus.OTHER),
+            user,
+        )
+        rows = self.in_period(rows, "received_at__date", period)
+        rows = rows.exclude(Exists(handled)).exclude(Exists(measured)).order_by("received_at")
+        result = []
+        for r in rows.values(
+            "pk", "task_id", "customer__investor_code", "received_at", "branch_id", "abnormal"
+        ):
+            got = timezone.localtime(r["received_at"])
+            questions = "、".join(str(q) for q in r["abnormal"] or [])
+            note = (
+                f"问卷结果 #{r['pk']} 于 {got:%Y-%m-%d} 收到，异常题目 {questions}，"
+                f"超过 {days} 天未见处理说明或管理措施"
+            )
+            result.append(
+                self.finding(
+                    r["customer__investor_code"], r["task_id"], note, r["pk"], r["branch_id"]
+                )
+            )
+        return result
+
+
 class ElderlyWithoutCallback(Check):
     name = "elderly_without_callback"
     title = "70 周岁以上客户未按期回访"

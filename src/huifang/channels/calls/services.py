@@ -320,8 +320,10 @@ def _apply_mapping(
             return None, "已接通但客户未按键确认，等待坐席登记"
     if task.status not in OPEN_STATUSES:
         return None, f"任务已{task.get_status_display()}，未登记回访记录"
+    # An outbound call's record names its 回访人 (only a questionnaire the customer filled
+    # in alone has none): the task's assignee, else an agent registers it.
     agent = task.assignee
-    if agent is None and not CallbackRecord._meta.get_field("agent").null:
+    if agent is None:
         return None, "任务未分配回访专员，等待坐席登记"
     result_label = CallResult(attempt.result).label
     remark = (
