@@ -28,16 +28,21 @@ def main() -> None:
     parser.add_argument("--user", default="hq_admin")
     parser.add_argument("--password", default=None)
     args = parser.parse_args()
-    password = args.password or (
-        Path(os.environ.get("HUIFANG_DATA_DIR", "var")) / "demo_password"
-    ).read_text().strip()
+    password = (
+        args.password
+        or (Path(os.environ.get("HUIFANG_DATA_DIR", "var")) / "demo_password").read_text().strip()
+    )
     out = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--headless=new", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"],
+            args=[
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+            ],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 860}, locale="zh-CN")
         page.goto(f"{args.url}/login/")

@@ -17,6 +17,7 @@ from huifang.core.config import (
     env_path,
     log_level,
     secret_key,
+    sms,
     tasks_backend,
 )
 
@@ -41,11 +42,15 @@ try:
     IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
     # 显示号码: reveals of a task customer's numbers per agent in any sliding hour.
     TASK_REVEALS_PER_HOUR = env_int("HUIFANG_TASK_REVEALS_PER_HOUR", 30, minimum=1)
+    # 合规核查: days a branch follow-up may stay without a handling note or a measure.
+    FOLLOWUP_DAYS = env_int("HUIFANG_FOLLOWUP_DAYS", 5, minimum=1)
     # Live job progress goes through the cache so that a job inside one long transaction
     # can still report it (the Job row is only written outside transactions).
     CACHES = {"default": cache(DATA_DIR)}
     TASKS_BACKEND = tasks_backend()
     LOG_LEVEL = log_level()
+    # 短信: provider, sending window, quota, receipt token, credentials (docs/operators.md).
+    SMS = sms()
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc
@@ -76,6 +81,9 @@ INSTALLED_APPS = [
     "huifang.callbacks",
     "huifang.callbacks.records",
     "huifang.surveys",
+    "huifang.reports",
+    "huifang.channels.sms",
+    "huifang.channels.calls",
     "huifang.demo",
 ]
 

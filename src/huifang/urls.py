@@ -31,6 +31,11 @@ urlpatterns = [
     path("callbacks/", include("huifang.callbacks.urls")),
     path("records/", include("huifang.callbacks.records.urls")),
     path("surveys/", include("huifang.surveys.urls")),
+    path("reports/", include("huifang.reports.urls")),
+    path("sms/", include("huifang.channels.sms.urls")),
+    path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
+    path("calls/", include("huifang.channels.calls.urls")),
+    path("api/v1/callcenter/", include("huifang.channels.calls.api_urls")),
     # The public H5 questionnaire (the token is the key; no login).
     path("q/<str:token>", h5_page, name="survey_h5"),
     path("api/v1/", include("huifang.api_urls")),

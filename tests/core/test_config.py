@@ -127,3 +127,9 @@ def test_trusted_proxies_must_be_addresses(tmp_path):
     result = run_settings({"HUIFANG_TRUSTED_PROXIES": "10.0.0.1,proxy"}, tmp_path)
     assert result.returncode == 2
     assert "HUIFANG_TRUSTED_PROXIES" in result.stderr
+
+
+def test_followup_days_must_be_a_positive_whole_number(tmp_path):
+    result = run_settings({"HUIFANG_FOLLOWUP_DAYS": "0"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_FOLLOWUP_DAYS" in result.stderr

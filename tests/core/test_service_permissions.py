@@ -26,6 +26,8 @@ import huifang
 from huifang.callbacks import services as tasks
 from huifang.callbacks.records import services as records
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.channels.calls import services as calls
+from huifang.channels.sms import services as sms
 from huifang.core import calendar
 from huifang.core.models import AuditEvent, CalendarHoliday, CalendarYear
 from huifang.core.permissions import require
@@ -34,6 +36,7 @@ from huifang.org import services as org
 from huifang.org.models import Role, User
 from huifang.partners import delivery as partner_delivery
 from huifang.partners import services as partners
+from huifang.reports import services as measures
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
 from huifang.surveys import sending as survey_sending
@@ -203,7 +206,61 @@ def _invitation(w: World, where: str):
     )
 
 
+def _call_tasks(w: World, where: str) -> Args:
+    from huifang.callbacks.models import CallbackTask
+
+    return (CallbackTask.objects.filter(pk=w.task(where).pk),), {}
+
+
+def _call_result(w: World, where: str) -> Args:
+    from huifang.channels.calls.services import _refs
+
+    task = w.task(where)
+    ref = _refs([task.pk])[task.pk]
+    started = datetime.datetime(2026, 1, 5, 10, 0, tzinfo=datetime.UTC).isoformat()
+    payload = {
+        "call_id": f"C{next(_numbers)}",
+        "task_ref": ref,
+        "started_at": started,
+        "duration_seconds": 30,
+        "attempt": 1,
+        "result": "other",
+    }
+    return (payload,), {"source": "webhook"}
+
+
+def _call_file(w: World, where: str) -> Args:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "calls.csv"
+    path.write_text("呼叫ID,外呼任务ID,拨打时间,拨打时长,拨打次数,拨打结果\n", encoding="utf-8")
+    return (path,), {}
+
+
+def _call_mapping(w: World, where: str) -> Args:
+    from huifang.channels.calls.models import ResultMapping
+
+    return (ResultMapping.objects.get(result="other"), {"action": "wait"}), {}
+
+
+def _measure_type():
+    from huifang.reports.models import MeasureType
+
+    return MeasureType.objects.get(name="风险提示")
+
+
+def _measure(w: World, where: str):
+    return measures.do_create_measure(w.customer(where), _measure_type(), "测试", actor=None)
+
+
 CASES = [
+    # 外呼 (a push narrows to the actor's tasks, as the task list does; an out-of-scope
+    # task_ref is unknown to the actor)
+    Case(calls.do_push, "calls.add_callpush", _call_tasks),
+    Case(calls.do_ingest_call, "calls.add_callattempt", _call_result),
+    Case(calls.do_import_calls, "calls.add_callattempt", _call_file),
+    Case(calls.do_save_mapping, "calls.change_resultmapping", _call_mapping),
     # org
     Case(
         org.do_save_branch,
@@ -448,7 +505,67 @@ CASES = [
         lambda w, b: ((_partner(), "invitation.created", [("INV1", {})]), {}),
     ),
     Case(partner_delivery.do_retry, "partners.change_delivery", _failed_delivery),
+    # management measures (管理措施)
+    Case(
+        measures.do_create_measure,
+        "reports.add_measure",
+        lambda w, b: ((w.customer(b), _measure_type(), "风险提示"), {}),
+        scoped=True,
+    ),
+    Case(
+        measures.do_update_measure,
+        "reports.change_measure",
+        lambda w, b: ((_measure(w, b), {"reason": "改"}), {}),
+        scoped=True,
+    ),
+    Case(
+        measures.do_change_status,
+        "reports.change_measure",
+        lambda w, b: ((_measure(w, b), "active"), {}),
+        scoped=True,
+    ),
+    Case(
+        measures.do_save_measure_type,
+        "reports.add_measuretype",
+        lambda w, b: ((None, {"name": "新措施"}), {}),
+    ),
+    # sms (templates are HQ's; sending is scoped by the tasks' branches)
+    Case(
+        sms.do_save_template,
+        "sms.add_smstemplate",
+        lambda w, b: ((None, _sms_template_data(f"T{next(_numbers)}")), {}),
+    ),
+    Case(
+        sms.do_save_template,
+        "sms.change_smstemplate",
+        lambda w, b: ((_sms_template(), {"name": "改名"}), {}),
+    ),
+    Case(
+        sms.do_queue,
+        "sms.add_smsmessage",
+        lambda w, b: ((w.task(b), _sms_template()), {}),
+        scoped=True,
+    ),
+    Case(sms.do_opt_out, "sms.add_smsoptout", lambda w, b: (("13812345678",), {})),
+    Case(sms.do_opt_in, "sms.delete_smsoptout", lambda w, b: ((_opt_out(),), {})),
+    Case(sms.do_apply_receipts, "sms.add_smsreceipt", lambda w, b: (("aliyun", []), {})),
 ]
+
+
+def _sms_template_data(code: str) -> dict:
+    return {"code": code, "name": "提醒", "signature": "【惠访】", "text": "{客户名称}您好"}
+
+
+def _sms_template():
+    from huifang.channels.sms.models import SmsTemplate
+
+    return SmsTemplate.objects.create(**_sms_template_data(f"T{next(_numbers)}"))
+
+
+def _opt_out():
+    from huifang.channels.sms.models import SmsOptOut
+
+    return SmsOptOut.objects.create(mobile=f"139{next(_numbers):08d}")
 
 
 def _user(username: str, branch, *, without: str | None = None) -> User:

@@ -37,7 +37,6 @@ def test_form_shows_customer_facts_masked(task, client_for):
     assert "138****5678" in html and "13812345678" not in html
     for label in ("客户账号", "风险承受能力", "是否销户", "休眠状态", "经纪人编号", "回访形式"):
         assert label in html
-    assert "发送短信" not in html
 
 
 def test_register_through_the_form_completes_the_task(task, client_for, personas):

@@ -73,6 +73,12 @@ class TaskFilterSet(FilterSet):
         field_name="appointment_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
+    # Whole Beijing days of the task's creation: the dashboard's 统计期间 for tasks.
+    created = django_filters.DateFromToRangeFilter(
+        label="创建日期",
+        field_name="created_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = CallbackTask
@@ -87,6 +93,7 @@ class TaskFilterSet(FilterSet):
             "overdue",
             "deadline",
             "appointment",
+            "created",
         ]
 
     def __init__(self, *args, request=None, **kwargs):

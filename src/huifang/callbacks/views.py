@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from huifang.callbacks import jobs, numbers, services
+from huifang.callbacks import jobs, numbers, services, task_sections
 from huifang.callbacks.filtersets import (
     ME,
     BatchFilterSet,
@@ -109,6 +109,7 @@ class TaskDetailView(ObjectDetailView):
                 .order_by("time", "id")
             ),
             overdue=task.is_overdue(),
+            task_sections=task_sections.sections_for(self.request, task),
             can_start=task.status == "new"
             and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists(),
             **numbers.context(user, task),

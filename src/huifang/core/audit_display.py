@@ -22,6 +22,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from huifang.core.actors import ActorKind
 from huifang.core.audit import action_label
 from huifang.core.fields import MoneyField
 
@@ -64,8 +65,17 @@ EXTRA_LABELS = {
     "checksum": "校验和",
 }
 
-SOURCE_PREFIXES = {"command": "命令", "job": "后台任务", "partner": "对接方"}
-SOURCE_LABELS = {"web": "网页", "api": "API", "system": "系统", "h5": "H5问卷页"}
+# A machine's channel is shown by its actor kind's label (``core.actors.ActorKind``).
+SOURCE_PREFIXES = {
+    str(kind.value): str(kind.label)
+    for kind in (ActorKind.COMMAND, ActorKind.JOB, ActorKind.PARTNER)
+}
+SOURCE_LABELS = {
+    "web": "网页",
+    "api": "API",
+    str(ActorKind.SYSTEM.value): str(ActorKind.SYSTEM.label),
+    "h5": "H5问卷页",  # the public H5 questionnaire page (surveys.h5)
+}
 
 EMPTY = "—"
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

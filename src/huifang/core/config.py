@@ -183,3 +183,68 @@ def database(directory: Path) -> dict:
         if test_name:
             config["TEST"] = {"NAME": test_name}
     return config
+
+
+SMS_PROVIDERS = ("file", "aliyun", "tencent", "http")
+
+
+def _hours(name: str, default: str) -> tuple[str, str]:
+    raw = os.environ.get(name, "").strip() or default
+    import re
+
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)", raw)
+    if not match or raw.split("-")[0] >= raw.split("-")[1]:
+        raise ConfigError(f"{name}={raw!r} is not a window like 08:00-21:00 (start before end)")
+    start, end = raw.split("-")
+    return start, end
+
+
+def sms() -> dict:
+    """The SMS channel (``HUIFANG_SMS_*``): provider, sending window, daily quota, the
+    客服电话 templates may show, the secret path token of the cloud providers' receipt
+    URLs and each provider's credentials (never stored in the database)."""
+    provider = os.environ.get("HUIFANG_SMS_PROVIDER", "").strip().lower() or "file"
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError(
+            f"HUIFANG_SMS_PROVIDER={provider!r} is not one of {', '.join(SMS_PROVIDERS)}"
+        )
+    token = os.environ.get("HUIFANG_SMS_RECEIPT_TOKEN", "").strip()
+    if token and len(token) < 16:
+        raise ConfigError("HUIFANG_SMS_RECEIPT_TOKEN is too short: use at least 16 characters")
+    method = os.environ.get("HUIFANG_SMS_HTTP_METHOD", "").strip().upper() or "POST"
+    if method not in ("GET", "POST"):
+        raise ConfigError(f"HUIFANG_SMS_HTTP_METHOD={method!r} is not GET or POST")
+    import json
+
+    raw_params = os.environ.get("HUIFANG_SMS_HTTP_PARAMS", "").strip()
+    try:
+        params = (
+            json.loads(raw_params) if raw_params else {"mobile": "{mobile}", "content": "{text}"}
+        )
+    except ValueError as exc:
+        raise ConfigError(f"HUIFANG_SMS_HTTP_PARAMS is not JSON: {exc}") from exc
+    if not isinstance(params, dict):
+        raise ConfigError("HUIFANG_SMS_HTTP_PARAMS must be a JSON object (parameter → value)")
+    start, end = _hours("HUIFANG_SMS_SEND_HOURS", "08:00-21:00")
+    env = os.environ.get
+    return {
+        "PROVIDER": provider,
+        "SEND_START": start,
+        "SEND_END": end,
+        "DAILY_QUOTA": env_int("HUIFANG_SMS_DAILY_QUOTA", 200_000, minimum=0),
+        "SERVICE_PHONE": env("HUIFANG_SMS_SERVICE_PHONE", "").strip(),
+        "RECEIPT_TOKEN": token,
+        "ALIYUN_ACCESS_KEY_ID": env("HUIFANG_SMS_ALIYUN_ACCESS_KEY_ID", "").strip(),
+        "ALIYUN_ACCESS_KEY_SECRET": env("HUIFANG_SMS_ALIYUN_ACCESS_KEY_SECRET", "").strip(),
+        "ALIYUN_ENDPOINT": env("HUIFANG_SMS_ALIYUN_ENDPOINT", "").strip()
+        or "dysmsapi.aliyuncs.com",
+        "TENCENT_SECRET_ID": env("HUIFANG_SMS_TENCENT_SECRET_ID", "").strip(),
+        "TENCENT_SECRET_KEY": env("HUIFANG_SMS_TENCENT_SECRET_KEY", "").strip(),
+        "TENCENT_SDK_APP_ID": env("HUIFANG_SMS_TENCENT_SDK_APP_ID", "").strip(),
+        "TENCENT_REGION": env("HUIFANG_SMS_TENCENT_REGION", "").strip() or "ap-guangzhou",
+        "HTTP_URL": env("HUIFANG_SMS_HTTP_URL", "").strip(),
+        "HTTP_METHOD": method,
+        "HTTP_PARAMS": params,
+        "HTTP_SUCCESS": env("HUIFANG_SMS_HTTP_SUCCESS", "").strip() or "code == 0",
+        "HTTP_ID_FIELD": env("HUIFANG_SMS_HTTP_ID_FIELD", "").strip() or "id",
+    }

@@ -55,21 +55,3 @@ def job_download(request, pk: int):
         raise Http404("结果文件不存在")
     audit.record(CoreAction.DOWNLOAD, job, message=f"下载 {path.name}")
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
-
-
-PLANNED = {
-    "summary": (
-        "汇总统计",
-        "这里将按营业部、批次、规则和回访业务类型实时展示回访进度，汇总问卷结果，列出合规核查项"
-        "（逾期任务、命中未建任务、无有效记录即关闭的任务、未处理的异常答卷）和管理措施，"
-        "所有表格均可导出。该模块上线前，可在 回访任务管理 和 回访记录管理 中查看明细。",
-    ),
-}
-
-
-def planned(request, topic: str):
-    """A navigation entry whose module is not in use yet: says what will appear, no data."""
-    from huifang.core.views import render_message
-
-    title, text = PLANNED[topic]
-    return render_message(request, title, text)

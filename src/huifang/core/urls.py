@@ -5,7 +5,6 @@ from huifang.core import calendar_views, pages
 app_name = "core"
 
 urlpatterns = [
-    path("summary/", pages.planned, {"topic": "summary"}, name="summary"),
     path("audit/", pages.AuditListView.as_view(), name="audit_list"),
     path("jobs/", pages.JobListView.as_view(), name="job_list"),
     path("jobs/<int:pk>/", pages.JobDetailView.as_view(), name="job_detail"),

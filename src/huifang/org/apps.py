@@ -15,7 +15,6 @@ class OrgConfig(AppConfig):
 
         from huifang.core.navigation import NavItem, register
 
-        register("summary", NavItem("汇总统计", "core:summary"))
         register("system", NavItem("部门管理", "org:branch_list", "org.view_branch"))
         register("system", NavItem("用户管理", "org:user_list", "org.view_user"))
         register("system", NavItem("审计日志", "core:audit_list", "core.view_auditevent"))

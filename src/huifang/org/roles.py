@@ -22,6 +22,8 @@ APPS = (
     "callbacks",
     "records",
     "channels",
+    "sms",
+    "calls",
     "surveys",
     "reports",
 )
@@ -38,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "callbacks.manage_callbacktask",
         "surveys.publish_questionnaire",
         "surveys.send_invitation",
+        "sms.delete_smsoptout",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -60,8 +63,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_responseanswer",
         "surveys.add_response",
         "surveys.send_invitation",
+        # 外呼: the call table and log of their branches, pushing a call list of their tasks.
+        "calls.view_callattempt",
+        "calls.add_callpush",
+        # 管理措施 on their branch's customers (the type dictionary is HQ's).
+        "reports.view_*",
+        "reports.add_measure",
+        "reports.change_measure",
         # Queue a push to a partner (an app-hall invitation sent from a task); no page.
         "partners.add_delivery",
+        # 短信: send for their scope, see templates, keep the opt-out list.
+        "sms.view_smsmessage",
+        "sms.add_smsmessage",
+        "sms.view_smstemplate",
+        "sms.view_smsoptout",
+        "sms.add_smsoptout",
     ],
     Role.AGENT: [
         "org.view_branch",
@@ -79,7 +95,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_responseanswer",
         # Offline entry (线下问卷): a paper questionnaire's answers, through the write-back.
         "surveys.add_response",
+        "calls.view_callattempt",
+        "reports.view_measure",
+        "reports.view_measureattachment",
         "partners.add_delivery",
+        "sms.view_smsmessage",
+        "sms.add_smsmessage",
+        "sms.view_smstemplate",
+        "sms.view_smsoptout",
+        "sms.add_smsoptout",
     ],
     Role.AUDITOR: [
         "*.view_*",

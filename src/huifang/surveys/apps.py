@@ -9,10 +9,11 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
         from huifang.partners.signals import delivery_done
-        from huifang.surveys import audit_actions, jobs  # noqa: F401  (actions, job handler)
+        from huifang.surveys import audit_actions, jobs, task_section  # noqa: F401
         from huifang.surveys.sending import on_delivery_done
 
         delivery_done.connect(on_delivery_done, dispatch_uid="surveys.invitation_sent")
+        task_section.install()  # 问卷邀请 on the task page
 
         register(
             "surveys",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils import timezone
 
+from huifang.callbacks.records import extras
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
 from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
@@ -32,7 +33,15 @@ SUMMARY_COLUMNS = [
     "feedback",
 ]
 # Offered in the column chooser.
-EXTRA_COLUMNS = ["method", "failure_reason", "duration", "agent", "business_type", "batch"]
+EXTRA_COLUMNS = [
+    "method",
+    "failure_reason",
+    "duration",
+    "agent",
+    "business_type",
+    "batch",
+    "sms",
+]
 
 
 def contact_phone(record: CallbackRecord) -> str:
@@ -97,6 +106,8 @@ class RecordTable(tables.Table):
     agent = UserColumn("agent", verbose_name="回访人", empty_values=())
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访类型")
     batch = tables.Column(accessor="task__batch__number", verbose_name="批次号")
+    # The task's latest text (filled by the SMS channel through ``extras``).
+    sms = tables.Column(accessor="pk", verbose_name="发送短信", orderable=False)
 
     class Meta:
         model = CallbackRecord
@@ -140,6 +151,23 @@ class RecordTable(tables.Table):
 
     def value_agent(self, value, record: CallbackRecord) -> str:
         return person_text(value) if value else record.registered_by
+
+    def _sms_text(self, record: CallbackRecord) -> str:
+        cache = self.__dict__.setdefault("_sms_cache", {})
+        if record.task_id not in cache:
+            page = getattr(self, "page", None)
+            rows = [getattr(r, "record", r) for r in page.object_list] if page else [record]
+            if record not in rows:
+                rows = [record]
+            cache.update({r.task_id: "" for r in rows})
+            cache.update(extras.values("sms", rows))
+        return cache.get(record.task_id, "")
+
+    def render_sms(self, record: CallbackRecord) -> str:
+        return self._sms_text(record)
+
+    def value_sms(self, record: CallbackRecord) -> str:
+        return self._sms_text(record)
 
     def render_duration(self, record: CallbackRecord) -> str:
         return record.duration_text

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from huifang.callbacks import numbers
+from huifang.callbacks import numbers, task_sections
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records import services
 from huifang.callbacks.records.choices import RecordStatus
@@ -128,6 +128,7 @@ def task_context(request, task: CallbackTask) -> dict:
     changeable = CallbackTask.objects.restrict(request.user, "change").filter(pk=task.pk).exists()
     return {
         "task": task,
+        "task_sections": task_sections.sections_for(request, task),
         "records": records,
         "feedbacks": feedbacks,
         "cap": cap,

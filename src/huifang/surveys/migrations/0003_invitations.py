@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('callbacks', '0007_deadline_provisional'),
-        ('customers', '0007_monthly_figures_cover'),
+        ('customers', '0006_customer_branch_index'),
         ('org', '0001_initial'),
         ('records', '0006_record_agent_optional'),
         ('surveys', '0002_default_questionnaires'),

@@ -1,0 +1,33 @@
+"""Enumerations of the outbound-call platform (外呼). Stored values are the contract's
+English words (``interfaces.md``); labels are what pages, files and the CLI show."""
+
+from django.db import models
+
+from huifang.core.choices import parse_choice
+
+
+class CallResult(models.TextChoices):
+    """拨打结果."""
+
+    CONNECTED = "connected", "接通"
+    NO_ANSWER = "no_answer", "无人接听"
+    BUSY = "busy", "占线"
+    POWER_OFF = "power_off", "关机"
+    INVALID_NUMBER = "invalid_number", "空号"
+    REJECTED = "rejected", "拒接"
+    OTHER = "other", "其他"
+
+
+class CallSource(models.TextChoices):
+    WEBHOOK = "webhook", "接口回传"
+    FILE = "file", "文件导入"
+
+
+class MappingAction(models.TextChoices):
+    RECORD = "record", "自动登记回访记录"
+    WAIT = "wait", "等待坐席登记"
+
+
+def result_value(text: str) -> str:
+    """A result given as value (``no_answer``) or label (``无人接听``) → its value."""
+    return parse_choice(CallResult, text, noun="拨打结果")

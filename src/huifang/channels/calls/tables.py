@@ -1,0 +1,116 @@
+"""Columns of 外呼记录 (the global list and its export, ``huifang export calls``) and of
+the result mapping page. The export's columns are ``interfaces.md``'s, in its order."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from huifang.callbacks.records.choices import RecordStatus
+from huifang.channels.calls.choices import CallResult, MappingAction
+from huifang.channels.calls.models import CallAttempt, ResultMapping
+from huifang.core.columns import ChoiceColumn, DateTimeColumn, permitted_link
+
+EXPORT_COLUMNS = [
+    "call_id",
+    "task_ref",
+    "investor_code",
+    "started_at",
+    "duration",
+    "attempt",
+    "result",
+    "agent",
+    "recording_url",
+    "recording_sha256",
+    "record",
+]
+
+
+class CallTable(tables.Table):
+    call_id = tables.Column(verbose_name="呼叫ID")
+    task_ref = tables.Column(verbose_name="外呼任务ID")
+    investor_code = tables.Column(
+        accessor="customer__investor_code",
+        verbose_name="投资者代码",
+        order_by="customer__investor_code",
+    )
+    customer_name = tables.Column(accessor="customer__name", verbose_name="客户名称")
+    branch = tables.Column(accessor="branch__name", verbose_name="营业部", order_by="branch__path")
+    started_at = DateTimeColumn(verbose_name="拨打时间")
+    duration = tables.Column(
+        accessor="duration_seconds", verbose_name="拨打时长", order_by="duration_seconds"
+    )
+    attempt = tables.Column(verbose_name="拨打次数")
+    result = ChoiceColumn(CallResult, verbose_name="拨打结果")
+    agent = tables.Column(verbose_name="坐席")
+    recording_url = tables.Column(verbose_name="录音地址")
+    recording_sha256 = tables.Column(verbose_name="录音SHA256")
+    record = tables.Column(accessor="record_id", verbose_name="回访记录", default="")
+    task = tables.Column(accessor="task_id", verbose_name="回访任务", orderable=False)
+
+    default_columns = [
+        "started_at",
+        "investor_code",
+        "customer_name",
+        "branch",
+        "duration",
+        "attempt",
+        "result",
+        "agent",
+        "record",
+        "task",
+    ]
+    export_columns = EXPORT_COLUMNS
+
+    class Meta:
+        model = CallAttempt
+        fields = ()
+        sequence = (*EXPORT_COLUMNS, "customer_name", "branch", "task")
+
+    def render_duration(self, record: CallAttempt) -> str:
+        return record.duration_text
+
+    def value_duration(self, record: CallAttempt) -> int:
+        return record.duration_seconds
+
+    def render_record(self, value):
+        if not value:
+            return "—"
+        return format_html(
+            '<a href="{}">#{}</a>', reverse("records:record_detail", args=[value]), value
+        )
+
+    def value_record(self, value):
+        return value or ""
+
+    def render_task(self, value):
+        return format_html(
+            '<a href="{}">#{}</a>', reverse("callbacks:task_detail", args=[value]), value
+        )
+
+    def value_recording_url(self, value):
+        return value
+
+    def render_recording_url(self, value):
+        return format_html('<a href="{}" rel="noreferrer" target="_blank">录音</a>', value)
+
+
+class MappingTable(tables.Table):
+    result = ChoiceColumn(
+        CallResult,
+        verbose_name="拨打结果",
+        linkify=permitted_link("calls:mapping_edit", "calls.change_resultmapping"),
+    )
+    action = ChoiceColumn(MappingAction, verbose_name="处理方式")
+    status = ChoiceColumn(RecordStatus, verbose_name="回访状态")
+    failure_reason = tables.Column(verbose_name="失败原因")
+    ivr_required = tables.BooleanColumn(verbose_name="须按键确认", yesno="是,否")
+    ivr_question = tables.Column(verbose_name="确认问题")
+    ivr_answer = tables.Column(verbose_name="确认按键")
+    updated_at = DateTimeColumn(verbose_name="修改时间")
+
+    class Meta:
+        model = ResultMapping
+        fields = ()
+        orderable = False

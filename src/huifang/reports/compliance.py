@@ -1,0 +1,395 @@
+"""合规核查: the registry of compliance checks.
+
+Each check is one class: ``name`` (English, stable: it is what ``huifang report compliance
+--check NAME`` and the URLs take), ``title`` (Chinese), ``description`` (exactly what it
+lists, shown on its page and in docs/users.md) and ``findings(user, period)`` — one scoped
+query giving :class:`Finding` rows (投资者代码, task, 说明). Defining the class registers
+it (``REGISTRY``); the dashboard's counts, the pages, the exports and the command read it
+from there, so a firm sees the list and a developer adds a check in one place.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from huifang.callbacks.choices import TaskStatus
+from huifang.callbacks.models import Batch, CallbackTask, TaskBatch
+from huifang.callbacks.records.choices import Method, RecordStatus
+from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, RecordVersion
+from huifang.customers.choices import Status as CustomerStatus
+from huifang.customers.models import Customer
+from huifang.rules.models import Hit, HitReason, RunStatus
+
+REGISTRY: dict[str, type[Check]] = {}
+HEADER = ["检查项", "投资者代码", "任务", "说明"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period a check looks at (both days included); None: no limit."""
+
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # the check's title
+    investor_code: str
+    task_id: int | None
+    note: str
+    key: str  # the finding's stable key within its check (for 创建管理措施's 来源)
+    branch_id: int | None = None
+
+
+def _scoped(qs: QuerySet, user) -> QuerySet:
+    return qs if user is None else qs.restrict(user, "view")
+
+
+def month_end_after(day: datetime.date) -> datetime.date:
+    """The last day of the month after ``day``'s month."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def birthday(birth: datetime.date, age: int) -> datetime.date:
+    """The day ``birth`` turns ``age`` (29 February: 1 March in a common year)."""
+    year = birth.year + age
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return datetime.date(year, 3, 1)
+
+
+class Check:
+    name: str = ""
+    title: str = ""
+    description: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            REGISTRY[cls.name] = cls
+
+    def findings(self, user, period: Period) -> list[Finding]:  # pragma: no cover
+        raise NotImplementedError
+
+    def finding(self, code: str, task_id, note: str, key, branch_id=None) -> Finding:
+        return Finding(self.title, code, task_id, note, f"{self.name}:{key}", branch_id)
+
+    @staticmethod
+    def in_period(qs: QuerySet, field: str, period: Period) -> QuerySet:
+        if period.start:
+            qs = qs.filter(**{f"{field}__gte": period.start})
+        if period.end:
+            qs = qs.filter(**{f"{field}__lte": period.end})
+        return qs
+
+
+def _task_rows(qs: QuerySet) -> Iterable[dict]:
+    return qs.values("pk", "customer__investor_code", "branch_id", "deadline", "status")
+
+
+class OverdueTasks(Check):
+    name = "overdue_tasks"
+    title = "逾期未完成的任务"
+    description = "截止日期早于今天、仍为未处理或处理中的回访任务（与任务列表“已逾期=是”相同）。"
+
+    def findings(self, user, period):
+        today = timezone.localdate()
+        tasks = _scoped(CallbackTask.objects.overdue(today), user)
+        tasks = self.in_period(tasks, "deadline", period).order_by("deadline", "pk")
+        return [
+            self.finding(
+                t["customer__investor_code"],
+                t["pk"],
+                f"截止日期 {t['deadline']:%Y-%m-%d}，已逾期 {(today - t['deadline']).days} 天",
+                t["pk"],
+                t["branch_id"],
+            )
+            for t in _task_rows(tasks)
+        ]
+
+
+class HitWithoutTask(Check):
+    name = "hit_without_task"
+    title = "命中但未建任务的客户"
+    description = (
+        "已落地的筛选结果中命中、却没有任何批次为其新建或合并回访任务的客户；说明写明原因："
+        "筛选结果尚未加入回访名单，或批次因客户已销户而跳过。"
+    )
+
+    def findings(self, user, period):
+        hits = _scoped(Hit.objects.filter(run__status=RunStatus.FROZEN), user)
+        hits = self.in_period(hits, "run__as_of", period)
+        touched = TaskBatch.objects.filter(
+            batch__run_id=OuterRef("run_id"), task__customer_id=OuterRef("customer_id")
+        )
+        hits = hits.exclude(Exists(touched)).order_by("run_id", "investor_code")
+        batches: dict[int, list[str]] = {}
+        for run_id, number in Batch.objects.values_list("run_id", "number"):
+            batches.setdefault(run_id, []).append(number)
+        result = []
+        for h in hits.values("run_id", "investor_code", "status", "rule_codes", "branch_id"):
+            numbers = batches.get(h["run_id"])
+            codes = h["rule_codes"].strip(",")
+            if not numbers:
+                why = "该筛选结果尚未加入回访名单"
+            elif h["status"] == CustomerStatus.CLOSED:
+                why = f"批次 {'、'.join(numbers)} 跳过：客户已销户"
+            else:
+                why = f"批次 {'、'.join(numbers)} 未为其建任务"
+            note = f"筛选 #{h['run_id']} 命中 {codes}；{why}"
+            key = f"{h['run_id']}-{h['investor_code']}"
+            result.append(self.finding(h["investor_code"], None, note, key, h["branch_id"]))
+        return result
+
+
+class CompletedWithoutSuccess(Check):
+    name = "completed_without_success"
+    title = "无成功记录即完成的任务"
+    description = "处理状态为已完成、却没有任何回访状态为“成功”的回访记录的任务。"
+
+    def findings(self, user, period):
+        success = CallbackRecord.objects.filter(task_id=OuterRef("pk"), status=RecordStatus.SUCCESS)
+        tasks = _scoped(CallbackTask.objects.filter(status=TaskStatus.COMPLETED), user)
+        tasks = self.in_period(tasks, "closed_at__date", period)
+        tasks = tasks.exclude(Exists(success)).order_by("pk")
+        return [
+            self.finding(
+                t["customer__investor_code"],
+                t["pk"],
+                "任务已完成，但没有成功的回访记录",
+                t["pk"],
+                t["branch_id"],
+            )
+            for t in _task_rows(tasks)
+        ]
+
+
+class FollowupUnhandled(Check):
+    name = "followup_unhandled"
+    title = "营业部反馈超期未处理"
+    description = (
+        "反馈营业部超过 N 天（HUIFANG_FOLLOWUP_DAYS，默认 5 天）仍没有处理说明、"
+        "也没有据此登记管理措施的反馈。"
+    )
+
+    def findings(self, user, period):
+        from huifang.reports.models import Measure
+
+        days = settings.FOLLOWUP_DAYS
+        limit = timezone.now() - datetime.timedelta(days=days)
+        measured = Measure.objects.filter(feedback_id=OuterRef("pk"))
+        rows = _scoped(BranchFeedback.objects.filter(created_at__lt=limit), user)
+        rows = self.in_period(rows, "created_at__date", period)
+        rows = rows.filter(handling_note="").exclude(Exists(measured)).order_by("created_at")
+        result = []
+        for f in rows.values(
+            "pk",
+            "task_id",
+            "task__customer__investor_code",
+            "created_at",
+            "branch_id",
+            "handled_at",
+        ):
+            sent = timezone.localtime(f["created_at"])
+            state = "已标记处理但无处理说明" if f["handled_at"] else "未处理"
+            note = f"反馈 #{f['pk']} 于 {sent:%Y-%m-%d} 发出，超过 {days} 天{state}，且无管理措施"
+            result.append(
+                self.finding(
+                    f["task__customer__investor_code"], f["task_id"], note, f["pk"], f["branch_id"]
+                )
+            )
+        return result
+
+
+class ElderlyWithoutCallback(Check):
+    name = "elderly_without_callback"
+    title = "70 周岁以上客户未按期回访"
+    description = (
+        "被 A003（70 周岁以上）命中的客户，到年满 70 周岁次月月末仍没有成功的回访记录，"
+        "也没有面谈记录。"
+    )
+    age = 70
+
+    def findings(self, user, period):
+        today = timezone.localdate()
+        hit = HitReason.objects.filter(
+            customer_id=OuterRef("pk"), rule_code="A003", run__status=RunStatus.FROZEN
+        )
+        customers = _scoped(Customer.objects.filter(Exists(hit), birth_date__isnull=False), user)
+        due: dict[int, tuple[dict, datetime.date]] = {}
+        for c in customers.values("pk", "investor_code", "birth_date", "branch_id"):
+            day = month_end_after(birthday(c["birth_date"], self.age))
+            if day >= today or (period.start and day < period.start):
+                continue
+            if period.end and day > period.end:
+                continue
+            due[c["pk"]] = (c, day)
+        # One query each: the customers' first 成功 or 面谈 record, and their latest A003 task.
+        zone = timezone.get_current_timezone()
+        first = {
+            r["customer_id"]: timezone.localtime(r["first"], zone).date()
+            for r in CallbackRecord.objects.filter(customer_id__in=list(due))
+            .filter(Q(status=RecordStatus.SUCCESS) | Q(method=Method.IN_PERSON))
+            .values("customer_id")
+            .annotate(first=Min("called_at"))
+        }
+        tasks = dict(
+            CallbackTask.objects.filter(customer_id__in=list(due), rules__code="A003")
+            .values("customer_id")
+            .annotate(last=Max("pk"))
+            .values_list("customer_id", "last")
+        )
+        result = []
+        for pk, (c, day) in sorted(due.items(), key=lambda item: item[1][0]["investor_code"]):
+            if pk in first and first[pk] <= day:
+                continue
+            note = f"生日 {c['birth_date']:%Y-%m-%d}，应于 {day:%Y-%m-%d} 前完成回访或面谈"
+            result.append(self.finding(c["investor_code"], tasks.get(pk), note, pk, c["branch_id"]))
+        return result
+
+
+class HighRiskWithoutCallback(Check):
+    name = "high_risk_without_callback"
+    title = "高风险产品购买者未回访"
+    description = (
+        "在统计期间内基准日的已落地筛选中被 A006（高风险产品）命中、"
+        "自该基准日起没有任何回访记录的客户。"
+    )
+
+    def findings(self, user, period):
+        reasons = HitReason.objects.filter(rule_code="A006", run__status=RunStatus.FROZEN)
+        reasons = self.in_period(_scoped(reasons, user), "run__as_of", period)
+        called = CallbackRecord.objects.filter(
+            customer_id=OuterRef("customer_id"), called_at__date__gte=OuterRef("run__as_of")
+        )
+        rows = reasons.exclude(Exists(called)).order_by("customer__investor_code", "run_id")
+        result, seen = [], set()
+        for r in rows.values(
+            "customer_id", "customer__investor_code", "run_id", "run__as_of", "branch_id"
+        ):
+            if r["customer_id"] in seen:
+                continue
+            seen.add(r["customer_id"])
+            note = f"筛选 #{r['run_id']}（基准日 {r['run__as_of']:%Y-%m-%d}）A006 命中后无回访记录"
+            result.append(
+                self.finding(
+                    r["customer__investor_code"], None, note, r["customer_id"], r["branch_id"]
+                )
+            )
+        return result
+
+
+class EditedAfterCompletion(Check):
+    name = "edited_after_completion"
+    title = "任务完成后被修改的回访记录"
+    description = "任务关闭（已完成/无法联系）之后又被修改的回访记录：谁、何时、改了什么。"
+
+    def findings(self, user, period):
+        versions = RecordVersion.objects.filter(
+            version__gt=1,
+            record__task__closed_at__isnull=False,
+            changed_at__gt=F("record__task__closed_at"),
+            record__task__status__in=[TaskStatus.COMPLETED, TaskStatus.UNREACHABLE],
+        )
+        versions = self.in_period(_scoped(versions, user), "changed_at__date", period)
+        rows = versions.select_related("record__customer", "record__task", "changed_by").order_by(
+            "changed_at"
+        )
+        result = []
+        for v in rows:
+            who = v.changed_by.display_name if v.changed_by else "系统"
+            fields = "、".join(_field_label(name) for name in (v.changes or {})) or "（无字段变化）"
+            note = (
+                f"回访记录 #{v.record_id} 第 {v.version} 版：{who} 于 "
+                f"{timezone.localtime(v.changed_at):%Y-%m-%d %H:%M} 修改 {fields}"
+            )
+            result.append(
+                self.finding(
+                    v.record.customer.investor_code,
+                    v.record.task_id,
+                    note,
+                    f"{v.record_id}-{v.version}",
+                    v.record.branch_id,
+                )
+            )
+        return result
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(CallbackRecord._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+class UnreachableTooEarly(Check):
+    name = "unreachable_too_early"
+    title = "未达尝试次数即关闭为无法联系"
+    description = (
+        "关闭为“无法联系”的任务中，计为未接通的回访记录少于其回访业务类型要求的"
+        "“最多未接通次数”的任务。"
+    )
+
+    def findings(self, user, period):
+        tasks = _scoped(CallbackTask.objects.filter(status=TaskStatus.UNREACHABLE), user)
+        tasks = self.in_period(tasks, "closed_at__date", period)
+        tasks = tasks.annotate(
+            unanswered=Count(
+                "records", filter=Q(records__failure_reason__counts_as_unanswered=True)
+            )
+        ).filter(unanswered__lt=F("business_type__max_unanswered_attempts"))
+        result = []
+        for t in tasks.values(
+            "pk",
+            "customer__investor_code",
+            "branch_id",
+            "unanswered",
+            "business_type__max_unanswered_attempts",
+        ).order_by("pk"):
+            note = (
+                f"未接通 {t['unanswered']} 次即关闭，业务类型要求 "
+                f"{t['business_type__max_unanswered_attempts']} 次"
+            )
+            result.append(
+                self.finding(t["customer__investor_code"], t["pk"], note, t["pk"], t["branch_id"])
+            )
+        return result
+
+
+def get(name: str) -> Check:
+    try:
+        return REGISTRY[name]()
+    except KeyError:
+        raise ValueError(f"没有名为“{name}”的检查项，可选：{'、'.join(REGISTRY)}") from None
+
+
+def counts(user, period: Period | None = None) -> list[dict]:
+    """Each check's finding count for the dashboard, with its page's URL."""
+    from django.urls import reverse
+
+    period = period or Period()
+    return [
+        {
+            "name": name,
+            "title": cls.title,
+            "count": len(cls().findings(user, period)),
+            "url": reverse("reports:compliance_check", args=[name]),
+        }
+        for name, cls in REGISTRY.items()
+    ]
+
+
+def sheet(findings: Iterable[Finding]) -> tuple[list[str], Iterable[list]]:
+    return HEADER, (
+        [f.check, f.investor_code, f.task_id if f.task_id else "", f.note] for f in findings
+    )

@@ -1,0 +1,125 @@
+"""Pages of 合规核查: the list of checks with their counts, and one check's findings with
+filters (统计期间, 部门, 投资者代码), export and 创建管理措施 per finding."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from huifang.callbacks.models import CallbackTask
+from huifang.core.exporter import Exporter, ExportError
+from huifang.core.filtersets import within_dates
+from huifang.core.scoping import has_model_perm, subtree_ids
+from huifang.core.views import style_form
+from huifang.core.widgets import DateInput
+from huifang.org.models import Branch
+from huifang.reports import compliance
+from huifang.reports.models import Measure
+from huifang.reports.views import create_url
+
+
+class FindingFilterForm(forms.Form):
+    start = forms.DateField(
+        label="期间起", required=False, validators=[within_dates], widget=DateInput()
+    )
+    end = forms.DateField(
+        label="期间止", required=False, validators=[within_dates], widget=DateInput()
+    )
+    branch = forms.ModelChoiceField(label="部门", queryset=Branch.objects.none(), required=False)
+    q = forms.CharField(label="投资者代码", required=False, max_length=32)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.restrict(user, "view").order_by("path")
+        style_form(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("期间的开始日期不能晚于结束日期")
+        return data
+
+
+def _allowed(request) -> None:
+    if not has_model_perm(request.user, CallbackTask, "view"):
+        raise PermissionDenied("您没有查看合规核查的权限")
+
+
+def filtered(check: compliance.Check, user, data: dict) -> list[compliance.Finding]:
+    period = compliance.Period(data.get("start"), data.get("end"))
+    rows = check.findings(user, period)
+    if data.get("branch") is not None:
+        inside = set(subtree_ids(data["branch"]))
+        rows = [f for f in rows if f.branch_id in inside]
+    if data.get("q"):
+        rows = [f for f in rows if f.investor_code.startswith(data["q"].strip())]
+    return rows
+
+
+@require_safe
+def index(request):
+    _allowed(request)
+    return render(
+        request,
+        "reports/compliance_index.html",
+        {
+            "title": "合规核查",
+            "checks": compliance.counts(request.user),
+            "registry": compliance.REGISTRY,
+        },
+    )
+
+
+@require_safe
+def check_page(request, name: str):
+    _allowed(request)
+    if name not in compliance.REGISTRY:
+        raise Http404("没有该检查项")
+    check = compliance.get(name)
+    form = FindingFilterForm(request.GET or None, user=request.user)
+    valid = not form.is_bound or form.is_valid()
+    rows = (
+        filtered(check, request.user, form.cleaned_data if form.is_bound else {}) if valid else []
+    )
+    fmt = request.GET.get("_export")
+    if fmt in ("csv", "xlsx") and valid:
+        exporter = Exporter(
+            compliance.sheet,
+            queryset=rows,
+            name=f"compliance_{name}",
+            title=f"合规核查 · {check.title}",
+            filters=request.GET.urlencode(),
+        )
+        try:
+            return exporter.response(fmt)
+        except ExportError:
+            pass
+    can_add = has_model_perm(request.user, Measure, "add")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    items = [
+        {
+            "finding": f,
+            "create": create_url(
+                customer=f.investor_code, task=f.task_id, finding=f.key, reason=f.note
+            )
+            if can_add
+            else "",
+        }
+        for f in page.object_list
+    ]
+    return render(
+        request,
+        "reports/compliance_check.html",
+        {
+            "title": f"合规核查 · {check.title}",
+            "check": check,
+            "form": form,
+            "page": page,
+            "items": items,
+            "count": len(rows),
+        },
+    )

@@ -1,0 +1,92 @@
+"""汇总统计: the dashboard page. Numbers come from ``figures``; this module only gathers them
+for the template and the charts (``static/reports/dashboard.js``)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from huifang.callbacks.models import CallbackTask
+from huifang.callbacks.records.models import CallbackRecord
+from huifang.core.scoping import has_model_perm
+from huifang.reports import figures
+from huifang.reports.forms import DashboardFilterForm
+
+
+def _bars(bars: list[figures.Bar]) -> dict:
+    return {
+        "labels": [b.label for b in bars],
+        "values": [b.value for b in bars],
+        "urls": [b.url for b in bars],
+    }
+
+
+def chart_data(user, filters: figures.Filters, show_records: bool, burndown) -> dict:
+    data: dict = {}
+    if show_records:
+        agents = figures.agents(user, filters)
+        data["reasons"] = _bars(figures.failure_reasons(user, filters))
+        data["channels"] = _bars(figures.channels(user, filters))
+        data["daily"] = _bars(figures.daily(user, filters))
+        data["agents"] = {
+            "labels": [a.name for a in agents],
+            "attempts": [a.attempts.value for a in agents],
+            "successes": [a.successes.value for a in agents],
+            "attempt_urls": [a.attempts.url for a in agents],
+            "success_urls": [a.successes.url for a in agents],
+        }
+    if burndown is not None:
+        data["burndown"] = {
+            "days": burndown.days,
+            "remaining": burndown.remaining,
+            "ideal": burndown.ideal,
+            "url": burndown.open_now.url,
+        }
+    return data
+
+
+@require_safe
+def dashboard(request):
+    user = request.user
+    if not has_model_perm(user, CallbackTask, "view"):
+        raise PermissionDenied("您没有查看回访任务的权限")
+    form = DashboardFilterForm(request.GET or None, user=user)
+    context = {
+        "title": "汇总统计",
+        "form": form,
+        "completion_text": figures.COMPLETION_RATE_TEXT,
+        "success_text": figures.SUCCESS_RATE_TEXT,
+        "columns": [label for _, label, _ in figures.TASK_COLUMNS],
+        "today": timezone.localdate(),
+    }
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/dashboard.html", context)
+    filters = form.filters() if form.is_bound else figures.Filters()
+    day = timezone.localdate()
+    show_records = has_model_perm(user, CallbackRecord, "view")
+    burndown = figures.burndown(user, filters, day)
+    context.update(
+        {
+            "filters": filters,
+            "total": figures.totals(user, filters, day),
+            "branch_rows": figures.by_branch(user, filters, day),
+            "batch_rows": figures.by_batch(user, filters, day)[:50],
+            "type_rows": figures.by_business_type(user, filters, day),
+            "rule_rows": figures.by_rule(user, filters, day),
+            "show_records": show_records,
+            "agent_rows": figures.agents(user, filters) if show_records else [],
+            "burndown": burndown,
+            "chart_data": chart_data(user, filters, show_records, burndown),
+            "compliance": compliance_counts(user),
+        }
+    )
+    return render(request, "reports/dashboard.html", context)
+
+
+def compliance_counts(user) -> list:
+    """Each compliance check's finding count."""
+    from huifang.reports import compliance
+
+    return compliance.counts(user)

@@ -1,0 +1,492 @@
+"""The figures of 汇总统计, defined once: the dashboard, ``huifang report progress`` and the
+docs (docs/users.md, 第五步) all read them from here.
+
+Task figures (回访进度) count the tasks the task list shows under the same filters:
+
+- 任务总数: every task; 未处理 / 处理中 / 已完成 / 无法联系 / 已取消: by 处理状态;
+- 逾期: open (未处理/处理中) with a deadline before today (``callbacks.models.overdue_q``);
+- 完成率 = 已完成 ÷ (任务总数 − 已取消) — cancelled tasks are no work left to do;
+- 成功率 = tasks with at least one 成功 record ÷ tasks with at least one record (of any
+  status) — how often reaching out worked, among the tasks somebody worked on.
+
+A rate whose divisor is 0 is shown as "—". Each group's numbers come from one GROUP BY with
+conditional counts over the scoped, filtered task (or record) queryset — the list's own
+FilterSet builds it — and each number carries the query string of the list that shows
+exactly its rows (``tests/reports/test_dashboard.py`` holds them to the list's count).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from huifang.callbacks.choices import TaskStatus
+from huifang.callbacks.filtersets import TaskFilterSet
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, overdue_q
+from huifang.callbacks.records.choices import Method, RecordStatus
+from huifang.callbacks.records.filtersets import RecordFilterSet
+from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.org.models import Branch, User
+
+TASK_LIST = "callbacks:task_list"
+RECORD_LIST = "records:record_list"
+
+# (key, Chinese label, the task list's extra query parameters for that number)
+TASK_COLUMNS: list[tuple[str, str, dict[str, str]]] = [
+    # ``status=`` (any): a list asked for, so an agent is not shown the "my tasks" default.
+    ("total", "任务总数", {"status": ""}),
+    ("new", "未处理", {"status": TaskStatus.NEW.value}),
+    ("in_progress", "处理中", {"status": TaskStatus.IN_PROGRESS.value}),
+    ("completed", "已完成", {"status": TaskStatus.COMPLETED.value}),
+    ("unreachable", "无法联系", {"status": TaskStatus.UNREACHABLE.value}),
+    ("cancelled", "已取消", {"status": TaskStatus.CANCELLED.value}),
+    ("overdue", "逾期", {"overdue": "true"}),
+]
+RATE_COLUMNS = [("completion_rate", "完成率"), ("success_rate", "成功率")]
+PROGRESS_HEADER = (
+    ["部门代码"] + [label for _, label, _ in TASK_COLUMNS] + [label for _, label in RATE_COLUMNS]
+)
+
+COMPLETION_RATE_TEXT = "完成率 = 已完成 ÷（任务总数 − 已取消）"
+SUCCESS_RATE_TEXT = "成功率 = 有成功回访记录的任务数 ÷ 有回访记录的任务数"
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """A share as a percentage with one decimal (half up), None when nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(100) * numerator / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def completion_rate(figures: dict) -> Decimal | None:
+    """完成率 = 已完成 ÷ (任务总数 − 已取消)."""
+    return rate(figures["completed"], figures["total"] - figures["cancelled"])
+
+
+def success_rate(figures: dict) -> Decimal | None:
+    """成功率 = tasks with a 成功 record ÷ tasks with any record."""
+    return rate(figures["succeeded"], figures["attempted"])
+
+
+def rate_text(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def task_aggregates(day: datetime.date) -> dict:
+    """The conditional counts of one group of tasks, as ``annotate``/``aggregate`` kwargs."""
+    records = CallbackRecord.objects.order_by().filter(task_id=OuterRef("pk"))
+    return {
+        "total": Count("pk"),
+        **{
+            key: Count("pk", filter=Q(status=params["status"]))
+            for key, _, params in TASK_COLUMNS
+            if params.get("status")
+        },
+        "overdue": Count("pk", filter=overdue_q(day)),
+        "attempted": Count("pk", filter=Q(Exists(records))),
+        "succeeded": Count("pk", filter=Q(Exists(records.filter(status=RecordStatus.SUCCESS)))),
+    }
+
+
+EMPTY = {key: 0 for key, _, _ in TASK_COLUMNS} | {"attempted": 0, "succeeded": 0}
+
+
+# ------------------------------------------------------------------ filters
+
+
+@dataclass
+class Filters:
+    """The dashboard's filters (统计期间, 批次, 回访业务类型, 部门), as the lists take them."""
+
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    batch: Batch | None = None
+    business_type: BusinessType | None = None
+    branch: Branch | None = None
+
+    def task_params(self) -> dict[str, str]:
+        """The task list's query parameters (the period is the tasks' 创建日期)."""
+        params = {
+            "created_after": _iso(self.date_from),
+            "created_before": _iso(self.date_to),
+            "batch": self.batch.number if self.batch else "",
+            "business_type": str(self.business_type.pk) if self.business_type else "",
+            "branch": str(self.branch.pk) if self.branch else "",
+        }
+        return {k: v for k, v in params.items() if v}
+
+    def record_params(self) -> dict[str, str]:
+        """The record list's query parameters (the period is the records' 回访日期)."""
+        params = {
+            "called_at_after": _iso(self.date_from),
+            "called_at_before": _iso(self.date_to),
+            "batch": self.batch.number if self.batch else "",
+            "business_type": str(self.business_type.pk) if self.business_type else "",
+            "branch": self.branch.code if self.branch else "",
+        }
+        return {k: v for k, v in params.items() if v}
+
+
+def _iso(day: datetime.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def list_url(name: str, params: dict[str, str]) -> str:
+    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
+
+
+def scoped_tasks(user, filters: Filters) -> QuerySet:
+    """The tasks the task list shows ``user`` under ``filters`` (``user`` None: all)."""
+    tasks = CallbackTask.objects.all()
+    tasks = tasks.restrict(user, "view") if user is not None else tasks
+    filterset = TaskFilterSet(filters.task_params(), queryset=tasks)
+    # Without a request the FilterSet offers no branch: a script's filter may name any (the
+    # rows themselves are scoped by the queryset).
+    filterset.filters["branch"].queryset = Branch.objects.all()
+    if not filterset.is_valid():  # the form has already checked each value
+        return tasks.none()
+    return filterset.qs.order_by()
+
+
+def scoped_records(user, filters: Filters) -> QuerySet:
+    """The records the record list shows ``user`` under ``filters`` (``user`` None: all)."""
+    records = CallbackRecord.objects.all()
+    records = records.restrict(user, "view") if user is not None else records
+    filterset = RecordFilterSet(filters.record_params(), queryset=records)
+    if not filterset.is_valid():
+        return records.none()
+    return filterset.qs.order_by()
+
+
+# ------------------------------------------------------------------ progress rows
+
+
+@dataclass
+class Cell:
+    label: str
+    value: int
+    url: str
+
+
+@dataclass
+class ProgressRow:
+    key: str
+    label: str
+    figures: dict
+    params: dict[str, str]
+    depth: int = 0
+    parent: str = ""
+    has_children: bool = False
+    code: str = ""
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return completion_rate(self.figures)
+
+    @property
+    def success_rate(self) -> Decimal | None:
+        return success_rate(self.figures)
+
+    @property
+    def rates(self) -> list[str]:
+        return [rate_text(self.completion_rate), rate_text(self.success_rate)]
+
+    def link(self, base: dict[str, str]) -> ProgressRow:
+        """Fill ``cells``: each number with the task list's URL for exactly its rows."""
+        self.cells = [
+            Cell(label, self.figures[key], list_url(TASK_LIST, {**base, **self.params, **extra}))
+            for key, label, extra in TASK_COLUMNS
+        ]
+        return self
+
+
+def _sum(rows: list[dict]) -> dict:
+    total = dict(EMPTY)
+    for row in rows:
+        for key in total:
+            total[key] += row[key]
+    return total
+
+
+def by_branch(user, filters: Filters, day: datetime.date | None = None) -> list[ProgressRow]:
+    """Progress per node of the branch tree (分公司 → 营业部) in path order; each node counts
+    its whole subtree, as the task list's 部门 filter does."""
+    day = day or timezone.localdate()
+    tasks = scoped_tasks(user, filters)
+    counted = {
+        row["branch_id"]: row for row in tasks.values("branch_id").annotate(**task_aggregates(day))
+    }
+    nodes = Branch.objects.all() if user is None else Branch.objects.restrict(user, "view")
+    nodes = list(nodes.order_by("path"))
+    if filters.branch is not None:
+        nodes = [n for n in nodes if n.path.startswith(filters.branch.path)]
+    paths = {n.pk: n.path for n in nodes}
+    visible = {n.path for n in nodes}
+    base = {k: v for k, v in filters.task_params().items() if k != "branch"}
+    rows = []
+    for node in nodes:
+        inside = [row for pk, row in counted.items() if paths.get(pk, "").startswith(node.path)]
+        figures = _sum(inside)
+        if not figures["total"] and node.depth > 1:
+            continue  # a 营业部 without tasks is a row of zeros: left out
+        parent = node.path.rsplit("/", 2)[0] + "/"
+        rows.append(_branch_row(node, figures, parent if parent in visible else "", base))
+    keys = {r.parent for r in rows}
+    for row in rows:
+        row.has_children = row.key in keys
+    return rows
+
+
+def _branch_row(node: Branch, figures: dict, parent: str, base: dict) -> ProgressRow:
+    row = ProgressRow(
+        key=node.path,
+        label=f"{node.code} {node.name}",
+        figures=figures,
+        params={"branch": str(node.pk)},
+        depth=node.depth,
+        parent=parent,
+        code=node.code,
+    )
+    return row.link(base)
+
+
+def _grouped(user, filters, day, group: str, label_of, param_of, drop: str) -> list[ProgressRow]:
+    tasks = scoped_tasks(user, filters)
+    base = {k: v for k, v in filters.task_params().items() if k != drop}
+    rows = []
+    for row in tasks.values(group).annotate(**task_aggregates(day)).order_by(group):
+        value = row.pop(group)
+        if value is None:
+            continue
+        rows.append(
+            ProgressRow(
+                key=str(value), label=label_of(value), figures=row, params=param_of(value)
+            ).link(base)
+        )
+    return rows
+
+
+def by_batch(user, filters: Filters, day: datetime.date | None = None) -> list[ProgressRow]:
+    """Progress per batch that touched the tasks (created or merged into them), as the task
+    list's 批次号 filter counts them; newest batch first."""
+    day = day or timezone.localdate()
+    numbers = dict(Batch.objects.values_list("pk", "number"))
+    rows = _grouped(
+        user,
+        filters,
+        day,
+        "links__batch_id",
+        lambda pk: numbers.get(pk, str(pk)),
+        lambda pk: {"batch": numbers.get(pk, "")},
+        "batch",
+    )
+    return sorted(rows, key=lambda r: r.label, reverse=True)
+
+
+def by_business_type(user, filters: Filters, day: datetime.date | None = None) -> list:
+    day = day or timezone.localdate()
+    names = dict(BusinessType.objects.values_list("pk", "name"))
+    return _grouped(
+        user,
+        filters,
+        day,
+        "business_type_id",
+        lambda pk: names.get(pk, str(pk)),
+        lambda pk: {"business_type": str(pk)},
+        "business_type",
+    )
+
+
+def by_rule(user, filters: Filters, day: datetime.date | None = None) -> list[ProgressRow]:
+    from huifang.rules.models import Rule
+
+    day = day or timezone.localdate()
+    names = dict(Rule.objects.values_list("code", "name"))
+    return _grouped(
+        user,
+        filters,
+        day,
+        "rules__code",
+        lambda code: f"{code} {names.get(code, '')}".strip(),
+        lambda code: {"rule": code},
+        "rule",
+    )
+
+
+def totals(user, filters: Filters, day: datetime.date | None = None) -> ProgressRow:
+    day = day or timezone.localdate()
+    figures = scoped_tasks(user, filters).aggregate(**task_aggregates(day))
+    return ProgressRow(key="total", label="合计", figures=figures, params={}).link(
+        filters.task_params()
+    )
+
+
+def progress_rows(user, filters: Filters, day: datetime.date | None = None) -> list[list]:
+    """``huifang report progress``: one row per branch of the tree (部门代码, the task
+    figures, 完成率, 成功率), the same numbers as the dashboard's 按部门 table."""
+    return [
+        [row.code] + [row.figures[key] for key, _, _ in TASK_COLUMNS] + row.rates
+        for row in by_branch(user, filters, day)
+    ]
+
+
+# ------------------------------------------------------------------ record figures
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+    url: str
+
+
+def _record_base(filters: Filters, drop: str = "") -> dict[str, str]:
+    return {k: v for k, v in filters.record_params().items() if k != drop}
+
+
+def failure_reasons(user, filters: Filters) -> list[Bar]:
+    """Records per 失败原因 (the records that carry one), most frequent first."""
+    records = scoped_records(user, filters).filter(failure_reason__isnull=False)
+    names = dict(FailureReason.objects.values_list("pk", "name"))
+    base = _record_base(filters)
+    rows = records.values("failure_reason_id").annotate(n=Count("pk")).order_by("-n")
+    return [
+        Bar(
+            names.get(r["failure_reason_id"], ""),
+            r["n"],
+            list_url(RECORD_LIST, {**base, "failure_reason": str(r["failure_reason_id"])}),
+        )
+        for r in rows
+    ]
+
+
+def channels(user, filters: Filters) -> list[Bar]:
+    """Records per 回访形式 (电话/短信/外呼/掌厅/H5/线下 …)."""
+    records = scoped_records(user, filters)
+    labels = dict(Method.choices)
+    base = _record_base(filters)
+    rows = records.values("method").annotate(n=Count("pk")).order_by("-n")
+    return [
+        Bar(
+            str(labels.get(r["method"], r["method"])),
+            r["n"],
+            list_url(RECORD_LIST, {**base, "method": r["method"]}),
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class AgentRow:
+    name: str
+    attempts: Bar
+    successes: Bar
+
+
+def agents(user, filters: Filters) -> list[AgentRow]:
+    """回访次数 and 成功次数 per 回访人, busiest first."""
+    records = scoped_records(user, filters)
+    rows = (
+        records.values("agent_id")
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(status=RecordStatus.SUCCESS)))
+        .order_by("-n")[:50]
+    )
+    people = User.objects.in_bulk([r["agent_id"] for r in rows])
+    base = _record_base(filters)
+    result = []
+    for r in rows:
+        person = people.get(r["agent_id"])
+        if person is None:
+            continue
+        params = {**base, "agent": person.username}
+        name = person.display_name
+        result.append(
+            AgentRow(
+                name,
+                Bar(name, r["n"], list_url(RECORD_LIST, params)),
+                Bar(name, r["ok"], list_url(RECORD_LIST, {**params, "status": "success"})),
+            )
+        )
+    return result
+
+
+def daily(user, filters: Filters) -> list[Bar]:
+    """Records per Beijing day of 回访时间 (the last 60 days with records)."""
+    records = scoped_records(user, filters)
+    zone = timezone.get_current_timezone()
+    rows = (
+        records.annotate(day=TruncDate("called_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("-day")[:60]
+    )
+    base = _record_base(filters)
+    bars = []
+    for r in reversed(list(rows)):
+        day = r["day"].isoformat()
+        params = {**base, "called_at_after": day, "called_at_before": day}
+        bars.append(Bar(day, r["n"], list_url(RECORD_LIST, params)))
+    return bars
+
+
+@dataclass
+class Burndown:
+    batch: Batch
+    days: list[str]
+    remaining: list[int]
+    ideal: list[float]
+    open_now: Bar
+
+
+def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burndown | None:
+    """For one batch: its tasks still open at the end of each day from the batch's creation
+    to its deadline (or today, if later), against a straight line to zero at the deadline.
+    A task counts as open on a day until the day it was closed (``closed_at``)."""
+    batch = filters.batch
+    if batch is None:
+        return None
+    today = today or timezone.localdate()
+    tasks = scoped_tasks(user, filters)
+    start = timezone.localtime(batch.created_at).date()
+    end = max(batch.deadline or today, today, start)
+    if (end - start).days > 366:
+        end = start + datetime.timedelta(days=366)
+    zone = timezone.get_current_timezone()
+    created = {
+        r["day"]: r["n"]
+        for r in tasks.annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+    }
+    closed = {
+        r["day"]: r["n"]
+        for r in tasks.filter(closed_at__isnull=False)
+        .annotate(day=TruncDate("closed_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+    }
+    before = sum(n for d, n in created.items() if d < start) - sum(
+        n for d, n in closed.items() if d < start
+    )
+    days, remaining = [], []
+    current = before
+    day = start
+    while day <= end:
+        current += created.get(day, 0) - closed.get(day, 0)
+        days.append(day.isoformat())
+        remaining.append(current if day <= today else None)
+        day += datetime.timedelta(days=1)
+    first = next((n for n in remaining if n is not None), 0)
+    span = max(len(days) - 1, 1)
+    ideal = [round(first * (1 - i / span), 1) for i in range(len(days))]
+    open_count = tasks.filter(open_flag=True).count()
+    url = list_url(TASK_LIST, {**filters.task_params(), "status": "open"})
+    return Burndown(batch, days, remaining, ideal, Bar("未完成", open_count, url))

@@ -1,0 +1,252 @@
+"""合规核查: each check finds its planted case and not the clean one; pages and command."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from huifang.callbacks.records.models import BranchFeedback, FailureReason, RecordVersion
+from huifang.reports import compliance, services
+from huifang.reports.models import MeasureType
+from huifang.rules.models import Hit, HitReason, ScreeningRun
+from tests.customers import factories
+from tests.reports.conftest import TODAY, at
+
+pytestmark = pytest.mark.django_db
+ALL = compliance.Period()
+
+
+def found(name: str, user=None, period=ALL) -> set[str]:
+    return {f.investor_code for f in compliance.get(name).findings(user, period)}
+
+
+def frozen_run(hits: dict, *, as_of=datetime.date(2026, 2, 27)) -> ScreeningRun:
+    """A frozen run: ``{customer: "A003,A006"}``, with a hit reason per code."""
+    run = ScreeningRun.objects.create(as_of=as_of)
+    for customer, codes in hits.items():
+        Hit.objects.create(
+            run=run,
+            customer=customer,
+            branch=customer.branch,
+            investor_code=customer.investor_code,
+            name=customer.name,
+            customer_type=customer.customer_type,
+            open_date=customer.open_date,
+            status=customer.status,
+            rule_codes=f",{codes},",
+            reasons=codes,
+        )
+        for code in codes.split(","):
+            HitReason.objects.create(
+                run=run, customer=customer, branch=customer.branch, rule_code=code
+            )
+    run.status = "frozen"
+    run.save(update_fields=["status"])
+    return run
+
+
+def customer(code: str, branch, **fields):
+    return factories.customer(code, branch, **fields)
+
+
+def test_registry_lists_every_check_with_chinese_title():
+    assert len(compliance.REGISTRY) == 8
+    for cls in compliance.REGISTRY.values():
+        assert cls.title and cls.description
+
+
+def test_overdue_tasks(world):
+    codes = found("overdue_tasks")
+    assert world.a_late.customer.investor_code in codes
+    assert world.a_new.customer.investor_code not in codes
+
+
+def test_overdue_tasks_are_scoped(world, personas):
+    codes = found("overdue_tasks", personas["agent_b"])
+    assert codes == {world.b_late.customer.investor_code}
+
+
+def test_hit_without_task(world, branches, make_batch, make_task):
+    lost = customer("0400000001", branches["a1"])
+    served = customer("0400000002", branches["a1"])
+    closed = customer("0400000003", branches["a1"], status="closed")
+    run = frozen_run({lost: "A001", served: "A001", closed: "A001"})
+    batch = make_batch(run=run)
+    make_task("a1", batch=batch, customer=served)
+    findings = {f.investor_code: f for f in compliance.get("hit_without_task").findings(None, ALL)}
+    assert set(findings) == {"0400000001", "0400000003"}
+    assert "客户已销户" in findings["0400000003"].note
+
+
+def test_hit_of_a_run_not_yet_in_a_batch_says_so(world, branches):
+    waiting = customer("0400000004", branches["a1"])
+    frozen_run({waiting: "A001"})
+    (finding,) = compliance.get("hit_without_task").findings(None, ALL)
+    assert "尚未加入回访名单" in finding.note
+
+
+def test_completed_without_success(world, make_task, make_record):
+    planted = make_task("a1", status="completed")
+    make_record(planted, "failure")
+    codes = found("completed_without_success")
+    assert planted.customer.investor_code in codes
+    assert world.a_done.customer.investor_code not in codes
+
+
+def test_followup_unhandled(world, personas, settings):
+    settings.FOLLOWUP_DAYS = 5
+    old = timezone.now() - datetime.timedelta(days=10)
+    agent = personas["agent_a"]
+
+    def feedback(task, note="", when=old):
+        return BranchFeedback.objects.create(
+            branch=task.branch,
+            task=task,
+            message="请跟进",
+            created_at=when,
+            created_by=agent,
+            handling_note=note,
+        )
+
+    feedback(world.a_new)  # planted
+    feedback(world.a_late, note="已电话联系客户")  # handled with a note
+    recent = world.a_done
+    feedback(recent, when=timezone.now() - datetime.timedelta(days=2))  # not yet N days
+    measured = feedback(world.a_unreachable)
+    services.do_create_measure(
+        world.a_unreachable.customer,
+        MeasureType.objects.get(name="加强回访"),
+        "跟进",
+        feedback=measured,
+        actor=personas["hq_admin"],
+    )
+    assert found("followup_unhandled") == {world.a_new.customer.investor_code}
+
+
+def test_elderly_without_callback(world, branches, make_task, make_record):
+    late = customer("0400000011", branches["a1"], birth_date=datetime.date(1955, 1, 15))
+    met = customer("0400000012", branches["a1"], birth_date=datetime.date(1955, 1, 20))
+    young = customer("0400000013", branches["a1"], birth_date=datetime.date(1956, 3, 1))
+    frozen_run({late: "A003", met: "A003", young: "A003"})
+    # 70 on 2025-01-20, due 2025-02-28: a 面谈 record before it.
+    task = make_task("a1", customer=met, codes="A003")
+    make_record(task, "other", method="in_person", day=datetime.date(2025, 2, 10))
+    assert found("elderly_without_callback") == {"0400000011"}
+
+
+def test_elderly_success_after_the_due_date_is_still_a_finding(
+    world, branches, make_task, make_record
+):
+    late = customer("0400000014", branches["a1"], birth_date=datetime.date(1955, 1, 15))
+    frozen_run({late: "A003"})
+    task = make_task("a1", customer=late, codes="A003")
+    make_record(task, "success", day=datetime.date(2025, 6, 1))
+    assert found("elderly_without_callback") == {"0400000014"}
+
+
+def test_high_risk_without_callback(world, branches, make_task, make_record):
+    silent = customer("0400000021", branches["a1"])
+    called = customer("0400000022", branches["a1"])
+    frozen_run({silent: "A006", called: "A006"}, as_of=datetime.date(2026, 3, 1))
+    make_record(
+        make_task("a1", customer=called, codes="A006"), "failure", day=datetime.date(2026, 3, 5)
+    )
+    period = compliance.Period(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    assert found("high_risk_without_callback", period=period) == {"0400000021"}
+    before = compliance.Period(datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+    assert found("high_risk_without_callback", period=before) == set()
+
+
+def test_edited_after_completion(world, personas):
+    done = world.a_done.records.get(status="success")
+    RecordVersion.objects.create(
+        record=done,
+        version=2,
+        data={},
+        changes={"remark": ["", "补记"]},
+        changed_at=at(TODAY - datetime.timedelta(days=1)),
+        changed_by=personas["agent_a"],
+    )
+    clean = world.b_done.records.get()
+    RecordVersion.objects.create(
+        record=clean,
+        version=2,
+        data={},
+        changes={"remark": ["", "更正"]},
+        changed_at=at(TODAY - datetime.timedelta(days=3)),
+        changed_by=personas["agent_b"],
+    )
+    (finding,) = compliance.get("edited_after_completion").findings(None, ALL)
+    assert finding.investor_code == world.a_done.customer.investor_code
+    assert "agent_a" in finding.note and "备注" in finding.note
+
+
+def test_unreachable_too_early(world, make_task, make_record):
+    unanswered = FailureReason.objects.filter(counts_as_unanswered=True).first()
+    early = make_task("a1", status="unreachable")
+    make_record(early, "failure", reason=unanswered)
+    enough = make_task("a1", status="unreachable")
+    for _ in range(3):
+        make_record(enough, "failure", reason=unanswered)
+    codes = found("unreachable_too_early")
+    assert early.customer.investor_code in codes
+    assert enough.customer.investor_code not in codes
+
+
+def test_check_page_filters_exports_and_offers_a_measure(world, client_for):
+    client = client_for("hq_admin")
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    page = client.get(url)
+    assert page.context["count"] == 2
+    assert "创建管理措施" in page.content.decode()
+    only_b = client.get(url, {"branch": world.b_late.branch.pk})
+    assert only_b.context["count"] == 1
+    export = client.get(url, {"_export": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0] == "检查项,投资者代码,任务,说明"
+    assert len(lines) == 3
+
+
+def test_a_measure_from_a_finding_keeps_its_key(world, client_for):
+    client = client_for("hq_admin")
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    page = client.get(url, {"q": world.a_late.customer.investor_code})
+    (item,) = page.context["items"]
+    assert "finding=overdue_tasks" in item["create"]
+    form = client.get(item["create"])
+    assert form.status_code == 200
+    assert "overdue_tasks:" in form.content.decode()
+
+
+def test_unknown_check_is_404(client_for, world):
+    response = client_for("hq_admin").get(reverse("reports:compliance_check", args=["nope"]))
+    assert response.status_code == 404
+
+
+def test_report_compliance_command(world, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "c.csv"
+    call_command("report", "compliance", "--check", "overdue_tasks", "--out", str(out))
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "检查项,投资者代码,任务,说明"
+    assert sorted(line.split(",")[1] for line in lines[1:]) == sorted(
+        [world.a_late.customer.investor_code, world.b_late.customer.investor_code]
+    )
+
+
+def test_report_compliance_refuses_an_unknown_check(world, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="没有名为“nope”的检查项"):
+        call_command("report", "compliance", "--check", "nope", "--out", str(tmp_path / "c.csv"))
+
+
+def test_dashboard_shows_each_checks_count(world, client_for):
+    page = client_for("hq_admin").get(reverse("reports:dashboard"))
+    counts = {c["name"]: c["count"] for c in page.context["compliance"]}
+    assert counts["overdue_tasks"] == 2
