@@ -321,7 +321,9 @@ def _apply_mapping(
     if task.status not in OPEN_STATUSES:
         return None, f"任务已{task.get_status_display()}，未登记回访记录"
     agent = task.assignee
-    if agent is None and not CallbackRecord._meta.get_field("agent").null:
+    # The record's agent may be empty only for a questionnaire the customer answered alone
+    # (records.services.SELF_SERVICE_METHODS); an outbound call's record needs one.
+    if agent is None:
         return None, "任务未分配回访专员，等待坐席登记"
     result_label = CallResult(attempt.result).label
     remark = (
