@@ -70,6 +70,9 @@ def customer_section(request: HttpRequest, customer: Customer, year: int) -> Sec
 def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
     if not has_model_perm(request.user, Invitation, "view"):
         return None
+    from huifang.surveys.sending import expire_due
+
+    expire_due(Invitation.objects.filter(task=task))  # stored statuses up to date first
     rows = invitation_rows(request.user, Invitation.objects.filter(task=task))
     return Section(
         "问卷",
