@@ -264,26 +264,22 @@ def test_360_lists_high_risk_products(client_for, people):
     assert "商品期权交易权限" in body and "R4" in body
 
 
-def test_360_shows_labelled_empty_sections_until_their_modules_exist(client_for, people):
+def test_360_shows_the_sections_later_apps_register(client_for, people):
     response = client_for("agent_a").get(detail_url("100001"))
     titles = [s.title for s in response.context["sections"]]
     assert titles == ["回访任务与记录", "问卷结果", "管理措施"]
-    # 问卷结果 is the surveys app's own section now; 管理措施 is still a placeholder.
-    assert "启用「管理措施」模块后" in response.content.decode()
 
 
-def test_a_registered_section_replaces_its_placeholder(client_for, people, monkeypatch):
+def test_a_section_registered_under_an_existing_key_replaces_it(client_for, people, monkeypatch):
     monkeypatch.setattr(customer360, "_SECTIONS", dict(customer360._SECTIONS))
 
-    def tasks(request, cust, year):
-        return customer360.Section(
-            "回访任务", "customers/customer_section_empty.html", {"module": f"任务{cust.pk}"}
-        )
+    def records(request, cust, year):
+        return customer360.Section("回访任务与记录", "records/_customer_timeline.html", {})
 
-    customer360.register_section("tasks", tasks, order=10)
+    customer360.register_section("records", records, order=20)
     response = client_for("agent_a").get(detail_url("100001"))
-    assert f"启用「任务{people['a1'].pk}」模块后" in response.content.decode()
-    assert len(response.context["sections"]) == 4
+    assert [s.title for s in response.context["sections"]].count("回访任务与记录") == 1
+    assert response.context["sections"][0].context == {}
 
 
 def test_list_pages_without_counting_every_customer(client_for, people):

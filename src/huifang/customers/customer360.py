@@ -18,9 +18,7 @@ its left, customers cannot know them; instead they register a provider here from
 A provider is called with ``(request, customer, year)`` for a customer the user may see
 and returns a :class:`Section` (title, template, context) or ``None`` to hide itself. It
 must restrict its own querysets (``restrict(request.user, "view")``) and mask personal
-data. Registering under an existing key replaces that provider: this module registers
-labelled empty placeholders under ``tasks``, ``records``, ``responses`` and ``measures``
-that the owning app's real section replaces.
+data. Registering under an existing key replaces that provider.
 """
 
 from __future__ import annotations
@@ -37,8 +35,6 @@ from django.utils import timezone
 
 from huifang.core.fields import MoneyField
 from huifang.customers.models import Customer, DailyBalance, MonthlyAggregate, ProductHolding
-
-EMPTY_TEMPLATE = "customers/customer_section_empty.html"
 
 
 class Section(NamedTuple):
@@ -63,11 +59,6 @@ def register_section(key: str, provider: SectionProvider, order: int = 100) -> N
     _SECTIONS[key] = _Entry(order, provider)
 
 
-def remove_section(key: str) -> None:
-    """Drop a section (e.g. a placeholder whose content another section now shows)."""
-    _SECTIONS.pop(key, None)
-
-
 def sections_for(request: HttpRequest, customer: Customer, year: int) -> list[Section]:
     """The registered sections in display order, without the ones that chose to hide."""
     chosen = []
@@ -76,25 +67,6 @@ def sections_for(request: HttpRequest, customer: Customer, year: int) -> list[Se
         if section is not None:
             chosen.append(section)
     return chosen
-
-
-def _placeholder(title: str, module: str) -> SectionProvider:
-    def provider(request: HttpRequest, customer: Customer, year: int) -> Section:
-        return Section(title, EMPTY_TEMPLATE, {"module": module})
-
-    return provider
-
-
-for _order, (_key, _title, _module) in enumerate(
-    [
-        ("tasks", "回访任务", "回访任务管理"),
-        ("records", "回访记录", "回访记录管理"),
-        ("responses", "问卷结果", "问卷"),
-        ("measures", "管理措施", "管理措施"),
-    ],
-    start=1,
-):
-    register_section(_key, _placeholder(_title, _module), order=_order * 10)
 
 
 # --- figures of the year -------------------------------------------------------------

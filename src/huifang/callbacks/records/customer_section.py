@@ -9,7 +9,7 @@ from django.utils import timezone
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.models import CallbackRecord
 from huifang.core.scoping import has_model_perm
-from huifang.customers.customer360 import Section, register_section, remove_section
+from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
 
 LIMIT = 100
@@ -64,6 +64,5 @@ def section(request: HttpRequest, customer: Customer, year: int) -> Section | No
 
 
 def install() -> None:
-    # One timeline of tasks and their records replaces both placeholders.
+    # One timeline of the customer's tasks and their records.
     register_section("records", section, order=20)
-    remove_section("tasks")
