@@ -25,6 +25,7 @@ from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
 from huifang.core import audit, calendar
 from huifang.core.actors import person_of
 from huifang.core.chunks import in_chunks
+from huifang.core.maintained import save_entry
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.core.scoping import has_model_perm
 from huifang.customers.audit_actions import CustomerAction
@@ -56,24 +57,15 @@ def do_save_business_type(instance: BusinessType | None, data: dict, *, actor) -
         f"callbacks.{'change' if instance else 'add'}_businesstype",
         message="您没有维护回访业务类型的权限",
     )
-    with transaction.atomic():
-        obj = instance or BusinessType()
-        before = audit.snapshot(obj, BUSINESS_TYPE_FIELDS) if instance else {}
-        for name in BUSINESS_TYPE_FIELDS:
-            if name in data:
-                setattr(obj, name, data[name])
-        obj.updated_by = person_of(actor)
-        obj.full_clean()
-        obj.save()
-        old, new = audit.diff(before, audit.snapshot(obj, BUSINESS_TYPE_FIELDS))
-        audit.record(
-            CallbackAction.CHANGE if instance else CallbackAction.CREATE,
-            obj,
-            before=old,
-            after=new,
-            actor=actor,
-        )
-    return obj
+    return save_entry(
+        BusinessType,
+        instance,
+        data,
+        BUSINESS_TYPE_FIELDS,
+        actor=actor,
+        created=CallbackAction.CREATE,
+        changed=CallbackAction.CHANGE,
+    )
 
 
 # ---------------------------------------------------------------- batches

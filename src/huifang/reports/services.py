@@ -19,6 +19,7 @@ from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord
 from huifang.core import audit
 from huifang.core.actors import person_of
+from huifang.core.maintained import save_entry
 from huifang.core.permissions import require, scoped
 from huifang.customers.models import Customer
 from huifang.org.models import User
@@ -278,22 +279,13 @@ def do_save_measure_type(instance: MeasureType | None, data: dict, *, actor) -> 
         f"reports.{'change' if instance else 'add'}_measuretype",
         message="您没有维护措施类型的权限",
     )
-    with transaction.atomic():
-        obj = instance or MeasureType()
-        before = audit.snapshot(obj, TYPE_FIELDS) if instance else {}
-        for name in TYPE_FIELDS:
-            if name in data:
-                setattr(obj, name, data[name])
-        obj.updated_by = person_of(actor)
-        obj.full_clean()
-        obj.save()
-        old, new = audit.diff(before, audit.snapshot(obj, TYPE_FIELDS))
-        audit.record(
-            ReportsAction.CHANGE if instance else ReportsAction.CREATE,
-            obj,
-            before=old,
-            after=new,
-            message="措施类型字典",
-            actor=actor,
-        )
-    return obj
+    return save_entry(
+        MeasureType,
+        instance,
+        data,
+        TYPE_FIELDS,
+        actor=actor,
+        created=ReportsAction.CREATE,
+        changed=ReportsAction.CHANGE,
+        message="措施类型字典",
+    )

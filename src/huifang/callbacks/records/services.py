@@ -39,6 +39,7 @@ from huifang.callbacks.records.models import (
 )
 from huifang.core import audit
 from huifang.core.actors import as_actor, person_of
+from huifang.core.maintained import save_entry
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.org.models import Role
 
@@ -606,22 +607,13 @@ def do_save_failure_reason(instance: FailureReason | None, data: dict, *, actor)
         f"records.{'change' if instance else 'add'}_failurereason",
         message="您没有维护失败原因字典的权限",
     )
-    with transaction.atomic():
-        obj = instance or FailureReason()
-        before = audit.snapshot(obj, REASON_FIELDS) if instance else {}
-        for name in REASON_FIELDS:
-            if name in data:
-                setattr(obj, name, data[name])
-        obj.updated_by = person_of(actor)
-        obj.full_clean()
-        obj.save()
-        old, new = audit.diff(before, audit.snapshot(obj, REASON_FIELDS))
-        audit.record(
-            CallbackAction.CHANGE if instance else CallbackAction.CREATE,
-            obj,
-            before=old,
-            after=new,
-            message="失败原因字典",
-            actor=actor,
-        )
-    return obj
+    return save_entry(
+        FailureReason,
+        instance,
+        data,
+        REASON_FIELDS,
+        actor=actor,
+        created=CallbackAction.CREATE,
+        changed=CallbackAction.CHANGE,
+        message="失败原因字典",
+    )
