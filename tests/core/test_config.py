@@ -133,3 +133,27 @@ def test_followup_days_must_be_a_positive_whole_number(tmp_path):
     result = run_settings({"HUIFANG_FOLLOWUP_DAYS": "0"}, tmp_path)
     assert result.returncode == 2
     assert "HUIFANG_FOLLOWUP_DAYS" in result.stderr
+
+
+def test_an_unknown_sms_provider_is_refused(tmp_path):
+    result = run_settings({"HUIFANG_SMS_PROVIDER": "pigeon"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_SMS_PROVIDER" in result.stderr
+
+
+def test_a_short_sms_receipt_token_is_refused(tmp_path):
+    result = run_settings({"HUIFANG_SMS_RECEIPT_TOKEN": "short"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_SMS_RECEIPT_TOKEN" in result.stderr
+
+
+def test_sms_http_params_must_be_a_json_object(tmp_path):
+    result = run_settings({"HUIFANG_SMS_HTTP_PARAMS": "[1, 2]"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_SMS_HTTP_PARAMS" in result.stderr
+
+
+def test_sms_send_hours_must_be_a_window(tmp_path):
+    result = run_settings({"HUIFANG_SMS_SEND_HOURS": "eight to nine"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_SMS_SEND_HOURS" in result.stderr
