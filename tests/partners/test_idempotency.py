@@ -3,6 +3,7 @@ threads, real transactions; SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -110,3 +111,14 @@ def test_concurrent_duplicates_write_once_and_all_get_the_first_answer():
     statuses = sorted(status for status, _ in answered)
     assert statuses == [200] * (threads_n - 1) + [201]
     assert len({str(body) for _, body in answered}) == 1
+
+
+@pytest.mark.django_db
+def test_the_first_answer_and_a_repeat_are_the_same_json_text():
+    """PostgreSQL's jsonb reorders an object's keys: the first delivery answers with the
+    body as stored, so a repeat's answer is the same text, key order included."""
+    partner, _ = make_partner()
+    body = {"response": 190, "record": 1181, "status": "成功", "abnormal": []}
+    _, first = once(partner, "test", "E9", lambda: (201, body))
+    _, again = once(partner, "test", "E9", lambda: (201, body))
+    assert json.dumps(first, ensure_ascii=False) == json.dumps(again, ensure_ascii=False)

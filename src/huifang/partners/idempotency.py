@@ -34,6 +34,10 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
             event.status, event.body = status, body
             event.save(update_fields=["status", "body"])
+            # Answer with the body as stored, so the first delivery and every repeat get
+            # the same bytes (PostgreSQL's jsonb keeps an object's keys in its own order).
+            event.refresh_from_db(fields=["body"])
+            body = event.body
     except IntegrityError:
         first = _first(partner, scope, event_id)
         if first is None:  # the work's own constraint, not a duplicate of this id
