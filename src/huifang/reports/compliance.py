@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ def birthday(birth: datetime.date, age: int) -> datetime.date:
         return datetime.date(year, 3, 1)
 
 
-class Check:
+class Check(ABC):
     name: str = ""
     title: str = ""
     description: str = ""
@@ -78,8 +79,9 @@ class Check:
         if cls.name:
             REGISTRY[cls.name] = cls
 
-    def findings(self, user, period: Period) -> list[Finding]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def findings(self, user, period: Period) -> list[Finding]:
+        """The check's findings in ``user``'s scope (and ``period`` where it applies)."""
 
     def finding(self, code: str, task_id, note: str, key, branch_id=None) -> Finding:
         return Finding(self.title, code, task_id, note, f"{self.name}:{key}", branch_id)

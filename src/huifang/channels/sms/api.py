@@ -119,11 +119,15 @@ class VendorReceiptView(APIView):
     def as_view(cls, **initkwargs):
         return login_not_required(super().as_view(**initkwargs))
 
-    def ok(self) -> dict:  # pragma: no cover - per vendor
-        raise NotImplementedError
+    # The vendor's answer: its (status key, text key), and the text of a success.
+    answer_keys: tuple[str, str] = ("code", "msg")
+    ok_text = "OK"
 
-    def refused(self, message: str) -> dict:  # pragma: no cover - per vendor
-        raise NotImplementedError
+    def ok(self) -> dict:
+        return {self.answer_keys[0]: 0, self.answer_keys[1]: self.ok_text}
+
+    def refused(self, message: str) -> dict:
+        return {self.answer_keys[0]: 1, self.answer_keys[1]: message}
 
     def post(self, request, token: str):
         expected = settings.SMS["RECEIPT_TOKEN"]
@@ -150,21 +154,13 @@ class AliyunReceiptView(VendorReceiptView):
     provider = "aliyun"
     label = "阿里云短信"
     parse = staticmethod(receipts.aliyun)
-
-    def ok(self):
-        return {"code": 0, "msg": "接收成功"}
-
-    def refused(self, message):
-        return {"code": 1, "msg": message}
+    answer_keys = ("code", "msg")
+    ok_text = "接收成功"
 
 
 class TencentReceiptView(VendorReceiptView):
     provider = "tencent"
     label = "腾讯云短信"
     parse = staticmethod(receipts.tencent)
-
-    def ok(self):
-        return {"result": 0, "errmsg": "OK"}
-
-    def refused(self, message):
-        return {"result": 1, "errmsg": message}
+    answer_keys = ("result", "errmsg")
+    ok_text = "OK"

@@ -16,6 +16,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class TransportError(Exception):
 TRANSPORTS: dict[str, type[Transport]] = {}
 
 
-class Transport:
+class Transport(ABC):
     name = ""
     label = ""
 
@@ -57,8 +58,9 @@ class Transport:
     def __init__(self, config: dict | None = None):
         self.config = config if config is not None else settings.SMS
 
-    def send(self, message) -> SendResult:  # pragma: no cover - the interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, message) -> SendResult:
+        """Send ``message``; raise :class:`TransportError` (permanent or temporary)."""
 
     def params_of(self, message) -> dict:
         return dict(message.params or {})
