@@ -38,6 +38,7 @@ run: install
 	$(if $(filter 0,$(DEMO)),,$(HUIFANG) demo)
 	@echo "回访 is serving http://127.0.0.1:$(PORT) (the task worker runs beside it; Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
+	  export HUIFANG_PUBLIC_URL="$${HUIFANG_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"; \
 	  $(HUIFANG) db_worker --interval 0.5 & \
 	  $(HUIFANG) runserver 127.0.0.1:$(PORT) --noreload
 

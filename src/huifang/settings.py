@@ -16,6 +16,7 @@ from huifang.core.config import (
     env_list,
     env_path,
     log_level,
+    public_url,
     secret_key,
     sms,
     tasks_backend,
@@ -51,6 +52,8 @@ try:
     LOG_LEVEL = log_level()
     # 短信: provider, sending window, quota, receipt token, credentials (docs/operators.md).
     SMS = sms()
+    # Where customers open the H5 questionnaire: the SMS variable 问卷链接 (docs/operators.md).
+    PUBLIC_URL = public_url()
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc

@@ -47,3 +47,37 @@ def test_template_preview_and_send_from_a_task(
     message = SmsMessage.objects.get()
     assert message.task_id == task.pk and message.parts == 2
     assert page.console_errors == []
+
+
+def test_an_agent_ticks_a_task_and_sends_a_text_in_bulk(
+    live_server,
+    login,
+    personas,
+    make_task,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    from huifang.channels.sms.services import do_save_template
+
+    settings.DATA_DIR = tmp_path
+    settings.SMS = {**settings.SMS, "PROVIDER": "file", "SEND_START": "00:00", "SEND_END": "24:00"}
+    template = do_save_template(
+        None,
+        {
+            "code": "REMIND",
+            "name": "回访提醒",
+            "signature": "【惠访期货】",
+            "text": "{客户名称}您好",
+        },
+    )
+    task = make_task("a1")
+    page = login("agent_a")
+    page.goto(f"{live_server.url}/callbacks/tasks/?status=open")
+    page.locator(f'input[name="pk"][value="{task.pk}"]').check()
+    page.locator("#sms-bulk").click()
+    expect(page.locator("[data-count]")).to_have_text("1")
+    page.select_option("#sms-template", str(template.pk))
+    page.get_by_role("button", name="发送", exact=True).click()
+    expect(page.get_by_text("已排队 1 条").first).to_be_visible()
+    assert list(SmsMessage.objects.values_list("task_id", flat=True)) == [task.pk]
+    assert page.console_errors == []

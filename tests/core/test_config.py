@@ -157,3 +157,9 @@ def test_sms_send_hours_must_be_a_window(tmp_path):
     result = run_settings({"HUIFANG_SMS_SEND_HOURS": "eight to nine"}, tmp_path)
     assert result.returncode == 2
     assert "HUIFANG_SMS_SEND_HOURS" in result.stderr
+
+
+def test_a_public_url_that_is_not_an_address_is_refused(tmp_path):
+    result = run_settings({"HUIFANG_PUBLIC_URL": "hf.example.com"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_PUBLIC_URL" in result.stderr

@@ -167,3 +167,26 @@ def test_the_bulk_send_of_every_matching_task(client_for, make_task, template, r
             {"matching": "1", "filter": "status=open", "template": template.pk, "confirmed": "1"},
         )
     assert SmsMessage.objects.count() == 1  # 上海's task is outside 北京分公司's scope
+
+
+def test_an_agent_ticks_tasks_to_send_sms_but_gets_no_management_buttons(client_for, task):
+    page = client_for("agent_a").get("/callbacks/tasks/?status=open").content.decode()
+    assert 'id="sms-bulk"' in page and 'name="pk"' in page
+    assert "分配给专员" not in page and "取消任务" not in page
+
+
+def test_an_auditor_gets_no_selection_on_the_task_list(client_for, task):
+    page = client_for("auditor").get("/callbacks/tasks/?status=open").content.decode()
+    assert 'id="bulk-form"' not in page and 'name="pk"' not in page
+
+
+def test_an_agent_bulk_sends_for_the_ticked_tasks_in_scope(
+    client_for, make_task, template, run_jobs
+):
+    mine, other = make_task("a1"), make_task("b1")
+    with run_jobs():
+        client_for("agent_a").post(
+            "/sms/send/bulk/",
+            {"pk": [mine.pk, other.pk], "template": template.pk, "confirmed": "1"},
+        )
+    assert list(SmsMessage.objects.values_list("task_id", flat=True)) == [mine.pk]

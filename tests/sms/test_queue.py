@@ -164,3 +164,69 @@ def test_a_signature_must_be_bracketed():
             None, {"code": "X", "name": "x", "signature": "惠访", "text": "您好"}
         )
     assert "签名" in str(refused.value)
+
+
+def test_the_queued_row_keeps_every_field(task, queue, personas, template):
+    queue(task, actor=personas["agent_a"])
+    message = SmsMessage.objects.get()
+    assert message.params == {
+        "客服电话": "95588",
+        "客户名称": task.customer.name,
+        "营业部": "期货北京营业部",
+        "回访截止日期": task.deadline.isoformat() if task.deadline else "",
+        "投资者代码": task.customer.investor_code,
+    }
+    assert (message.customer_id, message.template_id) == (task.customer_id, template.pk)
+    assert (message.day, message.queued_at) == (at(10).date(), at(10))
+    assert (message.attempts, message.forced, message.provider) == (0, False, "file")
+    assert message.created_by == personas["agent_a"]
+    assert message.provider_message_id == "" and message.sent_at is None
+
+
+@pytest.fixture
+def link_template(db):
+    return services.do_save_template(
+        None,
+        {
+            "code": "LINK",
+            "name": "问卷",
+            "signature": "【惠访期货】",
+            "text": "请填写问卷：{问卷链接}",
+        },
+    )
+
+
+def h5_invitation(task):
+    from huifang.surveys import sending
+    from huifang.surveys import services as surveys
+    from tests.surveys.conftest import file_data
+
+    surveys.do_import_file(
+        file_data(business_types=[task.business_type.name]), publish=True, actor=None
+    )
+    sending.do_invite([task.pk], channel="h5", actor=None)
+    return task.invitations.get()
+
+
+def test_the_survey_link_is_the_tasks_open_h5_invitation(task, queue, link_template, settings):
+    settings.PUBLIC_URL = "https://hf.example.com"
+    invitation = h5_invitation(task)
+    queue(task, tmpl=link_template)
+    assert SmsMessage.objects.get().text == (
+        f"【惠访期货】请填写问卷：https://hf.example.com/q/{invitation.token}"
+    )
+
+
+def test_a_task_without_an_h5_invitation_gets_no_link_message(task, queue, link_template, settings):
+    settings.PUBLIC_URL = "https://hf.example.com"
+    result = queue(task, tmpl=link_template)
+    assert result.skipped == {services.NO_LINK: 1}
+    assert not SmsMessage.objects.exists()
+
+
+def test_a_survey_link_without_the_public_address_is_refused(task, queue, link_template, settings):
+    settings.PUBLIC_URL = ""
+    h5_invitation(task)
+    with pytest.raises(ValidationError, match="HUIFANG_PUBLIC_URL"):
+        queue(task, tmpl=link_template)
+    assert not SmsMessage.objects.exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from huifang.channels.sms import rendering
 
@@ -37,3 +39,9 @@ def test_variables_are_filled_and_unknown_ones_reported():
 )
 def test_mainland_mobile(raw, number):
     assert rendering.mainland_mobile(raw) == number
+
+
+@given(st.from_regex(r"1[0-9]{10}", fullmatch=True))
+def test_the_plain_digits_shortcut_agrees_with_parsing_the_number(raw):
+    spaced = f"+86 {raw[:3]} {raw[3:7]} {raw[7:]}"  # not plain digits: the parsing path
+    assert rendering.mainland_mobile(raw) == rendering.mainland_mobile(spaced)

@@ -39,6 +39,11 @@ from huifang.org.models import Role, User
 # ---------------------------------------------------------------- tasks
 
 
+# The bulk sends later apps add to the task list's buttons (their permission names, so
+# callbacks need not import them): an agent who may send them ticks tasks too.
+BULK_SEND_PERMISSIONS = ("sms.add_smsmessage", "surveys.send_invitation")
+
+
 class TaskListView(ObjectListView):
     model = CallbackTask
     queryset = CallbackTask.objects.select_related(
@@ -60,11 +65,19 @@ class TaskListView(ObjectListView):
 
     def get_table_kwargs(self):
         kwargs = super().get_table_kwargs()
-        if not services.may_manage_tasks(self.request.user):  # no bulk actions to select for
+        if not self._may_bulk():  # no bulk actions to select for
             kwargs["exclude"] = [*kwargs.get("exclude", []), "selection"]
         if self.request.GET.get("assignee") == ME or self._agent_default():
             kwargs.setdefault("order_by", "appointment_at")  # "my tasks": 改约 first
         return kwargs
+
+    def _may_bulk(self) -> bool:
+        """Any bulk action on ticked tasks: managing them, or a later app's bulk send
+        (短信, 下发问卷) the user may do."""
+        user = self.request.user
+        return services.may_manage_tasks(user) or any(
+            user.has_perm(perm) for perm in BULK_SEND_PERMISSIONS
+        )
 
     def _agent_default(self) -> bool:
         """An agent's landing page: no filter asked for (paging, sorting and exporting
@@ -75,6 +88,7 @@ class TaskListView(ObjectListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = services.may_manage_tasks(self.request.user)
+        context["can_bulk"] = self._may_bulk()
         # What "every task matching the filter" means to the bulk page: the filter alone.
         query = self.request.GET.copy()
         for key in ("page", "per_page", "sort", "cols", "_export", "_count"):

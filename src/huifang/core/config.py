@@ -8,6 +8,7 @@ than start with a guess.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlparse
@@ -188,10 +189,20 @@ def database(directory: Path) -> dict:
 SMS_PROVIDERS = ("file", "aliyun", "tencent", "http")
 
 
+def public_url() -> str:
+    """``HUIFANG_PUBLIC_URL``: the address customers' phones open Huifang's H5 pages at
+    (``https://hf.example.com``; the SMS variable 问卷链接 is it + ``/q/<token>``). Empty when
+    not set: a message that needs a link then refuses to be queued."""
+    raw = os.environ.get("HUIFANG_PUBLIC_URL", "").strip().rstrip("/")
+    if raw and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", raw):
+        raise ConfigError(
+            f"HUIFANG_PUBLIC_URL={raw!r} is not an http(s) address like https://hf.example.com"
+        )
+    return raw
+
+
 def _hours(name: str, default: str) -> tuple[str, str]:
     raw = os.environ.get(name, "").strip() or default
-    import re
-
     match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)", raw)
     if not match or raw.split("-")[0] >= raw.split("-")[1]:
         raise ConfigError(f"{name}={raw!r} is not a window like 08:00-21:00 (start before end)")

@@ -6,15 +6,18 @@ Registered from ``SurveysConfig.ready`` (customers and callbacks never import su
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 
-from huifang.callbacks import task_sections
+from huifang.callbacks import task_sections, task_values
 from huifang.callbacks.models import CallbackTask
 from huifang.core.scoping import has_model_perm
 from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
 from huifang.surveys import results
-from huifang.surveys.choices import InvitationStatus
+from huifang.surveys.choices import Channel, InvitationStatus
 from huifang.surveys.models import Invitation, Response
 
 LIMIT = 50
@@ -84,11 +87,32 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
             "can_offline": may_enter_offline(request.user, task),
             "can_send": request.user.has_perm("surveys.send_invitation") and task.is_open,
             # H5 links to copy and send to the customer (by SMS, chat …).
-            "base_url": request.build_absolute_uri("/")[:-1],
+            # The address customers reach (HUIFANG_PUBLIC_URL), else the one in use.
+            "base_url": settings.PUBLIC_URL or request.build_absolute_uri("/")[:-1],
         },
     )
+
+
+def h5_links(task_ids) -> dict[int, str]:
+    """The SMS variable 问卷链接: each task's open H5 invitation as the address customers
+    open (``HUIFANG_PUBLIC_URL`` + ``/q/<token>``); tasks without one have none."""
+    if not settings.PUBLIC_URL:
+        raise ValidationError(
+            "短信内容含{问卷链接}，但未设置 HUIFANG_PUBLIC_URL（客户手机打开 H5 问卷的地址），"
+            "无法生成链接；请系统管理员设置后再发送"
+        )
+    tokens = (
+        Invitation.objects.open()
+        .filter(task_id__in=task_ids, channel=Channel.H5)
+        .values_list("task_id", "token")
+    )
+    return {
+        task_id: settings.PUBLIC_URL + reverse("survey_h5", args=[token])
+        for task_id, token in tokens
+    }
 
 
 def install() -> None:
     register_section("responses", customer_section, order=30)
     task_sections.register_section("surveys", task_section, order=10)
+    task_values.register_value("问卷链接", h5_links)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from huifang.callbacks import task_values
 from huifang.callbacks.choices import OPEN_STATUSES
 from huifang.callbacks.models import CallbackTask
 from huifang.channels.sms import rendering, window
@@ -29,6 +31,7 @@ from huifang.channels.sms.models import (
 from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.permissions import require, scoped
+from huifang.core.rows import insert_rows
 
 # Why a customer got no message (the reasons a send reports, in this order).
 NO_MOBILE = "无有效手机号"
@@ -37,7 +40,8 @@ ALREADY_TODAY = "今日已发送该模板"
 OVER_QUOTA = "超出每日限额"
 TOO_LONG = "内容超过 500 字"
 CLOSED = "任务已结束"
-REASONS = [NO_MOBILE, OPTED_OUT, ALREADY_TODAY, OVER_QUOTA, TOO_LONG, CLOSED]
+NO_LINK = "无可用问卷链接（未下发 H5 问卷）"
+REASONS = [NO_MOBILE, OPTED_OUT, ALREADY_TODAY, NO_LINK, OVER_QUOTA, TOO_LONG, CLOSED]
 
 TEMPLATE_FIELDS = [
     "code",
@@ -52,8 +56,9 @@ TEMPLATE_FIELDS = [
 ]
 CHUNK = 5000
 
-# Variables besides the task's own: later apps may add a source (e.g. 问卷链接 by task).
-EXTRA_VARIABLES: dict[str, object] = {}
+# The variables a send fills from the task itself; the others come by name from the app
+# that knows them (``callbacks.task_values``: 问卷链接 from surveys).
+OWN_VARIABLES = {"客户名称", "营业部", "回访截止日期", "客服电话", "投资者代码"}
 
 
 @dataclass
@@ -202,7 +207,6 @@ def do_queue(
     provider = settings.SMS["PROVIDER"]
     service_phone = settings.SMS["SERVICE_PHONE"]
     result = QueueResult()
-
     values = rows.order_by("pk").values_list(
         "pk",
         "customer_id",
@@ -224,71 +228,82 @@ def do_queue(
             )
         )
     )
-    quota = settings.SMS["DAILY_QUOTA"]
-    used = SmsMessage.objects.filter(day=today).count()
-    user = actor.user
-    pending: list[SmsMessage] = []
+    room = settings.SMS["DAILY_QUOTA"] - SmsMessage.objects.filter(day=today).count()
+    # Variables another app provides by task (问卷链接 from surveys), asked a chunk at a time.
+    looked_up = task_values.provided(
+        [name for name in rendering.variables_in(template.text) if name not in OWN_VARIABLES]
+    )
+    own = {"客服电话": service_phone}
+    constants = {
+        "template": template.pk,
+        "provider": provider,
+        "day": today,
+        "queued_at": now,
+        "next_attempt_at": send_at,
+        "forced": force,
+        "created_by": actor.user.pk if actor.user else None,
+    }
     seen: set[int] = set()
     done = 0
     with transaction.atomic():
-        for row in values.iterator(chunk_size=CHUNK):
-            (task_id, customer_id, branch_id, status, deadline, name, code, mobile, branch) = row
-            done += 1
-            if status not in OPEN_STATUSES:
-                result.skipped[CLOSED] += 1
-                continue
-            number = rendering.mainland_mobile(mobile)
-            if number is None:
-                result.skipped[NO_MOBILE] += 1
-                continue
-            if number in opted_out:
-                result.skipped[OPTED_OUT] += 1
-                continue
-            if customer_id in sent_today or (not force and customer_id in seen):
-                result.skipped[ALREADY_TODAY] += 1
-                continue
-            params = {
-                "客户名称": name,
-                "营业部": branch,
-                "回访截止日期": deadline.isoformat() if deadline else "",
-                "客服电话": service_phone,
-                "投资者代码": code,
-                "问卷链接": "",
+        for chunk in _chunks(values.iterator(chunk_size=CHUNK)):
+            extra = {
+                name: task_values.values_for(name, [r[0] for r in chunk]) for name in looked_up
             }
-            for key, source in EXTRA_VARIABLES.items():
-                params[key] = source(task_id) or ""
-            body = rendering.render(template.text, params)
-            length = rendering.length_of(template.signature, body)
-            if length > rendering.MAX_LENGTH:
-                result.skipped[TOO_LONG] += 1
-                continue
-            if used + len(pending) + result.queued + result.held >= quota:
-                result.skipped[OVER_QUOTA] += 1
-                continue
-            seen.add(customer_id)
-            pending.append(
-                SmsMessage(
-                    customer_id=customer_id,
-                    task_id=task_id,
-                    branch_id=branch_id,
-                    template=template,
-                    params=params,
-                    text=rendering.full_text(template.signature, body),
-                    parts=rendering.parts_of(length),
-                    mobile=number,
-                    provider=provider,
-                    day=today,
-                    queued_at=now,
-                    next_attempt_at=send_at,
-                    forced=force,
-                    created_by=user,
+            pending = []
+            for row in chunk:
+                (task_id, customer_id, branch_id, status, deadline, name, code, mobile, branch) = (
+                    row
                 )
-            )
-            if len(pending) >= CHUNK:
-                _flush(pending, result, held)
-                if progress:
-                    progress(done, None, f"已处理 {done} 条")
-        _flush(pending, result, held)
+                if status not in OPEN_STATUSES:
+                    result.skipped[CLOSED] += 1
+                    continue
+                number = rendering.mainland_mobile(mobile)
+                if number is None:
+                    result.skipped[NO_MOBILE] += 1
+                    continue
+                if number in opted_out:
+                    result.skipped[OPTED_OUT] += 1
+                    continue
+                if customer_id in sent_today or (not force and customer_id in seen):
+                    result.skipped[ALREADY_TODAY] += 1
+                    continue
+                params = {
+                    **own,
+                    "客户名称": name,
+                    "营业部": branch,
+                    "回访截止日期": deadline.isoformat() if deadline else "",
+                    "投资者代码": code,
+                }
+                for key in looked_up:
+                    params[key] = extra[key].get(task_id, "")
+                if any(not params[key] for key in looked_up):
+                    result.skipped[NO_LINK] += 1
+                    continue
+                body = rendering.render(template.text, params)
+                length = rendering.length_of(template.signature, body)
+                if length > rendering.MAX_LENGTH:
+                    result.skipped[TOO_LONG] += 1
+                    continue
+                if len(pending) + result.queued + result.held >= room:
+                    result.skipped[OVER_QUOTA] += 1
+                    continue
+                seen.add(customer_id)
+                pending.append(
+                    (
+                        customer_id,
+                        task_id,
+                        branch_id,
+                        params,
+                        rendering.full_text(template.signature, body),
+                        rendering.parts_of(length),
+                        number,
+                    )
+                )
+            _flush(pending, constants, result, held)
+            done += len(chunk)
+            if progress:
+                progress(done, None, f"已处理 {done} 条")
         audit.record(
             SmsAction.QUEUE,
             template,
@@ -309,19 +324,33 @@ def do_queue(
     return result
 
 
-def _flush(pending: list[SmsMessage], result: QueueResult, held: bool) -> None:
+def _chunks(rows) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# The message row's columns :func:`do_queue` fills per customer (the rest are the send's).
+QUEUED_COLUMNS = ["customer", "task", "branch", "params", "text", "parts", "mobile"]
+
+
+def _flush(pending: list[tuple], constants: dict, result: QueueResult, held: bool) -> None:
     if not pending:
         return
     try:
         with transaction.atomic():
-            SmsMessage.objects.bulk_create(pending, batch_size=1000)
+            insert_rows(SmsMessage, QUEUED_COLUMNS, pending, constants)
     except IntegrityError as exc:  # the same text queued by someone else this instant
         raise ValidationError("有人同时向这些客户发送了同一模板的短信，请刷新后重试") from exc
     if held:
         result.held += len(pending)
     else:
         result.queued += len(pending)
-    pending.clear()
 
 
 # -- opt-out ---------------------------------------------------------------------------------

@@ -197,8 +197,9 @@ def send_bulk(request):
             messages.error(request, "筛选条件有误，无法发送")
             return redirect("callbacks:task_list")
         count = filterset.qs.order_by().count()
-    else:
-        count = visible.filter(pk__in=ids).count()
+    else:  # only the ticked tasks the user may see: the count confirmed is what is sent
+        ids = list(visible.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        count = len(ids)
     if not count:
         messages.error(request, "没有符合筛选条件的回访任务" if matching else "请先勾选回访任务")
         return redirect("callbacks:task_list")
