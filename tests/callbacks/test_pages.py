@@ -245,6 +245,49 @@ def test_business_types_are_listed_and_edited_with_audit(client_for, personas):
     assert event.user == personas["hq_admin"]
 
 
+def test_a_business_type_requires_record_contents(client_for):
+    client = client_for("hq_admin")
+    bt = BusinessType.objects.get(name="新开户回访")
+    page = client.get(f"/callbacks/business-types/{bt.pk}/").content.decode()
+    assert "成功记录必填项" in page and 'value="recording"' in page
+    client.post(
+        f"/callbacks/business-types/{bt.pk}/",
+        {
+            "name": bt.name,
+            "deadline_rule": "trading_days",
+            "deadline_days": 20,
+            "event_age": 70,
+            "max_unanswered_attempts": 3,
+            "required_record_fields": ["recording", "duration"],
+            "is_active": "on",
+            "sort_order": bt.sort_order,
+        },
+    )
+    bt.refresh_from_db()
+    assert bt.requirement_labels == ["回访时长", "录音引用"]
+    event = AuditEvent.objects.get(action="change", object_type="callbacks.businesstype")
+    assert event.after["required_record_fields"] == ["recording", "duration"]
+
+
+def test_an_unknown_record_requirement_is_refused(client_for):
+    bt = BusinessType.objects.get(name="新开户回访")
+    response = client_for("hq_admin").post(
+        f"/callbacks/business-types/{bt.pk}/",
+        {
+            "name": bt.name,
+            "deadline_rule": "trading_days",
+            "deadline_days": 20,
+            "event_age": 70,
+            "max_unanswered_attempts": 3,
+            "required_record_fields": ["shoe"],
+            "sort_order": 1,
+        },
+    )
+    assert response.status_code == 200 and "shoe" in response.content.decode()
+    bt.refresh_from_db()
+    assert bt.required_record_fields == []
+
+
 def test_managers_cannot_edit_business_types(client_for):
     bt = BusinessType.objects.first()
     assert client_for("manager_a").get(f"/callbacks/business-types/{bt.pk}/").status_code == 403

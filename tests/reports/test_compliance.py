@@ -54,7 +54,7 @@ def customer(code: str, branch, **fields):
 
 
 def test_registry_lists_every_check_with_chinese_title():
-    assert len(compliance.REGISTRY) == 9
+    assert len(compliance.REGISTRY) == 10
     for cls in compliance.REGISTRY.values():
         assert cls.title and cls.description
 
@@ -95,6 +95,54 @@ def test_completed_without_success(world, make_task, make_record):
     codes = found("completed_without_success")
     assert planted.customer.investor_code in codes
     assert world.a_done.customer.investor_code not in codes
+
+
+def strict_batch(make_batch, **fields):
+    from huifang.callbacks.models import BusinessType
+
+    strict = BusinessType.objects.create(name="严格回访", **fields)
+    return make_batch(strict)
+
+
+def test_record_missing_required_lists_what_the_record_lacks(
+    world, make_batch, make_task, make_record
+):
+    from huifang.callbacks.records.models import RecordAttachment
+
+    batch = strict_batch(make_batch, required_record_fields=["duration", "recording"])
+    planted = make_task("a1", batch=batch, status="completed")
+    make_record(planted, "success")
+    clean = make_task("a1", batch=batch, status="completed")
+    record = make_record(clean, "success")
+    record.duration_seconds = 95
+    record.save()
+    RecordAttachment.objects.create(
+        record=record, kind="recording", name="录音", reference="rec://1", sha256="a" * 64
+    )
+    (finding,) = compliance.get("record_missing_required").findings(None, ALL)
+    assert finding.investor_code == planted.customer.investor_code
+    assert "缺少回访时长、录音引用" in finding.note
+
+
+def test_record_missing_required_ignores_types_that_require_nothing(world):
+    assert found("record_missing_required") == set()
+
+
+def test_record_missing_required_finds_a_questionnaire_task_without_answers(
+    world, make_batch, make_task, make_record
+):
+    batch = strict_batch(make_batch, questionnaire_required=True)
+    planted = make_task("a1", batch=batch, status="completed")
+    make_record(planted, "success")
+    (finding,) = compliance.get("record_missing_required").findings(None, ALL)
+    assert finding.task_id == planted.pk and "没有问卷结果" in finding.note
+
+
+def test_record_missing_required_is_scoped(world, make_batch, make_task, make_record, personas):
+    batch = strict_batch(make_batch, required_record_fields=["remark"])
+    make_record(make_task("b1", batch=batch, status="completed"), "success")
+    assert found("record_missing_required", personas["manager_a"]) == set()
+    assert len(found("record_missing_required", personas["agent_b"])) == 1
 
 
 def test_followup_unhandled(world, personas, settings):

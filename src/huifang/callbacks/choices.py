@@ -34,3 +34,13 @@ class LinkKind(models.TextChoices):
 
 
 CLOSED_CUSTOMER_REASON = "客户已销户"
+
+
+class RecordRequirement(models.TextChoices):
+    """What a business type may require of the successful record that completes its tasks
+    (成功记录必填项); 合规核查 lists completed tasks whose record lacks one."""
+
+    DURATION = "duration", _("回访时长")
+    PHONE = "phone", _("联系电话或手机号")
+    REMARK = "remark", _("备注")
+    RECORDING = "recording", _("录音引用")

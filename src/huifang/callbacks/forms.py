@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from huifang.callbacks import services
-from huifang.callbacks.choices import DeadlineRule
+from huifang.callbacks.choices import DeadlineRule, RecordRequirement
 from huifang.callbacks.models import BusinessType
 from huifang.org.models import Branch
 from huifang.rules.models import RunStatus, ScreeningRun
@@ -41,6 +41,14 @@ class BatchCreateForm(forms.Form):
 
 
 class BusinessTypeForm(forms.ModelForm):
+    required_record_fields = forms.MultipleChoiceField(
+        label="成功记录必填项",
+        choices=RecordRequirement.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="完成任务的成功回访记录必须具备的内容；缺少的会列入合规核查",
+    )
+
     class Meta:
         model = BusinessType
         fields = services.BUSINESS_TYPE_FIELDS

@@ -17,7 +17,13 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huifang.callbacks.choices import OPEN_STATUSES, DeadlineRule, LinkKind, TaskStatus
+from huifang.callbacks.choices import (
+    OPEN_STATUSES,
+    DeadlineRule,
+    LinkKind,
+    RecordRequirement,
+    TaskStatus,
+)
 from huifang.core.fields import user_reference
 from huifang.core.models import MaintainedList
 from huifang.core.scoping import RestrictedQuerySet
@@ -53,10 +59,23 @@ class BusinessType(MaintainedList):
         help_text=_("未接通达到该次数后，任务可关闭为“无法联系”"),
     )
     questionnaire_required = models.BooleanField(_("需要问卷"), default=False)
+    # RecordRequirement values the successful record must have (合规核查 checks them).
+    required_record_fields = models.JSONField(
+        _("成功记录必填项"),
+        default=list,
+        blank=True,
+        help_text=_("完成任务的成功回访记录必须具备的内容；缺少的会列入合规核查"),
+    )
 
     class Meta(MaintainedList.Meta):
         verbose_name = _("回访业务类型")
         verbose_name_plural = _("回访业务类型")
+
+    @property
+    def requirement_labels(self) -> list[str]:
+        """成功记录必填项 as their Chinese names, in the dictionary's order."""
+        chosen = set(self.required_record_fields or [])
+        return [str(label) for value, label in RecordRequirement.choices if value in chosen]
 
     @property
     def deadline_text(self) -> str:

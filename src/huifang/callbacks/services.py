@@ -42,6 +42,7 @@ BUSINESS_TYPE_FIELDS = [
     "event_age",
     "max_unanswered_attempts",
     "questionnaire_required",
+    "required_record_fields",
     "is_active",
     "sort_order",
 ]

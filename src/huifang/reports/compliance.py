@@ -12,18 +12,36 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import operator
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
-from huifang.callbacks.choices import TaskStatus
-from huifang.callbacks.models import Batch, CallbackTask, TaskBatch
+from huifang.callbacks.choices import RecordRequirement, TaskStatus
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
-from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, RecordVersion
+from huifang.callbacks.records.models import (
+    BranchFeedback,
+    CallbackRecord,
+    RecordVersion,
+    lacking,
+)
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.models import Customer
 from huifang.rules.models import Hit, HitReason, RunStatus
@@ -173,6 +191,73 @@ class CompletedWithoutSuccess(Check):
                 t["branch_id"],
             )
             for t in _task_rows(tasks)
+        ]
+
+
+class RecordMissingRequired(Check):
+    name = "record_missing_required"
+    title = "成功记录缺少必填内容"
+    description = (
+        "已完成任务的成功回访记录缺少其回访业务类型要求的内容（“成功记录必填项”：回访时长、"
+        "联系电话或手机号、备注、录音引用），或业务类型“需要问卷”而任务没有问卷结果。"
+    )
+
+    def findings(self, user, period):
+        result = []
+        types = BusinessType.objects.filter(
+            Q(questionnaire_required=True) | ~Q(required_record_fields=[])
+        ).order_by("pk")
+        for business_type in types:
+            result += self._lacking_content(business_type, user, period)
+            if business_type.questionnaire_required:
+                result += self._without_response(business_type, user, period)
+        return sorted(result, key=lambda f: (f.task_id or 0, f.key))
+
+    def _lacking_content(self, business_type, user, period) -> list[Finding]:
+        wanted = [r for r in RecordRequirement.values if r in business_type.required_record_fields]
+        if not wanted:
+            return []
+        records = CallbackRecord.objects.filter(
+            business_type=business_type,
+            status=RecordStatus.SUCCESS,
+            task__status=TaskStatus.COMPLETED,
+        )
+        records = self.in_period(_scoped(records, user), "task__closed_at__date", period)
+        missing = {f"lacks_{r}": ExpressionWrapper(lacking(r), BooleanField()) for r in wanted}
+        rows = (
+            records.annotate(**missing)
+            .filter(reduce(operator.or_, (Q(**{name: True}) for name in missing)))
+            .values("pk", "task_id", "branch_id", "customer__investor_code", *missing)
+        )
+        labels = dict(RecordRequirement.choices)
+        result = []
+        for row in rows:
+            absent = "、".join(str(labels[r]) for r in wanted if row[f"lacks_{r}"])
+            note = f"回访记录 #{row['pk']} 缺少{absent}（业务类型“{business_type.name}”要求）"
+            key = f"record-{row['pk']}"
+            result.append(
+                self.finding(
+                    row["customer__investor_code"], row["task_id"], note, key, row["branch_id"]
+                )
+            )
+        return result
+
+    def _without_response(self, business_type, user, period) -> list[Finding]:
+        from huifang.surveys.models import Response
+
+        tasks = _scoped(
+            CallbackTask.objects.filter(
+                business_type=business_type, status=TaskStatus.COMPLETED
+            ).exclude(Exists(Response.objects.filter(task_id=OuterRef("pk")))),
+            user,
+        )
+        tasks = self.in_period(tasks, "closed_at__date", period)
+        note = f"业务类型“{business_type.name}”需要问卷，任务已完成但没有问卷结果"
+        return [
+            self.finding(
+                t["customer__investor_code"], t["pk"], note, f"task-{t['pk']}", t["branch_id"]
+            )
+            for t in _task_rows(tasks.order_by("pk"))
         ]
 
 

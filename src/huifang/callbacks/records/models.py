@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huifang.callbacks.choices import RecordRequirement
 from huifang.callbacks.models import BusinessType, CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
 from huifang.core.fields import user_reference
@@ -292,3 +293,20 @@ class BranchFeedback(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("反馈不能删除")
+
+
+def lacking(requirement: str) -> models.Q:
+    """Records without what ``requirement`` (a ``RecordRequirement`` value: 成功记录必填项)
+    asks for, as a filter on records."""
+    if requirement == RecordRequirement.DURATION:
+        return models.Q(duration_seconds=0)
+    if requirement == RecordRequirement.PHONE:
+        return models.Q(mobile_used="", phone_used="")
+    if requirement == RecordRequirement.REMARK:
+        return models.Q(remark="")
+    if requirement == RecordRequirement.RECORDING:
+        recordings = RecordAttachment.objects.filter(
+            record=models.OuterRef("pk"), kind=AttachmentKind.RECORDING
+        )
+        return ~models.Exists(recordings)
+    raise ValueError(f"未知的成功记录必填项：{requirement}")
