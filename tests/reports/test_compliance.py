@@ -341,3 +341,31 @@ def test_abnormal_answer_with_a_measure_or_a_handling_note_is_no_finding(
 def test_a_recent_abnormal_answer_is_no_finding_yet(answered, settings):
     settings.FOLLOWUP_DAYS = 5
     assert found("abnormal_answer_unhandled") == set()
+
+
+def test_an_abnormal_answer_offers_a_measure_linked_to_its_record(answered, client_for):
+    from huifang.reports.models import Measure
+
+    client = client_for("hq_admin")
+    abnormal = answered.abnormal
+    page = client.get(f"/surveys/responses/{abnormal.pk}/").content.decode()
+    assert page.count("data-measure-from-answer") == len(abnormal.abnormal)
+    link = page.split("data-measure-from-answer")[1].split('href="')[1].split('"')[0]
+    form = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "问卷异常答案" in form
+    response = client.post(
+        "/reports/measures/new/",
+        {
+            "record": abnormal.record_id,
+            "measure_type": MeasureType.objects.get(name="面谈").pk,
+            "reason": "问卷异常答案：核实本人操作",
+        },
+    )
+    assert response.status_code == 302
+    measure = Measure.objects.get()
+    assert (measure.record_id, measure.task_id) == (abnormal.record_id, abnormal.task_id)
+
+
+def test_an_auditor_gets_no_measure_link_on_an_answer(answered, client_for):
+    page = client_for("auditor").get(f"/surveys/responses/{answered.abnormal.pk}/")
+    assert "data-measure-from-answer" not in page.content.decode()

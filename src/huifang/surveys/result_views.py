@@ -5,6 +5,8 @@ the viewer's scoped rows."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -104,6 +106,14 @@ def response_detail(request, pk: int):
         ),
         pk=pk,
     )
+    lines = results.answer_lines(response.version, response)
+    if request.user.has_perm("reports.add_measure"):  # 创建管理措施 from an abnormal answer
+        for line in lines:
+            if line["abnormal"]:
+                reason = f"问卷异常答案：{line['number']}. {line['text']}——{line['answer']}"
+                line["measure_query"] = urlencode(
+                    {"record": response.record_id, "reason": reason[:500]}
+                )
     return render(
         request,
         "surveys/response_detail.html",
@@ -111,6 +121,6 @@ def response_detail(request, pk: int):
             "title": f"问卷结果 #{response.pk} · {response.customer.investor_code} "
             f"{response.customer.name}",
             "response": response,
-            "lines": results.answer_lines(response.version, response),
+            "lines": lines,
         },
     )
