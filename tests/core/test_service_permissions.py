@@ -37,6 +37,8 @@ from huifang.org.models import Role, User
 from huifang.partners import delivery as partner_delivery
 from huifang.partners import services as partners
 from huifang.reports import services as measures
+from huifang.reports.evidence import package as evidence
+from huifang.reports.evidence.scope import Scope
 from huifang.rules import services as rules
 from huifang.rules.models import Rule, ScreeningRun
 from huifang.surveys import offline
@@ -542,6 +544,13 @@ CASES = [
         "reports.add_measuretype",
         lambda w, b: ((None, {"name": "新措施"}), {}),
     ),
+    # 证据包 (a customer's package: that customer must be in scope)
+    Case(
+        evidence.do_generate_evidence,
+        "reports.generate_evidence",
+        lambda w, b: ((Scope(customer=w.customer(b)), _evidence_path()), {}),
+        scoped=True,
+    ),
     # sms (templates are HQ's; sending is scoped by the tasks' branches)
     Case(
         sms.do_save_template,
@@ -563,6 +572,12 @@ CASES = [
     Case(sms.do_opt_in, "sms.delete_smsoptout", lambda w, b: ((_opt_out(),), {})),
     Case(sms.do_apply_receipts, "sms.add_smsreceipt", lambda w, b: (("aliyun", []), {})),
 ]
+
+
+def _evidence_path() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp()) / "evidence.xlsx"
 
 
 def _sms_template_data(code: str) -> dict:

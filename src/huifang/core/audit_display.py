@@ -63,6 +63,10 @@ EXTRA_LABELS = {
     "dataset": "数据集",
     "file_name": "文件名",
     "checksum": "校验和",
+    "scope": "范围",
+    "zip": "附件包",
+    "attachments": "附件数",
+    "sections": "各工作表行数",
 }
 
 # A machine's channel is shown by its actor kind's label (``core.actors.ActorKind``).

@@ -132,14 +132,41 @@ def write_xlsx(
     ``expected_rows`` is known and small enough. Decimals stay exact text-free numbers with 2
     places; codes stay text (a string cell), never a number that would lose leading zeros."""
     stream = expected_rows is None or expected_rows > SHARED_STRINGS_ROWS
-    workbook = xlsxwriter.Workbook(
+    workbook = open_workbook(path_or_file, stream=stream)
+    count = write_sheet(workbook, workbook.add_worksheet(sheet[:31]), header, rows)
+    workbook.close()
+    return count
+
+
+def open_workbook(path_or_file, *, stream: bool = True) -> xlsxwriter.Workbook:
+    """An XLSX workbook as every export opens it (``stream``: constant memory, each sheet
+    written row after row)."""
+    return xlsxwriter.Workbook(
         path_or_file, {"constant_memory": stream, "strings_to_numbers": False, "in_memory": False}
     )
-    bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    worksheet = workbook.add_worksheet(sheet[:31])
+
+
+def _formats(workbook: xlsxwriter.Workbook) -> dict:
+    """The cell formats of ``workbook``, added once however many sheets it has."""
+    formats = getattr(workbook, "_huifang_formats", None)
+    if formats is None:
+        formats = {
+            "bold": workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1}),
+            "money": workbook.add_format({"num_format": "#,##0.00"}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "when": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+        }
+        workbook._huifang_formats = formats
+    return formats
+
+
+def write_sheet(
+    workbook: xlsxwriter.Workbook, worksheet, header: list[str], rows: Iterable[Iterable]
+) -> int:
+    """Write ``header`` and ``rows`` into one (empty) worksheet of ``workbook``: the typed
+    cells of :func:`write_xlsx`, a frozen header row and a filter. Returns the row count."""
+    formats = _formats(workbook)
+    bold, money, date, when = formats["bold"], formats["money"], formats["date"], formats["when"]
     worksheet.freeze_panes(1, 0)
     for col, title in enumerate(header):
         worksheet.write_string(0, col, str(title), bold)
@@ -175,7 +202,6 @@ def write_xlsx(
                 writer = by_type[kind] = writer_for(kind)
             writer(count, col, value)
     worksheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
-    workbook.close()
     return count
 
 

@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.publish_questionnaire",
         "sms.delete_smsoptout",
         "surveys.send_invitation",
+        "reports.generate_evidence",
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",
@@ -65,6 +66,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_*",
         "reports.add_measure",
         "reports.change_measure",
+        # 证据包 of their branches' rows (an inspection of the branch).
+        "reports.generate_evidence",
         "surveys.view_invitation",
         "surveys.view_response",
         "surveys.view_responseanswer",
@@ -108,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AUDITOR: [
         "*.view_*",
         "core.view_all_jobs",
+        "reports.generate_evidence",
     ],
 }
 

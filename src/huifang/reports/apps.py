@@ -8,7 +8,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from huifang.core.navigation import NavItem, register
-        from huifang.reports import audit_actions, sections  # noqa: F401  (actions; sections)
+        from huifang.reports import audit_actions, jobs, sections  # noqa: F401  (registries)
 
         register("summary", NavItem("回访进度", "reports:dashboard", "callbacks.view_callbacktask"))
         register(
@@ -19,4 +19,5 @@ class ReportsConfig(AppConfig):
         register(
             "summary", NavItem("措施类型字典", "reports:type_list", "reports.view_measuretype")
         )
+        register("summary", NavItem("证据包", "reports:evidence", "reports.generate_evidence"))
         sections.install()

@@ -1,4 +1,4 @@
-"""The audit actions on 管理措施 (see :class:`huifang.core.audit.AuditAction`)."""
+"""The audit actions on 管理措施 and 证据包 (see :class:`huifang.core.audit.AuditAction`)."""
 
 from huifang.core.audit import AuditAction
 
@@ -10,3 +10,4 @@ class ReportsAction(AuditAction):
     MEASURE_CHANGE = "measure_change", "修改管理措施"
     MEASURE_STATUS = "measure_status", "变更管理措施状态"
     MEASURE_ATTACHMENT = "measure_attachment", "添加管理措施附件"
+    EVIDENCE = "evidence", "生成证据包"

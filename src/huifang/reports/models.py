@@ -118,6 +118,9 @@ class Measure(models.Model):
             models.Index(fields=["customer", "status"], name="measure_customer_status"),
             models.Index(fields=["status", "due_date"], name="measure_status_due"),
         ]
+        # 证据包 (``reports.evidence``): generating one is its own right, held by HQ, the
+        # auditors and branch managers (for their branches' rows).
+        permissions = [("generate_evidence", "可生成证据包")]
 
     def __str__(self) -> str:
         return f"管理措施 #{self.pk}"

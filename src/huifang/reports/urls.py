@@ -1,6 +1,7 @@
 from django.urls import path
 
 from huifang.reports import compliance_views, dashboard, views
+from huifang.reports.evidence import views as evidence_views
 
 app_name = "reports"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("measures/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("compliance/", compliance_views.index, name="compliance"),
     path("compliance/<slug:name>/", compliance_views.check_page, name="compliance_check"),
+    path("evidence/", evidence_views.evidence, name="evidence"),
     path("restrictions/", views.RestrictionListView.as_view(), name="restrictions"),
     path("measure-types/", views.MeasureTypeListView.as_view(), name="type_list"),
     path("measure-types/new/", views.type_edit, name="type_create"),
