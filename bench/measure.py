@@ -165,6 +165,7 @@ def guarded_many(keys: tuple[str, ...], step, *args) -> dict:
 def workflow_steps(steps: dict, as_of: datetime.date, size: int) -> None:
     """Existing tasks, store + freeze a run, the batch with the merge, records, the list
     pages on a running server and the task export (``workflow.py``, ``lists.py``)."""
+    import dashboard
     import lists
     import workflow
 
@@ -177,6 +178,7 @@ def workflow_steps(steps: dict, as_of: datetime.date, size: int) -> None:
     steps.update(guarded_many(LIST_KEYS, lists.list_steps, state, size, workflow.BENCH_PASSWORD))
     keys = ("export_tasks_xlsx", "export_tasks_csv")
     steps.update(guarded_many(keys, workflow.export_task_steps))
+    steps.update(guarded_many(dashboard.KEYS, dashboard.dashboard_steps, state))
 
 
 def server_version() -> str:

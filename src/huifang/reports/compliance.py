@@ -34,7 +34,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from huifang.callbacks.choices import RecordRequirement, TaskStatus
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import (
     BranchFeedback,
@@ -149,8 +149,10 @@ class HitWithoutTask(Check):
     def findings(self, user, period):
         hits = _scoped(Hit.objects.filter(run__status=RunStatus.FROZEN), user)
         hits = self.in_period(hits, "run__as_of", period)
-        touched = TaskBatch.objects.filter(
-            batch__run_id=OuterRef("run_id"), task__customer_id=OuterRef("customer_id")
+        # From the hit's customer to their few tasks, then those tasks' batch links: the
+        # customer's index leads (from the batch's links it was ~50 s at 100,000 hits).
+        touched = CallbackTask.objects.filter(
+            customer_id=OuterRef("customer_id"), links__batch__run_id=OuterRef("run_id")
         )
         hits = hits.exclude(Exists(touched)).order_by("run_id", "investor_code")
         batches: dict[int, list[str]] = {}

@@ -1,0 +1,63 @@
+"""Step 5 at the benchmark's size: the dashboard's first render (in-process, through the
+page's own view, for the HQ admin and a branch manager), ``huifang report progress`` and
+each compliance check (``reports.compliance``), timed one by one.
+
+Runs after the workflow steps, so the database holds the existing tasks (one per
+customer), the batch and two records per task: at 1,000,000 customers the issue's 1M tasks
+and 2M records. Checked while timed: the dashboard's 任务总数 equals a plain COUNT of the
+tasks the user may see.
+"""
+
+from __future__ import annotations
+
+import time
+
+from measure import Skipped
+
+KEYS = ("dashboard_hq", "dashboard_manager", "report_progress", "compliance_checks")
+
+
+def dashboard_steps(state) -> dict:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from huifang.callbacks.models import CallbackTask
+    from huifang.reports import compliance, figures
+
+    state.need("hq", "manager")
+    steps: dict = {}
+    for key, user in (("dashboard_hq", state.hq), ("dashboard_manager", state.manager)):
+        cache.clear()
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+        started = time.perf_counter()
+        response = client.get("/reports/")
+        seconds = time.perf_counter() - started
+        if response.status_code != 200:
+            raise Skipped(f"the dashboard answered {response.status_code}")
+        total = figures.totals(user, figures.Filters()).figures["total"]  # what it showed
+        expected = CallbackTask.objects.restrict(user, "view").count()
+        if total != expected:
+            raise AssertionError(f"dashboard total {total} != COUNT {expected} for {user}")
+        steps[key] = {"seconds": seconds, "note": f"{total:,} tasks"}
+    started = time.perf_counter()
+    rows = figures.progress_rows(None, figures.Filters())
+    steps["report_progress"] = {
+        "seconds": time.perf_counter() - started,
+        "note": f"{len(rows)} branches",
+    }
+    timings = []
+    for name in compliance.REGISTRY:
+        started = time.perf_counter()
+        found = compliance.get(name).findings(None, compliance.Period())
+        timings.append((time.perf_counter() - started, name, len(found)))
+        print(f"compliance {name}: {timings[-1][0]:.2f} s, {len(found):,} findings", flush=True)
+    slowest = max(timings)
+    steps["compliance_checks"] = {
+        "seconds": sum(t for t, _, _ in timings),
+        "note": (
+            f"{len(timings)} checks; slowest {slowest[1]} {slowest[0]:.2f} s "
+            f"({slowest[2]:,} findings): " + ", ".join(f"{name} {t:.2f}" for t, name, _ in timings)
+        ),
+    }
+    return steps
