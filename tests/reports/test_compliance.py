@@ -369,3 +369,26 @@ def test_an_abnormal_answer_offers_a_measure_linked_to_its_record(answered, clie
 def test_an_auditor_gets_no_measure_link_on_an_answer(answered, client_for):
     page = client_for("auditor").get(f"/surveys/responses/{answered.abnormal.pk}/")
     assert "data-measure-from-answer" not in page.content.decode()
+
+
+@pytest.mark.parametrize("persona", [None, "manager_a", "agent_b"])
+def test_each_checks_count_equals_its_findings(
+    world, branches, make_batch, make_task, make_record, personas, persona
+):
+    """The dashboard's counts (SQL COUNT where a check can) equal the lists' lengths."""
+    unanswered = FailureReason.objects.filter(counts_as_unanswered=True).first()
+    make_record(make_task("a1", status="unreachable"), "failure", reason=unanswered)
+    make_record(make_task("b1", status="completed"), "failure")
+    strict = strict_batch(
+        make_batch, required_record_fields=["remark"], questionnaire_required=True
+    )
+    make_record(make_task("a1", batch=strict, status="completed"), "success")
+    make_record(make_task("b1", batch=strict, status="completed"), "success")
+    twice = customer("0400000009", branches["b1"])
+    frozen_run({customer("0400000008", branches["a1"]): "A006", twice: "A006"})
+    frozen_run({twice: "A001,A006"}, as_of=datetime.date(2026, 1, 30))
+    user = personas[persona] if persona else None
+    counts = {name: cls().count(user, ALL) for name, cls in compliance.REGISTRY.items()}
+    lengths = {name: len(cls().findings(user, ALL)) for name, cls in compliance.REGISTRY.items()}
+    assert counts == lengths
+    assert sum(counts.values()) >= 4  # planted cases in every scope

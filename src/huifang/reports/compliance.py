@@ -101,6 +101,16 @@ class Check(ABC):
     def findings(self, user, period: Period) -> list[Finding]:
         """The check's findings in ``user``'s scope (and ``period`` where it applies)."""
 
+    def count(self, user, period: Period) -> int:
+        """How many findings (the dashboard's figure). A check whose findings are the rows
+        of its query (``rows``) counts them in SQL; the others count the list."""
+        rows = self.rows(user, period)
+        return len(self.findings(user, period)) if rows is None else rows.count()
+
+    def rows(self, user, period: Period) -> QuerySet | None:
+        """The query whose rows are the findings, one each; None when there is none."""
+        return None
+
     def finding(self, code: str, task_id, note: str, key, branch_id=None) -> Finding:
         return Finding(self.title, code, task_id, note, f"{self.name}:{key}", branch_id)
 
@@ -122,10 +132,13 @@ class OverdueTasks(Check):
     title = "逾期未完成的任务"
     description = "截止日期早于今天、仍为未处理或处理中的回访任务（与任务列表“已逾期=是”相同）。"
 
+    def rows(self, user, period):
+        tasks = _scoped(CallbackTask.objects.overdue(timezone.localdate()), user)
+        return self.in_period(tasks, "deadline", period).order_by("deadline", "pk")
+
     def findings(self, user, period):
         today = timezone.localdate()
-        tasks = _scoped(CallbackTask.objects.overdue(today), user)
-        tasks = self.in_period(tasks, "deadline", period).order_by("deadline", "pk")
+        tasks = self.rows(user, period)
         return [
             self.finding(
                 t["customer__investor_code"],
@@ -146,7 +159,7 @@ class HitWithoutTask(Check):
         "筛选结果尚未加入回访名单，或批次因客户已销户而跳过。"
     )
 
-    def findings(self, user, period):
+    def rows(self, user, period):
         hits = _scoped(Hit.objects.filter(run__status=RunStatus.FROZEN), user)
         hits = self.in_period(hits, "run__as_of", period)
         # From the hit's customer to their few tasks, then those tasks' batch links: the
@@ -154,7 +167,10 @@ class HitWithoutTask(Check):
         touched = CallbackTask.objects.filter(
             customer_id=OuterRef("customer_id"), links__batch__run_id=OuterRef("run_id")
         )
-        hits = hits.exclude(Exists(touched)).order_by("run_id", "investor_code")
+        return hits.exclude(Exists(touched)).order_by("run_id", "investor_code")
+
+    def findings(self, user, period):
+        hits = self.rows(user, period)
         batches: dict[int, list[str]] = {}
         for run_id, number in Batch.objects.values_list("run_id", "number"):
             batches.setdefault(run_id, []).append(number)
@@ -179,11 +195,14 @@ class CompletedWithoutSuccess(Check):
     title = "无成功记录即完成的任务"
     description = "处理状态为已完成、却没有任何回访状态为“成功”的回访记录的任务。"
 
-    def findings(self, user, period):
+    def rows(self, user, period):
         success = CallbackRecord.objects.filter(task_id=OuterRef("pk"), status=RecordStatus.SUCCESS)
         tasks = _scoped(CallbackTask.objects.filter(status=TaskStatus.COMPLETED), user)
         tasks = self.in_period(tasks, "closed_at__date", period)
-        tasks = tasks.exclude(Exists(success)).order_by("pk")
+        return tasks.exclude(Exists(success)).order_by("pk")
+
+    def findings(self, user, period):
+        tasks = self.rows(user, period)
         return [
             self.finding(
                 t["customer__investor_code"],
@@ -204,21 +223,34 @@ class RecordMissingRequired(Check):
         "联系电话或手机号、备注、录音引用），或业务类型“需要问卷”而任务没有问卷结果。"
     )
 
-    def findings(self, user, period):
-        result = []
+    def _queries(self, user, period):
+        """Per business type that asks for something: (type, the requirements it names —
+        None for 需要问卷 —, the query of the records or tasks lacking it)."""
         types = BusinessType.objects.filter(
             Q(questionnaire_required=True) | ~Q(required_record_fields=[])
         ).order_by("pk")
         for business_type in types:
-            result += self._lacking_content(business_type, user, period)
+            wanted = [
+                r for r in RecordRequirement.values if r in business_type.required_record_fields
+            ]
+            if wanted:
+                yield business_type, wanted, self._lacking_rows(business_type, wanted, user, period)
             if business_type.questionnaire_required:
-                result += self._without_response(business_type, user, period)
+                yield business_type, None, self._unanswered_rows(business_type, user, period)
+
+    def count(self, user, period):
+        return sum(rows.count() for _, _, rows in self._queries(user, period))
+
+    def findings(self, user, period):
+        result = []
+        for business_type, wanted, rows in self._queries(user, period):
+            if wanted:
+                result += self._lacking(business_type, wanted, rows)
+            else:
+                result += self._unanswered(business_type, rows)
         return sorted(result, key=lambda f: (f.task_id or 0, f.key))
 
-    def _lacking_content(self, business_type, user, period) -> list[Finding]:
-        wanted = [r for r in RecordRequirement.values if r in business_type.required_record_fields]
-        if not wanted:
-            return []
+    def _lacking_rows(self, business_type, wanted, user, period) -> QuerySet:
         records = CallbackRecord.objects.filter(
             business_type=business_type,
             status=RecordStatus.SUCCESS,
@@ -226,11 +258,13 @@ class RecordMissingRequired(Check):
         )
         records = self.in_period(_scoped(records, user), "task__closed_at__date", period)
         missing = {f"lacks_{r}": ExpressionWrapper(lacking(r), BooleanField()) for r in wanted}
-        rows = (
+        return (
             records.annotate(**missing)
             .filter(reduce(operator.or_, (Q(**{name: True}) for name in missing)))
             .values("pk", "task_id", "branch_id", "customer__investor_code", *missing)
         )
+
+    def _lacking(self, business_type, wanted, rows) -> list[Finding]:
         labels = dict(RecordRequirement.choices)
         result = []
         for row in rows:
@@ -244,7 +278,7 @@ class RecordMissingRequired(Check):
             )
         return result
 
-    def _without_response(self, business_type, user, period) -> list[Finding]:
+    def _unanswered_rows(self, business_type, user, period) -> QuerySet:
         from huifang.surveys.models import Response
 
         tasks = _scoped(
@@ -253,13 +287,15 @@ class RecordMissingRequired(Check):
             ).exclude(Exists(Response.objects.filter(task_id=OuterRef("pk")))),
             user,
         )
-        tasks = self.in_period(tasks, "closed_at__date", period)
+        return self.in_period(tasks, "closed_at__date", period).order_by("pk")
+
+    def _unanswered(self, business_type, rows) -> list[Finding]:
         note = f"业务类型“{business_type.name}”需要问卷，任务已完成但没有问卷结果"
         return [
             self.finding(
                 t["customer__investor_code"], t["pk"], note, f"task-{t['pk']}", t["branch_id"]
             )
-            for t in _task_rows(tasks.order_by("pk"))
+            for t in _task_rows(rows)
         ]
 
 
@@ -271,15 +307,18 @@ class FollowupUnhandled(Check):
         "也没有据此登记管理措施的反馈。"
     )
 
-    def findings(self, user, period):
+    def rows(self, user, period):
         from huifang.reports.models import Measure
 
-        days = settings.FOLLOWUP_DAYS
-        limit = timezone.now() - datetime.timedelta(days=days)
+        limit = timezone.now() - datetime.timedelta(days=settings.FOLLOWUP_DAYS)
         measured = Measure.objects.filter(feedback_id=OuterRef("pk"))
         rows = _scoped(BranchFeedback.objects.filter(created_at__lt=limit), user)
         rows = self.in_period(rows, "created_at__date", period)
-        rows = rows.filter(handling_note="").exclude(Exists(measured)).order_by("created_at")
+        return rows.filter(handling_note="").exclude(Exists(measured)).order_by("created_at")
+
+    def findings(self, user, period):
+        days = settings.FOLLOWUP_DAYS
+        rows = self.rows(user, period)
         result = []
         for f in rows.values(
             "pk",
@@ -309,12 +348,11 @@ class AbnormalAnswerUnhandled(Check):
         "该任务或回访记录也没有管理措施的问卷结果。"
     )
 
-    def findings(self, user, period):
+    def rows(self, user, period):
         from huifang.reports.models import Measure
         from huifang.surveys.models import Response
 
-        days = settings.FOLLOWUP_DAYS
-        limit = timezone.now() - datetime.timedelta(days=days)
+        limit = timezone.now() - datetime.timedelta(days=settings.FOLLOWUP_DAYS)
         # The write-back records an abnormal answer as 其他 and opens a 反馈营业部 per
         # abnormal question: a handled one carries a handling note.
         handled = BranchFeedback.objects.filter(record_id=OuterRef("record_id")).exclude(
@@ -328,7 +366,11 @@ class AbnormalAnswerUnhandled(Check):
             user,
         )
         rows = self.in_period(rows, "received_at__date", period)
-        rows = rows.exclude(Exists(handled)).exclude(Exists(measured)).order_by("received_at")
+        return rows.exclude(Exists(handled)).exclude(Exists(measured)).order_by("received_at")
+
+    def findings(self, user, period):
+        days = settings.FOLLOWUP_DAYS
+        rows = self.rows(user, period)
         result = []
         for r in rows.values(
             "pk", "task_id", "customer__investor_code", "received_at", "branch_id", "abnormal"
@@ -402,13 +444,19 @@ class HighRiskWithoutCallback(Check):
         "自该基准日起没有任何回访记录的客户。"
     )
 
-    def findings(self, user, period):
+    def _reasons(self, user, period) -> QuerySet:
         reasons = HitReason.objects.filter(rule_code="A006", run__status=RunStatus.FROZEN)
         reasons = self.in_period(_scoped(reasons, user), "run__as_of", period)
         called = CallbackRecord.objects.filter(
             customer_id=OuterRef("customer_id"), called_at__date__gte=OuterRef("run__as_of")
         )
-        rows = reasons.exclude(Exists(called)).order_by("customer__investor_code", "run_id")
+        return reasons.exclude(Exists(called))
+
+    def count(self, user, period):  # one finding per customer, of their earliest run
+        return self._reasons(user, period).values("customer_id").distinct().count()
+
+    def findings(self, user, period):
+        rows = self._reasons(user, period).order_by("customer__investor_code", "run_id")
         result, seen = [], set()
         for r in rows.values(
             "customer_id", "customer__investor_code", "run_id", "run__as_of", "branch_id"
@@ -430,16 +478,20 @@ class EditedAfterCompletion(Check):
     title = "任务完成后被修改的回访记录"
     description = "任务关闭（已完成/无法联系）之后又被修改的回访记录：谁、何时、改了什么。"
 
-    def findings(self, user, period):
+    def rows(self, user, period):
         versions = RecordVersion.objects.filter(
             version__gt=1,
             record__task__closed_at__isnull=False,
             changed_at__gt=F("record__task__closed_at"),
             record__task__status__in=[TaskStatus.COMPLETED, TaskStatus.UNREACHABLE],
         )
-        versions = self.in_period(_scoped(versions, user), "changed_at__date", period)
-        rows = versions.select_related("record__customer", "record__task", "changed_by").order_by(
-            "changed_at"
+        return self.in_period(_scoped(versions, user), "changed_at__date", period)
+
+    def findings(self, user, period):
+        rows = (
+            self.rows(user, period)
+            .select_related("record__customer", "record__task", "changed_by")
+            .order_by("changed_at")
         )
         result = []
         for v in rows:
@@ -476,14 +528,17 @@ class UnreachableTooEarly(Check):
         "“最多未接通次数”的任务。"
     )
 
-    def findings(self, user, period):
+    def rows(self, user, period):
         tasks = _scoped(CallbackTask.objects.filter(status=TaskStatus.UNREACHABLE), user)
         tasks = self.in_period(tasks, "closed_at__date", period)
-        tasks = tasks.annotate(
+        return tasks.annotate(
             unanswered=Count(
                 "records", filter=Q(records__failure_reason__counts_as_unanswered=True)
             )
         ).filter(unanswered__lt=F("business_type__max_unanswered_attempts"))
+
+    def findings(self, user, period):
+        tasks = self.rows(user, period)
         result = []
         for t in tasks.values(
             "pk",
@@ -518,7 +573,7 @@ def counts(user, period: Period | None = None) -> list[dict]:
         {
             "name": name,
             "title": cls.title,
-            "count": len(cls().findings(user, period)),
+            "count": cls().count(user, period),
             "url": reverse("reports:compliance_check", args=[name]),
         }
         for name, cls in REGISTRY.items()
