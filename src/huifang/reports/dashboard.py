@@ -23,10 +23,10 @@ def _bars(bars: list[figures.Bar]) -> dict:
     }
 
 
-def chart_data(user, filters: figures.Filters, show_records: bool, burndown) -> dict:
+def chart_data(user, filters: figures.Filters, agents, burndown) -> dict:
+    """What the charts draw; ``agents`` None when the user may not see records."""
     data: dict = {}
-    if show_records:
-        agents = figures.agents(user, filters)
+    if agents is not None:
         data["reasons"] = _bars(figures.failure_reasons(user, filters))
         data["channels"] = _bars(figures.channels(user, filters))
         data["daily"] = _bars(figures.daily(user, filters))
@@ -67,18 +67,20 @@ def dashboard(request):
     day = timezone.localdate()
     show_records = has_model_perm(user, CallbackRecord, "view")
     burndown = figures.burndown(user, filters, day)
+    agents = figures.agents(user, filters) if show_records else None
+    counted = figures.branch_counts(user, filters, day)  # one pass: 合计 and 按部门
     context.update(
         {
             "filters": filters,
-            "total": figures.totals(user, filters, day),
-            "branch_rows": figures.by_branch(user, filters, day),
+            "total": figures.totals(user, filters, day, counted),
+            "branch_rows": figures.by_branch(user, filters, day, counted),
             "batch_rows": figures.by_batch(user, filters, day)[:50],
             "type_rows": figures.by_business_type(user, filters, day),
             "rule_rows": figures.by_rule(user, filters, day),
             "show_records": show_records,
-            "agent_rows": figures.agents(user, filters) if show_records else [],
+            "agent_rows": agents or [],
             "burndown": burndown,
-            "chart_data": chart_data(user, filters, show_records, burndown),
+            "chart_data": chart_data(user, filters, agents, burndown),
             "compliance": compliance_counts(user),
         }
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -216,14 +216,21 @@ def _sum(rows: list[dict]) -> dict:
     return total
 
 
-def by_branch(user, filters: Filters, day: datetime.date | None = None) -> list[ProgressRow]:
+def branch_counts(user, filters: Filters, day: datetime.date) -> dict[int, dict]:
+    """The task figures per 部门 in one pass over the tasks: ``{branch_id: figures}``. The
+    branch table and the 合计 row are sums of it (a page computing both passes it on)."""
+    tasks = scoped_tasks(user, filters)
+    rows = tasks.values("branch_id").annotate(**task_aggregates(day))
+    return {row["branch_id"]: row for row in rows}
+
+
+def by_branch(
+    user, filters: Filters, day: datetime.date | None = None, counted: dict | None = None
+) -> list[ProgressRow]:
     """Progress per node of the branch tree (分公司 → 营业部) in path order; each node counts
     its whole subtree, as the task list's 部门 filter does."""
     day = day or timezone.localdate()
-    tasks = scoped_tasks(user, filters)
-    counted = {
-        row["branch_id"]: row for row in tasks.values("branch_id").annotate(**task_aggregates(day))
-    }
+    counted = branch_counts(user, filters, day) if counted is None else counted
     nodes = Branch.objects.all() if user is None else Branch.objects.restrict(user, "view")
     nodes = list(nodes.order_by("path"))
     if filters.branch is not None:
@@ -321,9 +328,12 @@ def by_rule(user, filters: Filters, day: datetime.date | None = None) -> list[Pr
     )
 
 
-def totals(user, filters: Filters, day: datetime.date | None = None) -> ProgressRow:
+def totals(
+    user, filters: Filters, day: datetime.date | None = None, counted: dict | None = None
+) -> ProgressRow:
+    """The 合计 row: the sum over ``branch_counts`` (given, or counted here)."""
     day = day or timezone.localdate()
-    figures = scoped_tasks(user, filters).aggregate(**task_aggregates(day))
+    figures = _sum((branch_counts(user, filters, day) if counted is None else counted).values())
     return ProgressRow(key="total", label="合计", figures=figures, params={}).link(
         filters.task_params()
     )
@@ -418,22 +428,35 @@ def agents(user, filters: Filters) -> list[AgentRow]:
     return result
 
 
+DAILY_DAYS = 60
+
+
 def daily(user, filters: Filters) -> list[Bar]:
-    """Records per Beijing day of 回访时间 (the last 60 days with records)."""
+    """Records per Beijing day of 回访时间 over the 60 days up to the latest record's day
+    (a day without records is a 0). Only those days' records are read: the 回访时间 index
+    gives the latest and the window."""
     records = scoped_records(user, filters)
+    latest = records.aggregate(latest=Max("called_at"))["latest"]
+    if latest is None:
+        return []
     zone = timezone.get_current_timezone()
-    rows = (
-        records.annotate(day=TruncDate("called_at", tzinfo=zone))
+    end = timezone.localtime(latest, zone).date()
+    start = end - datetime.timedelta(days=DAILY_DAYS - 1)
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+    counted = dict(
+        records.filter(called_at__gte=since)
+        .annotate(day=TruncDate("called_at", tzinfo=zone))
         .values("day")
         .annotate(n=Count("pk"))
-        .order_by("-day")[:60]
+        .values_list("day", "n")
     )
     base = _record_base(filters)
     bars = []
-    for r in reversed(list(rows)):
-        day = r["day"].isoformat()
-        params = {**base, "called_at_after": day, "called_at_before": day}
-        bars.append(Bar(day, r["n"], list_url(RECORD_LIST, params)))
+    for offset in range(DAILY_DAYS):
+        day = start + datetime.timedelta(days=offset)
+        text = day.isoformat()
+        params = {**base, "called_at_after": text, "called_at_before": text}
+        bars.append(Bar(text, counted.get(day, 0), list_url(RECORD_LIST, params)))
     return bars
 
 
