@@ -19,6 +19,13 @@ PAGES = {
     "imports": "/data/import/",
     "tasks": "/callbacks/tasks/",
     "records": "/records/",
+    "survey_results": "/surveys/results/",
+    "sms": "/sms/",
+    "calls": "/calls/",
+    "dashboard": "/reports/",
+    "compliance": "/reports/compliance/",
+    "measures": "/reports/measures/",
+    "evidence": "/reports/evidence/",
 }
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from huifang.demo import names, surveys, synthetic, workload
+from huifang.demo import names, outreach, surveys, synthetic, workload
 from huifang.org.models import Branch, Role, User
 from huifang.org.services import do_create_user, do_set_password, do_update_user
 
@@ -178,6 +178,7 @@ def build_demo(
     logins = ensure_users(spec, secret, reset=bool(password) or is_new)
     workload.ensure_workload(year, say)
     surveys.ensure_surveys(say)
+    outreach.ensure_outreach(say)
     return logins
 
 
