@@ -7,7 +7,8 @@
   (no answer, busy, then connected with the customer's key press: a 成功 record);
 - measures on customers the 70+ check finds (面谈 to do, 加强回访 under way, a 风险提示 done).
 
-Each part runs once: a database that already has messages, calls or measures keeps them.
+Each part runs once (the template, the partner, a measure mark it done); a database that
+already has messages, calls or measures keeps them.
 """
 
 from __future__ import annotations
@@ -51,9 +52,12 @@ def ensure_outreach(say: Callable[[str], None]) -> None:
 
 
 def _texts(admin, say) -> None:
-    if SmsMessage.objects.exists():
+    if SmsMessage.objects.exists() or SmsTemplate.objects.filter(code="REMIND").exists():
         return
-    template = SmsTemplate.objects.filter(code="REMIND").first() or sms.do_save_template(
+    tasks = _open_tasks(TEXTED)
+    if not tasks:
+        return
+    template = sms.do_save_template(
         None,
         {
             "code": "REMIND",
@@ -64,19 +68,18 @@ def _texts(admin, say) -> None:
         },
         actor=admin,
     )
-    result = sms.do_queue(_open_tasks(TEXTED), template, actor=admin)
+    result = sms.do_queue(tasks, template, actor=admin)
     sent = sending.drain()
     say(f"演示短信 {template.code}：{result.summary()}；已发送 {sent} 条")
 
 
 def _calls(admin, say) -> None:
-    if CallAttempt.objects.exists():
+    if CallAttempt.objects.exists() or Partner.objects.filter(name=CALL_PARTNER).exists():
         return
-    if not Partner.objects.filter(name=CALL_PARTNER).exists():
-        partner_services.do_create_partner(CALL_PARTNER, "callcenter", actor=admin)
     tasks = _open_tasks(CALLED, offset=TEXTED)
     if not tasks:
         return
+    partner_services.do_create_partner(CALL_PARTNER, "callcenter", actor=admin)
     chosen = CallbackTask.objects.filter(pk__in=[t.pk for t in tasks])
     push = calls.do_push(chosen, actor=admin, filters="演示")
     refs = {row["task_ref"]: row for row in calls.push_rows(chosen)}
