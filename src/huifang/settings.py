@@ -39,6 +39,11 @@ try:
     # Reverse proxies whose X-Forwarded-For is believed (audit rows, rate limits, lockout).
     TRUSTED_PROXIES = env_addresses("HUIFANG_TRUSTED_PROXIES")
     AXES_FAILURE_LIMIT = env_int("HUIFANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # Uploads: the size limit of an uploaded file, and how far an .xlsx may expand when
+    # unzipped (in total, and as a multiple of its size) before anything parses it.
+    UPLOAD_MAX_MB = env_int("HUIFANG_UPLOAD_MAX_MB", 512, minimum=1)
+    XLSX_MAX_UNCOMPRESSED_MB = env_int("HUIFANG_XLSX_MAX_UNCOMPRESSED_MB", 256, minimum=1)
+    XLSX_MAX_RATIO = env_int("HUIFANG_XLSX_MAX_RATIO", 100, minimum=2)
     # Processes that read and validate one big CSV import file, each a part of it.
     IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
     # 显示号码: reveals of a task customer's numbers per agent in any sliding hour.

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huifang.core.uploads import UploadRefused, check_xlsx
 from huifang.customers.importers.cells import clean
 from huifang.customers.importers.specs import Dataset
 
@@ -280,6 +281,10 @@ class _Window(io.RawIOBase):
 def _open_xlsx(path: Path) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    try:  # before the reader expands it into memory: a workbook, within the limits
+        check_xlsx(path)
+    except UploadRefused as exc:
+        raise SourceError(exc.messages[0]) from exc
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
