@@ -36,7 +36,10 @@ MAX_PARTS = 10_000
 REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
 SNIFF = 64 * 1024
 
-NOT_XLSX = "文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）。请用 Excel 另存为 .xlsx 或 CSV 再上传"
+NOT_XLSX = (
+    "无法读取 Excel 文件：文件已损坏，或不是真正的 .xlsx 文件（例如改了扩展名的其他文件）。"
+    "请用 Excel 打开后另存为 .xlsx 或 CSV 再上传"
+)
 
 
 class UploadRefused(ValidationError):

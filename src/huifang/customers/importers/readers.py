@@ -17,17 +17,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from huifang.core.uploads import UploadRefused, check_xlsx
+from huifang.core.uploads import NOT_XLSX, UploadRefused, check_xlsx
 from huifang.customers.importers.cells import clean
 from huifang.customers.importers.specs import Dataset
 
 SAMPLE = 1 << 20
 log = logging.getLogger(__name__)
 
-UNREADABLE_XLSX = (
-    "无法读取 Excel 文件：文件已损坏，或不是真正的 .xlsx 文件（例如改了扩展名的其他文件）。"
-    "请用 Excel 打开后另存为 .xlsx 或 CSV 再上传"
-)
 # Python's csv module explains itself in English; what each message means, in Chinese.
 CSV_PROBLEMS = {
     "field larger than field limit": "有一个单元格超长，通常是某个引号没有成对",
@@ -291,7 +287,7 @@ def _open_xlsx(path: Path) -> Table:
     except (CalamineError, OSError, ValueError) as exc:
         # The library's own text ("invalid Zip archive: Could not find EOCD") is for logs.
         log.info("unreadable xlsx %s: %s", path.name, exc)
-        raise SourceError(UNREADABLE_XLSX) from exc
+        raise SourceError(NOT_XLSX) from exc
     iterator = sheet.iter_rows()
     start = sheet.start
     first_row = start[0] + 1 if start else 1
