@@ -11,6 +11,7 @@ from huifang.core import audit
 from huifang.core.permissions import acting_user, require
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Branch, Role, User
+from huifang.org.passwords import check_password_rules
 from huifang.org.roles import group_for
 
 BRANCH_FIELDS = ["code", "name", "parent_id", "path", "depth", "is_active"]
@@ -103,6 +104,7 @@ def do_create_user(
         email=email,
     )
     if password:
+        check_password_rules(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -139,6 +141,7 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "é‡
     me = acting_user(actor)
     if me is None or me.pk != user.pk:  # one's own password needs no permission
         _check_user_scope(actor, "org.change_user", user.branch)
+    check_password_rules(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
