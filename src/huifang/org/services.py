@@ -184,4 +184,37 @@ def do_revoke_token(user: User, *, actor=None) -> bool:
     return True
 
 
+def locked_logins(actor) -> list:
+    """The AccessAttempt rows locking a login now (failures at the limit within the
+    cool-off) of users within ``actor``'s scope, newest first. A name that is no user locks
+    nobody out and is left to expire."""
+    from axes.helpers import get_cool_off, get_failure_limit
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    scope = User.objects.restrict(acting_user(actor), "change").values("username")
+    return list(
+        AccessAttempt.objects.filter(
+            failures_since_start__gte=get_failure_limit(None, None),
+            attempt_time__gte=timezone.now() - get_cool_off(),
+            username__in=scope,
+        ).order_by("-attempt_time")
+    )
+
+
+@transaction.atomic
+def do_unlock_login(username: str, ip_address: str, *, actor=None) -> int:
+    """Lift the lock of ``username`` from ``ip_address``; returns the attempts removed
+    (0: nothing was locked, nothing audited)."""
+    from axes.utils import reset
+
+    user = User.objects.select_related("branch").get(username=username)
+    _check_user_scope(actor, "org.change_user", user.branch)
+    removed = reset(ip=ip_address, username=username)
+    if removed:
+        message = f"解除 {username} 从 {ip_address} 登录的锁定"
+        audit.record(OrgAction.UNLOCK, user, message=message, actor=actor)
+    return removed
+
+
 ROLE_LABELS = dict(Role.choices)

@@ -102,3 +102,23 @@ def api_token(request):
         "org/api_token.html",
         {"title": "API 令牌", "token": token, "new_key": new_key},
     )
+
+
+def lockouts(request):
+    """登录锁定: the logins locked after repeated failures (a username from one address),
+    with 解锁 for each; user administrators only, within their scope."""
+    if not request.user.has_perm("org.change_user"):
+        raise PermissionDenied("您没有维护用户的权限")
+    if request.method == "POST":
+        username, ip = request.POST.get("username", ""), request.POST.get("ip", "")
+        user = get_object_or_404(User.objects.restrict(request.user, "change"), username=username)
+        if services.do_unlock_login(user.username, ip, actor=request.user):
+            messages.success(request, f"已解除 {user.username} 从 {ip} 登录的锁定")
+        else:
+            messages.info(request, "该登录已不在锁定中")
+        return redirect("org:lockouts")
+    return render(
+        request,
+        "org/lockouts.html",
+        {"title": "登录锁定", "attempts": services.locked_logins(request.user)},
+    )
