@@ -39,6 +39,8 @@ try:
     # Reverse proxies whose X-Forwarded-For is believed (audit rows, rate limits, lockout).
     TRUSTED_PROXIES = env_addresses("HUIFANG_TRUSTED_PROXIES")
     AXES_FAILURE_LIMIT = env_int("HUIFANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # Days a REST API token works after it was made (a password change ends it at once).
+    API_TOKEN_DAYS = env_int("HUIFANG_API_TOKEN_DAYS", 90, minimum=1)
     # Uploads: the size limit of an uploaded file, and how far an .xlsx may expand when
     # unzipped (in total, and as a multiple of its size) before anything parses it.
     UPLOAD_MAX_MB = env_int("HUIFANG_UPLOAD_MAX_MB", 512, minimum=1)
@@ -228,7 +230,7 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "huifang.org.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["huifang.core.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["huifang.core.filtersets.FilterBackend"],

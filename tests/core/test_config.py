@@ -163,3 +163,18 @@ def test_a_public_url_that_is_not_an_address_is_refused(tmp_path):
     result = run_settings({"HUIFANG_PUBLIC_URL": "hf.example.com"}, tmp_path)
     assert result.returncode == 2
     assert "HUIFANG_PUBLIC_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "HUIFANG_UPLOAD_MAX_MB",
+        "HUIFANG_XLSX_MAX_UNCOMPRESSED_MB",
+        "HUIFANG_XLSX_MAX_RATIO",
+        "HUIFANG_API_TOKEN_DAYS",
+    ],
+)
+def test_upload_and_token_limits_must_be_positive(tmp_path, variable):
+    result = run_settings({variable: "0"}, tmp_path)
+    assert result.returncode == 2
+    assert variable in result.stderr

@@ -145,6 +145,16 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "�
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
+    _end_token(user, "密码已修改，API 令牌随之失效", actor)
+
+
+def _end_token(user: User, message: str, actor) -> None:
+    """A password change ends the user's API token: whoever learnt the old password may
+    have made one."""
+    from rest_framework.authtoken.models import Token
+
+    if Token.objects.filter(user=user).delete()[0]:
+        audit.record(OrgAction.TOKEN_REVOKE, user, message=message, actor=actor)
 
 
 def _check_token_owner(user: User, actor) -> None:
