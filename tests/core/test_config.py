@@ -123,6 +123,21 @@ def test_secure_cookies_with_a_real_key_and_host_pass_the_deploy_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_without_secure_cookies_the_deploy_check_names_hsts_and_ssl_redirect(tmp_path):
+    """What the probe saw (W004 no HSTS, W008 no SSL redirect) is a matter of the one
+    switch: the test above passes the same check with it on."""
+    result = deploy_check(
+        {
+            "HUIFANG_SECRET_KEY": "k" * 20 + "Zq8#x!v2@Lm9$Pw4^Rt7&Yb1*Nc6(Hd3)Ue5",
+            "HUIFANG_ALLOWED_HOSTS": "huifang.example.com",
+        },
+        tmp_path,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "security.W004" in output and "security.W008" in output
+
+
 def test_trusted_proxies_must_be_addresses(tmp_path):
     result = run_settings({"HUIFANG_TRUSTED_PROXIES": "10.0.0.1,proxy"}, tmp_path)
     assert result.returncode == 2
