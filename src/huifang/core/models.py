@@ -123,6 +123,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The process running it (core.liveness.mark): a job whose process died is failed.
+    runner = models.CharField(_("执行进程"), max_length=120, blank=True, editable=False)
 
     objects = JobQuerySet.as_manager()
 
