@@ -314,9 +314,12 @@ def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
     names = _names(dataset)
     header: list[str] = []
     seen: set[str] = set()
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             raise SourceError("rows 的每个元素都必须是对象（字段名 → 值）")
+        if any("\x00" in str(text) for item in row.items() for text in item):
+            # No database text holds it (PostgreSQL refuses it outright).
+            raise SourceError(f"rows 第 {number} 个元素含有空字符（NUL）")
         for key in row:
             title = names.get(str(key).strip(), str(key).strip())
             if title not in seen:
