@@ -39,6 +39,13 @@ try:
     # Reverse proxies whose X-Forwarded-For is believed (audit rows, rate limits, lockout).
     TRUSTED_PROXIES = env_addresses("HUIFANG_TRUSTED_PROXIES")
     AXES_FAILURE_LIMIT = env_int("HUIFANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    # Days a REST API token works after it was made (a password change ends it at once).
+    API_TOKEN_DAYS = env_int("HUIFANG_API_TOKEN_DAYS", 90, minimum=1)
+    # Uploads: the size limit of an uploaded file, and how far an .xlsx may expand when
+    # unzipped (in total, and as a multiple of its size) before anything parses it.
+    UPLOAD_MAX_MB = env_int("HUIFANG_UPLOAD_MAX_MB", 512, minimum=1)
+    XLSX_MAX_UNCOMPRESSED_MB = env_int("HUIFANG_XLSX_MAX_UNCOMPRESSED_MB", 256, minimum=1)
+    XLSX_MAX_RATIO = env_int("HUIFANG_XLSX_MAX_RATIO", 100, minimum=2)
     # Processes that read and validate one big CSV import file, each a part of it.
     IMPORT_PROCESSES = env_int("HUIFANG_IMPORT_PROCESSES", 2, minimum=1)
     # 显示号码: reveals of a task customer's numbers per agent in any sliding hour.
@@ -93,6 +100,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Personal data stays out of browser and proxy caches (static files are served above).
+    "huifang.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,13 +153,16 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "huifang.org.passwords.NoUsernameValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# A lock holds one username from one address: failures from an attacker's address cannot
+# lock the account for its owner elsewhere (nor hq_admin for everyone).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 
@@ -220,7 +232,7 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "huifang.org.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["huifang.core.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["huifang.core.filtersets.FilterBackend"],

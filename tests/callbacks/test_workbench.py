@@ -17,6 +17,7 @@ from huifang.callbacks.models import CallbackTask
 from huifang.core.models import Job
 from huifang.customers.models import ImportRecord
 from tests.callbacks.conftest import TODAY, make_customer, make_run
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,10 @@ def office_manager(branches):
     from huifang.org.services import do_create_user
 
     return do_create_user(
-        username="office_manager", password="x", branch=branches["a1"], role=Role.BRANCH_MANAGER
+        username="office_manager",
+        password=PASSWORD,
+        branch=branches["a1"],
+        role=Role.BRANCH_MANAGER,
     )
 
 

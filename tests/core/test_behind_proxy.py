@@ -67,3 +67,14 @@ def test_audit_rows_of_a_request_through_a_trusted_proxy_keep_the_clients_addres
         HTTP_X_FORWARDED_FOR="198.51.100.7",
     )
     assert AuditEvent.objects.filter(action="login").latest("time").ip == "198.51.100.7"
+
+
+def test_audit_rows_ignore_a_forwarded_for_sent_by_an_untrusted_peer(client, personas, settings):
+    settings.TRUSTED_PROXIES = frozenset({"10.0.0.2"})
+    client.post(
+        "/login/",
+        {"username": "agent_a", "password": "Huifang-test-2026"},
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",  # a client claiming another address
+    )
+    assert AuditEvent.objects.filter(action="login").latest("time").ip == "203.0.113.9"

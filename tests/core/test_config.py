@@ -123,6 +123,21 @@ def test_secure_cookies_with_a_real_key_and_host_pass_the_deploy_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_without_secure_cookies_the_deploy_check_names_hsts_and_ssl_redirect(tmp_path):
+    """What the probe saw (W004 no HSTS, W008 no SSL redirect) is a matter of the one
+    switch: the test above passes the same check with it on."""
+    result = deploy_check(
+        {
+            "HUIFANG_SECRET_KEY": "k" * 20 + "Zq8#x!v2@Lm9$Pw4^Rt7&Yb1*Nc6(Hd3)Ue5",
+            "HUIFANG_ALLOWED_HOSTS": "huifang.example.com",
+        },
+        tmp_path,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "security.W004" in output and "security.W008" in output
+
+
 def test_trusted_proxies_must_be_addresses(tmp_path):
     result = run_settings({"HUIFANG_TRUSTED_PROXIES": "10.0.0.1,proxy"}, tmp_path)
     assert result.returncode == 2
@@ -163,3 +178,18 @@ def test_a_public_url_that_is_not_an_address_is_refused(tmp_path):
     result = run_settings({"HUIFANG_PUBLIC_URL": "hf.example.com"}, tmp_path)
     assert result.returncode == 2
     assert "HUIFANG_PUBLIC_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "HUIFANG_UPLOAD_MAX_MB",
+        "HUIFANG_XLSX_MAX_UNCOMPRESSED_MB",
+        "HUIFANG_XLSX_MAX_RATIO",
+        "HUIFANG_API_TOKEN_DAYS",
+    ],
+)
+def test_upload_and_token_limits_must_be_positive(tmp_path, variable):
+    result = run_settings({variable: "0"}, tmp_path)
+    assert result.returncode == 2
+    assert variable in result.stderr

@@ -315,6 +315,12 @@ CASES = [
         lambda w, b: ((w.agent(b),), {}),
         scoped=True,
     ),
+    Case(
+        org.do_unlock_login,
+        "org.change_user",
+        lambda w, b: ((w.agent(b).username, "203.0.113.9"), {}),
+        scoped=True,
+    ),
     # customers
     Case(
         customers.do_reveal,

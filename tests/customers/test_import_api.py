@@ -73,6 +73,16 @@ def test_api_without_rows_is_a_400(client_for):
     assert response.status_code == 400
 
 
+def test_api_rows_with_a_nul_character_are_a_400_in_chinese(client_for):
+    response = client_for("hq_admin").post(
+        "/api/v1/imports/branches/",
+        {"rows": [{"\x00": None}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "空字符（NUL）" in response.content.decode()
+
+
 def test_api_lists_import_records(client_for):
     client = client_for("hq_admin")
     client.post("/api/v1/imports/customers/", {"rows": _rows()}, content_type="application/json")

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -185,6 +186,7 @@ def test_an_import_leaves_nothing_of_its_parts_behind(
         names = [row[1 if connection.vendor == "sqlite" else 0] for row in cursor.fetchall()]
     assert [n for n in names if n.startswith(("hf_part", "hf_import"))] == []
     assert not list(Path(tempfile.gettempdir()).glob("huifang-import-*"))
+    assert not list((Path(django_settings.DATA_DIR) / "run").glob("*.d/import-*"))
 
 
 @pytest.fixture

@@ -59,6 +59,9 @@ def _rows_of_csv(data: bytes) -> list[list]:
 def _rows_of_xlsx(data: bytes) -> list[list]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    from huifang.core.uploads import check_xlsx
+
+    check_xlsx(io.BytesIO(data), len(data))  # a workbook, not one expanding to GBs
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from huifang.core import audit
+from huifang.core import audit, liveness
 from huifang.core.audit_actions import CoreAction
 from huifang.core.job_params import JobParams
 from huifang.core.models import Job
@@ -107,7 +107,7 @@ def start_job(kind: str, title: str, params: JobParams | dict, *, user=None) -> 
 def execute(job_id: int) -> Job:
     """Run one job to its end (called by the task worker)."""
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now()
+        status=Job.Status.RUNNING, started_at=timezone.now(), runner=liveness.mark()
     )
     job = Job.objects.get(pk=job_id)
     if not claimed:
@@ -131,6 +131,37 @@ def execute(job_id: int) -> Job:
     else:
         _finish(job, context, Job.Status.SUCCEEDED, result=result)
     return Job.objects.get(pk=job_id)
+
+
+ABANDONED = (
+    "执行该任务的进程已中断（被强制结束、崩溃或服务器重启），任务没有完成；"
+    "未完成的修改没有写入，请重新发起"
+)
+
+
+def recover_abandoned(is_dead: Callable[[str], bool]) -> int:
+    """Fail the jobs marked running whose process is gone (``core.liveness``); returns how
+    many. The worker runs it when it starts; the job's page when it shows one."""
+    running = Job.objects.filter(status=Job.Status.RUNNING).exclude(runner="")
+    dead = [pk for pk, runner in running.values_list("pk", "runner") if is_dead(runner)]
+    if not dead:
+        return 0
+    for job in Job.objects.filter(pk__in=dead):
+        cache.delete(job.progress_key)
+    return Job.objects.filter(pk__in=dead, status=Job.Status.RUNNING).update(
+        status=Job.Status.FAILED, error=ABANDONED, finished_at=timezone.now()
+    )
+
+
+def settle(job: Job) -> Job:
+    """``job`` as it stands: failed if it shows running but its process is gone."""
+    if job.status == Job.Status.RUNNING and job.runner and not liveness.is_alive(job.runner):
+        recover_abandoned(lambda runner: runner == job.runner)
+        job.refresh_from_db()
+    return job
+
+
+liveness.register_recovery(recover_abandoned)
 
 
 def _stored_params(kind: str, params: JobParams | dict) -> dict:

@@ -45,3 +45,19 @@ class AuditContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = actor.request_id
         return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every answer that does not say otherwise:
+    pages, exports and API answers carry personal data, which no browser cache or proxy
+    may keep (a shared office PC, the back button after logout). Static files are served
+    before this (WhiteNoise) with their own long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -10,13 +10,31 @@ from django.utils.translation import gettext_lazy as _
 from huifang.core.fields import user_reference
 from huifang.core.scoping import RestrictedQuerySet
 
+UPDATE_REFUSED = "审计日志只能追加，不能修改"
+DELETE_REFUSED = "审计日志只能追加，不能删除"
+
 
 class AppendOnlyQuerySet(RestrictedQuerySet):
+    """Refuses every way the ORM changes or removes rows, its private ones included
+    (``_update`` is what ``save()`` and ``bulk_update`` reach, ``_raw_delete`` what the
+    deletion collector uses). The database refuses the rest: triggers on the audit table
+    (migration 0008) stop raw SQL's UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
+
     def update(self, **kwargs):
-        raise PermissionError("审计日志只能追加，不能修改")
+        raise PermissionError(UPDATE_REFUSED)
+
+    def _update(self, values):
+        # A raw save of a row with its id (restoring serialized rows) tries an UPDATE
+        # first and inserts when it matched nothing: refuse only what would change a row.
+        if self.exists():
+            raise PermissionError(UPDATE_REFUSED)
+        return 0
 
     def delete(self):
-        raise PermissionError("审计日志只能追加，不能删除")
+        raise PermissionError(DELETE_REFUSED)
+
+    def _raw_delete(self, using):
+        raise PermissionError(DELETE_REFUSED)
 
 
 class AuditEvent(models.Model):
@@ -47,6 +65,9 @@ class AuditEvent(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-time", "-id"]
+        # Django's plain base manager (related lookups, ``_base_manager``) is the
+        # append-only one too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["user", "time"]),
@@ -60,11 +81,11 @@ class AuditEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise PermissionError("审计日志只能追加，不能修改")
+            raise PermissionError(UPDATE_REFUSED)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionError("审计日志只能追加，不能删除")
+        raise PermissionError(DELETE_REFUSED)
 
 
 class JobQuerySet(RestrictedQuerySet):
@@ -102,6 +123,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The process running it (core.liveness.mark): a job whose process died is failed.
+    runner = models.CharField(_("执行进程"), max_length=120, blank=True, editable=False)
 
     objects = JobQuerySet.as_manager()
 

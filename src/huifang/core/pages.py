@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
-from huifang.core import audit
+from huifang.core import audit, jobs
 from huifang.core.audit_actions import CoreAction
 from huifang.core.filtersets import AuditEventFilterSet, JobFilterSet
 from huifang.core.models import AuditEvent, Job
@@ -36,9 +36,12 @@ class JobDetailView(ObjectDetailView):
     model = Job
     template_name = "core/job_detail.html"
 
+    def get_object(self, queryset=None):
+        return jobs.settle(super().get_object(queryset))
+
 
 def _job_for(request, pk: int) -> Job:
-    return get_object_or_404(Job.objects.restrict(request.user, "view"), pk=pk)
+    return jobs.settle(get_object_or_404(Job.objects.restrict(request.user, "view"), pk=pk))
 
 
 def job_progress(request, pk: int):

@@ -324,6 +324,8 @@ class ImportRecord(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True
     )
+    # The process running it (core.liveness.mark): an import whose process died is failed.
+    runner = models.CharField(_("执行进程"), max_length=120, blank=True, editable=False)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)

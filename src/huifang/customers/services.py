@@ -20,6 +20,7 @@ from huifang.core import audit
 from huifang.core.jobs import start_job
 from huifang.core.masking import mask_email, mask_id, mask_phone
 from huifang.core.permissions import require
+from huifang.core.uploads import check_upload
 from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import DATASETS
 from huifang.customers.jobs import JOB_KIND, ImportParams
@@ -69,6 +70,7 @@ def save_upload(uploaded, *, actor) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise ValidationError("文件须为 .csv 或 .xlsx")
+    check_upload(uploaded)  # size limit, and what the name says it is
     safe = re.sub(r"[^\w.\-]+", "_", Path(name).stem)[:80] or "upload"
     relative = f"{UPLOAD_DIR}/{timezone.localtime():%Y%m}/{uuid.uuid4().hex[:12]}_{safe}{suffix}"
     path = Path(settings.MEDIA_ROOT) / relative

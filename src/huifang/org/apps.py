@@ -17,6 +17,7 @@ class OrgConfig(AppConfig):
 
         register("system", NavItem("部门管理", "org:branch_list", "org.view_branch"))
         register("system", NavItem("用户管理", "org:user_list", "org.view_user"))
+        register("system", NavItem("登录锁定", "org:lockouts", "org.change_user"))
         register("system", NavItem("审计日志", "core:audit_list", "core.view_auditevent"))
         register("system", NavItem("后台任务", "core:job_list", "core.view_job"))
         register("system", NavItem("交易日历", "core:calendar", "core.view_calendaryear"))

@@ -10,3 +10,4 @@ class OrgAction(AuditAction):
     PASSWORD = "password", "修改密码"
     TOKEN_CREATE = "token_create", "生成 API 令牌"
     TOKEN_REVOKE = "token_revoke", "吊销 API 令牌"
+    UNLOCK = "unlock", "解除登录锁定"

@@ -1,7 +1,7 @@
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 
 from huifang.org.models import Branch, Role, User
+from huifang.org.passwords import check_password_rules
 
 
 class UserForm(forms.Form):
@@ -43,8 +43,15 @@ class UserForm(forms.Form):
             raise forms.ValidationError("该用户名已存在")
         return username
 
-    def clean_password(self):
-        password = self.cleaned_data.get("password")
+    def clean(self):
+        data = super().clean()
+        password = data.get("password")
         if password:
-            validate_password(password)
-        return password
+            # Judged against the account it is for: its username, name and e-mail.
+            fields = ("username", "full_name", "email")
+            subject = self.instance or User(**{f: data.get(f) or "" for f in fields})
+            try:
+                check_password_rules(password, subject)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data

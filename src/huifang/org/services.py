@@ -11,6 +11,7 @@ from huifang.core import audit
 from huifang.core.permissions import acting_user, require
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Branch, Role, User
+from huifang.org.passwords import check_password_rules
 from huifang.org.roles import group_for
 
 BRANCH_FIELDS = ["code", "name", "parent_id", "path", "depth", "is_active"]
@@ -103,6 +104,7 @@ def do_create_user(
         email=email,
     )
     if password:
+        check_password_rules(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -139,9 +141,20 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "�
     me = acting_user(actor)
     if me is None or me.pk != user.pk:  # one's own password needs no permission
         _check_user_scope(actor, "org.change_user", user.branch)
+    check_password_rules(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
+    _end_token(user, "密码已修改，API 令牌随之失效", actor)
+
+
+def _end_token(user: User, message: str, actor) -> None:
+    """A password change ends the user's API token: whoever learnt the old password may
+    have made one."""
+    from rest_framework.authtoken.models import Token
+
+    if Token.objects.filter(user=user).delete()[0]:
+        audit.record(OrgAction.TOKEN_REVOKE, user, message=message, actor=actor)
 
 
 def _check_token_owner(user: User, actor) -> None:
@@ -179,6 +192,39 @@ def do_revoke_token(user: User, *, actor=None) -> bool:
         return False
     audit.record(OrgAction.TOKEN_REVOKE, user, message="吊销 API 令牌", actor=actor)
     return True
+
+
+def locked_logins(actor) -> list:
+    """The AccessAttempt rows locking a login now (failures at the limit within the
+    cool-off) of users within ``actor``'s scope, newest first. A name that is no user locks
+    nobody out and is left to expire."""
+    from axes.helpers import get_cool_off, get_failure_limit
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    scope = User.objects.restrict(acting_user(actor), "change").values("username")
+    return list(
+        AccessAttempt.objects.filter(
+            failures_since_start__gte=get_failure_limit(None, None),
+            attempt_time__gte=timezone.now() - get_cool_off(),
+            username__in=scope,
+        ).order_by("-attempt_time")
+    )
+
+
+@transaction.atomic
+def do_unlock_login(username: str, ip_address: str, *, actor=None) -> int:
+    """Lift the lock of ``username`` from ``ip_address``; returns the attempts removed
+    (0: nothing was locked, nothing audited)."""
+    from axes.utils import reset
+
+    user = User.objects.select_related("branch").get(username=username)
+    _check_user_scope(actor, "org.change_user", user.branch)
+    removed = reset(ip=ip_address, username=username)
+    if removed:
+        message = f"解除 {username} 从 {ip_address} 登录的锁定"
+        audit.record(OrgAction.UNLOCK, user, message=message, actor=actor)
+    return removed
 
 
 ROLE_LABELS = dict(Role.choices)

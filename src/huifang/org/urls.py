@@ -10,4 +10,5 @@ urlpatterns = [
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("token/", views.api_token, name="api_token"),
+    path("lockouts/", views.lockouts, name="lockouts"),
 ]

@@ -1,5 +1,8 @@
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 
 from huifang.core.views import ObjectListView
@@ -8,6 +11,7 @@ from huifang.org.filtersets import BranchFilterSet, UserFilterSet
 from huifang.org.forms import UserForm
 from huifang.org.models import Branch, User
 from huifang.org.tables import BranchTable, UserTable
+from huifang.org.tokens import expires_at
 
 
 class BranchListView(ObjectListView):
@@ -84,6 +88,21 @@ def user_edit(request, pk: int | None = None):
     )
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """One's own password, through the service: the password rules, the audit row, and
+    the end of one's API token."""
+
+    success_url = "/password/done/"
+
+    def form_valid(self, form):
+        user = self.request.user
+        services.do_set_password(
+            user, form.cleaned_data["new_password1"], actor=user, message="修改本人密码"
+        )
+        update_session_auth_hash(self.request, user)
+        return HttpResponseRedirect(self.get_success_url())
+
+
 def api_token(request):
     """The user's own REST API token: show whether one exists, create or replace, revoke."""
     from rest_framework.authtoken.models import Token
@@ -100,5 +119,30 @@ def api_token(request):
     return render(
         request,
         "org/api_token.html",
-        {"title": "API 令牌", "token": token, "new_key": new_key},
+        {
+            "title": "API 令牌",
+            "token": token,
+            "new_key": new_key,
+            "expires_at": expires_at(token) if token else None,
+        },
+    )
+
+
+def lockouts(request):
+    """登录锁定: the logins locked after repeated failures (a username from one address),
+    with 解锁 for each; user administrators only, within their scope."""
+    if not request.user.has_perm("org.change_user"):
+        raise PermissionDenied("您没有维护用户的权限")
+    if request.method == "POST":
+        username, ip = request.POST.get("username", ""), request.POST.get("ip", "")
+        user = get_object_or_404(User.objects.restrict(request.user, "change"), username=username)
+        if services.do_unlock_login(user.username, ip, actor=request.user):
+            messages.success(request, f"已解除 {user.username} 从 {ip} 登录的锁定")
+        else:
+            messages.info(request, "该登录已不在锁定中")
+        return redirect("org:lockouts")
+    return render(
+        request,
+        "org/lockouts.html",
+        {"title": "登录锁定", "attempts": services.locked_logins(request.user)},
     )

@@ -134,9 +134,20 @@ class RecordCreateSerializer(serializers.Serializer):
     phone_used = serializers.CharField(required=False, allow_blank=True, max_length=40)
     address = serializers.CharField(required=False, allow_blank=True, max_length=300)
     tags = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    remark = serializers.CharField(required=False, allow_blank=True)
+    remark = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.REMARK_MAX,
+        error_messages={"max_length": f"备注不能超过 {services.REMARK_MAX} 字"},
+    )
     appointment_at = serializers.DateTimeField(required=False, allow_null=True)
-    feedback = serializers.CharField(required=False, allow_blank=True, help_text="反馈营业部")
+    feedback = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="反馈营业部",
+        max_length=services.REMARK_MAX,
+        error_messages={"max_length": f"反馈内容不能超过 {services.REMARK_MAX} 字"},
+    )
     expected_attempts = serializers.IntegerField(
         required=False, min_value=0, help_text="乐观锁：客户端看到的任务回访次数"
     )

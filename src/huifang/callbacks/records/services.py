@@ -134,11 +134,37 @@ def content_snapshot(record: CallbackRecord) -> dict:
     )
 
 
+# Bounds of what a record may say (issue 19: a 9 MB remark and a call in year 0001 came
+# through the API): a remark of at most REMARK_MAX characters, a call no earlier than
+# EARLIEST_CALL, an appointment at most APPOINTMENT_WITHIN after the call.
+REMARK_MAX = 2000
+EARLIEST_CALL = datetime.date(2000, 1, 1)
+APPOINTMENT_WITHIN = datetime.timedelta(days=366)
+
+
+def _bound_errors(remark: str, called_at, appointment) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if len(remark) > REMARK_MAX:
+        errors["remark"] = f"备注不能超过 {REMARK_MAX} 字（现有 {len(remark)} 字）"
+    if isinstance(called_at, datetime.datetime) and (
+        timezone.localtime(called_at).date() < EARLIEST_CALL
+    ):
+        errors["called_at"] = f"回访时间不能早于 {EARLIEST_CALL:%Y-%m-%d}"
+    if (
+        isinstance(called_at, datetime.datetime)
+        and isinstance(appointment, datetime.datetime)
+        and appointment > called_at + APPOINTMENT_WITHIN
+    ):
+        errors["appointment_at"] = "约定的回访时间不能晚于本次回访后一年"
+    return errors
+
+
 def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None) -> dict:
     """Validate a record's content; all problems at once as ``{field: message}``.
 
     Rules: 失败 needs a reason; 其他 and reasons flagged so need a remark; 改约 needs the
-    agreed time after the call; no date in the future; duration ≥ 0.
+    agreed time after the call (within a year of it); the call between EARLIEST_CALL and
+    now; duration ≥ 0; a remark of at most REMARK_MAX characters.
     """
     now = now or timezone.now()
     errors: dict[str, str] = {}
@@ -178,6 +204,8 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
             errors["appointment_at"] = "约定的回访时间应晚于本次回访时间"
     else:
         appointment = None
+    for field, message in _bound_errors(remark, called_at, appointment).items():
+        errors.setdefault(field, message)
     if errors:
         raise ValidationError(errors)
     return {

@@ -47,6 +47,7 @@ from huifang.callbacks.records.tables import (
 )
 from huifang.core import audit
 from huifang.core.audit_actions import CoreAction
+from huifang.core.redirects import next_url
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView
 
@@ -380,7 +381,7 @@ def feedback_handle(request, pk: int):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, "反馈已标记为已处理")
-    return redirect(request.POST.get("next") or "records:feedback_list")
+    return redirect(next_url(request, "records:feedback_list"))
 
 
 # ---------------------------------------------------------------- failure reasons

@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from huifang.core import audit
+from huifang.core import audit, liveness
 from huifang.customers import aggregates
 from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import branches as branch_import
@@ -360,7 +360,28 @@ def _start_record(spec, actor, *, file_name, checksum, file_path, skip_invalid, 
         user=user,
         branch=getattr(user, "branch", None),
         skip_invalid=skip_invalid,
+        runner=liveness.mark(),
     )
+
+
+ABANDONED = (
+    "导入进程已中断（被强制结束、崩溃或服务器重启），导入没有完成，未写入任何数据；请重新导入"
+)
+
+
+def recover_abandoned(is_dead) -> int:
+    """Fail the imports marked running whose process is gone (``core.liveness``): an
+    import writes in one transaction at its end, so a dead one wrote nothing."""
+    running = ImportRecord.objects.filter(status=ImportRecord.Status.RUNNING).exclude(runner="")
+    dead = [pk for pk, runner in running.values_list("pk", "runner") if is_dead(runner)]
+    if not dead:
+        return 0
+    return ImportRecord.objects.filter(pk__in=dead, status=ImportRecord.Status.RUNNING).update(
+        status=ImportRecord.Status.FAILED, finished_at=timezone.now(), message=ABANDONED
+    )
+
+
+liveness.register_recovery(recover_abandoned)
 
 
 def _finish_applied(record: ImportRecord, result: ImportResult, errors: Errors) -> None:

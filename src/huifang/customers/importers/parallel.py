@@ -19,14 +19,14 @@ its row number in the whole file.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from django.conf import settings
 
+from huifang.core import liveness
 from huifang.customers.importers.readers import CsvPart, SourceError, Table
 
 CHUNK = 10_000
@@ -73,14 +73,18 @@ def stage_parts(cut: list[CsvPart], validator, stage, progress=None) -> int:
     and stage their valid rows in file order; returns the rows read. ``progress(rows
     read here, estimated rows in the file)``."""
     context = multiprocessing.get_context("fork")
-    workdir = Path(tempfile.mkdtemp(prefix="huifang-import-"))
+    # Under this process's mark in the data dir: gone with it, or recovered after a kill.
+    workdir = liveness.scratch_dir("import-")
     workers = []
+    parent = os.getpid()
     try:
         for number, part in enumerate(cut[1:], start=1):
             file = stage.part_file(workdir / f"part{number}")
             receive, send = context.Pipe(duplex=False)
             process = context.Process(
-                target=_validate_part, args=(part, validator, file, send), daemon=True
+                target=_validate_part,
+                args=(part, validator, file, send, receive, parent),
+                daemon=True,
             )
             process.start()
             send.close()
@@ -124,8 +128,12 @@ def stage_parts(cut: list[CsvPart], validator, stage, progress=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _validate_part(part: CsvPart, validator, file, send) -> None:
-    """In a forked process: validate ``part`` and stage its rows in ``file``."""
+def _validate_part(part: CsvPart, validator, file, send, receive, parent: int) -> None:
+    """In a forked process: validate ``part`` and stage its rows in ``file``. It dies with
+    ``parent`` (a killed import leaves no reader behind) and keeps no reading end of its
+    own pipe, so a send to a parent that is gone fails instead of blocking."""
+    liveness.die_with_parent(parent)
+    receive.close()
     try:
         validator.in_part()
         table = part.open(last_row=0)

@@ -17,16 +17,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huifang.core.uploads import NOT_XLSX, UploadRefused, check_xlsx
 from huifang.customers.importers.cells import clean
 from huifang.customers.importers.specs import Dataset
 
 SAMPLE = 1 << 20
 log = logging.getLogger(__name__)
 
-UNREADABLE_XLSX = (
-    "无法读取 Excel 文件：文件已损坏，或不是真正的 .xlsx 文件（例如改了扩展名的其他文件）。"
-    "请用 Excel 打开后另存为 .xlsx 或 CSV 再上传"
-)
 # Python's csv module explains itself in English; what each message means, in Chinese.
 CSV_PROBLEMS = {
     "field larger than field limit": "有一个单元格超长，通常是某个引号没有成对",
@@ -280,13 +277,17 @@ class _Window(io.RawIOBase):
 def _open_xlsx(path: Path) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    try:  # before the reader expands it into memory: a workbook, within the limits
+        check_xlsx(path)
+    except UploadRefused as exc:
+        raise SourceError(exc.messages[0]) from exc
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
     except (CalamineError, OSError, ValueError) as exc:
         # The library's own text ("invalid Zip archive: Could not find EOCD") is for logs.
         log.info("unreadable xlsx %s: %s", path.name, exc)
-        raise SourceError(UNREADABLE_XLSX) from exc
+        raise SourceError(NOT_XLSX) from exc
     iterator = sheet.iter_rows()
     start = sheet.start
     first_row = start[0] + 1 if start else 1
@@ -313,9 +314,12 @@ def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
     names = _names(dataset)
     header: list[str] = []
     seen: set[str] = set()
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             raise SourceError("rows 的每个元素都必须是对象（字段名 → 值）")
+        if any("\x00" in str(text) for item in row.items() for text in item):
+            # No database text holds it (PostgreSQL refuses it outright).
+            raise SourceError(f"rows 第 {number} 个元素含有空字符（NUL）")
         for key in row:
             title = names.get(str(key).strip(), str(key).strip())
             if title not in seen:

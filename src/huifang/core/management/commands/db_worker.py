@@ -5,6 +5,9 @@ another process holds the write lock longer than the busy timeout (a long import
 backup), beginning that transaction raised ``database is locked`` out of the worker's
 loop and the process died: jobs only queued from then on. This worker logs such an error,
 waits (1 s, doubling up to a minute) and carries on; it still stops cleanly on SIGTERM.
+
+When it starts, jobs that a killed worker left "running" are marked failed with a message
+saying so (``core.liveness.recover``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 from django.db import connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands import db_worker
+
+from huifang.core import liveness
 
 # The library's logger: its command prints it to the worker's output.
 log = logging.getLogger("django_tasks_db")
@@ -47,6 +52,8 @@ class Command(db_worker.Command):
     help = "Run the background job worker (retries while the database is locked or unreachable)"
 
     def handle(self, *args, **options):
+        # Jobs a killed worker left "running" are failed, their scratch files removed.
+        liveness.recover()
         # The library's handle() parses the options and builds its module's ``Worker``.
         library = db_worker.Worker
         db_worker.Worker = Worker

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from huifang.core import audit
+from huifang.core import audit, liveness
 from huifang.customers.importers import DATASETS, import_file
 
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")
         actor = self._user(user) if user else None
+        liveness.recover()  # imports a killed run left "running", its scratch files
         verbose = options.get("verbosity", 1) >= 2
 
         def progress(done: int, total: int | None, message: str) -> None:

@@ -64,12 +64,10 @@ class Command(BaseCommand):
         self.stdout.write(f"已停用 {username}")
 
     def _ask_password(self) -> str:
-        from django.contrib.auth.password_validation import validate_password
-
+        # The service checks the password rules, whether typed here or given as --password.
         first = getpass.getpass("密码：")
         if first != getpass.getpass("再次输入密码："):
             raise CommandError("两次输入的密码不一致")
-        validate_password(first)
         return first
 
 
