@@ -106,3 +106,13 @@ def test_the_command_imports_and_fails_with_the_report(pushed, tmp_path):
     bad = _file(tmp_path, f"F9,{ref},2026-01-05 10:00:00,35,x,占线,,,", name="bad.csv")
     with pytest.raises(CommandError, match="第 2 行"):
         call_command("callcenter", "import", str(bad))
+
+
+def test_a_zip_bomb_result_file_is_refused_before_it_is_expanded(tmp_path, personas):
+    from tests.core.zipbomb import xlsx_bomb
+
+    path = tmp_path / "calls.xlsx"
+    path.write_bytes(xlsx_bomb(300))
+    with pytest.raises(ValidationError, match="恶意构造的压缩文件"):
+        do_import_calls(path, actor=personas["hq_admin"])
+    assert not CallAttempt.objects.exists()

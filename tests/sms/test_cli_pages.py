@@ -104,6 +104,15 @@ def test_the_task_page_sends_and_lists_the_message(client_for, task, template):
     assert 'id="task-sms"' in page and 'data-sms-status="queued"' in page
 
 
+@pytest.mark.parametrize("target", ["/\\evil.example.com/", "https://evil.example.com/"])
+def test_sending_from_a_task_never_returns_to_another_site(client_for, task, template, target):
+    response = client_for("agent_a").post(
+        f"/sms/send/task/{task.pk}/", {"template": template.pk, "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/callbacks/tasks/{task.pk}/"
+
+
 def test_a_task_out_of_scope_is_404(client_for, make_task, template):
     other = make_task("b1")
     response = client_for("agent_a").post(f"/sms/send/task/{other.pk}/", {"template": template.pk})

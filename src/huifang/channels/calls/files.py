@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from huifang.core.uploads import check_xlsx
 from huifang.customers.importers.cells import clean
 from huifang.customers.importers.readers import SourceError, open_table
 
@@ -21,6 +22,7 @@ def _cell(value) -> object:
 def _xlsx_rows(path: Path):
     from openpyxl import load_workbook
 
+    check_xlsx(path)  # a zip bomb is refused before openpyxl expands it
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # a damaged or disguised file

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from huifang.callbacks.filtersets import TaskFilterSet
@@ -19,6 +18,7 @@ from huifang.channels.sms.forms import OptOutForm, TemplateForm
 from huifang.channels.sms.models import SmsMessage, SmsOptOut, SmsTemplate
 from huifang.channels.sms.tables import MessageTable, OptOutTable, TemplateTable
 from huifang.core.jobs import start_job
+from huifang.core.redirects import next_url
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView, style_form
 
@@ -151,16 +151,11 @@ def _template(request) -> SmsTemplate | None:
     return SmsTemplate.objects.filter(pk=pk, enabled=True).first() if pk.isdigit() else None
 
 
-def _back(request, fallback: str) -> str:
-    nxt = request.POST.get("next", "")
-    return nxt if nxt.startswith("/") and not nxt.startswith("//") else fallback
-
-
 @require_POST
 def send_task(request, task_pk: int):
     """发送短信 for one task (the task page, the record form)."""
     task = get_object_or_404(CallbackTask.objects.restrict(request.user, "view"), pk=task_pk)
-    back = _back(request, reverse("callbacks:task_detail", args=[task.pk]))
+    back = next_url(request, "callbacks:task_detail", task.pk)
     template = _template(request)
     if template is None:
         messages.error(request, "请选择短信模板")
