@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from huifang.partners.models import Partner, PartnerEvent
+from huifang.partners.models import EVENT_ANSWER, EVENT_BODY, Partner, PartnerEvent
 
 Work = Callable[[], tuple[int, dict]]
 
@@ -26,29 +26,27 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
     event_id = str(event_id)
     first = _first(partner, scope, event_id)
     if first is not None:
-        return 200, first.body
+        return 200, first
     try:
         with transaction.atomic():
             event = PartnerEvent.objects.create(partner=partner, scope=scope, event_id=event_id)
             status, body = work()
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
-            event.status, event.body = status, body
-            event.save(update_fields=["status", "body"])
-            # Answer with the body as stored, so the first delivery and every repeat get
-            # the same bytes (PostgreSQL's jsonb keeps an object's keys in its own order).
-            event.refresh_from_db(fields=["body"])
-            body = event.body
+            PartnerEvent.objects.filter(pk=event.pk).update(status=status, body=body)
+            if connection.features.has_native_json_field:
+                # Answer with the body as stored, so the first delivery and every repeat
+                # get the same bytes (PostgreSQL's jsonb keeps an object's keys in its own
+                # order; a JSON text column keeps them as written).
+                (body,) = EVENT_BODY.first(event.pk)
     except IntegrityError:
         first = _first(partner, scope, event_id)
         if first is None:  # the work's own constraint, not a duplicate of this id
             raise
-        return 200, first.body
+        return 200, first
     return status, body
 
 
-def _first(partner: Partner, scope: str, event_id: str) -> PartnerEvent | None:
-    return (
-        PartnerEvent.objects.filter(partner=partner, scope=scope, event_id=event_id)
-        .only("body")
-        .first()
-    )
+def _first(partner: Partner, scope: str, event_id: str) -> dict | None:
+    """The answer stored for this id, or None when it was not seen."""
+    row = EVENT_ANSWER.first(partner.pk, scope, event_id)
+    return None if row is None else row[0]
