@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 
-from huifang.partners.models import EVENT_ANSWER, EVENT_BODY, Partner, PartnerEvent
+from huifang.partners.models import EVENT_ANSWER, Partner, PartnerEvent
 
 Work = Callable[[], tuple[int, dict]]
 
@@ -24,26 +24,36 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
     may send the id again once it has fixed the request.
     """
     event_id = str(event_id)
-    first = _first(partner, scope, event_id)
-    if first is not None:
-        return 200, first
     try:
         with transaction.atomic():
+            # The claim: a repeat fails here, on the unique constraint, before any work
+            # (and a concurrent duplicate waits here for the first delivery's outcome).
             event = PartnerEvent.objects.create(partner=partner, scope=scope, event_id=event_id)
             status, body = work()
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
-            PartnerEvent.objects.filter(pk=event.pk).update(status=status, body=body)
-            if connection.features.has_native_json_field:
-                # Answer with the body as stored, so the first delivery and every repeat
-                # get the same bytes (PostgreSQL's jsonb keeps an object's keys in its own
-                # order; a JSON text column keeps them as written).
-                (body,) = EVENT_BODY.first(event.pk)
+            body = _store_answer(event, status, body)
     except IntegrityError:
         first = _first(partner, scope, event_id)
         if first is None:  # the work's own constraint, not a duplicate of this id
             raise
         return 200, first
     return status, body
+
+
+def _store_answer(event: PartnerEvent, status: int, body: dict) -> dict:
+    """Store the first answer; returns the body as stored, so that the first delivery and
+    every repeat get the same bytes: PostgreSQL's jsonb keeps an object's keys in its own
+    order (one UPDATE … RETURNING), a JSON text column keeps them as written."""
+    if not connection.features.has_native_json_field:
+        PartnerEvent.objects.filter(pk=event.pk).update(status=status, body=body)
+        return body
+    table = connection.ops.quote_name(PartnerEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, body = %s WHERE id = %s RETURNING CAST(body AS TEXT)",
+            [status, connection.ops.adapt_json_value(body, DjangoJSONEncoder), event.pk],
+        )
+        return json.loads(cursor.fetchone()[0])
 
 
 def _first(partner: Partner, scope: str, event_id: str) -> dict | None:

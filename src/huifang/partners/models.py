@@ -87,7 +87,6 @@ EVENT_ANSWER = Prepared(
     str,
     str,
 )
-EVENT_BODY = Prepared(lambda pk: PartnerEvent.objects.filter(pk=pk).values_list("body"), int)
 
 
 class DeliveryStatus(models.TextChoices):

@@ -479,6 +479,16 @@ def do_create_record(
             if refusal is not None:
                 raise refusal
             now = timezone.now()
+            if content["status"] == RecordStatus.SUCCESS:
+                moved, moved_row = task_services.planned_transition(
+                    locked, "complete", actor=actor, now=now
+                )
+            elif locked.status == TaskStatus.NEW:
+                moved, moved_row = task_services.planned_transition(
+                    locked, "start", actor=actor, now=now
+                )
+            else:
+                moved, moved_row = {}, None
             record = CallbackRecord.objects.create(
                 task=locked,
                 branch_id=locked.branch_id,  # the scope and the branch filter read it
@@ -523,22 +533,11 @@ def do_create_record(
             )
             if feedback_message:
                 rows.append(_new_feedback(locked, record, feedback_message, actor, now=now)[1])
-            values = {**counters, "updated_at": now}
-            if record.is_success:
-                moved, row = task_services.planned_transition(
-                    locked,
-                    "complete",
-                    actor=actor,
-                    now=now,
-                    message=f"回访成功（记录 #{record.pk}）",
-                )
-                rows.append(row)
-            elif locked.status == TaskStatus.NEW:
-                moved, row = task_services.planned_transition(locked, "start", actor=actor, now=now)
-                rows.append(row)
-            else:
-                moved = {}
-            values.update(moved)
+            values = {**counters, "updated_at": now, **moved}
+            if moved_row is not None:
+                if record.is_success:
+                    moved_row["message"] = f"回访成功（记录 #{record.pk}）"
+                rows.append(moved_row)
             CallbackTask.objects.filter(pk=locked.pk).update(**values)
             for name, value in values.items():
                 setattr(locked, name, value)
