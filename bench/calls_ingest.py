@@ -15,6 +15,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,11 @@ def prepare(tasks: int) -> tuple[str, str, list[str]]:
     refs = _refs([t.pk for t in created])
     partner, secret = do_create_partner("外呼压测", "callcenter")
     return partner.key, secret, list(refs.values())
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def payloads(refs: list[str], calls: int) -> list[dict]:
@@ -141,11 +147,14 @@ def main() -> int:
                     statuses[status] = statuses.get(status, 0) + 1
 
             start = time.perf_counter()
+            client_cpu = cpu_seconds(resource.RUSAGE_SELF)
             with ThreadPoolExecutor(args.clients) as pool:
                 list(pool.map(send, sent))
             seconds = time.perf_counter() - start
+            client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_cpu
     finally:
         subprocess.Popen = original
+    server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN)  # gunicorn, start-up included
 
     from huifang.callbacks.records.models import CallbackRecord
     from huifang.channels.calls.models import CallAttempt
@@ -159,6 +168,9 @@ def main() -> int:
         "requests": len(sent),
         "seconds": round(seconds, 2),
         "per_second": round(len(sent) / seconds, 1),
+        "client_cpu_seconds": round(client_cpu, 1),
+        "server_cpu_seconds": round(server_cpu, 1),
+        "load_average": [round(n, 2) for n in os.getloadavg()],
         "statuses": statuses,
         "attempts_stored": stored,
         "expected": args.calls,

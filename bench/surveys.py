@@ -3,6 +3,7 @@
 app-hall write-back throughput with two web processes.
 
     .venv/bin/python bench/surveys.py [--size 300000] [--responses 3000] [--threads 16]
+    .venv/bin/python bench/surveys.py --size 5000 --db-url postgres://…/huifang_bench_surveys
 
 Standalone (not part of ``bench/run.py``: it needs its own throw-away data directory and
 a server). Steps:
@@ -29,6 +30,7 @@ import datetime
 import io
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -46,12 +48,18 @@ def parse(argv):
     parser.add_argument("--threads", type=int, default=16, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--work", type=Path, help="data directory (default: a temp dir)")
+    parser.add_argument(
+        "--db-url", help="a throw-away database (default: SQLite in the data directory)"
+    )
     return parser.parse_args(argv)
 
 
-def setup_django(work: Path) -> None:
+def setup_django(work: Path, db_url: str | None = None) -> None:
     os.environ["HUIFANG_DATA_DIR"] = str(work)
-    os.environ.pop("HUIFANG_DATABASE_URL", None)
+    if db_url:
+        os.environ["HUIFANG_DATABASE_URL"] = db_url
+    else:
+        os.environ.pop("HUIFANG_DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "huifang.settings"
     os.environ.setdefault("HUIFANG_LOG_LEVEL", "WARNING")
     import django
@@ -119,6 +127,11 @@ def make_tasks(size: int):
             )
             cursor.execute("ANALYZE")
     return batch
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(fn, *args, **kwargs):
@@ -206,13 +219,16 @@ def writeback(responses: int, threads: int, workers: int, work: Path) -> dict:
             return status
 
         start = time.perf_counter()
+        client_cpu = cpu_seconds(resource.RUSAGE_SELF)
         with concurrent.futures.ThreadPoolExecutor(threads) as pool:
             for status in pool.map(send, enumerate(invitations)):
                 statuses[status] = statuses.get(status, 0) + 1
         seconds = time.perf_counter() - start
+        client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_cpu
     finally:
         process.terminate()
         process.wait(timeout=30)
+    server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN)  # gunicorn, start-up included
     stored = Response.objects.count()
     records = CallbackRecord.objects.filter(method="app_hall").count()
     completed = CallbackTask.objects.filter(status="completed").count()
@@ -220,6 +236,8 @@ def writeback(responses: int, threads: int, workers: int, work: Path) -> dict:
     print(
         f"app-hall write-back: {len(invitations)} answers in {seconds:.1f} s = {rate:.0f}/s "
         f"({workers} gunicorn workers, {threads} client threads); statuses {statuses}; "
+        f"CPU: server {server_cpu:.1f} s, client {client_cpu:.1f} s, load average "
+        f"{' '.join(f'{n:.2f}' for n in os.getloadavg())}; "
         f"stored {stored} responses, {records} records, {completed} tasks completed",
         flush=True,
     )
@@ -227,6 +245,9 @@ def writeback(responses: int, threads: int, workers: int, work: Path) -> dict:
         "sent": len(invitations),
         "seconds": seconds,
         "per_second": rate,
+        "server_cpu_seconds": server_cpu,
+        "client_cpu_seconds": client_cpu,
+        "load_average": os.getloadavg(),
         "statuses": statuses,
         "responses": stored,
         "records": records,
@@ -274,14 +295,19 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="huifang-bench-surveys-") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        setup_django(work)
+        setup_django(work, args.db_url)
         batch, seconds = timed(make_tasks, args.size)
         print(f"setup: {args.size} customers and tasks in {seconds:.1f} s", flush=True)
         from measure import calibrate
 
         speed = calibrate()
         print(f"machine speed (bench/measure.py calibrate, lower is faster): {speed:.2f} s")
-        summary = {"size": args.size, "calibrate": speed, "invite": invite(batch)}
+        summary = {
+            "database": "postgresql" if args.db_url else "sqlite",
+            "size": args.size,
+            "calibrate": speed,
+            "invite": invite(batch),
+        }
         summary["writeback"] = writeback(args.responses, args.threads, args.workers, work)
     print(json.dumps(summary, ensure_ascii=False))
     lost = summary["writeback"]["sent"] - summary["writeback"]["responses"]

@@ -410,6 +410,34 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def _refuse_wrong_source(tasks: list[CallbackTask], move: Transition) -> None:
+    wrong = [t for t in tasks if t.status not in move.sources]
+    if wrong:
+        t = wrong[0]
+        raise ValidationError(
+            f"任务 #{t.pk} 当前为“{t.get_status_display()}”，不能执行“{move.label}”"
+        )
+
+
+def _moved_values(move: Transition, now, reason: str, extra: dict | None = None) -> dict:
+    values = {"status": move.target, "updated_at": now, **(extra or {})}
+    if move.target not in OPEN_STATUSES:
+        values.update(closed_at=now, close_reason=reason[:200])
+    return values
+
+
+def _moved_row(task: CallbackTask, name: str, move: Transition, reason: str, message: str):
+    return {
+        "action": CallbackAction(f"task_{name}"),
+        "object_type": CallbackTask._meta.label_lower,
+        "object_id": task.pk,
+        "object_repr": str(task),
+        "before": {"status": task.status},
+        "after": {"status": str(move.target), **({"reason": reason} if reason else {})},
+        "message": message or move.label,
+    }
+
+
 def _transition(
     tasks: list[CallbackTask],
     name: str,
@@ -422,16 +450,8 @@ def _transition(
     """Move ``tasks`` along transition ``name`` in one guarded UPDATE, audited per task.
     Any task not in an allowed source status refuses the whole call."""
     move = TRANSITIONS[name]
-    wrong = [t for t in tasks if t.status not in move.sources]
-    if wrong:
-        t = wrong[0]
-        raise ValidationError(
-            f"任务 #{t.pk} 当前为“{t.get_status_display()}”，不能执行“{move.label}”"
-        )
-    now = timezone.now()
-    values = {"status": move.target, "updated_at": now, **(extra or {})}
-    if move.target not in OPEN_STATUSES:
-        values.update(closed_at=now, close_reason=reason[:200])
+    _refuse_wrong_source(tasks, move)
+    values = _moved_values(move, timezone.now(), reason, extra)
     ids = [t.pk for t in tasks]
     changed = 0
     for chunk in in_chunks(ids):
@@ -440,22 +460,22 @@ def _transition(
         )
     if changed != len(ids):  # changed under our feet: refuse rather than half-apply
         raise ValidationError("任务状态已被他人修改，请刷新后重试")
-    _record_many(
-        [
-            {
-                "action": CallbackAction(f"task_{name}"),
-                "object_type": CallbackTask._meta.label_lower,
-                "object_id": t.pk,
-                "object_repr": str(t),
-                "before": {"status": t.status},
-                "after": {"status": str(move.target), **({"reason": reason} if reason else {})},
-                "message": message or move.label,
-            }
-            for t in tasks
-        ],
-        actor,
-    )
+    _record_many([_moved_row(t, name, move, reason, message) for t in tasks], actor)
     return changed
+
+
+def planned_transition(
+    locked: CallbackTask, name: str, *, actor, now, message: str = ""
+) -> tuple[dict, dict]:
+    """Moving ``locked`` (a task whose row lock the caller holds in its transaction) along
+    ``name``: the column values to write and the audit row, for a service that folds them
+    into its own UPDATE of the task and its own audit rows — the records service, which
+    completes or starts the task it is counting an attempt on. The same permission and
+    source-status checks as :func:`do_start` / :func:`do_complete`; writes nothing."""
+    require(actor, WORK_TASKS, message="您没有处理回访任务的权限")
+    move = TRANSITIONS[name]
+    _refuse_wrong_source([locked], move)
+    return _moved_values(move, now, ""), _moved_row(locked, name, move, "", message)
 
 
 def do_start(task: CallbackTask, *, actor) -> CallbackTask:

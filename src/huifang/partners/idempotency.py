@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from huifang.partners.models import Partner, PartnerEvent
+from huifang.partners.models import EVENT_ANSWER, Partner, PartnerEvent
 
 Work = Callable[[], tuple[int, dict]]
 
@@ -24,31 +24,39 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
     may send the id again once it has fixed the request.
     """
     event_id = str(event_id)
-    first = _first(partner, scope, event_id)
-    if first is not None:
-        return 200, first.body
     try:
         with transaction.atomic():
+            # The claim: a repeat fails here, on the unique constraint, before any work
+            # (and a concurrent duplicate waits here for the first delivery's outcome).
             event = PartnerEvent.objects.create(partner=partner, scope=scope, event_id=event_id)
             status, body = work()
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
-            event.status, event.body = status, body
-            event.save(update_fields=["status", "body"])
-            # Answer with the body as stored, so the first delivery and every repeat get
-            # the same bytes (PostgreSQL's jsonb keeps an object's keys in its own order).
-            event.refresh_from_db(fields=["body"])
-            body = event.body
+            body = _store_answer(event, status, body)
     except IntegrityError:
         first = _first(partner, scope, event_id)
         if first is None:  # the work's own constraint, not a duplicate of this id
             raise
-        return 200, first.body
+        return 200, first
     return status, body
 
 
-def _first(partner: Partner, scope: str, event_id: str) -> PartnerEvent | None:
-    return (
-        PartnerEvent.objects.filter(partner=partner, scope=scope, event_id=event_id)
-        .only("body")
-        .first()
-    )
+def _store_answer(event: PartnerEvent, status: int, body: dict) -> dict:
+    """Store the first answer; returns the body as stored, so that the first delivery and
+    every repeat get the same bytes: PostgreSQL's jsonb keeps an object's keys in its own
+    order (one UPDATE … RETURNING), a JSON text column keeps them as written."""
+    if not connection.features.has_native_json_field:
+        PartnerEvent.objects.filter(pk=event.pk).update(status=status, body=body)
+        return body
+    table = connection.ops.quote_name(PartnerEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, body = %s WHERE id = %s RETURNING CAST(body AS TEXT)",
+            [status, connection.ops.adapt_json_value(body, DjangoJSONEncoder), event.pk],
+        )
+        return json.loads(cursor.fetchone()[0])
+
+
+def _first(partner: Partner, scope: str, event_id: str) -> dict | None:
+    """The answer stored for this id, or None when it was not seen."""
+    row = EVENT_ANSWER.first(partner.pk, scope, event_id)
+    return None if row is None else row[0]

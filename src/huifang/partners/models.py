@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from huifang.core.actors import Actor
+from huifang.core.prepared import Prepared
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.partners import crypto
 
@@ -74,6 +75,18 @@ class PartnerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.event_id}"
+
+
+# Every partner request reads these (signing.verify, idempotency.once): compiled once.
+PARTNER_BY_KEY = Prepared(lambda key: Partner.objects.filter(key=key)[:1], str)
+EVENT_ANSWER = Prepared(
+    lambda partner, scope, event_id: PartnerEvent.objects.filter(
+        partner_id=partner, scope=scope, event_id=event_id
+    ).values_list("body")[:1],
+    int,
+    str,
+    str,
+)
 
 
 class DeliveryStatus(models.TextChoices):

@@ -78,7 +78,7 @@ def verify(request, *, kind: str | None = None) -> Partner:
     ``bad_signature``, 403 ``partner_disabled``, and 403 ``wrong_kind`` when ``kind`` is
     given and the partner is of another kind. Writes nothing but, at most once a minute,
     the partner's last request time after a valid signature."""
-    from huifang.partners.models import Partner
+    from huifang.partners.models import PARTNER_BY_KEY
 
     meta = request.META
     key = meta.get("HTTP_X_HUIFANG_KEY", "").strip()
@@ -88,7 +88,7 @@ def verify(request, *, kind: str | None = None) -> Partner:
         raise PartnerError(
             401, "unknown_key", "缺少签名请求头（X-Huifang-Key / Timestamp / Signature）"
         )
-    partner = Partner.objects.filter(key=key).first()
+    partner = PARTNER_BY_KEY.first(key)
     if partner is None:
         raise PartnerError(401, "unknown_key", "未知的 Key")
     if not (timestamp.isascii() and timestamp.isdigit()):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.response import Response as APIResponse
 
+from huifang.core.prepared import Prepared
 from huifang.customers.models import Customer
 from huifang.partners.api import PartnerAPIView
 from huifang.partners.errors import PartnerError
@@ -31,6 +32,10 @@ from huifang.surveys.choices import OPEN_INVITATION_STATUSES, Channel, Invitatio
 from huifang.surveys.models import Invitation
 
 MAX_ID = 64
+# Every app-hall request reads it (compiled once per process, core.prepared).
+INVITATION_BY_CODE = Prepared(
+    lambda code: Invitation.objects.filter(code=code, channel=Channel.APPHALL)[:1], str
+)
 
 
 def _iso(moment: datetime.datetime) -> str:
@@ -39,11 +44,7 @@ def _iso(moment: datetime.datetime) -> str:
 
 def _invitation(code: str) -> Invitation:
     """The app-hall invitation ``code``, its expiry brought up to date; 404 if unknown."""
-    invitation = (
-        Invitation.objects.select_related("customer", "version", "business_type")
-        .filter(code=code, channel=Channel.APPHALL)
-        .first()
-    )
+    invitation = INVITATION_BY_CODE.first(code)
     if invitation is None:
         raise PartnerError(404, "not_found", "问卷邀请不存在")
     if invitation.status in OPEN_INVITATION_STATUSES and invitation.expires_at <= timezone.now():

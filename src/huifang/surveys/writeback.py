@@ -20,15 +20,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records import services as record_services
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.permissions import require
+from huifang.core.prepared import Prepared
+from huifang.customers.models import Customer
 from huifang.surveys.audit_actions import SurveyAction, mask_answers
 from huifang.surveys.choices import Channel, InvitationStatus
 from huifang.surveys.content import check_answers
-from huifang.surveys.models import Invitation, Response, ResponseAnswer
+from huifang.surveys.models import Invitation, QuestionnaireVersion, Response, ResponseAnswer
 
 METHODS = {
     Channel.APPHALL: Method.APP_HALL,
@@ -57,6 +60,17 @@ class InvitationClosed(ValidationError):
     @property
     def status(self) -> int:
         return 410 if self.reason == "expired" else 409
+
+
+# Every answer reads these (compiled once per process, core.prepared).
+INVITATION_FOR_UPDATE = Prepared(
+    lambda pk: Invitation.objects.select_for_update(of=("self",)).filter(pk=pk), int
+)
+TASK = Prepared(lambda pk: CallbackTask.objects.filter(pk=pk), int)
+VERSION = Prepared(lambda pk: QuestionnaireVersion.objects.filter(pk=pk), int)
+INVESTOR_CODE = Prepared(
+    lambda pk: Customer.objects.filter(pk=pk).values_list("investor_code", flat=True), int
+)
 
 
 def _submitted_at(value, now: datetime.datetime) -> datetime.datetime:
@@ -148,12 +162,7 @@ def do_submit_response(
     if not isinstance(payload, dict):
         raise ValidationError({"answers": "提交内容应为 JSON 对象"})
     with transaction.atomic():
-        locked = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("version", "task", "customer")
-            .filter(pk=invitation.pk)
-            .first()
-        )
+        locked = INVITATION_FOR_UPDATE.first(invitation.pk)
         if locked is None:
             raise ValidationError("问卷邀请不存在")
         now = timezone.now()
@@ -165,12 +174,16 @@ def do_submit_response(
             raise ValidationError(
                 {"channel": f"该邀请的渠道是“{locked.get_channel_display()}”，不能按此渠道作答"}
             )
+        locked.task = TASK.first(locked.task_id)
         if not locked.task.is_open:
             raise InvitationClosed("task_closed")
+        locked.version = VERSION.first(locked.version_id)
 
         errors: dict[str, str] = {}
         investor_code = payload.get("investor_code")
-        if investor_code is not None and str(investor_code) != locked.customer.investor_code:
+        if investor_code is not None and str(investor_code) != INVESTOR_CODE.first(
+            locked.customer_id
+        ):
             errors["investor_code"] = "投资者代码与该问卷邀请的客户不符"
         try:
             submitted_at = _submitted_at(payload.get("submitted_at"), now)
@@ -252,7 +265,8 @@ def do_submit_response(
             + (f"{len(lines)} 题异常" if lines else "全部正常"),
             actor=actor,
         )
-    invitation.refresh_from_db()
+    for field in Invitation._meta.concrete_fields:  # as refresh_from_db would leave it
+        setattr(invitation, field.attname, getattr(locked, field.attname))
     return response
 
 

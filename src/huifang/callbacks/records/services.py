@@ -3,8 +3,12 @@
 
 Each public ``do_…(…, *, actor)`` runs in one transaction and leaves audit rows. Task
 status changes go through ``callbacks.services`` (``do_start``, ``do_complete``,
-``do_mark_unreachable``); the task's attempt counters are kept here, recomputed from the
-task's records under the task's row lock (:func:`_refresh_task_counters`).
+``do_mark_unreachable``); the task's attempt counters are kept here, under the task's row
+lock: a new record adds itself to the counters the locked row holds
+(:func:`_counted`), an edit recomputes them from the task's records
+(:func:`_refresh_task_counters`), and a change of a failure reason's 计为未接通 recounts
+the tasks that have records with it (:func:`_recount_unanswered`) — so the stored counters
+always equal the recomputation.
 
 Concurrency: registering carries the task's ``attempt_count`` the page showed, editing
 carries the record's ``version``; a mismatch means someone else saved first, and the
@@ -16,18 +20,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from huifang.callbacks import services as task_services
 from huifang.callbacks.audit_actions import CallbackAction
-from huifang.callbacks.choices import TaskStatus
+from huifang.callbacks.choices import OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
 from huifang.callbacks.records.models import (
@@ -39,8 +44,10 @@ from huifang.callbacks.records.models import (
 )
 from huifang.core import audit
 from huifang.core.actors import as_actor, person_of
+from huifang.core.chunks import in_chunks
 from huifang.core.maintained import save_entry
 from huifang.core.permissions import acting_user, is_system, require, scoped
+from huifang.core.prepared import Prepared
 from huifang.org.models import Role
 
 # The record's own content: what a form edits, what a version keeps.
@@ -58,6 +65,8 @@ CONTENT_FIELDS = [
     "remark",
     "appointment_at",
 ]
+# The task's counters this module keeps.
+COUNTER_FIELDS = ["attempt_count", "unanswered_count", "last_attempt_at", "appointment_at"]
 MAX_DURATION = 24 * 3600
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -224,22 +233,31 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
     }
 
 
+# A machine's lock (scope is a person's matter): compiled once, core.prepared.
+TASK_FOR_UPDATE = Prepared(
+    lambda pk: CallbackTask.objects.select_for_update(of=("self",)).filter(pk=pk), int
+)
+
+
 def _lock_task(task_id: int, actor) -> CallbackTask:
-    task = (
-        scoped(actor, CallbackTask.objects.all(), "change")
-        .select_related("business_type", "branch")
-        .select_for_update(of=("self",))
-        .filter(pk=task_id)
-        .first()
-    )
+    """The task, locked for this transaction, if it is in the actor's "change" scope."""
+    if is_system(actor):
+        task = TASK_FOR_UPDATE.first(task_id)
+    else:
+        task = (
+            scoped(actor, CallbackTask.objects.all(), "change")
+            .select_for_update(of=("self",))
+            .filter(pk=task_id)
+            .first()
+        )
     if task is None:
         raise PermissionDenied("该回访任务不存在或不在您的权限范围内")
     return task
 
 
-def _refresh_task_counters(task: CallbackTask, message: str, actor) -> None:
-    """Recompute the task's attempt counters from its records (one indexed aggregate) and
-    take the appointment of its latest record; audited when anything changed."""
+def recomputed_counters(task: CallbackTask) -> dict:
+    """The task's counters recomputed from its records (one indexed aggregate and the
+    latest record): what the stored counters must always equal."""
     records = CallbackRecord.objects.filter(task=task)
     sums = records.aggregate(
         attempts=Count("id"),
@@ -250,14 +268,19 @@ def _refresh_task_counters(task: CallbackTask, message: str, actor) -> None:
         last=Max("called_at"),
     )
     latest = records.order_by("-called_at", "-id").values_list("appointment_at", flat=True).first()
-    fields = ["attempt_count", "unanswered_count", "last_attempt_at", "appointment_at"]
-    before = audit.snapshot(task, fields)
-    values = {
+    return {
         "attempt_count": sums["attempts"],
         "unanswered_count": sums["unanswered"],
         "last_attempt_at": sums["last"],
         "appointment_at": latest,
     }
+
+
+def _refresh_task_counters(task: CallbackTask, message: str, actor) -> None:
+    """Recompute the task's attempt counters from its records (:func:`recomputed_counters`)
+    after an edit; audited when anything changed."""
+    before = audit.snapshot(task, COUNTER_FIELDS)
+    values = recomputed_counters(task)
     old, new = audit.diff(before, {k: audit.jsonable(v) for k, v in values.items()})
     if not new:
         return
@@ -269,7 +292,11 @@ def _refresh_task_counters(task: CallbackTask, message: str, actor) -> None:
     )
 
 
-def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, saved: list) -> None:
+def _store_attachment(
+    record: CallbackRecord, item: AttachmentInput, actor, saved: list, rows: list | None = None
+) -> None:
+    """Store one attachment of ``record`` and its audit row (appended to ``rows`` when the
+    caller writes its audit rows together, else written now)."""
     if item.file is not None:
         if item.file.size is not None and item.file.size > MAX_ATTACHMENT_BYTES:
             raise ValidationError({"attachment": "附件不能超过 20 MB"})
@@ -303,13 +330,16 @@ def _store_attachment(record: CallbackRecord, item: AttachmentInput, actor, save
             sha256=sha,
             created_by=person_of(actor),
         )
-    audit.record(
+    row = _audit_row(
         CallbackAction.RECORD_ATTACHMENT,
         record,
         after={"kind": attachment.kind, "name": attachment.name, "sha256": attachment.sha256},
         message=f"添加附件：{attachment.name}",
-        actor=actor,
     )
+    if rows is None:
+        audit.record_many([row], actor=actor)
+    else:
+        rows.append(row)
 
 
 def _with_files_cleaned(work):
@@ -326,27 +356,91 @@ def _with_files_cleaned(work):
         raise
 
 
-def _feedback(
-    task: CallbackTask, record: CallbackRecord | None, message: str, actor
-) -> BranchFeedback:
+def _new_feedback(
+    task: CallbackTask, record: CallbackRecord | None, message: str, actor, *, now=None
+) -> tuple[BranchFeedback, dict]:
+    """The feedback row (inserted) and its audit row (for the caller to write)."""
     feedback = BranchFeedback.objects.create(
         branch=task.branch,
         task=task,
         record=record,
         message=message.strip(),
         created_by=person_of(actor),
+        **({"created_at": now} if now is not None else {}),
     )
-    if record is not None and record.feedback_at is None:
-        record.feedback_at = feedback.created_at
-        CallbackRecord.objects.filter(pk=record.pk).update(feedback_at=feedback.created_at)
-    audit.record(
+    row = _audit_row(
         CallbackAction.FEEDBACK,
         feedback,
         after={"task": task.pk, "record": record.pk if record else None, "message": message},
         message=f"反馈营业部：{task.branch.name}",
-        actor=actor,
     )
+    return feedback, row
+
+
+def _feedback(
+    task: CallbackTask, record: CallbackRecord | None, message: str, actor
+) -> BranchFeedback:
+    feedback, row = _new_feedback(task, record, message, actor)
+    if record is not None and record.feedback_at is None:
+        record.feedback_at = feedback.created_at
+        CallbackRecord.objects.filter(pk=record.pk).update(feedback_at=feedback.created_at)
+    audit.record_many([row], actor=actor)
     return feedback
+
+
+def _audit_row(action, obj, *, before=None, after=None, message: str = "") -> dict:
+    """One row for ``audit.record_many``: what ``audit.record(action, obj, …)`` writes."""
+    return {
+        "action": action,
+        "object_type": obj._meta.label_lower,
+        "object_id": obj.pk,
+        "object_repr": str(obj),
+        "before": before,
+        "after": after,
+        "message": message,
+    }
+
+
+# A share lock on the reason row: it waits for an HQ change of the reason in flight (which
+# locks the row FOR UPDATE before recounting), and an HQ change waits for the record's
+# transaction; records with the same reason do not wait for each other. SQLite has one
+# writer at a time anyway.
+SHARE_LOCK = {"postgresql": " FOR KEY SHARE", "mysql": " FOR SHARE"}
+
+
+def _counts_unanswered(reason_id: int) -> bool:
+    """The reason's 计为未接通 as committed, read under a share lock (:data:`SHARE_LOCK`), so
+    that the count and :func:`_recount_unanswered` of a concurrent change agree."""
+    table = connection.ops.quote_name(FailureReason._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT counts_as_unanswered FROM {table} WHERE id = %s"
+            + SHARE_LOCK.get(connection.vendor, ""),
+            [reason_id],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _counted(locked: CallbackTask, record: CallbackRecord) -> dict:
+    """The task's counters once ``record`` — just inserted under the task's lock, so the
+    task's newest record — is added to the values the locked row holds: one more attempt,
+    one more unanswered one for a failure whose reason counts so, the latest call time,
+    and the appointment of the latest record (ordered by call time, then id: the new
+    record is the latest unless it was called before the task's last attempt).
+
+    Whether the reason counts is read from the database here (:func:`_counts_unanswered`),
+    not from the caller's reason object, which may predate an HQ change of the flag."""
+    unanswered = False
+    if record.status == RecordStatus.FAILURE and record.failure_reason_id is not None:
+        unanswered = _counts_unanswered(record.failure_reason_id)
+    last = locked.last_attempt_at
+    latest = last is None or record.called_at >= last
+    return {
+        "attempt_count": locked.attempt_count + 1,
+        "unanswered_count": locked.unanswered_count + unanswered,
+        "last_attempt_at": record.called_at if latest else last,
+        "appointment_at": record.appointment_at if latest else locked.appointment_at,
+    }
 
 
 # ---------------------------------------------------------------- records
@@ -365,23 +459,40 @@ def do_create_record(
     """登记回访记录 for ``task``: one attempt, counted on the task.
 
     The first attempt moves 未处理 → 处理中; a 成功 record completes the task
-    (``callbacks.services.do_complete``). ``expected_attempts`` is the task's attempt
-    count the form showed: if another attempt was saved meanwhile, nothing is written.
-    ``feedback`` (text) also notifies the branch (反馈营业部); a final failure reason does
-    so automatically.
+    (``callbacks.services.planned_transition``, as ``do_start`` / ``do_complete``).
+    ``expected_attempts`` is the task's attempt count the form showed: if another attempt
+    was saved meanwhile, nothing is written. ``feedback`` (text) also notifies the branch
+    (反馈营业部); a final failure reason does so automatically.
 
     ``actor`` (an :class:`~huifang.core.actors.Actor` or a user) registers it: a person, or
     an integration writing as itself. ``agent`` is who made the call (回访人); it defaults
     to the acting person, and a machine must name it — except for a questionnaire the
     customer answered alone (掌厅问卷, H5问卷), which has no agent.
+
+    Machines write many of these (app-hall answers, call results), so the transaction
+    holds only the lock and the writes: the content is checked before it (its errors
+    still come after the task's own refusals, as before), the task is read once (locked),
+    its counters and status change in one UPDATE, and the audit rows (record, attempts,
+    status, feedback) are one INSERT.
     """
     actor = as_actor(actor)
     require(actor, "records.add_callbackrecord", message="您没有登记回访记录的权限")
     agent = agent or actor.user
     if agent is None and data.get("method") not in SELF_SERVICE_METHODS:
         raise ValidationError({"agent": "请指定回访人"})
+    try:
+        content, refusal = clean_content(data), None
+    except ValidationError as exc:
+        content, refusal = None, exc
+    feedback_message = feedback if feedback.strip() else ""
+    if content is not None:
+        reason = content["failure_reason"]
+        if reason is not None and not reason.is_active:
+            refusal = ValidationError({"failure_reason": "该失败原因已停用"})
+        elif reason is not None and reason.is_final and not feedback_message:
+            feedback_message = f"失败原因“{reason.name}”，再次回访已无意义，请营业部负责人跟进"
 
-    def work(saved: list[str]) -> CallbackRecord:
+    def work(saved: list[str]) -> tuple[CallbackRecord, CallbackTask]:
         with transaction.atomic():
             locked = _lock_task(task.pk, actor)
             if not locked.is_open:
@@ -393,10 +504,19 @@ def do_create_record(
                     f"该任务在您打开页面后已有他人登记了回访记录（当前共 {locked.attempt_count} 次），"
                     "您的记录未保存，请刷新页面核对后重新登记"
                 )
-            content = clean_content(data)
-            if content["failure_reason"] is not None and not content["failure_reason"].is_active:
-                raise ValidationError({"failure_reason": "该失败原因已停用"})
+            if refusal is not None:
+                raise refusal
             now = timezone.now()
+            if content["status"] == RecordStatus.SUCCESS:
+                moved, moved_row = task_services.planned_transition(
+                    locked, "complete", actor=actor, now=now
+                )
+            elif locked.status == TaskStatus.NEW:
+                moved, moved_row = task_services.planned_transition(
+                    locked, "start", actor=actor, now=now
+                )
+            else:
+                moved, moved_row = {}, None
             record = CallbackRecord.objects.create(
                 task=locked,
                 branch_id=locked.branch_id,  # the scope and the branch filter read it
@@ -408,40 +528,65 @@ def do_create_record(
                 updated_by=actor.user,
                 created_at=now,
                 updated_at=now,
+                feedback_at=now if feedback_message else None,
                 **content,
             )
+            snapshot = content_snapshot(record)
             RecordVersion.objects.create(
-                record=record, version=1, data=content_snapshot(record), changed_by=actor.user
+                record=record, version=1, data=snapshot, changed_by=actor.user, changed_at=now
             )
-            audit.record(
-                CallbackAction.RECORD_CREATE,
-                record,
-                after=content_snapshot(record),
-                message=f"登记回访记录（任务 #{locked.pk}，{record.get_status_display()}）",
-                actor=actor,
-            )
-            for item in attachments or []:
-                _store_attachment(record, item, actor, saved)
-            _refresh_task_counters(locked, f"回访记录 #{record.pk}", actor)
-            reason = record.failure_reason
-            if feedback.strip():
-                _feedback(locked, record, feedback, actor)
-            elif reason is not None and reason.is_final:
-                _feedback(
-                    locked,
+            rows = [
+                _audit_row(
+                    CallbackAction.RECORD_CREATE,
                     record,
-                    f"失败原因“{reason.name}”，再次回访已无意义，请营业部负责人跟进",
-                    actor,
+                    after=snapshot,
+                    message=f"登记回访记录（任务 #{locked.pk}，{record.get_status_display()}）",
                 )
-            if record.is_success:
-                task_services.do_complete(locked, record, actor=actor)
-            elif locked.status == TaskStatus.NEW:
-                task_services.do_start(locked, actor=actor)
-            return record
+            ]
+            for item in attachments or []:
+                _store_attachment(record, item, actor, saved, rows)
+            counters = _counted(locked, record)
+            old, new = audit.diff(
+                audit.snapshot(locked, COUNTER_FIELDS),
+                {k: audit.jsonable(v) for k, v in counters.items()},
+            )
+            rows.append(
+                _audit_row(
+                    CallbackAction.TASK_ATTEMPTS,
+                    locked,
+                    before=old,
+                    after=new,
+                    message=f"回访记录 #{record.pk}",
+                )
+            )
+            if feedback_message:
+                rows.append(_new_feedback(locked, record, feedback_message, actor, now=now)[1])
+            values = {**counters, "updated_at": now, **moved}
+            if moved_row is not None:
+                if record.is_success:
+                    moved_row["message"] = f"回访成功（记录 #{record.pk}）"
+                rows.append(moved_row)
+            CallbackTask.objects.filter(pk=locked.pk).update(**values)
+            for name, value in values.items():
+                setattr(locked, name, value)
+            audit.record_many(rows, actor=actor)
+            return record, locked
 
-    record = _with_files_cleaned(work)
-    task.refresh_from_db()
+    record, locked = _with_files_cleaned(work)
+    _copy_task(locked, task)
     return record
+
+
+def _copy_task(source: CallbackTask, target: CallbackTask) -> None:
+    """``target`` as ``refresh_from_db`` would leave it, from the row the service just wrote
+    (``source``, locked and updated in the same transaction): no query."""
+    if target is source:
+        return
+    for field in CallbackTask._meta.concrete_fields:
+        if field.generated:
+            continue
+        setattr(target, field.attname, getattr(source, field.attname))
+    target.open_flag = source.status in OPEN_STATUSES
 
 
 def check_editable(record: CallbackRecord, actor) -> None:
@@ -629,19 +774,89 @@ def do_close_unreachable(task: CallbackTask, *, actor, reason: str = "") -> Call
 
 
 def do_save_failure_reason(instance: FailureReason | None, data: dict, *, actor) -> FailureReason:
-    """Create (``instance`` None) or change a failure reason (HQ); audited with the diff."""
+    """Create (``instance`` None) or change a failure reason (HQ); audited with the diff.
+    Changing 计为未接通 recounts the 未接通次数 of the tasks with failures of that reason
+    (:func:`_recount_unanswered`), in the same transaction."""
     require(
         actor,
         f"records.{'change' if instance else 'add'}_failurereason",
         message="您没有维护失败原因字典的权限",
     )
-    return save_entry(
-        FailureReason,
-        instance,
-        data,
-        REASON_FIELDS,
-        actor=actor,
-        created=CallbackAction.CREATE,
-        changed=CallbackAction.CHANGE,
-        message="失败原因字典",
+    with transaction.atomic():
+        counted = None
+        if instance is not None:
+            # Locked: a record being registered with this reason reads the flag after
+            # its insert, which waits for this change (or this change waits for it).
+            counted = (
+                FailureReason.objects.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("counts_as_unanswered", flat=True)
+                .first()
+            )
+        reason = save_entry(
+            FailureReason,
+            instance,
+            data,
+            REASON_FIELDS,
+            actor=actor,
+            created=CallbackAction.CREATE,
+            changed=CallbackAction.CHANGE,
+            message="失败原因字典",
+        )
+        if counted is not None and counted != reason.counts_as_unanswered:
+            _recount_unanswered(reason, actor)
+    return reason
+
+
+def _recount_unanswered(reason: FailureReason, actor) -> int:
+    """The 未接通次数 of every task with a failure of ``reason`` (whose 计为未接通 just
+    changed), recounted from its records under the tasks' locks, written where it
+    differs and audited per task (更新回访次数); the number of tasks changed."""
+    task_ids = list(
+        CallbackRecord.objects.filter(failure_reason=reason, status=RecordStatus.FAILURE)
+        .order_by("task_id")
+        .values_list("task_id", flat=True)
+        .distinct()
     )
+    changed = 0
+    now = timezone.now()
+    flag = "计为未接通" if reason.counts_as_unanswered else "不计为未接通"
+    for chunk in in_chunks(task_ids):
+        tasks = list(
+            CallbackTask.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .only("pk", "unanswered_count")
+            .order_by("pk")
+        )
+        counts = dict(
+            CallbackRecord.objects.filter(
+                task_id__in=chunk,
+                status=RecordStatus.FAILURE,
+                failure_reason__counts_as_unanswered=True,
+            )
+            .order_by()
+            .values("task_id")
+            .annotate(n=Count("id"))
+            .values_list("task_id", "n")
+        )
+        by_count: dict[int, list[int]] = defaultdict(list)
+        rows = []
+        for task in tasks:
+            count = counts.get(task.pk, 0)
+            if count == task.unanswered_count:
+                continue
+            by_count[count].append(task.pk)
+            rows.append(
+                _audit_row(
+                    CallbackAction.TASK_ATTEMPTS,
+                    task,
+                    before={"unanswered_count": task.unanswered_count},
+                    after={"unanswered_count": count},
+                    message=f"失败原因“{reason.name}”改为{flag}，重新计数",
+                )
+            )
+        for count, ids in by_count.items():
+            CallbackTask.objects.filter(pk__in=ids).update(unanswered_count=count, updated_at=now)
+        audit.record_many(rows, actor=actor)
+        changed += len(rows)
+    return changed

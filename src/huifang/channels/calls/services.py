@@ -24,7 +24,7 @@ from huifang.callbacks.choices import OPEN_STATUSES
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records import services as record_services
 from huifang.callbacks.records.choices import Method, RecordStatus
-from huifang.callbacks.records.models import CallbackRecord
+from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.channels.calls.audit_actions import CallAction
 from huifang.channels.calls.choices import CallResult, CallSource, MappingAction
 from huifang.channels.calls.models import CallAttempt, CallPush, CallRef, ResultMapping, ref_for
@@ -32,6 +32,8 @@ from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.exporter import Exporter
 from huifang.core.permissions import require, scoped
+from huifang.core.prepared import Prepared
+from huifang.org.models import User
 
 PAGE_SIZE = 1000  # calls per signed page POSTed to the partner (interfaces.md: at most 1,000)
 PUSH_TOPIC = "call_list"
@@ -294,9 +296,15 @@ def ivr_confirmed(mapping: ResultMapping, ivr: dict | None) -> bool:
     return mapping.ivr_answer in {str(v) for v in ivr.values()}
 
 
+# A call result reads these once each (compiled once per process, core.prepared).
+TASK_BY_REF = Prepared(lambda ref: CallbackTask.objects.filter(call_ref__ref=ref)[:1], str)
+MAPPING_OF = Prepared(lambda result: ResultMapping.objects.filter(result=result)[:1], str)
+REASON = Prepared(lambda pk: FailureReason.objects.filter(pk=pk), int)
+USER = Prepared(lambda pk: User.objects.filter(pk=pk), int)
+
+
 def _task_for(task_ref: str, actor) -> CallbackTask:
-    link = CallRef.objects.select_related("task", "task__assignee").filter(ref=task_ref).first()
-    task = link.task if link is not None else None
+    task = TASK_BY_REF.first(task_ref)
     if task is not None and not actor.is_machine:  # a person: only the tasks they may see
         if not scoped(actor, CallbackTask.objects.filter(pk=task.pk), "view").exists():
             task = None
@@ -310,9 +318,7 @@ def _apply_mapping(
 ) -> tuple[CallbackRecord | None, str]:
     """The record the mapping writes for ``attempt`` (through the records service), or
     None with the reason it waits for an agent."""
-    mapping = (
-        ResultMapping.objects.select_related("failure_reason").filter(result=attempt.result).first()
-    )
+    mapping = MAPPING_OF.first(attempt.result)
     if mapping is None or mapping.action != MappingAction.RECORD or not mapping.status:
         return None, "等待坐席登记"
     if attempt.result == CallResult.CONNECTED and mapping.ivr_required:
@@ -322,7 +328,7 @@ def _apply_mapping(
         return None, f"任务已{task.get_status_display()}，未登记回访记录"
     # An outbound call's record names its 回访人 (only a questionnaire the customer filled
     # in alone has none): the task's assignee, else an agent registers it.
-    agent = task.assignee
+    agent = USER.first(task.assignee_id) if task.assignee_id is not None else None
     if agent is None:
         return None, "任务未分配回访专员，等待坐席登记"
     result_label = CallResult(attempt.result).label
@@ -331,11 +337,10 @@ def _apply_mapping(
     )
     if attempt.agent:
         remark += f"，坐席 {attempt.agent}"
+    failure = mapping.status == RecordStatus.FAILURE and mapping.failure_reason_id is not None
     data = {
         "status": mapping.status,
-        "failure_reason": mapping.failure_reason
-        if mapping.status == RecordStatus.FAILURE
-        else None,
+        "failure_reason": REASON.first(mapping.failure_reason_id) if failure else None,
         "method": Method.OUTBOUND,
         "called_at": min(attempt.started_at, timezone.now()),
         "duration_seconds": attempt.duration_seconds,
@@ -362,27 +367,28 @@ def _apply_mapping(
 
 def _ingest(fields: dict, raw: dict, *, source: str, event_id: str, actor):
     task = _task_for(fields["task_ref"], actor)
+    attempt = CallAttempt(
+        **fields,
+        task=task,
+        customer_id=task.customer_id,
+        branch_id=task.branch_id,
+        payload=raw,
+        event_id=event_id[:200],
+        source=source,
+    )
     try:
-        with transaction.atomic():  # the unique (call_id, attempt) claims it, or not
-            attempt = CallAttempt.objects.create(
-                **{k: v for k, v in fields.items()},
-                task=task,
-                customer_id=task.customer_id,
-                branch_id=task.branch_id,
-                payload=raw,
-                event_id=event_id[:200],
-                source=source,
-            )
+        # The unique (call_id, attempt) claims the attempt, or not; the record the mapping
+        # wrote for it is kept only with it (the attempt is inserted once it is known).
+        with transaction.atomic():
+            record, note = _apply_mapping(attempt, task, actor)
+            attempt.record, attempt.note = record, note
+            attempt.save(force_insert=True)
     except IntegrityError:
         existing = CallAttempt.objects.select_related("record").get(
             call_id=fields["call_id"], attempt=fields["attempt"]
         )
         existing.created = False
         return existing, existing.record
-    record, note = _apply_mapping(attempt, task, actor)
-    if record is not None or note:
-        attempt.record, attempt.note = record, note
-        CallAttempt.objects.filter(pk=attempt.pk).update(record=record, note=note)
     audit.record(
         CallAction.CALL_RECEIVE,
         attempt,

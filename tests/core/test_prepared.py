@@ -1,0 +1,122 @@
+"""``core.prepared.Prepared``: a query compiled once gives what its queryset gives (model
+instances with every field converted, ``values_list`` tuples and flat values, JSON, aware
+datetimes), refuses what it cannot prepare, and keeps ``select_for_update``'s rule; every
+prepared query of the code base compiles on the database under test."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+
+import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from huifang.core.prepared import Prepared
+from huifang.partners.models import PartnerEvent
+
+# Where the code base declares its prepared queries (importing registers them).
+MODULES = [
+    "huifang.partners.models",
+    "huifang.callbacks.records.services",
+    "huifang.channels.calls.services",
+    "huifang.surveys.api",
+    "huifang.surveys.writeback",
+]
+
+
+def fields_of(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.fixture
+def partner(db):
+    from tests.partners.helpers import make_partner
+
+    partner, _ = make_partner("掌厅甲")
+    return partner
+
+
+def test_instances_equal_the_querysets(partner):
+    from huifang.partners.models import PARTNER_BY_KEY, Partner
+
+    moment = timezone.now().replace(microsecond=123456)
+    Partner.objects.filter(pk=partner.pk).update(last_request_at=moment)
+    found = PARTNER_BY_KEY.first(partner.key)
+    assert type(found) is Partner and found._state.adding is False
+    assert fields_of(found) == fields_of(Partner.objects.get(pk=partner.pk))
+    assert found.last_request_at == moment and timezone.is_aware(found.last_request_at)
+    assert PARTNER_BY_KEY.first("hf_unknown") is None
+
+
+def test_values_rows_convert_json_and_flat_values(partner):
+    from huifang.partners.models import EVENT_ANSWER
+
+    body = {"call": 7, "record": None, "中文": ["是", 1.5]}
+    PartnerEvent.objects.create(partner=partner, scope="calls", event_id="E1", body=body)
+    assert EVENT_ANSWER.rows(partner.pk, "calls", "E1") == [(body,)]
+    assert EVENT_ANSWER.first(partner.pk, "calls", "E2") is None
+    flat = Prepared(
+        lambda pk: PartnerEvent.objects.filter(pk=pk).values_list("body", flat=True), int
+    )
+    event = PartnerEvent.objects.get(event_id="E1")
+    assert flat.first(event.pk) == body == event.body
+
+
+def test_dates_and_many_rows_in_the_querysets_order(partner):
+    day = timezone.make_aware(datetime.datetime(2026, 1, 5, 10, 30))
+    for n in range(3):
+        PartnerEvent.objects.create(
+            partner=partner, scope="s", event_id=f"E{n}", created_at=day + datetime.timedelta(n)
+        )
+    newest_first = Prepared(
+        lambda scope: PartnerEvent.objects.filter(scope=scope).order_by("-created_at"), str
+    )
+    assert [fields_of(e) for e in newest_first.all("s")] == [
+        fields_of(e) for e in PartnerEvent.objects.filter(scope="s").order_by("-created_at")
+    ]
+
+
+def test_select_for_update_only_inside_a_transaction(partner, transactional_db):
+    locked = Prepared(lambda pk: type(partner).objects.select_for_update().filter(pk=pk), int)
+    with transaction.atomic():
+        assert locked.first(partner.pk).pk == partner.pk
+    from django.db import connection
+
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            locked.first(partner.pk)
+
+
+def test_what_cannot_be_prepared_is_refused(db):
+    twice = Prepared(
+        lambda key: (
+            PartnerEvent.objects.filter(event_id=key) | PartnerEvent.objects.filter(scope=key)
+        ),
+        str,
+    )
+    with pytest.raises(ValueError, match="出现 2 次"):
+        twice.first("x")
+    joined = Prepared(lambda pk: PartnerEvent.objects.select_related("partner").filter(pk=pk), int)
+    with pytest.raises(ValueError, match="select_related"):
+        joined.first(1)
+    with pytest.raises(TypeError):
+        Prepared(lambda day: PartnerEvent.objects.filter(created_at=day), datetime.datetime).first(
+            timezone.now()
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_prepared_query_of_the_code_base_compiles():
+    for module in MODULES:
+        importlib.import_module(module)
+    declared = [p for p in Prepared.registry if p.build.__module__.startswith("huifang.")]
+    assert len(declared) >= 10
+    with transaction.atomic():
+        for prepared in declared:
+            assert prepared.rows(*[_unused(kind) for kind in prepared.kinds]) == []
+
+
+def _unused(kind: type):
+    return "不存在" if kind is str else 987_654_321
