@@ -17,3 +17,5 @@ class CoreAction(AuditAction):
     HOLIDAY_ADD = "holiday_add", "添加节假日"
     HOLIDAY_REMOVE = "holiday_remove", "删除节假日"
     CALENDAR_IMPORT = "calendar_import", "导入节假日安排"
+    BACKUP = "backup", "备份数据库"
+    RESTORE = "restore", "恢复数据库"
