@@ -153,3 +153,28 @@ def test_the_audit_row_is_about_the_subject_when_given(branches, tmp_path):
     exporter(subject=branches["a"]).write(tmp_path / "b.csv")
     event = AuditEvent.objects.get(action="export")
     assert (event.object_type, event.object_id) == ("org.branch", str(branches["a"].pk))
+
+
+def test_an_xlsx_says_who_exported_what_when_on_its_second_sheet(branches, personas):
+    response = exporter({"q": "0102"}, actor=personas["hq_admin"]).response("xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["部门", export.ABOUT_SHEET]
+    about = {
+        row[0]: row[1] for row in book[export.ABOUT_SHEET].iter_rows(min_row=2, values_only=True)
+    }
+    assert about["导出内容"] == "部门"
+    assert "hq_admin" in about["导出人"]
+    assert about["筛选条件"] == "q=0102"
+    assert about["行数"] == "2"
+    assert about["导出时间"][:4].isdigit()
+
+
+def test_a_command_export_names_the_command_as_exporter(branches, tmp_path):
+    from huifang.core.actors import Actor
+
+    exporter(actor=Actor.command("export")).write(tmp_path / "b.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    about = {
+        row[0]: row[1] for row in book[export.ABOUT_SHEET].iter_rows(min_row=2, values_only=True)
+    }
+    assert "export" in about["导出人"] and about["筛选条件"] == "全部"

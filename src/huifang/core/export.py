@@ -119,6 +119,7 @@ def write_csv(path_or_file, header: list[str], rows: Iterable[Iterable]) -> int:
 # (~2 KB a row) and writes each distinct text once, in a shared-string table: about twice
 # as fast as streaming, where every cell's text is escaped and written in place.
 SHARED_STRINGS_ROWS = 100_000
+ABOUT_SHEET = "导出说明"
 
 
 def write_xlsx(
@@ -127,13 +128,19 @@ def write_xlsx(
     rows: Iterable[Iterable],
     sheet: str = "数据",
     expected_rows: int | None = None,
+    about: list[tuple[str, str]] | None = None,
 ) -> int:
     """Write an XLSX: streamed in constant memory, or with shared strings when
     ``expected_rows`` is known and small enough. Decimals stay exact text-free numbers with 2
-    places; codes stay text (a string cell), never a number that would lose leading zeros."""
+    places; codes stay text (a string cell), never a number that would lose leading zeros.
+    ``about`` (label, value) pairs — who exported what, when — go on a second sheet
+    导出说明 with the row count; the data stay on the first sheet."""
     stream = expected_rows is None or expected_rows > SHARED_STRINGS_ROWS
     workbook = open_workbook(path_or_file, stream=stream)
     count = write_sheet(workbook, workbook.add_worksheet(sheet[:31]), header, rows)
+    if about is not None:
+        lines = [*about, ("行数", str(count))]
+        write_sheet(workbook, workbook.add_worksheet(ABOUT_SHEET), ["项目", "内容"], lines)
     workbook.close()
     return count
 
@@ -210,9 +217,10 @@ def xlsx_bytes(
     rows: Iterable[Iterable],
     sheet: str = "数据",
     expected_rows: int | None = None,
+    about: list[tuple[str, str]] | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
-    write_xlsx(buffer, header, rows, sheet, expected_rows)
+    write_xlsx(buffer, header, rows, sheet, expected_rows, about)
     return buffer.getvalue()
 
 
@@ -222,11 +230,12 @@ def write_file(
     rows: Iterable[Iterable],
     expected_rows: int | None = None,
     sheet: str = "数据",
+    about: list[tuple[str, str]] | None = None,
 ) -> int:
-    """CSV or XLSX by the file's ending."""
+    """CSV or XLSX by the file's ending (``about``: the XLSX's 导出说明 sheet)."""
     lower = str(path).lower()
     if lower.endswith(".xlsx"):
-        return write_xlsx(path, header, rows, sheet, expected_rows=expected_rows)
+        return write_xlsx(path, header, rows, sheet, expected_rows=expected_rows, about=about)
     if lower.endswith(".csv"):
         return write_csv(path, header, rows)
     raise ValueError("输出文件须以 .csv 或 .xlsx 结尾")

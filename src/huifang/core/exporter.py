@@ -160,7 +160,9 @@ class Exporter:
         rows = self.source()
         expected = self.expected_rows(rows) if fmt == "xlsx" else None
         header, cells = self.header_and_rows(rows)
-        count = export.write_file(str(path), header, cells, expected, sheet=self.sheet_name)
+        count = export.write_file(
+            str(path), header, cells, expected, sheet=self.sheet_name, about=self.about()
+        )
         self._audit(f"导出 {count} 行到 {path}")
         return count
 
@@ -184,15 +186,32 @@ class Exporter:
             header, cells = self.header_and_rows(rows)
             self._audit(f"导出 {fmt}")
             if expected is not None and expected <= export.SHARED_STRINGS_ROWS:
-                content = export.xlsx_bytes(header, cells, self.sheet_name, expected)
+                content = export.xlsx_bytes(
+                    header, cells, self.sheet_name, expected, about=self.about()
+                )
                 response = HttpResponse(content, content_type=XLSX_TYPE)
             else:
                 handle = tempfile.TemporaryFile()
-                export.write_xlsx(handle, header, cells, self.sheet_name)
+                export.write_xlsx(handle, header, cells, self.sheet_name, about=self.about())
                 handle.seek(0)
                 response = FileResponse(handle, content_type=XLSX_TYPE)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return response
+
+    def about(self) -> list[tuple[str, str]]:
+        """What an XLSX says about itself on its 导出说明 sheet: what, by whom, when, with
+        which filters (the row count is added as it is written)."""
+        from huifang.core.actors import as_actor
+        from huifang.core.audit_display import source_label
+        from huifang.core.people import person_text
+
+        who = audit.current_actor() if self.actor is None else as_actor(self.actor)
+        return [
+            ("导出内容", self.title),
+            ("导出人", person_text(who.user) or source_label(who.label)),
+            ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")),
+            ("筛选条件", self.describe_filters() or "全部"),
+        ]
 
     # --- the audit row ----------------------------------------------------------------
 
