@@ -33,6 +33,8 @@ try:
     ALLOWED_HOSTS = env_list("HUIFANG_ALLOWED_HOSTS", "localhost,127.0.0.1")
     DATABASES = {"default": database(DATA_DIR)}
     SESSION_COOKIE_AGE = env_int("HUIFANG_SESSION_MINUTES", 30, minimum=1) * 60
+    # However active, a session ends this long after its login (core.middleware).
+    SESSION_MAX_HOURS = env_int("HUIFANG_SESSION_MAX_HOURS", 12, minimum=1)
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
     SECURE_COOKIES = env_bool("HUIFANG_SECURE_COOKIES", False)
     HSTS_SECONDS = env_int("HUIFANG_HSTS_SECONDS", 31_536_000)
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "huifang.core.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",

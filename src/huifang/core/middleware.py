@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 
 from huifang.core import audit
 
@@ -61,3 +65,32 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+LOGIN_AT = "huifang_login_at"
+
+
+class SessionLifetimeMiddleware:
+    """An absolute session lifetime (``HUIFANG_SESSION_MAX_HOURS``) on top of the idle
+    timeout (``HUIFANG_SESSION_MINUTES``): a session older than it since its login is
+    ended — a page goes to the login page saying why, an API call goes on anonymous (401).
+    A session from before this rule gets its clock started on first sight."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(LOGIN_AT)
+            now = int(time.time())
+            if started is None:
+                request.session[LOGIN_AT] = now
+            elif now - int(started) > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.warning(
+                        request,
+                        f"登录已超过 {settings.SESSION_MAX_HOURS} 小时，为保护客户信息请重新登录",
+                    )
+                    return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

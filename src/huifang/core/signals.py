@@ -1,5 +1,7 @@
 """Logins, logouts and failed logins go to the audit log."""
 
+import time
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -9,6 +11,11 @@ from huifang.core.audit_actions import CoreAction
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        # The absolute session lifetime counts from here (core.middleware).
+        from huifang.core.middleware import LOGIN_AT
+
+        request.session[LOGIN_AT] = int(time.time())
     audit.record(CoreAction.LOGIN, user, actor=user, message="登录成功")
 
 
