@@ -18,8 +18,18 @@ class UserTable(tables.Table):
     username = tables.Column(linkify=permitted_link("org:user_edit", "org.change_user"))
     branch = tables.Column(accessor="branch__name", verbose_name="所属部门", default="")
     last_login = DateTimeColumn(format="Y-m-d H:i")
+    logins = tables.Column(
+        verbose_name="登录记录",
+        empty_values=(),
+        orderable=False,
+        exclude_from_export=True,
+        linkify=permitted_link("org:login_history", "org.view_user"),
+    )
 
     class Meta:
         model = User
         fields = ["username", "full_name", "role", "branch", "mobile", "is_active", "last_login"]
         order_by = "username"
+
+    def render_logins(self, record):
+        return "查看"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/logins/", views.login_history, name="login_history"),
     path("token/", views.api_token, name="api_token"),
     path("lockouts/", views.lockouts, name="lockouts"),
 ]

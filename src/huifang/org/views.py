@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 
+from huifang.core.models import AuditEvent
 from huifang.core.views import ObjectListView
 from huifang.org import services
 from huifang.org.filtersets import BranchFilterSet, UserFilterSet
@@ -145,4 +147,36 @@ def lockouts(request):
         request,
         "org/lockouts.html",
         {"title": "登录锁定", "attempts": services.locked_logins(request.user)},
+    )
+
+
+LOGIN_ACTIONS = ("login", "logout", "login_failed")
+LOGIN_HISTORY = 200
+
+
+def login_history(request, pk: int):
+    """登录记录 of one user: the latest logins, logouts and failed logins (a failed one is
+    recorded by the username typed), with time and address; for those who may see the user (administrators, auditors),
+    within their scope."""
+    if not request.user.has_perm("org.view_user"):
+        raise PermissionDenied("您没有查看用户的权限")
+    user = get_object_or_404(User.objects.restrict(request.user, "view"), pk=pk)
+    events = (
+        AuditEvent.objects.filter(action__in=LOGIN_ACTIONS)
+        .filter(
+            Q(user=user, action__in=("login", "logout"))
+            | Q(action="login_failed", object_repr=user.username)
+        )
+        .order_by("-time", "-id")[:LOGIN_HISTORY]
+    )
+    return render(
+        request,
+        "org/login_history.html",
+        {
+            "title": f"登录记录 · {user.username}",
+            "subject": user,
+            "events": events,
+            "limit": LOGIN_HISTORY,
+            "labels": {"login": "登录成功", "logout": "退出登录", "login_failed": "登录失败"},
+        },
     )
