@@ -35,6 +35,8 @@ try:
     SESSION_COOKIE_AGE = env_int("HUIFANG_SESSION_MINUTES", 30, minimum=1) * 60
     # However active, a session ends this long after its login (core.middleware).
     SESSION_MAX_HOURS = env_int("HUIFANG_SESSION_MAX_HOURS", 12, minimum=1)
+    # Signed partner requests per partner per minute (429 beyond; 0: no limit).
+    PARTNER_RATE_LIMIT = env_int("HUIFANG_PARTNER_RATE_LIMIT", 60_000, minimum=0)
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
     SECURE_COOKIES = env_bool("HUIFANG_SECURE_COOKIES", False)
     HSTS_SECONDS = env_int("HUIFANG_HSTS_SECONDS", 31_536_000)

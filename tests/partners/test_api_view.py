@@ -171,3 +171,17 @@ def test_no_session_or_csrf_token_is_needed(signed_client, apphall, client):
 def test_a_body_over_the_upload_limit_is_json_413(signed_client, apphall, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
     _refused(signed_client.post(apphall, PATH, {"event_id": "E" * 20}), 413, "too_large")
+
+
+def test_a_partner_over_its_rate_limit_gets_429_in_chinese_and_writes_nothing(
+    signed_client, apphall, settings
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PARTNER_RATE_LIMIT = 2
+    assert signed_client.get(apphall, PATH).status_code == 200
+    assert signed_client.get(apphall, PATH).status_code == 200
+    before = _writes()
+    _refused(signed_client.post(apphall, PATH, {"event_id": "E9"}), 429, "rate_limited")
+    assert _writes() == before

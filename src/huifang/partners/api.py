@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -23,6 +24,7 @@ from huifang.core import audit
 from huifang.core.actors import Actor
 from huifang.core.middleware import client_ip
 from huifang.core.parsers import JSONParser
+from huifang.core.ratelimit import over_limit
 from huifang.partners import signing
 from huifang.partners.errors import PartnerError
 from huifang.partners.models import Partner, PartnerKind
@@ -86,6 +88,11 @@ class PartnerAPIView(APIView):
             raise TypeError(f"{type(self).__name__} sets no partner_kind")
         django_request = request._request
         self.partner = signing.verify(django_request, kind=self.partner_kind)
+        limit = settings.PARTNER_RATE_LIMIT
+        if over_limit("partner", self.partner.key, limit):
+            raise PartnerError(
+                429, "rate_limited", f"请求过于频繁：每个对接方每分钟最多 {limit} 次，请稍后重试"
+            )
         self.actor = self.partner.actor(ip=client_ip(django_request))
         self._context.enter_context(audit.acting(actor=self.actor))
 

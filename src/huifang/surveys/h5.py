@@ -9,11 +9,8 @@ so. The first view marks the invitation 已打开.
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -21,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from huifang.core.actors import Actor, ActorKind
 from huifang.core.middleware import client_ip
+from huifang.core.ratelimit import over_limit
 from huifang.surveys import sending, writeback
 from huifang.surveys.choices import Channel, InvitationStatus
 from huifang.surveys.forms import answers_from_post, form_rows
@@ -45,14 +43,7 @@ def h5_actor(request) -> Actor:
 def rate_limited(request) -> bool:
     """One more request from this client address; True once it is over the minute's limit."""
     limit = getattr(settings, "H5_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    key = f"surveys:h5:{client_ip(request) or '-'}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > limit
+    return over_limit("h5", client_ip(request) or "-", limit)
 
 
 def _closed(request, reason: str):
