@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from huifang.customers.filtersets import years_before
+from huifang.org.services import do_create_token
 
 from .factories import D, customer, daily, product
 
@@ -130,8 +130,8 @@ def test_api_related_rows_out_of_scope_are_404(client_for, people):
 
 
 def test_api_token_user_has_the_users_scope(client, personas, people):
-    token = Token.objects.create(user=personas["agent_b"])
-    response = client.get(API, HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = do_create_token(personas["agent_b"])
+    response = client.get(API, HTTP_AUTHORIZATION=f"Token {key}")
     assert codes(response) == ["200001"]
 
 

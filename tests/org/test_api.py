@@ -1,6 +1,7 @@
 from rest_framework.authtoken.models import Token
 
 from huifang.core.models import AuditEvent
+from huifang.org.services import do_create_token
 
 
 def test_api_lists_only_branches_in_scope(client_for):
@@ -18,8 +19,8 @@ def test_api_without_credentials_is_refused(client, db):
 
 
 def test_token_authentication_has_the_users_scope(client, personas):
-    token = Token.objects.create(user=personas["agent_b"])
-    response = client.get("/api/v1/branches/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = do_create_token(personas["agent_b"])
+    response = client.get("/api/v1/branches/", HTTP_AUTHORIZATION=f"Token {key}")
     assert [b["code"] for b in response.json()["results"]] == ["010201"]
 
 

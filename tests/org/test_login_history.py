@@ -35,4 +35,4 @@ def test_an_auditor_reads_it_and_an_agent_may_not(client_for, personas):
 
 def test_the_user_list_links_each_users_history(client_for, personas):
     page = client_for("hq_admin").get("/org/users/").content.decode()
-    assert f'/org/users/{personas["agent_a"].pk}/logins/' in page
+    assert f"/org/users/{personas['agent_a'].pk}/logins/" in page

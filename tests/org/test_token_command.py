@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
 from huifang.core.models import AuditEvent
+from huifang.org.tokens import digest
 
 
 def run(*args) -> list[str]:
@@ -18,7 +19,7 @@ def run(*args) -> list[str]:
 def test_create_prints_the_token_alone_on_the_last_line_and_audits(personas, client):
     lines = run("create", "agent_a")
     key = lines[-1]
-    assert Token.objects.get(user=personas["agent_a"]).key == key
+    assert Token.objects.get(user=personas["agent_a"]).key == digest(key)  # only its hash kept
     event = AuditEvent.objects.get(action="token_create")
     assert event.actor_label == "command:token create"
     response = client.get("/api/v1/callback-tasks/", HTTP_AUTHORIZATION=f"Token {key}")
@@ -30,7 +31,7 @@ def test_create_again_replaces_the_token(personas):
     second = run("create", "agent_a")[-1]
     assert first != second
     assert list(Token.objects.filter(user=personas["agent_a"]).values_list("key", flat=True)) == [
-        second
+        digest(second)
     ]
 
 

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from huifang.core.models import AuditEvent
 from huifang.org import services
+from huifang.org.tokens import digest
 from tests.conftest import PASSWORD
 
 
@@ -50,14 +51,18 @@ def test_changing_ones_own_password_in_the_page_ends_ones_token(client, client_f
 def test_a_token_within_its_days_works(client, personas, settings):
     settings.API_TOKEN_DAYS = 90
     key = services.do_create_token(personas["agent_b"], actor=None)
-    Token.objects.filter(key=key).update(created=timezone.now() - datetime.timedelta(days=89))
+    Token.objects.filter(key=digest(key)).update(
+        created=timezone.now() - datetime.timedelta(days=89)
+    )
     assert _get(client, key).status_code == 200
 
 
 def test_a_token_past_its_days_is_refused_in_chinese(client, personas, settings):
     settings.API_TOKEN_DAYS = 90
     key = services.do_create_token(personas["agent_b"], actor=None)
-    Token.objects.filter(key=key).update(created=timezone.now() - datetime.timedelta(days=91))
+    Token.objects.filter(key=digest(key)).update(
+        created=timezone.now() - datetime.timedelta(days=91)
+    )
     response = _get(client, key)
     assert response.status_code in (401, 403)  # DRF: 403 when session auth comes first
     assert "API 令牌已过期" in response.json()["detail"]
@@ -66,3 +71,15 @@ def test_a_token_past_its_days_is_refused_in_chinese(client, personas, settings)
 def test_the_token_page_shows_when_the_token_ends(client_for, personas):
     services.do_create_token(personas["agent_a"], actor=None)
     assert "有效期至" in client_for("agent_a").get("/org/token/").content.decode()
+
+
+def test_the_database_keeps_only_the_tokens_hash(personas):
+    key = services.do_create_token(personas["agent_b"], actor=None)
+    stored = Token.objects.get(user=personas["agent_b"]).key
+    assert stored == digest(key) and key not in stored
+
+
+def test_a_stored_hash_is_no_token(client, personas):
+    services.do_create_token(personas["agent_b"], actor=None)
+    stolen = Token.objects.get(user=personas["agent_b"]).key  # from a copy of the database
+    assert _get(client, stolen).status_code in (401, 403)

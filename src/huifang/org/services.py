@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Substr
 
 from huifang.core import audit
 from huifang.core.permissions import acting_user, require
+from huifang.org import tokens
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Branch, Role, User
 from huifang.org.passwords import check_password_rules
@@ -172,14 +173,15 @@ def do_create_token(user: User, *, actor=None) -> str:
     if not user.is_active:
         raise ValidationError("用户已停用，不能生成 API 令牌")
     replaced = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
+    raw = Token.generate_key()
+    Token.objects.create(user=user, key=tokens.digest(raw))  # only its hash is kept
     audit.record(
         OrgAction.TOKEN_CREATE,
         user,
         message="替换 API 令牌" if replaced else "生成 API 令牌",
         actor=actor,
     )
-    return token.key
+    return raw
 
 
 @transaction.atomic
