@@ -88,6 +88,30 @@ class AuditEvent(models.Model):
         raise PermissionError(DELETE_REFUSED)
 
 
+class AuditSeal(models.Model):
+    """The hash chain over the audit log (``core.audit_chain``): the ``seq``-th sealed row
+    and the SHA-256 of the previous seal's digest and that row's content. Appended by the
+    sealer (``huifang audit seal``, ``huifang audit verify``); ``huifang audit verify`` recomputes it.
+    ``event`` is a plain id (no foreign key): a row deleted behind the database's back
+    leaves its seal, which then names it."""
+
+    seq = models.BigAutoField(primary_key=True)
+    event_id = models.BigIntegerField(_("审计日志编号"), unique=True)
+    digest = models.CharField(_("摘要"), max_length=64)
+    sealed_at = models.DateTimeField(_("封存时间"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计日志封存")
+        verbose_name_plural = _("审计日志封存")
+        base_manager_name = "objects"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"封存 #{self.seq}（审计日志 #{self.event_id}）"
+
+
 class JobQuerySet(RestrictedQuerySet):
     def restrict(self, user, action: str = "view"):
         """Everyone sees their own jobs; HQ and auditors see all of them."""
