@@ -35,6 +35,8 @@ try:
     SESSION_COOKIE_AGE = env_int("HUIFANG_SESSION_MINUTES", 30, minimum=1) * 60
     # However active, a session ends this long after its login (core.middleware).
     SESSION_MAX_HOURS = env_int("HUIFANG_SESSION_MAX_HOURS", 12, minimum=1)
+    # A password older than this must be changed at the next page (0: no expiry).
+    PASSWORD_DAYS = env_int("HUIFANG_PASSWORD_DAYS", 0, minimum=0)
     # Signed partner requests per partner per minute (429 beyond; 0: no limit).
     PARTNER_RATE_LIMIT = env_int("HUIFANG_PARTNER_RATE_LIMIT", 60_000, minimum=0)
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
@@ -113,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "huifang.core.middleware.SessionLifetimeMiddleware",
+    "huifang.core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import time
 
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.utils import timezone
 
 from huifang.core import audit
 
@@ -94,3 +97,35 @@ class SessionLifetimeMiddleware:
                     )
                     return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+# What a user who must change the password may still open.
+PASSWORD_FREE_PATHS = ("/password/", "/logout/", "/static/", "/api/", "/healthz")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password an administrator chose (``must_change_password``), or whose
+    password is older than ``HUIFANG_PASSWORD_DAYS`` (0: never too old), is sent to 修改密码
+    before any other page; the API (token integrations) is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(PASSWORD_FREE_PATHS):
+            reason = _password_reason(user)
+            if reason:
+                messages.warning(request, reason)
+                return redirect("password_change")
+        return self.get_response(request)
+
+
+def _password_reason(user) -> str:
+    if getattr(user, "must_change_password", False):
+        return "您的密码由管理员设置，请先修改为只有您知道的密码"
+    days = settings.PASSWORD_DAYS
+    changed = getattr(user, "password_changed_at", None)
+    if days and changed is not None and timezone.now() - changed > datetime.timedelta(days=days):
+        return f"您的密码已使用超过 {days} 天，请修改后继续"
+    return ""

@@ -4,8 +4,12 @@ demo) through :func:`check_password_rules`."""
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+
+# A new password may not be any of the user's last HISTORY passwords.
+HISTORY = 5
 
 
 class NoUsernameValidator:
@@ -23,5 +27,24 @@ class NoUsernameValidator:
 
 def check_password_rules(password: str, user) -> None:
     """Every configured validator on ``password`` for ``user`` (its username, name and
-    e-mail set); ValidationError with all the Chinese reasons."""
+    e-mail set), and none of the user's last :data:`HISTORY` passwords; ValidationError
+    with all the Chinese reasons."""
     validate_password(password, user)
+    if user.pk is None:
+        return
+    recent = user.password_history.order_by("-created_at", "-id").values_list(
+        "password", flat=True
+    )[:HISTORY]
+    if any(check_password(password, hashed) for hashed in recent):
+        raise ValidationError(f"不能与最近 {HISTORY} 次使用过的密码相同", code="password_reused")
+
+
+def remember(user) -> None:
+    """Keep ``user``'s (just set, saved) password in its history, dropping the oldest."""
+    from huifang.org.models import PasswordHistory
+
+    PasswordHistory.objects.create(user=user, password=user.password)
+    keep = user.password_history.order_by("-created_at", "-id").values_list("pk", flat=True)[
+        :HISTORY
+    ]
+    user.password_history.exclude(pk__in=list(keep)).delete()

@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from huifang.core import audit
 from huifang.core.permissions import acting_user, require
 from huifang.org import tokens
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Branch, Role, User
-from huifang.org.passwords import check_password_rules
+from huifang.org.passwords import check_password_rules, remember
 from huifang.org.roles import group_for
 
 BRANCH_FIELDS = ["code", "name", "parent_id", "path", "depth", "is_active"]
@@ -107,9 +108,14 @@ def do_create_user(
     if password:
         check_password_rules(password, user)
         user.set_password(password)
+        user.password_changed_at = timezone.now()
+        # An administrator chose it: the user changes it at the first login.
+        user.must_change_password = acting_user(actor) is not None
     else:
         user.set_unusable_password()
     user.save()
+    if password:
+        remember(user)
     user.groups.set([group_for(role)])
     audit.record(OrgAction.CREATE, user, after=audit.snapshot(user, USER_FIELDS), actor=actor)
     return user
@@ -144,7 +150,12 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "�
         _check_user_scope(actor, "org.change_user", user.branch)
     check_password_rules(password, user)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_changed_at = timezone.now()
+    # Chosen by an administrator for someone else: to be changed at the next login; one's
+    # own change ends that.
+    user.must_change_password = me is not None and me.pk != user.pk
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    remember(user)
     audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
     _end_token(user, "密码已修改，API 令牌随之失效", actor)
 

@@ -98,9 +98,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         user = self.request.user
-        services.do_set_password(
-            user, form.cleaned_data["new_password1"], actor=user, message="修改本人密码"
-        )
+        try:
+            services.do_set_password(
+                user, form.cleaned_data["new_password1"], actor=user, message="修改本人密码"
+            )
+        except ValidationError as exc:  # a rule beyond the form's (a recent password)
+            form.add_error("new_password1", exc)
+            return self.form_invalid(form)
         update_session_auth_hash(self.request, user)
         return HttpResponseRedirect(self.get_success_url())
 
