@@ -120,23 +120,25 @@ def check(path: str | Path) -> sqlite3.Connection:
     return db
 
 
-def restore(path: str | Path) -> dict:
-    """Replace the live database with the backup at ``path`` (checked first); returns
-    ``{"tables"}``. The restore is audited in the restored database."""
+def restore(path: str | Path, *, into: sqlite3.Connection | None = None) -> dict:
+    """Replace the live database (or the SQLite connection ``into``) with the backup at
+    ``path`` (checked first); returns ``{"tables"}``. A restore of the live database is
+    audited in the restored database."""
     source = check(path)  # the file's own problem first, whatever the database
     try:
-        live = _live()
+        live = _live() if into is None else into
         source.backup(live)
         tables = _tables(source)
     finally:
         source.close()
     live.execute("PRAGMA journal_mode=WAL")
-    audit.record(
-        CoreAction.RESTORE,
-        object_type="database",
-        object_id="default",
-        object_repr="数据库",
-        message=f"从备份 {Path(path).name} 恢复数据库",
-        actor=Actor.command("restore"),
-    )
+    if into is None:
+        audit.record(
+            CoreAction.RESTORE,
+            object_type="database",
+            object_id="default",
+            object_repr="数据库",
+            message=f"从备份 {Path(path).name} 恢复数据库",
+            actor=Actor.command("restore"),
+        )
     return {"tables": tables}
