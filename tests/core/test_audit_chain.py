@@ -18,7 +18,12 @@ from huifang.core.migration_ops import AUDIT_TABLE
 from huifang.core.models import AuditEvent, AuditSeal
 
 pytestmark = pytest.mark.django_db(transaction=True)
-LATER = timezone.now() + datetime.timedelta(minutes=5)
+
+
+def later(minutes: int = 5) -> datetime.datetime:
+    """A moment past the sealing grace of every row written so far (computed when asked:
+    a module-level moment is stale by the time a long suite reaches these tests)."""
+    return timezone.now() + datetime.timedelta(minutes=minutes)
 
 
 def rows(n: int) -> list[AuditEvent]:
@@ -47,13 +52,13 @@ def tamper(sql: str, params) -> None:
 def test_sealing_chains_every_row_once_it_is_old_enough():
     rows(3)
     assert audit_chain.seal() == 0  # younger than the grace period
-    assert audit_chain.seal(now=LATER) == AuditEvent.objects.count()
-    assert audit_chain.seal(now=LATER) == 0
+    assert audit_chain.seal(now=later()) == AuditEvent.objects.count()
+    assert audit_chain.seal(now=later()) == 0
 
 
 def test_an_intact_chain_verifies_and_prints_its_head():
     rows(3)
-    audit_chain.seal(now=LATER)
+    audit_chain.seal(now=later())
     out = verify()
     assert "审计日志哈希链完整" in out
     assert (
@@ -63,7 +68,7 @@ def test_an_intact_chain_verifies_and_prints_its_head():
 
 def test_a_changed_row_breaks_the_chain_at_that_row():
     made = rows(4)
-    audit_chain.seal(now=LATER)
+    audit_chain.seal(now=later())
     tamper(f"UPDATE {AUDIT_TABLE} SET message = %s WHERE id = %s", ["改过的", made[2].pk])
     with pytest.raises(CommandError, match=f"审计日志 #{made[2].pk}.*被修改"):
         verify()
@@ -71,7 +76,7 @@ def test_a_changed_row_breaks_the_chain_at_that_row():
 
 def test_a_deleted_row_breaks_the_chain_at_that_row():
     made = rows(4)
-    audit_chain.seal(now=LATER)
+    audit_chain.seal(now=later())
     tamper(f"DELETE FROM {AUDIT_TABLE} WHERE id = %s", [made[1].pk])
     with pytest.raises(CommandError, match=f"审计日志 #{made[1].pk}.*被删除"):
         verify()
@@ -79,9 +84,9 @@ def test_a_deleted_row_breaks_the_chain_at_that_row():
 
 def test_a_row_written_late_is_sealed_at_the_end_of_the_chain():
     rows(2)
-    audit_chain.seal(now=LATER)
+    audit_chain.seal(now=later())
     late = rows(1)[0]  # as a long import's row that committed after newer ones were sealed
     assert audit_chain.verify().unsealed == 1
-    assert audit_chain.seal(now=LATER + datetime.timedelta(minutes=5)) == 1
+    assert audit_chain.seal(now=later(10)) == 1
     assert AuditSeal.objects.order_by("-seq")[0].event_id == late.pk
     assert audit_chain.verify().ok
