@@ -60,3 +60,10 @@ def test_a_secret_encrypted_under_another_secret_key_cannot_be_read(make_partner
     partner, _ = make_partner()
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
     assert signing.secret_of(partner) is None
+
+
+def test_a_new_secret_never_reads_as_a_command_line_option(monkeypatch):
+    # token_urlsafe may start with "-": `--secret -abc…` broke the call-centre simulator.
+    draws = iter(["-starts-with-a-dash", "fine-secret"])
+    monkeypatch.setattr(crypto.secrets, "token_urlsafe", lambda n: next(draws))
+    assert crypto.new_secret() == "fine-secret"

@@ -33,7 +33,12 @@ def new_key() -> str:
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(32)
+    """43 URL-safe characters (256 random bits), never starting with ``-``: a secret
+    passed on a command line (``--secret VALUE``) must not read as an option."""
+    while True:
+        secret = secrets.token_urlsafe(32)
+        if not secret.startswith("-"):
+            return secret
 
 
 def encrypt(secret: str) -> str:
