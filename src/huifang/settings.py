@@ -238,10 +238,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
 
 REST_FRAMEWORK = {
+    # The token first: its WWW-Authenticate header makes "no credentials" a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "huifang.org.tokens.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "huifang.core.api_errors.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["huifang.core.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["huifang.core.filtersets.FilterBackend"],
     "DEFAULT_PARSER_CLASSES": [

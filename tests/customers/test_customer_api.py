@@ -106,7 +106,7 @@ def test_api_daily_rows_of_a_year_are_exact_decimal_strings(client_for, people):
 def test_api_daily_rows_with_a_bad_year_are_a_clear_400(client_for, people):
     response = client_for("agent_a").get(f"{API}100001/daily/", {"year": "今年"})
     assert response.status_code == 400
-    assert "年度" in response.json()["year"]
+    assert "年度" in response.json()["errors"]["year"][0]
 
 
 def test_api_products_of_a_customer(client_for, people):

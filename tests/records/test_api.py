@@ -73,14 +73,14 @@ def test_post_success_completes_the_task(task, api_for):
 def test_invalid_post_is_400_in_chinese_nothing_written(task, api_for, overrides, field, message):
     response = api_for("agent_a").post(URL, payload(task, **overrides), format="json")
     assert response.status_code == 400
-    assert response.json()[field] == [message]
+    assert response.json()["errors"][field] == [message]
     assert CallbackRecord.objects.count() == 0
 
 
 def test_post_for_out_of_scope_task_is_refused(task, api_for):
     response = api_for("agent_b").post(URL, payload(task), format="json")
     assert response.status_code == 400
-    assert response.json()["task"] == ["回访任务不存在或不在您的权限范围内"]
+    assert response.json()["errors"]["task"] == ["回访任务不存在或不在您的权限范围内"]
     assert CallbackRecord.objects.count() == 0
 
 

@@ -27,7 +27,7 @@ def test_a_9_mb_remark_through_the_api_is_400_in_chinese(task, agent_api):
     body = json.dumps(payload(task, remark="备" * ((9 << 20) // 3)), ensure_ascii=False)
     response = agent_api.post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["remark"] == ["备注不能超过 2000 字"]
+    assert response.json()["errors"]["remark"] == ["备注不能超过 2000 字"]
     assert CallbackRecord.objects.count() == 0
 
 
@@ -35,14 +35,14 @@ def test_a_call_in_year_0001_through_the_api_is_400_in_chinese(task, agent_api):
     called = "0001-01-01T10:00:00+08:00"
     response = agent_api.post(URL, payload(task, called_at=called), format="json")
     assert response.status_code == 400
-    assert response.json()["called_at"] == ["回访时间不能早于 2000-01-01"]
+    assert response.json()["errors"]["called_at"] == ["回访时间不能早于 2000-01-01"]
     assert CallbackRecord.objects.count() == 0
 
 
 def test_an_overlong_feedback_through_the_api_is_400(task, agent_api):
     response = agent_api.post(URL, payload(task, feedback="x" * 2001), format="json")
     assert response.status_code == 400
-    assert response.json()["feedback"] == ["反馈内容不能超过 2000 字"]
+    assert response.json()["errors"]["feedback"] == ["反馈内容不能超过 2000 字"]
 
 
 def test_the_service_takes_a_remark_of_2000_characters_and_refuses_2001(content):

@@ -1,13 +1,26 @@
-"""REST building blocks: the same permissions and branch scoping as the pages."""
+"""REST building blocks: the same permissions and branch scoping as the pages.
 
+Every viewset starts from :class:`ScopedViewSetMixin`: its queryset is the model's
+``restrict(user, action)`` (out of scope is 404), and every audit row its handler writes
+carries the caller on the ``api`` channel. Writes go through the ``do_…`` services, which
+check the permission themselves; a long operation answers :func:`accepted` (202 and the
+job's address). Errors: :mod:`huifang.core.api_errors`.
+"""
+
+import contextlib
+
+from django.urls import reverse
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
+from huifang.core import audit
 from huifang.core.exporter import Exporter, ExportError, export_exclude, table_cell
+from huifang.core.middleware import client_ip
 from huifang.core.scoping import has_model_perm
 
 ACTION_FOR_METHOD = {
@@ -21,8 +34,37 @@ ACTION_FOR_METHOD = {
 }
 
 
+class JobAcceptedSerializer(serializers.Serializer):
+    """The 202 answer of a long operation: poll ``url`` (``/api/v1/jobs/{id}/``)."""
+
+    job = serializers.IntegerField(help_text="后台任务编号")
+    status = serializers.CharField(help_text="queued / running / succeeded / failed")
+    url = serializers.URLField(help_text="后台任务地址：进度与结束后的结果")
+
+
+def accepted(request, job) -> Response:
+    """202 for a long operation started as ``job``: its number, status and address (also
+    in ``Location``), where progress and, once finished, the result are read."""
+    url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
+    body = {"job": job.pk, "status": job.status, "url": url}
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+
 class ScopedViewSetMixin:
-    """Every API queryset starts from ``restrict(user, action)``: out of scope is 404."""
+    """Every API queryset starts from ``restrict(user, action)``: out of scope is 404.
+    Audit rows written while a request is handled carry its user on the ``api`` channel."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self._acting = contextlib.ExitStack()
+        with self._acting:
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            self._acting.enter_context(
+                audit.acting(user=request.user, label="api", ip=client_ip(request._request))
+            )
 
     def get_queryset(self):
         base = super().get_queryset()

@@ -1,8 +1,8 @@
 """The error pages (400, 403, 404, 500 and a failed CSRF check) in the product's layout, in
 Chinese, each with a way back. Django's own are bare English pages.
 
-Under ``/api/`` the answer stays JSON like the API's own errors (``{"detail": "中文说明"}``,
-plus a ``code``), also for an unknown endpoint. The 500 (and 400) page is rendered without
+Under ``/api/`` the answer stays JSON in the API's one error shape (``{"code", "message":
+"中文说明", "errors"}``, see ``core.api_errors``), also for an unknown endpoint. The 500 (and 400) page is rendered without
 the request's context and without the database: whatever broke may be one of them.
 """
 
@@ -67,7 +67,7 @@ def server_error(request=None):
 
 def _json(code: str, message: str, status: int) -> JsonResponse:
     return JsonResponse(
-        {"detail": message, "code": code},
+        {"code": code, "message": message, "errors": {}},
         status=status,
         json_dumps_params={"ensure_ascii": False},
     )
