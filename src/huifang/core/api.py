@@ -19,7 +19,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from huifang.core import audit
-from huifang.core.exporter import Exporter, ExportError, export_exclude, table_cell
+from huifang.core.exporter import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    Exporter,
+    ExportError,
+    export_exclude,
+    table_cell,
+)
 from huifang.core.middleware import client_ip
 from huifang.core.scoping import has_model_perm
 
@@ -31,6 +38,13 @@ ACTION_FOR_METHOD = {
     "PUT": "change",
     "PATCH": "change",
     "DELETE": "delete",
+}
+
+
+# The answer of an export endpoint: the file, in the format asked for.
+FILE_RESPONSES = {
+    (200, XLSX_TYPE): OpenApiTypes.BINARY,
+    (200, CSV_TYPE.partition(";")[0]): OpenApiTypes.BINARY,
 }
 
 
@@ -113,7 +127,7 @@ class ExportViewSetMixin:
         parameters=[
             OpenApiParameter("file_format", str, enum=["xlsx", "csv"], description="文件格式")
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
     )
     @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
     def export(self, request, *args, **kwargs):

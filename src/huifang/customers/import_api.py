@@ -13,7 +13,7 @@ upload page; the same engine as the command.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -22,10 +22,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from huifang.core import audit
-from huifang.core.api import ScopedViewSetMixin
+from huifang.core.api import JobAcceptedSerializer, ScopedViewSetMixin, accepted
 from huifang.core.middleware import client_ip
 from huifang.core.parsers import JSONParser
 from huifang.customers import services
+from huifang.customers.import_filtersets import ImportRecordFilterSet
 from huifang.customers.importers import DATASETS, import_file, import_rows
 from huifang.customers.models import ImportRecord
 
@@ -73,6 +74,48 @@ class ImportRequestSerializer(serializers.Serializer):
         return attrs
 
 
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="行号（文件中含表头的行号）")
+    column = serializers.CharField(help_text="列名")
+    value = serializers.CharField(help_text="原值")
+    reason = serializers.CharField(help_text="原因（中文）")
+
+
+class ImportResultSerializer(serializers.Serializer):
+    """The import's answer: counts, and the row report when rows were refused."""
+
+    code = serializers.CharField(required=False, help_text="有无效行时为 invalid")
+    message = serializers.CharField(required=False, help_text="有无效行时的中文说明")
+    ok = serializers.BooleanField()
+    record = serializers.IntegerField(help_text="导入记录编号")
+    status = serializers.CharField()
+    total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    errors = RowErrorSerializer(many=True, help_text="行报告：每个无效单元格一行")
+
+
+class ImportRefusedSerializer(serializers.Serializer):
+    """A 400: invalid rows (the counts and the row report as a list in ``errors``) or a bad
+    request (``errors`` by field, the API's one error shape)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.JSONField(help_text="行报告（数组）或按字段的错误说明（对象）")
+    ok = serializers.BooleanField(required=False)
+    record = serializers.IntegerField(required=False)
+    status = serializers.CharField(required=False)
+    total = serializers.IntegerField(required=False)
+    created = serializers.IntegerField(required=False)
+    updated = serializers.IntegerField(required=False)
+    unchanged = serializers.IntegerField(required=False)
+    rejected = serializers.IntegerField(required=False)
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 def _truthy(value) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on", "是")
 
@@ -84,13 +127,28 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ImportRecordSerializer
     lookup_value_regex = r"\d+"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filterset_fields = ["dataset", "status"]
+    filterset_class = ImportRecordFilterSet
 
     def get_permissions(self):
         if self.action == "run":
             return [IsAuthenticated()]
         return super().get_permissions()
 
+    @extend_schema(
+        parameters=[OpenApiParameter("dataset", str, OpenApiParameter.PATH, enum=list(DATASETS))],
+        request={
+            "application/json": ImportRequestSerializer,
+            "multipart/form-data": ImportRequestSerializer,
+        },
+        responses={
+            200: ImportResultSerializer,
+            202: JobAcceptedSerializer,
+            400: OpenApiResponse(
+                ImportRefusedSerializer,
+                description="有无效行（附行报告）或请求有误：什么也没有写入",
+            ),
+        },
+    )
     @action(
         detail=False,
         methods=["post"],
@@ -127,6 +185,8 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                     raise ValidationError({"rows": ["请提供 rows（对象数组）或上传 file"]})
                 result = import_rows(dataset, rows, skip_invalid=skip_invalid, actor=user)
         body = result.as_dict()
+        if not result.ok:
+            body = {"code": "invalid", "message": "有无效行，什么也没有写入：见行报告", **body}
         return Response(
             body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
         )
@@ -144,9 +204,7 @@ def _start_job(request, dataset: str, uploaded, skip_invalid: bool) -> Response:
         job = services.do_start_import(
             dataset, relative, file_name=uploaded.name, skip_invalid=skip_invalid, actor=user
         )
-    url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
-    body = {"job": job.pk, "status": job.status, "url": url}
-    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+    return accepted(request, job)
 
 
 def register(router) -> None:

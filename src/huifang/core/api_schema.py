@@ -1,0 +1,81 @@
+"""OpenAPI post-processing: every operation documents the API's one error shape
+(``core.api_errors``) for the refusals any endpoint may answer, so the schema is true for
+them too (400 bad parameters or body, 401 no credentials, 403 no permission, 404 missing or
+out of scope, 405 a method the address does not take, 429 rate limited). An endpoint that answers 409 or 410 declares it itself
+with :data:`ERROR_RESPONSE`."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
+
+ERROR_COMPONENT = "Error"
+COMMON = {
+    "400": "请求参数或请求体有误（errors 按字段给出原因）",
+    "401": "未提供或无效的身份凭证",
+    "403": "没有执行此操作的权限",
+    "404": "对象不存在或不在您的权限范围内",
+    "405": "该地址不支持此请求方法",
+    "429": "请求过于频繁",
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The API's one error shape."""
+
+    code = serializers.CharField(help_text="稳定的英文错误代码，如 invalid、not_found、conflict")
+    message = serializers.CharField(help_text="中文说明")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), help_text="按字段的错误说明：{字段: [说明, …]}"
+    )
+
+
+def error_response(description: str, code: str, message: str) -> OpenApiResponse:
+    """An error answer of one endpoint (409, 410…) for ``@extend_schema(responses=…)``."""
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=description,
+        examples=[OpenApiExample(code, value={"code": code, "message": message, "errors": {}})],
+    )
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "统一的错误应答",
+    "properties": {
+        "code": {"type": "string", "description": "稳定的英文错误代码"},
+        "message": {"type": "string", "description": "中文说明"},
+        "errors": {
+            "type": "object",
+            "description": "按字段的错误说明：{字段: [说明, …]}",
+            "additionalProperties": {},
+        },
+    },
+    "required": ["code", "message", "errors"],
+    "example": {
+        "code": "invalid",
+        "message": "年龄须在 0 到 150 之间",
+        "errors": {"age": ["年龄须在 0 到 150 之间"]},
+    },
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """``POSTPROCESSING_HOOKS``: the common error answers on every operation."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
+    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, description in COMMON.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result
