@@ -119,3 +119,21 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class TokenUse(models.Model):
+    """When and from where a user's API token was last used (shown on the token page).
+    Written at most once a minute per token, so a busy integration adds no write per
+    request; removed with the token (a new token starts unused)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="token_use")
+    last_used_at = models.DateTimeField(_("最近使用时间"))
+    last_ip = models.GenericIPAddressField(_("最近使用地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌使用")
+        verbose_name_plural = _("API 令牌使用")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.last_used_at:%Y-%m-%d %H:%M}"

@@ -163,9 +163,8 @@ def do_set_password(user: User, password: str, *, actor=None, message: str = "�
 def _end_token(user: User, message: str, actor) -> None:
     """A password change ends the user's API token: whoever learnt the old password may
     have made one."""
-    from rest_framework.authtoken.models import Token
 
-    if Token.objects.filter(user=user).delete()[0]:
+    if tokens.remove(user):
         audit.record(OrgAction.TOKEN_REVOKE, user, message=message, actor=actor)
 
 
@@ -183,7 +182,7 @@ def do_create_token(user: User, *, actor=None) -> str:
     _check_token_owner(user, actor)
     if not user.is_active:
         raise ValidationError("用户已停用，不能生成 API 令牌")
-    replaced = Token.objects.filter(user=user).delete()[0] > 0
+    replaced = tokens.remove(user)
     raw = Token.generate_key()
     Token.objects.create(user=user, key=tokens.digest(raw))  # only its hash is kept
     audit.record(
@@ -198,10 +197,9 @@ def do_create_token(user: User, *, actor=None) -> str:
 @transaction.atomic
 def do_revoke_token(user: User, *, actor=None) -> bool:
     """Remove ``user``'s REST API token; False when there was none (nothing audited)."""
-    from rest_framework.authtoken.models import Token
 
     _check_token_owner(user, actor)
-    if not Token.objects.filter(user=user).delete()[0]:
+    if not tokens.remove(user):
         return False
     audit.record(OrgAction.TOKEN_REVOKE, user, message="吊销 API 令牌", actor=actor)
     return True

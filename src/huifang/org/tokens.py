@@ -12,6 +12,8 @@ import datetime
 import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -26,8 +28,52 @@ def expires_at(token) -> datetime.datetime:
     return token.created + datetime.timedelta(days=settings.API_TOKEN_DAYS)
 
 
+# The last-used time is written at most this often per token (no write per request).
+USE_GRANULARITY = datetime.timedelta(minutes=1)
+
+
+def remove(user) -> bool:
+    """Delete ``user``'s token and its use; whether there was a token."""
+    from rest_framework.authtoken.models import Token
+
+    from huifang.org.models import TokenUse
+
+    TokenUse.objects.filter(user=user).delete()
+    cache.delete(_use_key(user))
+    return Token.objects.filter(user=user).delete()[0] > 0
+
+
+def note_use(user, ip: str | None) -> None:
+    """Remember that ``user``'s token was used now from ``ip``, at most once a minute."""
+    from huifang.org.models import TokenUse
+
+    if not cache.add(_use_key(user), 1, int(USE_GRANULARITY.total_seconds())):
+        return
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            TokenUse.objects.update_or_create(
+                user=user, defaults={"last_used_at": now, "last_ip": ip or None}
+            )
+    except IntegrityError:  # a concurrent first use wrote it: either time will do
+        pass
+
+
+def _use_key(user) -> str:
+    return f"huifang:token-use:{user.pk}"
+
+
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's token header (``Authorization: Token …``), refusing a token past its days."""
+    """DRF's token header (``Authorization: Token …``), refusing a token past its days;
+    records the token's last use (time and address)."""
+
+    def authenticate(self, request):
+        from huifang.core.middleware import client_ip
+
+        result = super().authenticate(request)
+        if result is not None:
+            note_use(result[0], client_ip(request._request))
+        return result
 
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(digest(key))

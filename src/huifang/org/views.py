@@ -11,7 +11,7 @@ from huifang.core.views import ObjectListView
 from huifang.org import services
 from huifang.org.filtersets import BranchFilterSet, UserFilterSet
 from huifang.org.forms import UserForm
-from huifang.org.models import Branch, User
+from huifang.org.models import Branch, TokenUse, User
 from huifang.org.tables import BranchTable, UserTable
 from huifang.org.tokens import expires_at
 
@@ -130,6 +130,7 @@ def api_token(request):
             "token": token,
             "new_key": new_key,
             "expires_at": expires_at(token) if token else None,
+            "use": TokenUse.objects.filter(user=request.user).first() if token else None,
         },
     )
 
