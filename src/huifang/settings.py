@@ -37,6 +37,8 @@ try:
     SESSION_MAX_HOURS = env_int("HUIFANG_SESSION_MAX_HOURS", 12, minimum=1)
     # A password older than this must be changed at the next page (0: no expiry).
     PASSWORD_DAYS = env_int("HUIFANG_PASSWORD_DAYS", 0, minimum=0)
+    # HQ admins must confirm each login with a TOTP code (两步验证) when on (org/otp.py).
+    TOTP_REQUIRED = env_bool("HUIFANG_TOTP_REQUIRED", False)
     # Signed partner requests per partner per minute (429 beyond; 0: no limit).
     PARTNER_RATE_LIMIT = env_int("HUIFANG_PARTNER_RATE_LIMIT", 60_000, minimum=0)
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
@@ -88,6 +90,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "huifang.core",
     "django_tasks_db",  # after huifang.core, whose db_worker (outliving a locked database) wins
     "huifang.org",
@@ -114,7 +118,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "huifang.core.middleware.SessionLifetimeMiddleware",
+    "huifang.org.otp.SecondFactorMiddleware",
     "huifang.core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -269,6 +275,9 @@ SPECTACULAR_SETTINGS = {
     ],
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# 两步验证: the name an authenticator app shows beside the code (org/otp.py).
+OTP_TOTP_ISSUER = "回访 Huifang"
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 8

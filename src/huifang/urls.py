@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from huifang.core.views import HomeView, healthz
+from huifang.org import otp
 from huifang.org.views import PasswordChangeView
 from huifang.surveys.h5 import h5_page
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # An expired session still logs out cleanly (to the login page, not via it).
+    path("login/otp/", otp.verify_view, name="otp_verify"),
     path("logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("password/", PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -100,7 +100,16 @@ class SessionLifetimeMiddleware:
 
 
 # What a user who must change the password may still open.
-PASSWORD_FREE_PATHS = ("/password/", "/logout/", "/static/", "/api/", "/healthz")
+# The second factor's pages come before a password change (org.otp.SecondFactorMiddleware).
+PASSWORD_FREE_PATHS = (
+    "/password/",
+    "/logout/",
+    "/static/",
+    "/api/",
+    "/healthz",
+    "/login/otp/",
+    "/org/otp/",
+)
 
 
 class PasswordChangeRequiredMiddleware:

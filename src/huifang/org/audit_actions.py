@@ -11,3 +11,8 @@ class OrgAction(AuditAction):
     TOKEN_CREATE = "token_create", "生成 API 令牌"
     TOKEN_REVOKE = "token_revoke", "吊销 API 令牌"
     UNLOCK = "unlock", "解除登录锁定"
+    OTP_ENABLE = "otp_enable", "启用两步验证"
+    OTP_DISABLE = "otp_disable", "停用两步验证"
+    OTP_RESET = "otp_reset", "重置两步验证"
+    OTP_VERIFY = "otp_verify", "两步验证通过"
+    OTP_FAILED = "otp_failed", "两步验证失败"

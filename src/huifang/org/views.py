@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from huifang.core.models import AuditEvent
 from huifang.core.views import ObjectListView
-from huifang.org import services
+from huifang.org import otp, services
 from huifang.org.filtersets import BranchFilterSet, UserFilterSet
 from huifang.org.forms import UserForm
 from huifang.org.models import Branch, TokenUse, User
@@ -85,9 +85,14 @@ def user_edit(request, pk: int | None = None):
             messages.success(request, f"已保存用户 {user.username}")
             return redirect("org:user_list")
     title = f"编辑用户 {instance.username}" if instance else "新建用户"
-    return render(
-        request, "core/form.html", {"form": form, "title": title, "back_url": "org:user_list"}
-    )
+    context = {"form": form, "title": title, "back_url": "org:user_list"}
+    if instance is not None:
+        context.update(
+            after_form="org/_user_otp.html",
+            edited=instance,
+            edited_has_otp=otp.confirmed_device(instance) is not None,
+        )
+    return render(request, "core/form.html", context)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
