@@ -201,7 +201,7 @@ RULE_EXAMPLE = {
     "enabled": True,
     "version": 2,
     "params": {"min_loss_amount": "80000.00", "min_loss_ratio": "0.4"},
-    "shown": [{"key": "min_loss_amount", "label": "亏损金额不低于", "value": "80,000.00 元"}],
+    "shown": [{"key": "min_loss_amount", "label": "亏损金额不低于（元）", "value": "80,000.00 元"}],
     "meaning": "统计期间亏损金额不低于 80,000.00 元……",
     "updated_by": "hq_admin",
     "updated_at": "2026-12-04T10:00:00+08:00",
@@ -317,6 +317,24 @@ class RuleViewSet(
     @extend_schema(
         summary="参数版本历史（新版本在前）",
         responses={200: RuleVersionSerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]},
+        examples=[
+            OpenApiExample(
+                "两个版本",
+                response_only=True,
+                value=[
+                    {
+                        "number": 2,
+                        "name": "老年交易者",
+                        "params": {"min_age": 75},
+                        "shown": [{"key": "min_age", "label": "年龄不低于（周岁）", "value": "75"}],
+                        "note": "提高年龄",
+                        "created_by": "hq_admin",
+                        "created_at": "2026-12-04T10:00:00+08:00",
+                        "current": True,
+                    }
+                ],
+            )
+        ],
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, code=None):
@@ -328,6 +346,7 @@ class RuleViewSet(
         summary="启用规则",
         request=None,
         responses={200: RuleSerializer, 403: ERRORS[403], 404: ERRORS[404]},
+        examples=[OpenApiExample("规则", response_only=True, value=RULE_EXAMPLE)],
     )
     @action(detail=True, methods=["post"], permission_classes=[ChangeOnPost], filter_backends=[])
     def enable(self, request, code=None):
@@ -337,6 +356,7 @@ class RuleViewSet(
         summary="停用规则",
         request=None,
         responses={200: RuleSerializer, 403: ERRORS[403], 404: ERRORS[404]},
+        examples=[OpenApiExample("规则", response_only=True, value=RULE_EXAMPLE)],
     )
     @action(detail=True, methods=["post"], permission_classes=[ChangeOnPost], filter_backends=[])
     def disable(self, request, code=None):
@@ -715,6 +735,55 @@ class RunViewSet(
         "（您权限范围内）、各规则参数差异，以及一类客户的一页与其命中依据。",
         parameters=[CompareQuerySerializer],
         responses={200: CompareSerializer, 400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]},
+        examples=[
+            OpenApiExample(
+                "提高 A003 年龄后的试算",
+                response_only=True,
+                value={
+                    "old": {
+                        "id": 7,
+                        "as_of": "2025-12-31",
+                        "status": "frozen",
+                        "hit_count": 2,
+                        "counts": {"A003": 1},
+                        "note": "",
+                    },
+                    "new": {
+                        "id": 9,
+                        "as_of": "2025-12-31",
+                        "status": "whatif",
+                        "hit_count": 1,
+                        "counts": {"A003": 0},
+                        "note": "与筛选 #7 对比（当前参数）",
+                    },
+                    "counts": {"added": 0, "dropped": 0, "changed": 1},
+                    "changes": [
+                        {
+                            "code": "A003",
+                            "name": "老年交易者",
+                            "note": "版本 v1 → v2",
+                            "rows": [{"label": "年龄不低于（周岁）", "old": "70", "new": "80"}],
+                        }
+                    ],
+                    "kind": "changed",
+                    "page": 1,
+                    "num_pages": 1,
+                    "rows": [
+                        {
+                            "investor_code": "00000001",
+                            "name": "北京客户",
+                            "branch_code": "010101",
+                            "branch_name": "期货北京营业部",
+                            "old_reasons": "老年交易者；职业为“无业”的客户",
+                            "new_reasons": "职业为“无业”的客户",
+                            "why": "不再命中：A003 老年交易者",
+                            "old_evidence": "A003：出生日期 1950-01-01，年龄 75 周岁",
+                            "new_evidence": "A005：职业 无业",
+                        }
+                    ],
+                },
+            )
+        ],
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def compare(self, request):
