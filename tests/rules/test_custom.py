@@ -110,3 +110,25 @@ def test_no_user_text_reaches_sql(make):
         {"op": "and", "items": [cond("occupation", "eq", "x'); DROP TABLE customers_customer; --")]}
     )
     assert set(found) == {c.pk}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"field": ["age"], "cmp": "gte", "value": 1},
+        {"field": "age", "cmp": ["gte"], "value": 1},
+        {"field": {"x": 1}, "cmp": "gte", "value": 1},
+    ],
+)
+def test_a_condition_whose_field_or_comparison_is_not_text_is_refused_in_chinese(condition):
+    from huifang.rules.conditions import clean_conditions
+
+    with pytest.raises(ValueError, match=r"未知字段|不支持比较方式"):
+        clean_conditions({"op": "and", "items": [condition]})
+
+
+def test_a_group_whose_items_are_not_a_list_is_refused():
+    from huifang.rules.conditions import clean_conditions
+
+    with pytest.raises(ValueError, match="列表"):
+        clean_conditions({"op": "and", "items": {"a": 1}})

@@ -16,7 +16,7 @@ class JobSerializer(serializers.ModelSerializer):
     done = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
     message = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Job

@@ -37,7 +37,9 @@ SYNCHRONOUS_BYTES = 5 << 20
 
 
 class ImportRecordSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", default=None, read_only=True)
+    user = serializers.CharField(
+        source="user.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = ImportRecord

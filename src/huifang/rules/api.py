@@ -103,12 +103,12 @@ def _shown(rule_type: str, params: dict) -> list[dict]:
 
 class RuleSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(
-        source="current_version.number", default=None, help_text="当前参数版本号"
+        source="current_version.number", default=None, allow_null=True, help_text="当前参数版本号"
     )
     params = serializers.JSONField(read_only=True, help_text="当前参数（存储形式）")
     shown = serializers.SerializerMethodField(help_text="当前参数，按页面显示")
     meaning = serializers.SerializerMethodField(help_text="规则含义（代入当前参数）")
-    updated_by = serializers.CharField(source="updated_by.username", default=None)
+    updated_by = serializers.CharField(source="updated_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Rule
@@ -136,7 +136,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
 
 class RuleVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     current = serializers.SerializerMethodField(help_text="是否为当前版本")
     shown = serializers.SerializerMethodField(help_text="该版本的参数，按页面显示")
 
@@ -385,8 +385,8 @@ class RunRuleSerializer(serializers.ModelSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None)
-    frozen_by = serializers.CharField(source="frozen_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+    frozen_by = serializers.CharField(source="frozen_by.username", default=None, allow_null=True)
     rules = RunRuleSerializer(source="run_rules", many=True, read_only=True)
     data_warning = serializers.SerializerMethodField(
         help_text="未落地的筛选：基准日晚于今天或最新日报日期时的提示（落地须 allow_incomplete）"

@@ -145,12 +145,13 @@ def clean_condition(raw: dict) -> dict:
     if not isinstance(raw, dict):
         raise ValueError("条件格式不正确")
     name = raw.get("field")
-    field = FIELDS.get(name)
+    field = FIELDS.get(name) if isinstance(name, str) else None
     if field is None:
         raise ValueError(f"未知字段：{name}")
     cmp = raw.get("cmp")
-    if cmp not in cmps_for(field.kind):
-        raise ValueError(f"{field.label}不支持比较方式“{CMP_LABELS.get(cmp, cmp)}”")
+    if not isinstance(cmp, str) or cmp not in cmps_for(field.kind):
+        shown = CMP_LABELS.get(cmp, cmp) if isinstance(cmp, str) else cmp
+        raise ValueError(f"{field.label}不支持比较方式“{shown}”")
     value = raw.get("value")
     try:
         if cmp in ("empty", "not_empty"):
@@ -186,17 +187,21 @@ def _sort_key(field: Field, value):
 
 def clean_conditions(raw) -> dict:
     """Validate a condition tree; raises ValueError (Chinese) on the first problem."""
-    if not isinstance(raw, dict) or raw.get("op") not in OPS:
+    if not isinstance(raw, dict) or not isinstance(raw.get("op"), str) or raw["op"] not in OPS:
         raise ValueError("条件须为“并且/或者”组合")
     items = raw.get("items") or []
+    if not isinstance(items, list):
+        raise ValueError("条件须为列表")
     if not items:
         raise ValueError("至少需要一个条件")
     out = []
     for item in items:
         if isinstance(item, dict) and "items" in item:
-            if item.get("op") not in OPS:
+            if not isinstance(item.get("op"), str) or item["op"] not in OPS:
                 raise ValueError("条件组须为“并且/或者”组合")
             inner = item.get("items") or []
+            if not isinstance(inner, list):
+                raise ValueError("条件组须为列表")
             if not inner:
                 raise ValueError("条件组不能为空")
             if any(isinstance(i, dict) and "items" in i for i in inner):
