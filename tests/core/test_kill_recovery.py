@@ -218,3 +218,83 @@ def test_a_job_of_a_killed_worker_is_failed_when_a_worker_starts_again(data):
     status, error = _query(data, f"SELECT status, error FROM core_job WHERE id = {job_id}")[0]
     assert status == "failed"
     assert error.startswith("执行该任务的进程已中断")
+
+
+# ``huifang batch create`` whose merge stops for good at its fourth step (the new tasks written,
+# links not yet): the test kills it there. The wrapper only adds the stop; the command,
+# the service and its one transaction are the real ones.
+BATCH_STOPPED_MID_WAY = """
+import sys, time, django
+django.setup()
+from huifang.callbacks import merge
+real = merge.merge_run
+def merge_run(batch, plan, report):
+    def stop(step, message):
+        report(step, message)
+        if step >= 4:
+            print("stopped", step, flush=True)
+            time.sleep(3600)
+    return real(batch, plan, stop)
+merge.merge_run = merge_run
+from huifang.cli import main
+main(["huifang", "batch", "create", *sys.argv[1:]])
+"""
+
+
+def _counts(data: Path) -> dict[str, int]:
+    tables = [
+        name
+        for (name,) in _query(
+            data, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {table: _query(data, f'SELECT count(*) FROM "{table}"')[0][0] for table in tables}
+
+
+def test_a_batch_creation_killed_mid_way_leaves_every_table_as_before(data):
+    screen = _huifang(
+        data,
+        "screen",
+        "--as-of",
+        "2020-12-31",
+        "--rules",
+        "A001",
+        "--freeze",
+        "--allow-incomplete",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    run_id = screen.communicate(timeout=300)[0].strip().splitlines()[-1]
+    before = _counts(data)
+    assert before["rules_hit"] == CODES
+
+    stopped = _python(
+        data,
+        BATCH_STOPPED_MID_WAY,
+        "--run",
+        run_id,
+        "--business-type",
+        "新开户回访",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert stopped.stdout.readline().startswith("stopped 4")
+    stopped.send_signal(signal.SIGKILL)
+    stopped.wait(timeout=30)
+    stopped.stdout.close()
+    assert _counts(data) == before
+
+    again = _huifang(
+        data,
+        "batch",
+        "create",
+        "--run",
+        run_id,
+        "--business-type",
+        "新开户回访",
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert again.communicate(timeout=300)[0].startswith(f"新建任务 {CODES} 条")
