@@ -36,7 +36,9 @@ class RecordForm(forms.Form):
     """回访服务记录维护: the record's own fields (the customer's facts are shown read-only)."""
 
     status = forms.ChoiceField(
-        label="回访状态", choices=RecordStatus.choices, widget=forms.RadioSelect
+        label="回访状态",
+        choices=RecordStatus.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     failure_reason = ReasonChoiceField(
         label="失败原因",

@@ -14,7 +14,11 @@ KINDS = [("customer", "客户"), ("batch", "批次"), ("branch", "部门及期�
 
 
 class EvidenceForm(forms.Form):
-    kind = forms.ChoiceField(label="范围", choices=KINDS, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="范围",
+        choices=KINDS,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
     customer = forms.CharField(label="投资者代码", required=False, max_length=32)
     batch = forms.CharField(label="批次号", required=False, max_length=10)
     branch = forms.ModelChoiceField(
