@@ -36,11 +36,15 @@ from huifang.core.api import (
     accepted,
 )
 from huifang.core.api_errors import Conflict
+from huifang.core.api_schema import error_response
+from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
 from huifang.core.permissions import ModelPermissions
 from huifang.core.scoping import has_model_perm
 from huifang.org.models import Branch
 from huifang.rules.models import RunStatus, ScreeningRun
+
+ID = {"min_value": 1, "max_value": BIGINT[1]}  # a database id (beyond it: 400, not 500)
 
 
 class TaskCursorPagination(pagination.CursorPagination):
@@ -152,7 +156,7 @@ class DistributeSerializer(serializers.Serializer):
     evenly among the active agents of ``branch`` (and its subtree)."""
 
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(**ID),
         required=False,
         allow_empty=False,
         help_text="勾选的回访任务编号（与 filter 二选一）",
@@ -171,6 +175,7 @@ class DistributeSerializer(serializers.Serializer):
     expected = serializers.IntegerField(
         required=False,
         min_value=0,
+        max_value=BIGINT[1],
         help_text="确认的任务条数：与实际不符时不做任何修改",
     )
 
@@ -199,15 +204,9 @@ def refused(task: CallbackTask, sources, exc: DjangoValidationError):
     return exc
 
 
-class CallbackErrorSerializer(serializers.Serializer):
-    """Every refusal (``huifang.core.api_errors``)."""
-
-    code = serializers.CharField(help_text="invalid / permission_denied / not_found / conflict …")
-    message = serializers.CharField(help_text="中文说明")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="按字段的校验错误（仅 400）",
-    )
+def conflict(message: str):
+    """The schema of a 409 answer (an example in the API's one error shape)."""
+    return error_response("与当前状态冲突，没有执行", "conflict", message)
 
 
 TASK_EXAMPLE_RESPONSE = OpenApiExample(
@@ -225,12 +224,7 @@ TASK_EXAMPLE_RESPONSE = OpenApiExample(
     },
     response_only=True,
 )
-TASK_ACTION_ERRORS = {
-    400: CallbackErrorSerializer,
-    403: CallbackErrorSerializer,
-    404: CallbackErrorSerializer,
-    409: CallbackErrorSerializer,
-}
+TASK_CLOSED = conflict("任务 #42 当前为“已取消”，不能执行“取消”")
 
 TASK_ACTIONS = ("assign", "distribute", "cancel", "start", "close_unreachable")
 
@@ -271,7 +265,7 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
     @extend_schema(
         summary="分配给回访专员",
         request=AssignSerializer,
-        responses={200: TaskSerializer, **TASK_ACTION_ERRORS},
+        responses={200: TaskSerializer, 409: TASK_CLOSED},
         examples=[
             OpenApiExample("分配", value={"assignee": "010101_agent1"}, request_only=True),
             TASK_EXAMPLE_RESPONSE,
@@ -301,8 +295,6 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
         request=DistributeSerializer,
         responses={
             200: DistributeResultSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
         },
         examples=[
             OpenApiExample(
@@ -373,7 +365,7 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
     @extend_schema(
         summary="取消任务",
         request=CancelSerializer,
-        responses={200: TaskSerializer, **TASK_ACTION_ERRORS},
+        responses={200: TaskSerializer, 409: TASK_CLOSED},
         examples=[
             OpenApiExample("取消", value={"reason": "客户已转户"}, request_only=True),
             TASK_EXAMPLE_RESPONSE,
@@ -395,7 +387,7 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
     @extend_schema(
         summary="开始处理",
         request=None,
-        responses={200: TaskSerializer, **TASK_ACTION_ERRORS},
+        responses={200: TaskSerializer, 409: TASK_CLOSED},
         examples=[TASK_EXAMPLE_RESPONSE],
     )
     @action(detail=True, methods=["post"], permission_classes=[ServiceCheckedPermission])
@@ -411,7 +403,7 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
     @extend_schema(
         summary="关闭为无法联系",
         request=CloseUnreachableSerializer,
-        responses={200: TaskSerializer, **TASK_ACTION_ERRORS},
+        responses={200: TaskSerializer, 409: TASK_CLOSED},
         examples=[
             OpenApiExample("关闭", value={"reason": "多次未接通"}, request_only=True),
             TASK_EXAMPLE_RESPONSE,
@@ -473,7 +465,7 @@ class BatchCreateSerializer(serializers.Serializer):
     """加入回访名单: the page's form (an already frozen run, an active business type)."""
 
     run = serializers.IntegerField(
-        min_value=1,
+        **ID,
         help_text="已落地（frozen）的筛选记录编号",
         error_messages={"required": "请选择已落地的筛选"},
     )
@@ -513,9 +505,7 @@ class BatchViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         responses={
             200: BatchSerializer,
             202: JobAcceptedSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
-            409: CallbackErrorSerializer,
+            409: conflict("只有已落地的筛选结果才能加入回访名单，请先执行“数据落地”"),
         },
         examples=[
             OpenApiExample(
@@ -662,8 +652,6 @@ class MaintainedViewSetMixin:
         request=BusinessTypeWriteSerializer,
         responses={
             201: BusinessTypeSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
         },
         examples=[
             OpenApiExample(
@@ -684,9 +672,6 @@ class MaintainedViewSetMixin:
         request=BusinessTypeWriteSerializer(partial=True),
         responses={
             200: BusinessTypeSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
-            404: CallbackErrorSerializer,
         },
         examples=[OpenApiExample("停用", value={"is_active": False}, request_only=True)],
     ),

@@ -11,15 +11,16 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from rest_framework import mixins, pagination, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from huifang.callbacks.api import (
-    CallbackErrorSerializer,
+    ID,
     MaintainedViewSetMixin,
     ServiceCheckedPermission,
+    conflict,
 )
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records import services
@@ -142,7 +143,7 @@ class RecordCreateSerializer(serializers.Serializer):
     """登记回访记录. ``status`` / ``method`` accept the stored value or the Chinese label;
     ``failure_reason`` is the reason's name; ``duration`` seconds or "mm:ss"."""
 
-    task = serializers.IntegerField(help_text="回访任务编号")
+    task = serializers.IntegerField(help_text="回访任务编号", **ID)
     status = serializers.CharField(help_text="成功/失败/其他（或 success/failure/other）")
     failure_reason = serializers.CharField(required=False, allow_blank=True)
     method = serializers.CharField(
@@ -170,7 +171,10 @@ class RecordCreateSerializer(serializers.Serializer):
         error_messages={"max_length": f"反馈内容不能超过 {services.REMARK_MAX} 字"},
     )
     expected_attempts = serializers.IntegerField(
-        required=False, min_value=0, help_text="乐观锁：客户端看到的任务回访次数"
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="乐观锁：客户端看到的任务回访次数",
     )
     recording_reference = serializers.CharField(required=False, allow_blank=True, max_length=300)
     recording_sha256 = serializers.CharField(required=False, allow_blank=True, max_length=64)
@@ -204,6 +208,7 @@ class RecordUpdateSerializer(serializers.Serializer):
 
     version = serializers.IntegerField(
         min_value=1,
+        max_value=2**31 - 1,
         help_text="乐观锁：客户端读到的记录版本号（version）",
         error_messages={"required": "请提供读取时的记录版本号 version"},
     )
@@ -360,10 +365,9 @@ class RecordViewSet(
         request=RecordUpdateSerializer,
         responses={
             200: RecordSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
-            404: CallbackErrorSerializer,
-            409: CallbackErrorSerializer,
+            409: conflict(
+                "该回访记录已被他人于 2026-01-05 10:00:00 修改（当前版本 2，您打开的是版本 1），您的修改未保存，请刷新页面后重新修改"
+            ),
         },
         examples=[
             OpenApiExample(
@@ -409,7 +413,7 @@ class RecordViewSet(
 
     @extend_schema(
         summary="回访记录修改历史",
-        responses={200: RecordVersionSerializer(many=True), 404: CallbackErrorSerializer},
+        responses={200: RecordVersionSerializer(many=True)},
         examples=[
             OpenApiExample(
                 "两个版本",
@@ -471,8 +475,6 @@ class FailureReasonWriteSerializer(serializers.ModelSerializer):
         request=FailureReasonWriteSerializer,
         responses={
             201: FailureReasonSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
         },
         examples=[
             OpenApiExample(
@@ -487,9 +489,6 @@ class FailureReasonWriteSerializer(serializers.ModelSerializer):
         request=FailureReasonWriteSerializer(partial=True),
         responses={
             200: FailureReasonSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
-            404: CallbackErrorSerializer,
         },
         examples=[
             OpenApiExample("计为未接通", value={"counts_as_unanswered": True}, request_only=True)
@@ -551,7 +550,7 @@ class BranchFeedbackSerializer(serializers.ModelSerializer):
 
 
 class FeedbackCreateSerializer(serializers.Serializer):
-    task = serializers.IntegerField(help_text="回访任务编号")
+    task = serializers.IntegerField(help_text="回访任务编号", **ID)
     message = serializers.CharField(
         help_text="反馈内容",
         max_length=services.REMARK_MAX,
@@ -561,7 +560,7 @@ class FeedbackCreateSerializer(serializers.Serializer):
             "max_length": f"反馈内容不能超过 {services.REMARK_MAX} 字",
         },
     )
-    record = serializers.IntegerField(required=False, help_text="相关的回访记录编号（可选）")
+    record = serializers.IntegerField(required=False, help_text="相关的回访记录编号（可选）", **ID)
 
     def validate_task(self, value: int) -> CallbackTask:
         user = self.context["request"].user
@@ -576,6 +575,16 @@ class FeedbackCreateSerializer(serializers.Serializer):
         if record is None:
             raise ValidationError("回访记录不存在或不在您的权限范围内")
         return record
+
+
+class MayLeaveFeedback(permissions.BasePermission):
+    """反馈营业部 is for those who may change records (``do_feedback``'s permission), asked
+    before the body is read."""
+
+    message = "您没有反馈营业部的权限"
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm(services.CHANGE_RECORD)
 
 
 class FeedbackHandleSerializer(serializers.Serializer):
@@ -625,8 +634,10 @@ class FeedbackViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     filterset_class = FeedbackFilterSet
 
     def get_permissions(self):
-        if self.action in ("create", "handle"):
-            # Who may leave or handle feedback is the service's decision (403, its words).
+        if self.action == "create":
+            return [MayLeaveFeedback()]
+        if self.action == "handle":
+            # Who may handle it is the service's decision (403, in its words).
             return [ServiceCheckedPermission()]
         return super().get_permissions()
 
@@ -640,8 +651,6 @@ class FeedbackViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         request=FeedbackCreateSerializer,
         responses={
             201: BranchFeedbackSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
         },
         examples=[
             OpenApiExample(
@@ -666,10 +675,7 @@ class FeedbackViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         request=FeedbackHandleSerializer,
         responses={
             200: BranchFeedbackSerializer,
-            400: CallbackErrorSerializer,
-            403: CallbackErrorSerializer,
-            404: CallbackErrorSerializer,
-            409: CallbackErrorSerializer,
+            409: conflict("该反馈已处理"),
         },
         examples=[
             OpenApiExample("处理", value={"note": "已致电客户解释"}, request_only=True),
