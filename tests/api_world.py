@@ -39,6 +39,7 @@ def build(personas: dict, branches: dict) -> dict:
         },
         actor=personas["agent_a"],
     )
+    feedback = records.do_feedback(task, "客户投诉手续费", actor=personas["agent_a"], record=record)
     imported = import_rows(
         "branches",
         [{"部门代码": "010101", "部门名称": "期货北京营业部", "上级部门代码": "0101"}],
@@ -53,6 +54,7 @@ def build(personas: dict, branches: dict) -> dict:
         "batch": batch,
         "task": task,
         "record": record,
+        "feedback": feedback,
         # Path parameters that are names from a fixed list, not objects of a list.
         "enums": {"dataset": "customers"},
     }

@@ -1,5 +1,5 @@
 """``/api/v1/callback-records/``: scoped, masked reads; POST through the service; no
-update or delete."""
+delete."""
 
 from __future__ import annotations
 
@@ -113,12 +113,13 @@ def test_list_filters_like_the_page(make_task, api_for, personas, content, reaso
     assert rows == []
 
 
-def test_no_update_or_delete_in_the_api(task, api_for, personas, content):
+def test_no_delete_or_put_in_the_api(task, api_for, personas, content):
+    """Records are never deleted; corrections are PATCH with the version read
+    (tests/records/test_api_record_changes.py)."""
     record = services.do_create_record(task, content(), actor=personas["agent_a"])
     for name in ("agent_a", "hq_admin"):
         client = api_for(name)
         assert client.delete(f"{URL}{record.pk}/").status_code in (403, 405)
-        assert client.patch(f"{URL}{record.pk}/", {"remark": "x"}).status_code in (403, 405)
         assert client.put(f"{URL}{record.pk}/", {"remark": "x"}).status_code in (403, 405)
     record.refresh_from_db()
     assert record.remark == "" and CallbackRecord.objects.count() == 1
