@@ -31,9 +31,16 @@ from huifang.core.api import (
     TableValueField,
     accepted,
 )
+from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
 
 TASK_NOT_FOUND = "回访任务不存在或不在您的权限范围内"
+JOB_EXAMPLE = OpenApiExample(
+    "已转入后台",
+    value={"job": 42, "status": "queued", "url": "https://HOST/api/v1/jobs/42/"},
+    response_only=True,
+    status_codes=["202"],
+)
 
 
 def _task_filter(request, query: str):
@@ -105,9 +112,11 @@ class SmsSendSerializer(serializers.Serializer):
     task matching the task list's filter (a background job, as the list's bulk send)."""
 
     template = serializers.CharField(help_text="短信模板编号（须已启用）")
-    task = serializers.IntegerField(required=False, min_value=1, help_text="一个回访任务编号")
+    task = serializers.IntegerField(
+        required=False, min_value=1, max_value=BIGINT[1], help_text="一个回访任务编号"
+    )
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT[1]),
         required=False,
         min_length=1,
         max_length=sms_services.CHUNK,
@@ -179,6 +188,18 @@ class SmsMessageViewSet(
                 value={"template": "REMIND", "filter": "batch=4000000001&status=open"},
                 request_only=True,
             ),
+            OpenApiExample(
+                "立即排队的结果",
+                value={
+                    "queued": 1,
+                    "held": 0,
+                    "skipped": {},
+                    "summary": "已排队 1 条，等待发送时段 0 条，跳过 0 条",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+            JOB_EXAMPLE,
         ],
     )
     def create(self, request, *args, **kwargs):
@@ -375,7 +396,21 @@ class CallAttemptViewSet(ScopedViewSetMixin, ExportViewSetMixin, viewsets.ReadOn
         examples=[
             OpenApiExample(
                 "推送一个批次的未完成任务", value={"filter": "batch=4000000001"}, request_only=True
-            )
+            ),
+            OpenApiExample(
+                "推送记录",
+                value={
+                    "id": 7,
+                    "count": 120,
+                    "pages": 1,
+                    "filters": "batch=4000000001",
+                    "created_at": "2026-03-02T10:00:00+08:00",
+                    "created_by": "0101_manager",
+                    "created_via": "api",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
         ],
     )
     @action(detail=False, methods=["post"], url_path="push", pagination_class=None)

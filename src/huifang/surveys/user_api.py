@@ -27,6 +27,7 @@ from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import BusinessType, CallbackTask
 from huifang.core.api import JobAcceptedSerializer, ScopedViewSetMixin, accepted
 from huifang.core.exporter import Exporter, ExportError
+from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
 from huifang.surveys import content, jobs, results, sending, services
 from huifang.surveys.choices import Channel, InvitationStatus, VersionStatus
@@ -35,6 +36,12 @@ from huifang.surveys.models import Invitation, Questionnaire, QuestionnaireVersi
 from huifang.surveys.models import Response as SurveyResponse
 
 TASK_NOT_FOUND = "回访任务不存在或不在您的权限范围内"
+JOB_EXAMPLE = OpenApiExample(
+    "已转入后台",
+    value={"job": 42, "status": "queued", "url": "https://HOST/api/v1/jobs/42/"},
+    response_only=True,
+    status_codes=["202"],
+)
 
 
 def _business_types(names: list[str]) -> list[BusinessType]:
@@ -164,6 +171,21 @@ QUESTION_EXAMPLE = {
     ],
 }
 
+VERSION_EXAMPLE = {
+    "id": 12,
+    "number": None,
+    "status": "draft",
+    "status_label": "草稿",
+    "title": "新开户回访问卷",
+    "opening": "您好",
+    "closing": "谢谢",
+    "questions": [QUESTION_EXAMPLE],
+    "created_at": "2026-03-02T10:00:00+08:00",
+    "updated_at": "2026-03-02T10:00:00+08:00",
+    "published_at": None,
+    "published_by": None,
+}
+
 
 class QuestionnaireViewSet(
     ScopedViewSetMixin,
@@ -270,14 +292,38 @@ class QuestionnaireViewSet(
         services.do_save_draft(questionnaire, **data.validated_data, actor=request.user)
         return self._detail(questionnaire)
 
-    @extend_schema(request=None, responses={200: VersionSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: VersionSerializer},
+        examples=[
+            OpenApiExample(
+                "已发布第 2 版",
+                value={
+                    **VERSION_EXAMPLE,
+                    "number": 2,
+                    "status": "published",
+                    "status_label": "已发布",
+                },
+                response_only=True,
+                status_codes=["200"],
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """将草稿发布为下一版本（1、2、3……），发布后不能修改。"""
         version = services.do_publish(self.get_object(), actor=request.user)
         return Response(VersionSerializer(version).data)
 
-    @extend_schema(request=None, responses={201: VersionSerializer})
+    @extend_schema(
+        request=None,
+        responses={201: VersionSerializer},
+        examples=[
+            OpenApiExample(
+                "新草稿", value=VERSION_EXAMPLE, response_only=True, status_codes=["201"]
+            )
+        ],
+    )
     @action(detail=True, methods=["post"], url_path="new-draft")
     def new_draft(self, request, pk=None):
         """由最新发布的版本复制出草稿（没有已发布版本时为空白草稿）；已有草稿时拒绝。"""
@@ -397,7 +443,7 @@ class InviteSerializer(serializers.Serializer):
         min_value=1, max_value=sending.MAX_EXPIRES_DAYS, default=14, help_text="有效天数"
     )
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT[1]),
         required=False,
         min_length=1,
         max_length=sending.CHUNK,
@@ -505,6 +551,18 @@ class InvitationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
                 },
                 request_only=True,
             ),
+            OpenApiExample(
+                "立即下发的结果",
+                value={
+                    "created": 1,
+                    "skipped": {"closed": 0, "already_invited": 1, "no_questionnaire": 0},
+                    "summary": "新建邀请 1 条，跳过 1 条（已有未结束的邀请）",
+                    "codes": ["INVK7Q2M4D9XB3TP6ZR"],
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+            JOB_EXAMPLE,
         ],
     )
     def create(self, request, *args, **kwargs):
