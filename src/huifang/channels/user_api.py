@@ -78,7 +78,9 @@ class SmsMessageSerializer(serializers.ModelSerializer):
     template = serializers.CharField(source="template.code", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     task = serializers.IntegerField(source="task_id", read_only=True, allow_null=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = SmsMessage
@@ -363,7 +365,9 @@ class PushSerializer(serializers.Serializer):
 
 
 class CallPushSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = CallPush

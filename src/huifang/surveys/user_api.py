@@ -10,7 +10,6 @@ import django_filters
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.http import QueryDict
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -25,7 +24,7 @@ from rest_framework.response import Response
 
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import BusinessType, CallbackTask
-from huifang.core.api import JobAcceptedSerializer, ScopedViewSetMixin, accepted
+from huifang.core.api import FILE_RESPONSES, JobAcceptedSerializer, ScopedViewSetMixin, accepted
 from huifang.core.exporter import Exporter, ExportError
 from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
@@ -61,7 +60,7 @@ def _business_types(names: list[str]) -> list[BusinessType]:
 class VersionSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     published_by = serializers.CharField(
-        source="published_by.username", default=None, read_only=True
+        source="published_by.username", default=None, allow_null=True, read_only=True
     )
     questions = serializers.ListField(
         child=serializers.DictField(),
@@ -94,8 +93,12 @@ class QuestionnaireSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="最新发布的版本号"
     )
     has_draft = serializers.BooleanField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    updated_by = serializers.CharField(source="updated_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
+    updated_by = serializers.CharField(
+        source="updated_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Questionnaire
@@ -370,7 +373,9 @@ class InvitationSerializer(serializers.ModelSerializer):
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     status = serializers.SerializerMethodField()
     status_label = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
     response = serializers.SerializerMethodField()
     h5_url = serializers.SerializerMethodField()
 
@@ -632,7 +637,9 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
     branch_code = serializers.CharField(source="branch.code", read_only=True)
     branch_name = serializers.CharField(source="branch.name", read_only=True)
     task = serializers.IntegerField(source="task_id", read_only=True)
-    batch = serializers.CharField(source="task.batch.number", default=None, read_only=True)
+    batch = serializers.CharField(
+        source="task.batch.number", default=None, allow_null=True, read_only=True
+    )
     record = serializers.IntegerField(source="record_id", read_only=True)
     abnormal = serializers.BooleanField(source="is_abnormal", read_only=True)
     abnormal_questions = serializers.SerializerMethodField()
@@ -704,7 +711,7 @@ class SurveyResponseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             ),
             OpenApiParameter("file_format", str, enum=["xlsx", "csv"], description="文件格式"),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
     )
     @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
     def export(self, request):
