@@ -26,6 +26,7 @@ def build(personas: dict, branches: dict) -> dict:
     batch = callbacks.do_create_batch(run, business_type, actor=hq).batch
     task = CallbackTask.objects.get(batch=batch)
     callbacks.do_assign([task.pk], personas["agent_a"], actor=hq)
+    outreach = _outreach(task, hq)
     record = records.do_create_record(
         task,
         {
@@ -55,6 +56,50 @@ def build(personas: dict, branches: dict) -> dict:
         "task": task,
         "record": record,
         "feedback": feedback,
+        **outreach,
         # Path parameters that are names from a fixed list, not objects of a list.
         "enums": {"dataset": "customers"},
     }
+
+
+def _outreach(task, hq) -> dict:
+    """A published questionnaire, an H5 invitation of ``task`` answered (an abnormal
+    answer: a record 其他, the task stays open), a text and a call attempt."""
+    from huifang.channels.calls.services import _refs, do_ingest_call
+    from huifang.channels.sms.services import do_queue, do_save_template
+    from huifang.core.actors import Actor
+    from huifang.surveys import sending, services
+    from huifang.surveys.models import Invitation
+    from huifang.surveys.writeback import do_submit_response
+    from tests.surveys.conftest import file_data
+
+    version = services.do_import_file(file_data(), publish=True, actor=hq).version
+    sending.do_invite([task.pk], channel="h5", questionnaire=version.questionnaire, actor=hq)
+    invitation = Invitation.objects.get(task=task)
+    answers = [{"question": "identity", "options": ["no"], "note": "家人代开"}]
+    response = do_submit_response(invitation, {"answers": answers}, channel="h5", actor=None)
+    template = do_save_template(
+        None,
+        {
+            "code": "REMIND",
+            "name": "回访提醒",
+            "signature": "【惠访期货】",
+            "text": "{客户名称}您好",
+        },
+        actor=hq,
+    )
+    do_queue(task, template, actor=hq)
+    payload = {
+        "event_id": "E1",
+        "call_id": "C1",
+        "task_ref": _refs([task.pk])[task.pk],
+        "started_at": (timezone.now() - datetime.timedelta(hours=2)).isoformat(),
+        "duration_seconds": 35,
+        "attempt": 1,
+        "result": "busy",
+        "agent": "坐席007",
+        "recording": None,
+        "ivr": None,
+    }
+    attempt, _ = do_ingest_call(payload, source="webhook", actor=Actor.partner("外呼平台"))
+    return {"invitation": invitation, "response": response, "template": template, "call": attempt}

@@ -13,6 +13,8 @@ API_MODULES = [
     "huifang.rules.api",
     "huifang.callbacks.api",
     "huifang.callbacks.records.api",
+    "huifang.surveys.user_api",
+    "huifang.channels.user_api",
 ]
 
 router = DefaultRouter()

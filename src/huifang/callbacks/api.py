@@ -72,7 +72,9 @@ class TaskSerializer(serializers.ModelSerializer):
     batches = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     rule_codes = serializers.SerializerMethodField()
-    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
+    assignee = serializers.CharField(
+        source="assignee.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = CallbackTask
@@ -440,7 +442,9 @@ def _form_messages(errors) -> list[str]:
 
 class BatchSerializer(serializers.ModelSerializer):
     business_type = serializers.CharField(source="business_type.name", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Batch

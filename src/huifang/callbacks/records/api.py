@@ -77,11 +77,13 @@ class RecordSerializer(serializers.ModelSerializer):
     risk_level = TableValueField(RecordTable)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     failure_reason = serializers.CharField(
-        source="failure_reason.name", default=None, read_only=True
+        source="failure_reason.name", default=None, allow_null=True, read_only=True
     )
     method_label = serializers.CharField(source="get_method_display", read_only=True)
     # None for a questionnaire the customer answered alone (掌厅/H5): no agent.
-    agent = serializers.CharField(source="agent.username", default=None, read_only=True)
+    agent = serializers.CharField(
+        source="agent.username", default=None, allow_null=True, read_only=True
+    )
     business_type = serializers.CharField(source="business_type.name", read_only=True)
     batch = serializers.CharField(source="task.batch.number", read_only=True)
     mobile_used = serializers.SerializerMethodField()
@@ -524,9 +526,13 @@ class BranchFeedbackSerializer(serializers.ModelSerializer):
     branch_name = serializers.CharField(source="branch.name", read_only=True)
     investor_code = serializers.CharField(source="task.customer.investor_code", read_only=True)
     customer_name = serializers.CharField(source="task.customer.name", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
     handled = serializers.BooleanField(source="is_handled", read_only=True)
-    handled_by = serializers.CharField(source="handled_by.username", default=None, read_only=True)
+    handled_by = serializers.CharField(
+        source="handled_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = BranchFeedback
