@@ -26,6 +26,7 @@ APPS = (
     "calls",
     "surveys",
     "reports",
+    "automation",
 )
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
