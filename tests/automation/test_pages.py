@@ -204,3 +204,17 @@ def test_the_auditor_reads_but_cannot_run_or_approve(client_for, make_plan, elde
 def test_the_menu_shows_plans_to_hq_only(client_for, personas):
     assert "回访计划" in client_for("hq_admin").get("/").content.decode()
     assert "回访计划" not in client_for("agent_a").get("/").content.decode()
+
+
+def test_the_list_exports_with_last_and_next_run(client_for, make_plan, elderly):
+    from huifang.automation import services
+
+    plan = make_plan()
+    services.do_run_plan(plan, on=D(2025, 12, 31), actor=None)
+
+    response = client_for("hq_admin").get(reverse("automation:plan_list") + "?_export=csv")
+
+    text = b"".join(response.streaming_content if response.streaming else [response.content])
+    text = text.decode("utf-8-sig")
+    assert response.status_code == 200
+    assert "最近执行" in text and plan.name in text and "2025-12-31 已完成" in text

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from huifang.automation import schedule, services
-from huifang.automation.models import Plan, PlanRun, PlanRunStatus
+from huifang.automation.models import Plan, PlanRun, PlanRunStatus, ReferenceKind
 from huifang.automation.tables import last_run_text, next_text
 from huifang.core import audit
 
@@ -78,10 +78,10 @@ class Command(BaseCommand):
                 return datetime.date.fromisoformat(given)
             except ValueError as exc:
                 raise CommandError(f"--date “{given}”不是有效日期（YYYY-MM-DD）") from exc
+        if plan.reference_kind == ReferenceKind.FIXED and plan.fixed_date:
+            return plan.fixed_date
         today = timezone.localdate()
         days = list(schedule.reference_dates(plan, today - datetime.timedelta(days=400), today))
-        if plan.fixed_date and plan.reference_kind == "fixed":
-            return plan.fixed_date
         if not days:
             raise CommandError("今天及以前一年内没有该计划的基准日，请用 --date 指定")
         return days[-1]
