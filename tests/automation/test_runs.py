@@ -223,3 +223,23 @@ def test_a_run_left_running_by_a_dead_worker_is_failed_at_start(make_plan):
 
     stuck.refresh_from_db()
     assert stuck.status == PlanRunStatus.FAILED and "中断" in stuck.error
+
+
+def test_a_pending_run_whose_preview_was_cleaned_away_is_refused_then_runs_again(
+    make_plan, elderly, personas
+):
+    admin = personas["hq_admin"]
+    plan = make_plan(mode=PlanMode.APPROVAL)
+    plan_run = services.do_run_plan(plan, on=DAY, actor=admin)
+    for _ in range(rules_services.KEEP_PREVIEWS):  # the admin's own later previews
+        rules_services.do_run_screening(DAY, rules=["A003"], actor=admin)
+    plan_run.refresh_from_db()
+    assert plan_run.screening_run is None and plan_run.status == PlanRunStatus.PENDING
+
+    with pytest.raises(ValidationError, match="已被清理"):
+        services.do_approve(plan_run, actor=admin)
+    again = services.do_run_plan(plan, on=DAY, actor=admin)
+
+    assert again.pk == plan_run.pk and again.status == PlanRunStatus.PENDING
+    assert again.screening_run is not None
+    assert services.do_approve(again, actor=admin).batch is not None

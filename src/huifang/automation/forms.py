@@ -83,7 +83,13 @@ class PlanForm(forms.Form):
     business_type = forms.ModelChoiceField(
         label="回访业务类型", queryset=BusinessType.objects.filter(is_active=True)
     )
-    mode = forms.ChoiceField(label="执行方式", choices=PlanMode.choices, initial=PlanMode.APPROVAL)
+    mode = forms.ChoiceField(
+        label="执行方式",
+        choices=PlanMode.choices,
+        initial=PlanMode.APPROVAL,
+        help_text="自动：到时筛选、数据落地并加入回访名单；审核后：到时筛选后停在“待审核”，"
+        "总部合规管理员审核通过后数据落地并加入回访名单",
+    )
     enabled = forms.BooleanField(label="启用", required=False, initial=True)
     notify = forms.ModelMultipleChoiceField(
         label="通知",

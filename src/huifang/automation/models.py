@@ -33,8 +33,8 @@ class ReferenceKind(models.TextChoices):
 
 
 class PlanMode(models.TextChoices):
-    AUTO = "auto", _("自动落地并加入回访名单")
-    APPROVAL = "approval", _("待审核：总部确认后落地并加入回访名单")
+    AUTO = "auto", _("自动加入回访名单")
+    APPROVAL = "approval", _("审核后加入回访名单")
 
 
 class PlanRunStatus(models.TextChoices):

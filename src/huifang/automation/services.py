@@ -237,6 +237,16 @@ def _claim(plan: Plan, on: datetime.date, actor, *, trigger: str, again: bool) -
     return claimed
 
 
+def may_run_again(plan_run: PlanRun | None) -> bool:
+    """Whether 执行 may take this occurrence again: it failed, or it waits for an approval
+    whose screening is gone (a person's old previews are cleaned away)."""
+    if plan_run is None:
+        return True
+    return plan_run.status == PlanRunStatus.FAILED or (
+        plan_run.status == PlanRunStatus.PENDING and plan_run.screening_run_id is None
+    )
+
+
 def taken_message(plan: Plan, on: datetime.date) -> str:
     existing = PlanRun.objects.filter(plan=plan, occurrence=on).first()
     status = existing.get_status_display() if existing else "执行中"

@@ -42,6 +42,17 @@ class PlanTable(tables.Table):
         ]
         empty_text = "没有回访计划"
 
+    # The rest under 显示列 (and in exports).
+    default_columns = (
+        "name",
+        "schedule",
+        "business_type",
+        "mode",
+        "enabled",
+        "last_run",
+        "next_occurrence",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()

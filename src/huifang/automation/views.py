@@ -106,11 +106,11 @@ def plan_run(request, pk: int):
         return redirect("automation:plan_detail", pk=plan.pk)
     on = form.cleaned_data["on"]
     existing = PlanRun.objects.filter(plan=plan, occurrence=on).first()
-    if existing is not None and existing.status != PlanRunStatus.FAILED:
+    if not services.may_run_again(existing):
         messages.error(request, services.taken_message(plan, on))
         return redirect("automation:plan_detail", pk=plan.pk)
     if not request.POST.get("confirmed"):
-        again = "（上次执行失败，将重新执行）" if existing is not None else ""
+        again = "（将重新执行该基准日）" if existing is not None else ""
         return render(
             request,
             "core/confirm.html",
