@@ -218,3 +218,12 @@ def test_the_list_exports_with_last_and_next_run(client_for, make_plan, elderly)
     text = text.decode("utf-8-sig")
     assert response.status_code == 200
     assert "最近执行" in text and plan.name in text and "2025-12-31 已完成" in text
+
+
+def test_a_second_plan_of_the_same_name_is_refused(client_for, make_plan, annual):
+    make_plan("月末老年客户回访")
+
+    response = client_for("hq_admin").post(reverse("automation:plan_create"), form_data(annual))
+
+    assert response.status_code == 200 and "已存在" in response.content.decode()
+    assert Plan.objects.count() == 1

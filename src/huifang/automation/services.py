@@ -162,19 +162,11 @@ def screening_rules(plan: Plan) -> list:
     ``huifang screen --rules`` pass them, when every rule is at its current version; else
     one engine spec per rule, the pinned ones with their saved version's parameters."""
     entries = plan.rules
-    codes = [e["code"] for e in entries]
-    if all(e.get("version", CURRENT) == CURRENT for e in entries):
-        return codes
-    current = (
-        {
-            spec.code: spec
-            for spec in engine.resolve_rules(
-                [e["code"] for e in entries if e["version"] == CURRENT]
-            )
-        }
-        if any(e["version"] == CURRENT for e in entries)
-        else {}
-    )
+    if all(e["version"] == CURRENT for e in entries):
+        return [e["code"] for e in entries]
+    following = [e["code"] for e in entries if e["version"] == CURRENT]
+    # resolve_rules refuses unknown and switched-off rules, as for a screening by hand.
+    current = {spec.code: spec for spec in engine.resolve_rules(following)} if following else {}
     specs = []
     for entry in entries:
         code, version = entry["code"], entry["version"]
