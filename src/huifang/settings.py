@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "huifang.reports",
     "huifang.channels.sms",
     "huifang.channels.calls",
+    "huifang.automation",
     "huifang.demo",
 ]
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("records/", include("huifang.callbacks.records.urls")),
     path("surveys/", include("huifang.surveys.urls")),
     path("reports/", include("huifang.reports.urls")),
+    path("plans/", include("huifang.automation.urls")),
     path("sms/", include("huifang.channels.sms.urls")),
     path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
     path("calls/", include("huifang.channels.calls.urls")),

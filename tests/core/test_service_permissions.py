@@ -23,6 +23,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 
 import huifang
+from huifang.automation import services as plans
 from huifang.callbacks import services as tasks
 from huifang.callbacks.records import services as records
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
@@ -577,7 +578,42 @@ CASES = [
     Case(sms.do_opt_out, "sms.add_smsoptout", lambda w, b: (("13812345678",), {})),
     Case(sms.do_opt_in, "sms.delete_smsoptout", lambda w, b: ((_opt_out(),), {})),
     Case(sms.do_apply_receipts, "sms.add_smsreceipt", lambda w, b: (("aliyun", []), {})),
+    # 回访计划 (HQ's: no branch scope)
+    Case(plans.do_save_plan, "automation.add_plan", lambda w, b: ((None, _plan_data(w)), {})),
+    Case(
+        plans.do_save_plan,
+        "automation.change_plan",
+        lambda w, b: ((_plan(w), {"enabled": False}), {}),
+    ),
+    Case(plans.do_run_plan, "automation.add_planrun", lambda w, b: ((_plan(w),), {"on": AS_OF})),
+    Case(plans.do_approve, "automation.change_planrun", lambda w, b: ((_pending_run(w),), {})),
 ]
+
+
+def _plan_data(w: World) -> dict:
+    return {
+        "name": f"计划{next(_numbers)}",
+        "rules": [{"code": "A003", "version": "current"}],
+        "reference_kind": "trading_day",
+        "business_type": w.business_type(),
+        "run_time": datetime.time(20, 0),
+        "mode": "auto",
+    }
+
+
+def _plan(w: World):
+    from huifang.automation.models import Plan
+
+    return Plan.objects.create(**_plan_data(w))
+
+
+def _pending_run(w: World):
+    from huifang.automation.models import PlanRun
+
+    run = ScreeningRun.objects.create(as_of=AS_OF)
+    return PlanRun.objects.create(
+        plan=_plan(w), occurrence=AS_OF, status="pending", screening_run=run
+    )
 
 
 def _evidence_path() -> Path:

@@ -26,6 +26,7 @@ APPS = (
     "calls",
     "surveys",
     "reports",
+    "automation",
 )
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -42,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sms.delete_smsoptout",
         "surveys.send_invitation",
         "reports.generate_evidence",
+        # 回访计划 (automation): *.add_* / *.change_* give maintaining plans, 执行
+        # (add_planrun) and 审核通过 (change_planrun); the auditor reads them (*.view_*).
     ],
     Role.BRANCH_MANAGER: [
         "org.view_branch",

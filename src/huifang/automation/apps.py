@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AutomationConfig(AppConfig):
+    name = "huifang.automation"
+    label = "automation"
+    verbose_name = "常态化"
+
+    def ready(self) -> None:
+        from huifang.automation import (  # noqa: F401  (audit actions, job handlers, recovery)
+            audit_actions,
+            jobs,
+            services,
+        )
+        from huifang.core.navigation import NavItem, register
+
+        register("screening", NavItem("回访计划", "automation:plan_list", "automation.view_plan"))

@@ -1,0 +1,11 @@
+"""The audit actions of 回访计划 (see :class:`huifang.core.audit.AuditAction`)."""
+
+from huifang.core.audit import AuditAction
+
+
+class AutomationAction(AuditAction):
+    PLAN_CREATE = "plan_create", "新建回访计划"
+    PLAN_CHANGE = "plan_change", "修改回访计划"
+    PLAN_RUN = "plan_run", "执行回访计划"
+    PLAN_RUN_FAILED = "plan_run_failed", "回访计划执行失败"
+    PLAN_APPROVE = "plan_approve", "审核通过回访计划执行"

@@ -1,0 +1,173 @@
+"""回访计划: screenings that run themselves on a schedule and become batches.
+
+A :class:`Plan` names the rules (each at its current or a pinned parameter version), the
+reference dates it screens as of (每个交易日 / 每月最后一个交易日 / 每年最后一个交易日 / a fixed
+date), the business type of its batches, the time of day it runs (Beijing time), and
+whether it freezes and creates the batch by itself or stops for an HQ admin's approval.
+
+Each reference date D of a plan runs once: a :class:`PlanRun` row per (plan, D), whose
+unique constraint is the claim. Whoever inserts the row runs the occurrence; a second
+worker (or a second click) racing for the same D fails on the constraint and does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huifang.callbacks.models import Batch, BusinessType
+from huifang.core.fields import user_reference
+from huifang.core.scoping import RestrictedQuerySet
+from huifang.rules.models import ScreeningRun
+
+
+class ReferenceKind(models.TextChoices):
+    TRADING_DAY = "trading_day", _("每个交易日")
+    MONTH_END = "month_end", _("每月最后一个交易日")
+    YEAR_END = "year_end", _("每年最后一个交易日")
+    FIXED = "fixed", _("固定日期")
+
+
+class PlanMode(models.TextChoices):
+    AUTO = "auto", _("自动加入回访名单")
+    APPROVAL = "approval", _("审核后加入回访名单")
+
+
+class PlanRunStatus(models.TextChoices):
+    RUNNING = "running", _("执行中")
+    PENDING = "pending", _("待审核")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class PlanTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("定时")
+    MANUAL = "manual", _("手动")
+
+
+CURRENT = "current"  # a rule entry's version: the rule's current version when the plan runs
+
+
+class Plan(models.Model):
+    """A 回访计划. ``rules`` is a list of ``{"code": "A001", "version": "current" | N}``
+    (N: the number of a saved parameter version of that rule, pinned).
+
+    ``active_since`` is the moment from which the schedule counts: the plan's creation, and
+    again whenever it is re-enabled or its schedule changes; occurrences whose run time fell
+    before it are never run by the schedule (a month-end plan created on the 5th does not
+    screen the month that just ended; 执行 can still run any date by hand)."""
+
+    name = models.CharField(_("计划名称"), max_length=100, unique=True)
+    rules = models.JSONField(_("回访规则"), default=list)
+    reference_kind = models.CharField(_("回访基准日"), max_length=16, choices=ReferenceKind.choices)
+    fixed_date = models.DateField(_("固定日期"), null=True, blank=True)
+    business_type = models.ForeignKey(
+        BusinessType, verbose_name=_("回访业务类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    run_time = models.TimeField(_("执行时间"), default=datetime.time(20, 0))
+    mode = models.CharField(_("执行方式"), max_length=16, choices=PlanMode.choices)
+    enabled = models.BooleanField(_("启用"), default=True)
+    notify = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("通知"), blank=True, related_name="+"
+    )
+    active_since = models.DateTimeField(_("计划生效时间"), default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_by = user_reference(_("创建人"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = user_reference(_("操作员"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访计划")
+        verbose_name_plural = _("回访计划")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reference_kind="fixed") | models.Q(fixed_date__isnull=False),
+                name="plan_fixed_kind_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def schedule_text(self) -> str:
+        """The reference date and run time as the pages say it."""
+        if self.reference_kind == ReferenceKind.FIXED and self.fixed_date:
+            when = f"固定日期 {self.fixed_date:%Y-%m-%d}"
+        else:
+            when = self.get_reference_kind_display()
+        return f"{when} {self.run_time:%H:%M}"
+
+    @property
+    def rules_text(self) -> str:
+        """``A001（当前版本）、A002（v3）``."""
+        parts = []
+        for entry in self.rules:
+            version = entry.get("version", CURRENT)
+            label = "当前版本" if version == CURRENT else f"v{version}"
+            parts.append(f"{entry['code']}（{label}）")
+        return "、".join(parts)
+
+
+class PlanRun(models.Model):
+    """One occurrence of a plan: its reference date D, how it went, and what it made."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("回访计划"), on_delete=models.PROTECT, related_name="runs"
+    )
+    occurrence = models.DateField(_("回访基准日"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PlanRunStatus.choices, default=PlanRunStatus.RUNNING
+    )
+    trigger = models.CharField(
+        _("触发方式"), max_length=16, choices=PlanTrigger.choices, default=PlanTrigger.SCHEDULE
+    )
+    # A preview run (plans that wait for approval) may be cleaned away with its creator's
+    # old previews: the row then says so instead of blocking that cleanup.
+    screening_run = models.ForeignKey(
+        ScreeningRun,
+        verbose_name=_("筛选记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    batch = models.ForeignKey(
+        Batch,
+        verbose_name=_("回访批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    error = models.TextField(_("错误信息"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=1)
+    runner = models.CharField(max_length=200, blank=True)  # core.liveness mark of the process
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    started_by = user_reference(_("执行人"))
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved_by = user_reference(_("审核人"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访计划执行")
+        verbose_name_plural = _("回访计划执行")
+        ordering = ["plan", "-occurrence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "occurrence"], name="plan_run_once_per_occurrence"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "started_at"], name="plan_run_status")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} {self.occurrence:%Y-%m-%d}"

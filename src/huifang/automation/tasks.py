@@ -1,0 +1,82 @@
+"""The schedule's heartbeat in the task worker: a django-tasks task that runs
+:func:`~huifang.automation.services.tick` and queues its own next run with ``run_after``.
+
+No timer lives in any process: the next tick is a row of the database queue, which every
+worker on every machine sees, and an occurrence is claimed by inserting its PlanRun row,
+so duplicate ticks are harmless (they find nothing left to do). The chain is (re)started
+when a worker starts (``services.recover_abandoned``, run by ``huifang db_worker`` at
+start-up), when a plan is saved and by ``huifang plan tick``; cron running ``huifang plan
+tick`` every few minutes does the same job without the worker.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.utils import timezone
+from django_tasks import task
+
+from huifang.core import audit
+
+log = logging.getLogger(__name__)
+
+LONGEST_SLEEP = datetime.timedelta(minutes=10)  # a plan edited elsewhere is seen this soon
+LABEL = "job:回访计划"
+
+
+@task()
+def tick_plans() -> int:
+    """Run what is due, then queue the next tick (even when this one failed)."""
+    from huifang.automation import services
+
+    try:
+        with audit.acting(label=LABEL):
+            return len(services.tick())
+    finally:
+        ensure_tick()
+
+
+def next_wake(now: datetime.datetime | None = None) -> datetime.datetime:
+    """When the next tick should run: the earliest next occurrence of an enabled plan,
+    and at the latest :data:`LONGEST_SLEEP` from now."""
+    from huifang.automation import schedule
+    from huifang.automation.models import Plan
+
+    now = now or timezone.now()
+    wake = now + LONGEST_SLEEP
+    for plan in Plan.objects.filter(enabled=True):
+        day = schedule.next_occurrence(plan, now)
+        if day is not None:
+            wake = min(wake, schedule.moment(plan, day))
+    return max(wake, now)
+
+
+def _queued_by(wake: datetime.datetime) -> bool:
+    """Whether a tick is already waiting in the database queue to run by ``wake``."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(tick_plans.get_backend(), DatabaseBackend):
+        return False
+    return DBTaskResult.objects.filter(
+        task_path=tick_plans.module_path, status="READY", run_after__lte=wake
+    ).exists()
+
+
+def ensure_tick(now: datetime.datetime | None = None) -> bool:
+    """Queue the next tick unless one is already queued to run by then; True if queued.
+
+    Two processes ensuring at once may queue two: the surplus one runs, finds nothing due
+    and, seeing the other queued, queues no successor, so the chain stays single. A
+    backend that cannot defer (tests' immediate backend) gets nothing: call ``tick()``.
+    """
+    backend = tick_plans.get_backend()
+    if not backend.supports_defer:
+        return False
+    wake = next_wake(now)
+    if _queued_by(wake):
+        return False
+    tick_plans.using(run_after=wake).enqueue()
+    log.info("回访计划：下一次检查 %s", timezone.localtime(wake).strftime("%Y-%m-%d %H:%M"))
+    return True

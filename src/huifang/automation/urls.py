@@ -1,0 +1,14 @@
+from django.urls import path
+
+from huifang.automation import views
+
+app_name = "automation"
+
+urlpatterns = [
+    path("", views.PlanListView.as_view(), name="plan_list"),
+    path("new/", views.plan_edit, name="plan_create"),
+    path("<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("<int:pk>/run/", views.plan_run, name="plan_run"),
+    path("runs/<int:pk>/approve/", views.plan_run_approve, name="plan_run_approve"),
+]
