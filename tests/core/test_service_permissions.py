@@ -33,6 +33,7 @@ from huifang.core import calendar
 from huifang.core.models import AuditEvent, CalendarHoliday, CalendarYear
 from huifang.core.permissions import require
 from huifang.customers import services as customers
+from huifang.org import otp
 from huifang.org import services as org
 from huifang.org.models import Role, User
 from huifang.partners import delivery as partner_delivery
@@ -316,6 +317,19 @@ CASES = [
         lambda w, b: ((w.agent(b),), {}),
         scoped=True,
     ),
+    Case(
+        otp.do_enable,
+        "org.change_user",
+        lambda w, b: ((w.agent(b), "000000"), {}),
+        scoped=True,
+    ),
+    Case(
+        otp.do_disable,
+        "org.change_user",
+        lambda w, b: ((w.agent(b), "000000"), {}),
+        scoped=True,
+    ),
+    Case(otp.do_reset, "org.change_user", lambda w, b: ((w.agent(b),), {}), scoped=True),
     Case(
         org.do_unlock_login,
         "org.change_user",

@@ -141,3 +141,11 @@ def test_a_manager_cannot_reset_another_branchs_user(personas):
     with pytest.raises(PermissionDenied):
         otp.do_reset(personas["agent_b"], actor=personas["manager_a"])
     assert TOTPDevice.objects.filter(user=personas["agent_b"]).exists()
+
+
+def test_a_wrong_code_when_turning_it_on_is_audited(personas):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        otp.do_enable(personas["agent_a"], "000000", actor=personas["agent_a"])
+    assert AuditEvent.objects.filter(action="otp_failed", user=personas["agent_a"]).exists()

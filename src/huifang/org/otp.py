@@ -16,7 +16,8 @@ import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from huifang.core import audit
 from huifang.core.permissions import require
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Role, User
+from huifang.org.services import check_owner_or_admin
 
 DEVICE_NAME = "身份验证器"
 # Pages a user who still owes a code may open: the login steps, logging out, static files.
@@ -43,6 +45,25 @@ def is_required(user) -> bool:
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def has_device(user) -> bool:
+    """Whether ``user`` has a confirmed device, from the cache (every page asks; only this
+    module's services change the answer, and they forget it)."""
+    key = _cache_key(user)
+    known = cache.get(key)
+    if known is None:
+        known = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        cache.set(key, known, 3600)
+    return known
+
+
+def _forget(user) -> None:
+    transaction.on_commit(lambda: cache.delete(_cache_key(user)))
+
+
+def _cache_key(user) -> str:
+    return f"huifang:otp:{user.pk}"
 
 
 # -- services ----------------------------------------------------------------------------
@@ -61,27 +82,26 @@ def _verify(device: TOTPDevice, code: str) -> bool:
     return code.isdigit() and len(code) == device.digits and device.verify_token(code)
 
 
-@transaction.atomic
 def do_enable(user: User, code: str, *, actor) -> TOTPDevice:
-    """Confirm ``user``'s pending device with a code from it; its owner only."""
-    if actor != user:
-        raise PermissionDenied("只能为自己启用两步验证")
+    """Confirm ``user``'s pending device with a code from it (the user, or an administrator
+    of the user's branch sitting beside them with the phone)."""
+    check_owner_or_admin(user, actor)
     device = pending_device(user)
     if not _verify(device, code):
         audit.record(OrgAction.OTP_FAILED, user, actor=actor, message="启用两步验证：验证码错误")
         raise ValidationError({"code": CODE_MESSAGE})
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    audit.record(OrgAction.OTP_ENABLE, user, actor=actor, message="启用两步验证")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _forget(user)
+        audit.record(OrgAction.OTP_ENABLE, user, actor=actor, message="启用两步验证")
     return device
 
 
-@transaction.atomic
 def do_disable(user: User, code: str, *, actor) -> None:
     """Turn ``user``'s second factor off with a current code; not where it is required."""
-    if actor != user:
-        raise PermissionDenied("只能停用自己的两步验证")
+    check_owner_or_admin(user, actor)
     if is_required(user):
         raise ValidationError({"code": "总部管理员必须使用两步验证，不能停用"})
     device = confirmed_device(user)
@@ -90,8 +110,10 @@ def do_disable(user: User, code: str, *, actor) -> None:
     if not _verify(device, code):
         audit.record(OrgAction.OTP_FAILED, user, actor=actor, message="停用两步验证：验证码错误")
         raise ValidationError({"code": CODE_MESSAGE})
-    TOTPDevice.objects.filter(user=user).delete()
-    audit.record(OrgAction.OTP_DISABLE, user, actor=actor, message="停用两步验证")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        _forget(user)
+        audit.record(OrgAction.OTP_DISABLE, user, actor=actor, message="停用两步验证")
 
 
 @transaction.atomic
@@ -100,6 +122,7 @@ def do_reset(user: User, *, actor) -> bool:
     require(actor, "org.change_user", user.branch, message="您没有维护用户的权限")
     if not TOTPDevice.objects.filter(user=user).delete()[0]:
         return False
+    _forget(user)
     audit.record(OrgAction.OTP_RESET, user, actor=actor, message="管理员重置两步验证")
     return True
 
@@ -131,10 +154,12 @@ class SecondFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(FREE_PATHS):
             return self.get_response(request)
-        has_device = confirmed_device(user) is not None
-        if has_device and not user.is_verified():
+        if user.is_verified():
+            return self.get_response(request)
+        device = has_device(user)
+        if device:
             return self._refuse(request, "otp_verify", "请先输入身份验证器中的验证码完成登录")
-        if not has_device and is_required(user):
+        if not device and is_required(user):
             messages.warning(request, "总部管理员必须启用两步验证：请用身份验证器扫描二维码")
             return self._refuse(request, "org:otp", "请先启用两步验证")
         return self.get_response(request)

@@ -168,9 +168,11 @@ def _end_token(user: User, message: str, actor) -> None:
         audit.record(OrgAction.TOKEN_REVOKE, user, message=message, actor=actor)
 
 
-def _check_token_owner(user: User, actor) -> None:
+def check_owner_or_admin(user: User, actor) -> None:
+    """What is the user's own (an API token, a second factor) needs no permission for the
+    user; anyone else needs ``org.change_user`` over the user's branch."""
     me = acting_user(actor)
-    if me is None or me.pk != user.pk:  # one's own token needs no permission
+    if me is None or me.pk != user.pk:
         _check_user_scope(actor, "org.change_user", user.branch)
 
 
@@ -179,7 +181,7 @@ def do_create_token(user: User, *, actor=None) -> str:
     """Create, or replace, ``user``'s REST API token; returns its key (shown once)."""
     from rest_framework.authtoken.models import Token
 
-    _check_token_owner(user, actor)
+    check_owner_or_admin(user, actor)
     if not user.is_active:
         raise ValidationError("用户已停用，不能生成 API 令牌")
     replaced = tokens.remove(user)
@@ -198,7 +200,7 @@ def do_create_token(user: User, *, actor=None) -> str:
 def do_revoke_token(user: User, *, actor=None) -> bool:
     """Remove ``user``'s REST API token; False when there was none (nothing audited)."""
 
-    _check_token_owner(user, actor)
+    check_owner_or_admin(user, actor)
     if not tokens.remove(user):
         return False
     audit.record(OrgAction.TOKEN_REVOKE, user, message="吊销 API 令牌", actor=actor)
