@@ -524,6 +524,7 @@ class DashboardViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     （批次号）, business_type（编号）, branch（部门代码）。需要查看回访任务的权限。"""
 
     permission_classes = [IsAuthenticated]
+    queryset = None  # figures, not rows: no FilterSet (the filters are the page's form)
     schema = SingleAnswerSchema()
 
     @extend_schema(
