@@ -328,3 +328,51 @@ def test_a_duplicate_type_name_is_400(client_for):
     assert answer.status_code == 400
     assert "name" in answer.json()["errors"]
     assert MeasureType.objects.filter(name="面谈").count() == 1
+
+
+# -- attachments -----------------------------------------------------------------------------
+
+
+def test_attachments_are_uploaded_and_downloaded(measure_a, client_for):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for("manager_a")
+    upload = SimpleUploadedFile("提示书.pdf", b"%PDF signed", content_type="application/pdf")
+    answer = client.post(f"{URL}{measure_a.pk}/attachments/", {"files": [upload]})
+    assert answer.status_code == 201, answer.json()
+    (kept,) = answer.json()["attachments"]
+    assert kept["name"] == "提示书.pdf"
+    assert kept["sha256"] == hashlib.sha256(b"%PDF signed").hexdigest()
+    assert len(api_rows("measure_attachment")) == 1
+    download = client.get(f"{URL}{measure_a.pk}/attachments/{kept['id']}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF signed"
+    assert len(api_rows("download")) == 1
+
+
+def test_an_upload_without_files_is_400(measure_a, client_for):
+    answer = client_for("manager_a").post(f"{URL}{measure_a.pk}/attachments/", {})
+    assert answer.status_code == 400
+    assert "files" in answer.json()["errors"]
+    assert not measure_a.attachments.exists()
+
+
+def test_an_agent_may_not_upload(measure_a, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("a.txt", b"x")
+    answer = client_for("agent_a").post(f"{URL}{measure_a.pk}/attachments/", {"files": [upload]})
+    assert answer.status_code == 403
+    assert not measure_a.attachments.exists()
+
+
+def test_attachments_of_another_branchs_measure_are_404(measure_b, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("a.txt", b"x")
+    client = client_for("manager_a")
+    assert client.post(f"{URL}{measure_b.pk}/attachments/", {"files": [upload]}).status_code == 404
+    assert not measure_b.attachments.exists()
+    assert client.get(f"{URL}{measure_b.pk}/attachments/1/").status_code == 404

@@ -25,6 +25,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -214,6 +215,12 @@ class MeasureStatusSerializer(serializers.Serializer):
     )
 
 
+class MeasureUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(), allow_empty=False, help_text="附件（可多个）"
+    )
+
+
 class MeasurePagination(pagination.CursorPagination):
     """Newest first, as the list page; keyset pages."""
 
@@ -244,7 +251,8 @@ class MeasureViewSet(
     筛选参数：q（投资者代码或名称前缀）, branch（部门编号，含下级）, measure_type, status
     （pending/active/done/cancelled，或 open：待执行+执行中）, overdue, due_date_after/
     due_date_before, created_after/created_before, task。
-    POST 登记措施（客户或来源任务/记录/反馈之一），PATCH 修改，{id}/status/ 变更状态；
+    POST 登记措施（客户或来源任务/记录/反馈之一），PATCH 修改，{id}/status/ 变更状态，
+    {id}/attachments/ 上传附件，{id}/attachments/{attachment}/ 下载附件；
     export/?file_format=xlsx|csv 按同样的筛选导出列表页的列（审计）。措施不能删除。
     """
 
@@ -340,6 +348,47 @@ class MeasureViewSet(
             actor=request.user,
         )
         return Response(self._fresh(measure))
+
+    @extend_schema(
+        request={"multipart/form-data": MeasureUploadSerializer},
+        responses={201: MeasureSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="attachments",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def add_attachments(self, request, pk=None):
+        """上传附件（multipart，字段 files，可多个，每个不超过 20 MB），保存其 SHA-256；
+        已完成或已取消的措施也可补充附件。"""
+        if not has_model_perm(request.user, Measure, "change"):
+            raise PermissionDenied("您没有修改管理措施的权限")
+        measure = get_object_or_404(Measure.objects.restrict(request.user, "change"), pk=pk)
+        body = MeasureUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        measure = services.do_update_measure(
+            measure, {}, attachments=body.validated_data["files"], actor=request.user
+        )
+        return Response(self._fresh(measure), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("attachment", int, OpenApiParameter.PATH, description="附件编号")
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment>\d+)")
+    def download_attachment(self, request, pk=None, attachment=None):
+        """下载一个附件（与页面相同：记入审计日志）。"""
+        measure = self.get_object()
+        kept = get_object_or_404(
+            MeasureAttachment.objects.restrict(request.user, "view"), measure=measure, pk=attachment
+        )
+        if not kept.file or not kept.file.storage.exists(kept.file.name):
+            raise NotFound("附件文件不存在")
+        audit.record(CoreAction.DOWNLOAD, measure, message=f"下载附件 {kept.name}")
+        return FileResponse(kept.file.open("rb"), as_attachment=True, filename=kept.name)
 
 
 class MeasureTypeSerializer(serializers.ModelSerializer):
