@@ -57,8 +57,13 @@ def test_an_agent_may_not_generate(w, client_for):
     assert not Job.objects.exists()
 
 
-def test_an_agent_may_not_list_packages(w, client_for):
-    assert client_for("agent_a").get(URL).status_code == 403
+def test_an_agent_lists_no_packages_and_may_not_download_one(w, client_for):
+    post(client_for("hq_admin"), {"kind": "customer", "customer": w.ca.investor_code})
+    job = Job.objects.get(kind="reports.evidence")
+    client = client_for("agent_a")
+    answer = client.get(URL)
+    assert answer.status_code == 200 and answer.json()["results"] == []
+    assert client.get(f"{URL}{job.pk}/download/").status_code == 403
 
 
 def test_another_branchs_customer_is_a_400_for_a_branch_user(w, client_for):

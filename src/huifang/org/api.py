@@ -24,7 +24,9 @@ from huifang.org.tables import UserTable
 
 
 class BranchSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(
+        source="parent.code", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Branch
@@ -142,8 +144,12 @@ class AdministersUsers(BasePermission):
 
 class UserSerializer(serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    branch_code = serializers.CharField(source="branch.code", default=None, read_only=True)
-    branch_name = serializers.CharField(source="branch.name", default=None, read_only=True)
+    branch_code = serializers.CharField(
+        source="branch.code", default=None, allow_null=True, read_only=True
+    )
+    branch_name = serializers.CharField(
+        source="branch.name", default=None, allow_null=True, read_only=True
+    )
     mobile = TableValueField(UserTable, help_text="手机号（如用户管理页面所示）")
 
     class Meta:

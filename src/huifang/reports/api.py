@@ -33,6 +33,7 @@ from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.models import CallbackRecord
 from huifang.core import audit
 from huifang.core.api import (
+    FILE_RESPONSES,
     ExportViewSetMixin,
     JobAcceptedSerializer,
     ScopedViewSetMixin,
@@ -40,8 +41,9 @@ from huifang.core.api import (
     accepted,
 )
 from huifang.core.api_errors import Conflict
+from huifang.core.api_schema import error_response
 from huifang.core.audit_actions import CoreAction
-from huifang.core.exporter import Exporter, ExportError
+from huifang.core.exporter import XLSX_TYPE, Exporter, ExportError
 from huifang.core.filtersets import within_dates
 from huifang.core.jobs import start_job
 from huifang.core.models import Job
@@ -105,12 +107,18 @@ class MeasureSerializer(serializers.ModelSerializer):
     )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     source = TableValueField(MeasureTable)  # 来源, as the list shows it
-    responsible = serializers.CharField(source="responsible.username", default=None, read_only=True)
+    responsible = serializers.CharField(
+        source="responsible.username", default=None, allow_null=True, read_only=True
+    )
     overdue = serializers.SerializerMethodField()
     next_statuses = serializers.SerializerMethodField()
     attachments = MeasureAttachmentSerializer(many=True, read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    updated_by = serializers.CharField(source="updated_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
+    updated_by = serializers.CharField(
+        source="updated_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Measure
@@ -388,7 +396,12 @@ class MeasureViewSet(
         if not kept.file or not kept.file.storage.exists(kept.file.name):
             raise NotFound("附件文件不存在")
         audit.record(CoreAction.DOWNLOAD, measure, message=f"下载附件 {kept.name}")
-        return FileResponse(kept.file.open("rb"), as_attachment=True, filename=kept.name)
+        return FileResponse(
+            kept.file.open("rb"),
+            as_attachment=True,
+            filename=kept.name,
+            content_type="application/octet-stream",
+        )
 
 
 class MeasureTypeSerializer(serializers.ModelSerializer):
@@ -687,7 +700,7 @@ class FindingPagination(pagination.PageNumberPagination):
 
 
 CHECK_PARAMETER = OpenApiParameter(
-    "check",
+    "name",
     str,
     OpenApiParameter.PATH,
     enum=list(compliance.REGISTRY),
@@ -714,15 +727,15 @@ class FindingListSchema(AutoSchema):
 
 
 class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
-    """合规核查：检查项列表（名称、说明、发现数）；{check}/ 某一检查项的发现，
+    """合规核查：检查项列表（名称、说明、发现数）；{name}/ 某一检查项的发现，
     按检查项自身的顺序，分页；筛选 start/end（期间）, branch（部门代码，含下级）,
-    q（投资者代码前缀）；{check}/export/ 导出（审计）。需要查看回访任务的权限。"""
+    q（投资者代码前缀）；{name}/export/ 导出（审计）。需要查看回访任务的权限。"""
 
     permission_classes = [IsAuthenticated]
     filter_backends: list = []
     pagination_class = FindingPagination
     serializer_class = FindingSerializer
-    lookup_field = "check"
+    lookup_field = "name"
     lookup_value_regex = r"[a-z0-9_]+"
     schema = FindingListSchema()
 
@@ -770,8 +783,8 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         parameters=FINDING_PARAMETERS,
         responses={200: FindingSerializer(many=True)},
     )
-    def retrieve(self, request, check=None):
-        rows = self._findings(self._check(check))
+    def retrieve(self, request, name=None):
+        rows = self._findings(self._check(name))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(FindingSerializer(page, many=True).data)
 
@@ -780,19 +793,19 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             *FINDING_PARAMETERS,
             OpenApiParameter("file_format", str, enum=["xlsx", "csv"], description="文件格式"),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
     )
     @action(detail=True, methods=["get"], url_path="export", pagination_class=None)
-    def export(self, request, check=None):
+    def export(self, request, name=None):
         """该检查项的发现（同样的筛选）导出为 xlsx 或 csv，记入审计日志。"""
         fmt = request.query_params.get("file_format", "xlsx")
         if fmt not in ("xlsx", "csv"):
             raise ValidationError({"file_format": ["文件格式须为 xlsx 或 csv"]})
-        found = self._check(check)
+        found = self._check(name)
         exporter = Exporter(
             compliance.sheet,
             queryset=self._findings(found),
-            name=f"compliance_{check}",
+            name=f"compliance_{name}",
             title=f"合规核查 · {found.title}",
             filters=request.query_params.urlencode(),
             actor=request.user,
@@ -838,7 +851,9 @@ class EvidencePackageSerializer(serializers.ModelSerializer):
     sha256 = serializers.SerializerMethodField()
     file_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Job
@@ -898,12 +913,20 @@ class EvidencePackageViewSet(
 ):
     """证据包：POST 按范围（客户、批次，或部门及期间）在后台生成，返回 202 和后台任务地址；
     列表与详情为您发起的证据包（总部和稽核：所有人的），新的在前；{id}/download/ 下载
-    生成的文件（有附件时为 zip，其中含工作簿）。需要“生成证据包”权限（与页面相同）。"""
+    生成的文件（有附件时为 zip，其中含工作簿）。生成与下载需要“生成证据包”权限（与页面相同）。"""
 
     queryset = Job.objects.filter(kind=jobs.EVIDENCE).select_related("created_by")
     serializer_class = EvidencePackageSerializer
-    permission_classes = [IsAuthenticated, MayGenerateEvidence]
     lookup_value_regex = r"\d+"
+
+    def get_permissions(self):
+        # Reading is the right to see one's jobs (an agent's list is empty); generating and
+        # downloading a package is the page's right, 生成证据包.
+        if self.action == "create":
+            return [IsAuthenticated(), MayGenerateEvidence()]
+        if self.action == "download":
+            return [*super().get_permissions(), MayGenerateEvidence()]
+        return super().get_permissions()
 
     def get_queryset(self):
         # Reading one's packages is the right to view jobs, whatever the method.
@@ -950,8 +973,9 @@ class EvidencePackageViewSet(
     @extend_schema(
         responses={
             (200, "application/zip"): OpenApiTypes.BINARY,
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
-                OpenApiTypes.BINARY
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+            409: error_response(
+                "证据包尚未生成完成", "conflict", "证据包尚未生成完成，请稍后再下载"
             ),
         }
     )
