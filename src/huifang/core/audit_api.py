@@ -26,7 +26,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
     username = serializers.CharField(
         source="user.username", default=None, allow_null=True, read_only=True
     )
-    user = TableValueField(AuditEventTable, help_text="操作人（如页面所示）")
+    user = TableValueField(AuditEventTable, allow_null=True, help_text="操作人（如页面所示）")
     source = TableValueField(AuditEventTable, column="actor_label", help_text="来源（中文）")
     action_code = serializers.CharField(source="action", read_only=True)
     action = TableValueField(AuditEventTable, help_text="动作（中文）")

@@ -150,7 +150,8 @@ class UserSerializer(serializers.ModelSerializer):
     branch_name = serializers.CharField(
         source="branch.name", default=None, allow_null=True, read_only=True
     )
-    mobile = TableValueField(UserTable, help_text="手机号（如用户管理页面所示）")
+    mobile = TableValueField(UserTable, allow_null=True, help_text="手机号（如用户管理页面所示）")
+    email = serializers.CharField(read_only=True, help_text="电子邮箱（可为空字符串）")
 
     class Meta:
         model = User
