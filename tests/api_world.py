@@ -61,7 +61,7 @@ def build(personas: dict, branches: dict) -> dict:
         "measure": measure,
         "evidence_package": package,
         # Path parameters that are names from a fixed list, not objects of a list.
-        "enums": {"dataset": "customers"},
+        "enums": {"dataset": "customers", "attachment": str(measure.attachments.get().pk)},
     }
 
 
