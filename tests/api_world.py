@@ -47,6 +47,7 @@ def build(personas: dict, branches: dict) -> dict:
         actor=hq,
     )
     job = Job.objects.create(kind="customers.import", title="导入客户", created_by=hq)
+    measure, package = _reports(personas, customer, task)
     return {
         "import": imported.record,
         "job": job,
@@ -57,8 +58,10 @@ def build(personas: dict, branches: dict) -> dict:
         "record": record,
         "feedback": feedback,
         **outreach,
+        "measure": measure,
+        "evidence_package": package,
         # Path parameters that are names from a fixed list, not objects of a list.
-        "enums": {"dataset": "customers"},
+        "enums": {"dataset": "customers", "attachment": str(measure.attachments.get().pk)},
     }
 
 
@@ -103,3 +106,37 @@ def _outreach(task, hq) -> dict:
     }
     attempt, _ = do_ingest_call(payload, source="webhook", actor=Actor.partner("外呼平台"))
     return {"invitation": invitation, "response": response, "template": template, "call": attempt}
+
+
+def _reports(personas: dict, customer, task):
+    """A measure with an attachment, and a generated evidence package (its job and file)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huifang.core.models import Job
+    from huifang.reports import jobs, services
+    from huifang.reports.models import MeasureType
+
+    measure = services.do_create_measure(
+        customer,
+        MeasureType.objects.get(name="面谈"),
+        "回访中客户表示不了解风险",
+        task=task,
+        attachments=[SimpleUploadedFile("面谈记录.txt", b"interview")],
+        actor=personas["manager_a"],
+    )
+    relative = Path(jobs.FOLDER) / "world" / "evidence.zip"
+    (Path(settings.MEDIA_ROOT) / relative).parent.mkdir(parents=True, exist_ok=True)
+    (Path(settings.MEDIA_ROOT) / relative).write_bytes(b"PK\x05\x06" + bytes(18))
+    package = Job.objects.create(
+        kind=jobs.EVIDENCE,
+        title=f"证据包：客户 {customer.investor_code}",
+        params={"customer": customer.investor_code},
+        status=Job.Status.SUCCEEDED,
+        result={"summary": "证据包", "sections": {}, "files": 0, "sha256": ""},
+        result_file=str(relative),
+        created_by=personas["hq_admin"],
+    )
+    return measure, package

@@ -15,6 +15,8 @@ API_MODULES = [
     "huifang.callbacks.records.api",
     "huifang.surveys.user_api",
     "huifang.channels.user_api",
+    "huifang.reports.api",
+    "huifang.core.audit_api",
 ]
 
 router = DefaultRouter()
