@@ -63,4 +63,4 @@ def test_the_worked_example_runs_against_a_live_server(company, live_server, tmp
     assert lines[0] == '{"ok":true,"created":1}'
     assert lines[1] == '[{"investor_code":"0000012345","reasons":"新开户客户"}]'
     assert lines[2:5] == ["frozen", "agent1", "成功"]
-    assert lines[5] == '{"total":1,"done":1,"completion_rate":"100.00%"}'
+    assert lines[5] == '{"tasks":1,"completed":1,"completion_rate":"100.0"}'
