@@ -308,3 +308,26 @@ def test_a_pass_killed_while_importing_is_failed_at_the_next_start(branches, roo
     assert run.status == IntakeStatus.FAILED and "进程已中断" in run.error
     assert Path(run.moved_to) == root / "branches" / "failed" / "a.csv"
     assert Path(run.report_path).is_file()
+
+
+def test_an_error_while_importing_fails_the_file_with_a_report(branches, root, drop, run_jobs):
+    drop("branches", "a.csv", [BRANCH_HEADER, "010102,期货北京第二营业部,0101"])
+    heard = []
+    intake_failed.connect(lambda **kw: heard.append(kw["intake_run"]), weak=False, dispatch_uid="e")
+
+    def broken(*args, **kwargs):
+        raise OSError("磁盘已满")
+
+    try:
+        with pytest.MonkeyPatch.context() as patch, run_jobs():
+            patch.setattr(intake, "import_file", broken)
+            [run] = run_pass()
+    finally:
+        intake_failed.disconnect(dispatch_uid="e")
+
+    assert run.status == IntakeStatus.FAILED and "磁盘已满" in run.error
+    assert run.moved_to == str(root / "branches" / "failed" / "a.csv")
+    rows = list(load_workbook(run.report_path).active.values)
+    assert rows[1][2:] == ("a.csv", "导入出错：磁盘已满")
+    assert heard == [run]
+    assert AuditEvent.objects.get(action="intake_failed").object_id == str(run.pk)
