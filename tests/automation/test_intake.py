@@ -331,3 +331,18 @@ def test_an_error_while_importing_fails_the_file_with_a_report(branches, root, d
     assert rows[1][2:] == ("a.csv", "导入出错：磁盘已满")
     assert heard == [run]
     assert AuditEvent.objects.get(action="intake_failed").object_id == str(run.pk)
+
+
+def test_a_file_that_cannot_be_moved_stays_claimed_and_says_so(branches, root, drop):
+    drop("branches", "a.csv", [BRANCH_HEADER, "010102,期货北京第二营业部,0101"])
+
+    def refuse(claimed, outcome):
+        raise PermissionError("权限不足")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dropfolder, "move", refuse)
+        [run] = run_pass()
+
+    assert run.status == IntakeStatus.APPLIED and "文件未能移动" in run.error
+    assert Path(run.moved_to).parent == root / "branches" / "processing"
+    assert Branch.objects.filter(code="010102").exists()

@@ -24,9 +24,10 @@ def test_hq_and_auditors_see_the_folders_and_the_runs(persona, client_for, root,
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert str(root / "daily") in page and str(root / "branches" / "failed") in page
+    assert str(root) in page and str(root / "daily") in page and "failed/" in page
     assert f'data-run="{run.pk}"' in page and "20251231.csv" in page and "已导入" in page
     assert reverse("imports:record_detail", args=[run.import_record_id]) in page
+    assert "branches/done/20251231.csv" in page
 
 
 def test_the_page_says_when_intake_is_off(client_for, settings):

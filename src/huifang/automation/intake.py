@@ -113,8 +113,16 @@ def import_claimed(dataset: str, claimed: Path) -> IntakeRun:
 
 def _finish(intake: IntakeRun, claimed: Path, status, record, error: str) -> IntakeRun:
     """Move the file to done/ or failed/ (with its report), then record and audit."""
-    moved = dropfolder.move(claimed, dropfolder.DONE if status == "applied" else dropfolder.FAILED)
-    report = None if status == IntakeStatus.APPLIED else _place_report(record, moved, error)
+    moved, report = claimed, None
+    try:
+        moved = dropfolder.move(
+            claimed, dropfolder.DONE if status == IntakeStatus.APPLIED else dropfolder.FAILED
+        )
+        if status != IntakeStatus.APPLIED:
+            report = _place_report(record, moved, error)
+    except OSError as exc:  # the import stands; the file stays in processing/ for the operator
+        log.exception("自动导入：无法移动 %s", claimed)
+        error = "；".join(filter(None, [error, f"文件未能移动（仍在 {moved.parent}）：{exc}"]))
     intake.status = status
     intake.import_record = record
     intake.moved_to = str(moved)
@@ -247,8 +255,6 @@ def folders() -> list[dict]:
                 "dataset": name,
                 "label": label,
                 "path": str(path),
-                "done": str(path / dropfolder.DONE),
-                "failed": str(path / dropfolder.FAILED),
                 "waiting": len(dropfolder.waiting(path)),
                 "processing": len(dropfolder.abandoned(base, name)),
                 "last": IntakeRun.objects.filter(dataset=name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import django_tables2 as tables
 from django.utils import timezone
 
@@ -130,11 +132,31 @@ class IntakeRunTable(tables.Table):
         "moved_to",
     )
 
+    def render_moved_to(self, value: str) -> str:
+        return short_path(value)
+
+    def render_report_path(self, value: str) -> str:
+        return short_path(value)
+
     def render_counts(self, record: IntakeRun) -> str:
         return counts_text(record)
 
     def value_counts(self, record: IntakeRun) -> str:
         return counts_text(record)
+
+
+def short_path(value: str) -> str:
+    """A path under the drop folders' root as the page shows it (``daily/done/a.csv``);
+    exports keep the whole path."""
+    from huifang.automation import intake  # the import engine, only when this table is shown
+
+    base = intake.root()
+    if base is None or not value:
+        return value
+    try:
+        return str(Path(value).relative_to(base))
+    except ValueError:
+        return value
 
 
 def counts_text(intake: IntakeRun) -> str:
