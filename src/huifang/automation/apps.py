@@ -9,9 +9,11 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from huifang.automation import (  # noqa: F401  (audit actions, job handlers, recovery)
             audit_actions,
+            intake,
             jobs,
             services,
         )
         from huifang.core.navigation import NavItem, register
 
         register("screening", NavItem("回访计划", "automation:plan_list", "automation.view_plan"))
+        register("screening", NavItem("自动导入", "automation:intake", "automation.view_intakerun"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huifang.automation import views
+from huifang.automation import intake_views, views
 
 app_name = "automation"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/run/", views.plan_run, name="plan_run"),
     path("runs/<int:pk>/approve/", views.plan_run_approve, name="plan_run_approve"),
+    path("intake/", intake_views.IntakeListView.as_view(), name="intake"),
 ]
