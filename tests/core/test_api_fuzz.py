@@ -38,7 +38,22 @@ schema = _schema()
 
 
 @pytest.fixture
-def token(personas, branches, db):
+def keep_the_connection():
+    """Requests go straight to the WSGI handler, not through Django's test client, so its
+    end-of-request hook would close the test's own database connection (on PostgreSQL:
+    "the connection is closed"): off for the test, as the test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(personas, branches, db, keep_the_connection):
     from huifang.org.services import do_create_token
 
     customer = make_customer(branches["a1"])
