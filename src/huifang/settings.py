@@ -10,6 +10,7 @@ from huifang.core.config import (
     cache,
     data_dir,
     database,
+    email,
     env_addresses,
     env_bool,
     env_int,
@@ -69,6 +70,16 @@ try:
     SMS = sms()
     # Where customers open the H5 questionnaire: the SMS variable 问卷链接 (docs/operators.md).
     PUBLIC_URL = public_url()
+    # 站内消息 by e-mail: SMTP server, each message and/or a daily digest (docs/operators.md).
+    NOTIFY_EMAIL = email()
+    EMAIL_HOST = NOTIFY_EMAIL["HOST"]
+    EMAIL_PORT = NOTIFY_EMAIL["PORT"]
+    EMAIL_HOST_USER = NOTIFY_EMAIL["USER"]
+    EMAIL_HOST_PASSWORD = NOTIFY_EMAIL["PASSWORD"]
+    EMAIL_USE_TLS = NOTIFY_EMAIL["USE_TLS"]
+    EMAIL_USE_SSL = NOTIFY_EMAIL["USE_SSL"]
+    EMAIL_TIMEOUT = NOTIFY_EMAIL["TIMEOUT"]
+    DEFAULT_FROM_EMAIL = NOTIFY_EMAIL["FROM"]
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc

@@ -9,3 +9,4 @@ class AutomationAction(AuditAction):
     PLAN_RUN = "plan_run", "执行回访计划"
     PLAN_RUN_FAILED = "plan_run_failed", "回访计划执行失败"
     PLAN_APPROVE = "plan_approve", "审核通过回访计划执行"
+    NOTIFY = "notify", "生成站内消息提醒"

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 LONGEST_SLEEP = datetime.timedelta(minutes=10)  # a plan edited elsewhere is seen this soon
 LABEL = "job:回访计划"
+NOTICE_SLEEP = datetime.timedelta(minutes=2)  # a new 改约 is reminded of at most this late
+NOTICE_LABEL = "job:站内消息"
 
 
 @task()
@@ -52,15 +54,17 @@ def next_wake(now: datetime.datetime | None = None) -> datetime.datetime:
     return max(wake, now)
 
 
-def _queued_by(wake: datetime.datetime) -> bool:
-    """Whether a tick is already waiting in the database queue to run by ``wake``."""
+def _queued_by(wake: datetime.datetime, chain=None) -> bool:
+    """Whether a tick of ``chain`` (``tick_plans``) is already waiting in the database
+    queue to run by ``wake``."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if not isinstance(tick_plans.get_backend(), DatabaseBackend):
+    chain = chain or tick_plans
+    if not isinstance(chain.get_backend(), DatabaseBackend):
         return False
     return DBTaskResult.objects.filter(
-        task_path=tick_plans.module_path, status="READY", run_after__lte=wake
+        task_path=chain.module_path, status="READY", run_after__lte=wake
     ).exists()
 
 
@@ -79,4 +83,36 @@ def ensure_tick(now: datetime.datetime | None = None) -> bool:
         return False
     tick_plans.using(run_after=wake).enqueue()
     log.info("回访计划：下一次检查 %s", timezone.localtime(wake).strftime("%Y-%m-%d %H:%M"))
+    return True
+
+
+# ---------------------------------------------------------------- 站内消息
+
+
+@task()
+def tick_notifications() -> int:
+    """The reminders' pass (``reminders.run_pass``), then the next one queued: its own
+    chain beside the plans', as it wakes far more often (every few minutes, and exactly
+    15 minutes before a 改约)."""
+    from huifang.automation import reminders
+
+    try:
+        with audit.acting(label=NOTICE_LABEL):
+            return reminders.run_pass()
+    finally:
+        ensure_notice_tick()
+
+
+def ensure_notice_tick(now: datetime.datetime | None = None) -> bool:
+    """Queue the reminders' next pass unless one is queued by then (see :func:`ensure_tick`)."""
+    from huifang.automation import reminders
+
+    backend = tick_notifications.get_backend()
+    if not backend.supports_defer:
+        return False
+    now = now or timezone.now()
+    wake = reminders.next_wake(now, NOTICE_SLEEP)
+    if _queued_by(wake, tick_notifications):
+        return False
+    tick_notifications.using(run_after=wake).enqueue()
     return True
