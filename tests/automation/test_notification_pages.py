@@ -34,7 +34,7 @@ def inbox(personas):
         ]
     )
     read = Notification.objects.get(recipient=personas["agent_a"], kind=Kind.DUE_TOMORROW)
-    notifications.do_mark_read(personas["agent_a"], [read.pk])
+    notifications.mark_read(personas["agent_a"], [read.pk])
     return {n.kind + str(n.recipient_id): n for n in Notification.objects.all()}
 
 

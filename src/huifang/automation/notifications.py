@@ -6,8 +6,9 @@ passes or a signal received twice never send one reminder twice. The rows themse
 the record of what was sent (who, what, when, read when); the passes that generate them
 are audited (``reminders``).
 
-Reading is not audited: marking one's own message read changes nothing anyone else sees
-and reveals nothing, so it would only bury the audit log's real events.
+Reading is not audited, and :func:`mark_read` is no permission-checked ``do_…`` service:
+it touches only the person's own rows (the queryset is theirs), changes nothing anyone
+else sees and reveals nothing, so an audit row would only bury the log's real events.
 
 E-mail (``settings.NOTIFY_EMAIL``, docs/operators.md) goes out after the commit to the
 recipients who have an e-mail address; each row is claimed (``emailed_at``) before it is
@@ -128,7 +129,7 @@ def unread_count(user) -> int:
     return for_user(user).unread().count()
 
 
-def do_mark_read(user, ids: Iterable[int] | None = None) -> int:
+def mark_read(user, ids: Iterable[int] | None = None) -> int:
     """Mark ``user``'s messages ``ids`` read (all unread ones when ``ids`` is None); others'
     ids are ignored. Returns how many changed. Not audited (see the module docstring)."""
     rows = for_user(user).unread()
@@ -137,8 +138,8 @@ def do_mark_read(user, ids: Iterable[int] | None = None) -> int:
     return rows.update(read_at=timezone.now())
 
 
-def do_mark_all_read(user) -> int:
-    return do_mark_read(user, None)
+def mark_all_read(user) -> int:
+    return mark_read(user, None)
 
 
 # ---------------------------------------------------------------- e-mail

@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/run/", views.plan_run, name="plan_run"),
     path("runs/<int:pk>/approve/", views.plan_run_approve, name="plan_run_approve"),
-    path("messages/", notification_views.notification_list, name="notification_list"),
+    path("messages/", notification_views.NotificationListView.as_view(), name="notification_list"),
     path("messages/<int:pk>/", notification_views.notification_open, name="notification_open"),
     path("messages/read/", notification_views.notification_mark_read, name="notification_read"),
 ]
