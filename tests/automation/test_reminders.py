@@ -245,14 +245,19 @@ def test_a_failed_plan_run_is_caught_up_by_the_pass(make_plan, personas):
 
 
 def test_a_failed_intake_notifies_hq_admins_once(personas):
-    class Run:
+    class IntakeRun:  # what the intake sends: its IntakeRun (dataset, file, status, error)
         pk = 7
+        error = "第 3 行：投资者代码为空"
 
         def __str__(self):
-            return "客户资料 2026-01-05.csv"
+            return "自动导入 客户资料 2026-01-05.csv"
 
-    intake_failed.send(sender=None, run=Run(), message="第 3 行：投资者代码为空", link="/x/")
-    intake_failed.send(sender=None, run=Run(), message="第 3 行：投资者代码为空", link="/x/")
+        def get_status_display(self):
+            return "已拒绝"
+
+    intake_failed.send_robust(sender=IntakeRun, intake_run=IntakeRun())
+    intake_failed.send_robust(sender=IntakeRun, intake_run=IntakeRun())
     [message] = sent(personas["hq_admin"], Kind.INTAKE_FAILED)
-    assert message.title == "数据导入失败：客户资料 2026-01-05.csv"
+    assert message.title == "自动导入 客户资料 2026-01-05.csv：已拒绝"
+    assert "投资者代码为空" in message.body
     assert Notification.objects.count() == 1

@@ -39,8 +39,8 @@ def on_response_saved(sender, instance, created, **kwargs):
 
 
 @receiver(intake_failed, dispatch_uid="automation_notify_intake_failed")
-def on_intake_failed(sender, run=None, message: str = "", link: str = "", **kwargs):
-    _send(reminders.intake_failed_messages, run, message, link)
+def on_intake_failed(sender, intake_run=None, **kwargs):
+    _send(reminders.intake_failed_messages, intake_run)
 
 
 def notify_plan_run(plan_run) -> None:

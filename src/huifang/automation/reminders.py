@@ -268,10 +268,26 @@ def abnormal_answer_messages(response) -> list[Message]:
     ]
 
 
-def intake_failed_messages(run=None, message: str = "", link: str = "") -> list[Message]:
-    key = f"intake:{getattr(run, 'pk', None) or timezone.now().isoformat()}"
-    title = f"数据导入失败：{run}" if run is not None else "数据导入失败"
+def intake_failed_messages(intake_run) -> list[Message]:
+    """A drop-folder file was not imported (``signals.intake_failed``) → HQ admins, once
+    per intake run."""
+    from django.urls import NoReverseMatch
+
+    status = getattr(intake_run, "get_status_display", lambda: "失败")()
+    error = getattr(intake_run, "error", "") or ""
+    body = f"{intake_run}：{status}" + (f"。{error}" if error else "")
+    try:
+        link = reverse("automation:intake")
+    except NoReverseMatch:  # the intake pages are not there (yet)
+        link = ""
     return [
-        Message(pk, Kind.INTAKE_FAILED, key, title[:200], message, link or "")
+        Message(
+            pk,
+            Kind.INTAKE_FAILED,
+            f"intake:{intake_run.pk}",
+            f"{intake_run}：{status}"[:200],
+            body,
+            link,
+        )
         for pk in notifications.hq_admins()
     ]
