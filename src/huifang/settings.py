@@ -16,6 +16,7 @@ from huifang.core.config import (
     env_int,
     env_list,
     env_path,
+    intake_dir,
     log_level,
     public_url,
     secret_key,
@@ -70,6 +71,10 @@ try:
     SMS = sms()
     # Where customers open the H5 questionnaire: the SMS variable 问卷链接 (docs/operators.md).
     PUBLIC_URL = public_url()
+    # 自动导入: drop folders per dataset under this root (None: off), and how long a file
+    # must have been left unchanged before it is taken (docs/operators.md).
+    INTAKE_DIR = intake_dir()
+    INTAKE_SETTLE_SECONDS = env_int("HUIFANG_INTAKE_SETTLE_SECONDS", 60, minimum=0)
     # 站内消息 by e-mail: SMTP server, each message and/or a daily digest (docs/operators.md).
     NOTIFY_EMAIL = email()
     EMAIL_HOST = NOTIFY_EMAIL["HOST"]

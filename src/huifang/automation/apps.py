@@ -9,6 +9,7 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from huifang.automation import (  # noqa: F401  (audit actions, job handlers, recovery, signals)
             audit_actions,
+            intake,
             jobs,
             receivers,
             services,
@@ -16,3 +17,4 @@ class AutomationConfig(AppConfig):
         from huifang.core.navigation import NavItem, register
 
         register("screening", NavItem("回访计划", "automation:plan_list", "automation.view_plan"))
+        register("screening", NavItem("自动导入", "automation:intake", "automation.view_intakerun"))

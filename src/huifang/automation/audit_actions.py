@@ -1,4 +1,4 @@
-"""The audit actions of 回访计划 (see :class:`huifang.core.audit.AuditAction`)."""
+"""The audit actions of 回访计划 and 自动导入 (see :class:`huifang.core.audit.AuditAction`)."""
 
 from huifang.core.audit import AuditAction
 
@@ -9,4 +9,7 @@ class AutomationAction(AuditAction):
     PLAN_RUN = "plan_run", "执行回访计划"
     PLAN_RUN_FAILED = "plan_run_failed", "回访计划执行失败"
     PLAN_APPROVE = "plan_approve", "审核通过回访计划执行"
+    INTAKE_IMPORT = "intake_import", "自动导入"
+    INTAKE_REJECTED = "intake_rejected", "自动导入被拒绝"
+    INTAKE_FAILED = "intake_failed", "自动导入失败"
     NOTIFY = "notify", "生成站内消息提醒"

@@ -8,6 +8,8 @@ whether it freezes and creates the batch by itself or stops for an HQ admin's ap
 Each reference date D of a plan runs once: a :class:`PlanRun` row per (plan, D), whose
 unique constraint is the claim. Whoever inserts the row runs the occurrence; a second
 worker (or a second click) racing for the same D fails on the constraint and does nothing.
+
+自动导入: an :class:`IntakeRun` per file taken from a drop folder (``intake.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.callbacks.models import Batch, BusinessType
 from huifang.core.fields import user_reference
 from huifang.core.scoping import RestrictedQuerySet
+from huifang.customers.models import ImportRecord
 from huifang.rules.models import ScreeningRun
 
 
@@ -171,6 +174,59 @@ class PlanRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.name} {self.occurrence:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- 自动导入 (drop folders)
+
+
+class IntakeStatus(models.TextChoices):
+    RUNNING = "running", _("导入中")
+    APPLIED = "applied", _("已导入")
+    REJECTED = "rejected", _("已拒绝")
+    FAILED = "failed", _("失败")
+
+
+class IntakeRun(models.Model):
+    """One file taken from a drop folder (``HUIFANG_INTAKE_DIR/<dataset>/``) and imported
+    through the standard data interface: 已导入 and moved to ``done/``, or 已拒绝 (invalid
+    rows, nothing written) / 失败 (an error) and moved to ``failed/`` with its row report.
+
+    The claim of a file is its rename into the dataset's ``processing/`` folder, which
+    only one process can win; this row is written by the winner."""
+
+    dataset = models.CharField(_("数据集"), max_length=16, choices=ImportRecord.Dataset.choices)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    size = models.BigIntegerField(_("文件大小"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=IntakeStatus.choices, default=IntakeStatus.RUNNING
+    )
+    import_record = models.ForeignKey(
+        ImportRecord,
+        verbose_name=_("导入记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    moved_to = models.CharField(_("移至"), max_length=1000, blank=True)
+    report_path = models.CharField(_("错误报告"), max_length=1000, blank=True)
+    error = models.TextField(_("说明"), blank=True)
+    source = models.CharField(_("来源"), max_length=64, blank=True)  # job:自动导入 / command:intake
+    runner = models.CharField(max_length=200, blank=True)  # core.liveness mark of the process
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("自动导入")
+        verbose_name_plural = _("自动导入")
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["dataset", "-started_at"], name="intake_run_dataset")]
+
+    def __str__(self) -> str:
+        return f"自动导入 {self.get_dataset_display()} {self.file_name}"
 
 
 class NotificationKind(models.TextChoices):

@@ -1,12 +1,14 @@
-"""Columns of the 回访计划 list."""
+"""Columns of the 回访计划 list and of the 自动导入 runs."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import django_tables2 as tables
 from django.utils import timezone
 
 from huifang.automation import schedule
-from huifang.automation.models import Plan, PlanRun
+from huifang.automation.models import IntakeRun, Plan, PlanRun
 from huifang.core.columns import DateTimeColumn, UserColumn
 
 
@@ -82,3 +84,86 @@ def next_text(plan: Plan, now) -> str:
     if day is None:
         return "—"
     return f"{timezone.localtime(schedule.moment(plan, day)):%Y-%m-%d %H:%M}"
+
+
+class IntakeRunTable(tables.Table):
+    """The 自动导入 page's runs: one row per file taken from a drop folder."""
+
+    started_at = DateTimeColumn(verbose_name="开始时间")
+    import_record = tables.LinkColumn(
+        "imports:record_detail",
+        args=[tables.A("import_record_id")],
+        accessor="import_record_id",
+        verbose_name="导入记录",
+        text=lambda record: f"#{record.import_record_id}",
+        default="—",
+    )
+    counts = tables.Column(accessor="pk", verbose_name="行数", orderable=False)
+    finished_at = DateTimeColumn(verbose_name="结束时间")
+
+    class Meta:
+        model = IntakeRun
+        fields = [
+            "started_at",
+            "dataset",
+            "file_name",
+            "status",
+            "import_record",
+            "counts",
+            "error",
+            "moved_to",
+            "report_path",
+            "finished_at",
+            "checksum",
+            "size",
+            "source",
+        ]
+        empty_text = "尚无自动导入记录"
+        row_attrs = {"data-run": lambda record: record.pk}
+
+    default_columns = (
+        "started_at",
+        "dataset",
+        "file_name",
+        "status",
+        "import_record",
+        "counts",
+        "error",
+        "moved_to",
+    )
+
+    def render_moved_to(self, value: str) -> str:
+        return short_path(value)
+
+    def render_report_path(self, value: str) -> str:
+        return short_path(value)
+
+    def render_counts(self, record: IntakeRun) -> str:
+        return counts_text(record)
+
+    def value_counts(self, record: IntakeRun) -> str:
+        return counts_text(record)
+
+
+def short_path(value: str) -> str:
+    """A path under the drop folders' root as the page shows it (``daily/done/a.csv``);
+    exports keep the whole path."""
+    from huifang.automation import intake  # the import engine, only when this table is shown
+
+    base = intake.root()
+    if base is None or not value:
+        return value
+    try:
+        return str(Path(value).relative_to(base))
+    except ValueError:
+        return value
+
+
+def counts_text(intake: IntakeRun) -> str:
+    record = intake.import_record
+    if record is None:
+        return "—"
+    return (
+        f"共 {record.total_rows}：新增 {record.created}，更新 {record.updated}，"
+        f"未变 {record.unchanged}，拒绝 {record.rejected}"
+    )

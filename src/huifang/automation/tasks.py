@@ -7,6 +7,11 @@ so duplicate ticks are harmless (they find nothing left to do). The chain is (re
 when a worker starts (``services.recover_abandoned``, run by ``huifang db_worker`` at
 start-up), when a plan is saved and by ``huifang plan tick``; cron running ``huifang plan
 tick`` every few minutes does the same job without the worker.
+
+自动导入 has a sibling chain, ``tick_intake``: while ``HUIFANG_INTAKE_DIR`` is set, a pass
+over the drop folders every :data:`INTAKE_EVERY`, started when a worker starts
+(``intake.recover_abandoned``). Two passes at once are harmless: a file is claimed by
+renaming it, which one pass only can win.
 """
 
 from __future__ import annotations
@@ -55,8 +60,8 @@ def next_wake(now: datetime.datetime | None = None) -> datetime.datetime:
 
 
 def _queued_by(wake: datetime.datetime, chain=None) -> bool:
-    """Whether a tick of ``chain`` (``tick_plans``) is already waiting in the database
-    queue to run by ``wake``."""
+    """Whether a tick (of ``chain``, by default the plans') is already waiting in the
+    database queue to run by ``wake``."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
@@ -83,6 +88,42 @@ def ensure_tick(now: datetime.datetime | None = None) -> bool:
         return False
     tick_plans.using(run_after=wake).enqueue()
     log.info("回访计划：下一次检查 %s", timezone.localtime(wake).strftime("%Y-%m-%d %H:%M"))
+    return True
+
+
+# ---------------------------------------------------------------- 自动导入
+
+INTAKE_EVERY = datetime.timedelta(minutes=1)
+INTAKE_LABEL = "job:自动导入"
+
+
+@task()
+def tick_intake() -> int:
+    """One pass over the drop folders, then queue the next (even when this one failed)."""
+    from huifang.automation import intake
+
+    try:
+        with audit.acting(label=INTAKE_LABEL):
+            return len(intake.run_pass())
+    finally:
+        ensure_intake_tick()
+
+
+def ensure_intake_tick(now: datetime.datetime | None = None) -> bool:
+    """Queue the next intake pass in :data:`INTAKE_EVERY` unless one is already queued by
+    then, or intake is off (``HUIFANG_INTAKE_DIR`` unset: the chain ends); True if queued.
+    As for the plans' tick, a surplus pass finds the next one queued and queues none."""
+    from huifang.automation import intake
+
+    if not intake.enabled():
+        return False
+    backend = tick_intake.get_backend()
+    if not backend.supports_defer:
+        return False
+    wake = (now or timezone.now()) + INTAKE_EVERY
+    if _queued_by(wake, tick_intake):
+        return False
+    tick_intake.using(run_after=wake).enqueue()
     return True
 
 

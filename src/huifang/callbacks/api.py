@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.forms.models import model_to_dict
 from django.http import QueryDict
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -30,6 +30,7 @@ from huifang.callbacks.tables import TaskTable
 from huifang.core.api import (
     ExportViewSetMixin,
     JobAcceptedSerializer,
+    KeysetPagination,
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
     TableValueField,
@@ -47,13 +48,10 @@ from huifang.rules.models import RunStatus, ScreeningRun
 ID = {"min_value": 1, "max_value": BIGINT[1]}  # a database id (beyond it: 400, not 500)
 
 
-class TaskCursorPagination(pagination.CursorPagination):
+class TaskCursorPagination(KeysetPagination):
     """Keyset pages (no COUNT over a million tasks)."""
 
     ordering = "-id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class TaskSerializer(serializers.ModelSerializer):

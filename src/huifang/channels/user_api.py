@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import QueryDict
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -27,6 +27,7 @@ from huifang.channels.sms.tables import MessageTable
 from huifang.core.api import (
     ExportViewSetMixin,
     JobAcceptedSerializer,
+    KeysetPagination,
     ScopedViewSetMixin,
     TableValueField,
     accepted,
@@ -60,13 +61,10 @@ def _task_filter(request, query: str):
 # ---------------------------------------------------------------- SMS messages
 
 
-class MessageCursorPagination(pagination.CursorPagination):
+class MessageCursorPagination(KeysetPagination):
     """Keyset pages, newest first."""
 
     ordering = ("-queued_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class SmsMessageSerializer(serializers.ModelSerializer):
@@ -306,13 +304,10 @@ class SmsTemplateViewSet(
 # ---------------------------------------------------------------- call attempts
 
 
-class CallCursorPagination(pagination.CursorPagination):
+class CallCursorPagination(KeysetPagination):
     """Keyset pages, the latest call first."""
 
     ordering = ("-started_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class CallAttemptSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -46,6 +46,15 @@ FILE_RESPONSES = {
     (200, XLSX_TYPE): OpenApiTypes.BINARY,
     (200, CSV_TYPE.partition(";")[0]): OpenApiTypes.BINARY,
 }
+
+
+class KeysetPagination(pagination.CursorPagination):
+    """Cursor pages for the big lists (no COUNT over millions of rows): 100 a page,
+    ``page_size`` up to 1,000; a subclass sets ``ordering`` (unique, newest first)."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
 
 
 class JobAcceptedSerializer(serializers.Serializer):

@@ -5,21 +5,23 @@ Values the log keeps masked are stored masked; the API shows them as stored."""
 
 from __future__ import annotations
 
-from rest_framework import pagination, serializers
+from rest_framework import serializers
 
-from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet, TableValueField
+from huifang.core.api import (
+    ExportViewSetMixin,
+    KeysetPagination,
+    ScopedReadOnlyViewSet,
+    TableValueField,
+)
 from huifang.core.filtersets import AuditEventFilterSet
 from huifang.core.models import AuditEvent
 from huifang.core.tables import AuditEventTable
 
 
-class AuditCursorPagination(pagination.CursorPagination):
+class AuditCursorPagination(KeysetPagination):
     """Newest first, as the page; keyset pages (the log holds millions of rows)."""
 
     ordering = ("-time", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

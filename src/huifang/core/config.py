@@ -186,6 +186,18 @@ def database(directory: Path) -> dict:
     return config
 
 
+def intake_dir() -> Path | None:
+    """``HUIFANG_INTAKE_DIR``: the root of the drop folders of scheduled intake (自动导入),
+    one sub-folder per dataset; None (intake off) when unset or empty."""
+    raw = os.environ.get("HUIFANG_INTAKE_DIR", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"HUIFANG_INTAKE_DIR={raw!r} is not a directory")
+    return path
+
+
 SMS_PROVIDERS = ("file", "aliyun", "tencent", "http")
 
 

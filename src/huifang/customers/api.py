@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from huifang.core.api import ExportViewSetMixin, ScopedReadOnlyViewSet
+from huifang.core.api import ExportViewSetMixin, KeysetPagination, ScopedReadOnlyViewSet
 from huifang.core.scoping import has_model_perm
 from huifang.customers import services
 from huifang.customers.filtersets import CustomerFilterSet
@@ -27,14 +27,11 @@ from huifang.customers.models import Customer, DailyBalance, ProductHolding
 from huifang.customers.tables import CustomerTable, normalized_label
 
 
-class CodeCursorPagination(pagination.CursorPagination):
+class CodeCursorPagination(KeysetPagination):
     """Keyset pages by investor code: no COUNT over a million customers, stable while
     rows are imported."""
 
     ordering = "investor_code"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -148,7 +145,7 @@ class ProductHoldingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DatePagination(pagination.CursorPagination):
+class DatePagination(KeysetPagination):
     ordering = "trade_date"
     page_size = 366
     page_size_query_param = "page_size"

@@ -36,6 +36,7 @@ from huifang.core.api import (
     FILE_RESPONSES,
     ExportViewSetMixin,
     JobAcceptedSerializer,
+    KeysetPagination,
     ScopedViewSetMixin,
     TableValueField,
     accepted,
@@ -229,13 +230,10 @@ class MeasureUploadSerializer(serializers.Serializer):
     )
 
 
-class MeasurePagination(pagination.CursorPagination):
+class MeasurePagination(KeysetPagination):
     """Newest first, as the list page; keyset pages."""
 
     ordering = ("-created_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 MEASURE_EXAMPLE = {

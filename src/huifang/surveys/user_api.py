@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -24,7 +24,13 @@ from rest_framework.response import Response
 
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import BusinessType, CallbackTask
-from huifang.core.api import FILE_RESPONSES, JobAcceptedSerializer, ScopedViewSetMixin, accepted
+from huifang.core.api import (
+    FILE_RESPONSES,
+    JobAcceptedSerializer,
+    KeysetPagination,
+    ScopedViewSetMixin,
+    accepted,
+)
 from huifang.core.exporter import Exporter, ExportError
 from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
@@ -353,11 +359,8 @@ class ResponseFilterSet(results.ResultFilterSet):
     task = django_filters.NumberFilter(label="回访任务", field_name="task_id")
 
 
-class InvitationCursorPagination(pagination.CursorPagination):
+class InvitationCursorPagination(KeysetPagination):
     ordering = ("-created_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -609,11 +612,8 @@ class InvitationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
 # ---------------------------------------------------------------- responses
 
 
-class ResponseCursorPagination(pagination.CursorPagination):
+class ResponseCursorPagination(KeysetPagination):
     ordering = ("-received_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class AnswerLineSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, Fai
 from huifang.callbacks.records.tables import RecordTable
 from huifang.core.api import (
     ExportViewSetMixin,
+    KeysetPagination,
     ScopedReadOnlyViewSet,
     ScopedViewSetMixin,
     TableValueField,
@@ -56,13 +57,10 @@ TEXT_FIELDS = (
 )
 
 
-class RecordCursorPagination(pagination.CursorPagination):
+class RecordCursorPagination(KeysetPagination):
     """Keyset pages, newest first (no COUNT over millions of records)."""
 
     ordering = ("-called_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class RecordSerializer(serializers.ModelSerializer):
