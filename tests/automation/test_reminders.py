@@ -261,3 +261,25 @@ def test_a_failed_intake_notifies_hq_admins_once(personas):
     assert message.title == "自动导入 客户资料 2026-01-05.csv：已拒绝"
     assert "投资者代码为空" in message.body
     assert Notification.objects.count() == 1
+
+
+def test_a_refused_drop_folder_file_reaches_hq(
+    branches, personas, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from huifang.automation import intake
+    from huifang.automation.models import IntakeRun
+
+    settings.INTAKE_DIR = tmp_path / "intake"
+    settings.INTAKE_SETTLE_SECONDS = 0
+    path = settings.INTAKE_DIR / "branches" / "bad.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("不是表头\nx\n", encoding="utf-8")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        intake.run_pass()
+
+    run = IntakeRun.objects.get()
+    [message] = sent(personas["hq_admin"], Kind.INTAKE_FAILED)
+    assert message.title.startswith(f"{run}：") and message.link == "/plans/intake/"
+    assert message.dedupe_key == f"intake:{run.pk}"
+    assert sent(personas["manager_a"]) == [] and sent(personas["agent_a"]) == []
