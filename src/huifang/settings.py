@@ -10,6 +10,7 @@ from huifang.core.config import (
     cache,
     data_dir,
     database,
+    email,
     env_addresses,
     env_bool,
     env_int,
@@ -74,6 +75,16 @@ try:
     # must have been left unchanged before it is taken (docs/operators.md).
     INTAKE_DIR = intake_dir()
     INTAKE_SETTLE_SECONDS = env_int("HUIFANG_INTAKE_SETTLE_SECONDS", 60, minimum=0)
+    # 站内消息 by e-mail: SMTP server, each message and/or a daily digest (docs/operators.md).
+    NOTIFY_EMAIL = email()
+    EMAIL_HOST = NOTIFY_EMAIL["HOST"]
+    EMAIL_PORT = NOTIFY_EMAIL["PORT"]
+    EMAIL_HOST_USER = NOTIFY_EMAIL["USER"]
+    EMAIL_HOST_PASSWORD = NOTIFY_EMAIL["PASSWORD"]
+    EMAIL_USE_TLS = NOTIFY_EMAIL["USE_TLS"]
+    EMAIL_USE_SSL = NOTIFY_EMAIL["USE_SSL"]
+    EMAIL_TIMEOUT = NOTIFY_EMAIL["TIMEOUT"]
+    DEFAULT_FROM_EMAIL = NOTIFY_EMAIL["FROM"]
 except ConfigError as exc:
     sys.stderr.write(f"huifang: configuration error: {exc}\n")
     raise SystemExit(2) from exc

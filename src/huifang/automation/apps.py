@@ -7,10 +7,11 @@ class AutomationConfig(AppConfig):
     verbose_name = "常态化"
 
     def ready(self) -> None:
-        from huifang.automation import (  # noqa: F401  (audit actions, job handlers, recovery)
+        from huifang.automation import (  # noqa: F401  (audit actions, job handlers, recovery, signals)
             audit_actions,
             intake,
             jobs,
+            receivers,
             services,
         )
         from huifang.core.navigation import NavItem, register

@@ -12,3 +12,4 @@ class AutomationAction(AuditAction):
     INTAKE_IMPORT = "intake_import", "自动导入"
     INTAKE_REJECTED = "intake_rejected", "自动导入被拒绝"
     INTAKE_FAILED = "intake_failed", "自动导入失败"
+    NOTIFY = "notify", "生成站内消息提醒"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from huifang.automation.models import IntakeRun, Plan
+from huifang.automation.models import IntakeRun, Notification, NotificationKind, Plan
 from huifang.core.filtersets import FilterSet
 
 
@@ -22,3 +22,28 @@ class IntakeRunFilterSet(FilterSet):
     class Meta:
         model = IntakeRun
         fields = ["dataset", "status", "file_name"]
+
+
+class NotificationFilterSet(FilterSet):
+    """站内消息: 未读 / 已读 and the kind; the queryset is the person's own messages."""
+
+    status = django_filters.ChoiceFilter(
+        label="状态",
+        choices=[("unread", "未读"), ("read", "已读")],
+        empty_label="全部",
+        method="in_status",
+    )
+    kind = django_filters.ChoiceFilter(
+        label="类型", choices=NotificationKind.choices, empty_label="全部"
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["status", "kind"]
+
+    def in_status(self, queryset, name: str, value: str):
+        if value == "unread":
+            return queryset.filter(read_at__isnull=True)
+        if value == "read":
+            return queryset.filter(read_at__isnull=False)
+        return queryset

@@ -227,3 +227,62 @@ class IntakeRun(models.Model):
 
     def __str__(self) -> str:
         return f"自动导入 {self.get_dataset_display()} {self.file_name}"
+
+
+class NotificationKind(models.TextChoices):
+    TASK_ASSIGNED = "task_assigned", _("新分配的回访任务")
+    APPOINTMENT = "appointment", _("改约提醒")
+    DUE_TOMORROW = "due_tomorrow", _("明日到期")
+    OVERDUE = "overdue", _("逾期任务")
+    BRANCH_OVERDUE = "branch_overdue", _("本部门逾期任务")
+    ABNORMAL_ANSWER = "abnormal_answer", _("问卷异常答案")
+    PLAN_PENDING = "plan_pending", _("回访计划待审核")
+    PLAN_FAILED = "plan_failed", _("回访计划执行失败")
+    INTAKE_FAILED = "intake_failed", _("数据导入失败")
+    DIGEST = "digest", _("每日汇总")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A 站内消息 for one person. ``dedupe_key`` names the subject and its occurrence
+    (``task:12:2026-01-05T10:00``, ``overdue:2026-01-05``): with the recipient and the kind
+    it is unique, so a reminder inserted twice — by two workers, or by two passes — exists
+    once. The rows are the record of what was sent; nobody edits them but to mark read."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("类型"), max_length=32, choices=NotificationKind.choices)
+    dedupe_key = models.CharField(max_length=200)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "dedupe_key"], name="notification_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -146,12 +146,16 @@ def do_save_plan(instance: Plan | None, data: dict, *, actor) -> Plan:
 
 
 def _ensure_tick() -> None:
-    from huifang.automation.tasks import ensure_tick
+    from huifang.automation.tasks import ensure_notice_tick, ensure_tick
 
     try:
         ensure_tick()
     except Exception:  # scheduling the tick must never undo or hide a saved plan
         log.exception("无法安排回访计划的定时检查")
+    try:
+        ensure_notice_tick()
+    except Exception:
+        log.exception("无法安排站内消息的定时检查")
 
 
 # ---------------------------------------------------------------- running an occurrence
@@ -325,7 +329,15 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
             message=outcome(plan_run),
             actor=actor,
         )
+        if status != PlanRunStatus.DONE:
+            transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
+
+
+def _notify_run(plan_run: PlanRun) -> None:
+    from huifang.automation.receivers import notify_plan_run
+
+    notify_plan_run(plan_run)
 
 
 def outcome(plan_run: PlanRun) -> str:

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 LONGEST_SLEEP = datetime.timedelta(minutes=10)  # a plan edited elsewhere is seen this soon
 LABEL = "job:回访计划"
+NOTICE_SLEEP = datetime.timedelta(minutes=2)  # a new 改约 is reminded of at most this late
+NOTICE_LABEL = "job:站内消息"
 
 
 @task()
@@ -122,4 +124,36 @@ def ensure_intake_tick(now: datetime.datetime | None = None) -> bool:
     if _queued_by(wake, tick_intake):
         return False
     tick_intake.using(run_after=wake).enqueue()
+    return True
+
+
+# ---------------------------------------------------------------- 站内消息
+
+
+@task()
+def tick_notifications() -> int:
+    """The reminders' pass (``reminders.run_pass``), then the next one queued: its own
+    chain beside the plans', as it wakes far more often (every few minutes, and exactly
+    15 minutes before a 改约)."""
+    from huifang.automation import reminders
+
+    try:
+        with audit.acting(label=NOTICE_LABEL):
+            return reminders.run_pass()
+    finally:
+        ensure_notice_tick()
+
+
+def ensure_notice_tick(now: datetime.datetime | None = None) -> bool:
+    """Queue the reminders' next pass unless one is queued by then (see :func:`ensure_tick`)."""
+    from huifang.automation import reminders
+
+    backend = tick_notifications.get_backend()
+    if not backend.supports_defer:
+        return False
+    now = now or timezone.now()
+    wake = reminders.next_wake(now, NOTICE_SLEEP)
+    if _queued_by(wake, tick_notifications):
+        return False
+    tick_notifications.using(run_after=wake).enqueue()
     return True

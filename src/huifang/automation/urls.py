@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huifang.automation import intake_views, views
+from huifang.automation import intake_views, notification_views, views
 
 app_name = "automation"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/run/", views.plan_run, name="plan_run"),
     path("runs/<int:pk>/approve/", views.plan_run_approve, name="plan_run_approve"),
     path("intake/", intake_views.IntakeListView.as_view(), name="intake"),
+    path("messages/", notification_views.NotificationListView.as_view(), name="notification_list"),
+    path("messages/<int:pk>/", notification_views.notification_open, name="notification_open"),
+    path("messages/read/", notification_views.notification_mark_read, name="notification_read"),
 ]

@@ -22,6 +22,7 @@ from huifang.callbacks import deadlines, merge
 from huifang.callbacks.audit_actions import CallbackAction
 from huifang.callbacks.choices import CLOSED_CUSTOMER_REASON, OPEN_STATUSES, TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, Counter
+from huifang.callbacks.signals import tasks_assigned
 from huifang.core import audit, calendar
 from huifang.core.actors import person_of
 from huifang.core.chunks import in_chunks
@@ -325,6 +326,10 @@ def _apply_assignments(new: dict[int, User]) -> None:
             CallbackTask.objects.filter(pk__in=chunk).update(
                 assignee_id=agent_id, assigned_at=now, updated_at=now
             )
+    assignments = {task_id: agent.pk for task_id, agent in new.items()}
+    transaction.on_commit(
+        lambda: tasks_assigned.send_robust(CallbackTask, assignments=assignments, at=now)
+    )
 
 
 def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None = None) -> int:

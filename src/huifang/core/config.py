@@ -271,3 +271,42 @@ def sms() -> dict:
         "HTTP_SUCCESS": env("HUIFANG_SMS_HTTP_SUCCESS", "").strip() or "code == 0",
         "HTTP_ID_FIELD": env("HUIFANG_SMS_HTTP_ID_FIELD", "").strip() or "id",
     }
+
+
+def email() -> dict:
+    """E-mail of 站内消息 (``HUIFANG_EMAIL_*``): the SMTP server Django's ``EMAIL_*`` settings
+    take, whether each message is also e-mailed (``HUIFANG_EMAIL_NOTIFICATIONS``) and
+    whether a daily digest of the unread ones is (``HUIFANG_EMAIL_DIGEST``), to the users
+    who have an e-mail address. Either switch on without ``HUIFANG_EMAIL_HOST`` stops."""
+    env = os.environ.get
+    host = env("HUIFANG_EMAIL_HOST", "").strip()
+    each = env_bool("HUIFANG_EMAIL_NOTIFICATIONS", False)
+    digest = env_bool("HUIFANG_EMAIL_DIGEST", False)
+    if (each or digest) and not host:
+        raise ConfigError(
+            "HUIFANG_EMAIL_NOTIFICATIONS / HUIFANG_EMAIL_DIGEST need HUIFANG_EMAIL_HOST "
+            "(the SMTP server)"
+        )
+    use_tls = env_bool("HUIFANG_EMAIL_USE_TLS", False)
+    use_ssl = env_bool("HUIFANG_EMAIL_USE_SSL", False)
+    if use_tls and use_ssl:
+        raise ConfigError("HUIFANG_EMAIL_USE_TLS and HUIFANG_EMAIL_USE_SSL cannot both be on")
+    digest_hour = env_int("HUIFANG_EMAIL_DIGEST_HOUR", 8, minimum=0)
+    if digest_hour > 23:
+        raise ConfigError(f"HUIFANG_EMAIL_DIGEST_HOUR={digest_hour} is not an hour (0–23)")
+    sender = env("HUIFANG_EMAIL_FROM", "").strip() or "huifang@localhost"
+    if "@" not in sender:
+        raise ConfigError(f"HUIFANG_EMAIL_FROM={sender!r} is not an e-mail address")
+    return {
+        "HOST": host or "localhost",
+        "PORT": env_int("HUIFANG_EMAIL_PORT", 465 if use_ssl else 25, minimum=1),
+        "USER": env("HUIFANG_EMAIL_USER", "").strip(),
+        "PASSWORD": env("HUIFANG_EMAIL_PASSWORD", ""),
+        "USE_TLS": use_tls,
+        "USE_SSL": use_ssl,
+        "FROM": sender,
+        "TIMEOUT": env_int("HUIFANG_EMAIL_TIMEOUT", 10, minimum=1),
+        "NOTIFICATIONS": each,
+        "DIGEST": digest,
+        "DIGEST_HOUR": digest_hour,
+    }

@@ -4,7 +4,8 @@
 today), exactly once: a date already run is refused unless its run failed. The last line
 is the batch number, or, for a plan that waits for approval, the screening run's id.
 ``tick`` runs every due occurrence of every enabled plan (what the worker does by itself;
-cron may call it instead) and makes sure the worker's next check is queued.
+cron may call it instead), makes the 站内消息 reminders that are due, and makes sure the
+worker's next checks are queued.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ class Command(BaseCommand):
             self.stdout.write(str(plan_run.screening_run.pk))
 
     def tick(self, options):
-        from huifang.automation.tasks import ensure_tick
+        from huifang.automation import reminders
+        from huifang.automation.tasks import ensure_notice_tick, ensure_tick
 
         made = services.tick()
         failed = 0
@@ -104,8 +106,11 @@ class Command(BaseCommand):
             failed += plan_run.status == PlanRunStatus.FAILED
             line = services.outcome(plan_run)
             self.stdout.write(self.style.ERROR(line) if plan_run.status == "failed" else line)
+        notices = reminders.run_pass()
         if ensure_tick():
             self.stdout.write("已安排后台任务的下一次检查")
+        ensure_notice_tick()
+        self.stdout.write(f"生成站内消息 {notices} 条")
         self.stdout.write(f"已执行 {len(made)} 次，其中失败 {failed} 次")
         if failed:
             raise CommandError(f"{failed} 次执行失败，见上")
