@@ -61,9 +61,10 @@ def token(personas, branches, db, keep_the_connection):
     return do_create_token(personas["hq_admin"])
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=5,
     derandomize=True,
     deadline=None,
     suppress_health_check=list(HealthCheck),
