@@ -620,7 +620,8 @@ class MaintainedViewSetMixin:
     fields: list[str] = []
 
     def save(self, instance, data: dict):
-        raise NotImplementedError
+        """The dictionary's ``do_save_…`` service (each viewset names its own)."""
+        raise NotImplementedError(f"{type(self).__name__} names no save service")
 
     def _saved(self, request, instance):
         data = form_data(request, self.form_class, instance, self.fields)

@@ -139,7 +139,28 @@ def _choice(choices, noun: str, value: str) -> str:
         raise ValidationError(str(exc)) from exc
 
 
-class RecordCreateSerializer(serializers.Serializer):
+class RecordChoicesMixin:
+    """状态, 形式 (stored value or Chinese label) and 失败原因 (by name) of a record body.
+    Any reason of the dictionary: the service refuses a deactivated one unless the record
+    already has it (as the page's form offers it)."""
+
+    def validate_status(self, value: str) -> str:
+        return _choice(RecordStatus, "回访状态", value)
+
+    def validate_method(self, value: str) -> str:
+        return _choice(Method, "回访形式", value)
+
+    def validate_failure_reason(self, value: str) -> FailureReason | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        reason = FailureReason.objects.filter(name=value).first()
+        if reason is None:
+            raise ValidationError(f"失败原因“{value}”不在字典中")
+        return reason
+
+
+class RecordCreateSerializer(RecordChoicesMixin, serializers.Serializer):
     """登记回访记录. ``status`` / ``method`` accept the stored value or the Chinese label;
     ``failure_reason`` is the reason's name; ``duration`` seconds or "mm:ss"."""
 
@@ -179,21 +200,6 @@ class RecordCreateSerializer(serializers.Serializer):
     recording_reference = serializers.CharField(required=False, allow_blank=True, max_length=300)
     recording_sha256 = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
-    def validate_status(self, value: str) -> str:
-        return _choice(RecordStatus, "回访状态", value)
-
-    def validate_method(self, value: str) -> str:
-        return _choice(Method, "回访形式", value)
-
-    def validate_failure_reason(self, value: str) -> FailureReason | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        reason = FailureReason.objects.filter(name=value).first()
-        if reason is None:
-            raise ValidationError(f"失败原因“{value}”不在字典中")
-        return reason
-
     def validate_task(self, value: int) -> CallbackTask:
         user = self.context["request"].user
         task = CallbackTask.objects.restrict(user, "view").filter(pk=value).first()
@@ -202,7 +208,7 @@ class RecordCreateSerializer(serializers.Serializer):
         return task
 
 
-class RecordUpdateSerializer(serializers.Serializer):
+class RecordUpdateSerializer(RecordChoicesMixin, serializers.Serializer):
     """修改回访记录 (the page's edit form): ``version`` is the version the caller read (a
     record saved by someone else since is refused with 409); only the fields sent change."""
 
@@ -240,23 +246,6 @@ class RecordUpdateSerializer(serializers.Serializer):
     appointment_at = serializers.DateTimeField(required=False, allow_null=True)
     recording_reference = serializers.CharField(required=False, allow_blank=True, max_length=300)
     recording_sha256 = serializers.CharField(required=False, allow_blank=True, max_length=64)
-
-    def validate_status(self, value: str) -> str:
-        return _choice(RecordStatus, "回访状态", value)
-
-    def validate_method(self, value: str) -> str:
-        return _choice(Method, "回访形式", value)
-
-    def validate_failure_reason(self, value: str) -> FailureReason | None:
-        # Any reason of the dictionary: the service refuses a deactivated one unless the
-        # record already has it (as the page's form offers it).
-        value = (value or "").strip()
-        if not value:
-            return None
-        reason = FailureReason.objects.filter(name=value).first()
-        if reason is None:
-            raise ValidationError(f"失败原因“{value}”不在字典中")
-        return reason
 
 
 def _current_content(record: CallbackRecord) -> dict:
