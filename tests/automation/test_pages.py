@@ -227,3 +227,15 @@ def test_a_second_plan_of_the_same_name_is_refused(client_for, make_plan, annual
 
     assert response.status_code == 200 and "已存在" in response.content.decode()
     assert Plan.objects.count() == 1
+
+
+def test_a_plan_saved_to_distribute_says_so_on_its_page(client_for, annual):
+    client = client_for("hq_admin")
+
+    client.post(reverse("automation:plan_create"), form_data(annual, auto_distribute="on"))
+
+    plan = Plan.objects.get()
+    assert plan.auto_distribute
+    page = client.get(reverse("automation:plan_detail", args=[plan.pk])).content.decode()
+    assert "批次生成后按各营业部的" in page
+    assert AuditEvent.objects.get(action="plan_create").after["auto_distribute"] is True

@@ -243,3 +243,50 @@ def test_a_pending_run_whose_preview_was_cleaned_away_is_refused_then_runs_again
     assert again.pk == plan_run.pk and again.status == PlanRunStatus.PENDING
     assert again.screening_run is not None
     assert services.do_approve(again, actor=admin).batch is not None
+
+
+def test_a_plan_that_distributes_gives_each_office_s_tasks_to_its_agents(
+    make_plan, elderly, personas
+):
+    plan = make_plan(auto_distribute=True)
+
+    plan_run = services.do_run_plan(plan, on=DAY, actor=personas["hq_admin"])
+
+    owners = dict(CallbackTask.objects.values_list("branch__code", "assignee__username"))
+    assert owners == {"010101": "agent_a", "010201": "agent_b"}
+    assert plan_run.distribution == "自动分配 2 条任务"
+    assert "自动分配 2 条任务" in AuditEvent.objects.get(action="plan_run").message
+
+
+def test_a_plan_without_distribution_leaves_the_tasks_unassigned(make_plan, elderly, personas):
+    plan_run = services.do_run_plan(make_plan(), on=DAY, actor=personas["hq_admin"])
+
+    assert plan_run.distribution == ""
+    assert not CallbackTask.objects.filter(assignee__isnull=False).exists()
+
+
+def test_a_plan_s_tasks_with_no_agent_on_duty_wait_for_hand_assignment(
+    make_plan, elderly, personas
+):
+    from huifang.callbacks.models import AgentAbsence
+
+    day = services.timezone.localdate()
+    AgentAbsence.objects.create(agent=personas["agent_b"], starts_on=day, ends_on=day)
+
+    plan_run = services.do_run_plan(
+        make_plan(auto_distribute=True), on=DAY, actor=personas["hq_admin"]
+    )
+
+    assert plan_run.status == PlanRunStatus.DONE
+    assert plan_run.distribution == "自动分配 1 条任务，1 条没有在岗的回访专员，待手工分配"
+    assert CallbackTask.objects.get(branch__code="010201").assignee is None
+
+
+def test_approving_a_distributing_plan_s_run_distributes_its_batch(make_plan, elderly, personas):
+    plan = make_plan(mode=PlanMode.APPROVAL, auto_distribute=True)
+    pending = services.do_run_plan(plan, on=DAY, actor=personas["hq_admin"])
+
+    done = services.do_approve(pending, actor=personas["hq_admin"])
+
+    assert done.distribution == "自动分配 2 条任务"
+    assert not CallbackTask.objects.filter(assignee__isnull=True).exists()

@@ -134,7 +134,12 @@ def test_distribute_ticked_tasks_among_the_branch_agents(tasks, api_for, persona
         f"{URL}distribute/", {"tasks": ids, "branch": "010101", "expected": 2}, format="json"
     )
     assert response.status_code == 200, response.json()
-    assert response.json() == {"count": 2, "assignments": {"agent_a": 2}}
+    assert response.json() == {
+        "count": 2,
+        "mode": "least_loaded",
+        "assignments": {"agent_a": 2},
+        "away": [],
+    }
     assert set(CallbackTask.objects.filter(pk__in=ids).values_list("assignee", flat=True)) == {
         personas["agent_a"].pk
     }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from huifang.callbacks import services
+from huifang.callbacks import distribution, services
 from huifang.callbacks.models import CallbackTask
 from huifang.core.models import AuditEvent
 from tests.callbacks.conftest import make_customer, make_run
@@ -177,7 +177,7 @@ def test_auto_distribute_shares_evenly(branches, personas, annual):
     )
     ids = list(CallbackTask.objects.values_list("pk", flat=True))
 
-    shares = services.do_auto_distribute(ids, branches["a"], actor=personas["manager_a"])
+    shares = distribution.do_auto_distribute(ids, branches["a"], actor=personas["manager_a"]).shares
 
     assert sorted(shares.values()) == [2, 3]
     assert set(shares) == {personas["agent_a"].username, second.username}

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 import huifang
 from huifang.automation import services as plans
+from huifang.callbacks import distribution
 from huifang.callbacks import services as tasks
 from huifang.callbacks.records import services as records
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
@@ -166,6 +167,16 @@ def _failed_delivery(w: World, where: str) -> Args:
         status=DeliveryStatus.FAILED,
     )
     return (delivery,), {}
+
+
+def _absence(w: World, where: str) -> Args:
+    from django.utils import timezone
+
+    from huifang.callbacks.models import AgentAbsence
+
+    today = timezone.localdate()
+    absence = AgentAbsence.objects.create(agent=w.agent(where), starts_on=today, ends_on=today)
+    return (absence,), {}
 
 
 def _numbers_task(w: World, where: str) -> Args:
@@ -392,9 +403,32 @@ CASES = [
         scoped=True,
     ),
     Case(
-        tasks.do_auto_distribute,
+        distribution.do_auto_distribute,
         "callbacks.manage_callbacktask",
         lambda w, b: (([w.task(b).pk], w.branches[b]), {}),
+        scoped=True,
+    ),
+    Case(
+        distribution.do_distribute_batch,
+        "callbacks.manage_callbacktask",
+        lambda w, b: ((w.task(b).batch,), {}),
+    ),
+    Case(
+        distribution.do_set_mode,
+        "callbacks.manage_callbacktask",
+        lambda w, b: ((w.branches[b], "round_robin"), {}),
+        scoped=True,
+    ),
+    Case(
+        distribution.do_add_absence,
+        "callbacks.manage_callbacktask",
+        lambda w, b: ((w.agent(b), AS_OF, AS_OF), {}),
+        scoped=True,
+    ),
+    Case(
+        distribution.do_end_absence,
+        "callbacks.manage_callbacktask",
+        _absence,
         scoped=True,
     ),
     Case(

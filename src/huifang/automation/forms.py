@@ -90,6 +90,12 @@ class PlanForm(forms.Form):
         help_text="自动：到时筛选、数据落地并加入回访名单；审核后：到时筛选后停在“待审核”，"
         "总部合规管理员审核通过后数据落地并加入回访名单",
     )
+    auto_distribute = forms.BooleanField(
+        label="批次生成后自动分配",
+        required=False,
+        help_text="按各营业部“分配设置”中的分配方式，把新批次的任务分给今天在岗的回访专员"
+        "（营业部没有在岗专员时由上级部门的专员承接；都没有的留待手工分配）",
+    )
     enabled = forms.BooleanField(label="启用", required=False, initial=True)
     notify = forms.ModelMultipleChoiceField(
         label="通知",
@@ -110,6 +116,7 @@ class PlanForm(forms.Form):
                 "business_type": instance.business_type_id,
                 "mode": instance.mode,
                 "enabled": instance.enabled,
+                "auto_distribute": instance.auto_distribute,
                 "notify": list(instance.notify.values_list("pk", flat=True)),
             }
         super().__init__(*args, **kwargs)

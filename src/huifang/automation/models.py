@@ -74,6 +74,11 @@ class Plan(models.Model):
     run_time = models.TimeField(_("执行时间"), default=datetime.time(20, 0))
     mode = models.CharField(_("执行方式"), max_length=16, choices=PlanMode.choices)
     enabled = models.BooleanField(_("启用"), default=True)
+    auto_distribute = models.BooleanField(
+        _("自动分配"),
+        default=False,
+        help_text=_("批次生成后按各营业部的分配方式把任务分给在岗的回访专员"),
+    )
     notify = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("通知"), blank=True, related_name="+"
     )
@@ -151,6 +156,9 @@ class PlanRun(models.Model):
         related_name="+",
     )
     error = models.TextField(_("错误信息"), blank=True)
+    # 自动分配 of the batch (a plan with auto_distribute): how many tasks went to agents,
+    # how many found no agent on duty, or why it did not happen.
+    distribution = models.CharField(_("自动分配"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(_("执行次数"), default=1)
     runner = models.CharField(max_length=200, blank=True)  # core.liveness mark of the process
     started_at = models.DateTimeField(_("开始时间"), default=timezone.now)

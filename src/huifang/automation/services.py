@@ -28,6 +28,7 @@ from huifang.automation.models import (
     PlanTrigger,
     ReferenceKind,
 )
+from huifang.callbacks import distribution
 from huifang.callbacks import services as callbacks_services
 from huifang.core import audit, liveness
 from huifang.core.actors import person_of
@@ -47,6 +48,7 @@ PLAN_FIELDS = [
     "run_time",
     "mode",
     "enabled",
+    "auto_distribute",
 ]
 SCHEDULE_FIELDS = ("reference_kind", "fixed_date", "run_time")
 ABANDONED = "执行该计划的进程已中断（被强制结束、崩溃或服务器重启），没有完成；请重新执行"
@@ -296,6 +298,7 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
         )
         if auto:
             batch = callbacks_services.do_create_batch(run, plan.business_type, actor=actor).batch
+            plan_run.distribution = _distribute(plan, batch, actor)
     except (ValidationError, PermissionDenied) as exc:
         error = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
     except Exception as exc:  # a bug: kept on the row for HQ, the trace for the operator
@@ -313,7 +316,10 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
         plan_run.finished_at = timezone.now()
         plan_run.runner = ""
         plan_run.save(
-            update_fields=["screening_run", "batch", "status", "error", "finished_at", "runner"]
+            update_fields=[
+                *("screening_run", "batch", "status", "error", "finished_at", "runner"),
+                "distribution",
+            ]
         )
         audit.record(
             AutomationAction.PLAN_RUN_FAILED if error else AutomationAction.PLAN_RUN,
@@ -325,6 +331,7 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
                 "status": status,
                 "run": run.pk if run else None,
                 "batch": batch.number if batch else None,
+                "distribution": plan_run.distribution,
             },
             message=outcome(plan_run),
             actor=actor,
@@ -332,6 +339,22 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
         if status != PlanRunStatus.DONE:
             transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
+
+
+def _distribute(plan: Plan, batch, actor) -> str:
+    """自动分配 of the new batch for a plan that asks for it: what happened, in words.
+    A refusal does not undo the batch (it is made); the tasks wait to be assigned by hand."""
+    if not plan.auto_distribute or batch is None:
+        return ""
+    try:
+        done = distribution.do_distribute_batch(batch, actor=actor)
+    except (ValidationError, PermissionDenied) as exc:
+        why = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return f"未能自动分配：{why}"[:300]
+    text = f"自动分配 {done.count} 条任务"
+    if done.left:
+        text += f"，{done.left} 条没有在岗的回访专员，待手工分配"
+    return text
 
 
 def _notify_run(plan_run: PlanRun) -> None:
@@ -348,7 +371,8 @@ def outcome(plan_run: PlanRun) -> str:
     hits = f"筛选 #{run.pk} 命中 {run.hit_count} 位客户" if run else ""
     if plan_run.status == PlanRunStatus.PENDING:
         return f"{head}：{hits}，待审核"
-    return f"{head}：{hits}，批次 {plan_run.batch.number}"
+    made = f"{head}：{hits}，批次 {plan_run.batch.number}"
+    return f"{made}，{plan_run.distribution}" if plan_run.distribution else made
 
 
 def do_approve(plan_run: PlanRun, *, actor) -> PlanRun:
@@ -382,18 +406,27 @@ def do_approve(plan_run: PlanRun, *, actor) -> PlanRun:
         ).batch
         now = timezone.now()
         plan_run.batch = batch
+        plan_run.distribution = _distribute(plan_run.plan, batch, actor)
         plan_run.status = PlanRunStatus.DONE
         plan_run.approved_at = now
         plan_run.approved_by = person_of(actor)
         plan_run.finished_at = now
         plan_run.save(
-            update_fields=["batch", "status", "approved_at", "approved_by", "finished_at"]
+            update_fields=[
+                *("batch", "status", "approved_at", "approved_by", "finished_at"),
+                "distribution",
+            ]
         )
         audit.record(
             AutomationAction.PLAN_APPROVE,
             plan_run,
             before={"status": PlanRunStatus.PENDING},
-            after={"status": PlanRunStatus.DONE, "run": run.pk, "batch": batch.number},
+            after={
+                "status": PlanRunStatus.DONE,
+                "run": run.pk,
+                "batch": batch.number,
+                "distribution": plan_run.distribution,
+            },
             message=f"审核通过：{outcome(plan_run)}",
             actor=actor,
         )

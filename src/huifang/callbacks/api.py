@@ -20,8 +20,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from huifang.callbacks import jobs, services
-from huifang.callbacks.choices import OPEN_STATUSES
+from huifang.callbacks import distribution, jobs, services
+from huifang.callbacks.choices import OPEN_STATUSES, DistributionMode
 from huifang.callbacks.filtersets import BatchFilterSet, BusinessTypeFilterSet, TaskFilterSet
 from huifang.callbacks.forms import BusinessTypeForm
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
@@ -170,7 +170,7 @@ class DistributeSerializer(serializers.Serializer):
     )
     branch = serializers.CharField(
         required=False,
-        help_text="营业部代码：由其（含下级）启用的回访专员平均分配；您只能看到一个部门时可省略",
+        help_text="营业部代码：由其（含下级）启用且今天在岗的回访专员按该营业部的分配方式分配；您只能看到一个部门时可省略",
     )
     expected = serializers.IntegerField(
         required=False,
@@ -190,8 +190,14 @@ class DistributeSerializer(serializers.Serializer):
 
 class DistributeResultSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="分配的任务条数")
+    mode = serializers.ChoiceField(
+        choices=DistributionMode.choices, help_text="该营业部的分配方式（分配设置）"
+    )
     assignments = serializers.DictField(
         child=serializers.IntegerField(), help_text="每位回访专员（用户名）分到的条数"
+    )
+    away = serializers.ListField(
+        child=serializers.CharField(), help_text="今天离岗、未参与分配的回访专员（用户名）"
     )
 
 
@@ -342,10 +348,15 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
             if not filterset.is_valid():
                 raise ValidationError({"filter": _form_messages(filterset.errors)})
             selection = filterset.qs
-        shares = services.do_auto_distribute(
+        done = distribution.do_auto_distribute(
             selection, branch, actor=user, expected=data.get("expected")
         )
-        answer = {"count": sum(shares.values()), "assignments": dict(sorted(shares.items()))}
+        answer = {
+            "count": done.count,
+            "mode": done.mode,
+            "assignments": dict(sorted(done.shares.items())),
+            "away": done.away,
+        }
         return Response(DistributeResultSerializer(answer).data)
 
     def _distribute_branch(self, code: str | None) -> Branch:

@@ -15,6 +15,9 @@ class CallbacksConfig(AppConfig):
         register("tasks", NavItem("回访批次", "callbacks:batch_list", "callbacks.view_batch"))
         register("tasks", NavItem("回访任务", "callbacks:task_list", "callbacks.view_callbacktask"))
         register(
+            "tasks", NavItem("分配设置", "callbacks:distribution", "callbacks.manage_callbacktask")
+        )
+        register(
             "tasks",
             NavItem("回访业务类型", "callbacks:businesstype_list", "callbacks.view_businesstype"),
         )

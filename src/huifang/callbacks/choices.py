@@ -44,3 +44,10 @@ class RecordRequirement(models.TextChoices):
     PHONE = "phone", _("联系电话或手机号")
     REMARK = "remark", _("备注")
     RECORDING = "recording", _("录音引用")
+
+
+class DistributionMode(models.TextChoices):
+    """How 自动分配 shares a branch's tasks among its agents (a per-branch setting)."""
+
+    LEAST_LOADED = "least_loaded", _("负载最少优先")
+    ROUND_ROBIN = "round_robin", _("轮流分配")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from huifang.callbacks import services
 from huifang.callbacks.choices import DeadlineRule, RecordRequirement
 from huifang.callbacks.models import BusinessType
+from huifang.core.views import style_form
+from huifang.core.widgets import DateInput
 from huifang.org.models import Branch
 from huifang.rules.models import RunStatus, ScreeningRun
 
@@ -100,3 +103,27 @@ class CancelForm(forms.Form):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class AbsenceForm(forms.Form):
+    """离岗登记: an agent of the actor's scope, away from … to … (both days included)."""
+
+    agent = forms.ModelChoiceField(label="回访专员", queryset=None)
+    starts_on = forms.DateField(label="开始日期", widget=DateInput)
+    ends_on = forms.DateField(label="结束日期", widget=DateInput)
+    reason = forms.CharField(label="原因", max_length=100, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = services.agents_in_scope(actor)
+        today = timezone.localdate()
+        self.fields["starts_on"].initial = today
+        self.fields["ends_on"].initial = today
+        style_form(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", "结束日期不能早于开始日期")
+        return data

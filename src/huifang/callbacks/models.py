@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.callbacks.choices import (
     OPEN_STATUSES,
     DeadlineRule,
+    DistributionMode,
     LinkKind,
     RecordRequirement,
     TaskStatus,
@@ -304,3 +305,80 @@ class TaskRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.code}"
+
+
+class BranchDistribution(models.Model):
+    """分配方式 of a branch: how 自动分配 (and a plan's batch) shares the tasks among the
+    branch's agents. A branch without a row shares by least load. ``last_agent`` is the
+    round-robin cursor: the next share starts with the agent after it."""
+
+    scope_field = "branch"
+
+    branch = models.OneToOneField(
+        Branch, verbose_name=_("部门"), on_delete=models.CASCADE, related_name="distribution"
+    )
+    mode = models.CharField(
+        _("分配方式"),
+        max_length=16,
+        choices=DistributionMode.choices,
+        default=DistributionMode.LEAST_LOADED,
+    )
+    last_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上次轮到"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = user_reference(_("操作员"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("分配方式")
+        verbose_name_plural = _("分配方式")
+        ordering = ["branch__path"]
+
+    def __str__(self) -> str:
+        return f"{self.branch.name}：{self.get_mode_display()}"
+
+
+class AgentAbsence(models.Model):
+    """离岗登记: from ``starts_on`` to ``ends_on`` (both included) the agent is away and
+    自动分配 gives them nothing (tasks already theirs stay theirs)."""
+
+    scope_field = "agent__branch"
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访专员"),
+        on_delete=models.CASCADE,
+        related_name="absences",
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("原因"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    created_by = user_reference(_("登记人"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("离岗登记")
+        verbose_name_plural = _("离岗登记")
+        ordering = ["-starts_on", "agent"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="agentabsence_ends_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["agent", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.starts_on:%Y-%m-%d}—{self.ends_on:%Y-%m-%d}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.starts_on <= day <= self.ends_on

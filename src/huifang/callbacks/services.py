@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from huifang.callbacks import deadlines, merge
@@ -243,7 +243,7 @@ def _matching_for_change(matching: QuerySet, actor, expected: int | None) -> lis
     return tasks
 
 
-def _require_open(tasks: list[CallbackTask]) -> None:
+def require_open(tasks: list[CallbackTask]) -> None:
     closed = [t for t in tasks if not t.is_open]
     if closed:
         labels = "、".join(f"#{t.pk}（{t.get_status_display()}）" for t in closed[:5])
@@ -258,7 +258,7 @@ def agents_in_scope(actor, branch: Branch | None = None):
     return agents.select_related("branch").order_by("username")
 
 
-def _agent_sees(agent: User, task: CallbackTask) -> bool:
+def agent_sees(agent: User, task: CallbackTask) -> bool:
     return agent.branch is not None and task.branch.path.startswith(agent.branch.path)
 
 
@@ -297,7 +297,7 @@ def do_reveal_numbers(task: CallbackTask, *, actor) -> dict[str, str]:
 # ---------------------------------------------------------------- assignment
 
 
-def _record_assignments(
+def record_assignments(
     tasks: list[CallbackTask], new: dict[int, User], action: CallbackAction, actor
 ) -> None:
     _record_many(
@@ -316,7 +316,7 @@ def _record_assignments(
     )
 
 
-def _apply_assignments(new: dict[int, User]) -> None:
+def apply_assignments(new: dict[int, User]) -> None:
     now = timezone.now()
     by_agent: dict[int, list[int]] = defaultdict(list)
     for task_id, agent in new.items():
@@ -339,62 +339,17 @@ def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None =
         if not agents_in_scope(actor).filter(pk=agent.pk).exists():
             raise PermissionDenied("只能分配给您权限范围内启用的回访专员")
         tasks = tasks_for_change(task_ids, actor, expected=expected)
-        _require_open(tasks)
-        outside = [t for t in tasks if not _agent_sees(agent, t)]
+        require_open(tasks)
+        outside = [t for t in tasks if not agent_sees(agent, t)]
         if outside:
             raise ValidationError(
                 f"回访专员 {agent.display_name} 看不到任务 #{outside[0].pk}（"
                 f"{outside[0].branch.name}），未做任何修改"
             )
         new = {t.pk: agent for t in tasks}
-        _apply_assignments(new)
-        _record_assignments(tasks, new, CallbackAction.ASSIGN, actor)
+        apply_assignments(new)
+        record_assignments(tasks, new, CallbackAction.ASSIGN, actor)
     return len(tasks)
-
-
-def do_auto_distribute(
-    task_ids: Selection, branch: Branch, *, actor, expected: int | None = None
-) -> dict[str, int]:
-    """Share tasks evenly among ``branch``'s agents: each task goes to the agent who can
-    see it and holds the fewest open tasks so far. Returns tasks per agent username."""
-    require(
-        actor,
-        MANAGE_TASKS,
-        [branch],
-        action="view",
-        message="您没有分配回访任务的权限",
-        out_of_scope="该部门不在您的权限范围内",
-    )
-    with transaction.atomic():
-        agents = list(agents_in_scope(actor, branch))
-        if not agents:
-            raise ValidationError(f"{branch.name} 没有启用的回访专员")
-        tasks = tasks_for_change(task_ids, actor, expected=expected)
-        _require_open(tasks)
-        load = dict(
-            CallbackTask.objects.filter(assignee__in=agents, status__in=OPEN_STATUSES)
-            .values("assignee")
-            .annotate(n=Count("id"))
-            .values_list("assignee", "n")
-        )
-        load = {a.pk: load.get(a.pk, 0) for a in agents}
-        new: dict[int, User] = {}
-        for task in tasks:
-            eligible = [a for a in agents if _agent_sees(a, task)]
-            if not eligible:
-                raise ValidationError(
-                    f"任务 #{task.pk}（{task.branch.name}）不属于 {branch.name} 的回访专员，"
-                    "未做任何修改"
-                )
-            agent = min(eligible, key=lambda a: (load[a.pk], a.username))
-            load[agent.pk] += 1
-            new[task.pk] = agent
-        _apply_assignments(new)
-        _record_assignments(tasks, new, CallbackAction.DISTRIBUTE, actor)
-    result: dict[str, int] = defaultdict(int)
-    for agent in new.values():
-        result[agent.username] += 1
-    return dict(result)
 
 
 # ---------------------------------------------------------------- workflow

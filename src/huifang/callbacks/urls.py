@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huifang.callbacks import views
+from huifang.callbacks import distribution_views, views
 
 app_name = "callbacks"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task_detail"),
     path("tasks/<int:pk>/start/", views.task_start, name="task_start"),
     path("tasks/<int:pk>/numbers/", views.task_numbers, name="task_numbers"),
+    path(
+        "tasks/distribution/",
+        distribution_views.distribution_settings,
+        name="distribution",
+    ),
     path("batches/", views.BatchListView.as_view(), name="batch_list"),
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),

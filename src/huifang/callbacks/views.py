@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from huifang.callbacks import jobs, numbers, services, task_sections
+from huifang.callbacks import distribution, jobs, numbers, services, task_sections
 from huifang.callbacks.filtersets import (
     ME,
     BatchFilterSet,
@@ -263,12 +263,18 @@ def _perform_bulk(action: str, selection, data: dict, actor, expected: int | Non
         count = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
         return f"已将 {count} 条任务分配给 {person_text(data['agent'])}"
     if action == "distribute":
-        shares = services.do_auto_distribute(
+        done = distribution.do_auto_distribute(
             selection, data["branch"], actor=actor, expected=expected
         )
-        people = {u.username: person_text(u) for u in User.objects.filter(username__in=shares)}
-        parts = "，".join(f"{people.get(name, name)} {n} 条" for name, n in sorted(shares.items()))
-        return f"已平均分配 {sum(shares.values())} 条任务：{parts}"
+        named = set(done.shares) | set(done.away)
+        people = {u.username: person_text(u) for u in User.objects.filter(username__in=named)}
+        parts = "，".join(
+            f"{people.get(name, name)} {n} 条" for name, n in sorted(done.shares.items())
+        )
+        text = f"已平均分配 {done.count} 条任务（{done.mode_label}）：{parts}"
+        if done.away:
+            text += "；离岗未分配：" + "、".join(people.get(n, n) for n in done.away)
+        return text
     count = services.do_cancel(selection, data["reason"], actor=actor, expected=expected)
     return f"已取消 {count} 条任务"
 

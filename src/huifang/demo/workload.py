@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from huifang.callbacks import distribution
 from huifang.callbacks import services as task_services
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
 from huifang.callbacks.records import services as record_services
@@ -47,7 +48,7 @@ def ensure_workload(year: int, say: Callable[[str], None]) -> None:
     for office in offices:
         ids = list(CallbackTask.objects.filter(branch=office).values_list("pk", flat=True))
         if ids:
-            task_services.do_auto_distribute(ids, office, actor=admin)
+            distribution.do_auto_distribute(ids, office, actor=admin)
     _sample_records(say)
 
 
