@@ -48,6 +48,10 @@ def build(personas: dict, branches: dict) -> dict:
     )
     job = Job.objects.create(kind="customers.import", title="导入客户", created_by=hq)
     measure, package = _reports(personas, customer, task)
+    from huifang.callbacks import distribution
+
+    day = datetime.date(2030, 1, 7)
+    absence = distribution.do_add_absence(personas["agent_a"], day, day, "培训", actor=hq)
     return {
         "import": imported.record,
         "job": job,
@@ -60,6 +64,7 @@ def build(personas: dict, branches: dict) -> dict:
         **outreach,
         "measure": measure,
         "evidence_package": package,
+        "absence": absence,
         # Path parameters that are names from a fixed list, not objects of a list.
         "enums": {"dataset": "customers", "attachment": str(measure.attachments.get().pk)},
     }

@@ -315,7 +315,12 @@ class TaskViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
             ),
             OpenApiExample(
                 "结果",
-                value={"count": 3, "assignments": {"010101_agent1": 2, "010101_agent2": 1}},
+                value={
+                    "count": 3,
+                    "mode": "least_loaded",
+                    "assignments": {"010101_agent1": 2, "010101_agent2": 1},
+                    "away": ["010101_agent3"],
+                },
                 response_only=True,
             ),
         ],
@@ -711,6 +716,9 @@ class BusinessTypeViewSet(
 
 
 def register(router) -> None:
+    from huifang.callbacks import distribution_api
+
     router.register("callback-tasks", TaskViewSet, basename="callback-task")
+    distribution_api.register(router)
     router.register("callback-batches", BatchViewSet, basename="callback-batch")
     router.register("business-types", BusinessTypeViewSet, basename="business-type")

@@ -9,7 +9,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.choices import CallableChoiceIterator
 
 from huifang.callbacks.choices import TaskStatus
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule, overdue_q
+from huifang.callbacks.models import (
+    AgentAbsence,
+    Batch,
+    BusinessType,
+    CallbackTask,
+    TaskRule,
+    overdue_q,
+)
 from huifang.core.filtersets import BIGINT, FilterSet, digits_within
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
@@ -195,3 +202,24 @@ class BusinessTypeFilterSet(FilterSet):
     class Meta:
         model = BusinessType
         fields = ["name", "is_active"]
+
+
+class AbsenceFilterSet(FilterSet):
+    """离岗登记 (the 分配设置 page shows the current and coming ones: ``current=true``)."""
+
+    agent = django_filters.CharFilter(label="回访专员（用户名）", field_name="agent__username")
+    on = django_filters.DateFilter(label="离岗日期（含当天）", method="filter_on")
+    current = django_filters.BooleanFilter(label="当前及以后的离岗", method="filter_current")
+
+    class Meta:
+        model = AgentAbsence
+        fields = ["agent", "on", "current"]
+
+    def filter_on(self, queryset, name, value):
+        return queryset.filter(starts_on__lte=value, ends_on__gte=value)
+
+    def filter_current(self, queryset, name, value):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return queryset.filter(ends_on__gte=today) if value else queryset.filter(ends_on__lt=today)
