@@ -52,6 +52,7 @@ def build(personas: dict, branches: dict) -> dict:
 
     day = datetime.date(2030, 1, 7)
     absence = distribution.do_add_absence(personas["agent_a"], day, day, "培训", actor=hq)
+    plan, plan_run = _plan(business_type, hq)
     return {
         "import": imported.record,
         "job": job,
@@ -65,9 +66,36 @@ def build(personas: dict, branches: dict) -> dict:
         "measure": measure,
         "evidence_package": package,
         "absence": absence,
+        "plan": plan,
+        "plan_run": plan_run,
         # Path parameters that are names from a fixed list, not objects of a list.
         "enums": {"dataset": "customers", "attachment": str(measure.attachments.get().pk)},
     }
+
+
+def _plan(business_type, hq):
+    """A 回访计划 and a failed run of it (failed: approving it is a 409, not a job)."""
+    from huifang.automation import services as plans
+    from huifang.automation.models import PlanRun, PlanRunStatus
+
+    plan = plans.do_save_plan(
+        None,
+        {
+            "name": "年末回访计划",
+            "rules": [{"code": "A003", "version": "current"}],
+            "reference_kind": "year_end",
+            "fixed_date": None,
+            "business_type": business_type,
+            "run_time": datetime.time(20, 0),
+            "mode": "approval",
+            "enabled": True,
+        },
+        actor=hq,
+    )
+    run = PlanRun.objects.create(
+        plan=plan, occurrence=datetime.date(2025, 12, 31), status=PlanRunStatus.FAILED
+    )
+    return plan, run
 
 
 def _outreach(task, hq) -> dict:

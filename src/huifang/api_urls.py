@@ -16,6 +16,7 @@ API_MODULES = [
     "huifang.surveys.user_api",
     "huifang.channels.user_api",
     "huifang.reports.api",
+    "huifang.automation.api",
     "huifang.core.audit_api",
 ]
 

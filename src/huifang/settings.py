@@ -291,6 +291,10 @@ SPECTACULAR_SETTINGS = {
         "huifang.core.api_schema.add_error_responses",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DistributionModeEnum": "huifang.callbacks.choices.DistributionMode",
+        "PlanModeEnum": "huifang.automation.models.PlanMode",
+    },
 }
 
 # 两步验证: the name an authenticator app shows beside the code (org/otp.py).

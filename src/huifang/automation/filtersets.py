@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from huifang.automation.models import IntakeRun, Notification, NotificationKind, Plan
+from huifang.automation.models import IntakeRun, Notification, NotificationKind, Plan, PlanRun
 from huifang.core.filtersets import FilterSet
 
 
@@ -47,3 +47,16 @@ class NotificationFilterSet(FilterSet):
         if value == "read":
             return queryset.filter(read_at__isnull=False)
         return queryset
+
+
+class PlanRunFilterSet(FilterSet):
+    """The runs of plans (the plan page's 执行记录): by plan, status, reference date."""
+
+    occurrence = django_filters.DateFromToRangeFilter(
+        label="回访基准日",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = PlanRun
+        fields = ["plan", "status", "trigger", "occurrence"]
