@@ -124,6 +124,23 @@ def client_for(client, personas):
     return login
 
 
+# django-tasks-db's queue (the worker's), for tests of the worker's chains (the suite's own
+# backend runs tasks at once): ``settings.TASKS = DB_QUEUE``.
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = DB_QUEUE
+
+
+def waiting(chain):
+    """The runs of the task ``chain`` waiting in the database queue."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=chain.module_path, status="READY")
+
+
 @pytest.fixture
 def run_jobs(django_capture_on_commit_callbacks):
     """Run jobs enqueued inside the block (tests are one transaction, so on_commit waits)."""

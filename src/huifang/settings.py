@@ -75,6 +75,9 @@ try:
     # must have been left unchanged before it is taken (docs/operators.md).
     INTAKE_DIR = intake_dir()
     INTAKE_SETTLE_SECONDS = env_int("HUIFANG_INTAKE_SETTLE_SECONDS", 60, minimum=0)
+    # The worker seals the audit log's new rows into the hash chain this often (0: cron's
+    # ``huifang audit seal`` does it; core/tasks.py).
+    AUDIT_SEAL_MINUTES = env_int("HUIFANG_AUDIT_SEAL_MINUTES", 5, minimum=0)
     # 站内消息 by e-mail: SMTP server, each message and/or a daily digest (docs/operators.md).
     NOTIFY_EMAIL = email()
     EMAIL_HOST = NOTIFY_EMAIL["HOST"]

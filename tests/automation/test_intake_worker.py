@@ -10,21 +10,20 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from huifang.automation import tasks
 from huifang.automation.models import IntakeRun, IntakeStatus
 from huifang.core.models import AuditEvent
+from tests.conftest import DB_QUEUE, waiting
 
 from .test_intake import BRANCH_HEADER, drop, root  # noqa: F401  (fixtures)
 
-DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 GOOD = [BRANCH_HEADER, "010102,期货北京第二营业部,0101"]
 BAD = [BRANCH_HEADER, "010103,无上级,9999"]
 
 
 def queued():
-    return DBTaskResult.objects.filter(task_path=tasks.tick_intake.module_path, status="READY")
+    return waiting(tasks.tick_intake)
 
 
 def call(*args) -> list[str]:
@@ -45,7 +44,7 @@ def test_the_intake_tick_runs_a_pass_as_the_worker(branches, root, drop):  # noq
 
 
 def test_the_next_pass_is_queued_a_minute_later_once(settings, db, root):  # noqa: F811
-    settings.TASKS = DB_BACKEND
+    settings.TASKS = DB_QUEUE
     now = timezone.now()
 
     assert tasks.ensure_intake_tick(now) is True
@@ -55,7 +54,7 @@ def test_the_next_pass_is_queued_a_minute_later_once(settings, db, root):  # noq
 
 
 def test_without_the_setting_no_pass_is_queued(settings, db):
-    settings.TASKS = DB_BACKEND
+    settings.TASKS = DB_QUEUE
     settings.INTAKE_DIR = None
 
     assert tasks.ensure_intake_tick() is False
@@ -65,7 +64,7 @@ def test_without_the_setting_no_pass_is_queued(settings, db):
 def test_a_starting_worker_starts_the_chain(settings, db, root):  # noqa: F811
     from huifang.core import liveness
 
-    settings.TASKS = DB_BACKEND
+    settings.TASKS = DB_QUEUE
 
     liveness.recover()
 

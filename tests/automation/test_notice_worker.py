@@ -6,28 +6,25 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django_tasks_db.models import DBTaskResult
 
 from huifang.automation import tasks
 from huifang.automation.models import Notification
 from huifang.core.models import AuditEvent
+from tests.conftest import DB_QUEUE, waiting
 from tests.surveys.invites import make_task
 
 from .conftest import beijing
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 1, 5)
-DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 def queued():
-    return DBTaskResult.objects.filter(
-        task_path=tasks.tick_notifications.module_path, status="READY"
-    )
+    return waiting(tasks.tick_notifications)
 
 
 def test_the_next_pass_is_queued_once_for_the_next_reminder(settings, branches, personas):
-    settings.TASKS = DB_BACKEND
+    settings.TASKS = DB_QUEUE
     make_task(branches["a1"], assignee=personas["agent_a"], appointment_at=beijing(DAY, 14, 31))
     now = beijing(DAY, 14, 15)
 

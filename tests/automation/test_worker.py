@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-from django_tasks_db.models import DBTaskResult
-
 from huifang.automation import tasks
 from huifang.automation.models import PlanRun
+from tests.conftest import waiting
 
 from .conftest import beijing, set_active_since
 
 D = datetime.date
-DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 def queued():
-    return DBTaskResult.objects.filter(task_path=tasks.tick_plans.module_path, status="READY")
-
-
-@pytest.fixture
-def database_queue(settings):
-    settings.TASKS = DB_BACKEND
+    return waiting(tasks.tick_plans)
 
 
 def test_ensure_tick_queues_one_deferred_tick_for_the_next_occurrence(make_plan, database_queue):
@@ -34,8 +26,8 @@ def test_ensure_tick_queues_one_deferred_tick_for_the_next_occurrence(make_plan,
     assert tasks.ensure_tick(now) is True
     assert tasks.ensure_tick(now) is False
 
-    [waiting] = queued()
-    assert waiting.run_after == beijing(D(2025, 12, 31), 23, 59)
+    [next_tick] = queued()
+    assert next_tick.run_after == beijing(D(2025, 12, 31), 23, 59)
 
 
 def test_without_a_plan_the_tick_still_wakes_within_the_longest_sleep(db, database_queue):

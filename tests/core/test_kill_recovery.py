@@ -251,7 +251,8 @@ def _counts(data: Path) -> dict[str, int]:
     return {table: _query(data, f'SELECT count(*) FROM "{table}"')[0][0] for table in tables}
 
 
-def test_a_batch_creation_killed_mid_way_leaves_every_table_as_before(data):
+def _frozen_run(data: Path) -> str:
+    """A frozen screening of A001 (every customer opened in 2020 hits): its id."""
     screen = _huifang(
         data,
         "screen",
@@ -265,7 +266,36 @@ def test_a_batch_creation_killed_mid_way_leaves_every_table_as_before(data):
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    run_id = screen.communicate(timeout=300)[0].strip().splitlines()[-1]
+    return screen.communicate(timeout=300)[0].strip().splitlines()[-1]
+
+
+def _batch(data: Path) -> str:
+    """A batch of CODES tasks (新开户回访): its number."""
+    made = _huifang(
+        data,
+        "batch",
+        "create",
+        "--run",
+        _frozen_run(data),
+        "--business-type",
+        "新开户回访",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    return made.communicate(timeout=300)[0].strip().splitlines()[-1]
+
+
+def _kill_when_stopped(process: subprocess.Popen, said: str) -> None:
+    """Wait for the stop line, kill -9 the process, and reap it."""
+    assert process.stdout.readline().startswith(said)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stdout.close()
+
+
+def test_a_batch_creation_killed_mid_way_leaves_every_table_as_before(data):
+    run_id = _frozen_run(data)
     before = _counts(data)
     assert before["rules_hit"] == CODES
 
@@ -280,10 +310,7 @@ def test_a_batch_creation_killed_mid_way_leaves_every_table_as_before(data):
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    assert stopped.stdout.readline().startswith("stopped 4")
-    stopped.send_signal(signal.SIGKILL)
-    stopped.wait(timeout=30)
-    stopped.stdout.close()
+    _kill_when_stopped(stopped, "stopped 4")
     assert _counts(data) == before
 
     again = _huifang(
@@ -298,3 +325,114 @@ def test_a_batch_creation_killed_mid_way_leaves_every_table_as_before(data):
         text=True,
     )
     assert again.communicate(timeout=300)[0].startswith(f"新建任务 {CODES} 条")
+
+
+# A bulk action, ``huifang survey invite --batch N`` (问卷下发 to every task of a batch, one
+# transaction), stopped for good once its invitations are inserted, before the commit.
+INVITE_STOPPED_MID_WAY = """
+import sys, time, django
+django.setup()
+from huifang.surveys import sending
+real = sending.do_invite
+def do_invite(tasks, **kwargs):
+    def stop(done, total, message):
+        if done:
+            print("stopped", done, flush=True)
+            time.sleep(3600)
+    return real(tasks, **{**kwargs, "progress": stop})
+sending.do_invite = do_invite
+from huifang.cli import main
+main(["huifang", "survey", "invite", *sys.argv[1:]])
+"""
+
+QUESTIONNAIRE = {
+    "code": "QN-KILL",
+    "title": "新开户回访问卷",
+    "business_types": ["新开户回访"],
+    "questions": [
+        {
+            "id": "identity",
+            "text": "您是本人吗？",
+            "type": "yes_no",
+            "required": True,
+            "options": [{"id": "yes", "text": "是"}, {"id": "no", "text": "否", "abnormal": True}],
+        }
+    ],
+}
+
+
+def test_a_bulk_invitation_killed_mid_way_leaves_every_table_as_before(data):
+    import json
+
+    batch = _batch(data)
+    questionnaire = data / "qn.json"
+    questionnaire.write_text(json.dumps(QUESTIONNAIRE, ensure_ascii=False), encoding="utf-8")
+    published = _huifang(
+        data, "survey", "import", str(questionnaire), "--publish", stdout=subprocess.DEVNULL
+    )
+    assert published.wait(timeout=120) == 0
+    before = _counts(data)
+
+    stopped = _python(
+        data,
+        INVITE_STOPPED_MID_WAY,
+        "--batch",
+        batch,
+        "--channel",
+        "h5",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    _kill_when_stopped(stopped, "stopped")
+
+    assert _counts(data) == before
+    again = _huifang(
+        data, "survey", "invite", "--batch", batch, "--channel", "h5", stdout=subprocess.PIPE
+    )
+    assert again.communicate(timeout=300)[0].decode().strip().splitlines()[-1] == str(CODES)
+
+
+# ``huifang evidence --batch N --out FILE`` stopped for good while writing its third sheet.
+EVIDENCE_STOPPED_MID_WAY = """
+import sys, time, django
+django.setup()
+from huifang.reports.evidence import package
+real = package.do_generate_evidence
+def do_generate_evidence(scope, path, **kwargs):
+    def stop(done, total, message=None):
+        if done >= 3:
+            print("stopped", done, flush=True)
+            time.sleep(3600)
+    return real(scope, path, **{**kwargs, "progress": stop})
+package.do_generate_evidence = do_generate_evidence
+from huifang.reports.management.commands import evidence
+evidence.do_generate_evidence = do_generate_evidence
+from huifang.cli import main
+main(["huifang", "evidence", *sys.argv[1:]])
+"""
+
+
+def test_an_evidence_export_killed_mid_way_writes_no_file_and_no_row(data):
+    batch = _batch(data)
+    out = data / "evidence.xlsx"
+    before = _counts(data)
+
+    stopped = _python(
+        data,
+        EVIDENCE_STOPPED_MID_WAY,
+        "--batch",
+        batch,
+        "--out",
+        str(out),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    _kill_when_stopped(stopped, "stopped 3")
+
+    assert _counts(data) == before
+    assert not out.exists()
+    again = _huifang(data, "evidence", "--batch", batch, "--out", str(out))
+    assert again.wait(timeout=300) == 0
+    assert out.exists() and not list(data.glob(".evidence.xlsx.part"))

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from huifang.core import audit
+from huifang.core.tasks import queued_by
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +60,6 @@ def next_wake(now: datetime.datetime | None = None) -> datetime.datetime:
     return max(wake, now)
 
 
-def _queued_by(wake: datetime.datetime, chain=None) -> bool:
-    """Whether a tick (of ``chain``, by default the plans') is already waiting in the
-    database queue to run by ``wake``."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    chain = chain or tick_plans
-    if not isinstance(chain.get_backend(), DatabaseBackend):
-        return False
-    return DBTaskResult.objects.filter(
-        task_path=chain.module_path, status="READY", run_after__lte=wake
-    ).exists()
-
-
 def ensure_tick(now: datetime.datetime | None = None) -> bool:
     """Queue the next tick unless one is already queued to run by then; True if queued.
 
@@ -84,7 +71,7 @@ def ensure_tick(now: datetime.datetime | None = None) -> bool:
     if not backend.supports_defer:
         return False
     wake = next_wake(now)
-    if _queued_by(wake):
+    if queued_by(tick_plans, wake):
         return False
     tick_plans.using(run_after=wake).enqueue()
     log.info("回访计划：下一次检查 %s", timezone.localtime(wake).strftime("%Y-%m-%d %H:%M"))
@@ -121,7 +108,7 @@ def ensure_intake_tick(now: datetime.datetime | None = None) -> bool:
     if not backend.supports_defer:
         return False
     wake = (now or timezone.now()) + INTAKE_EVERY
-    if _queued_by(wake, tick_intake):
+    if queued_by(tick_intake, wake):
         return False
     tick_intake.using(run_after=wake).enqueue()
     return True
@@ -153,7 +140,7 @@ def ensure_notice_tick(now: datetime.datetime | None = None) -> bool:
         return False
     now = now or timezone.now()
     wake = reminders.next_wake(now, NOTICE_SLEEP)
-    if _queued_by(wake, tick_notifications):
+    if queued_by(tick_notifications, wake):
         return False
     tick_notifications.using(run_after=wake).enqueue()
     return True

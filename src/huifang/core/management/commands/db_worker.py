@@ -7,7 +7,8 @@ loop and the process died: jobs only queued from then on. This worker logs such 
 waits (1 s, doubling up to a minute) and carries on; it still stops cleanly on SIGTERM.
 
 When it starts, jobs that a killed worker left "running" are marked failed with a message
-saying so (``core.liveness.recover``).
+saying so (``core.liveness.recover``), and the audit log's sealing chain is queued
+(``core.tasks.seal_audit``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db.utils import OperationalError
 from django_tasks_db.management.commands import db_worker
 
 from huifang.core import liveness
+from huifang.core.tasks import ensure_seal_tick
 
 # The library's logger: its command prints it to the worker's output.
 log = logging.getLogger("django_tasks_db")
@@ -54,6 +56,8 @@ class Command(db_worker.Command):
     def handle(self, *args, **options):
         # Jobs a killed worker left "running" are failed, their scratch files removed.
         liveness.recover()
+        # The audit log's sealing chain (HUIFANG_AUDIT_SEAL_MINUTES; core/tasks.py).
+        ensure_seal_tick()
         # The library's handle() parses the options and builds its module's ``Worker``.
         library = db_worker.Worker
         db_worker.Worker = Worker
