@@ -52,7 +52,7 @@ def test_a_visitor_signs_in_lands_on_the_page_asked_for_and_signs_out(page, live
     expect(rows.first).to_contain_text(expected[0])
     expect(rows.first).to_have_class(re.compile(r"\btable-overdue\b"))
 
-    page.click("[aria-label=用户菜单]")
+    page.click("#user-menu")
     page.click("text=退出登录")
     expect(page).to_have_url(f"{live_server.url}/login/")
     page.goto(live_server.url + "/callbacks/tasks/")

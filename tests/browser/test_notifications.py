@@ -34,7 +34,7 @@ def test_agent_sees_the_bell_and_opens_the_message(live_server, login, personas,
     page = login("agent_a")
     bell = page.locator("#notification-bell")
     expect(bell.locator("[data-unread]")).to_have_text("2")
-    bell.get_by_role("link", name="站内消息（2 条未读）").click()
+    bell.get_by_role("link", name="站内消息：2 条未读").click()
     bell.get_by_role("link", name=f"新分配的回访任务 #{task.pk}").click()
 
     expect(page).to_have_url(f"{live_server.url}/callbacks/tasks/{task.pk}/")

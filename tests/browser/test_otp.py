@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_an_agent_turns_on_the_second_factor_and_logs_in_with_a_code(personas, login, live_server):
     page = login("agent_a")
-    page.get_by_label("用户菜单").click()
+    page.locator("#user-menu").click()
     page.get_by_role("link", name="两步验证").click()
     assert page.locator("#otp-qr svg").count() == 1
     device = TOTPDevice.objects.get(user=personas["agent_a"], confirmed=False)
@@ -20,7 +20,7 @@ def test_an_agent_turns_on_the_second_factor_and_logs_in_with_a_code(personas, l
     page.get_by_role("button", name="启用").click()
     assert "已启用两步验证" in page.locator("body").inner_text()
 
-    page.get_by_label("用户菜单").click()
+    page.locator("#user-menu").click()
     page.get_by_role("button", name="退出登录").click()
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "agent_a")

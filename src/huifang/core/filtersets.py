@@ -116,6 +116,14 @@ def _bound(field: forms.Field, model, flt, attrs: dict | None = None) -> None:
         _add(field, MinValueValidator(low), MaxValueValidator(high))
 
 
+def _name_parts(field: forms.Field) -> None:
+    """A range's inputs share one visible label, which Django ties to none of them (it is
+    the group's legend): each input is named for itself, 〈label〉（起） and 〈label〉（止）."""
+    if isinstance(field.widget, forms.MultiWidget) and field.label:
+        for part, end in zip(field.widget.widgets, ("起", "止"), strict=False):
+            part.attrs.setdefault("aria-label", f"{field.label}（{end}）")
+
+
 class FilterSet(django_filters.FilterSet):
     """Base of every FilterSet: bad query strings are form errors, never server errors, and
     the model's yes/no fields are offered as 全部/是/否."""
@@ -141,6 +149,7 @@ class FilterSet(django_filters.FilterSet):
     def get_form_class(self):
         for flt in self.filters.values():
             _bound(flt.field, self._meta.model, flt)
+            _name_parts(flt.field)
         return super().get_form_class()
 
 

@@ -99,7 +99,7 @@ class OptOutTable(tables.Table):
     created_by = UserColumn("created_by", verbose_name="登记人")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     remove = tables.TemplateColumn(
-        template_name="sms/_optout_remove.html", verbose_name="", orderable=False
+        template_name="sms/_optout_remove.html", verbose_name="操作", orderable=False
     )
 
     class Meta:
