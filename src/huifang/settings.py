@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from huifang.assets import staticfiles_dirs
 from huifang.core.config import (
     ConfigError,
     cache,
@@ -26,8 +27,9 @@ from huifang.core.config import (
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 try:
-    # In a source checkout the npm packages sit in the repository root; an installed copy
-    # points HUIFANG_NODE_MODULES at them (or serves the collected static files).
+    # In a source checkout the npm packages sit in the repository root; a wheel built by
+    # `make dist` carries the files it serves (STATICFILES_DIRS below). HUIFANG_NODE_MODULES
+    # points elsewhere at an npm install.
     NODE_MODULES = env_path("HUIFANG_NODE_MODULES", PACKAGE_DIR.parent.parent / "node_modules")
     DATA_DIR = data_dir()
     SECRET_KEY = secret_key(DATA_DIR)
@@ -41,6 +43,9 @@ try:
     PASSWORD_DAYS = env_int("HUIFANG_PASSWORD_DAYS", 0, minimum=0)
     # HQ admins must confirm each login with a TOTP code (两步验证) when on (org/otp.py).
     TOTP_REQUIRED = env_bool("HUIFANG_TOTP_REQUIRED", False)
+    # A demo installation (`make run`): passwords given at the command line and the demo's
+    # printed ones are used as they are; off, those users change them at the first login.
+    DEMO = env_bool("HUIFANG_DEMO", False)
     # Signed partner requests per partner per minute (429 beyond; 0: no limit).
     PARTNER_RATE_LIMIT = env_int("HUIFANG_PARTNER_RATE_LIMIT", 60_000, minimum=0)
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
@@ -244,11 +249,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [
-    ("vendor/tabler", NODE_MODULES / "@tabler" / "core" / "dist"),
-    ("vendor/tabler-icons", NODE_MODULES / "@tabler" / "icons-webfont" / "dist"),
-    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
-]
+# Tabler, its icons and ECharts: from node_modules in a checkout, else the copies an
+# installed wheel carries (huifang/assets.py, `make dist`).
+STATICFILES_DIRS = staticfiles_dirs(NODE_MODULES, PACKAGE_DIR / "static" / "vendor")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

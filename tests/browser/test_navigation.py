@@ -11,7 +11,8 @@ pytestmark = [
 PASSWORD = "Demo-pass-2026"
 
 
-def test_hq_admin_opens_every_navigation_entry_without_errors(live_server, page):
+def test_hq_admin_opens_every_navigation_entry_without_errors(live_server, page, settings):
+    settings.DEMO = True  # as `make run` loads it: the printed passwords work as they are
     call_command("demo", "--customers", "120", "--password", PASSWORD)
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "hq_admin")

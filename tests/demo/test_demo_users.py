@@ -107,3 +107,19 @@ def test_a_lost_password_file_gives_every_user_the_new_password(demo, settings):
     password = (settings.DATA_DIR / "demo_password").read_text().strip()
     assert all(check_password(password, u.password) for u in User.objects.all())
     assert output.count(password) == 16
+
+
+def test_outside_a_demo_installation_every_demo_login_changes_its_password_first(demo, settings):
+    settings.DEMO = False
+    output = demo()
+    assert User.objects.count() == 16
+    assert not User.objects.filter(must_change_password=False).exists()
+    assert "HUIFANG_DEMO 未开启" in output
+
+
+def test_a_demo_installation_keeps_the_printed_passwords(demo, settings):
+    settings.DEMO = True
+    output = demo()
+    demo("--password", "Demo-pass-2025")  # a reset too
+    assert not User.objects.filter(must_change_password=True).exists()
+    assert "HUIFANG_DEMO" not in output

@@ -126,14 +126,19 @@ def ensure_users(spec: synthetic.CompanySpec, password: str, *, reset: bool) -> 
         user = existing.get(username)
         if user is None:
             user = do_create_user(
-                username=username, password=password, branch=branch, role=role, full_name=full_name
+                username=username,
+                password=password,
+                branch=branch,
+                role=role,
+                full_name=full_name,
+                by_operator=True,
             )
         else:
             user = do_update_user(
                 user, full_name=full_name, branch=branch, role=role, is_active=True
             )
             if reset or not user.has_usable_password():
-                do_set_password(user, password, message="演示账号密码")
+                do_set_password(user, password, message="演示账号密码", by_operator=True)
         logins.append(DemoLogin(username, Role(role).label, code, branch.name, full_name, password))
     return logins
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
@@ -93,7 +94,10 @@ def do_create_user(
     mobile: str = "",
     email: str = "",
     actor=None,
+    by_operator: bool = False,
 ) -> User:
+    """``by_operator``: the password was chosen at the command line (``huifang user``,
+    ``huifang demo``), to be changed at the first login unless HUIFANG_DEMO is on."""
     _check_user_scope(actor, "org.add_user", branch)
     if User.objects.filter(username=username).exists():
         raise ValidationError(f"用户名 {username} 已存在")
@@ -109,8 +113,7 @@ def do_create_user(
         check_password_rules(password, user)
         user.set_password(password)
         user.password_changed_at = timezone.now()
-        # An administrator chose it: the user changes it at the first login.
-        user.must_change_password = acting_user(actor) is not None
+        user.must_change_password = _temporary(acting_user(actor), user, by_operator)
     else:
         user.set_unusable_password()
     user.save()
@@ -144,20 +147,30 @@ def do_update_user(user: User, *, actor=None, **changes) -> User:
 
 
 @transaction.atomic
-def do_set_password(user: User, password: str, *, actor=None, message: str = "重置密码") -> None:
+def do_set_password(
+    user: User, password: str, *, actor=None, message: str = "重置密码", by_operator: bool = False
+) -> None:
     me = acting_user(actor)
     if me is None or me.pk != user.pk:  # one's own password needs no permission
         _check_user_scope(actor, "org.change_user", user.branch)
     check_password_rules(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
-    # Chosen by an administrator for someone else: to be changed at the next login; one's
-    # own change ends that.
-    user.must_change_password = me is not None and me.pk != user.pk
+    user.must_change_password = _temporary(me, user, by_operator)
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     remember(user)
     audit.record(OrgAction.PASSWORD, user, message=message, actor=actor)
     _end_token(user, "密码已修改，API 令牌随之失效", actor)
+
+
+def _temporary(me: User | None, user: User, by_operator: bool) -> bool:
+    """Whether a password being set must be changed at the user's next login: chosen for
+    them by an administrator (one's own change ends that), or by an operator at the command
+    line or the demo — except in a demo installation (HUIFANG_DEMO), whose printed passwords
+    are meant to be used as they are."""
+    if me is not None:
+        return me.pk != user.pk
+    return by_operator and not settings.DEMO
 
 
 def _end_token(user: User, message: str, actor) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
@@ -55,3 +56,5 @@ class Command(BaseCommand):
         say("")
         say(f"演示账号（密码保存在 {company.password_path()}）：")
         say(company.login_table(logins))
+        if not settings.DEMO:
+            say("HUIFANG_DEMO 未开启：新建或重置了密码的演示账号首次登录时须先修改密码。")

@@ -3,6 +3,7 @@
 
 import getpass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -46,14 +47,17 @@ class Command(BaseCommand):
             branch=branch_obj,
             role=role,
             full_name=full_name,
+            by_operator=True,
         )
         self.stdout.write(f"已创建用户 {username}（{Role(role).label}，{branch_obj.name}）")
+        self._first_login_note()
 
     def do_set_password(self, username, password, **_):
         services.do_set_password(
-            User.objects.get(username=username), password or self._ask_password()
+            User.objects.get(username=username), password or self._ask_password(), by_operator=True
         )
         self.stdout.write(f"已重置 {username} 的密码")
+        self._first_login_note()
 
     def do_set_role(self, username, role, **_):
         services.do_update_user(User.objects.get(username=username), role=role)
@@ -62,6 +66,10 @@ class Command(BaseCommand):
     def do_deactivate(self, username, **_):
         services.do_update_user(User.objects.get(username=username), is_active=False)
         self.stdout.write(f"已停用 {username}")
+
+    def _first_login_note(self) -> None:
+        if not settings.DEMO:
+            self.stdout.write("该用户下次登录时须先修改密码（HUIFANG_DEMO 未开启）")
 
     def _ask_password(self) -> str:
         # The service checks the password rules, whether typed here or given as --password.
