@@ -62,7 +62,9 @@ def build(personas: dict, branches: dict) -> dict:
 def _side(side: str, task, personas, branch, agent, shared, *, run) -> dict:
     """An open task of ``agent`` with a failed attempt (its file and a feedback), an H5
     questionnaire answered abnormally, a text, a call, a measure with its file, the hit,
-    the agent's finished job, an import by the agent and the agent's messages."""
+    the agent's finished job, an import by the agent, a message to the agent and the
+    agent's 离岗 next year."""
+    from huifang.callbacks.distribution import do_add_absence
     from huifang.callbacks.records import services as records
     from huifang.callbacks.records.models import FailureReason
     from huifang.channels.calls.services import _refs, do_ingest_call
@@ -160,6 +162,9 @@ def _side(side: str, task, personas, branch, agent, shared, *, run) -> dict:
         "import": imported,
         "user": agent,
         "notification": _message(agent, task),
+        "absence": do_add_absence(
+            agent, datetime.date(2099, 1, 4), datetime.date(2099, 1, 8), "年假", actor=hq
+        ),
     }
 
 

@@ -108,6 +108,9 @@ LEAKS: dict[str, Leak] = {
         markers=lambda b: [b["branch"].name, b["user"].username],
         export=False,
     ),
+    "callbacks:distribution": Leak(
+        UNFILTERED, markers=lambda b: [b["user"].username, b["branch"].name], export=False
+    ),
     "org:branch_list": Leak(UNFILTERED, markers=lambda b: [b["branch"].name]),
     "org:user_list": Leak(UNFILTERED, markers=lambda b: [b["user"].username]),
     "core:job_list": Leak(UNFILTERED, markers=lambda b: [b["job"].title]),
@@ -215,6 +218,7 @@ INVITE = {"confirmed": "1", "channel": "h5", "expires_days": "14"}
 MEASURE = {"measure_type": lambda w: w["measure_type"].pk, "reason": "回访发现客户不了解风险"}
 MINE = lambda w: [w["mine"].pk]  # noqa: E731  side a's task, whichever side is named
 PERIOD = {"start": "2020-01-01", "end": "2099-12-31"}
+ABSENCE = {"starts_on": "2099-02-01", "ends_on": "2099-02-03", "reason": "培训"}
 
 BODIES = {
     "task_bulk-cancel-ticked": Body(
@@ -232,6 +236,19 @@ BODIES = {
         "manager_a",
         "callbacks:task_bulk",
         body(**BULK, action="distribute", pk=MINE, branch=lambda w: w["branch"].pk),
+    ),
+    "distribution-mode": Body(
+        "manager_a",
+        "callbacks:distribution",
+        body(what="mode", branch=lambda w: w["branch"].pk, mode="round_robin"),
+    ),
+    "distribution-absence": Body(
+        "manager_a",
+        "callbacks:distribution",
+        body(what="absence", agent=lambda w: w["user"].pk, **ABSENCE),
+    ),
+    "distribution-end": Body(
+        "manager_a", "callbacks:distribution", body(what="end", absence=lambda w: w["absence"].pk)
     ),
     "send_bulk-ticked-manager": Body("manager_a", "sms:send_bulk", body(**SEND, **TICKED)),
     "send_bulk-ticked-agent": Body("agent_a", "sms:send_bulk", body(**SEND, **TICKED)),
