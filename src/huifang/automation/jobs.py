@@ -38,7 +38,7 @@ def _answer(plan_run) -> dict:
     }
 
 
-@job_handler(RUN, RunPlanParams)
+@job_handler(RUN, RunPlanParams, label="执行回访计划")
 def run_plan(ctx: JobContext) -> dict:
     from huifang.automation import services
     from huifang.automation.models import Plan, PlanRunStatus
@@ -59,7 +59,7 @@ def run_plan(ctx: JobContext) -> dict:
     return answer
 
 
-@job_handler(APPROVE, ApproveParams)
+@job_handler(APPROVE, ApproveParams, label="审核通过回访计划")
 def approve(ctx: JobContext) -> dict:
     from huifang.automation import services
     from huifang.automation.models import PlanRun

@@ -23,7 +23,7 @@ class CreateBatchParams(JobParams):
     distribute: bool = False  # then 自动分配 the new batch's tasks (distribution.py)
 
 
-@job_handler(KIND, CreateBatchParams)
+@job_handler(KIND, CreateBatchParams, label="加入回访名单")
 def create_batch(ctx: JobContext) -> dict:
     params: CreateBatchParams = ctx.params
     run = ScreeningRun.objects.filter(pk=params.run).first()

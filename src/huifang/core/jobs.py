@@ -31,16 +31,29 @@ _handlers: dict[str, Handler] = {}
 _params: dict[str, type[JobParams]] = {}
 
 
-def job_handler(kind: str, params: type[JobParams] | None = None) -> Callable[[Handler], Handler]:
-    """Register ``func`` as the handler of ``kind``, taking ``params`` (stored as JSON)."""
+_labels: dict[str, str] = {}
+
+
+def job_handler(
+    kind: str, params: type[JobParams] | None = None, *, label: str = ""
+) -> Callable[[Handler], Handler]:
+    """Register ``func`` as the handler of ``kind``, taking ``params`` (stored as JSON);
+    ``label`` is the kind as the pages name it (后台任务's 类型)."""
 
     def register(func: Handler) -> Handler:
         _handlers[kind] = func
         if params is not None:
             _params[kind] = params
+        if label:
+            _labels[kind] = label
         return func
 
     return register
+
+
+def kind_label(kind: str) -> str:
+    """``callbacks.create_batch`` → 加入回访名单 (a kind no handler names stays as is)."""
+    return _labels.get(kind, kind)
 
 
 class JobFailed(Exception):

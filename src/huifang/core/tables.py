@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from huifang.core.audit import action_label
 from huifang.core.audit_display import EventView, Names, describe, source_label, type_label
 from huifang.core.columns import DateTimeColumn, UserColumn
+from huifang.core.jobs import kind_label
 from huifang.core.models import AuditEvent, Job
 
 
@@ -94,6 +95,7 @@ class AuditEventTable(tables.Table):
 
 class JobTable(tables.Table):
     title = tables.LinkColumn("core:job_detail", args=[tables.A("pk")])
+    kind = tables.Column(verbose_name="类型")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     finished_at = DateTimeColumn(format="Y-m-d H:i:s")
     created_by = UserColumn("created_by", verbose_name="发起人")
@@ -112,3 +114,9 @@ class JobTable(tables.Table):
             "finished_at",
         ]
         order_by = "-created_at"
+
+    def render_kind(self, value: str) -> str:
+        return kind_label(value)
+
+    def value_kind(self, value: str) -> str:
+        return kind_label(value)

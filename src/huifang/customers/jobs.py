@@ -23,7 +23,7 @@ class ImportParams(JobParams):
     skip_invalid: bool = False
 
 
-@job_handler(JOB_KIND, ImportParams)
+@job_handler(JOB_KIND, ImportParams, label="数据导入")
 def run_import_job(ctx: JobContext) -> dict:
     from huifang.customers.services import media_path  # services starts this job
 

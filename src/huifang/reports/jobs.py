@@ -27,7 +27,7 @@ class EvidenceParams(JobParams):
     end: datetime.date | None = None
 
 
-@job_handler(EVIDENCE, EvidenceParams)
+@job_handler(EVIDENCE, EvidenceParams, label="生成证据包")
 def generate_evidence(ctx: JobContext) -> dict:
     params: EvidenceParams = ctx.params
     try:

@@ -33,7 +33,7 @@ class ScreenParams(JobParams):
             raise ValueError("ScreenParams: give as_of or compare_with, not both or neither")
 
 
-@job_handler(SCREEN, ScreenParams)
+@job_handler(SCREEN, ScreenParams, label="筛选")
 def screen_job(ctx: JobContext) -> dict:
     from huifang.rules import services
     from huifang.rules.completeness import data_gap

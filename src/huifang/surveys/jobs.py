@@ -24,7 +24,7 @@ class InviteParams(JobParams):
     expires_days: int = 14
 
 
-@job_handler(KIND, InviteParams)
+@job_handler(KIND, InviteParams, label="下发问卷")
 def invite(ctx: JobContext) -> dict:
     from huifang.callbacks.filtersets import TaskFilterSet
     from huifang.callbacks.models import CallbackTask
@@ -70,7 +70,7 @@ class PushParams(JobParams):
     created_via: str
 
 
-@job_handler(PUSH_KIND, PushParams)
+@job_handler(PUSH_KIND, PushParams, label="推送问卷至掌厅")
 def push_invitations(ctx: JobContext) -> dict:
     """Queue a big invite's app-hall invitations to the partners, 5,000 per transaction."""
     from django.db import transaction

@@ -28,7 +28,7 @@ class SendParams(JobParams):
     force: bool = False
 
 
-@job_handler(KIND, SendParams)
+@job_handler(KIND, SendParams, label="批量发送短信")
 def send(ctx: JobContext) -> dict:
     params: SendParams = ctx.params
     template = SmsTemplate.objects.filter(pk=params.template).first()

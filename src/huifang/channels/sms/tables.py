@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_tables2 as tables
 
 from huifang.channels.sms.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
+from huifang.core.audit_display import source_label
 from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
 from huifang.core.masking import mask_phone
 
@@ -79,6 +80,12 @@ class MessageTable(tables.Table):
 
     def value_mobile(self, value) -> str:
         return mask_phone(value)
+
+    def render_created_via(self, value) -> str:
+        return source_label(value)
+
+    def value_created_via(self, value) -> str:
+        return source_label(value)
 
 
 class TemplateTable(tables.Table):

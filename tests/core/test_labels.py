@@ -1,0 +1,46 @@
+"""Codes never reach a page: job kinds, audit actions and sources have Chinese names."""
+
+from __future__ import annotations
+
+import pytest
+
+from huifang.core import jobs
+from huifang.core.templatetags import labels
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("callbacks.create_batch", "加入回访名单"),
+        ("automation.run_plan", "执行回访计划"),
+        ("customers.import", "数据导入"),
+    ],
+)
+def test_a_job_kind_has_its_chinese_name(kind, label):
+    assert jobs.kind_label(kind) == label
+
+
+def test_every_job_kind_of_the_project_is_named():
+    kinds = {k for k, f in jobs._handlers.items() if f.__module__.startswith("huifang.")}
+    assert kinds and kinds <= set(jobs._labels)
+
+
+def test_the_audit_filters_name_actions_and_sources():
+    assert labels.source_label("web") == "网页"
+    assert labels.action_label("measure_status") != "measure_status"
+
+
+def test_the_job_list_shows_the_kind_by_name(client_for, personas):
+    from huifang.core.models import Job
+
+    Job.objects.create(
+        kind="callbacks.create_batch",
+        title="加入回访名单：筛选 #1",
+        created_by=personas["hq_admin"],
+    )
+
+    page = client_for("hq_admin").get("/system/jobs/").content.decode()
+
+    assert "加入回访名单" in page and "callbacks.create_batch" not in page
