@@ -290,3 +290,15 @@ def test_approving_a_distributing_plan_s_run_distributes_its_batch(make_plan, el
 
     assert done.distribution == "自动分配 2 条任务"
     assert not CallbackTask.objects.filter(assignee__isnull=True).exists()
+
+
+def test_a_date_beyond_the_data_fails_saying_to_run_it_again_later(make_plan, elderly, personas):
+    from django.utils import timezone
+
+    beyond = timezone.localdate() + datetime.timedelta(days=30)
+
+    failed = services.do_run_plan(make_plan(), on=beyond, actor=personas["hq_admin"])
+
+    assert failed.status == PlanRunStatus.FAILED
+    assert failed.error.endswith("请在该日数据导入完整后重新执行")
+    assert "勾选" not in failed.error and "--allow-incomplete" not in failed.error

@@ -35,6 +35,7 @@ from huifang.core.actors import person_of
 from huifang.core.permissions import require
 from huifang.rules import engine
 from huifang.rules import services as rules_services
+from huifang.rules.completeness import data_gap
 from huifang.rules.models import Rule, RuleVersion
 
 log = logging.getLogger(__name__)
@@ -299,8 +300,10 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
         if auto:
             batch = callbacks_services.do_create_batch(run, plan.business_type, actor=actor).batch
             plan_run.distribution = _distribute(plan, batch, actor)
-    except (ValidationError, PermissionDenied) as exc:
-        error = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    except ValidationError as exc:
+        error = _refusal(exc, on)
+    except PermissionDenied as exc:
+        error = str(exc)
     except Exception as exc:  # a bug: kept on the row for HQ, the trace for the operator
         log.exception("回访计划 %s 基准日 %s 执行出错", plan.pk, on)
         error = f"内部错误：{exc}"
@@ -339,6 +342,16 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
         if status != PlanRunStatus.DONE:
             transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
+
+
+def _refusal(exc: ValidationError, on: datetime.date) -> str:
+    """Why the occurrence was refused, for the run's row: the data of D not in yet says
+    so without the page's checkbox advice (a plan cannot tick it: run it again later)."""
+    if getattr(exc, "code", None) == "incomplete_data":
+        gap = data_gap(on)
+        if gap is not None:
+            return f"{gap.message}。请在该日数据导入完整后重新执行"
+    return "；".join(exc.messages)
 
 
 def _distribute(plan: Plan, batch, actor) -> str:

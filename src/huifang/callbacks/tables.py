@@ -75,7 +75,7 @@ class TaskTable(tables.Table):
     batch = tables.Column(accessor="batch__number", verbose_name="批次号")
     deadline = DateColumn(format="Y-m-d", verbose_name="截止日期")
     deadline_provisional = tables.Column(verbose_name="截止日期状态")
-    assignee = UserColumn("assignee", verbose_name="回访专员")
+    assignee = UserColumn("assignee", verbose_name="回访专员", default="未分配")
     appointment_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="改约时间")
 
     class Meta:
