@@ -1,9 +1,11 @@
 """Playwright driving Debian's Chromium (``playwright install`` cannot download browsers here)."""
 
+import io
 import os
 import shutil
 
 import pytest
+from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still synchronous and safe.
@@ -85,3 +87,29 @@ def make_open_task(branches):
 
     kind = records.business_type.__wrapped__(None)
     return records.make_task.__wrapped__(branches, kind)
+
+
+DEMO_PASSWORD = "Demo-pass-2026"
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo company (120 customers) as ``make run`` loads it: HUIFANG_DEMO on, so the
+    demo users sign in with their password as printed (``DEMO_PASSWORD``)."""
+    settings.DEMO = True
+    call_command("demo", "--customers", "120", "--password", DEMO_PASSWORD, stdout=io.StringIO())
+
+
+@pytest.fixture
+def demo_login(page, live_server):
+    """``demo_login("auditor")`` signs a demo user in through the login form."""
+
+    def sign_in(username: str):
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return sign_in

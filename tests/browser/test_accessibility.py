@@ -5,11 +5,8 @@ keyboard user sees where the focus is."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from huifang.callbacks.models import Batch, CallbackTask
@@ -24,7 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-DEMO_PASSWORD = "Demo-pass-2026"
 AGENT = "010101_agent1"  # the demo agent with callback records
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
@@ -106,24 +102,13 @@ def agent_pages(page) -> list[str]:
     ]
 
 
-@pytest.fixture
-def demo():
-    call_command("demo", "--customers", "120", "--password", DEMO_PASSWORD, stdout=io.StringIO())
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 @pytest.mark.parametrize(
     ("username", "pages"), [("hq_admin", hq_admin_pages), (AGENT, agent_pages)]
 )
-def test_a_persona_s_pages_pass_the_accessibility_checks(demo, page, live_server, username, pages):
-    sign_in(page, live_server.url, username)
+def test_a_persona_s_pages_pass_the_accessibility_checks(
+    demo, demo_login, live_server, username, pages
+):
+    page = demo_login(username)
 
     check_pages(page, live_server.url, ["/", *pages(page)])
 

@@ -315,3 +315,82 @@ def test_an_auditor_cannot_post_to_the_page(client_for, branches):
 
     assert response.status_code == 403
     assert not BranchDistribution.objects.exists()
+
+
+# ---------------------------------------------------------------- 加入回访名单 with 自动分配
+
+
+def test_the_batch_page_can_distribute_the_new_batch(client_for, branches, annual, run_jobs):
+    run = make_run(
+        {make_customer(branches["a1"]): ["A003"], make_customer(branches["b1"]): ["A003"]}
+    )
+
+    with run_jobs():
+        client_for("hq_admin").post(
+            "/callbacks/batches/new/",
+            {"run": run.pk, "business_type": annual.pk, "distribute": "on"},
+        )
+
+    owners = dict(CallbackTask.objects.values_list("branch__code", "assignee__username"))
+    assert owners == {"010101": "agent_a", "010201": "agent_b"}
+    from huifang.core.models import Job
+
+    assert "自动分配 2 条任务" in Job.objects.get().result["summary"]
+
+
+def test_the_batch_page_leaves_tasks_unassigned_unless_asked(
+    client_for, branches, annual, run_jobs
+):
+    run = make_run({make_customer(branches["a1"]): ["A003"]})
+
+    with run_jobs():
+        client_for("hq_admin").post(
+            "/callbacks/batches/new/", {"run": run.pk, "business_type": annual.pk}
+        )
+
+    assert CallbackTask.objects.get().assignee is None
+
+
+def test_the_api_creates_and_distributes_a_batch(personas, branches, annual, run_jobs):
+    from rest_framework.test import APIClient
+
+    run = make_run({make_customer(branches["a1"]): ["A003"]})
+    client = APIClient()
+    client.force_authenticate(personas["hq_admin"])
+
+    with run_jobs():
+        response = client.post(
+            "/api/v1/callback-batches/",
+            {"run": run.pk, "business_type": annual.name, "distribute": True},
+            format="json",
+        )
+
+    assert response.status_code == 202
+    assert CallbackTask.objects.get().assignee == personas["agent_a"]
+
+
+def test_the_batch_command_distributes_and_still_prints_the_number_last(branches, annual, personas):
+    import io
+
+    from django.core.management import call_command
+
+    run = make_run(
+        {make_customer(branches["a1"]): ["A003"], make_customer(branches["b1"]): ["A003"]}
+    )
+    out = io.StringIO()
+
+    call_command(
+        "batch",
+        "create",
+        "--run",
+        str(run.pk),
+        "--business-type",
+        annual.name,
+        "--distribute",
+        stdout=out,
+    )
+
+    lines = out.getvalue().strip().splitlines()
+    assert lines[-2] == "自动分配 2 条任务"
+    assert lines[-1] == CallbackTask.objects.first().batch.number
+    assert not CallbackTask.objects.filter(assignee__isnull=True).exists()

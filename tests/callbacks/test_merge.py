@@ -104,14 +104,16 @@ def test_task_lands_at_the_branch_as_of_the_reference_date(branches, personas, a
     assert CallbackTask.objects.get(customer=customer).branch == branches["a1"]
 
 
-def test_closed_customers_are_skipped(branches, personas, annual):
+def test_a_customer_closed_since_the_reference_date_still_gets_a_task(branches, personas, annual):
+    """rules.md: every candidate without an open task gets a new one — the run is as of D,
+    where the customer (closed after D) was eligible."""
     active = make_customer(branches["a1"])
     closed = make_customer(branches["a1"], status="closed")
 
     batch = create(make_run({active: ["A003"], closed: ["A003"]}), annual, personas["hq_admin"])
 
-    assert (batch.batch.created_count, batch.batch.skipped_count) == (1, 1)
-    assert not CallbackTask.objects.filter(customer=closed).exists()
+    assert (batch.batch.created_count, batch.batch.skipped_count) == (2, 0)
+    assert CallbackTask.objects.get(customer=closed).status == "new"
 
 
 def test_batch_numbers_are_ten_digits_increasing_from_1000000001(branches, personas, annual):

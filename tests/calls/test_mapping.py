@@ -69,11 +69,13 @@ def test_other_waits_for_an_agent(pushed, call):
 
 
 @pytest.mark.django_db
-def test_a_task_nobody_is_assigned_to_waits_for_an_agent(pushed, call):
-    _, ref = pushed(assignee=False)
-    attempt, record = _ingest(call(ref, "busy"))
-    assert record is None
-    assert "未分配" in attempt.note
+def test_a_task_nobody_is_assigned_to_gets_its_record_with_no_agent(pushed, call):
+    task, ref = pushed(assignee=False)
+    _, record = _ingest(call(ref, "busy"))
+    assert record is not None and record.agent is None
+    assert record.status == "failure" and record.method == "outbound"
+    task.refresh_from_db()
+    assert task.attempt_count == 1
 
 
 @pytest.mark.django_db

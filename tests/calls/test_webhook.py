@@ -40,7 +40,7 @@ def test_a_signed_result_is_stored_and_answered_201(pushed, call, post_call):
     [
         ({"secret": "wrong-secret"}, "bad_signature"),
         ({"key": "hf_unknown"}, "unknown_key"),
-        ({"headers": {"X-Huifang-Signature": None}}, "unknown_key"),
+        ({"headers": {"X-Huifang-Signature": None}}, "bad_signature"),
         ({"now": int(time.time()) - 3600}, "stale_timestamp"),
     ],
 )
@@ -148,3 +148,12 @@ def test_an_earlier_attempt_arriving_late_is_listed_in_attempt_order(
     post_call(call(ref, "busy", attempt=1, call_id="C-1"))
     rows = list(task_calls(task, personas["agent_a"]).values_list("attempt", flat=True))
     assert rows == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_method_the_endpoint_does_not_take_is_a_405_said_once(signed_client, make_partner):
+    partner, _ = make_partner("外呼平台", "callcenter")
+    response = signed_client.get(partner, PATH)
+
+    assert response.status_code == 405
+    assert response.json()["message"] == "方法 “GET” 不被允许。"

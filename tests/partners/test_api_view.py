@@ -52,9 +52,30 @@ def test_missing_headers_are_an_unknown_key(client, apphall):
     _refused(client.get(PATH), 401, "unknown_key")
 
 
-def test_a_missing_signature_is_an_unknown_key(signed_client, apphall):
+def test_a_missing_signature_is_a_bad_signature(signed_client, apphall):
     response = signed_client.get(apphall, PATH, headers={"X-Huifang-Signature": None})
-    _refused(response, 401, "unknown_key")
+    _refused(response, 401, "bad_signature")
+
+
+def test_a_missing_timestamp_is_a_stale_timestamp(signed_client, apphall):
+    response = signed_client.get(apphall, PATH, headers={"X-Huifang-Timestamp": None})
+    _refused(response, 401, "stale_timestamp")
+
+
+def test_the_path_as_the_server_received_it_verifies_lowercase_escapes(client, make_partner):
+    """gunicorn keeps the request line's target (RAW_URI): a path signed with lowercase
+    percent-escapes, exactly as sent, verifies although Django decodes it."""
+    from huifang.partners import signing
+
+    partner, secret = make_partner("掌厅", PartnerKind.APPHALL)
+    raw = "/api/v1/test/echo/%41%31"  # A1
+    headers = signing.headers(partner.key, secret, "GET", raw, b"")
+    response = client.get(
+        PATH,
+        RAW_URI=raw,
+        **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()},
+    )
+    assert response.status_code == 200, response.content
 
 
 def test_an_unknown_key_is_refused(signed_client, apphall):

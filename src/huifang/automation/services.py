@@ -351,10 +351,7 @@ def _distribute(plan: Plan, batch, actor) -> str:
     except (ValidationError, PermissionDenied) as exc:
         why = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         return f"未能自动分配：{why}"[:300]
-    text = f"自动分配 {done.count} 条任务"
-    if done.left:
-        text += f"，{done.left} 条没有在岗的回访专员，待手工分配"
-    return text
+    return distribution.batch_summary(done)
 
 
 def _notify_run(plan_run: PlanRun) -> None:

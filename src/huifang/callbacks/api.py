@@ -491,6 +491,11 @@ class BatchCreateSerializer(serializers.Serializer):
         help_text="回访业务类型名称（启用的）",
         error_messages={"required": "请选择回访业务类型", "blank": "请选择回访业务类型"},
     )
+    distribute = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="生成后自动分配：按各营业部的分配方式把新任务分给今天在岗的回访专员",
+    )
 
     def validate_run(self, value: int) -> ScreeningRun:
         run = ScreeningRun.objects.filter(pk=value).first()
@@ -528,7 +533,7 @@ class BatchViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         examples=[
             OpenApiExample(
                 "加入回访名单",
-                value={"run": 7, "business_type": "年度适当性回访"},
+                value={"run": 7, "business_type": "年度适当性回访", "distribute": True},
                 request_only=True,
             ),
             OpenApiExample(
@@ -565,7 +570,11 @@ class BatchViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         job = start_job(
             jobs.KIND,
             f"加入回访名单：筛选 #{run.pk}（{business_type.name}）",
-            jobs.CreateBatchParams(run=run.pk, business_type=business_type.pk),
+            jobs.CreateBatchParams(
+                run=run.pk,
+                business_type=business_type.pk,
+                distribute=body.validated_data["distribute"],
+            ),
             user=request.user,
         )
         return accepted(request, job)

@@ -245,6 +245,14 @@ def do_distribute_batch(batch: Batch, *, actor) -> Distribution:
     return Distribution(shares=_shares(new), left=left)
 
 
+def batch_summary(done: Distribution) -> str:
+    """自动分配 of a batch in words (the job's, the plan run's and the command's)."""
+    text = f"自动分配 {done.count} 条任务"
+    if done.left:
+        text += f"，{done.left} 条没有在岗的回访专员，待手工分配"
+    return text
+
+
 def _nearest(path: str, by_branch: dict[str, list[User]]) -> str | None:
     """The deepest branch path at or above ``path`` with an agent on duty."""
     parts = path.strip("/").split("/")

@@ -25,6 +25,12 @@ class BatchCreateForm(forms.Form):
     business_type = forms.ModelChoiceField(
         label="回访业务类型", queryset=BusinessType.objects.filter(is_active=True)
     )
+    distribute = forms.BooleanField(
+        label="生成后自动分配",
+        required=False,
+        help_text="按各营业部“分配设置”中的分配方式，把新批次的任务分给今天在岗的回访专员"
+        "（营业部没有在岗专员时由上级部门的专员承接；都没有的留待手工分配）",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

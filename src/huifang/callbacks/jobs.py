@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from huifang.callbacks import services
+from huifang.callbacks import distribution, services
 from huifang.callbacks.models import BusinessType
 from huifang.core.job_params import JobParams
 from huifang.core.jobs import JobContext, JobFailed, job_handler
@@ -20,6 +20,7 @@ KIND = "callbacks.create_batch"
 class CreateBatchParams(JobParams):
     run: int  # a frozen ScreeningRun
     business_type: int
+    distribute: bool = False  # then 自动分配 the new batch's tasks (distribution.py)
 
 
 @job_handler(KIND, CreateBatchParams)
@@ -46,6 +47,8 @@ def create_batch(ctx: JobContext) -> dict:
         summary = (
             f"该筛选已按“{business_type.name}”加入过回访名单（批次 {batch.number}），未新建任务"
         )
+    if params.distribute and result.created:
+        summary += "；" + _distribute(batch, ctx)
     ctx.log(summary)
     return {
         "summary": summary,
@@ -57,3 +60,15 @@ def create_batch(ctx: JobContext) -> dict:
             "next_url": reverse("callbacks:batch_detail", args=[batch.pk]),
         },
     }
+
+
+def _distribute(batch, ctx: JobContext) -> str:
+    """The new batch shared among the agents on duty; a refusal leaves it for the managers
+    (the batch is made either way)."""
+    ctx.progress(5, 5, "正在自动分配")
+    try:
+        done = distribution.do_distribute_batch(batch, actor=ctx.job.created_by)
+    except (ValidationError, PermissionDenied) as exc:
+        why = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return f"未能自动分配：{why}"
+    return distribution.batch_summary(done)

@@ -8,9 +8,10 @@ business type T,
    (TaskBatch, kind 合并) records that B touched the task, the task gains the rules it did
    not carry yet (TaskRule, with the names R recorded), and its ``rule_codes``/``reasons``
    are rebuilt from its rules in rule-code order joined by ``；``;
-2. every other hit of a customer that is not closed (销户) gets a new task in B at the
-   hit's branch (the customer's branch as of R's reference date), status 未处理;
-3. the remaining hits (closed customers) are skipped.
+2. every other hit gets a new task in B at the hit's branch (the customer's branch as of
+   R's reference date), status 未处理 — also a customer closed (销户) since D: the run is
+   as of D, where they were eligible (``rules.md``: "every other candidate gets a new
+   task").
 
 The caller (``services.do_create_batch``) runs these in one transaction after taking the
 batch-number lock, so concurrent batches are serialised; the partial unique index on open
@@ -28,7 +29,6 @@ from django.db import connection
 from huifang.callbacks.choices import OPEN_STATUSES, LinkKind, TaskStatus
 from huifang.callbacks.deadlines import DeadlinePlan
 from huifang.callbacks.models import Batch, CallbackTask, TaskBatch, TaskRule
-from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.models import Customer
 from huifang.rules.models import Hit, RunRule
 
@@ -148,7 +148,7 @@ def merge_run(
             f"SELECT h.customer_id, h.branch_id, %s, %s, h.rule_codes, h.reasons, %s, "
             f"{deadline_sql}, {provisional_sql}, 0, 0, '', %s, %s "
             f"FROM {HIT} h JOIN {CUSTOMER} c ON c.id = h.customer_id "
-            f"WHERE h.run_id = %s AND c.status <> %s AND NOT EXISTS "
+            f"WHERE h.run_id = %s AND NOT EXISTS "
             f"(SELECT 1 FROM {TASK} x WHERE x.customer_id = h.customer_id "
             f"AND x.business_type_id = %s AND x.status IN {open_in}) "
             f"ORDER BY h.customer_id",
@@ -161,7 +161,6 @@ def merge_run(
                 now,
                 now,
                 run_id,
-                CustomerStatus.CLOSED.value,
                 type_id,
             ],
         )

@@ -342,7 +342,11 @@ def batch_create(request):
         job = start_job(
             jobs.KIND,
             f"加入回访名单：筛选 #{run.pk}（{business_type.name}）",
-            jobs.CreateBatchParams(run=run.pk, business_type=business_type.pk),
+            jobs.CreateBatchParams(
+                run=run.pk,
+                business_type=business_type.pk,
+                distribute=form.cleaned_data["distribute"],
+            ),
             user=request.user,
         )
         return redirect("core:job_detail", pk=job.pk)

@@ -47,7 +47,7 @@ def _as_partner_error(exc: Exception) -> PartnerError | None:
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return PartnerError(415, "unsupported_media_type", "请求体必须是 JSON（application/json）")
     if isinstance(exc, exceptions.MethodNotAllowed):
-        return PartnerError(405, "method_not_allowed", f"不支持 {exc.detail} 方法")
+        return PartnerError(405, "method_not_allowed", str(exc.detail))
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return PartnerError(422, "invalid", "请求内容不符合要求", errors=detail)

@@ -84,13 +84,15 @@ def verify(request, *, kind: str | None = None) -> Partner:
     key = meta.get("HTTP_X_HUIFANG_KEY", "").strip()
     timestamp = meta.get("HTTP_X_HUIFANG_TIMESTAMP", "").strip()
     signature = meta.get("HTTP_X_HUIFANG_SIGNATURE", "").strip()
-    if not (key and timestamp and signature):
-        raise PartnerError(
-            401, "unknown_key", "缺少签名请求头（X-Huifang-Key / Timestamp / Signature）"
-        )
+    if not key:
+        raise PartnerError(401, "unknown_key", "缺少签名请求头 X-Huifang-Key")
     partner = PARTNER_BY_KEY.first(key)
     if partner is None:
         raise PartnerError(401, "unknown_key", "未知的 Key")
+    if not timestamp:
+        raise PartnerError(401, "stale_timestamp", "缺少签名请求头 X-Huifang-Timestamp")
+    if not signature:
+        raise PartnerError(401, "bad_signature", "缺少签名请求头 X-Huifang-Signature")
     if not (timestamp.isascii() and timestamp.isdigit()):
         raise PartnerError(401, "stale_timestamp", "时间戳必须是整数秒（Unix 时间）")
     if abs(time.time() - int(timestamp)) > WINDOW_SECONDS:
@@ -104,8 +106,13 @@ def verify(request, *, kind: str | None = None) -> Partner:
         raise PartnerError(413, "too_large", "请求体过大") from exc
     given = signature.lower().encode("utf-8", "replace")
     path = request_path(request)
-    # The path as sent: Django decodes percent-escapes, so also try them re-encoded.
+    # The path as sent: Django decodes percent-escapes, so also try them re-encoded, and
+    # the raw request line's target where the server keeps it (gunicorn's RAW_URI,
+    # uWSGI's REQUEST_URI): escapes in lowercase or of plain characters are kept there.
     candidates = {path, escape_uri_path(request.path) + path[len(request.path) :]}
+    candidates.update(
+        raw for raw in (meta.get("RAW_URI"), meta.get("REQUEST_URI")) if raw and raw[:1] == "/"
+    )
     if secret is None or not any(
         hmac.compare_digest(sign(secret, timestamp, request.method, each, body).encode(), given)
         for each in candidates

@@ -81,7 +81,10 @@ REASON_FIELDS = [
 ]
 CHANGE_RECORD = "records.change_callbackrecord"
 # Questionnaires the customer fills in alone: their records have no agent (回访人).
-SELF_SERVICE_METHODS = (Method.APP_HALL, Method.H5)
+# Records that may name no 回访人: a questionnaire the customer answered alone (掌厅, H5),
+# and an outbound call the platform made and registered by itself (外呼, an IVR call of a
+# task no agent holds). A person registering is always the 回访人 unless they name another.
+SELF_SERVICE_METHODS = (Method.APP_HALL, Method.H5, Method.OUTBOUND)
 CLOSED_TASK_HQ_ONLY = "该任务已结束，其回访记录仅总部合规管理员可以修改"
 
 

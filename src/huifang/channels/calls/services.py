@@ -326,11 +326,10 @@ def _apply_mapping(
             return None, "已接通但客户未按键确认，等待坐席登记"
     if task.status not in OPEN_STATUSES:
         return None, f"任务已{task.get_status_display()}，未登记回访记录"
-    # An outbound call's record names its 回访人 (only a questionnaire the customer filled
-    # in alone has none): the task's assignee, else an agent registers it.
+    # The record's 回访人 is the task's assignee; a task no agent holds gets its record all
+    # the same (interfaces.md: the mapped results write a record by themselves), naming no
+    # 回访人: the platform made the call.
     agent = USER.first(task.assignee_id) if task.assignee_id is not None else None
-    if agent is None:
-        return None, "任务未分配回访专员，等待坐席登记"
     result_label = CallResult(attempt.result).label
     remark = (
         f"外呼平台自动登记：呼叫ID {attempt.call_id}，第 {attempt.attempt} 次拨打，{result_label}"

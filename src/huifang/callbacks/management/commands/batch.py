@@ -1,11 +1,12 @@
-"""``huifang batch create --run RUN_ID --business-type NAME``: 加入回访名单 from cron."""
+"""``huifang batch create --run RUN_ID --business-type NAME [--distribute]``: 加入回访名单
+from cron (``--distribute``: then 自动分配 the new tasks to the agents on duty)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from huifang.callbacks import services
+from huifang.callbacks import distribution, services
 from huifang.callbacks.models import BusinessType
 from huifang.core import audit
 from huifang.rules.models import ScreeningRun
@@ -19,12 +20,17 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="把已落地的筛选加入回访名单，最后一行输出批次号")
         create.add_argument("--run", type=int, required=True, help="已落地的筛选记录编号")
         create.add_argument("--business-type", required=True, help="回访业务类型名称")
+        create.add_argument(
+            "--distribute",
+            action="store_true",
+            help="生成后按各营业部的分配方式自动分配给今天在岗的回访专员",
+        )
 
     def handle(self, *args, **options):
         if options["action"] == "create":
-            self.create(options["run"], options["business_type"])
+            self.create(options["run"], options["business_type"], options["distribute"])
 
-    def create(self, run_id: int, type_name: str) -> None:
+    def create(self, run_id: int, type_name: str, distribute: bool = False) -> None:
         run = ScreeningRun.objects.filter(pk=run_id).first()
         if run is None:
             raise CommandError(f"筛选记录 #{run_id} 不存在")
@@ -35,6 +41,11 @@ class Command(BaseCommand):
         with audit.acting(label="command:batch"):
             try:
                 result = services.do_create_batch(run, business_type, actor=None)
+                shared = (
+                    distribution.do_distribute_batch(result.batch, actor=None)
+                    if distribute and result.created
+                    else None
+                )
             except (ValidationError, PermissionDenied) as exc:
                 messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
                 raise CommandError("；".join(messages)) from exc
@@ -50,4 +61,6 @@ class Command(BaseCommand):
                 f"筛选 #{run.pk} 已按“{business_type.name}”加入过回访名单，未新建任务："
                 f"新建任务 0 条，合并到未完成任务 0 条"
             )
+        if shared is not None:
+            self.stdout.write(distribution.batch_summary(shared))
         self.stdout.write(batch.number)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,6 +20,7 @@ from huifang.callbacks.tables import deadline_state
 from huifang.core import audit
 from huifang.core.choices import choice_labels, parse_choice
 from huifang.core.exporter import Exporter, ExportError
+from huifang.core.output_files import output_path
 from huifang.customers.choices import CustomerType
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.models import risk_label
@@ -198,11 +198,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         spec = EXPORTS[options["what"]]
-        path = Path(options["file"])
-        if path.suffix.lower() not in (".csv", ".xlsx"):
-            raise CommandError("输出文件须以 .csv 或 .xlsx 结尾")
-        if not path.parent.exists():
-            raise CommandError(f"目录不存在：{path.parent}")
+        path = output_path(options["file"])
         with audit.acting(label=f"command:export {options['what']}"):
             try:
                 count = spec.exporter(self, options).write(path)

@@ -7,11 +7,11 @@ and ``manifest.csv``) and its path printed. Audited as the command."""
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
+from huifang.core.output_files import output_path
 from huifang.reports.evidence.package import do_generate_evidence
 from huifang.reports.evidence.scope import ScopeError, resolve
 
@@ -35,11 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="输出文件（.xlsx）")
 
     def handle(self, *args, **options) -> None:
-        path = Path(options["out"])
-        if path.suffix.lower() != ".xlsx":
-            raise CommandError("输出文件须以 .xlsx 结尾")
-        if not path.parent.exists():
-            raise CommandError(f"目录不存在：{path.parent}")
+        path = output_path(options["out"], (".xlsx",))
         try:
             scope = resolve(
                 customer=options.get("customer"),

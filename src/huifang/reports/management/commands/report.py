@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
 from huifang.core.exporter import Exporter, ExportError
+from huifang.core.output_files import output_path
 
 
 @dataclass(frozen=True)
@@ -132,11 +132,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         report = REPORTS[options["what"]]
-        path = Path(options["out"])
-        if path.suffix.lower() not in (".csv", ".xlsx"):
-            raise CommandError("输出文件须以 .csv 或 .xlsx 结尾")
-        if not path.parent.exists():
-            raise CommandError(f"目录不存在：{path.parent}")
+        path = output_path(options["out"])
         with audit.acting(label=f"command:report {options['what']}"):
             try:
                 count = report.exporter(options).write(path)

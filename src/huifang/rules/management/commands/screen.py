@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
 from huifang.core.exporter import Exporter
+from huifang.core.output_files import output_path
 from huifang.rules import engine, evidence, services
 from huifang.rules.completeness import data_gap
 from huifang.rules.forms import parse_overrides
@@ -57,8 +58,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--as-of “{options['as_of']}”不是有效日期（YYYY-MM-DD）") from exc
         out = options.get("out")
-        if out and not out.lower().endswith((".csv", ".xlsx")):
-            raise CommandError("--out 须以 .csv 或 .xlsx 结尾")
+        if out:
+            output_path(out)  # before a run is frozen: a bad --out leaves nothing behind
         try:
             overrides = parse_overrides(options["param"])
         except ValueError as exc:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
+from huifang.core.output_files import output_path
 from huifang.surveys import content, services
 from huifang.surveys.models import Questionnaire
 
@@ -86,10 +87,7 @@ def _export(command: BaseCommand, options: dict) -> None:
     version = services.export_version(questionnaire)
     if version is None:
         raise CommandError(f"问卷 {code} 没有任何版本")
-    if path.suffix.lower() != ".json":
-        raise CommandError("导出文件名应以 .json 结尾")
-    if not path.parent.is_dir():
-        raise CommandError(f"目录不存在：{path.parent}")
+    path = output_path(str(path), (".json",))
     data = content.to_file(version)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     which = f"第 {version.number} 版" if version.is_published else "草稿"

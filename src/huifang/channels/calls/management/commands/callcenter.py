@@ -12,6 +12,7 @@ from huifang.callbacks.filtersets import OPEN, TaskFilterSet
 from huifang.callbacks.models import Batch, CallbackTask
 from huifang.channels.calls import services
 from huifang.core import audit
+from huifang.core.output_files import output_path
 
 
 class Command(BaseCommand):
@@ -44,11 +45,7 @@ class Command(BaseCommand):
         if status:
             data["status"] = _status_value(status)
         if out:
-            path = Path(out)
-            if path.suffix.lower() not in (".csv", ".xlsx"):
-                raise CommandError("输出文件须以 .csv 或 .xlsx 结尾")
-            if not path.parent.exists():
-                raise CommandError(f"目录不存在：{path.parent}")
+            output_path(out)
         filterset = TaskFilterSet(data=data, queryset=CallbackTask.objects.all())
         if not filterset.is_valid():
             raise CommandError(f"筛选条件有误：{filterset.errors.as_text()}")
