@@ -15,21 +15,31 @@ hypothesis_settings.load_profile("huifang")
 PASSWORD = "Huifang-test-2026"
 
 
+def isolated_settings(media_root) -> dict:
+    """The settings every test runs under, its files in ``media_root``."""
+    from django.conf import settings
+
+    return {
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "AXES_ENABLED": True,
+        # Jobs run in the test's own process as soon as they are enqueued (on commit).
+        "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    }
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    for name, value in isolated_settings(tmp_path / "files").items():
+        setattr(settings, name, value)
     from django.core.cache import cache
 
     cache.clear()  # local memory outlives the test: no test sees another's entries
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AXES_ENABLED = True
-    # Jobs run in the test's own process as soon as they are enqueued (on commit).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -80,8 +90,8 @@ def _fresh_trading_calendar():
     calendar.clear_cache()
 
 
-@pytest.fixture
-def branches(db):
+def make_branches() -> dict:
+    """总部 with two 分公司 (北京 A, 上海 B), each with one 营业部 (a1, b1)."""
     from huifang.org.services import do_save_branch
 
     hq, _ = do_save_branch(code="01", name="总部", parent=None)
@@ -92,6 +102,11 @@ def branches(db):
     return {"hq": hq, "a": a, "a1": a1, "b": b, "b1": b1}
 
 
+@pytest.fixture
+def branches(db):
+    return make_branches()
+
+
 def _user(username, branch, role):
     from huifang.org.services import do_create_user
 
@@ -100,8 +115,8 @@ def _user(username, branch, role):
     )
 
 
-@pytest.fixture
-def personas(branches):
+def make_personas(branches: dict) -> dict:
+    """The fixed personas on :func:`make_branches`' tree."""
     from huifang.org.models import Role
 
     return {
@@ -111,6 +126,11 @@ def personas(branches):
         "agent_b": _user("agent_b", branches["b1"], Role.AGENT),
         "auditor": _user("auditor", branches["hq"], Role.AUDITOR),
     }
+
+
+@pytest.fixture
+def personas(branches):
+    return make_personas(branches)
 
 
 @pytest.fixture

@@ -120,6 +120,8 @@ class OptOutListView(ObjectListView):
 
 @require_POST
 def optout_add(request):
+    if not has_model_perm(request.user, SmsOptOut, "add"):  # refused before the form says why
+        raise PermissionDenied("您没有登记短信退订的权限")
     form = OptOutForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写手机号")
@@ -154,6 +156,8 @@ def _template(request) -> SmsTemplate | None:
 @require_POST
 def send_task(request, task_pk: int):
     """发送短信 for one task (the task page, the record form)."""
+    if not has_model_perm(request.user, SmsMessage, "add"):  # refused before the form says why
+        raise PermissionDenied("您没有发送短信的权限")
     task = get_object_or_404(CallbackTask.objects.restrict(request.user, "view"), pk=task_pk)
     back = next_url(request, "callbacks:task_detail", task.pk)
     template = _template(request)
