@@ -99,6 +99,13 @@ def test_mark_all_read(client_for, inbox, personas):
     assert notifications.unread_count(personas["agent_b"]) == 1
 
 
+def test_mark_read_with_nothing_ticked_asks_to_tick(client_for, inbox, personas):
+    answer = client_for("agent_a").post("/plans/messages/read/", {}, follow=True)
+
+    assert "请先勾选消息" in answer.content.decode()
+    assert notifications.unread_count(personas["agent_a"]) > 0
+
+
 def test_mark_read_wants_a_post(client_for, inbox):
     assert client_for("agent_a").get("/plans/messages/read/").status_code == 405
 

@@ -239,3 +239,12 @@ def test_a_plan_saved_to_distribute_says_so_on_its_page(client_for, annual):
     page = client.get(reverse("automation:plan_detail", args=[plan.pk])).content.decode()
     assert "批次生成后按各营业部的" in page
     assert AuditEvent.objects.get(action="plan_create").after["auto_distribute"] is True
+
+
+def test_only_people_who_may_open_the_plan_can_be_notified(personas):
+    from huifang.automation.forms import PlanForm
+
+    offered = set(PlanForm(user=personas["hq_admin"]).fields["notify"].queryset)
+
+    assert {personas["hq_admin"], personas["auditor"]} <= offered
+    assert personas["manager_a"] not in offered and personas["agent_a"] not in offered

@@ -69,6 +69,7 @@ def test_freezing_beyond_the_data_needs_the_checkbox(live_server, login, persona
     run = services.do_run_screening(beyond, actor=personas["hq_admin"])
 
     page = login("hq_admin")
+    page.on("dialog", lambda dialog: dialog.accept())  # 确定落地？
     page.goto(f"{live_server.url}/rules/screening/runs/{run.pk}/")
     expect(page.get_by_test_id("data-gap")).to_contain_text(f"{beyond:%Y-%m-%d}")
     page.get_by_role("button", name="数据落地").click()  # the browser holds the form back

@@ -136,7 +136,7 @@ def test_a_batch_goes_to_each_branch_s_own_agents(branches, personas, annual):
         )
     )
     assert owners == {"010101": "agent_a", "010201": "agent_b"}
-    assert done.count == 3 and done.left == 0
+    assert done.count == 3 and not done.left
 
 
 def test_a_batch_task_with_no_agent_in_its_office_goes_up_to_the_nearest_branch(
@@ -151,7 +151,7 @@ def test_a_batch_task_with_no_agent_in_its_office_goes_up_to_the_nearest_branch(
     done = distribution.do_distribute_batch(batch, actor=personas["hq_admin"])
 
     assert _owners(batch) == [centre.username, centre.username]
-    assert done.left == 0
+    assert not done.left
 
 
 def test_batch_tasks_no_agent_can_take_are_left_unassigned(branches, personas, annual):
@@ -162,7 +162,7 @@ def test_batch_tasks_no_agent_can_take_are_left_unassigned(branches, personas, a
 
     done = distribution.do_distribute_batch(batch, actor=personas["hq_admin"])
 
-    assert (done.count, done.left) == (1, 2)
+    assert (done.count, len(done.left)) == (1, 2)
     assert CallbackTask.objects.filter(assignee__isnull=True).count() == 2
 
 
@@ -394,3 +394,20 @@ def test_the_batch_command_distributes_and_still_prints_the_number_last(branches
     assert lines[-2] == "自动分配 2 条任务"
     assert lines[-1] == CallbackTask.objects.first().batch.number
     assert not CallbackTask.objects.filter(assignee__isnull=True).exists()
+
+
+def test_distributing_from_a_parent_branch_uses_each_office_s_own_mode(branches, personas, annual):
+    """平均分配 picked at 北京分公司: 北京营业部's tasks go round its own agents by its own
+    轮流分配, and nobody of another office is said to be away."""
+    _agent("agent_a2", branches["a1"])
+    distribution.do_set_mode(branches["a1"], "round_robin", actor=personas["manager_a"])
+    ids = _tasks(branches["a1"], 4, annual, personas["hq_admin"])
+
+    done = distribution.do_auto_distribute(ids, branches["a"], actor=personas["manager_a"])
+
+    assert _owners() == ["agent_a", "agent_a2", "agent_a", "agent_a2"]
+    assert done.mode == "round_robin" and done.away == []
+
+
+def test_an_agent_cannot_open_the_distribution_page(client_for):
+    assert client_for("agent_a").get(URL).status_code == 403

@@ -193,8 +193,9 @@ PAGES: dict[str, Page] = {
     "callbacks:task_list": Page("callbacks.view_callbacktask"),
     "callbacks:task_bulk": Page("callbacks.manage_callbacktask", get=302, post=True),
     "callbacks:task_detail": Page("callbacks.view_callbacktask", pk("task"), BRANCH),
-    "callbacks:distribution": Page(  # 分配设置: a POST changes them
-        "callbacks.view_branchdistribution", post_need="callbacks.manage_callbacktask"
+    "callbacks:distribution": Page(  # 分配设置 (lists the agents: not for agents); a POST changes them
+        ("callbacks.view_branchdistribution", "org.view_user"),
+        post_need="callbacks.manage_callbacktask",
     ),
     "callbacks:task_start": action(
         "callbacks.change_callbacktask", pk("task"), BRANCH, lookup="callbacks.change_callbacktask"

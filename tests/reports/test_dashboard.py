@@ -175,3 +175,9 @@ def test_every_bar_equals_its_lists_count(client_for, world, persona):
     assert bars
     for url, count in bars:
         assert list_count(client, url) == count, url
+
+
+def test_counts_have_thousands_separators():
+    from huifang.core.templatetags.numbers import thousands
+
+    assert (thousands(1800), thousands(35), thousands("—")) == ("1,800", "35", "—")

@@ -39,7 +39,7 @@ def rule_choices(keep: list[dict] | None = None) -> list:
         options += [
             (
                 f"{rule.code}{PIN}{v.number}",
-                f"{rule.code} 固定 v{v.number}（{v.created_at:%Y-%m-%d}{'，' + v.note if v.note else ''}）",
+                f"{rule.code} 固定 v{v.number}（{timezone.localtime(v.created_at):%Y-%m-%d}{'，' + v.note if v.note else ''}）",
             )
             for v in versions.get(rule.pk, [])
         ]
@@ -102,7 +102,8 @@ class PlanForm(forms.Form):
         queryset=User.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
-        help_text="执行完成、失败或待审核时通知的人员（站内消息上线后发送）",
+        help_text="执行失败或待审核时以站内消息通知的人员（总部合规管理员都会收到）；"
+        "只列出可以查看回访计划的人员",
     )
 
     def __init__(self, *args, user, instance: Plan | None = None, **kwargs):
@@ -122,8 +123,16 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.fields["rules"].choices = rule_choices(instance.rules if instance else None)
+        # Only those who may open the plan its messages link to.
         self.fields["notify"].queryset = (
-            User.objects.restrict(user, "view").filter(is_active=True).order_by("username")
+            User.objects.restrict(user, "view")
+            .filter(
+                is_active=True,
+                pk__in=User.objects.with_perm(
+                    "automation.view_plan", backend="django.contrib.auth.backends.ModelBackend"
+                ),
+            )
+            .order_by("username")
         )
         if instance is not None:  # a switched-off business type stays selectable for its plans
             self.fields["business_type"].queryset = BusinessType.objects.filter(

@@ -70,7 +70,10 @@ def notification_mark_read(request):
         done = notifications.mark_all_read(request.user)
     else:
         ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
-        done = notifications.mark_read(request.user, ids) if ids else 0
+        if not ids:
+            messages.error(request, "请先勾选消息")
+            return redirect("automation:notification_list")
+        done = notifications.mark_read(request.user, ids)
     messages.success(request, f"已标记 {done} 条消息为已读")
     back = request.POST.get("next", "")
     if _safe(request, back):

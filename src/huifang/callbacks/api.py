@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from huifang.callbacks import distribution, jobs, services
 from huifang.callbacks.choices import OPEN_STATUSES, DistributionMode
+from huifang.callbacks.distribution import MIXED
 from huifang.callbacks.filtersets import BatchFilterSet, BusinessTypeFilterSet, TaskFilterSet
 from huifang.callbacks.forms import BusinessTypeForm
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
@@ -191,7 +192,9 @@ class DistributeSerializer(serializers.Serializer):
 class DistributeResultSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="分配的任务条数")
     mode = serializers.ChoiceField(
-        choices=DistributionMode.choices, help_text="该营业部的分配方式（分配设置）"
+        choices=[*DistributionMode.choices, (MIXED, "按各营业部的分配方式")],
+        help_text="所用的分配方式（分配设置；每条任务按其最近的有在岗专员的部门的方式，"
+        "用到多种时为 mixed）",
     )
     assignments = serializers.DictField(
         child=serializers.IntegerField(), help_text="每位回访专员（用户名）分到的条数"

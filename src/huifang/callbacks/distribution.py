@@ -134,29 +134,94 @@ def _shares(new: dict[int, User]) -> dict[str, int]:
     return dict(result)
 
 
+MIXED = "mixed"  # several branches' 分配方式 were used
+
+
 @dataclass
 class Distribution:
     """What :func:`do_auto_distribute` or :func:`do_distribute_batch` did."""
 
     shares: dict[str, int] = field(default_factory=dict)  # tasks per agent username
-    mode: str = DistributionMode.LEAST_LOADED  # of the one branch (do_auto_distribute)
+    modes: set[str] = field(default_factory=set)  # the 分配方式 of the branches that shared
     away: list[str] = field(default_factory=list)  # agents skipped as 离岗
-    left: int = 0  # tasks no agent on duty could take (do_distribute_batch)
+    left: list[CallbackTask] = field(default_factory=list)  # tasks no agent on duty took
+    new: dict[int, User] = field(default_factory=dict, repr=False)  # task id → its agent
 
     @property
     def count(self) -> int:
         return sum(self.shares.values())
 
     @property
+    def mode(self) -> str:
+        """The one 分配方式 used (the default when nothing was shared), else ``mixed``."""
+        if len(self.modes) > 1:
+            return MIXED
+        return next(iter(self.modes), DistributionMode.LEAST_LOADED)
+
+    @property
     def mode_label(self) -> str:
+        if self.mode == MIXED:
+            return "按各营业部的分配方式"
         return DistributionMode(self.mode).label
+
+
+def _distribute(tasks: list[CallbackTask], agents: list[User], today) -> Distribution:
+    """Share ``tasks`` among ``agents`` (active, in scope): each task among the agents on
+    duty of the nearest branch at or above the task's own that has one, by that branch's
+    分配方式 (the round-robin cursors move). Nothing is written yet but the cursors."""
+    ready = on_duty(agents, today)
+    by_branch: dict[str, list[User]] = defaultdict(list)  # branch path → agents on duty
+    for agent in ready:
+        by_branch[agent.branch.path].append(agent)
+    groups: dict[str, list[CallbackTask]] = defaultdict(list)
+    done = Distribution()
+    for task in tasks:
+        home = _nearest(task.branch.path, by_branch)
+        if home is None:
+            done.left.append(task)
+        else:
+            groups[home].append(task)
+    homes = {a.branch.path: a.branch_id for a in ready}
+    settings = _settings_for_update(homes[p] for p in groups)
+    load = open_load(ready)
+    new: dict[int, User] = {}
+    for path, group in groups.items():
+        setting = settings.get(homes[path])
+        mode = setting.mode if setting else DistributionMode.LEAST_LOADED
+        given, last = share(
+            group,
+            by_branch[path],
+            mode,
+            load=load,
+            after=setting.last_agent_id if setting else None,
+        )
+        new.update(given)
+        done.modes.add(mode)
+        _move_cursor(setting, last)
+    done.new = new
+    done.shares = _shares(new)
+    # The agents away today who could have taken one of these tasks.
+    done.away = sorted(
+        a.username
+        for a in agents
+        if a not in ready and any(t.branch.path.startswith(a.branch.path) for t in tasks)
+    )
+    return done
+
+
+def _write(tasks: list[CallbackTask], done: Distribution, actor) -> None:
+    chosen = [t for t in tasks if t.pk in done.new]
+    if chosen:
+        apply_assignments(done.new)
+        record_assignments(chosen, done.new, CallbackAction.DISTRIBUTE, actor)
 
 
 def do_auto_distribute(
     task_ids: Selection, branch: Branch, *, actor, expected: int | None = None
 ) -> Distribution:
-    """平均分配: share tasks among ``branch``'s agents on duty today (its subtree's active
-    agents without a 离岗登记 for today), by the branch's 分配方式; all or nothing."""
+    """平均分配 among ``branch``'s agents (its subtree's active agents) on duty today: each
+    task among those of the nearest branch at or above it with one, by that branch's
+    分配方式 (as a plan's batch); all or nothing — a task none of them can take refuses."""
     require(
         actor,
         MANAGE_TASKS,
@@ -165,39 +230,31 @@ def do_auto_distribute(
         message=DENIED,
         out_of_scope="该部门不在您的权限范围内",
     )
-    today = timezone.localdate()
     with transaction.atomic():
-        agents = list(agents_in_scope(actor, branch))
+        agents = [a for a in agents_in_scope(actor, branch) if a.branch is not None]
         if not agents:
             raise ValidationError(f"{branch.name} 没有启用的回访专员")
-        ready = on_duty(agents, today)
-        if not ready:
+        today = timezone.localdate()
+        if not on_duty(agents, today):
             raise ValidationError(f"{branch.name} 的回访专员今天都已离岗，未做任何修改")
-        setting = _settings_for_update([branch.pk]).get(branch.pk)
-        mode = setting.mode if setting else DistributionMode.LEAST_LOADED
         tasks = tasks_for_change(task_ids, actor, expected=expected)
         require_open(tasks)
-        new, last = share(
-            tasks,
-            ready,
-            mode,
-            load=open_load(ready),
-            after=setting.last_agent_id if setting else None,
-        )
-        apply_assignments(new)
-        record_assignments(tasks, new, CallbackAction.DISTRIBUTE, actor)
-        _move_cursor(setting, last)
-    skipped = sorted(a.username for a in agents if a not in ready)
-    return Distribution(shares=_shares(new), mode=mode, away=skipped)
+        done = _distribute(tasks, agents, today)
+        if done.left:
+            first = done.left[0]
+            raise ValidationError(
+                f"任务 #{first.pk}（{first.branch.name}）没有今天在岗的 {branch.name} "
+                "回访专员可以分配，未做任何修改"
+            )
+        _write(tasks, done, actor)
+    return done
 
 
 def do_distribute_batch(batch: Batch, *, actor) -> Distribution:
-    """Share ``batch``'s open tasks that have no agent: each among the agents on duty of
-    the nearest branch at or above the task's own (营业部, then 分公司, then 总部) that has
-    one, by that branch's 分配方式. Tasks no agent on duty can take stay unassigned
-    (``left``); their branch's manager assigns them by hand."""
+    """Share ``batch``'s open tasks that have no agent among the agents on duty (see
+    :func:`_distribute`). Tasks no agent on duty can take stay unassigned (``left``); their
+    branch's manager assigns them by hand."""
     require(actor, MANAGE_TASKS, message=DENIED)
-    today = timezone.localdate()
     with transaction.atomic():
         tasks = list(
             scoped(actor, CallbackTask.objects.all(), "change")
@@ -206,50 +263,21 @@ def do_distribute_batch(batch: Batch, *, actor) -> Distribution:
             .select_for_update(of=("self",))
             .order_by("pk")
         )
-        agents = on_duty(
+        agents = list(
             scoped(actor, User.objects.all(), "view")
             .filter(role=Role.AGENT, is_active=True, branch__isnull=False)
-            .select_related("branch"),
-            today,
+            .select_related("branch")
         )
-        by_branch: dict[str, list[User]] = defaultdict(list)  # branch path → agents
-        for agent in agents:
-            by_branch[agent.branch.path].append(agent)
-        groups: dict[str, list[CallbackTask]] = defaultdict(list)
-        left = 0
-        for task in tasks:
-            home = _nearest(task.branch.path, by_branch)
-            if home is None:
-                left += 1
-            else:
-                groups[home].append(task)
-        homes = {a.branch.path: a.branch_id for a in agents}
-        settings = _settings_for_update(homes[p] for p in groups)
-        load = open_load(agents)
-        new: dict[int, User] = {}
-        for path, group in groups.items():
-            setting = settings.get(homes[path])
-            given, last = share(
-                group,
-                by_branch[path],
-                setting.mode if setting else DistributionMode.LEAST_LOADED,
-                load=load,
-                after=setting.last_agent_id if setting else None,
-            )
-            new.update(given)
-            _move_cursor(setting, last)
-        chosen = [t for t in tasks if t.pk in new]
-        if chosen:
-            apply_assignments(new)
-            record_assignments(chosen, new, CallbackAction.DISTRIBUTE, actor)
-    return Distribution(shares=_shares(new), left=left)
+        done = _distribute(tasks, agents, timezone.localdate())
+        _write(tasks, done, actor)
+    return done
 
 
 def batch_summary(done: Distribution) -> str:
     """自动分配 of a batch in words (the job's, the plan run's and the command's)."""
     text = f"自动分配 {done.count} 条任务"
     if done.left:
-        text += f"，{done.left} 条没有在岗的回访专员，待手工分配"
+        text += f"，{len(done.left)} 条没有在岗的回访专员，待手工分配"
     return text
 
 

@@ -13,12 +13,16 @@ from huifang.callbacks.choices import DistributionMode
 from huifang.callbacks.forms import AbsenceForm
 from huifang.callbacks.models import AgentAbsence, BranchDistribution
 from huifang.core.scoping import has_model_perm
-from huifang.org.models import Branch
+from huifang.org.models import Branch, User
 
 
 def distribution_settings(request):
     user = request.user
-    if not has_model_perm(user, BranchDistribution, "view"):
+    # The page lists the agents and who is away: for those who see users (managers, HQ,
+    # auditors), not for agents.
+    if not (
+        has_model_perm(user, BranchDistribution, "view") and has_model_perm(user, User, "view")
+    ):
         raise PermissionDenied("您没有查看分配设置的权限")
     can_manage = services.may_manage_tasks(user)
     form = AbsenceForm(actor=user)

@@ -45,9 +45,12 @@ def register(group: str, item: NavItem) -> None:
 
 
 def for_user(user, current_path: str = "") -> list[dict]:
+    """The user's menu: the entries they hold the permission for, grouped; the one entry
+    whose address is the longest prefix of ``current_path`` is active (分配设置 under
+    回访任务 lights 分配设置 only), and its group open."""
     if not user.is_authenticated:
         return []
-    menu = []
+    groups = []
     for group in sorted(GROUPS.values(), key=lambda g: g.order):
         items = []
         for item in group.items:
@@ -57,14 +60,18 @@ def for_user(user, current_path: str = "") -> list[dict]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            items.append({"label": item.label, "url": url, "active": current_path.startswith(url)})
+            items.append({"label": item.label, "url": url, "active": False})
         if items:
-            menu.append(
-                {
-                    "label": group.label,
-                    "icon": group.icon,
-                    "items": items,
-                    "active": any(i["active"] for i in items),
-                }
-            )
-    return menu
+            groups.append((group, items))
+    matches = [i for _, items in groups for i in items if current_path.startswith(i["url"])]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
+    return [
+        {
+            "label": group.label,
+            "icon": group.icon,
+            "items": items,
+            "active": any(i["active"] for i in items),
+        }
+        for group, items in groups
+    ]

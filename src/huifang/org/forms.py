@@ -12,7 +12,7 @@ class UserForm(forms.Form):
     )
     full_name = forms.CharField(label="姓名", max_length=50)
     branch = forms.ModelChoiceField(label="所属部门", queryset=Branch.objects.none())
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    role = forms.ChoiceField(label="角色", choices=[("", "请选择角色"), *Role.choices])
     mobile = forms.RegexField(
         label="手机号",
         regex=r"^1\d{10}$",

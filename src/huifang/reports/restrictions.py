@@ -97,3 +97,6 @@ class RestrictionTable(tables.Table):
 
     def value_created(self, record: Measure):
         return timezone.localtime(record.created_at).date()
+
+    def render_due_date(self, value) -> str:
+        return value.isoformat()

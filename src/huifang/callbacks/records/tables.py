@@ -13,7 +13,7 @@ from django.utils import timezone
 from huifang.callbacks.records import extras
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
-from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
+from huifang.core.columns import WRAP, ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
 from huifang.core.masking import mask_phone
 from huifang.core.people import person_html, person_text
 from huifang.customers.choices import Gender
@@ -210,12 +210,14 @@ class FeedbackTable(tables.Table):
         verbose_name="客户账号",
     )
     customer_name = tables.Column(accessor="task__customer__name", verbose_name="账户名称")
+    message = tables.Column(verbose_name="反馈内容", attrs=WRAP)
     created_by = UserColumn("created_by", verbose_name="反馈人")
     handled = tables.TemplateColumn(
         template_name="records/_feedback_handle.html",
         verbose_name="处理",
         accessor="handled_at",
         orderable=False,
+        attrs=WRAP,
     )
 
     class Meta:
