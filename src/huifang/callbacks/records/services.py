@@ -138,9 +138,15 @@ def parse_duration(text: str | int | None) -> int:
 
 
 def content_snapshot(record: CallbackRecord) -> dict:
-    return audit.snapshot(
-        record, [CallbackRecord._meta.get_field(f).attname for f in CONTENT_FIELDS]
-    )
+    """The record's content as a version keeps it, times in UTC: a time a form entered in
+    Asia/Shanghai and the same time read back from the database compare equal."""
+    values = {}
+    for name in CONTENT_FIELDS:
+        value = getattr(record, CallbackRecord._meta.get_field(name).attname)
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = value.astimezone(datetime.UTC)
+        values[CallbackRecord._meta.get_field(name).attname] = audit.jsonable(value)
+    return values
 
 
 # Bounds of what a record may say (issue 19: a 9 MB remark and a call in year 0001 came
