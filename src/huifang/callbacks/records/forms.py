@@ -118,6 +118,12 @@ class RecordForm(forms.Form):
             raise ValidationError("附件不能超过 20 MB")
         return upload
 
+    def clean_recording_sha256(self) -> str:
+        value = (self.cleaned_data.get("recording_sha256") or "").strip().lower()
+        if value and not services.SHA256.match(value):
+            raise ValidationError("录音的 SHA-256 应为 64 位十六进制字符（0-9、a-f）")
+        return value
+
     def _unmasked(self, name: str) -> str:
         """The submitted ``name``: the stored value when its mask came back unchanged."""
         value = (self.cleaned_data.get(name) or "").strip()
@@ -133,6 +139,8 @@ class RecordForm(forms.Form):
                 self.add_error(
                     name, "请填写完整的内容（带 * 的是隐去部分的原值，不能修改其中一部分）"
                 )
+        if data.get("recording_sha256") and not (data.get("recording_reference") or "").strip():
+            self.add_error("recording_reference", "填写了录音 SHA-256 时请同时填写录音引用")
         return data
 
     def content(self) -> dict:
