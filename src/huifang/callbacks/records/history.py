@@ -1,4 +1,5 @@
-"""A record's versions as people read them: labels instead of codes, phones masked."""
+"""A record's versions as people read them: labels instead of codes, phones and
+addresses masked."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
-from huifang.core.masking import mask_phone
+from huifang.core.masking import mask_address, mask_phone
 
 LABELS = {
     "status": "回访状态",
@@ -47,6 +48,8 @@ def readable(field: str, value, reasons: dict[int, str]) -> str:
         return _when(value)
     if field in ("mobile_used", "phone_used"):
         return mask_phone(value)
+    if field == "address":
+        return mask_address(value)
     return str(value)
 
 

@@ -324,6 +324,7 @@ def record_detail(request, pk: int):
             "record": record,
             "task": record.task,
             "phone": contact_phone(record),
+            "address": mask_address(record.address),
             "facts": customer_facts(record.customer),
             "attachments": attachments,
             "feedbacks": record.feedbacks.select_related("created_by", "handled_by"),
