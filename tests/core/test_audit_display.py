@@ -138,3 +138,49 @@ def test_an_event_as_text_names_its_action_in_chinese_at_shanghai_time():
     utc = datetime.datetime(2026, 12, 3, 1, 5, tzinfo=datetime.UTC)
     event.time = utc
     assert str(event) == "2026-12-03 09:05:00 自动分派任务 回访任务 #7"
+
+
+def _screening(**after):
+    return audit.record(
+        "screen", object_type="rules.screeningrun", object_id="3", object_repr="筛选", after=after
+    )
+
+
+def test_screening_rule_versions_read_as_numbers():
+    view = describe(_screening(rule_versions={"A001": 1, "A002": 2}))
+    assert Change("规则版本", "—", "A001 v1；A002 v2", changed=False) in view.changes
+
+
+def test_older_screening_rows_map_version_ids_to_numbers(personas):
+    from huifang.rules import services
+    from huifang.rules.models import Rule
+
+    rule = Rule.objects.get(code="A002")
+    new = services.do_update_rule(rule, {"min_loss_amount": "1"}, actor=personas["hq_admin"])
+    first = rule.versions.get(number=1)
+    a001 = Rule.objects.get(code="A001").current_version
+    view = describe(_screening(rules={"A001": a001.pk, "A002": first.pk}))
+    versions = next(c for c in view.changes if c.label == "规则版本")
+    assert versions.after == f"A001 v{a001.number}；A002 v1" and new.number == 2
+
+
+def test_a_name_stored_in_place_of_an_id_shows_without_a_hash():
+    view = describe(
+        audit.record(
+            "batch_create",
+            object_type="callbacks.batch",
+            object_id="1",
+            object_repr="批次",
+            after={"business_type": "年度适当性回访"},
+        )
+    )
+    assert view.changes[0].after == "年度适当性回访"
+
+
+def test_a_job_kind_reads_as_the_job_title():
+    from huifang.core.models import Job
+
+    job = Job.objects.create(kind="callbacks.create_batch", title="加入回访名单：筛选 #7")
+    view = describe(audit.record("job_start", job, after={"kind": job.kind, "params": {"run": 7}}))
+    kind = next(c for c in view.changes if c.label == "类型")
+    assert kind.after == "加入回访名单：筛选 #7"

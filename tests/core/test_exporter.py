@@ -178,3 +178,18 @@ def test_a_command_export_names_the_command_as_exporter(branches, tmp_path):
         row[0]: row[1] for row in book[export.ABOUT_SHEET].iter_rows(min_row=2, values_only=True)
     }
     assert "export" in about["导出人"] and about["筛选条件"] == "全部"
+
+
+def test_a_pages_query_string_is_recorded_without_its_export_parameter(branches):
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query.update({"q": "北京", "_export": "xlsx"})
+    exporter(filters=query.urlencode()).response("xlsx")
+    message = AuditEvent.objects.get(action="export").message
+    assert message == "导出 xlsx（筛选：q=北京）"
+
+
+def test_an_export_with_only_the_export_parameter_names_no_filters(branches):
+    exporter(filters="_export=xlsx").response("xlsx")
+    assert AuditEvent.objects.get(action="export").message == "导出 xlsx"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from huifang.callbacks import services as task_services
 from huifang.callbacks.records import services
@@ -37,3 +38,56 @@ def test_record_history_audit_shows_labels_and_shanghai_time(task, client_for, p
     assert "回访状态：</span>" in audit_rows and "成功" in audit_rows
     shown = f"{timezone.localtime(values['called_at']):%Y-%m-%d %H:%M:%S}"
     assert f'回访时间：</span><span class="audit-after">{shown}</span>' in audit_rows
+
+
+def _duration_only_edit(task, client_for, personas, content):
+    from tests.records.test_pages import form_data
+
+    record = services.do_create_record(
+        task, content(status="other", remark="客户忙"), actor=personas["agent_a"]
+    )
+    local = timezone.localtime(record.called_at)
+    data = form_data(
+        task,
+        status="other",
+        remark="客户忙",
+        called_date=local.date().isoformat(),
+        called_time=local.strftime("%H:%M:%S"),
+        duration="04:10",
+        mobile_used="138****5678",
+        version="1",
+        change_reason="更正时长",
+    )
+    response = client_for("agent_a").post(reverse("records:record_edit", args=[record.pk]), data)
+    assert response.status_code == 302
+    return record
+
+
+def test_editing_only_the_duration_changes_only_the_duration(task, client_for, personas, content):
+    record = _duration_only_edit(task, client_for, personas, content)
+    assert record.versions.get(version=2).changes == {"duration_seconds": [95, 250]}
+
+
+def test_history_marks_only_the_duration_when_only_it_was_edited(
+    task, client_for, personas, content
+):
+    record = _duration_only_edit(task, client_for, personas, content)
+    html = client_for("auditor").get(reverse("records:record_history", args=[record.pk]))
+    text = html.content.decode()
+    marked = [row for row in text.split("<tr")[1:] if 'class="table-warning"' in row]
+    assert len(marked) == 1 and "回访时长" in marked[0]
+
+
+def test_an_older_version_with_the_same_time_in_two_zones_is_no_change(task, personas, content):
+    from huifang.callbacks.records.history import version_rows
+
+    record = services.do_create_record(task, content(), actor=personas["agent_a"])
+    utc = record.versions.get().data["called_at"]
+    shanghai = timezone.localtime(record.called_at).isoformat()
+    record.versions.create(
+        version=2,
+        data={**record.versions.get().data, "duration_seconds": 250},
+        changes={"called_at": [utc, shanghai], "duration_seconds": [95, 250]},
+    )
+    fields = {f["label"]: f for f in version_rows(record)[0]["fields"]}
+    assert not fields["回访时间"]["changed"] and fields["回访时长（秒）"]["changed"]

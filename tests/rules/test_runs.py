@@ -155,3 +155,13 @@ def test_what_if_shows_added_dropped_and_why(personas, data):
     assert "不再命中：A003" in row["why"] and "A003：出生日期" in row["old_evidence"]
     changed = {c["code"]: c for c in result["changes"]}
     assert ("年龄不低于（周岁）", "70", "80") in changed["A003"]["rows"]
+
+
+def test_screening_audit_row_names_rule_version_numbers_not_ids(personas, data):
+    services.do_update_rule(
+        Rule.objects.get(code="A002"), {"min_loss_amount": "1"}, actor=personas["hq_admin"]
+    )
+    services.do_run_screening(AS_OF, rules=["A001", "A002"], actor=personas["hq_admin"])
+    row = AuditEvent.objects.get(action="screen")
+    assert row.after["rule_versions"] == {"A001": 1, "A002": 2}
+    assert "rules" not in row.after

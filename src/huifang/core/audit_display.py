@@ -47,6 +47,7 @@ EXTRA_LABELS = {
     "params": "参数",
     "overrides": "临时参数",
     "rules": "规则版本",
+    "rule_versions": "规则版本",
     "counts": "各规则命中人数",
     "kind": "类型",
     "name": "名称",
@@ -166,7 +167,12 @@ class Names:
                 obj = model._default_manager.filter(pk=pk).first()
             except (ValueError, TypeError, OverflowError):
                 obj = None
-            self._cache[key] = str(obj) if obj is not None else f"#{pk}"
+            if obj is not None:
+                self._cache[key] = str(obj)
+            elif isinstance(pk, str) and not pk.isdigit():
+                self._cache[key] = pk  # a name stored in place of an id
+            else:
+                self._cache[key] = f"#{pk}"
         return self._cache[key]
 
 
@@ -202,6 +208,48 @@ def format_value(model: type[models.Model] | None, key: str, value, names: Names
     if isinstance(found, models.DateTimeField):
         return local_time(value) or str(value)
     return plain(value)
+
+
+def _versions_by_id(value, names: Names, event) -> str:
+    """A screening's ``rules`` as rows before ``rule_versions`` stored them, ``{code:
+    RuleVersion id}``: each id read as its version (``A002 v2``)."""
+    model = model_of("rules.ruleversion")
+    if not isinstance(value, dict) or model is None:
+        return plain(value)
+    shown = []
+    for code, pk in value.items():
+        name = names.of(model, pk) if pk is not None else ""
+        shown.append(name if name and not name.startswith("#") else f"{code}（版本已不存在）")
+    return "；".join(shown) or EMPTY
+
+
+def _version_numbers(value, names: Names, event) -> str:
+    """A screening's ``rule_versions``, ``{code: number}`` → ``A001 v1；A002 v2``."""
+    if not isinstance(value, dict):
+        return plain(value)
+    return "；".join(f"{code} v{n}" for code, n in value.items()) or EMPTY
+
+
+def _job_title(value, names: Names, event) -> str:
+    """A job's kind (``callbacks.create_batch``) as its title says it."""
+    job = model_of("core.job")
+    title = names.of(job, event.object_id) if job is not None and event.object_id else ""
+    return title if title and not title.startswith("#") else str(value)
+
+
+# Values whose meaning depends on the object they describe: (object type, key) → formatter.
+SPECIAL = {
+    ("rules.screeningrun", "rules"): _versions_by_id,
+    ("rules.screeningrun", "rule_versions"): _version_numbers,
+    ("core.job", "kind"): _job_title,
+}
+
+
+def _format(event, model, key: str, value, names: Names) -> str:
+    special = SPECIAL.get((event.object_type, key))
+    if special is not None and value not in (None, ""):
+        return special(value, names, event)
+    return format_value(model, key, value, names)
 
 
 @dataclass
@@ -255,8 +303,8 @@ def describe(event, names: Names | None = None) -> EventView:
     keys = list(before) + [k for k in after if k not in before]
     changes = []
     for key in keys:
-        old = format_value(model, key, before.get(key), names) if key in before else EMPTY
-        new = format_value(model, key, after.get(key), names) if key in after else EMPTY
+        old = _format(event, model, key, before.get(key), names) if key in before else EMPTY
+        new = _format(event, model, key, after.get(key), names) if key in after else EMPTY
         label = field_label(model, key) if key else "内容"
         changes.append(Change(label, old, new, changed=both or key not in after))
     return EventView(

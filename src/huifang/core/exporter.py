@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import django_tables2 as tables
 from django.db import models
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django_tables2.rows import BoundRow
 
@@ -73,6 +73,21 @@ def export_exclude(table_class: type[tables.Table]) -> list[str]:
     if chosen is None:
         return []
     return [name for name in table_class.base_columns if name not in chosen]
+
+
+# An URL-encoded query string (``a=1&b=%E4%B8%AD``): ASCII, no spaces, ``key=value`` pairs.
+QUERY_STRING = re.compile(r"^[\w.~+%-]+=[^&\s]*(&[\w.~+%-]+=[^&\s]*)*$", re.ASCII)
+
+
+def filter_text(data) -> str:
+    """``{"branch": "0102", "_export": "xlsx"}`` → ``branch=0102`` (empty values and the
+    page's ``_…`` parameters left out; a repeated key's values joined by ``/``)."""
+    items = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
+    return "，".join(
+        f"{key}={'/'.join(str(v) for v in values)}"
+        for key, values in items
+        if any(str(v) for v in values) and not key.startswith("_")
+    )
 
 
 class Exporter:
@@ -216,17 +231,16 @@ class Exporter:
     # --- the audit row ----------------------------------------------------------------
 
     def describe_filters(self) -> str:
+        """The filters as people read them: ``branch=0102，status=new/assigned``, without
+        the page's own parameters (``_export``, ``_count``). A query string a page passes
+        (``request.GET.urlencode()``) is read the same way; other text stays as given."""
         if self.filters is not None:
-            return self.filters
+            if not QUERY_STRING.match(self.filters):
+                return self.filters
+            return filter_text(QueryDict(self.filters))
         if self.filterset is None or not self.filterset.is_bound:
             return ""
-        data = self.filterset.data
-        items = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
-        return "，".join(
-            f"{key}={'/'.join(str(v) for v in values)}"
-            for key, values in items
-            if any(str(v) for v in values) and not key.startswith("_")
-        )
+        return filter_text(self.filterset.data)
 
     def _audit(self, what: str) -> None:
         filters = self.describe_filters()

@@ -255,7 +255,7 @@ def do_run_screening(
         run,
         after={
             "as_of": as_of,
-            "rules": {s.code: s.version_id for s in specs},
+            "rule_versions": _version_numbers(specs),
             "overrides": overrides,
             "hits": total,
         },
@@ -265,6 +265,15 @@ def do_run_screening(
     if freeze:
         run = do_freeze_run(run, allow_incomplete=allow_incomplete, actor=actor)
     return run
+
+
+def _version_numbers(specs) -> dict[str, int | None]:
+    """``{"A002": 2}``: each rule's version number (规则版本 as people read it; audit rows
+    before this wrote the versions' ids under ``rules``)."""
+    numbers = dict(
+        RuleVersion.objects.filter(pk__in=[s.version_id for s in specs]).values_list("pk", "number")
+    )
+    return {s.code: numbers.get(s.version_id) for s in specs}
 
 
 def _refuse_incomplete(as_of: datetime.date) -> None:

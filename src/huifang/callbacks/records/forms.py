@@ -12,10 +12,14 @@ from django.utils import timezone
 from huifang.callbacks.records import services
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.core.masking import is_masked, mask_address, mask_phone
 from huifang.core.widgets import DATETIME_LOCAL_INPUTS, DateInput, DateTimeLocalInput
 
 # Service field → form field, to show a service's refusal next to the right input.
 FIELD_FOR = {"called_at": "called_date", "duration_seconds": "duration"}
+# The contact fields a form shows masked, as every page does (PIPL): the mask sent back
+# unchanged keeps the stored value, a new value replaces it.
+MASKED = {"mobile_used": mask_phone, "phone_used": mask_phone, "address": mask_address}
 
 
 def _text(label: str, max_length: int, **attrs) -> forms.CharField:
@@ -92,8 +96,15 @@ class RecordForm(forms.Form):
     recording_reference = _text("录音引用", 300, placeholder="录音系统中的编号或地址")
     recording_sha256 = _text("录音 SHA-256", 64)
 
-    def __init__(self, *args, record: CallbackRecord | None = None, **kwargs):
+    def __init__(
+        self, *args, record: CallbackRecord | None = None, known: dict | None = None, **kwargs
+    ):
+        """``known``: the full values of the masked fields the form was shown with (a
+        record's own by default; a new record's address comes from its customer)."""
         super().__init__(*args, **kwargs)
+        if known is None and record is not None:
+            known = {name: getattr(record, name) for name in MASKED}
+        self.known = known or {}
         reasons = FailureReason.objects.filter(is_active=True)
         if record is not None and record.failure_reason_id:
             reasons = FailureReason.objects.filter(is_active=True) | FailureReason.objects.filter(
@@ -106,6 +117,31 @@ class RecordForm(forms.Form):
         if upload and upload.size > services.MAX_ATTACHMENT_BYTES:
             raise ValidationError("附件不能超过 20 MB")
         return upload
+
+    def clean_recording_sha256(self) -> str:
+        value = (self.cleaned_data.get("recording_sha256") or "").strip().lower()
+        if value and not services.SHA256.match(value):
+            raise ValidationError("录音的 SHA-256 应为 64 位十六进制字符（0-9、a-f）")
+        return value
+
+    def _unmasked(self, name: str) -> str:
+        """The submitted ``name``: the stored value when its mask came back unchanged."""
+        value = (self.cleaned_data.get(name) or "").strip()
+        stored = self.known.get(name) or ""
+        if stored and value == MASKED[name](stored):
+            return stored
+        return value
+
+    def clean(self):
+        data = super().clean()
+        for name in MASKED:
+            if name in data and is_masked(self._unmasked(name)):
+                self.add_error(
+                    name, "请填写完整的内容（带 * 的是隐去部分的原值，不能修改其中一部分）"
+                )
+        if data.get("recording_sha256") and not (data.get("recording_reference") or "").strip():
+            self.add_error("recording_reference", "填写了录音 SHA-256 时请同时填写录音引用")
+        return data
 
     def content(self) -> dict:
         """The cleaned input in the service's terms (``called_at`` aware, in Asia/Shanghai)."""
@@ -121,9 +157,9 @@ class RecordForm(forms.Form):
             "called_at": called_at,
             "duration_seconds": data.get("duration") or 0,
             "channel_source": data.get("channel_source", ""),
-            "mobile_used": data.get("mobile_used", ""),
-            "phone_used": data.get("phone_used", ""),
-            "address": data.get("address", ""),
+            "mobile_used": self._unmasked("mobile_used"),
+            "phone_used": self._unmasked("phone_used"),
+            "address": self._unmasked("address"),
             "tags": data.get("tags", ""),
             "remark": data.get("remark", ""),
             "appointment_at": appointment,
@@ -181,10 +217,10 @@ class EditRecordForm(RecordForm):
             "called_date": local.date(),
             "called_time": local.time().replace(microsecond=0),
             "duration": str(record.duration_seconds),
-            "mobile_used": record.mobile_used,
-            "phone_used": record.phone_used,
+            "mobile_used": mask_phone(record.mobile_used),
+            "phone_used": mask_phone(record.phone_used),
             "channel_source": record.channel_source,
-            "address": record.address,
+            "address": mask_address(record.address),
             "tags": record.tags,
             "appointment_at": (
                 timezone.localtime(record.appointment_at) if record.appointment_at else None

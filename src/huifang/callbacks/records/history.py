@@ -1,4 +1,5 @@
-"""A record's versions as people read them: labels instead of codes, phones masked."""
+"""A record's versions as people read them: labels instead of codes, phones and
+addresses masked."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
-from huifang.core.masking import mask_phone
+from huifang.core.masking import mask_address, mask_phone
 
 LABELS = {
     "status": "回访状态",
@@ -47,7 +48,19 @@ def readable(field: str, value, reasons: dict[int, str]) -> str:
         return _when(value)
     if field in ("mobile_used", "phone_used"):
         return mask_phone(value)
+    if field == "address":
+        return mask_address(value)
     return str(value)
+
+
+def _field(version, name: str, label: str, reasons: dict[int, str]) -> dict:
+    """One field of a version: its value, and the old one when this version changed it.
+    A change whose two sides read the same is none (versions saved before times were
+    kept in UTC recorded a Shanghai time and the same time in UTC as a change)."""
+    value = readable(name, version.data.get(name), reasons)
+    old = readable(name, version.changes[name][0], reasons) if name in version.changes else ""
+    changed = name in version.changes and old != value
+    return {"label": label, "value": value, "changed": changed, "old": old if changed else ""}
 
 
 def version_rows(record: CallbackRecord) -> list[dict]:
@@ -63,17 +76,7 @@ def version_rows(record: CallbackRecord) -> list[dict]:
                 "changed_at": v.changed_at,
                 "changed_by": v.changed_by,
                 "reason": v.reason,
-                "fields": [
-                    {
-                        "label": label,
-                        "value": readable(name, v.data.get(name), reasons),
-                        "changed": name in v.changes,
-                        "old": readable(name, v.changes.get(name, [None])[0], reasons)
-                        if name in v.changes
-                        else "",
-                    }
-                    for name, label in LABELS.items()
-                ],
+                "fields": [_field(v, name, label, reasons) for name, label in LABELS.items()],
             }
         )
     return rows

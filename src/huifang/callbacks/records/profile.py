@@ -6,13 +6,13 @@ import datetime
 
 from django.utils import timezone
 
-from huifang.core.masking import mask_id, mask_phone
+from huifang.core.masking import mask_address, mask_id, mask_phone
 from huifang.customers.choices import Status
 from huifang.customers.models import Customer
 
 
 def customer_facts(customer: Customer, day: datetime.date | None = None) -> list[tuple[str, str]]:
-    """(label, value) pairs in the brochure's order; ID and phone numbers masked."""
+    """(label, value) pairs in the brochure's order; ID, phone numbers and address masked."""
     day = day or timezone.localdate()
     age = customer.age_on(day)
     return [
@@ -28,7 +28,7 @@ def customer_facts(customer: Customer, day: datetime.date | None = None) -> list
         ("所属营业部", f"{customer.branch.code} {customer.branch.name}"),
         ("手机号", mask_phone(customer.mobile)),
         ("联系电话", mask_phone(customer.phone)),
-        ("客户联系地址", customer.address),
+        ("客户联系地址", mask_address(customer.address)),
         ("是否销户", "注销" if customer.status == Status.CLOSED else "有效"),
         ("休眠状态", "休眠" if customer.dormant else "正常"),
     ]

@@ -70,6 +70,9 @@ COUNTER_FIELDS = ["attempt_count", "unanswered_count", "last_attempt_at", "appoi
 MAX_DURATION = 24 * 3600
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# 手机号: a mainland mobile; 联系电话: digits with the usual separators (0755-8888 6666).
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(r"^[\d()+\- ]*\d[\d()+\- ]*$")
 REASON_FIELDS = [
     "name",
     "counts_as_unanswered",
@@ -141,9 +144,15 @@ def parse_duration(text: str | int | None) -> int:
 
 
 def content_snapshot(record: CallbackRecord) -> dict:
-    return audit.snapshot(
-        record, [CallbackRecord._meta.get_field(f).attname for f in CONTENT_FIELDS]
-    )
+    """The record's content as a version keeps it, times in UTC: a time a form entered in
+    Asia/Shanghai and the same time read back from the database compare equal."""
+    values = {}
+    for name in CONTENT_FIELDS:
+        value = getattr(record, CallbackRecord._meta.get_field(name).attname)
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = value.astimezone(datetime.UTC)
+        values[CallbackRecord._meta.get_field(name).attname] = audit.jsonable(value)
+    return values
 
 
 # Bounds of what a record may say (issue 19: a 9 MB remark and a call in year 0001 came
@@ -171,12 +180,24 @@ def _bound_errors(remark: str, called_at, appointment) -> dict[str, str]:
     return errors
 
 
+def _contact_errors(data: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    mobile = (data.get("mobile_used") or "").strip()
+    if mobile and not MOBILE.match(mobile):
+        errors["mobile_used"] = "手机号应为 11 位中国大陆手机号码，例如 13812345678"
+    phone = (data.get("phone_used") or "").strip()
+    if phone and not PHONE.match(phone):
+        errors["phone_used"] = "联系电话只能包含数字、短横线、括号、加号和空格，例如 010-88886666"
+    return errors
+
+
 def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None) -> dict:
     """Validate a record's content; all problems at once as ``{field: message}``.
 
     Rules: 失败 needs a reason; 其他 and reasons flagged so need a remark; 改约 needs the
     agreed time after the call (within a year of it); the call between EARLIEST_CALL and
-    now; duration ≥ 0; a remark of at most REMARK_MAX characters.
+    now; duration ≥ 0; a remark of at most REMARK_MAX characters; 手机号 a mainland
+    mobile and 联系电话 a phone number (:data:`MOBILE`, :data:`PHONE`).
     """
     now = now or timezone.now()
     errors: dict[str, str] = {}
@@ -208,6 +229,8 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
         duration = 0
     if duration > MAX_DURATION:
         errors["duration_seconds"] = "回访时长不能超过 24 小时"
+    for field, message in _contact_errors(data).items():
+        errors.setdefault(field, message)
     appointment = data.get("appointment_at")
     if reason is not None and reason.asks_appointment:
         if appointment is None:

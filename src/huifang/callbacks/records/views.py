@@ -47,6 +47,7 @@ from huifang.callbacks.records.tables import (
 )
 from huifang.core import audit
 from huifang.core.audit_actions import CoreAction
+from huifang.core.masking import mask_address
 from huifang.core.redirects import next_url
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView
@@ -230,7 +231,7 @@ def record_create(request, task_pk: int):
         raise PermissionDenied("您没有登记回访记录的权限")
     task = _task(request, task_pk)
     if request.method == "POST":
-        form = CreateRecordForm(request.POST, request.FILES)
+        form = CreateRecordForm(request.POST, request.FILES, known=_known(task))
         if form.is_valid():
             try:
                 record = services.do_create_record(
@@ -253,10 +254,16 @@ def record_create(request, task_pk: int):
                 "expected_attempts": task.attempt_count,
                 "called_date": now.date(),
                 "called_time": now.time().replace(microsecond=0),
-                "address": task.customer.address,
-            }
+                "address": mask_address(task.customer.address),
+            },
+            known=_known(task),
         )
     return _form_page(request, task, form, title="回访服务记录维护 · 登记")
+
+
+def _known(task) -> dict:
+    """What a new record's form shows masked: the customer's address (PIPL)."""
+    return {"address": task.customer.address}
 
 
 def _record(request, pk: int, action: str = "view") -> CallbackRecord:
@@ -317,6 +324,7 @@ def record_detail(request, pk: int):
             "record": record,
             "task": record.task,
             "phone": contact_phone(record),
+            "address": mask_address(record.address),
             "facts": customer_facts(record.customer),
             "attachments": attachments,
             "feedbacks": record.feedbacks.select_related("created_by", "handled_by"),
