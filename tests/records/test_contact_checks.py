@@ -55,3 +55,10 @@ def test_a_sha256_without_a_recording_reference_is_refused(task, client_for):
     response = _register(client_for("agent_a"), task, recording_sha256="a" * 64)
     assert "请同时填写录音引用" in response.content.decode()
     assert not RecordAttachment.objects.exists()
+
+
+def test_a_mobile_in_full_width_digits_is_refused():
+    from huifang.core.masking import MAINLAND_MOBILE
+
+    assert MAINLAND_MOBILE.fullmatch("13812345678")
+    assert not MAINLAND_MOBILE.fullmatch("１３８１２３４５６７８")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 MASK = "****"
+# A mainland mobile number, ASCII digits only (``re.A``: no full-width ``１３８…``), and a
+# phone number: digits with the usual separators (``0755-8888 6666``). Checked with
+# ``fullmatch`` by the importers and the callback records alike.
+MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}", re.A)
+PHONE_NUMBER = re.compile(r"[\d()+\- ]*\d[\d()+\- ]*", re.A)
 
 
 def mask_id(value: str | None) -> str:

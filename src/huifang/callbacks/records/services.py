@@ -46,6 +46,7 @@ from huifang.core import audit
 from huifang.core.actors import as_actor, person_of
 from huifang.core.chunks import in_chunks
 from huifang.core.maintained import save_entry
+from huifang.core.masking import MAINLAND_MOBILE, PHONE_NUMBER
 from huifang.core.permissions import acting_user, is_system, require, scoped
 from huifang.core.prepared import Prepared
 from huifang.org.models import Role
@@ -70,9 +71,6 @@ COUNTER_FIELDS = ["attempt_count", "unanswered_count", "last_attempt_at", "appoi
 MAX_DURATION = 24 * 3600
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# 手机号: a mainland mobile; 联系电话: digits with the usual separators (0755-8888 6666).
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-PHONE = re.compile(r"^[\d()+\- ]*\d[\d()+\- ]*$")
 REASON_FIELDS = [
     "name",
     "counts_as_unanswered",
@@ -183,10 +181,10 @@ def _bound_errors(remark: str, called_at, appointment) -> dict[str, str]:
 def _contact_errors(data: dict[str, Any]) -> dict[str, str]:
     errors = {}
     mobile = (data.get("mobile_used") or "").strip()
-    if mobile and not MOBILE.match(mobile):
+    if mobile and not MAINLAND_MOBILE.fullmatch(mobile):
         errors["mobile_used"] = "手机号应为 11 位中国大陆手机号码，例如 13812345678"
     phone = (data.get("phone_used") or "").strip()
-    if phone and not PHONE.match(phone):
+    if phone and not PHONE_NUMBER.fullmatch(phone):
         errors["phone_used"] = "联系电话只能包含数字、短横线、括号、加号和空格，例如 010-88886666"
     return errors
 
@@ -197,7 +195,7 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
     Rules: 失败 needs a reason; 其他 and reasons flagged so need a remark; 改约 needs the
     agreed time after the call (within a year of it); the call between EARLIEST_CALL and
     now; duration ≥ 0; a remark of at most REMARK_MAX characters; 手机号 a mainland
-    mobile and 联系电话 a phone number (:data:`MOBILE`, :data:`PHONE`).
+    mobile and 联系电话 a phone number (``core.masking``).
     """
     now = now or timezone.now()
     errors: dict[str, str] = {}

@@ -13,6 +13,8 @@ import datetime
 import math
 import re
 
+from huifang.core.masking import MAINLAND_MOBILE
+
 MAX_CENTS = 10**15 * 100  # 1e15 yuan: far above any real balance, far below BIGINT
 LEADING_ZEROS_LOST = "前导零可能已丢失，请将该列设为文本格式"
 
@@ -209,11 +211,8 @@ def parse_id_card(text: str) -> tuple[str, datetime.date]:
     return number, born
 
 
-_MOBILE = re.compile(r"1[3-9]\d{9}", re.A)
-
-
 def parse_mobile(text: str) -> str:
-    if not _MOBILE.fullmatch(text):
+    if not MAINLAND_MOBILE.fullmatch(text):
         raise CellError("手机号须为11位大陆手机号码")
     return text
 
