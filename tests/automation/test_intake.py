@@ -295,7 +295,7 @@ def test_intake_off_without_the_setting(settings, db):
 
 def test_a_pass_killed_while_importing_is_failed_at_the_next_start(branches, root, drop):
     path = drop("branches", "a.csv", [BRANCH_HEADER, "010102,期货北京第二营业部,0101"])
-    dropfolder.ensure(root, "branches")
+    dropfolder.ensure(root / "branches")
     [seen] = dropfolder.waiting(path.parent)
     claimed = dropfolder.claim(seen)
     run = IntakeRun.objects.create(

@@ -114,6 +114,7 @@ VERSION = lambda w: {"pk": w["questionnaire"].pk, "number": 1}  # noqa: E731
 QUESTION = lambda w: {"pk": w["questionnaire"].pk, "qid": "identity"}  # noqa: E731
 YEAR = fixed(year=2026)
 TASK = pk("task", "task_pk")
+DATASET = fixed(dataset="daily")
 
 PAGES: dict[str, Page] = {
     # -- the site's own
@@ -301,6 +302,10 @@ PAGES: dict[str, Page] = {
     ),
     "automation:plan_run_approve": form("automation.change_planrun", pk("plan_run")),
     "automation:intake": Page("automation.view_intakerun"),
+    # 导入目录 (系统管理): HQ admins alone; the auditor reads the folders on 自动导入
+    "automation:intake_folders": Page("automation.change_intakefolder"),
+    "automation:intake_folder_edit": form("automation.change_intakefolder", DATASET),
+    "automation:intake_folder_reset": action("automation.change_intakefolder", DATASET),
     "automation:notification_list": Page(ANY),
     "automation:notification_open": Page(ANY, pk("notification"), RECIPIENT, ok=302),
     "automation:notification_read": action(ANY),

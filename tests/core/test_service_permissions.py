@@ -23,6 +23,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 
 import huifang
+from huifang.automation import intake_folders
 from huifang.automation import services as plans
 from huifang.callbacks import distribution
 from huifang.callbacks import services as tasks
@@ -635,6 +636,17 @@ CASES = [
     ),
     Case(plans.do_run_plan, "automation.add_planrun", lambda w, b: ((_plan(w),), {"on": AS_OF})),
     Case(plans.do_approve, "automation.change_planrun", lambda w, b: ((_pending_run(w),), {})),
+    # 导入目录 (HQ's: no branch scope)
+    Case(
+        intake_folders.do_save_intake_folder,
+        "automation.change_intakefolder",
+        lambda w, b: (("daily",), {"path": "", "enabled": False}),
+    ),
+    Case(
+        intake_folders.do_reset_intake_folder,
+        "automation.change_intakefolder",
+        lambda w, b: (("daily",), {}),
+    ),
 ]
 
 

@@ -18,3 +18,8 @@ class AutomationConfig(AppConfig):
 
         register("screening", NavItem("回访计划", "automation:plan_list", "automation.view_plan"))
         register("screening", NavItem("自动导入", "automation:intake", "automation.view_intakerun"))
+        # 导入目录: HQ admins only (the auditor reads the folders on 自动导入).
+        register(
+            "system",
+            NavItem("导入目录", "automation:intake_folders", "automation.change_intakefolder"),
+        )

@@ -1,4 +1,4 @@
-"""The audit actions of 回访计划 and 自动导入 (see :class:`huifang.core.audit.AuditAction`)."""
+"""The audit actions of 回访计划, 自动导入 and its 导入目录 (see :class:`huifang.core.audit.AuditAction`)."""
 
 from huifang.core.audit import AuditAction
 
@@ -12,4 +12,6 @@ class AutomationAction(AuditAction):
     INTAKE_IMPORT = "intake_import", "自动导入"
     INTAKE_REJECTED = "intake_rejected", "自动导入被拒绝"
     INTAKE_FAILED = "intake_failed", "自动导入失败"
+    INTAKE_FOLDER_CHANGE = "intake_folder_change", "修改导入目录"
+    INTAKE_FOLDER_RESET = "intake_folder_reset", "导入目录恢复为环境变量设置"
     NOTIFY = "notify", "生成站内消息提醒"

@@ -7,6 +7,9 @@ settled, the atomic claim, and the move to ``done/`` or ``failed/``. No database
         done/         imported files
         failed/       refused or failed files, each with ``<name>.errors.xlsx`` beside it
 
+(or, for a dataset whose folder is set on 系统管理 → 导入目录, that folder with the same
+three sub-folders: ``intake_folders``).
+
 A file is taken only once it has *settled*: its modification time at least the settle time
 (``HUIFANG_INTAKE_SETTLE_SECONDS``) in the past, and its size and modification time the same
 as when the pass listed the folder (a second look, taken just before the claim). A writer
@@ -30,6 +33,7 @@ from pathlib import Path
 
 SUFFIXES = (".csv", ".xlsx")
 PROCESSING, DONE, FAILED = "processing", "done", "failed"
+SUBFOLDERS = (PROCESSING, DONE, FAILED)
 REPORT_SUFFIX = ".errors.xlsx"
 CLAIM_SEPARATOR = "__"
 
@@ -48,13 +52,14 @@ class Seen:
 
 
 def folder(root: Path, dataset: str) -> Path:
+    """The dataset's drop folder under the root ``HUIFANG_INTAKE_DIR``."""
     return Path(root) / dataset
 
 
-def ensure(root: Path, dataset: str) -> Path:
-    """The dataset's drop folder with its sub-folders, created when missing."""
-    base = folder(root, dataset)
-    for sub in (PROCESSING, DONE, FAILED):
+def ensure(base: Path) -> Path:
+    """The drop folder ``base`` with its sub-folders, created when missing."""
+    base = Path(base)
+    for sub in SUBFOLDERS:
         (base / sub).mkdir(parents=True, exist_ok=True)
     return base
 
@@ -155,9 +160,9 @@ def place_report(moved: Path, report: Path | None) -> Path | None:
     return target
 
 
-def abandoned(root: Path, dataset: str) -> list[Path]:
-    """Files left in ``processing/`` (by a pass whose process was killed)."""
-    directory = folder(root, dataset) / PROCESSING
+def abandoned(base: Path) -> list[Path]:
+    """Files left in ``base``'s ``processing/`` (by a pass whose process was killed)."""
+    directory = Path(base) / PROCESSING
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir() if p.is_file())

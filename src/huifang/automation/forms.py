@@ -160,3 +160,28 @@ class RunForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
         style_form(self)
+
+
+class IntakeFolderForm(forms.Form):
+    """系统管理 → 导入目录, one dataset: the folder and 启用. The path's checks (absolute,
+    apart from the other datasets', creatable and writable) are the service's, whose
+    errors the view puts on the field."""
+
+    path = forms.CharField(
+        label="导入目录",
+        max_length=1000,
+        required=False,
+        help_text="服务器上的绝对路径，例如 /srv/huifang/intake/daily。保存时若目录不存在将自动创建"
+        "（连同 processing/、done/、failed/），不能创建或写入的目录不能保存；"
+        "每个数据集须使用单独的目录",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    enabled = forms.BooleanField(
+        label="启用",
+        required=False,
+        help_text="停用后不再自动导入该数据集的文件（目录中的文件保留不动）",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)

@@ -4,10 +4,14 @@ standard data interface, exactly as ``huifang import`` does (all or nothing, as 
     runs = run_pass()                    # every dataset, in dependency order
     runs = run_pass(dataset="daily")     # one
 
-Datasets are taken in dependency order (branches → customers → daily → products), the
-files of each in name order. A file that has not settled (``dropfolder.settled``) holds
-back the files named after it and the later datasets until a later pass, so that e.g. a
-daily file is never imported before the customers file still being written. Each file
+Each dataset's folder is the one in force at the start of the pass
+(``intake_folders.effective``: 系统管理 → 导入目录, else ``HUIFANG_INTAKE_DIR/<dataset>``), so
+a change on the page counts from the next pass. Datasets are taken in dependency order
+(branches → customers → daily → products), the files of each in name order; a dataset
+without a folder, or switched off, is passed over. A file that has not settled
+(``dropfolder.settled``), or a folder that cannot be opened, holds back the files named
+after it and the later datasets until a later pass, so that e.g. a daily file is never
+imported before the customers file still being written. Each file
 taken leaves an :class:`IntakeRun` and an audit row (自动导入 / 自动导入被拒绝 / 自动导入失败);
 a file not imported is announced after commit with ``signals.intake_failed``.
 
@@ -26,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from huifang.automation import dropfolder
+from huifang.automation import dropfolder, intake_folders, tasks
 from huifang.automation.audit_actions import AutomationAction
 from huifang.automation.models import IntakeRun, IntakeStatus
 from huifang.automation.signals import intake_failed
@@ -37,7 +41,7 @@ from huifang.customers.models import ImportRecord
 
 log = logging.getLogger(__name__)
 
-DATASETS = ("branches", "customers", "daily", "products")  # dependency order
+DATASETS = intake_folders.DATASETS  # dependency order
 ABANDONED = "导入该文件的进程已中断（被强制结束、崩溃或服务器重启），未写入任何数据；文件已移至 failed/，请检查后放回导入目录"
 OUTCOME_AUDIT = {
     IntakeStatus.APPLIED: AutomationAction.INTAKE_IMPORT,
@@ -46,29 +50,32 @@ OUTCOME_AUDIT = {
 }
 
 
-def root() -> Path | None:
-    """The drop folders' root, or None when 自动导入 is off."""
-    value = getattr(settings, "INTAKE_DIR", None)
-    return Path(value) if value else None
-
-
 def enabled() -> bool:
-    return root() is not None
+    """Whether some dataset's drop folder is taken in (``intake_folders``)."""
+    return intake_folders.any_active()
 
 
 def run_pass(*, dataset: str | None = None, now: float | None = None) -> list[IntakeRun]:
     """Import every settled file waiting in the drop folders (or in ``dataset``'s only);
-    returns the runs this pass made, in the order they ran. Nothing when intake is off."""
-    base = root()
-    if base is None:
-        return []
+    returns the runs this pass made, in the order they ran. Each dataset's folder is its
+    effective one at this moment (``intake_folders.effective``: the page's setting, else
+    ``HUIFANG_INTAKE_DIR``); a dataset without one, or switched off, is passed over."""
     if dataset is not None and dataset not in DATASETS:
         raise ValueError(f"未知的数据集 {dataset!r}（可选：{'、'.join(DATASETS)}）")
     settle = int(getattr(settings, "INTAKE_SETTLE_SECONDS", 60))
     made: list[IntakeRun] = []
-    for name in DATASETS if dataset is None else (dataset,):
-        folder = dropfolder.ensure(base, name)
-        for seen in dropfolder.waiting(folder):
+    for folder in intake_folders.effective():
+        if not folder.active or dataset not in (None, folder.dataset):
+            continue
+        try:
+            base = dropfolder.ensure(folder.path)
+        except OSError:
+            # As for a file still being written: the later datasets wait for this one.
+            log.exception(
+                "自动导入：无法使用%s的导入目录 %s，本次不导入", folder.label, folder.path
+            )
+            return made
+        for seen in dropfolder.waiting(base):
             if not dropfolder.settled(seen, settle, now):
                 # Later names of this dataset, and later datasets, wait for it.
                 log.info("自动导入：%s 仍在写入或刚写入，本次不导入", seen.path)
@@ -76,7 +83,7 @@ def run_pass(*, dataset: str | None = None, now: float | None = None) -> list[In
             claimed = dropfolder.claim(seen)
             if claimed is None:  # another pass took it, or it changed under the rename
                 continue
-            made.append(import_claimed(name, claimed))
+            made.append(import_claimed(folder.dataset, claimed))
     return made
 
 
@@ -221,17 +228,8 @@ def recover_abandoned(is_dead) -> int:
                 runner="",
             )
         settled += 1
-    _ensure_tick()
+    tasks.restart_intake_chain()  # a worker is starting
     return settled
-
-
-def _ensure_tick() -> None:
-    from huifang.automation.tasks import ensure_intake_tick
-
-    try:
-        ensure_intake_tick()
-    except Exception:  # scheduling must never stop a worker from starting
-        log.exception("无法安排自动导入的定时检查")
 
 
 liveness.register_recovery(recover_abandoned)
@@ -241,23 +239,23 @@ liveness.register_recovery(recover_abandoned)
 
 
 def folders() -> list[dict]:
-    """Each dataset's drop folder for the 自动导入 page: paths and what waits there."""
-    base = root()
+    """Each dataset's effective drop folder for the pages (自动导入, 导入目录): the
+    setting and its source, what waits there, what is wrong with it, and its last run."""
     rows = []
-    for name in DATASETS:
-        label = ImportRecord.Dataset(name).label
-        if base is None:
-            rows.append({"dataset": name, "label": label, "path": "", "waiting": None})
-            continue
-        path = dropfolder.folder(base, name)
+    for folder in intake_folders.effective():
+        problem = intake_folders.problem(folder)
+        readable = folder.active and not problem and folder.path.is_dir()
         rows.append(
             {
-                "dataset": name,
-                "label": label,
-                "path": str(path),
-                "waiting": len(dropfolder.waiting(path)),
-                "processing": len(dropfolder.abandoned(base, name)),
-                "last": IntakeRun.objects.filter(dataset=name)
+                "folder": folder,
+                "dataset": folder.dataset,
+                "label": folder.label,
+                "path": str(folder.path or ""),
+                "waiting": len(dropfolder.waiting(folder.path)) if readable else None,
+                "processing": len(dropfolder.abandoned(folder.path)) if readable else None,
+                "problem": problem,
+                "missing": folder.active and not folder.path.exists(),
+                "last": IntakeRun.objects.filter(dataset=folder.dataset)
                 .order_by("-started_at", "-pk")
                 .first(),
             }

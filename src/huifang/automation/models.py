@@ -9,7 +9,8 @@ Each reference date D of a plan runs once: a :class:`PlanRun` row per (plan, D),
 unique constraint is the claim. Whoever inserts the row runs the occurrence; a second
 worker (or a second click) racing for the same D fails on the constraint and does nothing.
 
-自动导入: an :class:`IntakeRun` per file taken from a drop folder (``intake.py``).
+自动导入: an :class:`IntakeRun` per file taken from a drop folder (``intake.py``), and
+HQ's :class:`IntakeFolder` setting of where a dataset's drop folder is (``intake_folders.py``).
 """
 
 from __future__ import annotations
@@ -195,9 +196,10 @@ class IntakeStatus(models.TextChoices):
 
 
 class IntakeRun(models.Model):
-    """One file taken from a drop folder (``HUIFANG_INTAKE_DIR/<dataset>/``) and imported
-    through the standard data interface: 已导入 and moved to ``done/``, or 已拒绝 (invalid
-    rows, nothing written) / 失败 (an error) and moved to ``failed/`` with its row report.
+    """One file taken from a drop folder (``HUIFANG_INTAKE_DIR/<dataset>/``, or the folder set
+    on 系统管理 → 导入目录) and imported through the standard data interface: 已导入 and
+    moved to ``done/``, or 已拒绝 (invalid rows, nothing written) / 失败 (an error) and moved
+    to ``failed/`` with its row report.
 
     The claim of a file is its rename into the dataset's ``processing/`` folder, which
     only one process can win; this row is written by the winner."""
@@ -235,6 +237,37 @@ class IntakeRun(models.Model):
 
     def __str__(self) -> str:
         return f"自动导入 {self.get_dataset_display()} {self.file_name}"
+
+
+class IntakeFolder(models.Model):
+    """系统管理 → 导入目录: HQ's setting of one dataset's drop folder, which wins over the
+    environment's (``HUIFANG_INTAKE_DIR/<dataset>/``); no row, the environment's holds.
+    ``path`` is absolute (blank only while not ``enabled``). Read afresh by every pass of
+    the intake, so a change counts from the next pass (``intake_folders.effective``)."""
+
+    dataset = models.CharField(
+        _("数据集"), max_length=16, choices=ImportRecord.Dataset.choices, unique=True
+    )
+    path = models.CharField(_("导入目录"), max_length=1000, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = user_reference(_("操作员"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入目录")
+        verbose_name_plural = _("导入目录")
+        ordering = ["dataset"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(enabled=False) | ~models.Q(path=""),
+                name="intake_folder_enabled_has_path",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"导入目录 {self.get_dataset_display()}"
 
 
 class NotificationKind(models.TextChoices):

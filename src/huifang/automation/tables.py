@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 import django_tables2 as tables
@@ -133,10 +134,17 @@ class IntakeRunTable(tables.Table):
     )
 
     def render_moved_to(self, value: str) -> str:
-        return short_path(value)
+        return short_path(value, self.folders)
 
     def render_report_path(self, value: str) -> str:
-        return short_path(value)
+        return short_path(value, self.folders)
+
+    @cached_property
+    def folders(self) -> list[Path]:
+        """The drop folders in force (read once per page)."""
+        from huifang.automation import intake_folders
+
+        return [f.path for f in intake_folders.effective() if f.path is not None]
 
     def render_counts(self, record: IntakeRun) -> str:
         return counts_text(record)
@@ -145,18 +153,16 @@ class IntakeRunTable(tables.Table):
         return counts_text(record)
 
 
-def short_path(value: str) -> str:
-    """A path under the drop folders' root as the page shows it (``daily/done/a.csv``);
-    exports keep the whole path."""
-    from huifang.automation import intake  # the import engine, only when this table is shown
-
-    base = intake.root()
-    if base is None or not value:
+def short_path(value: str, folders: list[Path]) -> str:
+    """A path in one of the drop folders ``folders`` as the page shows it, from the folder's
+    own name on (``daily/done/a.csv``); exports, and a path in none of them, keep it whole."""
+    if not value:
         return value
-    try:
-        return str(Path(value).relative_to(base))
-    except ValueError:
-        return value
+    path = Path(value)
+    for base in folders:
+        if base in path.parents:
+            return str(path.relative_to(base.parent))
+    return value
 
 
 def counts_text(intake: IntakeRun) -> str:

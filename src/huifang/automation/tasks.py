@@ -8,10 +8,11 @@ when a worker starts (``services.recover_abandoned``, run by ``huifang db_worker
 start-up), when a plan is saved and by ``huifang plan tick``; cron running ``huifang plan
 tick`` every few minutes does the same job without the worker.
 
-自动导入 has a sibling chain, ``tick_intake``: while ``HUIFANG_INTAKE_DIR`` is set, a pass
-over the drop folders every :data:`INTAKE_EVERY`, started when a worker starts
-(``intake.recover_abandoned``). Two passes at once are harmless: a file is claimed by
-renaming it, which one pass only can win.
+自动导入 has a sibling chain, ``tick_intake``: while some dataset has a drop folder switched
+on (系统管理 → 导入目录, or ``HUIFANG_INTAKE_DIR``), a pass over the drop folders every
+:data:`INTAKE_EVERY`, started when a worker starts (``intake.recover_abandoned``) and when a
+folder is saved on the page. Two passes at once are harmless: a file is claimed by renaming
+it, which one pass only can win.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def tick_intake() -> int:
 
 def ensure_intake_tick(now: datetime.datetime | None = None) -> bool:
     """Queue the next intake pass in :data:`INTAKE_EVERY` unless one is already queued by
-    then, or intake is off (``HUIFANG_INTAKE_DIR`` unset: the chain ends); True if queued.
+    then, or intake is off (no dataset's folder switched on: the chain ends); True if queued.
     As for the plans' tick, a surplus pass finds the next one queued and queues none."""
     from huifang.automation import intake
 
@@ -112,6 +113,15 @@ def ensure_intake_tick(now: datetime.datetime | None = None) -> bool:
         return False
     tick_intake.using(run_after=wake).enqueue()
     return True
+
+
+def restart_intake_chain() -> None:
+    """:func:`ensure_intake_tick`, logging instead of raising: a worker starting, or a
+    folder saved on the page, must never fail because the next pass could not be queued."""
+    try:
+        ensure_intake_tick()
+    except Exception:
+        log.exception("无法安排自动导入的定时检查")
 
 
 # ---------------------------------------------------------------- 站内消息

@@ -1,8 +1,8 @@
 """``huifang intake run [--dataset D]|list [--limit N]`` — 自动导入 from the command line.
 
-``run`` makes one pass over the drop folders (``HUIFANG_INTAKE_DIR``), as the worker does
-every minute: one line per file taken (file, status, counts), exit status 1 when any was
-refused or failed. ``list`` shows the latest runs.
+``run`` makes one pass over the drop folders (系统管理 → 导入目录, else ``HUIFANG_INTAKE_DIR``),
+as the worker does every minute: one line per file taken (file, status, counts), exit status
+1 when any was refused or failed. ``list`` shows the latest runs.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ class Command(BaseCommand):
 
     def run(self, options):
         if not intake.enabled():
-            raise CommandError("未配置导入目录（HUIFANG_INTAKE_DIR），自动导入未启用")
+            raise CommandError(
+                "没有启用的导入目录（系统管理 → 导入目录，或 HUIFANG_INTAKE_DIR），自动导入未启用"
+            )
         liveness.recover()  # runs and imports a killed process left "running"
         runs = intake.run_pass(dataset=options.get("dataset"))
         failed = 0
