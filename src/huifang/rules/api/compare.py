@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from huifang.rules.models import (
-    ScreeningRun,
-)
+from huifang.rules.models import ScreeningRun
 from huifang.rules.whatif import KINDS
 
 

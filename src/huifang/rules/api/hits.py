@@ -3,21 +3,14 @@ evidence (命中依据)."""
 
 from __future__ import annotations
 
-import datetime
-
-from drf_spectacular.utils import (
-    extend_schema_field,
-)
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, viewsets
 
 from huifang.core.api import ScopedViewSetMixin
 from huifang.rules import evidence
+from huifang.rules.api import examples
 from huifang.rules.filtersets import HitFilterSet
-from huifang.rules.models import (
-    Hit,
-    HitReason,
-    RunRule,
-)
+from huifang.rules.models import Hit, HitReason, RunRule
 
 
 class EvidenceValueSerializer(serializers.Serializer):
@@ -31,14 +24,6 @@ class HitEvidenceSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="规则名称")
     summary = serializers.CharField(help_text="依据的一句话说明")
     values = EvidenceValueSerializer(many=True)
-
-
-def _plain(value) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
 
 
 def attach_evidence(hits: list[Hit]) -> None:
@@ -60,17 +45,8 @@ def attach_evidence(hits: list[Hit]) -> None:
         for reason in reasons.order_by("customer_id", "rule_code"):
             rule_type, name = rules.get((run_id, reason.rule_code), ("custom", ""))
             ev = evidence.reason_dict(reason)
-            shown = evidence.values(rule_type, ev, as_of)
             by_customer[reason.customer_id].evidence_items.append(
-                {
-                    "code": reason.rule_code,
-                    "name": name,
-                    "summary": evidence.summary(rule_type, ev, as_of),
-                    "values": [
-                        {"key": key, "label": label, "value": _plain(shown.get(key))}
-                        for key, label in evidence.columns(rule_type)
-                    ],
-                }
+                {"code": reason.rule_code, "name": name, **evidence.as_text(rule_type, ev, as_of)}
             )
 
 
@@ -81,10 +57,15 @@ class HitListSerializer(serializers.ListSerializer):
         return super().to_representation(hits)
 
 
+@extend_schema_serializer(examples=examples.response("命中客户与命中依据", examples.HIT))
 class HitSerializer(serializers.ModelSerializer):
     branch_code = serializers.CharField(source="branch.code")
     branch_name = serializers.CharField(source="branch.name")
     codes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # Money as a decimal string, as everywhere in the API (the model field keeps fen).
+    year_loss = serializers.DecimalField(
+        max_digits=18, decimal_places=2, read_only=True, help_text="本年度亏损金额（元）"
+    )
     evidence = serializers.SerializerMethodField(help_text="命中依据：每条命中规则的依据")
 
     class Meta:

@@ -4,11 +4,13 @@ new parameter version, enable/disable, new custom rules and their preview (预�
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,13 +22,18 @@ from huifang.core.api import ScopedViewSetMixin
 from huifang.core.api_errors import Conflict
 from huifang.rules import params as P
 from huifang.rules import services
+from huifang.rules.api import examples
 from huifang.rules.api.common import ERRORS, ChangeOnPost, ScopeByAction
-from huifang.rules.filtersets import RuleFilterSet
-from huifang.rules.models import (
-    Rule,
-    RuleKind,
-    RuleVersion,
+from huifang.rules.api.custom import (
+    CUSTOM_RULE_BODY,
+    PREVIEW_EXAMPLES,
+    CustomRuleCreateSerializer,
+    RulePreviewRequestSerializer,
+    RulePreviewSerializer,
 )
+from huifang.rules.filtersets import RuleFilterSet
+from huifang.rules.models import Rule, RuleKind, RuleVersion
+from huifang.rules.preview import preview_custom_rule
 
 
 class ParamShownSerializer(serializers.Serializer):
@@ -42,6 +49,7 @@ def _shown(rule_type: str, params: dict) -> list[dict]:
     ]
 
 
+@extend_schema_serializer(examples=examples.response("回访规则", examples.RULE))
 class RuleSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(
         source="current_version.number", default=None, allow_null=True, help_text="当前参数版本号"
@@ -121,34 +129,6 @@ class RuleUpdateSerializer(serializers.Serializer):
     )
 
 
-class CustomRuleCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, help_text="规则名称（不能与已有规则同名）")
-    description = serializers.CharField(
-        max_length=300, required=False, default="", allow_blank=True
-    )
-    params = serializers.DictField(
-        help_text="period_start、period_end（YYYY-MM-DD，可空）、customer_types、branches（部门代码）"
-        '与 conditions：{"op": "and"|"or", "items": [条件或一层条件组]}，'
-        '条件为 {"field", "cmp", "value"}，与页面“新建自定义规则”相同'
-    )
-
-
-RULE_EXAMPLE = {
-    "code": "A002",
-    "name": "大额亏损客户",
-    "description": "",
-    "kind": "builtin",
-    "rule_type": "large_loss",
-    "enabled": True,
-    "version": 2,
-    "params": {"min_loss_amount": "80000.00", "min_loss_ratio": "0.4"},
-    "shown": [{"key": "min_loss_amount", "label": "亏损金额不低于（元）", "value": "80,000.00 元"}],
-    "meaning": "统计期间亏损金额不低于 80,000.00 元……",
-    "updated_by": "hq_admin",
-    "updated_at": "2026-12-04T10:00:00+08:00",
-}
-
-
 @extend_schema_view(
     list=extend_schema(summary="回访规则列表"),
     retrieve=extend_schema(summary="回访规则详情"),
@@ -161,7 +141,7 @@ class RuleViewSet(
     viewsets.GenericViewSet,
 ):
     """回访规则：编号、名称、当前参数版本与规则含义；参数版本历史；修改参数（保存为新版本）、
-    启用/停用、新建自定义规则。与规则页面同一筛选条件（q、kind、enabled），按规则编号排序。"""
+    启用/停用、新建自定义规则及其命中预览。与规则页面同一筛选条件（q、kind、enabled），按规则编号排序。"""
 
     queryset = Rule.objects.select_related("current_version", "updated_by")
     serializer_class = RuleSerializer
@@ -174,24 +154,7 @@ class RuleViewSet(
         request=CustomRuleCreateSerializer,
         responses={201: RuleSerializer, **ERRORS},
         examples=[
-            OpenApiExample(
-                "无业且年度亏损超过 5 万",
-                request_only=True,
-                value={
-                    "name": "无业大额亏损",
-                    "description": "",
-                    "params": {
-                        "customer_types": ["natural"],
-                        "conditions": {
-                            "op": "and",
-                            "items": [
-                                {"field": "occupation", "cmp": "eq", "value": "无业"},
-                                {"field": "loss", "cmp": "ge", "value": "50000"},
-                            ],
-                        },
-                    },
-                },
-            )
+            OpenApiExample("无业且年度亏损超过 5 万", request_only=True, value=CUSTOM_RULE_BODY)
         ],
     )
     def create(self, request, *args, **kwargs):
@@ -205,6 +168,28 @@ class RuleViewSet(
             actor=request.user,
         )
         return Response(self._rule(rule), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="预览自定义规则的命中客户（不保存）",
+        description="与“新建自定义规则”页的“预览命中数”相同：按新建自定义规则的请求体（名称可省略）"
+        "与回访基准日筛选，返回您权限范围内的命中客户数与按投资者代码的前几位及其命中依据；"
+        "不保存规则，也不产生筛选记录。条件有误时返回 400（errors 按参数给出中文说明）。",
+        request=RulePreviewRequestSerializer,
+        responses={200: RulePreviewSerializer, **ERRORS},
+        examples=PREVIEW_EXAMPLES,
+    )
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def preview(self, request):
+        body = RulePreviewRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        preview = preview_custom_rule(
+            data["params"],
+            as_of=data.get("as_of") or timezone.localdate(),
+            actor=request.user,
+            sample=data["sample_size"],
+        )
+        return Response(RulePreviewSerializer(preview).data)
 
     @extend_schema(
         summary="修改参数值（保存为新的参数版本）",
@@ -224,7 +209,7 @@ class RuleViewSet(
                     "expected_version": 1,
                 },
             ),
-            OpenApiExample("修改后的规则", response_only=True, value=RULE_EXAMPLE),
+            OpenApiExample("修改后的规则", response_only=True, value=examples.RULE),
         ],
     )
     def partial_update(self, request, *args, **kwargs):
@@ -262,18 +247,16 @@ class RuleViewSet(
             OpenApiExample(
                 "两个版本",
                 response_only=True,
-                value=[
-                    {
-                        "number": 2,
-                        "name": "老年交易者",
-                        "params": {"min_age": 75},
-                        "shown": [{"key": "min_age", "label": "年龄不低于（周岁）", "value": "75"}],
-                        "note": "提高年龄",
-                        "created_by": "hq_admin",
-                        "created_at": "2026-12-04T10:00:00+08:00",
-                        "current": True,
-                    }
-                ],
+                value={
+                    "number": 2,
+                    "name": "老年交易者",
+                    "params": {"min_age": 75},
+                    "shown": [{"key": "min_age", "label": "年龄不低于（周岁）", "value": "75"}],
+                    "note": "提高年龄",
+                    "created_by": "hq_admin",
+                    "created_at": "2026-12-04T10:00:00+08:00",
+                    "current": True,
+                },
             )
         ],
     )
@@ -287,7 +270,7 @@ class RuleViewSet(
         summary="启用规则",
         request=None,
         responses={200: RuleSerializer, 403: ERRORS[403], 404: ERRORS[404]},
-        examples=[OpenApiExample("规则", response_only=True, value=RULE_EXAMPLE)],
+        examples=[OpenApiExample("规则", response_only=True, value=examples.RULE)],
     )
     @action(detail=True, methods=["post"], permission_classes=[ChangeOnPost], filter_backends=[])
     def enable(self, request, code=None):
@@ -297,7 +280,7 @@ class RuleViewSet(
         summary="停用规则",
         request=None,
         responses={200: RuleSerializer, 403: ERRORS[403], 404: ERRORS[404]},
-        examples=[OpenApiExample("规则", response_only=True, value=RULE_EXAMPLE)],
+        examples=[OpenApiExample("规则", response_only=True, value=examples.RULE)],
     )
     @action(detail=True, methods=["post"], permission_classes=[ChangeOnPost], filter_backends=[])
     def disable(self, request, code=None):

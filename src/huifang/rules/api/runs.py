@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
@@ -27,6 +28,7 @@ from huifang.core.jobs import start_job
 from huifang.customers import choices
 from huifang.org.models import Branch
 from huifang.rules import engine, evidence, services
+from huifang.rules.api import examples
 from huifang.rules.api.common import ERRORS, JOB_EXAMPLE, ChangeOnPost, ScopeByAction
 from huifang.rules.api.compare import (
     CompareQuerySerializer,
@@ -55,6 +57,7 @@ class RunRuleSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "version", "params", "hit_count"]
 
 
+@extend_schema_serializer(examples=examples.response("筛选记录", examples.RUN))
 class RunSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
