@@ -32,7 +32,7 @@ JOB_EXAMPLE = {
         "unchanged": 0,
         "rejected": 0,
         "warnings": [],
-        "errors": [],
+        "report": [],
         "error_count": 0,
         "summary": "新增 24990，更新 10，未变 0，拒绝 0",
         "next_url": "/data/imports/44/",
