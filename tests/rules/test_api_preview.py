@@ -122,5 +122,24 @@ def test_the_page_and_the_api_give_the_same_preview(client_for, make):
         | {"c0_field": "occupation", "c0_cmp": "eq", "c0_value": "无业"},
     ).content.decode()
     api = _post(client, {"params": {"conditions": JOBLESS}}).json()
-    assert f"当前命中 <strong>{api['count']}</strong>" in page
+    assert f"命中 <strong>{api['count']}</strong>" in page
     assert "00000001" in page and "张三" in page
+
+
+def _page_preview(client, **extra):
+    data = {"name": "", "op": "and", "group_op": "or", "c0_field": "age", "c0_cmp": "ge"}
+    return client.post(reverse("rules:custom_preview"), {"c0_value": "80", **data, **extra})
+
+
+def test_the_page_previews_on_the_reference_date_chosen(client_for, make):
+    make(birth_date=D(1945, 6, 1))  # 80 on 2025-06-01, 79 the day before
+    client = client_for("hq_admin")
+    before = _page_preview(client, preview_as_of="2025-05-31").content.decode()
+    on = _page_preview(client, preview_as_of="2025-06-01").content.decode()
+    assert "以 2025-05-31 为基准日，命中 <strong>0</strong>" in before
+    assert "以 2025-06-01 为基准日，命中 <strong>1</strong>" in on
+
+
+def test_the_page_refuses_a_reference_date_out_of_range_in_chinese(client_for):
+    page = _page_preview(client_for("hq_admin"), preview_as_of="1800-01-01").content.decode()
+    assert "日期须在" in page and "命中 <strong>" not in page
