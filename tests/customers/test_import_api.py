@@ -1,4 +1,5 @@
-"""POST /api/v1/imports/<dataset>/: counts, or 400 with the row report."""
+"""POST /api/v1/imports/<dataset>/: counts, or 400 in the API's one error shape with the
+counts and the row report beside it."""
 
 from huifang.customers.models import Customer, ImportRecord
 from tests.customers.conftest import CUSTOMER_HEADER, CUSTOMER_ROWS, csv_bytes
@@ -19,17 +20,53 @@ def test_api_imports_json_rows(client_for):
     assert ImportRecord.objects.get(pk=body["record"]).source == "api"
 
 
+def _refused(client):
+    rows = _rows()
+    rows[1]["手机号"] = "12345"
+    return client.post(
+        "/api/v1/imports/customers/", {"rows": rows}, content_type="application/json"
+    )
+
+
 def test_api_returns_400_with_the_row_report(client_for):
+    response = _refused(client_for("hq_admin"))
+    assert response.status_code == 400
+    assert response.json()["report"] == [
+        {"row": 2, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
+    ]
+    assert response.json()["error_count"] == 1
+    assert not Customer.objects.exists()
+
+
+def test_the_400_has_the_apis_error_shape_with_errors_under_rows(client_for):
+    body = _refused(client_for("hq_admin")).json()
+    assert body["code"] == "invalid" and "什么也没有写入" in body["message"]
+    assert body["errors"] == {"rows": ["第 2 行 手机号（12345）：手机号须为11位大陆手机号码"]}
+    assert (body["ok"], body["rejected"]) == (False, 1)
+
+
+def test_a_refused_file_has_its_errors_under_file(client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = [list(r) for r in CUSTOMER_ROWS]
+    rows[1][11] = "12345"
+    upload = SimpleUploadedFile("客户.csv", csv_bytes(CUSTOMER_HEADER, rows, "utf-8"))
+    body = client_for("hq_admin").post("/api/v1/imports/customers/", {"file": upload}).json()
+    assert body["errors"] == {"file": ["第 3 行 手机号（12345）：手机号须为11位大陆手机号码"]}
+
+
+def test_rows_skipped_are_reported_on_the_200(client_for):
     rows = _rows()
     rows[1]["手机号"] = "12345"
     response = client_for("hq_admin").post(
-        "/api/v1/imports/customers/", {"rows": rows}, content_type="application/json"
+        "/api/v1/imports/customers/",
+        {"rows": rows, "skip_invalid": True},
+        content_type="application/json",
     )
-    assert response.status_code == 400
-    assert response.json()["errors"] == [
-        {"row": 2, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
-    ]
-    assert not Customer.objects.exists()
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["created"], body["rejected"], "errors" in body) == (2, 1, False)
+    assert [e["row"] for e in body["report"]] == [2]
 
 
 def test_api_accepts_a_multipart_file(client_for):
@@ -63,14 +100,16 @@ def test_api_scopes_rows_to_the_users_branch(personas, client):
         "/api/v1/imports/customers/", {"rows": _rows()}, content_type="application/json"
     )
     assert response.status_code == 400
-    assert {e["reason"] for e in response.json()["errors"]} == {"该部门不在您的权限范围内"}
+    assert {e["reason"] for e in response.json()["report"]} == {"该部门不在您的权限范围内"}
 
 
-def test_api_without_rows_is_a_400(client_for):
+def test_api_without_rows_is_a_400_by_field(client_for):
     response = client_for("hq_admin").post(
         "/api/v1/imports/daily/", {"skip_invalid": True}, content_type="application/json"
     )
     assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "errors"}
+    assert "rows" in response.json()["errors"]
 
 
 def test_api_rows_with_a_nul_character_are_a_400_in_chinese(client_for):
@@ -89,3 +128,19 @@ def test_api_lists_import_records(client_for):
     response = client.get("/api/v1/imports/")
     assert response.status_code == 200
     assert response.json()["results"][0]["created"] == 3
+
+
+def test_errors_name_the_first_problems_then_how_many_more(client_for, monkeypatch):
+    from huifang.customers import import_answers
+
+    monkeypatch.setattr(import_answers, "LISTED", 1)
+    rows = _rows()
+    rows[0]["手机号"] = rows[1]["手机号"] = "12345"
+    body = (
+        client_for("hq_admin")
+        .post("/api/v1/imports/customers/", {"rows": rows}, content_type="application/json")
+        .json()
+    )
+    listed = body["errors"]["rows"]
+    assert listed[0].startswith("第 1 行 手机号") and listed[1].startswith("另有 1 处问题")
+    assert len(body["report"]) == 2

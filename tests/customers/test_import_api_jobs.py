@@ -41,10 +41,13 @@ def test_a_large_refused_file_reports_its_rows_on_the_job(client_for, run_jobs, 
     client = client_for("hq_admin")
     job = client.get(_post(client, rows, run_jobs).json()["url"]).json()
     assert (job["status"], job["rejected"], job["result"]["ok"]) == ("failed", True, False)
-    assert job["result"]["errors"] == [
+    assert job["result"]["report"] == [
         {"row": 3, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
     ]
     assert job["result"]["error_count"] == 1
+    assert job["result"]["errors"] == {
+        "file": ["第 3 行 手机号（12345）：手机号须为11位大陆手机号码"]
+    }
     assert not Customer.objects.exists()
 
 

@@ -87,7 +87,7 @@ def test_custom_rule_page_creates_b001_and_previews(client_for, make):
         "c0_value": "80",
     }
     preview = client.post(reverse("rules:custom_preview"), data).content.decode()
-    assert "当前命中 <strong>1</strong>" in preview
+    assert "命中 <strong>1</strong>" in preview
     response = client.post(reverse("rules:custom_create"), data)
     assert response.status_code == 302
     assert Rule.objects.get(code="B001").name == "八十岁以上"

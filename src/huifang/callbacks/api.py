@@ -14,12 +14,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.forms.models import model_to_dict
 from django.http import QueryDict
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from huifang.callbacks import api_examples as examples
 from huifang.callbacks import distribution, jobs, services
 from huifang.callbacks.choices import OPEN_STATUSES, DistributionMode
 from huifang.callbacks.distribution import MIXED
@@ -55,6 +61,9 @@ class TaskCursorPagination(KeysetPagination):
     ordering = "-id"
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("回访任务", value=examples.TASK, response_only=True)]
+)
 class TaskSerializer(serializers.ModelSerializer):
     investor_code = serializers.CharField(source="customer.investor_code", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -218,21 +227,7 @@ def conflict(message: str):
     return error_response("与当前状态冲突，没有执行", "conflict", message)
 
 
-TASK_EXAMPLE_RESPONSE = OpenApiExample(
-    "回访任务",
-    value={
-        "id": 42,
-        "investor_code": "0100000001",
-        "customer_name": "张三",
-        "branch_code": "010101",
-        "branch_name": "期货北京营业部",
-        "status": "in_progress",
-        "status_label": "处理中",
-        "batch": "1000000001",
-        "assignee": "010101_agent1",
-    },
-    response_only=True,
-)
+TASK_EXAMPLE_RESPONSE = OpenApiExample("回访任务", value=examples.TASK, response_only=True)
 TASK_CLOSED = conflict("任务 #42 当前为“已取消”，不能执行“取消”")
 
 TASK_ACTIONS = ("assign", "distribute", "cancel", "start", "close_unreachable")
@@ -457,6 +452,9 @@ def _form_messages(errors) -> list[str]:
 # ---------------------------------------------------------------- batches
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("回访批次", value=examples.BATCH, response_only=True)]
+)
 class BatchSerializer(serializers.ModelSerializer):
     business_type = serializers.CharField(source="business_type.name", read_only=True)
     created_by = serializers.CharField(

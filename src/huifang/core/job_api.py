@@ -4,13 +4,49 @@ pages: one's own jobs; HQ and auditors see all."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from huifang.core.api import ScopedReadOnlyViewSet
 from huifang.core.filtersets import JobFilterSet
 from huifang.core.models import Job
 
+# A finished import (an upload of more than 5 MB): its result is the import's answer.
+JOB_EXAMPLE = {
+    "id": 7,
+    "kind": "customers.import",
+    "title": "导入客户：客户.csv",
+    "status": "succeeded",
+    "rejected": False,
+    "done": 25000,
+    "total": 25000,
+    "message": "新增 24990，更新 10，未变 0，拒绝 0",
+    "error": "",
+    "result": {
+        "ok": True,
+        "record": 44,
+        "status": "applied",
+        "total": 25000,
+        "created": 24990,
+        "updated": 10,
+        "unchanged": 0,
+        "rejected": 0,
+        "warnings": [],
+        "report": [],
+        "error_count": 0,
+        "summary": "新增 24990，更新 10，未变 0，拒绝 0",
+        "next_url": "/data/imports/44/",
+    },
+    "created_by": "etl",
+    "created_at": "2026-01-05T02:00:00+08:00",
+    "started_at": "2026-01-05T02:00:01+08:00",
+    "finished_at": "2026-01-05T02:00:09+08:00",
+}
 
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("已完成的导入", value=JOB_EXAMPLE, response_only=True)]
+)
 class JobSerializer(serializers.ModelSerializer):
     rejected = serializers.BooleanField(source="is_rejected", read_only=True)
     done = serializers.SerializerMethodField()

@@ -12,7 +12,12 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import pagination, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -34,6 +39,42 @@ class CodeCursorPagination(KeysetPagination):
     ordering = "investor_code"
 
 
+CUSTOMER_EXAMPLE = {
+    "investor_code": "0000012345",
+    "name": "张三",
+    "full_name": "张三",
+    "customer_type": "自然人",
+    "gender": "男",
+    "id_type": "身份证",
+    "id_number": "110***********1232",
+    "birth_date": "1980-01-01",
+    "open_date": "2025-03-18",
+    "close_date": None,
+    "status": "有效",
+    "dormant": "正常",
+    "normalized": "已规范",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "investor_class": "普通投资者",
+    "risk_level": "C3",
+    "occupation": "职员",
+    "income_source": "工资",
+    "mobile": "138****5678",
+    "phone": "010*******66",
+    "address": "北京市东城区某街 1 号",
+    "email": "zh****an@example.com",
+    "broker_code": "J001",
+    "broker_name": "李四",
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "客户（证件号码、电话与电子邮箱已掩码）", response_only=True, value=CUSTOMER_EXAMPLE
+        )
+    ]
+)
 class CustomerSerializer(serializers.ModelSerializer):
     branch_code = serializers.CharField(source="branch.code", read_only=True)
     branch_name = serializers.CharField(source="branch.name", read_only=True)

@@ -2,18 +2,25 @@
 
 ``POST /api/v1/imports/<dataset>/`` with JSON ``{"rows": [...], "skip_invalid": false}``
 (rows keyed by Chinese or English column names) or a multipart ``file`` (.csv/.xlsx) and
-an optional ``skip_invalid`` field. 200 with the counts, or 400 with the row report
-(``errors``: row, column, value, reason) when nothing was written. A file larger than
-``SYNCHRONOUS_BYTES`` is imported by the task worker: 202 with the job's address
-(``/api/v1/jobs/<id>/``), whose ``result`` holds the same answer once it has finished. ``GET /api/v1/imports/``
-lists import records. Same permission (``customers.import_data``) and branch scope as the
-upload page; the same engine as the command.
+an optional ``skip_invalid`` field. 200 with the counts, or 400 when nothing was written:
+the API's one error shape (``errors`` under ``rows`` or ``file``, a sentence per problem)
+with the counts and the row report (``report``: row, column, value, reason) beside it
+(``import_answers``). A file larger than ``SYNCHRONOUS_BYTES`` is imported by the task
+worker: 202 with the job's address (``/api/v1/jobs/<id>/``), whose ``result`` holds the
+same answer once it has finished. ``GET /api/v1/imports/`` lists import records. Same
+permission (``customers.import_data``) and branch scope as the upload page; the same
+engine as the command.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -26,6 +33,7 @@ from huifang.core.api import JobAcceptedSerializer, ScopedViewSetMixin, accepted
 from huifang.core.middleware import client_ip
 from huifang.core.parsers import JSONParser
 from huifang.customers import services
+from huifang.customers.import_answers import answer
 from huifang.customers.import_filtersets import ImportRecordFilterSet
 from huifang.customers.importers import DATASETS, import_file, import_rows
 from huifang.customers.models import ImportRecord
@@ -77,17 +85,17 @@ class ImportRequestSerializer(serializers.Serializer):
 
 
 class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="行号（文件中含表头的行号）")
+    row = serializers.IntegerField(
+        help_text="行号（文件：含表头的行号；JSON：rows 中的第几行，从 1 起）"
+    )
     column = serializers.CharField(help_text="列名")
     value = serializers.CharField(help_text="原值")
     reason = serializers.CharField(help_text="原因（中文）")
 
 
 class ImportResultSerializer(serializers.Serializer):
-    """The import's answer: counts, and the row report when rows were refused."""
+    """The import's answer: counts and the row report (rows skipped with skip_invalid)."""
 
-    code = serializers.CharField(required=False, help_text="有无效行时为 invalid")
-    message = serializers.CharField(required=False, help_text="有无效行时的中文说明")
     ok = serializers.BooleanField()
     record = serializers.IntegerField(help_text="导入记录编号")
     status = serializers.CharField()
@@ -97,16 +105,21 @@ class ImportResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
     warnings = serializers.ListField(child=serializers.CharField())
-    errors = RowErrorSerializer(many=True, help_text="行报告：每个无效单元格一行")
+    report = RowErrorSerializer(many=True, help_text="行报告：每个无效单元格一行")
+    error_count = serializers.IntegerField(help_text="问题总数（行报告可能只列出其中一部分）")
 
 
 class ImportRefusedSerializer(serializers.Serializer):
-    """A 400: invalid rows (the counts and the row report as a list in ``errors``) or a bad
-    request (``errors`` by field, the API's one error shape)."""
+    """A 400 in the API's one error shape: ``errors`` by field. Invalid rows: ``errors``
+    under ``rows`` or ``file`` (a Chinese sentence per problem), the counts and the row
+    report beside it; a bad request: ``errors`` by field alone."""
 
     code = serializers.CharField()
     message = serializers.CharField()
-    errors = serializers.JSONField(help_text="行报告（数组）或按字段的错误说明（对象）")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="按字段的错误说明：无效行时为 rows 或 file，每处问题一句",
+    )
     ok = serializers.BooleanField(required=False)
     record = serializers.IntegerField(required=False)
     status = serializers.CharField(required=False)
@@ -116,6 +129,38 @@ class ImportRefusedSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(required=False)
     rejected = serializers.IntegerField(required=False)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
+    report = RowErrorSerializer(many=True, required=False, help_text="行报告")
+    error_count = serializers.IntegerField(required=False)
+
+
+REFUSED_EXAMPLE = {
+    "code": "invalid",
+    "message": "有无效行，什么也没有写入：共 1 处问题，见 errors（逐条说明）与 report（行报告）",
+    "errors": {"rows": ["第 2 行 手机号（12345）：手机号须为11位大陆手机号码"]},
+    "ok": False,
+    "record": 43,
+    "status": "rejected",
+    "total": 3,
+    "created": 0,
+    "updated": 0,
+    "unchanged": 0,
+    "rejected": 1,
+    "warnings": [],
+    "report": [
+        {"row": 2, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
+    ],
+    "error_count": 1,
+}
+APPLIED_EXAMPLE = {
+    **{key: REFUSED_EXAMPLE[key] for key in ("total", "updated", "unchanged", "warnings")},
+    "ok": True,
+    "record": 42,
+    "status": "applied",
+    "created": 3,
+    "rejected": 0,
+    "report": [],
+    "error_count": 0,
+}
 
 
 def _truthy(value) -> bool:
@@ -147,9 +192,11 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             202: JobAcceptedSerializer,
             400: OpenApiResponse(
                 ImportRefusedSerializer,
-                description="有无效行（附行报告）或请求有误：什么也没有写入",
+                description="有无效行（errors 逐条说明，report 为行报告）或请求有误：什么也没有写入",
+                examples=[OpenApiExample("有无效行", value=REFUSED_EXAMPLE)],
             ),
         },
+        examples=[OpenApiExample("已导入", value=APPLIED_EXAMPLE, response_only=True)],
     )
     @action(
         detail=False,
@@ -186,9 +233,7 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                 if not isinstance(rows, list):
                     raise ValidationError({"rows": ["请提供 rows（对象数组）或上传 file"]})
                 result = import_rows(dataset, rows, skip_invalid=skip_invalid, actor=user)
-        body = result.as_dict()
-        if not result.ok:
-            body = {"code": "invalid", "message": "有无效行，什么也没有写入：见行报告", **body}
+        body = answer(result, field="file" if uploaded is not None else "rows")
         return Response(
             body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
         )

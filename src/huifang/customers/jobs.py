@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from huifang.core.job_params import JobParams
 from huifang.core.jobs import JobContext, JobFailed, job_handler
+from huifang.customers.import_answers import answer
 from huifang.customers.importers import import_file
 from huifang.customers.importers.engine import STORED_ERRORS
 from huifang.customers.models import ImportRecord
@@ -56,9 +57,7 @@ def run_import_job(ctx: JobContext) -> dict:
 
 
 def job_answer(result) -> dict:
-    """What the API's job status shows of a finished import: the synchronous answer's
-    fields, with at most ``STORED_ERRORS`` rows of the report (the record has them all)."""
-    body = result.as_dict()
-    body["error_count"] = result.record.error_count
-    body["errors"] = body["errors"][:STORED_ERRORS]
-    return body
+    """What the API's job status shows of a finished import: the synchronous answer for a
+    file (``import_answers``), with at most ``STORED_ERRORS`` rows of the report (the record
+    has them all)."""
+    return answer(result, field="file", report_limit=STORED_ERRORS)

@@ -761,14 +761,12 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         examples=[
             OpenApiExample(
                 "检查项",
-                value=[
-                    {
-                        "name": "overdue_tasks",
-                        "title": "逾期未完成的任务",
-                        "description": "截止日期早于今天、仍为未处理或处理中的回访任务。",
-                        "count": 3,
-                    }
-                ],
+                value={
+                    "name": "overdue_tasks",
+                    "title": "逾期未完成的任务",
+                    "description": "截止日期早于今天、仍为未处理或处理中的回访任务。",
+                    "count": 3,
+                },
                 response_only=True,
             )
         ],

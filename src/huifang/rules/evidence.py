@@ -94,6 +94,27 @@ def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
     return "，".join(parts)
 
 
+def as_text(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
+    """One rule's evidence as the API gives it: ``summary`` (the sentence) and ``values``
+    (key, label and the value as text, None when empty)."""
+    shown = values(rule_type, ev, as_of)
+    return {
+        "summary": summary(rule_type, ev, as_of),
+        "values": [
+            {"key": key, "label": label, "value": _plain(shown.get(key))}
+            for key, label in columns(rule_type)
+        ],
+    }
+
+
+def _plain(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 def reason_dict(reason) -> dict:
     return {name: getattr(reason, name) for name in STORED}
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from huifang.core.filtersets import within_dates
 from huifang.customers import choices
 from huifang.customers.models import Customer, product_risk_label
 from huifang.org.models import Branch
@@ -259,6 +260,14 @@ class CustomRuleForm(forms.Form):
                 for message in messages:
                     self.add_error(key if key in self.fields else None, message)
         return data
+
+
+class PreviewDateForm(forms.Form):
+    """预览命中数's reference date, beside the custom rule's form (today when blank)."""
+
+    preview_as_of = forms.DateField(
+        label="预览基准日", required=False, widget=DATE, validators=[within_dates]
+    )
 
 
 class ScreeningForm(forms.Form):

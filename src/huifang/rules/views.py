@@ -7,7 +7,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,11 +17,11 @@ from huifang.core.views import ObjectListView
 from huifang.rules import engine, evidence, services
 from huifang.rules import params as P
 from huifang.rules.completeness import data_gap, newest_daily_date
-from huifang.rules.engine.rulesql import RuleSpec, rule_sql
 from huifang.rules.filtersets import HitFilterSet, RuleFilterSet, RunFilterSet
-from huifang.rules.forms import CustomRuleForm, RuleParamsForm, ScreeningForm
+from huifang.rules.forms import CustomRuleForm, PreviewDateForm, RuleParamsForm, ScreeningForm
 from huifang.rules.jobs import SCREEN, ScreenParams
 from huifang.rules.models import Hit, HitReason, Rule, RuleKind, RunStatus, ScreeningRun
+from huifang.rules.preview import preview_custom_rule
 from huifang.rules.tables import HitTable, ParamTable, RuleTable, RunTable
 from huifang.rules.whatif import compare
 
@@ -172,23 +171,27 @@ def custom_rule_create(request):
 
 @require_POST
 def custom_rule_preview(request):
-    """htmx: how many customers the conditions being edited hit today (nothing stored)."""
+    """htmx: how many customers the conditions being edited hit on the chosen reference date
+    (today by default), and the first few (``rules.preview``, as the API's; nothing stored)."""
     _need(request, "rules.add_rule")
     data = request.POST.copy()
-    data.setdefault("name", "预览")
-    form = CustomRuleForm(data)
-    context: dict = {"errors": None, "count": None}
-    if form.is_valid():
-        today = timezone.localdate()
-        spec = RuleSpec("B000", "预览", "custom", form.cleaned_params)
-        sql, params = rule_sql(engine.make_context(today), spec)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) x", params)
-            context["count"] = cursor.fetchone()[0]
-        context["as_of"] = today
-        context["meaning"] = P.describe("custom", form.cleaned_params)
+    if not data.get("name", "").strip():  # not named yet: the name plays no part here
+        data["name"] = "预览"
+    form, when = CustomRuleForm(data), PreviewDateForm(data)
+    today = timezone.localdate()
+    context: dict = {"errors": None, "preview": None, "today": today}
+    if form.is_valid() and when.is_valid():
+        try:
+            context["preview"] = preview_custom_rule(
+                form.cleaned_params,
+                as_of=when.cleaned_data["preview_as_of"] or today,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            context["errors"] = exc.messages
     else:
-        context["errors"] = [e for errs in form.errors.values() for e in errs]
+        errors = [*form.errors.values(), *when.errors.values()]
+        context["errors"] = [e for errs in errors for e in errs]
     return render(request, "rules/_custom_preview.html", context)
 
 

@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -34,6 +35,7 @@ from huifang.core.api import (
 from huifang.core.exporter import Exporter, ExportError
 from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
+from huifang.surveys import api_examples as examples
 from huifang.surveys import content, jobs, results, sending, services
 from huifang.surveys.choices import Channel, InvitationStatus, VersionStatus
 from huifang.surveys.filtersets import QuestionnaireFilterSet
@@ -93,6 +95,9 @@ class VersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("问卷", value=examples.QUESTIONNAIRE, response_only=True)]
+)
 class QuestionnaireSerializer(serializers.ModelSerializer):
     business_types = serializers.SerializerMethodField()
     latest_number = serializers.IntegerField(
@@ -126,6 +131,11 @@ class QuestionnaireSerializer(serializers.ModelSerializer):
         return [bt.name for bt in obj.business_types.all()]
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("问卷与各版本", value=examples.QUESTIONNAIRE_DETAIL, response_only=True)
+    ]
+)
 class QuestionnaireDetailSerializer(QuestionnaireSerializer):
     # The draft first, then the published versions newest first (as the page lists them).
     versions = VersionSerializer(many=True, read_only=True)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from huifang.callbacks import api_examples as examples
 from huifang.callbacks.api import (
     ID,
     MaintainedViewSetMixin,
@@ -63,6 +69,11 @@ class RecordCursorPagination(KeysetPagination):
     ordering = ("-called_at", "-id")
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("回访记录（联系电话已掩码）", value=examples.RECORD, response_only=True)
+    ]
+)
 class RecordSerializer(serializers.ModelSerializer):
     branch_code = serializers.CharField(source="task.branch.code", read_only=True)
     account_branch = serializers.CharField(source="customer.branch.name", read_only=True)
@@ -406,28 +417,26 @@ class RecordViewSet(
         examples=[
             OpenApiExample(
                 "两个版本",
-                value=[
-                    {
-                        "version": 2,
-                        "changed_at": "2026-01-05T10:00:00+08:00",
-                        "changed_by": "010101_manager",
-                        "reason": "补录客户意见",
-                        "fields": [
-                            {
-                                "label": "手机号",
-                                "value": "138****5678",
-                                "changed": False,
-                                "old": "",
-                            },
-                            {
-                                "label": "备注",
-                                "value": "客户已知悉风险",
-                                "changed": True,
-                                "old": "",
-                            },
-                        ],
-                    }
-                ],
+                value={
+                    "version": 2,
+                    "changed_at": "2026-01-05T10:00:00+08:00",
+                    "changed_by": "010101_manager",
+                    "reason": "补录客户意见",
+                    "fields": [
+                        {
+                            "label": "手机号",
+                            "value": "138****5678",
+                            "changed": False,
+                            "old": "",
+                        },
+                        {
+                            "label": "备注",
+                            "value": "客户已知悉风险",
+                            "changed": True,
+                            "old": "",
+                        },
+                    ],
+                },
                 response_only=True,
             )
         ],

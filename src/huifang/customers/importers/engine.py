@@ -69,7 +69,9 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     total: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self, report_limit: int | None = None) -> dict:
+        """The counts and the row report (``report``: its first ``report_limit`` rows)."""
+        errors = self.errors if report_limit is None else self.errors[:report_limit]
         return {
             "ok": self.ok,
             "record": self.record.pk,
@@ -80,7 +82,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "warnings": self.warnings,
-            "errors": [e.as_dict() for e in self.errors],
+            "report": [e.as_dict() for e in errors],
         }
 
 

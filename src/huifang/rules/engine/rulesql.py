@@ -60,6 +60,8 @@ class Context:
     # A period whose figures the statement already holds in the CTE ``figures.SHARED``
     # (the year to D, when the details need them and a rule reads the same period).
     shared_figures: tuple[datetime.date, datetime.date] | None = None
+    # (SQL, params) of the ids of the only customers screened (a user's scope), or None.
+    customer_scope: tuple[str, tuple] | None = None
 
 
 def trim(expr: str) -> str:
@@ -118,6 +120,10 @@ def eligible(ctx: Context, spec: RuleSpec, params: list) -> str:
     if ctx.exclude_dormant:
         parts.append("c.dormant = %s")
         params.append(False)
+    if ctx.customer_scope is not None:
+        scope_sql, scope_params = ctx.customer_scope
+        parts.append(f"c.id IN ({scope_sql})")
+        params.extend(scope_params)
     if spec.params.get("customer_types"):
         parts.append(in_list("c.customer_type", list(spec.params["customer_types"]), params))
     rule_branches = branch_ids_for(spec.params.get("branches"))
