@@ -17,6 +17,8 @@ from huifang.core.config import (
     env_int,
     env_list,
     env_path,
+    field_keys,
+    index_key,
     intake_dir,
     log_level,
     public_url,
@@ -33,6 +35,10 @@ try:
     NODE_MODULES = env_path("HUIFANG_NODE_MODULES", PACKAGE_DIR.parent.parent / "node_modules")
     DATA_DIR = data_dir()
     SECRET_KEY = secret_key(DATA_DIR)
+    # Personal data at rest (core.fieldcrypt): AES-GCM keys, the first encrypting; the
+    # blind-index HMAC key.
+    FIELD_KEYS = field_keys(DATA_DIR)
+    INDEX_KEY = index_key(DATA_DIR)
     DEBUG = env_bool("HUIFANG_DEBUG", False)
     ALLOWED_HOSTS = env_list("HUIFANG_ALLOWED_HOSTS", "localhost,127.0.0.1")
     DATABASES = {"default": database(DATA_DIR)}

@@ -19,3 +19,4 @@ class CoreAction(AuditAction):
     CALENDAR_IMPORT = "calendar_import", "导入节假日安排"
     BACKUP = "backup", "备份数据库"
     RESTORE = "restore", "恢复数据库"
+    KEYS_ROTATE = "keys_rotate", "轮换字段加密密钥"

@@ -7,6 +7,7 @@ than start with a guess.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -140,6 +141,49 @@ def secret_key(directory: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key)
     return key
+
+
+def _key_file(directory: Path, name: str) -> str:
+    """A key generated once into the data dir (mode 600), as the secret key is."""
+    path = directory / name
+    if path.exists():
+        text = path.read_text(encoding="ascii").strip()
+        if text:
+            return text
+    text = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+    return text
+
+
+def _key(name: str, text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ConfigError(f"{name}: {text[:6]}… is not base64") from exc
+    if len(key) != 32:
+        raise ConfigError(f"{name}: each key must be 32 bytes (44 base64 characters)")
+    return key
+
+
+def field_keys(directory: Path) -> list[bytes]:
+    """``HUIFANG_FIELD_KEYS``: the keys personal data is encrypted with, comma-separated
+    base64 (``huifang keys generate``); the first encrypts, every one decrypts (rotation).
+    Unset: one key generated once into the data dir (``field_keys``)."""
+    raw = os.environ.get("HUIFANG_FIELD_KEYS", "").strip() or _key_file(directory, "field_keys")
+    keys = [_key("HUIFANG_FIELD_KEYS", part.strip()) for part in raw.split(",") if part.strip()]
+    if not keys:
+        raise ConfigError("HUIFANG_FIELD_KEYS holds no key")
+    return keys
+
+
+def index_key(directory: Path) -> bytes:
+    """``HUIFANG_INDEX_KEY``: the HMAC key of the blind indexes that make exact search of
+    encrypted ID numbers and mobiles possible. It never rotates with the field keys.
+    Unset: generated once into the data dir (``index_key``)."""
+    raw = os.environ.get("HUIFANG_INDEX_KEY", "").strip() or _key_file(directory, "index_key")
+    return _key("HUIFANG_INDEX_KEY", raw)
 
 
 SUPPORTED_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql", "mysql", "oracle"}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Field, Model
 
 # Values the database driver takes as they are: no per-row preparation needed.
 _AS_IS = {
@@ -56,7 +56,7 @@ def insert_rows(
         for field, value in zip(fixed, constants.values(), strict=True)
     ]
     fields = [meta.get_field(name) for name in varying]
-    prepare = [None if _stored_type(field) in _AS_IS else field for field in fields]
+    prepare = [None if _as_is(field) else field for field in fields]
     ops = connection.ops
     columns = ", ".join(ops.quote_name(f.column) for f in [*fields, *fixed])
     marks = ", ".join(["%s"] * (len(fields) + len(fixed)))
@@ -74,6 +74,9 @@ def insert_rows(
     return len(rows)
 
 
-def _stored_type(field) -> str:
-    """What a field's value is stored as: a foreign key's target's type, else its own."""
-    return (field.target_field if field.is_relation else field).get_internal_type()
+def _as_is(field) -> bool:
+    """Whether the driver takes the field's values unprepared: a plain type, and not a
+    field that changes values on their way in (an encrypted one)."""
+    stored = field.target_field if field.is_relation else field
+    plain = type(stored).get_db_prep_save is Field.get_db_prep_save
+    return plain and stored.get_internal_type() in _AS_IS

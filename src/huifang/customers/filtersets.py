@@ -8,6 +8,7 @@ range, the branch a ``path`` prefix of the branch tree.
 from __future__ import annotations
 
 import datetime
+import re
 from functools import partial
 
 import django_filters
@@ -16,7 +17,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 
+from huifang.core.fieldcrypt import blind_index
 from huifang.core.filtersets import FilterSet
+from huifang.core.masking import MAINLAND_MOBILE
 from huifang.customers import choices
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -95,11 +98,21 @@ def _select(choices=()) -> forms.Select:
     return forms.Select(attrs={"class": "form-select"}, choices=choices)
 
 
+# A whole document number (an ID card's 15 or 18 characters, a passport's …): searched
+# exactly through its blind index, as typed and upper-cased (ID cards store an upper X).
+ID_NUMBER = re.compile(r"[0-9A-Za-z]{6,64}", re.A)
+
+
 class CustomerFilterSet(FilterSet):
     q = django_filters.CharFilter(
-        label="投资者代码或名称",
+        label="投资者代码、名称、手机号或证件号码",
         method="search",
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "代码前缀或名称"}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "placeholder": "代码前缀、名称，或完整的手机号/证件号码",
+            }
+        ),
     )
     branch = django_filters.ModelChoiceFilter(
         label="部门",
@@ -169,13 +182,22 @@ class CustomerFilterSet(FilterSet):
             ).order_by("path")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Digits are a code prefix (an index range); anything else also matches names."""
+        """Digits are a code prefix (an index range); anything else also matches names. A
+        whole mobile number or ID number also finds its customer exactly, through the blind
+        index (both are stored encrypted)."""
         value = value.strip()
         if not value:
             return queryset
+        exact = Q()
+        if MAINLAND_MOBILE.fullmatch(value):
+            exact = Q(mobile_bidx=blind_index(value))
+        elif ID_NUMBER.fullmatch(value):
+            exact = Q(id_number_bidx__in={blind_index(value), blind_index(value.upper())})
         if value.isascii() and value.isdigit():
-            return queryset.filter(**code_prefix_lookups(value))
-        return queryset.filter(Q(investor_code__startswith=value) | Q(name__startswith=value))
+            return queryset.filter(Q(**code_prefix_lookups(value)) | exact)
+        return queryset.filter(
+            Q(investor_code__startswith=value) | Q(name__startswith=value) | exact
+        )
 
     def in_branch(self, queryset: QuerySet, name: str, value: Branch | None) -> QuerySet:
         """A branch means its whole subtree (a 分公司 includes its 营业部)."""

@@ -12,6 +12,7 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.fieldcrypt import BlindIndexField, EncryptedTextField
 from huifang.core.fields import MoneyField
 from huifang.core.scoping import RestrictedQuerySet, has_model_perm
 from huifang.customers import choices
@@ -55,7 +56,10 @@ class Customer(models.Model):
     id_type = models.CharField(
         _("证件类型"), max_length=16, choices=choices.IdType.choices, blank=True
     )
-    id_number = models.CharField(_("证件号码"), max_length=64, blank=True)
+    # Personal data: encrypted at rest, each with a blind index for exact search and for
+    # the importers' change detection (core.fieldcrypt).
+    id_number = EncryptedTextField(_("证件号码"), max_length=64, blank=True)
+    id_number_bidx = BlindIndexField(source="id_number", db_index=True)
     birth_date = models.DateField(_("生日"), null=True, blank=True)
     open_date = models.DateField(_("开户日期"))
     close_date = models.DateField(_("销户日期"), null=True, blank=True)
@@ -83,9 +87,12 @@ class Customer(models.Model):
     risk_lowest = models.BooleanField(_("最低类别"), default=False)
     occupation = models.CharField(_("职业"), max_length=100, blank=True)
     income_source = models.CharField(_("收入来源"), max_length=100, blank=True)
-    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
-    address = models.CharField(_("联系地址"), max_length=300, blank=True)
+    mobile = EncryptedTextField(_("手机号"), max_length=20, blank=True)
+    mobile_bidx = BlindIndexField(source="mobile", db_index=True)
+    phone = EncryptedTextField(_("联系电话"), max_length=40, blank=True)
+    phone_bidx = BlindIndexField(source="phone")
+    address = EncryptedTextField(_("联系地址"), max_length=300, blank=True)
+    address_bidx = BlindIndexField(source="address")
     email = models.CharField(_("电子邮箱"), max_length=200, blank=True)
     broker_codes = models.CharField(_("经纪人编号"), max_length=200, blank=True)
     broker_names = models.CharField(_("经纪人名称"), max_length=300, blank=True)

@@ -22,7 +22,7 @@ class CustomerTable(tables.Table):
     dormant = tables.Column(verbose_name="休眠")
     normalized = tables.Column(verbose_name="规范化状态")
     risk_level = tables.Column(verbose_name="风险承受能力")
-    mobile = tables.Column(verbose_name="手机号")
+    mobile = tables.Column(verbose_name="手机号", orderable=False)  # stored encrypted
     open_date = DateColumn(format="Y-m-d", verbose_name="开户日期")
     birth_date = DateColumn(format="Y-m-d", verbose_name="生日")
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from huifang.core.actors import Actor
+from huifang.core.fieldcrypt import EncryptedJSONField
 from huifang.core.prepared import Prepared
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.partners import crypto
@@ -102,7 +103,8 @@ class Delivery(models.Model):
     topic = models.CharField("类型", max_length=64)
     ref = models.CharField("业务编号", max_length=100, blank=True, db_index=True)
     event_id = models.CharField("事件ID", max_length=32, unique=True)
-    payload = models.JSONField("内容")
+    # Call lists carry full phone numbers: encrypted at rest (core.fieldcrypt).
+    payload = EncryptedJSONField("内容")
     status = models.CharField(
         "状态", max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from huifang.callbacks.choices import RecordRequirement
 from huifang.callbacks.models import BusinessType, CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
+from huifang.core.fieldcrypt import EncryptedTextField, SealedJSONField
 from huifang.core.fields import user_reference
 from huifang.core.models import MaintainedList
 from huifang.core.scoping import RestrictedQuerySet
@@ -112,9 +113,10 @@ class CallbackRecord(models.Model):
         db_index=False,
     )
     channel_source = models.CharField(_("渠道来源"), max_length=50, blank=True)
-    mobile_used = models.CharField(_("手机号"), max_length=20, blank=True)
-    phone_used = models.CharField(_("联系电话"), max_length=40, blank=True)
-    address = models.CharField(_("客户联系地址"), max_length=300, blank=True)
+    # Personal data, encrypted at rest (core.fieldcrypt); never searched by content.
+    mobile_used = EncryptedTextField(_("手机号"), max_length=20, blank=True)
+    phone_used = EncryptedTextField(_("联系电话"), max_length=40, blank=True)
+    address = EncryptedTextField(_("客户联系地址"), max_length=300, blank=True)
     tags = models.CharField(_("客户标签"), max_length=200, blank=True)
     remark = models.TextField(_("备注"), blank=True)
     appointment_at = models.DateTimeField(_("改约时间"), null=True, blank=True)
@@ -175,6 +177,9 @@ class CallbackRecord(models.Model):
         raise PermissionDenied(NEVER_DELETED)
 
 
+PERSONAL_FIELDS = ("mobile_used", "phone_used", "address")
+
+
 class RecordVersion(models.Model):
     """Every saved state of a record (version 1 = as registered); append-only."""
 
@@ -187,8 +192,11 @@ class RecordVersion(models.Model):
         related_name="versions",
     )
     version = models.PositiveIntegerField(_("版本"))
-    data = models.JSONField(_("内容"))
-    changes = models.JSONField(_("修改内容"), default=dict, blank=True)  # {field: [old, new]}
+    # The contact fields inside are stored encrypted, as on the record itself.
+    data = SealedJSONField(_("内容"), keys=PERSONAL_FIELDS)
+    changes = SealedJSONField(  # {field: [old, new]}
+        _("修改内容"), keys=PERSONAL_FIELDS, default=dict, blank=True
+    )
     reason = models.CharField(_("修改说明"), max_length=200, blank=True)
     changed_at = models.DateTimeField(_("时间"), default=timezone.now)
     changed_by = user_reference(_("操作人"), blank=False)

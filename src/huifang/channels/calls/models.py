@@ -11,6 +11,7 @@ from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import RecordStatus
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.channels.calls.choices import CallResult, CallSource, MappingAction
+from huifang.core.fieldcrypt import EncryptedJSONField
 from huifang.core.fields import user_reference
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers.models import Customer
@@ -92,7 +93,7 @@ class CallAttempt(models.Model):
     recording_url = models.CharField("录音地址", max_length=500, blank=True)
     recording_sha256 = models.CharField("录音SHA256", max_length=64, blank=True)
     ivr = models.JSONField("按键确认", null=True, blank=True)
-    payload = models.JSONField("原始内容", default=dict)
+    payload = EncryptedJSONField("原始内容", default=dict)  # encrypted at rest
     event_id = models.CharField("事件ID", max_length=200, blank=True)
     source = models.CharField("来源", max_length=16, choices=CallSource.choices)
     record = models.ForeignKey(

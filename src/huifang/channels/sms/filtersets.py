@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 
 from huifang.channels.sms.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
+from huifang.channels.sms.rendering import mainland_mobile
+from huifang.core.fieldcrypt import blind_index
 from huifang.core.filtersets import FilterSet
 
 
@@ -37,8 +39,16 @@ class TemplateFilterSet(FilterSet):
 
 
 class OptOutFilterSet(FilterSet):
-    mobile = django_filters.CharFilter(label="手机号", lookup_expr="contains")
+    mobile = django_filters.CharFilter(label="手机号（完整 11 位）", method="exact_mobile")
 
     class Meta:
         model = SmsOptOut
         fields = ["mobile"]
+
+    def exact_mobile(self, queryset, name, value):
+        """Numbers are stored encrypted: a whole number is found through its blind index."""
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        number = mainland_mobile(value) or value
+        return queryset.filter(mobile_bidx=blind_index(number))

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
+from huifang.core.fieldcrypt import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -83,7 +84,9 @@ class SmsMessage(models.Model):
     params = models.JSONField("模板变量", default=dict)
     text = models.TextField("短信内容")
     parts = models.PositiveSmallIntegerField("计费条数", default=1)
-    mobile = models.CharField("手机号", max_length=20)
+    # Encrypted at rest; found by its blind index (opt-out, delivery reports).
+    mobile = EncryptedTextField("手机号", max_length=20)
+    mobile_bidx = BlindIndexField(source="mobile", db_index=True)
     provider = models.CharField("服务商", max_length=16)
     provider_message_id = models.CharField("服务商流水号", max_length=100, blank=True)
     status = models.CharField(
@@ -147,7 +150,7 @@ class SmsReceipt(models.Model):
         on_delete=models.SET_NULL,
         related_name="receipts",
     )
-    payload = models.JSONField("原始内容")
+    payload = EncryptedJSONField("原始内容")  # the provider's report, with the number
     received_at = models.DateTimeField("接收时间", default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()
@@ -164,7 +167,8 @@ class SmsReceipt(models.Model):
 class SmsOptOut(models.Model):
     """退订名单: a mobile number that gets no more texts."""
 
-    mobile = models.CharField("手机号", max_length=20, unique=True)
+    mobile = EncryptedTextField("手机号", max_length=20)
+    mobile_bidx = BlindIndexField(source="mobile", unique=True)
     reason = models.CharField("原因", max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -30,6 +30,7 @@ from huifang.channels.sms.models import (
 )
 from huifang.core import audit
 from huifang.core.actors import as_actor
+from huifang.core.fieldcrypt import blind_index
 from huifang.core.permissions import require, scoped
 from huifang.core.rows import insert_rows
 
@@ -298,6 +299,7 @@ def do_queue(
                         rendering.full_text(template.signature, body),
                         rendering.parts_of(length),
                         number,
+                        blind_index(number),
                     )
                 )
             _flush(pending, constants, result, held)
@@ -336,7 +338,9 @@ def _chunks(rows) -> Iterator[list]:
 
 
 # The message row's columns :func:`do_queue` fills per customer (the rest are the send's).
-QUEUED_COLUMNS = ["customer", "task", "branch", "params", "text", "parts", "mobile"]
+QUEUED_COLUMNS = [
+    "customer", "task", "branch", "params", "text", "parts", "mobile", "mobile_bidx"
+]  # fmt: skip
 
 
 def _flush(pending: list[tuple], constants: dict, result: QueueResult, held: bool) -> None:
@@ -366,8 +370,13 @@ def do_opt_out(mobile: str, reason: str = "", *, actor=None) -> SmsOptOut:
     reason = (reason or "").strip()[:200]
     with transaction.atomic():
         entry, created = SmsOptOut.objects.get_or_create(
-            mobile=number,
-            defaults={"reason": reason, "created_by": actor.user, "created_via": actor.label},
+            mobile_bidx=blind_index(number),
+            defaults={
+                "mobile": number,
+                "reason": reason,
+                "created_by": actor.user,
+                "created_via": actor.label,
+            },
         )
         if created:
             audit.record(
@@ -378,7 +387,7 @@ def do_opt_out(mobile: str, reason: str = "", *, actor=None) -> SmsOptOut:
                 actor=actor,
             )
         # Messages to it that wait in the queue are not sent either.
-        SmsMessage.objects.filter(mobile=number, status=SmsStatus.QUEUED).update(
+        SmsMessage.objects.filter(mobile_bidx=blind_index(number), status=SmsStatus.QUEUED).update(
             status=SmsStatus.FAILED,
             provider_code="opt_out",
             provider_text="客户已退订，未发送",
@@ -479,7 +488,7 @@ def _message_for(provider: str, report: Report) -> SmsMessage | None:
     if report.mobile:
         number = rendering.mainland_mobile(report.mobile)
         if number:
-            rows = rows.filter(mobile=number)
+            rows = rows.filter(mobile_bidx=blind_index(number))
     return rows.order_by("-pk").first()
 
 

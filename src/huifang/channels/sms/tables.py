@@ -15,7 +15,7 @@ class MessageTable(tables.Table):
     queued_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="排队时间")
     investor_code = tables.Column(accessor="customer__investor_code", verbose_name="投资者代码")
     customer_name = tables.Column(accessor="customer__name", verbose_name="客户名称")
-    mobile = tables.Column(verbose_name="手机号")
+    mobile = tables.Column(verbose_name="手机号", orderable=False)  # stored encrypted
     branch = tables.Column(accessor="branch__name", verbose_name="部门")
     template = tables.Column(accessor="template__code", verbose_name="短信模板")
     text = tables.Column(verbose_name="短信内容")
@@ -102,7 +102,7 @@ class TemplateTable(tables.Table):
 
 
 class OptOutTable(tables.Table):
-    mobile = tables.Column(verbose_name="手机号")
+    mobile = tables.Column(verbose_name="手机号", orderable=False)  # stored encrypted
     created_by = UserColumn("created_by", verbose_name="登记人")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     remove = tables.TemplateColumn(

@@ -12,6 +12,9 @@ class Column:
     key: str
     label: str
     required: bool = False
+    # Personal data (PIPL): encrypted at rest with a blind index beside it
+    # (``core.fieldcrypt``), masked wherever it is shown.
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,10 @@ class Dataset:
 
     def label_of(self, key: str) -> str:
         return self.by_key[key].label
+
+    @property
+    def sensitive(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.columns if c.sensitive)
 
 
 BRANCHES = Dataset(
@@ -48,7 +55,7 @@ CUSTOMERS = Dataset(
         Column("customer_type", "客户类型", True),
         Column("gender", "性别"),
         Column("id_type", "证件类型"),
-        Column("id_number", "证件号码"),
+        Column("id_number", "证件号码", sensitive=True),
         Column("birth_date", "生日"),
         Column("open_date", "开户日期", True),
         Column("close_date", "销户日期"),
@@ -60,9 +67,9 @@ CUSTOMERS = Dataset(
         Column("risk_level", "风险承受能力"),
         Column("occupation", "职业"),
         Column("income_source", "收入来源"),
-        Column("mobile", "手机号"),
-        Column("phone", "联系电话"),
-        Column("address", "联系地址"),
+        Column("mobile", "手机号", sensitive=True),
+        Column("phone", "联系电话", sensitive=True),
+        Column("address", "联系地址", sensitive=True),
         Column("email", "电子邮箱"),
         Column("broker_code", "经纪人编号"),
         Column("broker_name", "经纪人名称"),

@@ -23,7 +23,7 @@ from pathlib import Path
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from huifang.core import audit
+from huifang.core import audit, fieldcrypt
 from huifang.core.fields import from_cents
 from huifang.customers.audit_actions import CustomerAction
 
@@ -51,23 +51,65 @@ class Target:
     # (the first load of the customers): sorting once is several times cheaper than
     # inserting a million keys into ten b-trees.
     defer_indexes: bool = False
+    # Personal-data columns (the dataset spec's ``sensitive``): staged and stored encrypted,
+    # each with its blind index ``<column>_bidx`` after the target's columns; a change is
+    # seen by comparing the indexes (``core.fieldcrypt``).
+    sensitive: tuple[str, ...] = ()
 
     @property
     def stage(self) -> str:
         return f"hf_import_stage_{self.name}"
 
     @property
+    def indexes(self) -> list[tuple[str, str]]:
+        return [(f"{name}_bidx", "TEXT") for name in self.sensitive]
+
+    @property
+    def stored(self) -> list[tuple[str, str]]:
+        """(column, SQL type) written to the table: the target's, then the blind indexes."""
+        return [*self.columns, *self.indexes]
+
+    @property
     def names(self) -> list[str]:
-        return [name for name, _ in self.columns]
+        return [name for name, _ in self.stored]
 
     @property
     def staged(self) -> list[tuple[str, str]]:
-        """(column, SQL type) of a stage tuple after ``rowno``: the target's, then extra."""
-        return [*self.columns, *self.extra]
+        """(column, SQL type) of a stage tuple after ``rowno``: stored, then extra."""
+        return [*self.stored, *self.extra]
 
     @property
     def fields(self) -> list[str]:
         return [name for name in self.names if name not in self.key]
+
+    @property
+    def compared(self) -> list[str]:
+        """The fields whose difference is a change: a sensitive column through its index."""
+        return [name for name in self.fields if name not in self.sensitive]
+
+    @property
+    def audited(self) -> list[str]:
+        """The fields an audit row's before/after shows (clear values, masked by the writer)."""
+        return [name for name, _ in self.columns if name not in self.key]
+
+    def seal(self, rows: list[tuple]) -> list[tuple]:
+        """Validated stage tuples with their sensitive values encrypted and the blind
+        indexes inserted after the target's columns (before ``extra``)."""
+        if not self.sensitive:
+            return rows
+        ring = fieldcrypt.keyring()
+        encrypt, index = ring.encrypt, ring.index
+        names = [name for name, _ in self.columns]
+        positions = [1 + names.index(name) for name in self.sensitive]
+        end = 1 + len(names)
+        sealed = []
+        for row in rows:
+            values = list(row)
+            clear = [values[p] for p in positions]
+            for p, text in zip(positions, clear, strict=True):
+                values[p] = encrypt(text)
+            sealed.append((*values[:end], *(index(text) for text in clear), *values[end:]))
+        return sealed
 
 
 def _distinct() -> str:
@@ -103,6 +145,10 @@ class Stage:
             cursor.execute(f"DROP TABLE IF EXISTS {self.target.stage}")
 
     def insert(self, rows: list[tuple]) -> None:
+        """Stage validated rows (clear values; sealed here)."""
+        self._insert(self.target.seal(rows))
+
+    def _insert(self, rows: list[tuple]) -> None:
         if not rows:
             return
         t = self.target
@@ -122,7 +168,7 @@ class Stage:
 
     def part_file(self, path: Path) -> PartFile:
         """Where another process stages the rows of a part of the file (``absorb``)."""
-        return PartFile(path, connection.vendor, self.target.staged)
+        return PartFile(path, connection.vendor, self.target)
 
     def absorb(self, part: PartFile, offset: int) -> None:
         """Add the rows another process staged in ``part``, their row numbers counted on
@@ -161,7 +207,7 @@ class Stage:
         try:
             rows = source.execute(f"SELECT {', '.join(part.names)} FROM part ORDER BY rowno")
             while chunk := rows.fetchmany(10_000):
-                self.insert([(rowno + offset, *rest) for rowno, *rest in chunk])
+                self._insert([(rowno + offset, *rest) for rowno, *rest in chunk])
         finally:
             source.close()
 
@@ -288,14 +334,14 @@ class Stage:
 
     def _differs(self, old: str, new: str) -> str:
         op = _distinct()
-        return " OR ".join(f"{old}.{f} {op} {new}.{f}" for f in self.target.fields)
+        return " OR ".join(f"{old}.{f} {op} {new}.{f}" for f in self.target.compared)
 
     def changes(self, chunk: int = 5000) -> Iterator[list[tuple[int, str, dict, dict]]]:
         """(id, repr, before, after) of existing records whose values differ, in chunks."""
         if not self.matched:
             return
         t = self.target
-        fields = t.fields
+        fields = t.audited
         old = ", ".join(f"r.{f}" for f in fields)
         new = ", ".join(f"s.{f}" for f in fields)
         sql = (
@@ -317,6 +363,8 @@ class Stage:
                 yield out
 
     def _py(self, field: str, value):
+        if field in self.target.sensitive:
+            return fieldcrypt.decrypt(value)
         if field in self.target.money and value is not None:
             return from_cents(value)
         if field in self.target.dates and isinstance(value, str):
@@ -397,9 +445,10 @@ class PartFile:
     text format. Written only by that process, which touches no Django connection; read
     by ``Stage.absorb``."""
 
-    def __init__(self, path: Path, vendor: str, staged: list[tuple[str, str]]):
-        self.path, self.vendor, self.staged = path, vendor, staged
-        self.names = ["rowno", *(name for name, _ in staged)]
+    def __init__(self, path: Path, vendor: str, target: Target):
+        self.path, self.vendor, self.target = path, vendor, target
+        self.staged = target.staged
+        self.names = ["rowno", *(name for name, _ in self.staged)]
         self.rows = 0
         self._out = None
 
@@ -408,6 +457,7 @@ class PartFile:
             return
         if self._out is None:
             self._open()
+        rows = self.target.seal(rows)
         if self.vendor == "postgresql":
             self._out.writelines(
                 "\t".join(_copy_text(value) for value in row) + "\n" for row in rows

@@ -5,6 +5,7 @@ The column order here is the order of the tuples the validators return (after ``
 
 from __future__ import annotations
 
+from huifang.customers.importers import specs
 from huifang.customers.importers.staging import Target
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
 
@@ -44,6 +45,7 @@ CUSTOMERS = Target(
     timestamps=True,
     repr_sql="s.investor_code || ' ' || s.name",
     defer_indexes=True,
+    sensitive=specs.CUSTOMERS.sensitive,
 )
 
 DAILY = Target(
