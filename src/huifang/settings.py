@@ -157,6 +157,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "huifang.core.middleware.AuditContextMiddleware",
+    # Input no form bounded (an id too large for an integer, a NUL in a text): 400, not 500.
+    "huifang.core.middleware.BadInputMiddleware",
     # Every page needs a login unless its view says ``@login_not_required`` (the login page,
     # logout, the health check); the API authenticates itself and answers 401/403 as JSON.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -24,6 +24,9 @@ NOT_FOUND = "您访问的页面不存在，或其中的数据不在您的权限�
 API_NOT_FOUND = "请求的接口或对象不存在，或不在您的权限范围内"
 CSRF_FAILED = "页面已过期或来源无法确认，操作没有执行。请返回上一页，刷新后重试。"
 BAD_REQUEST = "请求无效，操作没有执行。请从首页重新进入后再试。"
+OUT_OF_RANGE = (
+    "提交的内容超出了允许的范围（数值过大或含有不可用的字符），操作没有执行。请检查后重试。"
+)
 SERVER_ERROR = "系统内部错误，操作没有完成。请稍后重试；如果问题持续，请联系系统管理员。"
 
 
@@ -56,6 +59,13 @@ def bad_request(request, exception=None):
     template = loader.get_template("500.html")
     context = {"status": 400, "title": "请求无效", "message": BAD_REQUEST}
     return HttpResponseBadRequest(template.render(context))
+
+
+def out_of_range(request, exception):
+    """What ``BadInputMiddleware`` answers for input no form bounded."""
+    if _is_api(request):
+        return _json("invalid", OUT_OF_RANGE, 400)
+    return _page(request, "提交的内容有误", OUT_OF_RANGE, status=400)
 
 
 def server_error(request=None):

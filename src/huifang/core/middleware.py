@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import DataError
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from huifang.core import audit
+from huifang.core import audit, errors
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
@@ -138,3 +142,48 @@ def _password_reason(user) -> str:
     if days and changed is not None and timezone.now() - changed > datetime.timedelta(days=days):
         return f"您的密码已使用超过 {days} 天，请修改后继续"
     return ""
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class BadInputMiddleware:
+    """The last guard against input that no form or serializer bounded: a number too large
+    for the database's integers (``OverflowError`` from SQLite's driver; PostgreSQL's
+    ``numeric_value_out_of_range``) or a NUL character in a text (PostgreSQL cannot store
+    one) answers 400 with a Chinese message instead of a 500. Whatever the request had
+    begun inside a transaction has been rolled back by the time the exception arrives
+    here; it is logged so the form that let it through can be given a bound."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # A NUL in a form field or the query string is refused before any view runs.
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            fields = request.POST
+        else:
+            fields = None
+        for values in (request.GET, fields):
+            if values and any("\x00" in v for vs in values.lists() for v in vs[1]):
+                return errors.out_of_range(request, None)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not _out_of_range(exception):
+            return None
+        logger.warning("out-of-range input on %s: %r", request.path, exception)
+        return errors.out_of_range(request, exception)
+
+
+def _out_of_range(exception) -> bool:
+    if isinstance(exception, OverflowError):
+        return True
+    if isinstance(exception, DataError):
+        cause = exception.__cause__
+        state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(
+            cause, "sqlstate", None
+        )
+        if state in ("22003", "22P05", "22021"):  # out of range, untranslatable, bad bytes
+            return True
+    return isinstance(exception, ValueError | DataError) and "NUL (0x00)" in str(exception)
