@@ -58,6 +58,12 @@ def page(browser, settings):
     page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    # Requests that never got an answer, and answers that say something went wrong.
+    page.failed_requests = []
+    page.on("requestfailed", lambda r: page.failed_requests.append(f"{r.url} {r.failure}"))
+    page.on(
+        "response", lambda r: r.status >= 400 and page.failed_requests.append(f"{r.status} {r.url}")
+    )
     yield page
     context.close()
 

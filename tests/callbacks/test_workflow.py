@@ -147,6 +147,23 @@ def test_assign_to_an_agent_in_scope(tasks, personas):
     assert event.after["assignee"] == personas["agent_a"].pk
 
 
+def test_a_reassignment_keeps_who_had_the_task_before(tasks, personas):
+    from huifang.org.models import Role
+    from huifang.org.services import do_create_user
+
+    other = do_create_user(
+        username="agent_a2", password=None, branch=tasks["a"][0].branch, role=Role.AGENT
+    )
+    task = tasks["a"][0]
+    services.do_assign([task.pk], personas["agent_a"], actor=personas["manager_a"])
+
+    services.do_assign([task.pk], other, actor=personas["manager_a"])
+
+    event = AuditEvent.objects.filter(action="assign", object_id=task.pk).order_by("pk").last()
+    assert event.before == {"assignee": personas["agent_a"].pk, "assignee_name": "agent_a"}
+    assert event.after == {"assignee": other.pk, "assignee_name": "agent_a2"}
+
+
 def test_assign_to_an_agent_out_of_scope_is_refused(tasks, personas):
     with pytest.raises(PermissionDenied):
         services.do_assign([tasks["a"][0].pk], personas["agent_b"], actor=personas["manager_a"])

@@ -44,3 +44,15 @@ def test_the_job_list_shows_the_kind_by_name(client_for, personas):
     page = client_for("hq_admin").get("/system/jobs/").content.decode()
 
     assert "加入回访名单" in page and "callbacks.create_batch" not in page
+
+
+def test_the_job_page_shows_the_kind_by_name(client_for, personas):
+    from huifang.core.models import Job
+
+    job = Job.objects.create(
+        kind="sms.send", title="批量发送短信：ANNUAL", created_by=personas["hq_admin"]
+    )
+
+    page = client_for("hq_admin").get(f"/system/jobs/{job.pk}/").content.decode()
+
+    assert "批量发送短信</dd>" in page and "sms.send" not in page

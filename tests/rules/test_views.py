@@ -10,6 +10,7 @@ from django.urls import reverse
 from huifang.core.models import AuditEvent
 from huifang.rules import services
 from huifang.rules.models import Hit, Rule, ScreeningRun
+from tests.rules.conftest import daily, refresh
 
 D = datetime.date
 
@@ -142,6 +143,18 @@ def test_hit_outside_scope_is_404(client_for, run):
     url = reverse("rules:hit_detail", args=[run.pk, shanghai.pk])
     assert client_for("manager_a").get(url).status_code == 404
     assert "职业为“无业”的客户" in client_for("auditor").get(url).content.decode()
+
+
+def test_hit_page_shows_amounts_as_people_read_them(client_for, make):
+    loser = make(name="亏损客户")
+    daily(loser, D(2025, 3, 3), prev="200000", close="-120000", vol=12)
+    refresh()
+    run = services.do_run_screening(D(2025, 12, 31), rules=["A002"], actor=None)
+    hit = Hit.objects.get(run=run)
+    text = client_for("hq_admin").get(reverse("rules:hit_detail", args=[run.pk, hit.pk]))
+    text = text.content.decode()
+    assert "<td>120,000.00 元</td>" in text and "<td>200,000.00 元</td>" in text
+    assert "<td>60.00%</td>" in text
 
 
 def test_freeze_from_the_page_is_audited(client_for, run):

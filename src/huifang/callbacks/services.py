@@ -300,6 +300,10 @@ def do_reveal_numbers(task: CallbackTask, *, actor) -> dict[str, str]:
 def record_assignments(
     tasks: list[CallbackTask], new: dict[int, User], action: CallbackAction, actor
 ) -> None:
+    # The username is kept beside the id on both sides: the log reads the same after the
+    # user is renamed, and a reassignment says whose task it was (one query for them all).
+    previous = {t.assignee_id for t in tasks if t.assignee_id}
+    names = dict(User.objects.filter(pk__in=previous).values_list("pk", "username"))
     _record_many(
         [
             {
@@ -307,7 +311,7 @@ def record_assignments(
                 "object_type": CallbackTask._meta.label_lower,
                 "object_id": t.pk,
                 "object_repr": str(t),
-                "before": {"assignee": t.assignee_id},
+                "before": {"assignee": t.assignee_id, "assignee_name": names.get(t.assignee_id)},
                 "after": {"assignee": new[t.pk].pk, "assignee_name": new[t.pk].username},
             }
             for t in tasks

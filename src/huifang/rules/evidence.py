@@ -78,9 +78,10 @@ def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
     return out
 
 
-def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
-    """One rule's evidence as a short sentence: ``亏损金额 1,234.00 元，基数 …``."""
-    parts = []
+def display(rule_type: str, ev: dict, as_of: datetime.date) -> list[tuple[str, str]]:
+    """One rule's evidence as people read it, (label, text) per kept value: amounts with
+    thousands separators and 元, ages in 周岁; empty values left out."""
+    rows = []
     shown = values(rule_type, ev, as_of)
     for key, label in columns(rule_type):
         value = shown.get(key)
@@ -90,8 +91,13 @@ def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
             value = format_money(value) + " 元"
         elif key == "age":
             value = f"{value} 周岁"
-        parts.append(f"{label} {value}")
-    return "，".join(parts)
+        rows.append((label, str(value)))
+    return rows
+
+
+def summary(rule_type: str, ev: dict, as_of: datetime.date) -> str:
+    """One rule's evidence as a short sentence: ``亏损金额 1,234.00 元，基数 …``."""
+    return "，".join(f"{label} {text}" for label, text in display(rule_type, ev, as_of))
 
 
 def as_text(rule_type: str, ev: dict, as_of: datetime.date) -> dict:

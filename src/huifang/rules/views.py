@@ -328,8 +328,7 @@ def hit_detail(request, pk: int, hit_pk: int):
         "rule_code"
     ):
         rtype = types.get(reason.rule_code, "custom")
-        shown = evidence.values(rtype, evidence.reason_dict(reason), hit.run.as_of)
-        rows = [(label, shown.get(key)) for key, label in evidence.columns(rtype)]
+        rows = evidence.display(rtype, evidence.reason_dict(reason), hit.run.as_of)
         reasons.append(
             {"code": reason.rule_code, "name": names.get(reason.rule_code, ""), "rows": rows}
         )

@@ -11,10 +11,14 @@
     };
   }
 
+  // Who asked the system for less motion gets the charts drawn at once, not grown.
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
   function draw(id, option, onClick) {
     var holder = document.getElementById(id);
     if (!holder || !window.echarts) { return; }
     var chart = window.echarts.init(holder);
+    if (still) { option.animation = false; }
     chart.setOption(option);
     if (onClick) { chart.on("click", onClick); }
     window.addEventListener("resize", function () { chart.resize(); });
