@@ -144,6 +144,19 @@ def client_for(client, personas):
     return login
 
 
+@pytest.fixture
+def api_for(personas):
+    """``api_for("agent_a")`` → a REST framework client authenticated as that persona."""
+    from rest_framework.test import APIClient
+
+    def login(name):
+        client = APIClient()
+        client.force_authenticate(personas[name])
+        return client
+
+    return login
+
+
 # django-tasks-db's queue (the worker's), for tests of the worker's chains (the suite's own
 # backend runs tasks at once): ``settings.TASKS = DB_QUEUE``.
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -5,7 +5,6 @@ date already run 409, and the page's permissions (HQ maintains; the auditor read
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.automation import services
 from huifang.automation.models import Plan, PlanMode, PlanRun, PlanRunStatus
@@ -18,16 +17,6 @@ pytestmark = pytest.mark.django_db
 
 PLANS = "/api/v1/plans/"
 RUNS = "/api/v1/plan-runs/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 def body(**changes) -> dict:

@@ -5,7 +5,6 @@ batch; a run not frozen is 409; HQ only."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
 from huifang.core.models import AuditEvent, Job
@@ -14,16 +13,6 @@ from tests.callbacks.conftest import make_customer, make_run
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/callback-batches/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 @pytest.fixture

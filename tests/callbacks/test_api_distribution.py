@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.callbacks.models import AgentAbsence, BranchDistribution
 from huifang.core.models import AuditEvent
@@ -15,16 +14,6 @@ pytestmark = pytest.mark.django_db
 
 SETTINGS = "/api/v1/distribution-settings/"
 ABSENCES = "/api/v1/agent-absences/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 def test_a_manager_lists_the_modes_of_their_branches(api_for, branches):

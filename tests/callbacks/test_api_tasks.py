@@ -18,16 +18,6 @@ URL = "/api/v1/callback-tasks/"
 
 
 @pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def tasks(branches, personas, annual):
     """Two tasks in Beijing's 营业部 (010101), one in Shanghai's (010201), one batch."""
     a1 = [make_customer(branches["a1"]) for _ in range(2)]

@@ -7,7 +7,6 @@ import csv
 import io
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.channels.calls.models import CallPush, CallRef
 from huifang.core.models import AuditEvent
@@ -19,16 +18,6 @@ URL = "/api/v1/call-attempts/"
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "var"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 @pytest.fixture

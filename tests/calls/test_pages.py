@@ -1,5 +1,7 @@
 """外呼 pages: the call table on the task page, the 外呼记录 list (scope, totals, export),
-push from the task list, the import page and the mapping page (HQ only)."""
+push from the task list, the 外呼名单 (HQ and the auditor read every push; the file is
+its maker's and HQ's), the import page and the mapping page (HQ maintains it, the auditor
+reads it)."""
 
 from __future__ import annotations
 
@@ -136,11 +138,69 @@ def test_only_hq_imports(client_for, persona):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["manager_a", "agent_a"])
+def test_only_hq_and_the_auditor_see_the_mapping(client_for, persona):
+    assert client_for(persona).get("/calls/mappings/").status_code == 403
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["manager_a", "agent_a", "auditor"])
 def test_only_hq_maintains_the_mapping(client_for, persona):
     mapping = ResultMapping.objects.get(result="busy")
-    assert client_for(persona).get("/calls/mappings/").status_code == 403
-    assert client_for(persona).get(f"/calls/mappings/{mapping.pk}/").status_code == 403
+    client = client_for(persona)
+    assert client.get(f"/calls/mappings/{mapping.pk}/").status_code == 403
+    assert client.post(f"/calls/mappings/{mapping.pk}/", {"action": "wait"}).status_code == 403
+    mapping.refresh_from_db()
+    assert mapping.action != "wait"
+
+
+@pytest.mark.django_db
+def test_the_auditor_reads_the_mapping_without_edit_links(client_for):
+    mapping = ResultMapping.objects.get(result="busy")
+    page = client_for("auditor").get("/calls/mappings/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "占线" in html
+    assert f"/calls/mappings/{mapping.pk}/" not in html
+
+
+@pytest.fixture
+def hq_push(make_task, personas):
+    from huifang.callbacks.models import CallbackTask
+    from huifang.channels.calls.services import do_push
+
+    make_task("a1")
+    return do_push(CallbackTask.objects.all(), actor=personas["hq_admin"], filters="status=open")
+
+
+@pytest.mark.django_db
+def test_the_auditor_sees_the_call_lists_in_the_menu_and_the_list(hq_push, client_for):
+    client = client_for("auditor")
+    assert "/calls/lists/" in client.get("/").content.decode()
+    page = client.get("/calls/lists/")
+    assert page.status_code == 200
+    assert [row.record.pk for row in page.context["table"].rows] == [hq_push.pk]
+    assert "status=open" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_auditor_reads_a_push_without_its_file_or_any_write_control(hq_push, client_for):
+    client = client_for("auditor")
+    page = client.get(f"/calls/push/{hq_push.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "data-push-count>1<" in html
+    assert "push-download" not in html and "推送外呼名单" not in html
+    assert client.get(f"/calls/push/{hq_push.pk}/file/").status_code == 403
+    assert client.post("/calls/push/", {"filter": ""}).status_code == 403
+    assert CallPush.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_call_lists_page_is_not_a_branch_managers(hq_push, client_for):
+    client = client_for("manager_a")
+    assert client.get("/calls/lists/").status_code == 403
+    assert client.get(f"/calls/push/{hq_push.pk}/").status_code == 404
 
 
 @pytest.mark.django_db

@@ -54,6 +54,8 @@ OWNER = {"a": {"hq_admin", "auditor", "agent_a"}, "b": {"hq_admin", "auditor", "
 ASSIGNEE = RECIPIENT = {"a": {"agent_a"}, "b": {"agent_b"}}
 # A call list: its maker's (a's by manager A, b's by HQ) and HQ's.
 MAKER = {"a": {"hq_admin", "manager_a"}, "b": {"hq_admin"}}
+# Who reads a call list: its maker and whoever reads every call list (HQ, the auditor).
+PUSH_READERS = {side: {*makers, "auditor"} for side, makers in MAKER.items()}
 
 SUFFIX = {"a": "", "b": "-b"}  # test ids: ``task_detail-agent_b`` (a's task), ``…-agent_b-b``
 
@@ -322,10 +324,12 @@ PAGES: dict[str, Page] = {
     "sms:send_bulk": Page("sms.add_smsmessage", get=302, post=True),
     "calls:call_list": Page("calls.view_callattempt"),
     "calls:push": form("calls.add_callpush"),
-    "calls:push_detail": Page(ANY, pk("push"), MAKER),
-    "calls:push_download": Page(ANY, pk("push"), MAKER),
+    "calls:push_list": Page("calls.view_callpush"),
+    "calls:push_detail": Page(ANY, pk("push"), PUSH_READERS),
+    # The file carries full phone numbers: the auditor reads the push, not the file.
+    "calls:push_download": Page(ANY, pk("push"), PUSH_READERS, only=MAKER),
     "calls:call_import": form("calls.add_callattempt"),
-    "calls:mapping_list": Page("calls.change_resultmapping"),
+    "calls:mapping_list": Page("calls.view_resultmapping"),
     "calls:mapping_edit": form("calls.change_resultmapping", pk("mapping")),
 }
 

@@ -7,22 +7,11 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from huifang.callbacks.records import services
 from huifang.callbacks.records.models import CallbackRecord
 
 URL = "/api/v1/callback-records/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 def payload(task, **overrides) -> dict:

@@ -4,7 +4,6 @@ PATCH by HQ through the page's form and ``do_save_failure_reason``, audited."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.callbacks.records.models import FailureReason
 from huifang.core.models import AuditEvent
@@ -12,16 +11,6 @@ from huifang.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/failure-reasons/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 def events(action: str):

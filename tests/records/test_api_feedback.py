@@ -4,23 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.callbacks.records import services
 from huifang.callbacks.records.models import BranchFeedback
 from huifang.core.models import AuditEvent
 
 URL = "/api/v1/branch-feedback/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 @pytest.fixture

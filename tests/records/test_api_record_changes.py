@@ -15,16 +15,6 @@ URL = "/api/v1/callback-records/"
 
 
 @pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def record(task, personas, content, reason):
     """A failed call of agent_a's (the task stays open)."""
     return services.do_create_record(

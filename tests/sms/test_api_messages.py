@@ -4,22 +4,11 @@ sending through ``do_queue`` — one task at once (201), several as a job (202).
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.channels.sms.models import SmsMessage
 from huifang.core.models import AuditEvent, Job
 
 URL = "/api/v1/sms-messages/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 def _sent(result) -> int:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.channels.sms.models import SmsTemplate
 from huifang.core.models import AuditEvent
@@ -16,16 +15,6 @@ NEW = {
     "signature": "【惠访期货】",
     "text": "{客户名称}您好，请留意回访来电。",
 }
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 def test_agent_reads_templates(template, api_for):

@@ -89,6 +89,45 @@ def test_the_message_list_masks_numbers_in_the_export(client_for, task, queue):
     assert "138****5678" in body and "13812345678" not in body
 
 
+def export_rows(client, path: str) -> list[dict]:
+    import csv
+
+    response = client.get(path)
+    return list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
+
+
+def test_the_message_export_names_the_provider_and_says_yes_or_no(client_for, task, queue):
+    from huifang.channels.sms.transports import TRANSPORTS
+
+    queue(task)
+    SmsMessage.objects.update(provider="aliyun", forced=True)
+    columns = "cols=investor_code&cols=provider&cols=forced"
+    (row,) = export_rows(client_for("hq_admin"), f"/sms/?{columns}&_export=csv")
+    assert (row["服务商"], row["强制发送"]) == (TRANSPORTS["aliyun"].label, "是")
+
+
+def test_a_provider_no_transport_claims_is_exported_as_stored(client_for, task, queue):
+    queue(task)
+    SmsMessage.objects.update(provider="retired")
+    (row,) = export_rows(client_for("hq_admin"), "/sms/?cols=provider&cols=forced&_export=csv")
+    assert (row["服务商"], row["强制发送"]) == ("retired", "否")
+
+
+def test_the_template_export_says_enabled_or_disabled(client_for, template):
+    (row,) = export_rows(client_for("hq_admin"), "/sms/templates/?_export=csv")
+    assert row["状态"] == "启用"
+
+
+def test_the_opt_out_export_names_where_it_came_from(client_for):
+    client = client_for("hq_admin")
+    client.post("/sms/opt-outs/new/", {"mobile": "13812345678", "reason": "客户来电要求"})
+    assert SmsOptOut.objects.get().created_via == "web"
+    (row,) = export_rows(client, "/sms/opt-outs/?_export=csv")
+    assert row["来源"] == "网页"
+
+
 def test_an_auditor_cannot_send(client_for, task, template):
     response = client_for("auditor").post(f"/sms/send/task/{task.pk}/", {"template": template.pk})
     assert response.status_code == 403

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.core.models import AuditEvent, Job
 from huifang.surveys import sending
@@ -12,16 +11,6 @@ from huifang.surveys.models import Invitation
 from tests.surveys.invites import make_batch, make_task
 
 URL = "/api/v1/survey-invitations/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ URL = "/api/v1/questionnaires/"
 QUESTIONS = file_data()["questions"]
 
 
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
-
-
 def _audited(action: str, user) -> bool:
     return AuditEvent.objects.filter(action=action, user=user, actor_label="api").exists()
 

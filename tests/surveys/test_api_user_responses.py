@@ -7,22 +7,11 @@ import csv
 import io
 
 import pytest
-from rest_framework.test import APIClient
 
 from huifang.core.models import AuditEvent
 from tests.surveys import results_world
 
 URL = "/api/v1/survey-responses/"
-
-
-@pytest.fixture
-def api_for(personas):
-    def login(name):
-        client = APIClient()
-        client.force_authenticate(personas[name])
-        return client
-
-    return login
 
 
 @pytest.fixture

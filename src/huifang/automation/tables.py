@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from huifang.automation import schedule
 from huifang.automation.models import IntakeRun, Plan, PlanRun
-from huifang.core.columns import DateTimeColumn, UserColumn
+from huifang.core.columns import BooleanColumn, DateTimeColumn, UserColumn
 
 
 class PlanTable(tables.Table):
@@ -23,7 +23,7 @@ class PlanTable(tables.Table):
     rules = tables.Column(accessor="rules_text", verbose_name="回访规则", orderable=False)
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
     mode = tables.Column(verbose_name="执行方式")
-    enabled = tables.BooleanColumn(verbose_name="启用")
+    enabled = BooleanColumn(verbose_name="启用")
     last_run = tables.Column(accessor="pk", verbose_name="最近执行", orderable=False)
     next_occurrence = tables.Column(accessor="pk", verbose_name="下次执行", orderable=False)
     updated_by = UserColumn("updated_by", verbose_name="操作员")

@@ -245,6 +245,12 @@ SPECIAL = {
 }
 
 
+def register_format(object_type: str, key: str, formatter) -> None:
+    """Show ``key`` of ``object_type``'s rows through ``formatter(value, names, event)``:
+    for an app whose stored value only it can put in words (core knows no later app)."""
+    SPECIAL[(object_type, key)] = formatter
+
+
 def _format(event, model, key: str, value, names: Names) -> str:
     special = SPECIAL.get((event.object_type, key))
     if special is not None and value not in (None, ""):

@@ -87,6 +87,23 @@ class ChoiceColumn(tables.Column):
         return choice_label(self.choices, value)
 
 
+class BooleanColumn(tables.BooleanColumn):
+    """django-tables2's BooleanColumn, exported as words: its own writes ``True`` /
+    ``False`` into a spreadsheet. The export says what the page says (``yesno="启用,停用"``
+    → 启用/停用), and 是/否 where the page shows the default ✔/✘. Registered, so model
+    boolean fields listed in a table's ``Meta.fields`` get it too."""
+
+    SYMBOLS = ("✔", "✘")
+
+    def value(self, record, value, bound_column) -> str:
+        truth = self._get_bool_value(record, value, bound_column)
+        words = ("是", "否") if tuple(self.yesno) == self.SYMBOLS else self.yesno
+        return words[0 if truth else 1]
+
+
+library.register(BooleanColumn)
+
+
 def permitted_link(viewname: str, permission: str, arg: str = "pk"):
     """A ``linkify`` for a link to a write action (an edit page): a link for users holding
     ``permission``, the plain value for everyone else (who would only meet a 403)."""

@@ -7,6 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "汇总统计"
 
     def ready(self) -> None:
+        from huifang.core.audit_display import register_format
         from huifang.core.navigation import NavItem, register
         from huifang.reports import audit_actions, jobs, sections  # noqa: F401  (registries)
 
@@ -21,3 +22,11 @@ class ReportsConfig(AppConfig):
         )
         register("summary", NavItem("证据包", "reports:evidence", "reports.generate_evidence"))
         sections.install()
+        register_format("reports.measure", "finding", _finding_in_words)
+
+
+def _finding_in_words(value, names, event) -> str:
+    """A measure's 来源合规核查 in the audit log: the check's title, not its key."""
+    from huifang.reports.compliance import finding_title
+
+    return finding_title(str(value))

@@ -564,6 +564,14 @@ def get(name: str) -> Check:
         raise ValueError(f"没有名为“{name}”的检查项，可选：{'、'.join(REGISTRY)}") from None
 
 
+def finding_title(key: str) -> str:
+    """A finding's key as people read it: its check's Chinese title (``overdue_tasks:12`` →
+    逾期未完成的任务). A key naming no known check (free text from the API) stays as it is."""
+    name, sep, _ = (key or "").partition(":")
+    check = REGISTRY.get(name) if sep else None
+    return check.title if check is not None else key
+
+
 def counts(user, period: Period | None = None) -> list[dict]:
     """Each check's finding count for the dashboard, with its page's URL."""
     from django.urls import reverse

@@ -5,12 +5,30 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils import timezone
 
-from huifang.core.columns import DateColumn, DateTimeColumn, UserColumn, permitted_link
+from huifang.core.columns import WRAP, DateColumn, DateTimeColumn, UserColumn, permitted_link
+from huifang.reports.compliance import finding_title
 from huifang.reports.models import Measure, MeasureType
 
 
 def _row_class(record: Measure, table) -> str:
     return "table-danger" if record.is_overdue(table.today) else ""
+
+
+MEASURE_COLUMNS = [
+    "number",
+    "investor_code",
+    "customer_name",
+    "branch",
+    "measure_type",
+    "status",
+    "reason",
+    "source",
+    "responsible",
+    "due_date",
+    "overdue",
+    "result",
+    "created_at",
+]
 
 
 class MeasureTable(tables.Table):
@@ -28,31 +46,20 @@ class MeasureTable(tables.Table):
         accessor="measure_type__name", verbose_name="措施类型", order_by="measure_type__name"
     )
     status = tables.Column(verbose_name="状态")
-    reason = tables.Column(verbose_name="措施原因")
-    source = tables.Column(accessor="pk", verbose_name="来源", orderable=False)
+    reason = tables.Column(verbose_name="措施原因", attrs=WRAP)
+    source = tables.Column(accessor="pk", verbose_name="来源", orderable=False, attrs=WRAP)
     responsible = UserColumn("responsible", verbose_name="负责人")
     due_date = DateColumn(verbose_name="完成期限")
     overdue = tables.Column(accessor="pk", verbose_name="逾期", orderable=False)
-    result = tables.Column(verbose_name="执行结果")
+    result = tables.Column(verbose_name="执行结果", attrs=WRAP)
     created_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="创建时间")
+
+    # What fits a 1366-px screen; 执行结果 and 创建时间 are under 显示列 (and exported).
+    default_columns = [c for c in MEASURE_COLUMNS if c not in ("result", "created_at")]
 
     class Meta:
         model = Measure
-        fields = [
-            "number",
-            "investor_code",
-            "customer_name",
-            "branch",
-            "measure_type",
-            "status",
-            "reason",
-            "source",
-            "responsible",
-            "due_date",
-            "overdue",
-            "result",
-            "created_at",
-        ]
+        fields = MEASURE_COLUMNS
         order_by = "-created_at"
         empty_text = "没有符合条件的管理措施"
         row_attrs = {"class": _row_class}
@@ -81,7 +88,7 @@ class MeasureTable(tables.Table):
 
 
 def source_text(measure: Measure) -> str:
-    """What prompted the measure, in words (任务 #12、记录 #30、反馈 #4、核查 …)."""
+    """What prompted the measure, in words (任务 #12、记录 #30、反馈 #4、合规核查“…”)."""
     parts = []
     if measure.task_id:
         parts.append(f"任务 #{measure.task_id}")
@@ -90,7 +97,7 @@ def source_text(measure: Measure) -> str:
     if measure.feedback_id:
         parts.append(f"营业部反馈 #{measure.feedback_id}")
     if measure.finding:
-        parts.append(f"合规核查 {measure.finding}")
+        parts.append(f"合规核查“{finding_title(measure.finding)}”")
     return "、".join(parts) or "—"
 
 

@@ -23,7 +23,7 @@ from huifang.core.models import AuditEvent
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView
 from huifang.customers.models import Customer
-from huifang.reports import services
+from huifang.reports import compliance, services
 from huifang.reports.choices import TRANSITIONS, MeasureStatus
 from huifang.reports.filtersets import MeasureFilterSet, MeasureTypeFilterSet
 from huifang.reports.forms import MeasureForm, MeasureTypeForm, StatusForm
@@ -163,6 +163,7 @@ def measure_create(request):
             "form": form,
             "customer": sources["customer"],
             "sources": sources,
+            "finding_title": compliance.finding_title(sources["finding"]),
             "hidden": {k: _params(request).get(k, "") for k in SOURCE_KEYS},
             "back_url": reverse("reports:measure_list"),
         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 
-from huifang.core.columns import WRAP, DateTimeColumn, UserColumn
+from huifang.core.columns import WRAP, BooleanColumn, DateTimeColumn, UserColumn
 from huifang.surveys.models import Questionnaire
 
 
@@ -15,7 +15,7 @@ class QuestionnaireTable(tables.Table):
         accessor="pk", verbose_name="回访业务类型", orderable=False, attrs=WRAP
     )
     latest_number = tables.Column(verbose_name="最新版本", default="—")
-    has_draft = tables.BooleanColumn(verbose_name="有草稿", yesno="是,否")
+    has_draft = BooleanColumn(verbose_name="有草稿", yesno="是,否")
     updated_by = UserColumn("updated_by", verbose_name="修改人")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 

@@ -182,7 +182,12 @@ class RecordCreateSerializer(RecordChoicesMixin, serializers.Serializer):
         help_text="电话、短信、外呼、掌厅问卷、H5问卷、线下问卷、视频、面谈"
     )
     called_at = serializers.DateTimeField()
-    duration = serializers.CharField(required=False, allow_blank=True, default="0")
+    duration = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="秒数或“分:秒”；不填或空为时长未知",
+    )
     channel_source = serializers.CharField(required=False, allow_blank=True, max_length=50)
     mobile_used = serializers.CharField(required=False, allow_blank=True, max_length=20)
     phone_used = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -242,7 +247,9 @@ class RecordUpdateSerializer(RecordChoicesMixin, serializers.Serializer):
     failure_reason = serializers.CharField(required=False, allow_blank=True)
     method = serializers.CharField(required=False)
     called_at = serializers.DateTimeField(required=False)
-    duration = serializers.CharField(required=False, allow_blank=True, help_text="秒数或“分:秒”")
+    duration = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="秒数或“分:秒”；空为时长未知"
+    )
     channel_source = serializers.CharField(required=False, allow_blank=True, max_length=50)
     mobile_used = serializers.CharField(required=False, allow_blank=True, max_length=20)
     phone_used = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -342,7 +349,7 @@ class RecordViewSet(
         content.update(
             failure_reason=values.get("failure_reason"),
             called_at=values["called_at"],
-            duration_seconds=values.get("duration") or "0",
+            duration_seconds=values.get("duration"),
             appointment_at=values.get("appointment_at"),
         )
         try:
@@ -393,7 +400,7 @@ class RecordViewSet(
             attachments.append(services.AttachmentInput(reference=reference, sha256=sha256))
         content = _current_content(record)
         if "duration" in values:
-            content["duration_seconds"] = values.pop("duration") or "0"
+            content["duration_seconds"] = values.pop("duration")
         content.update(values)
         try:
             services.do_update_record(

@@ -67,7 +67,7 @@ class RecordForm(forms.Form):
         label="回访时长",
         required=False,
         max_length=12,
-        help_text="秒数或“分:秒”，例如 95 或 01:35",
+        help_text="秒数或“分:秒”，例如 95 或 01:35；不知道时留空",
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "00:00"}),
     )
     mobile_used = _text("手机号", 20, inputmode="tel")
@@ -155,7 +155,7 @@ class RecordForm(forms.Form):
             "failure_reason": data.get("failure_reason"),
             "method": data["method"],
             "called_at": called_at,
-            "duration_seconds": data.get("duration") or 0,
+            "duration_seconds": data.get("duration") or None,
             "channel_source": data.get("channel_source", ""),
             "mobile_used": self._unmasked("mobile_used"),
             "phone_used": self._unmasked("phone_used"),
@@ -216,7 +216,7 @@ class EditRecordForm(RecordForm):
             "method": record.method,
             "called_date": local.date(),
             "called_time": local.time().replace(microsecond=0),
-            "duration": str(record.duration_seconds),
+            "duration": "" if record.duration_seconds is None else str(record.duration_seconds),
             "mobile_used": mask_phone(record.mobile_used),
             "phone_used": mask_phone(record.phone_used),
             "channel_source": record.channel_source,

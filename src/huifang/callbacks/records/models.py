@@ -100,7 +100,9 @@ class CallbackRecord(models.Model):
     )
     method = models.CharField(_("回访形式"), max_length=16, choices=Method.choices)
     called_at = models.DateTimeField(_("回访时间"))
-    duration_seconds = models.PositiveIntegerField(_("回访时长（秒）"), default=0)
+    # NULL: not known (left blank, a questionnaire the customer answered alone); 0 is a
+    # call that lasted no time.
+    duration_seconds = models.PositiveIntegerField(_("回访时长（秒）"), null=True, blank=True)
     # Who made the call. Empty for a questionnaire the customer answered alone (掌厅/H5):
     # pages then show the registering channel (``registered_by``).
     agent = models.ForeignKey(
@@ -170,7 +172,10 @@ class CallbackRecord(models.Model):
 
     @property
     def duration_text(self) -> str:
-        minutes, seconds = divmod(self.duration_seconds or 0, 60)
+        """``01:35``; — when the duration is not known."""
+        if self.duration_seconds is None:
+            return "—"
+        minutes, seconds = divmod(self.duration_seconds, 60)
         return f"{minutes:02d}:{seconds:02d}"
 
     def delete(self, *args, **kwargs):
@@ -307,7 +312,8 @@ def lacking(requirement: str) -> models.Q:
     """Records without what ``requirement`` (a ``RecordRequirement`` value: 成功记录必填项)
     asks for, as a filter on records."""
     if requirement == RecordRequirement.DURATION:
-        return models.Q(duration_seconds=0)
+        # Not known, or 0 (what a blank was stored as before it meant "not known").
+        return models.Q(duration_seconds__isnull=True) | models.Q(duration_seconds=0)
     if requirement == RecordRequirement.PHONE:
         return models.Q(mobile_used="", phone_used="")
     if requirement == RecordRequirement.REMARK:

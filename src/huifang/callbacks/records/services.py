@@ -115,13 +115,14 @@ def may_close_unreachable(user) -> bool:
     return task_services.may_manage_tasks(user)
 
 
-def parse_duration(text: str | int | None) -> int:
-    """``"95"`` → 95, ``"1:35"`` / ``"01:35"`` → 95, ``"1:02:03"`` → 3723 seconds.
+def parse_duration(text: str | int | None) -> int | None:
+    """``"95"`` → 95, ``"1:35"`` / ``"01:35"`` → 95, ``"1:02:03"`` → 3723 seconds; blank
+    → None (not known, which is not 0 seconds).
 
     Raises ValidationError (Chinese) for anything else, including negative values.
     """
-    if text is None or text == "":
-        return 0
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
     if isinstance(text, int):
         value = text
     else:
@@ -194,8 +195,8 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
 
     Rules: 失败 needs a reason; 其他 and reasons flagged so need a remark; 改约 needs the
     agreed time after the call (within a year of it); the call between EARLIEST_CALL and
-    now; duration ≥ 0; a remark of at most REMARK_MAX characters; 手机号 a mainland
-    mobile and 联系电话 a phone number (``core.masking``).
+    now; duration ≥ 0, or blank (not known); a remark of at most REMARK_MAX characters;
+    手机号 a mainland mobile and 联系电话 a phone number (``core.masking``).
     """
     now = now or timezone.now()
     errors: dict[str, str] = {}
@@ -224,8 +225,8 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
         duration = parse_duration(data.get("duration_seconds"))
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
-        duration = 0
-    if duration > MAX_DURATION:
+        duration = None
+    if duration is not None and duration > MAX_DURATION:
         errors["duration_seconds"] = "回访时长不能超过 24 小时"
     for field, message in _contact_errors(data).items():
         errors.setdefault(field, message)

@@ -1,4 +1,5 @@
-"""The 外呼记录 FilterSet, shared by the list page, its export and ``huifang export calls``."""
+"""The 外呼记录 FilterSet, shared by the list page, its export and ``huifang export calls``;
+the 外呼名单 (pushes) and result-mapping lists' FilterSets."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db.models import QuerySet
 
 from huifang.callbacks.models import Batch, TaskBatch
 from huifang.channels.calls.choices import CallResult, CallSource
-from huifang.channels.calls.models import CallAttempt, ResultMapping
+from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
 from huifang.core.filtersets import FilterSet
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch
@@ -92,3 +93,16 @@ class MappingFilterSet(FilterSet):
     class Meta:
         model = ResultMapping
         fields = ["result"]
+
+
+class PushFilterSet(FilterSet):
+    created_at = django_filters.DateFromToRangeFilter(
+        label="推送日期（起止）",
+        widget=django_filters.widgets.DateRangeWidget(
+            attrs={"type": "date", "class": "form-control"}
+        ),
+    )
+
+    class Meta:
+        model = CallPush
+        fields = ["created_at"]

@@ -465,7 +465,8 @@ def _row_payload(cells: dict) -> dict:
     }
     duration = cells.get("duration_seconds", "")
     try:
-        payload["duration_seconds"] = record_services.parse_duration(duration)
+        # A call the file gives no length is one of 0 seconds (拨打时长 is always known).
+        payload["duration_seconds"] = record_services.parse_duration(duration) or 0
     except ValidationError:
         payload["duration_seconds"] = str(duration)
     try:

@@ -4,13 +4,22 @@ the result mapping page. The export's columns are ``interfaces.md``'s, in its or
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
 
 from huifang.callbacks.records.choices import RecordStatus
 from huifang.channels.calls.choices import CallResult, MappingAction
-from huifang.channels.calls.models import CallAttempt, ResultMapping
-from huifang.core.columns import ChoiceColumn, DateTimeColumn, permitted_link
+from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
+from huifang.core.audit_display import source_label
+from huifang.core.columns import (
+    BooleanColumn,
+    ChoiceColumn,
+    DateTimeColumn,
+    UserColumn,
+    permitted_link,
+)
+from huifang.core.exporter import filter_text
 
 EXPORT_COLUMNS = [
     "call_id",
@@ -96,6 +105,45 @@ class CallTable(tables.Table):
         return format_html('<a href="{}" rel="noreferrer" target="_blank">录音</a>', value)
 
 
+class PushTable(tables.Table):
+    """外呼名单: one row per push (who, when, which filter, how many calls)."""
+
+    number = tables.LinkColumn(
+        "calls:push_detail", args=[tables.A("pk")], accessor="pk", verbose_name="编号"
+    )
+    created_at = DateTimeColumn(verbose_name="推送时间")
+    created_by = UserColumn("created_by", verbose_name="推送人")
+    created_via = tables.Column(verbose_name="来源")
+    filters = tables.Column(verbose_name="筛选条件", default="—")
+    count = tables.Column(verbose_name="外呼数")
+    pages = tables.Column(verbose_name="推送页数")
+
+    class Meta:
+        model = CallPush
+        fields = ()
+        sequence = ("number", "created_at", "created_by", "created_via", "filters", "count")
+        order_by = "-created_at"
+        empty_text = "还没有推送过外呼名单"
+
+    def render_created_via(self, value) -> str:
+        return source_label(value)
+
+    def value_created_via(self, value) -> str:
+        return source_label(value)
+
+    def render_filters(self, value) -> str:
+        return push_filters(value)
+
+    def value_filters(self, value) -> str:
+        return push_filters(value)
+
+
+def push_filters(value: str) -> str:
+    """The task list's filter a push was made with (a query string) as exports say it
+    (``status=open，batch=4000000001``); other text (a command's note) as it is."""
+    return filter_text(QueryDict(value)) or value
+
+
 class MappingTable(tables.Table):
     result = ChoiceColumn(
         CallResult,
@@ -105,7 +153,7 @@ class MappingTable(tables.Table):
     action = ChoiceColumn(MappingAction, verbose_name="处理方式")
     status = ChoiceColumn(RecordStatus, verbose_name="回访状态")
     failure_reason = tables.Column(verbose_name="失败原因")
-    ivr_required = tables.BooleanColumn(verbose_name="须按键确认", yesno="是,否")
+    ivr_required = BooleanColumn(verbose_name="须按键确认", yesno="是,否")
     ivr_question = tables.Column(verbose_name="确认问题")
     ivr_answer = tables.Column(verbose_name="确认按键")
     updated_at = DateTimeColumn(verbose_name="修改时间")

@@ -6,6 +6,7 @@ app_name = "calls"
 
 urlpatterns = [
     path("", views.CallListView.as_view(), name="call_list"),
+    path("lists/", views.PushListView.as_view(), name="push_list"),
     path("push/", views.push, name="push"),
     path("push/<int:pk>/", views.push_detail, name="push_detail"),
     path("push/<int:pk>/file/", views.push_download, name="push_download"),

@@ -19,10 +19,10 @@ from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.services import is_hq
 from huifang.channels.calls import services
 from huifang.channels.calls.choices import CallResult
-from huifang.channels.calls.filtersets import CallFilterSet, MappingFilterSet
+from huifang.channels.calls.filtersets import CallFilterSet, MappingFilterSet, PushFilterSet
 from huifang.channels.calls.forms import CallImportForm, MappingForm
 from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
-from huifang.channels.calls.tables import CallTable, MappingTable
+from huifang.channels.calls.tables import CallTable, MappingTable, PushTable, push_filters
 from huifang.core.choices import choice_label
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView, style_form
@@ -95,23 +95,52 @@ def push(request):
     )
 
 
+class PushListView(ObjectListView):
+    """外呼名单: every push, for those who read them all (HQ, the auditor)."""
+
+    model = CallPush
+    queryset = CallPush.objects.select_related("created_by")
+    filterset_class = PushFilterSet
+    table_class = PushTable
+    title = "外呼名单"
+    export_name = "call_lists"
+
+
+def _mine(request, push: CallPush) -> bool:
+    return push.created_by_id is not None and push.created_by_id == request.user.pk
+
+
 def _push(request, pk: int) -> CallPush:
+    """A push its maker sees, and whoever reads every push (HQ, the auditor)."""
     found = get_object_or_404(CallPush.objects.all(), pk=pk)
-    mine = found.created_by_id is not None and found.created_by_id == request.user.pk
-    if not (mine or is_hq(request.user)):
+    if not (_mine(request, found) or has_model_perm(request.user, CallPush, "view")):
         raise Http404("未找到")
     return found
+
+
+def may_download(request, push: CallPush) -> bool:
+    """The file holds full phone numbers: its maker or HQ only, never a reader (auditor)."""
+    return _mine(request, push) or is_hq(request.user)
 
 
 def push_detail(request, pk: int):
     found = _push(request, pk)
     return render(
-        request, "calls/push_detail.html", {"title": f"外呼名单 #{found.pk}", "push": found}
+        request,
+        "calls/push_detail.html",
+        {
+            "title": f"外呼名单 #{found.pk}",
+            "push": found,
+            "filters": push_filters(found.filters),
+            "may_download": may_download(request, found),
+        },
     )
 
 
 def push_download(request, pk: int):
     found = _push(request, pk)
+    if not may_download(request, found):
+        raise PermissionDenied("外呼名单文件含客户完整手机号，仅推送人和总部合规管理员可以下载")
     path = Path(found.file)
     if not found.file or not path.is_file():
         raise Http404("文件不存在")
@@ -163,11 +192,6 @@ class MappingListView(ObjectListView):
     table_class = MappingTable
     title = "外呼结果映射"
     export_name = "call_mappings"
-
-    def get_queryset(self):
-        if not self.request.user.has_perm("calls.change_resultmapping"):
-            raise PermissionDenied("只有总部可以维护外呼结果映射")
-        return super().get_queryset()
 
 
 def mapping_edit(request, pk: int):

@@ -6,8 +6,15 @@ from __future__ import annotations
 import django_tables2 as tables
 
 from huifang.channels.sms.models import SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
+from huifang.channels.sms.transports import provider_label
 from huifang.core.audit_display import source_label
-from huifang.core.columns import ChoiceColumn, DateTimeColumn, UserColumn, permitted_link
+from huifang.core.columns import (
+    BooleanColumn,
+    ChoiceColumn,
+    DateTimeColumn,
+    UserColumn,
+    permitted_link,
+)
 from huifang.core.masking import mask_phone
 
 
@@ -32,7 +39,7 @@ class MessageTable(tables.Table):
         default="",
     )
     provider = tables.Column(verbose_name="服务商")
-    forced = tables.BooleanColumn(verbose_name="强制发送", yesno="是,否")
+    forced = BooleanColumn(verbose_name="强制发送", yesno="是,否")
     created_by = UserColumn("created_by", verbose_name="发送人")
 
     class Meta:
@@ -81,17 +88,17 @@ class MessageTable(tables.Table):
     def value_mobile(self, value) -> str:
         return mask_phone(value)
 
-    def render_created_via(self, value) -> str:
-        return source_label(value)
+    def render_provider(self, value) -> str:
+        return provider_label(value)
 
-    def value_created_via(self, value) -> str:
-        return source_label(value)
+    def value_provider(self, value) -> str:
+        return provider_label(value)
 
 
 class TemplateTable(tables.Table):
     code = tables.Column(linkify=permitted_link("sms:template_edit", "sms.change_smstemplate"))
     text = tables.Column(verbose_name="短信内容")
-    enabled = tables.BooleanColumn(verbose_name="状态", yesno="启用,停用")
+    enabled = BooleanColumn(verbose_name="状态", yesno="启用,停用")
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:
@@ -117,6 +124,12 @@ class OptOutTable(tables.Table):
         empty_text = "退订名单为空"
 
     export_exclude = ["remove"]
+
+    def render_created_via(self, value) -> str:
+        return source_label(value)
+
+    def value_created_via(self, value) -> str:
+        return source_label(value)
 
     def render_mobile(self, value) -> str:
         return mask_phone(value)

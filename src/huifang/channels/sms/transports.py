@@ -66,6 +66,13 @@ class Transport(ABC):
         return dict(message.params or {})
 
 
+def provider_label(name: str) -> str:
+    """A provider's name as people read it (``aliyun`` → 阿里云短信); a code no transport
+    claims (one since removed) stays as it is."""
+    found = TRANSPORTS.get(name)
+    return found.label if found is not None else name
+
+
 def transport(name: str | None = None) -> Transport:
     """The configured provider (or ``name``)."""
     name = name or settings.SMS["PROVIDER"]

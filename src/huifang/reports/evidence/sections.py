@@ -40,6 +40,7 @@ from huifang.core.permissions import scoped
 from huifang.core.scoping import in_subtree
 from huifang.customers.models import Customer, product_risk_label
 from huifang.org.models import User
+from huifang.reports.compliance import finding_title
 from huifang.reports.evidence import attachments
 from huifang.reports.evidence.scope import Scope, day_bounds
 from huifang.reports.models import Measure, MeasureAttachment
@@ -792,7 +793,7 @@ def measure_rows(ctx: Context) -> Iterator[list]:
                 m.task_id,
                 m.record_id,
                 m.feedback_id,
-                m.finding,
+                finding_title(m.finding),
                 ctx.person(m.responsible_id),
                 m.due_date,
                 statuses.get(m.status, m.status),

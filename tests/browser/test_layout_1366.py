@@ -1,0 +1,65 @@
+"""At 1366 × 768 (the smallest screen the branches use) the pages that clipped their
+content — the home page, 回访进度's 按命中规则 card, 管理措施 and HQ's 站内消息 — fit the
+window: the page does not scroll sideways and no table or card cuts its content off (a
+table wider than its card scrolls inside it, with the columns past the edge out of sight)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+# Elements whose content is wider than their box while they hide or scroll the rest:
+# content a user cannot see without scrolling a table sideways. Inputs, truncated labels
+# and text for screen readers only cut their text on purpose.
+CLIPPED = """() => [...document.querySelectorAll('main *')].filter(el => {
+  const style = getComputedStyle(el);
+  if (!['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)) return false;
+  if (el.matches('input, select, textarea, .text-truncate, .visually-hidden')) return false;
+  if (el.closest('.dropdown-menu')) return false;
+  return el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+}).map(el => `${el.tagName.toLowerCase()}.${el.className} ${el.scrollWidth}>${el.clientWidth}`)"""
+
+PAGES = {
+    "/": "#latest-runs",
+    "/reports/": "#progress-rule",
+    "/reports/measures/": "main table",
+    "/plans/messages/": "#notifications table",
+}
+
+
+@pytest.fixture
+def long_messages(demo):
+    """HQ's messages as a failed drop-folder file and a failed plan write them: long file
+    names and paths with no place to break."""
+    from huifang.automation.models import Notification, NotificationKind
+    from huifang.org.models import User
+
+    admin = User.objects.get(username="hq_admin")
+    name = "daily_balance_20260105_from_clearing_system_export_full_version_2.csv"
+    Notification.objects.create(
+        recipient=admin,
+        kind=NotificationKind.INTAKE_FAILED,
+        dedupe_key="intake:layout",
+        title=f"自动导入 客户资金日报 {name}：失败",
+        body=f"第 12 行：资金余额不是数字；文件已移到 /var/lib/huifang/drop/daily/failed/{name}",
+    )
+    Notification.objects.create(
+        recipient=admin,
+        kind=NotificationKind.PLAN_FAILED,
+        dedupe_key="plan:layout",
+        title="回访计划“每月新开户客户回访（含两融、期权与特殊法人账户）”基准日 2026-01-05 执行失败",
+        body="筛选失败：规则 A001 参数版本未生效，请在回访规则页面确认参数版本后重试。",
+    )
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_the_page_fits_1366_without_clipping(path, long_messages, demo_login, live_server):
+    page = demo_login("hq_admin")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}{path}")
+    expect(page.locator(PAGES[path]).first).to_be_visible()
+
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(CLIPPED) == []
