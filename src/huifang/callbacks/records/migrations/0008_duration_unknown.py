@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0006_record_agent_optional'),
+        ('records', '0007_record_personal_encrypted'),
     ]
 
     operations = [
