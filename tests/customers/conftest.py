@@ -171,6 +171,23 @@ def imp_write_xlsx(tmp_path):
 
 
 @pytest.fixture
+def parts_from_any_size(monkeypatch):
+    """Cut even a small file into parts; ``calls`` counts the imports read in parts."""
+    from huifang.customers.importers import parallel
+
+    monkeypatch.setattr(parallel, "PART_FROM_BYTES", 1)
+    calls = []
+    stage_parts = parallel.stage_parts
+
+    def counted(cut, *args, **kwargs):
+        calls.append(len(cut))
+        return stage_parts(cut, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "stage_parts", counted)
+    return calls
+
+
+@pytest.fixture
 def imp_customers(branches):
     """The three sample customers, imported (branches from the shared ``branches``)."""
     from huifang.customers.importers import import_rows
@@ -217,29 +234,33 @@ class _Undo(Exception):
 def daily_outcome(path, actor, monkeypatch, *, in_sql: bool, processes: int = 1) -> tuple:
     """Import the daily file ``path`` with codes resolved one way (``in_sql``) by
     ``processes`` processes, note what happened (result, errors, rows), then undo it."""
-    from django.db import transaction
-    from django.test import override_settings
-
-    from huifang.customers.importers import daily, import_file
+    from huifang.customers.importers import daily
     from huifang.customers.models import DailyBalance
 
     monkeypatch.setattr(daily, "resolve_in_sql", lambda source: in_sql)
+    columns = ("customer__investor_code", "trade_date", "equity", "volume")
+    return import_outcome("daily", path, DailyBalance, columns, processes=processes, actor=actor)
+
+
+def import_outcome(dataset, path, model, columns, *, processes: int, actor=None) -> tuple:
+    """Import ``path`` with ``processes`` processes, note what happened (result, errors,
+    the ``columns`` of ``model``'s rows), then undo it."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from huifang.customers.importers import import_file
+
     noted = None
     try:
         with transaction.atomic(), override_settings(IMPORT_PROCESSES=processes):
-            result = import_file("daily", path, actor=actor, skip_invalid=True)
-            rows = sorted(
-                DailyBalance.objects.values_list(
-                    "customer__investor_code", "trade_date", "equity", "volume"
-                )
-            )
+            result = import_file(dataset, path, actor=actor, skip_invalid=True)
             noted = (
                 result.ok,
                 result.total,
                 result.created,
                 result.rejected,
                 [(e.row, e.column, e.value, e.reason) for e in result.errors],
-                rows,
+                sorted(model.objects.values_list(*columns)),
             )
             raise _Undo
     except _Undo:

@@ -14,26 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from huifang.customers.importers import daily, import_file, parallel, readers, staging
+from huifang.customers.importers import daily, import_file, readers, staging
 from huifang.customers.importers.readers import SourceError, open_table
 from huifang.customers.models import DailyBalance, ImportRecord
 from tests.customers.conftest import DAILY_BALANCED as BALANCED
 from tests.customers.conftest import DAILY_HEADER, DAILY_ROW, csv_bytes, daily_outcome
-
-
-@pytest.fixture
-def parts_from_any_size(monkeypatch):
-    """Cut even a small file into parts; ``calls`` counts the imports read in parts."""
-    monkeypatch.setattr(parallel, "PART_FROM_BYTES", 1)
-    calls = []
-    stage_parts = parallel.stage_parts
-
-    def counted(cut, *args, **kwargs):
-        calls.append(len(cut))
-        return stage_parts(cut, *args, **kwargs)
-
-    monkeypatch.setattr(parallel, "stage_parts", counted)
-    return calls
 
 
 def csv_file(path):

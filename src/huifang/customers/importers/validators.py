@@ -37,6 +37,7 @@ from huifang.customers.models import Customer, ProductHolding
 from huifang.org.models import Branch
 
 ABSENT = 1 << 30
+REPEAT = re.compile(r"与第 (\d+) 行的投资者代码重复")
 REQUIRED = "必填项不能为空"
 
 
@@ -194,6 +195,11 @@ class FastPathValidator(RowValidator, abc.ABC):
 class CustomerValidator(FastPathValidator):
     dataset = specs.CUSTOMERS
     TEXT = ("name", "full_name", "occupation", "income_source", "phone", "address", "email")
+    # A big CSV file is checked (and its personal data encrypted) in parts, in several
+    # processes: ``in_part``, ``part_state`` and ``absorb`` make the outcome the one a
+    # single reading gives, repeated investor codes across parts included.
+    parallel = True
+    DUPLICATE = "与第 {} 行的投资者代码重复"
 
     def __init__(self, index, errors, *, scope_path: str | None, source=None):
         super().__init__(index, errors)
@@ -203,6 +209,9 @@ class CustomerValidator(FastPathValidator):
         self.seen: dict[str, int] = {}
         self.lengths: Counter[int] = Counter()
         self.numeric_codes: list[tuple[int, str]] = []
+        # In a part (``in_part``): (row, code) of rows refused for other reasons, whose code
+        # an earlier part may have claimed (then the row repeats it, too).
+        self.refused: list[tuple[int, str]] | None = None
         self.limits = {
             name: _max_length(Customer, name)
             for name in (*self.TEXT, "id_number", "broker_codes", "broker_names")
@@ -345,7 +354,7 @@ class CustomerValidator(FastPathValidator):
         if code is not None:
             first = self.seen.get(code)
             if first is not None:
-                add(rowno, "investor_code", code, f"与第 {first} 行的投资者代码重复")
+                add(rowno, "investor_code", code, self.DUPLICATE.format(first))
                 code = None
             else:
                 self.seen[code] = rowno
@@ -406,6 +415,8 @@ class CustomerValidator(FastPathValidator):
         if self.errors.count != before:
             if code is not None:
                 self.seen.pop(code, None)  # a rejected row does not claim its key
+                if self.refused is not None:
+                    self.refused.append((rowno, code))
             return None
         name = texts["name"]
         return (
@@ -452,6 +463,74 @@ class CustomerValidator(FastPathValidator):
             self.errors.add(rowno, "branch_code", text, "该部门不在您的权限范围内")
             return None
         return pk
+
+    # -- a part of the file in another process (parallel.py) --------------------------------
+
+    def in_part(self) -> None:
+        """This copy checks a part of the file in another process: its own errors, row
+        numbers counted within the part."""
+        self.errors = Errors(self.dataset, self.errors.limit)
+        self.refused = []
+
+    def part_state(self) -> dict:
+        """What ``absorb`` needs from the process that checked a part."""
+        return {
+            "errors": self.errors.items,
+            "count": self.errors.count,
+            "seen": self.seen,
+            "lengths": self.lengths,
+            "numeric": self.numeric_codes,
+            "refused": self.refused,
+        }
+
+    def absorb(self, state: dict, offset: int, stage) -> None:
+        """Take in a part checked elsewhere, whose staged rows ``stage`` holds already (row
+        numbers after ``offset``). A code an earlier row claimed makes the part's row that
+        claimed it too a repeat: reported against the earlier row and taken out of the
+        stage; the part's own repeats of that row and its refused rows with that code are
+        reported against the earlier row as well, as reading the file in one go does."""
+        earlier = self.seen
+        # The part's first row of a code that an earlier row claimed → that earlier row.
+        own_first = {
+            row + offset: earlier[code] for code, row in state["seen"].items() if code in earlier
+        }
+        start = len(self.errors.items)
+        self.errors.absorb(state["errors"], state["count"], offset)
+        self._repoint(start, offset, own_first)
+        for row, code in state["refused"]:
+            first = earlier.get(code)
+            if first is not None:
+                self.errors.add(row + offset, "investor_code", code, self.DUPLICATE.format(first))
+        repeated = []
+        for code, row in state["seen"].items():
+            if row + offset in own_first:
+                repeated.append(row + offset)
+                self.errors.add(
+                    row + offset, "investor_code", code, self.DUPLICATE.format(earlier[code])
+                )
+                state["lengths"][len(code)] -= 1
+            else:
+                earlier[code] = row + offset
+        self.lengths.update(state["lengths"])
+        removed = set(repeated)
+        self.numeric_codes += [
+            (row + offset, code) for row, code in state["numeric"] if row + offset not in removed
+        ]
+        if repeated:
+            stage.remove(repeated)
+
+    def _repoint(self, start: int, offset: int, own_first: dict[int, int]) -> None:
+        """The part's own repeats (errors from ``start`` on) name a row of the part: counted
+        in the whole file, and, where that row repeats an earlier part's, the earlier row."""
+        label = self.errors.labels["investor_code"]
+        items = self.errors.items
+        for i in range(start, len(items)):
+            e = items[i]
+            found = REPEAT.fullmatch(e.reason) if e.column == label else None
+            if found is not None:
+                row = int(found[1]) + offset
+                first = own_first.get(row, row)
+                items[i] = RowError(e.row, e.column, e.value, self.DUPLICATE.format(first))
 
     def finish(self, stage) -> list[int]:
         """Numeric investor codes shorter than the column's usual length (or matching an
