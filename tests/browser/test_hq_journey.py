@@ -178,7 +178,7 @@ def test_hq_loads_screens_freezes_and_sends_out_a_batch(
     page.select_option("#id_c1_cmp", label="≥")
     page.fill("#id_c1_value", "60")
     page.get_by_role("button", name="预览命中数").click()
-    expect(page.get_by_test_id("preview-count")).to_contain_text("当前命中 1 位客户")
+    expect(page.get_by_test_id("preview-count")).to_contain_text("命中 1 位客户")
     page.get_by_role("button", name="保存").click()
     expect(page.locator(".alert-success")).to_contain_text("已新建自定义规则 B001")
     expect(page.locator("h2.page-title")).to_have_text(f"B001 {CUSTOM}")
