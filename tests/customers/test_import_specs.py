@@ -169,3 +169,16 @@ def test_the_product_validator_stages_the_specs_columns_in_order(imp_customers):
         "business_date": datetime.date(2025, 3, 3), "product_code": "P01",
         "product_name": "雪球一号", "category": "asset_mgmt", "product_risk": 4,
     }  # fmt: skip
+
+
+def test_two_columns_stored_in_one_field_are_refused():
+    twice = specs.Dataset(
+        "customers",
+        "客户",
+        (
+            specs.Column("broker_code", "经纪人编号", field="email"),
+            specs.Column("email", "电子邮箱"),
+        ),
+    )
+    with pytest.raises(TypeError, match="same field"):
+        targets.target(twice, Customer, key=("email",))

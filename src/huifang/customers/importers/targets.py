@@ -49,8 +49,10 @@ def sql_type(field: models.Field) -> str:
 def target(dataset: specs.Dataset, model: type[models.Model], **table) -> Target:
     """The staging target of ``dataset`` in ``model``'s table; ``table``: the settings of
     the table as a whole (``staging.Target``)."""
-    fields = [model._meta.get_field(name) for name in dataset.stored]
-    for column, field in zip(dataset.declared, fields, strict=True):
+    fields = {c.stored_as: (c, model._meta.get_field(c.stored_as)) for c in dataset.declared}
+    if len(fields) != len(dataset.declared):
+        raise TypeError(f"{dataset.name}: two columns are stored in the same field")
+    for column, field in fields.values():
         if column.sensitive != isinstance(field, EncryptedTextField):
             # Staged values are encrypted by the spec's flag, read back by the field's type.
             raise TypeError(
@@ -61,18 +63,12 @@ def target(dataset: specs.Dataset, model: type[models.Model], **table) -> Target
         name=dataset.name,
         table=model._meta.db_table,
         object_type=model._meta.label_lower,
-        columns=tuple(
-            (name, sql_type(field)) for name, field in zip(dataset.stored, fields, strict=True)
-        ),
+        columns=tuple((name, sql_type(field)) for name, (_, field) in fields.items()),
         dates=frozenset(
-            name
-            for name, field in zip(dataset.stored, fields, strict=True)
-            if field.get_internal_type() == "DateField"
+            name for name, (_, field) in fields.items() if field.get_internal_type() == "DateField"
         ),
         money=frozenset(
-            name
-            for name, field in zip(dataset.stored, fields, strict=True)
-            if isinstance(field, MoneyField)
+            name for name, (_, field) in fields.items() if isinstance(field, MoneyField)
         ),
         sensitive=dataset.sensitive,
         **table,
