@@ -6,9 +6,9 @@ with exactly two decimals (or empty) and a plain lot count. One regular expressi
 the eight numbers at once. Anything else — and every row with a problem — goes through the
 full per-cell checks, which report each error. Both paths accept the same rows and stage
 the same tuple, the spec's stored columns in order and the target's stage-only code:
-``(rowno, "YYYY-MM-DD", customer_id, *fen amounts, volume, code)``; the date is ISO text, what the staging table stores anyway; ``code`` is None, or the investor
-code when a small file's codes are resolved in SQL (then ``customer_id`` is None until
-``finish`` fills it).
+``(rowno, "YYYY-MM-DD", customer_id, *fen amounts, volume, code)``; the date is ISO text,
+what the staging table stores anyway; ``code`` is None, or the investor code when a small
+file's codes are resolved in SQL (then ``customer_id`` is None until ``finish`` fills it).
 """
 
 from __future__ import annotations

@@ -127,6 +127,11 @@ def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
+def _choice(text: str, column: specs.Column):
+    """The stored value of an enumeration column's text (its spec's choices)."""
+    return parse_choice(text, column.choices, column.allowed)
+
+
 class RowValidator:
     """Base: column positions and the error sink."""
 
@@ -291,8 +296,8 @@ class CustomerValidator(FastPathValidator):
                 return None
         self.seen[code] = rowno
         self.lengths[len(code)] += 1
-        # The spec's stored columns in order (``_checked`` builds it by name; a test
-        # compares both with the spec).
+        # The spec's stored columns in order, as ``_checked`` stages them (a test compares
+        # both with the spec).
         return (
             rowno, code, name, full_name or name, customer_type, gender, id_type, id_number,
             birth, opened, closed, status, dormant, normalized, branch_id, investor_class,
@@ -314,9 +319,8 @@ class CustomerValidator(FastPathValidator):
             text = cell(key)
             if not text:
                 return default
-            column = columns[key]
             try:
-                return parse_choice(text, column.choices, column.allowed)
+                return _choice(text, columns[key])
             except CellError as exc:
                 add(rowno, key, text, exc.reason)
                 return default
@@ -629,7 +633,3 @@ class ProductValidator(RowValidator):
         self.seen[key] = rowno
         # The spec's stored columns in order.
         return (rowno, customer_id, business_date, product_code, product_name, category or "", risk)
-
-
-def _choice(text: str, column: specs.Column):
-    return parse_choice(text, column.choices, column.allowed)
