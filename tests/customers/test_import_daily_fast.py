@@ -92,8 +92,8 @@ def test_the_common_row_takes_the_fast_path(imp_customers):
     assert validator.row(2, first) is not None  # the first row of a date teaches its text
     assert validator._fast(3, second) == (
         3,
-        customer_id,
         "2025-03-03",
+        customer_id,
         0,
         2000,
         0,

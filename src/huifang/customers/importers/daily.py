@@ -5,10 +5,10 @@ present, a trade date already accepted in this file, a known in-scope investor c
 with exactly two decimals (or empty) and a plain lot count. One regular expression checks
 the eight numbers at once. Anything else — and every row with a problem — goes through the
 full per-cell checks, which report each error. Both paths accept the same rows and stage
-the same tuple: ``(rowno, customer_id, "YYYY-MM-DD", *fen amounts, volume, code)``; the
-date is ISO text, what the staging table stores anyway; ``code`` is None, or the investor
-code when a small file's codes are resolved in SQL (then ``customer_id`` is None until
-``finish`` fills it).
+the same tuple, the spec's stored columns in order and the target's stage-only code:
+``(rowno, "YYYY-MM-DD", customer_id, *fen amounts, volume, code)``; the date is ISO text,
+what the staging table stores anyway; ``code`` is None, or the investor code when a small
+file's codes are resolved in SQL (then ``customer_id`` is None until ``finish`` fills it).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from huifang.customers.importers.cells import (
     parse_count,
     parse_date,
 )
+from huifang.customers.importers.targets import DAILY as TARGET
 from huifang.customers.importers.validators import (
     REQUIRED,
     CodeMap,
@@ -37,7 +38,8 @@ from huifang.customers.importers.validators import (
 )
 from huifang.customers.models import Customer
 
-AMOUNTS = ("prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity")
+# The money columns in file order (MoneyField in the model: fen in the database).
+AMOUNTS = tuple(name for name in TARGET.names if name in TARGET.money)
 NUMBERS = (*AMOUNTS, "volume")
 
 # The eight numbers joined by "|". No field pattern matches "|", so a match also proves
@@ -150,7 +152,7 @@ class DailyValidator(FastPathValidator):
             self.last_id = customer_id
         else:
             self._next_key(day, customer_id)
-        return (rowno, customer_id, day, *values, None)
+        return (rowno, day, customer_id, *values, None)
 
     def _fast_by_code(self, rowno: int, cells: list[str]) -> tuple | None:
         """``_fast`` when codes are resolved in SQL: the code is checked for form only."""
@@ -166,7 +168,7 @@ class DailyValidator(FastPathValidator):
         if code in seen:
             return None
         seen.add(code)
-        return (rowno, None, day, *values, code)
+        return (rowno, day, None, *values, code)
 
     def _checked(self, rowno: int, cells: list[str]) -> tuple | None:
         """Every check, each failure reported with its row, column and reason."""
@@ -253,14 +255,14 @@ class DailyValidator(FastPathValidator):
                 self.repeats.append((rowno, day, code, cells[pos["investor_code"]]))
                 return None
             seen_codes.add(code)
-            return (rowno, None, day, *amounts, volume, code)
+            return (rowno, day, None, *amounts, volume, code)
         seen = self.seen[day]
         if seen[customer_id]:  # reported by ``finish``, which looks up the first row
             self.repeats.append((rowno, day, customer_id, cells[pos["investor_code"]]))
             return None
         seen[customer_id] = 1
         self._next_key(day, customer_id)
-        return (rowno, customer_id, day, *amounts, volume, None)
+        return (rowno, day, customer_id, *amounts, volume, None)
 
     def _next_key(self, day: str, customer_id: int) -> None:
         """Note the key of a staged row (the dict way), and whether the rows so far came

@@ -18,6 +18,7 @@ import datetime
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
@@ -30,7 +31,9 @@ from huifang.customers.audit_actions import CustomerAction
 
 @dataclass(frozen=True)
 class Target:
-    """How one dataset's staging table maps onto its model's table."""
+    """How one dataset's staging table maps onto its model's table. The column list, dates,
+    money and personal-data columns are derived from the dataset's spec and its model
+    (``targets.target``); the rest concerns the table as a whole."""
 
     name: str  # dataset
     table: str
@@ -55,6 +58,11 @@ class Target:
     # each with its blind index ``<column>_bidx`` after the target's columns; a change is
     # seen by comparing the indexes (``core.fieldcrypt``).
     sensitive: tuple[str, ...] = ()
+
+    @cached_property
+    def booleans(self) -> frozenset[str]:
+        """Boolean columns (SQLite hands them back as 0 and 1)."""
+        return frozenset(name for name, kind in self.columns if kind == "BOOLEAN")
 
     @property
     def stage(self) -> str:
@@ -369,7 +377,7 @@ class Stage:
             return from_cents(value)
         if field in self.target.dates and isinstance(value, str):
             return datetime.date.fromisoformat(value[:10])
-        if isinstance(value, int) and field in ("dormant", "normalized", "risk_lowest"):
+        if isinstance(value, int) and field in self.target.booleans:
             return bool(value)
         return value
 

@@ -1,69 +1,92 @@
-"""Which staging columns map onto which table, per staged dataset.
+"""Which table each staged dataset goes into, derived from its column spec (``specs.py``).
 
-The column order here is the order of the tuples the validators return (after ``rowno``).
+A target's columns are the spec's stored columns in the spec's order (the order of the
+tuples the validators stage, after ``rowno``), each with the SQL type of its model field;
+its dates, money columns and personal-data columns come from the same declarations and
+fields. Only what concerns the table as a whole is set here: the natural key, the insert
+order, how a record is named in the audit log, and so on (``staging.Target``).
 """
 
 from __future__ import annotations
 
+from django.db import models
+
+from huifang.core.fieldcrypt import EncryptedTextField
+from huifang.core.fields import MoneyField
 from huifang.customers.importers import specs
 from huifang.customers.importers.staging import Target
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
 
-CUSTOMERS = Target(
-    name="customers",
-    table=Customer._meta.db_table,
-    object_type=Customer._meta.label_lower,
-    columns=(
-        ("investor_code", "TEXT"),
-        ("name", "TEXT"),
-        ("full_name", "TEXT"),
-        ("customer_type", "TEXT"),
-        ("gender", "TEXT"),
-        ("id_type", "TEXT"),
-        ("id_number", "TEXT"),
-        ("birth_date", "DATE"),
-        ("open_date", "DATE"),
-        ("close_date", "DATE"),
-        ("status", "TEXT"),
-        ("dormant", "BOOLEAN"),
-        ("normalized", "BOOLEAN"),
-        ("branch_id", "BIGINT"),
-        ("investor_class", "TEXT"),
-        ("risk_level", "INTEGER"),
-        ("risk_lowest", "BOOLEAN"),
-        ("occupation", "TEXT"),
-        ("income_source", "TEXT"),
-        ("mobile", "TEXT"),
-        ("phone", "TEXT"),
-        ("address", "TEXT"),
-        ("email", "TEXT"),
-        ("broker_codes", "TEXT"),
-        ("broker_names", "TEXT"),
-    ),
+# A model field's internal type → the staging table's SQL type (SQLite and PostgreSQL).
+SQL_TYPES = {
+    "CharField": "TEXT",
+    "TextField": "TEXT",
+    "EmailField": "TEXT",
+    "DateField": "DATE",
+    "BooleanField": "BOOLEAN",
+    "BigIntegerField": "BIGINT",
+    "BigAutoField": "BIGINT",
+    "IntegerField": "INTEGER",
+    "SmallIntegerField": "INTEGER",
+    "PositiveIntegerField": "INTEGER",
+    "PositiveSmallIntegerField": "INTEGER",
+}
+
+
+def sql_type(field: models.Field) -> str:
+    """The staging column type of a model field (a foreign key: its target's id)."""
+    if field.is_relation:
+        field = field.target_field
+    try:
+        return SQL_TYPES[field.get_internal_type()]
+    except KeyError:
+        raise TypeError(
+            f"{field.model.__name__}.{field.name}: no staging type for "
+            f"{field.get_internal_type()} (add it to targets.SQL_TYPES)"
+        ) from None
+
+
+def target(dataset: specs.Dataset, model: type[models.Model], **table) -> Target:
+    """The staging target of ``dataset`` in ``model``'s table; ``table``: the settings of
+    the table as a whole (``staging.Target``)."""
+    fields = {c.stored_as: (c, model._meta.get_field(c.stored_as)) for c in dataset.declared}
+    if len(fields) != len(dataset.declared):
+        raise TypeError(f"{dataset.name}: two columns are stored in the same field")
+    for column, field in fields.values():
+        if column.sensitive != isinstance(field, EncryptedTextField):
+            # Staged values are encrypted by the spec's flag, read back by the field's type.
+            raise TypeError(
+                f"{model.__name__}.{field.name}: the spec's `sensitive` must match the field "
+                "(EncryptedTextField)"
+            )
+    return Target(
+        name=dataset.name,
+        table=model._meta.db_table,
+        object_type=model._meta.label_lower,
+        columns=tuple((name, sql_type(field)) for name, (_, field) in fields.items()),
+        dates=frozenset(
+            name for name, (_, field) in fields.items() if field.get_internal_type() == "DateField"
+        ),
+        money=frozenset(
+            name for name, (_, field) in fields.items() if isinstance(field, MoneyField)
+        ),
+        sensitive=dataset.sensitive,
+        **table,
+    )
+
+
+CUSTOMERS = target(
+    specs.CUSTOMERS,
+    Customer,
     key=("investor_code",),
-    dates=frozenset({"birth_date", "open_date", "close_date"}),
     timestamps=True,
     repr_sql="s.investor_code || ' ' || s.name",
     defer_indexes=True,
-    sensitive=specs.CUSTOMERS.sensitive,
 )
 
-DAILY = Target(
-    name="daily",
-    table=DailyBalance._meta.db_table,
-    object_type=DailyBalance._meta.label_lower,
-    columns=(
-        ("customer_id", "BIGINT"),
-        ("trade_date", "DATE"),
-        ("prev_equity", "BIGINT"),
-        ("deposit", "BIGINT"),
-        ("withdrawal", "BIGINT"),
-        ("close_pnl", "BIGINT"),
-        ("position_pnl", "BIGINT"),
-        ("fee", "BIGINT"),
-        ("equity", "BIGINT"),
-        ("volume", "BIGINT"),
-    ),
+DAILY = target(
+    specs.DAILY,
+    DailyBalance,
     key=("trade_date", "customer_id"),
     # A small file (a night's rows) stages the investor codes and resolves them in SQL
     # instead of loading every customer's code (daily.resolve_in_sql).
@@ -72,30 +95,16 @@ DAILY = Target(
     # Key order: a new trading day's rows append to the (trade_date, customer) key and to
     # the table, in sequence, however many rows the table already holds.
     insert_order="s.trade_date, s.customer_id",
-    money=frozenset(
-        {"prev_equity", "deposit", "withdrawal", "close_pnl", "position_pnl", "fee", "equity"}
-    ),
-    dates=frozenset({"trade_date"}),
     # 78M rows a year: creations are recorded by the import's own audit row and record;
     # corrections (updates) get one audit row each with before/after.
     audit_creates=False,
     repr_sql="CAST(s.customer_id AS TEXT) || ' ' || CAST(s.trade_date AS TEXT)",
 )
 
-PRODUCTS = Target(
-    name="products",
-    table=ProductHolding._meta.db_table,
-    object_type=ProductHolding._meta.label_lower,
-    columns=(
-        ("customer_id", "BIGINT"),
-        ("product_code", "TEXT"),
-        ("business_date", "DATE"),
-        ("product_name", "TEXT"),
-        ("category", "TEXT"),
-        ("product_risk", "INTEGER"),
-    ),
+PRODUCTS = target(
+    specs.PRODUCTS,
+    ProductHolding,
     key=("customer_id", "product_code", "business_date"),
-    dates=frozenset({"business_date"}),
     repr_sql="s.product_code || ' ' || s.product_name",
 )
 
