@@ -241,7 +241,8 @@ def _value_text(field: forms.Field, value) -> str:
     if isinstance(value, models.QuerySet | list | tuple):
         return "、".join(filter(None, (_value_text(field, item) for item in value)))
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
     return _choice_label(field, str(value).strip())
