@@ -224,7 +224,7 @@ def describe(filterset: django_filters.FilterSet) -> str:
             continue
         text = _value_text(field, cleaned.get(name))
         if text:
-            parts.append(f"{field.label or name}：{text}")
+            parts.append(f"{field.label or flt.label or name}：{text}")
     return "；".join(parts)
 
 
