@@ -232,8 +232,9 @@ class Exporter:
     def filters_as_shown(self) -> str:
         """The filters as the page reads them (``处理状态：未处理；营业部：0101 北京分公司``,
         ``core.filtersets.describe``) when a bound FilterSet is at hand; else as
-        :meth:`describe_filters`."""
-        if self.filters is not None and not QUERY_STRING.match(self.filters):
+        :meth:`describe_filters`. The FilterSet's data is what filtered the rows, even
+        when the page chose it (an agent's landing list: 我的任务, 未完成)."""
+        if self.filters and not QUERY_STRING.match(self.filters):
             return self.filters
         if self.filterset is not None and self.filterset.is_bound:
             return describe(self.filterset)
