@@ -178,6 +178,26 @@ def test_an_assignment_notifies_the_agent_after_commit(
     assert sent(personas["agent_b"]) == [] and sent(personas["manager_a"]) == []
 
 
+def test_an_assignments_link_lists_exactly_its_tasks(
+    branches, personas, client, django_capture_on_commit_callbacks
+):
+    from huifang.callbacks.models import CallbackTask
+
+    earlier = make_task(branches["a1"], assignee=personas["agent_a"])
+    CallbackTask.objects.filter(pk=earlier.pk).update(assigned_at=beijing(DAY, 9, 0))
+    tasks = [make_task(branches["a1"]) for _ in range(3)]
+    make_task(branches["a1"])  # open, in scope, not assigned
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks_services.do_assign(
+            [t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"]
+        )
+    [message] = sent(personas["agent_a"], Kind.TASK_ASSIGNED)
+    client.force_login(personas["agent_a"])
+    response = client.get(message.link)
+    assert response.context["row_count"].value == 3
+    assert {row.record.pk for row in response.context["table"].rows} == {t.pk for t in tasks}
+
+
 def test_one_assigned_task_links_to_itself(branches, personas, django_capture_on_commit_callbacks):
     task = make_task(branches["b1"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,5 +1,5 @@
 """At 1366 × 768 (the smallest screen the branches use) the pages that clipped their
-content — the home page, 回访进度's 按命中规则 card, 管理措施 and HQ's 站内消息 — fit the
+content — the home page, 回访进度's 按命中规则 card, 管理措施, HQ's 站内消息 and 短信记录 — fit the
 window: the page does not scroll sideways and no table or card cuts its content off (a
 table wider than its card scrolls inside it, with the columns past the edge out of sight)."""
 
@@ -26,6 +26,7 @@ PAGES = {
     "/reports/": "#progress-rule",
     "/reports/measures/": "main table",
     "/plans/messages/": "#notifications table",
+    "/sms/": "main table",
 }
 
 
@@ -54,8 +55,34 @@ def long_messages(demo):
     )
 
 
+@pytest.fixture
+def sent_texts(demo):
+    """短信记录 as days of sending leave it: sent and delivered (three date-times a row),
+    a provider's long refusal, a fund's long name."""
+    from django.utils import timezone
+
+    from huifang.channels.sms.models import SmsMessage, SmsStatus
+
+    now = timezone.now()
+    SmsMessage.objects.update(
+        status=SmsStatus.DELIVERED,
+        sent_at=now,
+        delivered_at=now,
+        provider_text="DELIVRD 用户接收成功",
+    )
+    failed = SmsMessage.objects.order_by("-queued_at").first()
+    SmsMessage.objects.filter(pk=failed.pk).update(
+        status=SmsStatus.FAILED,
+        provider_text="重试 5 次仍失败：isv.BUSINESS_LIMIT_CONTROL：触发小时级流控Permits:5",
+    )
+    failed.customer.name = "上海远景资产管理有限公司－远景稳健一号私募证券投资基金"
+    failed.customer.save(update_fields=["name"])
+
+
 @pytest.mark.parametrize("path", list(PAGES))
-def test_the_page_fits_1366_without_clipping(path, long_messages, demo_login, live_server):
+def test_the_page_fits_1366_without_clipping(
+    path, long_messages, sent_texts, demo_login, live_server
+):
     page = demo_login("hq_admin")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}{path}")
@@ -63,3 +90,12 @@ def test_the_page_fits_1366_without_clipping(path, long_messages, demo_login, li
 
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate(CLIPPED) == []
+
+
+def test_a_cut_sms_text_shows_whole_on_hover(sent_texts, demo_login, live_server):
+    page = demo_login("hq_admin")
+    page.goto(f"{live_server.url}/sms/?status=failed")
+    refusal = page.locator("main table td span.text-truncate[title^='重试 5 次仍失败']")
+    expect(refusal).to_have_attribute(
+        "title", "重试 5 次仍失败：isv.BUSINESS_LIMIT_CONTROL：触发小时级流控Permits:5"
+    )

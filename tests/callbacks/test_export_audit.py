@@ -100,3 +100,21 @@ def test_the_task_apis_risk_level_is_the_task_lists(tasks, client_for, personas)
         for t in client.get("/api/v1/callback-tasks/").json()["results"]
     }
     assert api == page and page["00012345"].endswith("(最低类别)")
+
+
+def test_the_task_list_export_names_its_filters_as_the_page_does(tasks, client_for, branches):
+    from tests.xlsx import about
+
+    query = {"_export": "xlsx", "status": "new", "branch": branches["a"].pk, "page": "2"}
+    response = client_for("hq_admin").get(LIST, query)
+    assert about(response.content)["筛选条件"] == "部门：0101 北京分公司；处理状态：未处理"
+
+
+def test_an_agents_landing_export_names_the_filters_the_page_chose(tasks, client_for):
+    from tests.xlsx import about
+
+    response = client_for("agent_a").get(LIST, {"_export": "xlsx"})
+    assert (
+        about(response.content)["筛选条件"]
+        == "处理状态：未完成（未处理+处理中）；回访专员：我的任务"
+    )

@@ -164,7 +164,7 @@ def test_an_xlsx_says_who_exported_what_when_on_its_second_sheet(branches, perso
     }
     assert about["导出内容"] == "部门"
     assert "hq_admin" in about["导出人"]
-    assert about["筛选条件"] == "q=0102"
+    assert about["筛选条件"] == "代码或名称：0102"
     assert about["行数"] == "2"
     assert about["导出时间"][:4].isdigit()
 
@@ -193,3 +193,32 @@ def test_a_pages_query_string_is_recorded_without_its_export_parameter(branches)
 def test_an_export_with_only_the_export_parameter_names_no_filters(branches):
     exporter(filters="_export=xlsx").response("xlsx")
     assert AuditEvent.objects.get(action="export").message == "导出 xlsx"
+
+
+def test_the_filters_read_like_the_page_labels_and_chosen_options(branches, personas, rf):
+    from huifang.core.filtersets import describe
+    from huifang.org.filtersets import UserFilterSet
+    from huifang.org.models import User
+
+    request = rf.get("/")
+    request.user = personas["hq_admin"]
+    data = {"role": "agent", "branch": branches["a"].pk, "is_active": "false"}
+    filterset = UserFilterSet(data, queryset=User.objects.all(), request=request)
+    assert describe(filterset) == "角色：回访专员；所属部门：0101 北京分公司；有效：否"
+
+
+def test_the_filters_leave_out_paging_sorting_export_and_unknown_keys(branches):
+    from huifang.core.filtersets import describe
+
+    data = {"q": "01", "page": "2", "sort": "-code", "_export": "xlsx", "nope": "1"}
+    assert describe(BranchFilterSet(data, queryset=Branch.objects.all())) == "代码或名称：01"
+
+
+def test_a_date_range_reads_as_days(branches):
+    from huifang.core.filtersets import AuditEventFilterSet, describe
+
+    data = {"time_min": "2026-01-01", "time_max": "2026-01-31"}
+    filterset = AuditEventFilterSet(data, queryset=AuditEvent.objects.all())
+    assert describe(filterset) == "时间：2026-01-01 至 2026-01-31"
+    filterset = AuditEventFilterSet({"time_min": "2026-01-01"}, queryset=AuditEvent.objects.all())
+    assert describe(filterset) == "时间：2026-01-01 起"

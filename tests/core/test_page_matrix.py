@@ -158,7 +158,7 @@ PAGES: dict[str, Page] = {
     "org:api_token": form(ANY),
     "org:otp": form(ANY),
     "org:otp_reset": Page(
-        "org.change_user", pk("user"), BRANCH, get=302, lookup="org.change_user", post=True
+        "org.change_user", pk("user"), BRANCH, get=302, lookup="org.view_user", post=True
     ),
     "org:lockouts": form("org.change_user"),
     # -- 客户, 数据接口
@@ -201,7 +201,7 @@ PAGES: dict[str, Page] = {
         post_need="callbacks.manage_callbacktask",
     ),
     "callbacks:task_start": action(
-        "callbacks.change_callbacktask", pk("task"), BRANCH, lookup="callbacks.change_callbacktask"
+        "callbacks.change_callbacktask", pk("task"), BRANCH, lookup="callbacks.view_callbacktask"
     ),
     "callbacks:task_numbers": action(  # 显示号码: the task's own agent alone
         "callbacks.view_callbacktask", pk("task"), BRANCH, only=ASSIGNEE
@@ -220,24 +220,24 @@ PAGES: dict[str, Page] = {
         "records.change_callbackrecord",
         pk("record"),
         BRANCH,
-        lookup="records.change_callbackrecord",
+        lookup="records.view_callbackrecord",
     ),
     "records:record_history": Page("records.view_callbackrecord", pk("record"), BRANCH),
     "records:attachment_download": Page("records.view_recordattachment", pk("attachment"), BRANCH),
     "records:task_records": Page("records.view_callbackrecord", TASK, BRANCH),
     "records:record_create": form("records.add_callbackrecord", TASK, BRANCH),
     "records:task_feedback": action(
-        "records.change_callbackrecord", TASK, BRANCH, lookup="callbacks.change_callbacktask"
+        "records.change_callbackrecord", TASK, BRANCH, lookup="callbacks.view_callbacktask"
     ),
     "records:task_close_unreachable": action(
-        "callbacks.manage_callbacktask", TASK, BRANCH, lookup="callbacks.change_callbacktask"
+        "callbacks.manage_callbacktask", TASK, BRANCH, lookup="callbacks.view_callbacktask"
     ),
     "records:feedback_list": Page("records.view_branchfeedback"),
     "records:feedback_handle": action(
         "records.change_branchfeedback",
         pk("feedback"),
         BRANCH,
-        lookup="records.change_branchfeedback",
+        lookup="records.view_branchfeedback",
     ),
     "records:reason_list": Page("records.view_failurereason"),
     "records:reason_create": form("records.add_failurereason"),

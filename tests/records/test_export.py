@@ -107,3 +107,20 @@ def test_export_records_command_refuses_a_bad_date(tmp_path, db):
 
     with pytest.raises(CommandError, match="不是有效日期"):
         call_command("export", "records", str(tmp_path / "r.csv"), "--from", "2026-13-01")
+
+
+def test_the_record_list_export_names_its_filters_as_the_page_does(records, client_for):
+    from tests.xlsx import about
+
+    query = {
+        "_export": "xlsx",
+        "status": "failure",
+        "branch": "0101",
+        "called_at_after": "2026-01-01",
+        "sort": "-called_at",
+        "unknown": "x",
+    }
+    response = client_for("hq_admin").get("/records/", query)
+    assert about(response.content)["筛选条件"] == (
+        "营业部：0101 北京分公司；回访日期（起止）：2026-01-01 起；回访状态：失败"
+    )

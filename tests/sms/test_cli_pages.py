@@ -238,3 +238,20 @@ def test_an_agent_bulk_sends_for_the_ticked_tasks_in_scope(
             {"pk": [mine.pk, other.pk], "template": template.pk, "confirmed": "1"},
         )
     assert list(SmsMessage.objects.values_list("task_id", flat=True)) == [mine.pk]
+
+
+def test_the_message_export_names_its_filters_as_the_page_does(client_for, task, template, queue):
+    from tests.xlsx import about
+
+    queue(task)
+    query = {
+        "_export": "xlsx",
+        "status": "queued",
+        "template": template.pk,
+        "day_from": "2026-01-05",
+    }
+    response = client_for("hq_admin").get("/sms/", query)
+    assert (
+        about(response.content)["筛选条件"]
+        == "短信模板：REMIND 回访提醒；状态：排队；发送日从：2026-01-05"
+    )

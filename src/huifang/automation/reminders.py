@@ -47,6 +47,13 @@ def _tasks_url(**query) -> str:
     return f"{reverse('callbacks:task_list')}?{urlencode(query)}"
 
 
+def assignment_url(at: datetime.datetime) -> str:
+    """The task list of the recipient's tasks assigned at ``at`` (one assignment's: they
+    share its moment, to the second), whatever their status now."""
+    moment = timezone.localtime(at).strftime("%Y-%m-%dT%H:%M:%S")
+    return _tasks_url(assignee="me", assigned_after=moment, assigned_before=moment)
+
+
 def _task_url(pk: int) -> str:
     return reverse("callbacks:task_detail", args=[pk])
 
@@ -248,7 +255,7 @@ def assigned_messages(assignments: dict[int, int], at: datetime.datetime) -> lis
         else:
             title = f"新分配给您 {len(ids)} 条回访任务"
             body = f"{len(ids)} 条回访任务（#{ids[0]} 等）已分配给您。"
-            link = _tasks_url(assignee="me", status="open")
+            link = assignment_url(at)
         messages.append(Message(agent_id, Kind.TASK_ASSIGNED, key, title, body, link))
     return messages
 

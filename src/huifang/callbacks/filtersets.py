@@ -20,6 +20,7 @@ from huifang.callbacks.models import (
 from huifang.core.filtersets import BIGINT, FilterSet, digits_within
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
+from huifang.core.widgets import DateTimeRangeWidget
 from huifang.org.models import Branch, Role, User
 
 OPEN = "open"
@@ -87,6 +88,15 @@ class TaskFilterSet(FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
+    # To the second: an assignment's tasks share one ``assigned_at`` (``apply_assignments``),
+    # so ``assigned_after=T&assigned_before=T`` (with ``assignee``) is exactly that
+    # assignment — the link of its 站内消息.
+    assigned = django_filters.DateTimeFromToRangeFilter(
+        label="分配时间",
+        field_name="assigned_at",
+        widget=DateTimeRangeWidget(),
+    )
+
     class Meta:
         model = CallbackTask
         fields = [
@@ -101,6 +111,7 @@ class TaskFilterSet(FilterSet):
             "deadline",
             "appointment",
             "created",
+            "assigned",
         ]
 
     def __init__(self, *args, request=None, **kwargs):

@@ -321,7 +321,9 @@ def record_assignments(
 
 
 def apply_assignments(new: dict[int, User]) -> None:
-    now = timezone.now()
+    # One moment for the whole assignment, to the second: the 分配时间 filter (and the
+    # agent's 站内消息 link) finds exactly this assignment's tasks by it.
+    now = timezone.now().replace(microsecond=0)
     by_agent: dict[int, list[int]] = defaultdict(list)
     for task_id, agent in new.items():
         by_agent[agent.pk].append(task_id)

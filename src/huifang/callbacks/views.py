@@ -32,7 +32,7 @@ from huifang.core.audit_display import describe_all
 from huifang.core.jobs import start_job
 from huifang.core.models import AuditEvent
 from huifang.core.people import person_text
-from huifang.core.scoping import has_model_perm
+from huifang.core.scoping import get_for, has_model_perm
 from huifang.core.views import ObjectDetailView, ObjectListView
 from huifang.org.models import Role, User
 
@@ -158,7 +158,13 @@ def task_numbers(request, pk: int):
 def task_start(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    task = get_object_or_404(CallbackTask.objects.restrict(request.user, "change"), pk=pk)
+    task = get_for(
+        request.user,
+        CallbackTask.objects.all(),
+        "change",
+        message="您没有处理回访任务的权限",
+        pk=pk,
+    )
     try:
         services.do_start(task, actor=request.user)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ import django_tables2 as tables
 from django.db import models
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.html import format_html
 from django_tables2 import A
 from django_tables2.columns import library
 
@@ -65,6 +66,27 @@ class DateTimeColumn(DateColumn):
 # A long text column (reasons, descriptions, evidence) wraps within a bounded width
 # instead of stretching the row past the screen (see huifang.css).
 WRAP = {"td": {"class": "cell-wrap"}}
+
+
+class TruncatedColumn(tables.Column):
+    """A long one-line text (a provider's answer, a message, a company's name) cut to
+    ``width`` with an ellipsis, the whole text on hover (``title``); exports write it whole."""
+
+    def __init__(self, *args, width: str = "12rem", **kwargs):
+        self.width = width
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format_html(
+            '<span class="d-inline-block text-truncate align-bottom" style="max-width: {}"'
+            ' title="{}">{}</span>',
+            self.width,
+            value,
+            value,
+        )
+
+    def value(self, value, **kwargs):
+        return value
 
 
 library.register(DateColumn)

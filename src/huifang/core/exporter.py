@@ -35,6 +35,7 @@ from django_tables2.rows import BoundRow
 from huifang.core import audit, export
 from huifang.core.audit_actions import CoreAction
 from huifang.core.columns import cell
+from huifang.core.filtersets import describe
 
 Sheet = Callable[[Any], tuple[list[str], Iterable[Sequence]]]
 FORMATS = ("csv", "xlsx")
@@ -225,14 +226,26 @@ class Exporter:
             ("导出内容", self.title),
             ("导出人", person_text(who.user) or source_label(who.label)),
             ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")),
-            ("筛选条件", self.describe_filters() or "全部"),
+            ("筛选条件", self.filters_as_shown() or "全部"),
         ]
+
+    def filters_as_shown(self) -> str:
+        """The filters as the page reads them (``处理状态：未处理；营业部：0101 北京分公司``,
+        ``core.filtersets.describe``) when a bound FilterSet is at hand; else as
+        :meth:`describe_filters`. The FilterSet's data is what filtered the rows, even
+        when the page chose it (an agent's landing list: 我的任务, 未完成)."""
+        if self.filters and not QUERY_STRING.match(self.filters):
+            return self.filters
+        if self.filterset is not None and self.filterset.is_bound:
+            return describe(self.filterset)
+        return self.describe_filters()
 
     # --- the audit row ----------------------------------------------------------------
 
     def describe_filters(self) -> str:
-        """The filters as people read them: ``branch=0102，status=new/assigned``, without
-        the page's own parameters (``_export``, ``_count``). A query string a page passes
+        """The filters as the audit row keeps them: ``branch=0102，status=new/assigned`` —
+        the exact query, which names what a label may not (an agent's id) — without the
+        page's own parameters (``_export``, ``_count``). A query string a page passes
         (``request.GET.urlencode()``) is read the same way; other text stays as given."""
         if self.filters is not None:
             if not QUERY_STRING.match(self.filters):

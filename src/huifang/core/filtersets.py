@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters_api
 
@@ -201,3 +202,79 @@ class JobFilterSet(FilterSet):
     class Meta:
         model = Job
         fields = ["status", "kind"]
+
+
+# --- what a filter reads like ----------------------------------------------------------
+
+
+def describe(filterset: django_filters.FilterSet) -> str:
+    """The filters of a bound ``filterset`` as the page shows them, one
+    ``〈label〉：〈value〉`` per filter in use, joined by ``；``: a choice by its option's
+    label, a branch by its code and name, dates as YYYY-MM-DD, yes/no as 是/否
+    (``处理状态：未处理；营业部：0101 北京分公司``). Keys that are no filter (paging, sorting,
+    ``_export``) and filters left empty or invalid are not mentioned."""
+    if not filterset.is_bound:
+        return ""
+    filterset.is_valid()  # cleans the form once
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    parts = []
+    for name, flt in filterset.filters.items():
+        field = filterset.form.fields.get(name)
+        if field is None or isinstance(flt, django_filters.OrderingFilter):
+            continue
+        text = _value_text(field, cleaned.get(name))
+        if text:
+            parts.append(f"{field.label or flt.label or name}：{text}")
+    return "；".join(parts)
+
+
+def _value_text(field: forms.Field, value) -> str:
+    if value is None or value == "" or value == [] or value == ():
+        return ""
+    if isinstance(value, slice):
+        return _range_text(field, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, models.Model):
+        label = getattr(field, "label_from_instance", str)
+        return str(label(value))
+    if isinstance(value, models.QuerySet | list | tuple):
+        return "、".join(filter(None, (_value_text(field, item) for item in value)))
+    if isinstance(value, datetime.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _choice_label(field, str(value).strip())
+
+
+def _range_text(field: forms.Field, value: slice) -> str:
+    """``2026-01-01 至 2026-01-31``, ``2026-01-01 起`` or ``至 2026-01-31``."""
+
+    def end(point) -> str:
+        if point is None:
+            return ""
+        if isinstance(field, filter_fields.DateRangeField) and isinstance(point, datetime.datetime):
+            # Whole days: django-filter widens a date range to 00:00 … 23:59:59.999999.
+            local = timezone.localtime(point) if timezone.is_aware(point) else point
+            return local.date().isoformat()
+        return _value_text(field, point)
+
+    start, stop = end(value.start), end(value.stop)
+    if start and stop:
+        return f"{start} 至 {stop}"
+    return f"{start} 起" if start else (f"至 {stop}" if stop else "")
+
+
+def _choice_label(field: forms.Field, value: str) -> str:
+    """The label of the option ``value`` in the field's (or its select widget's) choices;
+    the value itself when it is no option (a typed username)."""
+    choices = getattr(field, "choices", None) or getattr(field.widget, "choices", None) or ()
+    for key, label in choices:
+        if isinstance(label, list | tuple):  # an option group
+            for sub_key, sub_label in label:
+                if str(sub_key) == value:
+                    return str(sub_label)
+        elif str(key) == value:
+            return str(label)
+    return value

@@ -147,3 +147,18 @@ def branch_in_scope(user, branch) -> bool:
         return True
     path = user_branch_path(user)
     return bool(path) and branch is not None and branch.path.startswith(path)
+
+
+def get_for(user, queryset: models.QuerySet, action: str, *, message: str, **lookup):
+    """The object ``lookup`` finds in ``queryset`` that ``user`` may ``action``; refused
+    (PermissionDenied, a 403 saying ``message``) when the user may only view it; Http404
+    when the user may not even see it — an object of another branch is never revealed."""
+    from django.http import Http404
+
+    try:
+        return queryset.restrict(user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        pass
+    if action != "view" and queryset.restrict(user, "view").filter(**lookup).exists():
+        raise PermissionDenied(message)
+    raise Http404(f"没有找到该{queryset.model._meta.verbose_name}")

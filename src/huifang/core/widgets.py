@@ -7,6 +7,7 @@ would show an empty field. Every form's date and date-time picker uses these two
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -32,3 +33,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict | None = None):
         super().__init__(attrs=attrs, format=DATETIME_LOCAL_FORMAT)
+
+
+class DateTimeRangeWidget(django_filters.widgets.DateRangeWidget):
+    """A FilterSet's from–to date-time range (``…_after`` / ``…_before``) as two
+    datetime-local pickers that take seconds (a link may name a moment to the second)."""
+
+    def __init__(self, attrs: dict | None = None):
+        attrs = {"step": "1", **(attrs or {})}
+        # RangeWidget's own __init__ would make the parts plain text inputs.
+        widgets = (DateTimeLocalInput, DateTimeLocalInput)
+        super(django_filters.widgets.RangeWidget, self).__init__(widgets, attrs)

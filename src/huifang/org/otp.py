@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huifang.core import audit
 from huifang.core.permissions import require
+from huifang.core.scoping import get_for
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Role, User
 from huifang.org.services import check_owner_or_admin
@@ -245,7 +246,9 @@ def reset_view(request, pk: int):
     """管理员重置两步验证 (POST from the user's page)."""
     if request.method != "POST":
         return redirect("org:user_edit", pk=pk)
-    user = get_object_or_404(User.objects.restrict(request.user, "change"), pk=pk)
+    user = get_for(
+        request.user, User.objects.all(), "change", message="您没有维护用户的权限", pk=pk
+    )
     if do_reset(user, actor=request.user):
         messages.success(request, f"已重置 {user.username} 的两步验证，其下次登录时重新设置")
     else:

@@ -49,7 +49,7 @@ from huifang.core import audit
 from huifang.core.audit_actions import CoreAction
 from huifang.core.masking import mask_address
 from huifang.core.redirects import next_url
-from huifang.core.scoping import has_model_perm
+from huifang.core.scoping import get_for, has_model_perm
 from huifang.core.views import ObjectListView
 
 RECORD_RELATED = (
@@ -103,10 +103,15 @@ def record_agent_counts(request):
 
 
 def _task(request, task_pk: int, action: str = "view") -> CallbackTask:
-    return get_object_or_404(
-        CallbackTask.objects.restrict(request.user, action).select_related(
+    """The task, in the user's scope (else 404); 403 if the user may see it but not
+    ``action`` it."""
+    return get_for(
+        request.user,
+        CallbackTask.objects.select_related(
             "customer__branch", "branch", "business_type", "batch", "assignee"
         ),
+        action,
+        message="您没有处理该回访任务的权限",
         pk=task_pk,
     )
 
@@ -126,7 +131,7 @@ def task_context(request, task: CallbackTask) -> dict:
         .filter(task=task)
         .select_related("created_by", "handled_by")
     )
-    # The controls below lead to views that load the task for "change" (else 404).
+    # The controls below lead to views that need the task for "change" (else 403).
     changeable = CallbackTask.objects.restrict(request.user, "change").filter(pk=task.pk).exists()
     return {
         "task": task,
@@ -267,10 +272,15 @@ def _known(task) -> dict:
 
 
 def _record(request, pk: int, action: str = "view") -> CallbackRecord:
-    return get_object_or_404(
-        CallbackRecord.objects.restrict(request.user, action).select_related(
+    """The record, in the user's scope (else 404); 403 if the user may see it but not
+    ``action`` it."""
+    return get_for(
+        request.user,
+        CallbackRecord.objects.select_related(
             *RECORD_RELATED, "task__customer__branch", "task__business_type", "updated_by"
         ),
+        action,
+        message="您没有修改回访记录的权限",
         pk=pk,
     )
 
@@ -382,7 +392,13 @@ class FeedbackListView(ObjectListView):
 
 @require_POST
 def feedback_handle(request, pk: int):
-    feedback = get_object_or_404(BranchFeedback.objects.restrict(request.user, "change"), pk=pk)
+    feedback = get_for(
+        request.user,
+        BranchFeedback.objects.all(),
+        "change",
+        message="您没有处理反馈的权限",
+        pk=pk,
+    )
     try:
         services.do_handle_feedback(feedback, request.POST.get("note", ""), actor=request.user)
     except ValidationError as exc:
