@@ -6,6 +6,7 @@ The widgets are found in every form and FilterSet of the code base, not listed b
 
 from __future__ import annotations
 
+import copy
 import datetime
 
 import django_filters
@@ -32,7 +33,9 @@ def picker_widgets() -> list[tuple[str, forms.Widget]]:
         for form in project_subclasses(forms.BaseForm)
         for name, field in form.base_fields.items()
     ] + [
-        (f"{fs.__module__}.{fs.__name__}.{name}", flt.field)
+        # A copy: ``Filter.field`` is built once and kept, and built on the class's own
+        # filter it would keep a label resolved too early for every later FilterSet.
+        (f"{fs.__module__}.{fs.__name__}.{name}", copy.deepcopy(flt).field)
         for fs in project_subclasses(django_filters.FilterSet)
         for name, flt in fs.base_filters.items()
     ]
@@ -71,3 +74,17 @@ def test_the_new_record_form_shows_the_date_as_the_browser_needs_it():
         html = str(CreateRecordForm(initial={"called_date": DAY})["called_date"])
     assert 'type="date"' in html
     assert 'value="2026-12-03"' in html
+
+
+@pytest.mark.django_db
+def test_collecting_the_pickers_builds_no_field_on_a_filterset_class():
+    """Built on the class, a filter's field (and its label, still unresolved) would be
+    kept by every later FilterSet: export descriptions then lost their labels."""
+    picker_widgets()
+    built = [
+        f"{fs.__name__}.{name}"
+        for fs in project_subclasses(django_filters.FilterSet)
+        for name, flt in fs.base_filters.items()
+        if hasattr(flt, "_field")
+    ]
+    assert built == []
