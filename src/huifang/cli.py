@@ -2,8 +2,10 @@
 
 A file the command could not read or write (a disk full, a path taken by a directory, a
 permission) ends it with a Chinese message and exit status 1, never a traceback; commands
-check their output path before they start (``core.output_files``). argparse's own messages
-(a missing argument, a bad choice) are in Chinese (``core.argparse_zh``)."""
+check their output path before they start (``core.output_files``). So does a database that
+cannot be reached, or that ``huifang migrate`` has not set up yet (a new data directory).
+argparse's own messages (a missing argument, a bad choice) are in Chinese
+(``core.argparse_zh``)."""
 
 import os
 import sys
@@ -12,6 +14,7 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huifang.settings")
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
     from xlsxwriter.exceptions import FileCreateError
 
     from huifang.core import argparse_zh
@@ -25,6 +28,30 @@ def main(argv: list[str] | None = None) -> None:
         reason = getattr(cause, "strerror", None) or str(cause)
         sys.stderr.write(f"CommandError: 无法读写文件{f' {where}' if where else ''}：{reason}\n")
         sys.exit(1)
+    except DatabaseError:
+        hint = database_hint()
+        if hint is None:  # the schema is complete: a real fault, keep its traceback
+            raise
+        sys.stderr.write(f"CommandError: {hint}\n")
+        sys.exit(1)
+
+
+def database_hint() -> str | None:
+    """Why the database refused a command, when it is the setup rather than the command:
+    it cannot be reached, or migrations are missing. None when neither is the case."""
+    from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"无法连接数据库（请检查 HUIFANG_DATABASE_URL）：{reason}"
+    if plan:
+        return "数据库尚未初始化或有未应用的迁移：请先运行 huifang migrate"
+    return None
 
 
 if __name__ == "__main__":

@@ -152,3 +152,14 @@ def test_the_command_pushes_a_batch_and_prints_the_file_last(make_task, tmp_path
     assert out.getvalue().strip().splitlines()[-1] == str(tmp_path / "l.csv")
     assert len(_read(tmp_path / "l.csv")) == 2
     assert AuditEvent.objects.get(action="call_push").actor_label == "command:callcenter push"
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_closed_status_naming_the_open_ones(make_task, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    make_task("a1")
+    with pytest.raises(CommandError, match="--status 可选 未处理、处理中、未完成"):
+        call_command("callcenter", "push", "--status", "已完成", "--out", str(tmp_path / "l.csv"))
+    assert not CallPush.objects.exists() and not (tmp_path / "l.csv").exists()

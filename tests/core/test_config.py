@@ -33,6 +33,13 @@ def test_unsupported_database_scheme_is_refused(tmp_path):
     assert "HUIFANG_DATABASE_URL" in result.stderr
 
 
+def test_a_database_whose_driver_is_not_installed_is_refused_naming_the_package(tmp_path):
+    result = run_settings({"HUIFANG_DATABASE_URL": "mysql://u:p@localhost:3306/hf"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_DATABASE_URL" in result.stderr and "pip install mysqlclient" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_postgres_url_selects_the_postgresql_backend(tmp_path):
     result = run_settings({"HUIFANG_DATABASE_URL": "postgres://u:p@localhost:5432/hf"}, tmp_path)
     assert result.returncode == 0, result.stderr

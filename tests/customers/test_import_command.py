@@ -20,7 +20,8 @@ def test_command_fails_with_the_row_report_and_writes_nothing(branches, imp_writ
     rows[2][2] = "个人"
     with pytest.raises(CommandError) as failure:
         call_command("import", "customers", str(imp_write_csv(CUSTOMER_HEADER, rows)))
-    assert "导入被拒绝，未写入任何数据" in str(failure.value)
+    assert "导入被拒绝，未写入任何数据：1 行有错误" in str(failure.value)
+    assert str(failure.value).count("未写入任何数据") == 1
     err = capsys.readouterr().err
     assert "4\t客户类型\t个人\t取值不在允许范围内" in err
     assert not Customer.objects.exists()

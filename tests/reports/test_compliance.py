@@ -287,12 +287,23 @@ def test_report_compliance_command(world, tmp_path):
     )
 
 
+def test_report_compliance_takes_the_check_as_its_column_names_it(world, tmp_path):
+    from django.core.management import call_command
+
+    title = compliance.REGISTRY["overdue_tasks"].title
+    out = tmp_path / "c.csv"
+    call_command("report", "compliance", "--check", title, "--out", str(out))
+    rows = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert len(rows) == 2 and {row.split(",")[0] for row in rows} == {title}
+
+
 def test_report_compliance_refuses_an_unknown_check(world, tmp_path):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="没有名为“nope”的检查项"):
+    with pytest.raises(CommandError, match="没有名为“nope”的检查项") as refused:
         call_command("report", "compliance", "--check", "nope", "--out", str(tmp_path / "c.csv"))
+    assert f"overdue_tasks（{compliance.REGISTRY['overdue_tasks'].title}）" in str(refused.value)
 
 
 def test_dashboard_shows_each_checks_count(world, client_for):

@@ -82,6 +82,21 @@ def test_screen_out_csv_has_code_reasons_and_evidence(make, tmp_path):
     assert rows[0]["A002 亏损金额"] == "150000.00"
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        ["--param", "A002.min_loss_amount=1000", "A002.min_loss_ratio=0.9"],
+        ["--param", "A002.min_loss_amount=1000", "--param", "A002.min_loss_ratio=0.9"],
+    ],
+)
+def test_screen_takes_several_params_after_one_param_or_repeated(make, params):
+    c = make()
+    daily(c, D(2025, 3, 3), prev="200000.00", close="-150000.00")  # a 75% loss
+    refresh()
+    text = call("screen", "--as-of", "2025-12-31", "--rules", "A002", *params)
+    assert "命中客户：0" in text  # the second parameter applies too: 75% < 90%
+
+
 def test_screen_freeze_out_xlsx(make, tmp_path):
     make(occupation="无业")
     path = tmp_path / "hits.xlsx"

@@ -185,6 +185,14 @@ def test_a_partner_of_another_kind_is_403(signed_client, make_partner, sent):
     assert signed_client.post(apphall, PATH, receipt(message)).status_code == 403
 
 
+def test_null_provider_message_id_and_code_are_read_as_empty(signed_client, gateway, sent):
+    message, _ = sent("http", ["gw-1", "gw-2"])
+    body = receipt(message, provider_message_id=None, code=None)
+    response = signed_client.post(gateway, PATH, body)
+    assert response.status_code == 200
+    assert response.json() == {"message": message.pk, "status": "delivered"}
+
+
 def test_an_unknown_message_is_404(signed_client, gateway):
     response = signed_client.post(
         gateway, PATH, {"event_id": "e", "message": 999999, "status": "delivered"}

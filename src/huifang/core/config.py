@@ -8,6 +8,7 @@ than start with a guess.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import os
 import re
 import secrets
@@ -187,6 +188,13 @@ def index_key(directory: Path) -> bytes:
 
 
 SUPPORTED_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql", "mysql", "oracle"}
+# The driver each engine imports, and the package that installs it: a URL for an engine
+# whose driver is missing stops here with that name, not with Django's traceback later.
+DRIVERS = {
+    "django.db.backends.postgresql": (("psycopg", "psycopg2"), "psycopg"),
+    "django.db.backends.mysql": (("MySQLdb",), "mysqlclient"),
+    "django.db.backends.oracle": (("oracledb",), "oracledb"),
+}
 
 
 def database(directory: Path) -> dict:
@@ -204,6 +212,12 @@ def database(directory: Path) -> dict:
         config = dj_database_url.parse(url, conn_max_age=0)
     except ValueError as exc:
         raise ConfigError(f"HUIFANG_DATABASE_URL cannot be parsed: {exc}") from exc
+    modules, package = DRIVERS.get(config["ENGINE"], ((), ""))
+    if modules and not any(importlib.util.find_spec(module) for module in modules):
+        raise ConfigError(
+            f"HUIFANG_DATABASE_URL uses {scheme}, but its driver is not installed: "
+            f"pip install {package}"
+        )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if not config.get("NAME"):
             raise ConfigError("HUIFANG_DATABASE_URL names no SQLite file")

@@ -28,16 +28,22 @@ from huifang.partners.models import PartnerKind
 
 
 class ReceiptSerializer(serializers.Serializer):
+    # A gateway sends the documented body whole: the id it does not know, or no code, may
+    # come as null (read as empty), as ``message`` may.
     event_id = serializers.CharField(max_length=200)
     message = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     provider_message_id = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default=""
+        max_length=100, required=False, allow_blank=True, allow_null=True, default=""
     )
     status = serializers.ChoiceField(choices=["delivered", "failed"])
-    code = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    code = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, allow_null=True, default=""
+    )
     at = serializers.DateTimeField(required=False, allow_null=True)
 
     def validate(self, data):
+        for name in ("provider_message_id", "code"):
+            data[name] = data.get(name) or ""
         if not data.get("message") and not data.get("provider_message_id"):
             raise serializers.ValidationError(
                 {"message": ["请提供 message 或 provider_message_id"]}

@@ -54,7 +54,8 @@ class Command(BaseCommand):
             f"未变 {result.unchanged}，拒绝 {result.rejected}（导入记录 #{result.record.pk}）"
         )
         if not result.ok:
-            raise CommandError(f"导入被拒绝，未写入任何数据。{result.record.message}。{counts}")
+            # The record's message already says 未写入任何数据 and why.
+            raise CommandError(f"导入被拒绝，{result.record.message}。{counts}")
         self.stdout.write(counts)
 
     def _user(self, username: str):

@@ -81,7 +81,25 @@ def _restrictions(options: dict) -> Exporter:
 
 
 def _compliance_arguments(parser) -> None:
-    parser.add_argument("--check", help="检查项名称（不填则为全部检查项）")
+    parser.add_argument(
+        "--check",
+        help="检查项：名称（如 overdue_tasks）或报表“检查项”列的中文名（不填则为全部检查项）",
+    )
+
+
+def _check_name(given: str) -> str:
+    """The check ``--check`` names: by its name, or by its title as the report's 检查项
+    column shows it (so a value copied from the report works)."""
+    from huifang.reports import compliance
+
+    given = given.strip()
+    if given in compliance.REGISTRY:
+        return given
+    for name, check in compliance.REGISTRY.items():
+        if check.title == given:
+            return name
+    choices = "、".join(f"{name}（{check.title}）" for name, check in compliance.REGISTRY.items())
+    raise CommandError(f"没有名为“{given}”的检查项，可选：{choices}")
 
 
 def _compliance(options: dict) -> Exporter:
@@ -89,10 +107,7 @@ def _compliance(options: dict) -> Exporter:
 
     names = list(compliance.REGISTRY)
     if options.get("check"):
-        try:
-            names = [compliance.get(options["check"].strip()).name]
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        names = [_check_name(options["check"])]
     findings = [
         f for name in names for f in compliance.get(name).findings(None, compliance.Period())
     ]

@@ -29,12 +29,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--as-of", required=True, help="回访基准日 YYYY-MM-DD")
         parser.add_argument("--rules", default="", help="规则编号，逗号分隔；默认全部启用的规则")
+        # interfaces.md writes [--param CODE.KEY=VALUE …]: several after one --param, or
+        # --param repeated, both work.
         parser.add_argument(
             "--param",
-            action="append",
+            action="extend",
+            nargs="+",
             default=[],
             metavar="CODE.KEY=VALUE",
-            help="仅本次生效的参数，可重复",
+            help="仅本次生效的参数，可写多个或重复 --param",
         )
         parser.add_argument(
             "--branch", action="append", default=[], help="部门代码（含下级），可重复"

@@ -8,11 +8,14 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from huifang.callbacks.choices import OPEN_STATUSES
 from huifang.callbacks.filtersets import OPEN, TaskFilterSet
 from huifang.callbacks.models import Batch, CallbackTask
 from huifang.channels.calls import services
 from huifang.core import audit
 from huifang.core.output_files import output_path
+
+PUSHABLE = (OPEN, *OPEN_STATUSES)
 
 
 class Command(BaseCommand):
@@ -44,6 +47,10 @@ class Command(BaseCommand):
             data["batch"] = batch.strip()
         if status:
             data["status"] = _status_value(status)
+            if data["status"] not in PUSHABLE:
+                raise CommandError(
+                    f"外呼名单只含未完成的任务：--status 可选 未处理、处理中、未完成，不能是“{status}”"
+                )
         if out:
             output_path(out)
         filterset = TaskFilterSet(data=data, queryset=CallbackTask.objects.all())

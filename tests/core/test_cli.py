@@ -1,0 +1,22 @@
+"""The ``huifang`` console script ends with a Chinese message and status 1, not a
+traceback, when the database is the problem rather than the command: a new data directory
+not migrated yet, or a database that cannot be reached."""
+
+from __future__ import annotations
+
+from tests.core.test_config import run_python
+
+
+def test_a_command_before_migrate_asks_for_huifang_migrate(tmp_path):
+    result = run_python(["-m", "huifang.cli", "rules", "list"], {}, tmp_path)
+    assert result.returncode == 1
+    assert "请先运行 huifang migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_named_without_a_traceback(tmp_path):
+    url = {"HUIFANG_DATABASE_URL": "postgres://nobody@127.0.0.1:1/huifang"}
+    result = run_python(["-m", "huifang.cli", "rules", "list"], url, tmp_path)
+    assert result.returncode == 1
+    assert "无法连接数据库（请检查 HUIFANG_DATABASE_URL）" in result.stderr
+    assert "Traceback" not in result.stderr
