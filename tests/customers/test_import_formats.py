@@ -127,6 +127,21 @@ def test_numeric_code_cell_shorter_than_the_column_is_refused(branches, imp_writ
     assert not Customer.objects.exists()
 
 
+def test_numeric_code_shorter_than_the_other_rows_is_refused_whatever_comes_first(
+    branches, imp_write_xlsx
+):
+    """The usual length is the other rows': the numeric cell's own length does not vote
+    (one numeric and one text row tied, and the first length seen won)."""
+    rows = [list(r) for r in CUSTOMER_ROWS[:2]]
+    rows[0][0] = 900000007  # 0900000007 stored as a number, read before the text row
+    rows[1][0] = "9000000008"
+    result = import_file("customers", imp_write_xlsx(CUSTOMER_HEADER, rows))
+    assert [(e.row, e.column, e.value, e.reason) for e in result.errors] == [
+        (2, "投资者代码", "900000007", LEADING)
+    ]
+    assert not Customer.objects.exists()
+
+
 def test_numeric_branch_code_that_lost_its_zero_is_refused(branches, imp_write_xlsx):
     rows = [list(r) for r in CUSTOMER_ROWS]
     rows[0][9] = 10101  # 010101 stored as a number

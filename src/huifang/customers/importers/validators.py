@@ -521,11 +521,13 @@ class CustomerValidator(FastPathValidator):
                 items[i] = RowError(e.row, e.column, e.value, self.DUPLICATE.format(first))
 
     def finish(self, stage) -> list[int]:
-        """Numeric investor codes shorter than the column's usual length (or matching an
-        existing code once zero-padded) have probably lost their leading zeros."""
+        """Numeric investor codes shorter than the usual length of the other rows' codes
+        (or matching an existing code once zero-padded) have probably lost their leading
+        zeros. The text cells set that length; when every code is a number, the other
+        numbers do (a row's own length never votes). A tie goes to the longer length."""
         if not self.numeric_codes:
             return []
-        usual = self.lengths.most_common(1)[0][0]
+        texts = self.lengths - Counter(len(code) for _, code in self.numeric_codes)
         candidates: dict[str, list[str]] = {}
         for _, code in self.numeric_codes:
             longer = [code.zfill(length) for length in self.lengths if length > len(code)]
@@ -536,10 +538,18 @@ class CustomerValidator(FastPathValidator):
         for rowno, code in self.numeric_codes:
             if code in existing:
                 continue
-            if len(code) < usual or any(p in existing for p in candidates[code]):
+            if len(code) < self._usual_length(texts, code) or any(
+                p in existing for p in candidates[code]
+            ):
                 self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
                 rejected.append(rowno)
         return rejected
+
+    def _usual_length(self, texts: Counter[int], code: str) -> int:
+        others = texts or self.lengths - Counter({len(code): 1})
+        if not others:
+            return len(code)  # the only code of the file
+        return max(others, key=lambda length: (others[length], length))
 
 
 def _fast_texts(limits: dict[str, int]) -> re.Pattern:
