@@ -118,7 +118,8 @@ def tally_aggregates(day: datetime.date) -> dict:
             for key, _, params in TASK_COLUMNS
             if params.get("status")
         },
-        "overdue": _summed(Q(status__in=OPEN_STATUSES, deadline__lt=day)),
+        # open as the statuses; the counters' 截止日期 for "none" is never before today
+        "overdue": _summed(Q(status__in=OPEN_STATUSES) & overdue_q(day, known_open=True)),
         "attempted": _summed(Q(attempted=1)),
         "succeeded": _summed(Q(succeeded=1)),
     }
@@ -209,15 +210,7 @@ def task_tally(user, filters: Filters, kind: int = TaskTally.TASK) -> QuerySet |
         rows = rows.filter(kind=TaskTally.BATCH, batch_id=filters.batch.pk)
     else:
         rows = rows.filter(kind=kind)
-    if filters.business_type is not None:
-        rows = rows.filter(business_type_id=filters.business_type.pk)
-    if filters.branch is not None:
-        rows = in_subtree(rows, "branch", filters.branch)
-    if filters.date_from is not None:
-        rows = rows.filter(created_day__gte=filters.date_from)
-    if filters.date_to is not None:
-        rows = rows.filter(created_day__lte=filters.date_to)
-    return rows.order_by()
+    return _tally_filtered(rows, filters, "created_day")
 
 
 def record_tally(user, filters: Filters) -> QuerySet | None:
@@ -228,14 +221,20 @@ def record_tally(user, filters: Filters) -> QuerySet | None:
     rows = RecordTally.objects.filter(n__gt=0)
     if user is not None:
         rows = rows.restrict(user, "view", perm_model=CallbackRecord)
+    return _tally_filtered(rows, filters, "called_day")
+
+
+def _tally_filtered(rows: QuerySet, filters: Filters, day: str) -> QuerySet:
+    """Counter rows under the filters the lists apply alike: 回访业务类型, 部门 (its subtree),
+    统计期间 on ``day`` (the Beijing day the list's period filter tests)."""
     if filters.business_type is not None:
         rows = rows.filter(business_type_id=filters.business_type.pk)
     if filters.branch is not None:
         rows = in_subtree(rows, "branch", filters.branch)
     if filters.date_from is not None:
-        rows = rows.filter(called_day__gte=filters.date_from)
+        rows = rows.filter(**{f"{day}__gte": filters.date_from})
     if filters.date_to is not None:
-        rows = rows.filter(called_day__lte=filters.date_to)
+        rows = rows.filter(**{f"{day}__lte": filters.date_to})
     return rows.order_by()
 
 
