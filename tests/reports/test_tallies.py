@@ -214,7 +214,7 @@ class Writer:
             else:
                 drop_records(pk=record.pk)
         elif op == "drop_link":
-            TaskBatch.objects.filter(task=task).order_by("pk").first().delete()
+            TaskBatch.objects.filter(pk__in=TaskBatch.objects.filter(task=task)[:1]).delete()
         elif op == "drop_task":
             drop_records(task=task)
             task.delete()

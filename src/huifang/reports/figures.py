@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,6 +86,19 @@ def rate_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
+def task_successes(task) -> QuerySet:
+    """The 成功 records of ``task`` (an ``OuterRef``), read through the (task, 回访时间)
+    index: the status is compared as text (``status || ''``) because SQLite, without
+    planner statistics, otherwise takes the (status, 回访时间) index and reads every 成功
+    record once per task (hours at 100k tasks)."""
+    return (
+        CallbackRecord.objects.order_by()
+        .filter(task_id=task)
+        .alias(status_text=Concat("status", Value("")))
+        .filter(status_text=RecordStatus.SUCCESS)
+    )
+
+
 def task_aggregates(day: datetime.date) -> dict:
     """The conditional counts of one group of tasks, as ``annotate``/``aggregate`` kwargs."""
     records = CallbackRecord.objects.order_by().filter(task_id=OuterRef("pk"))
@@ -98,7 +111,7 @@ def task_aggregates(day: datetime.date) -> dict:
         },
         "overdue": Count("pk", filter=overdue_q(day)),
         "attempted": Count("pk", filter=Q(Exists(records))),
-        "succeeded": Count("pk", filter=Q(Exists(records.filter(status=RecordStatus.SUCCESS)))),
+        "succeeded": Count("pk", filter=Q(Exists(task_successes(OuterRef("pk"))))),
     }
 
 

@@ -10,8 +10,7 @@ it, as the task list's 批次号 filter finds it) and their rules (2: once per �
 Triggers on the task, link, rule and record tables move a row's contribution from its old
 key to its new one in the same transaction as the change, whatever wrote it: the ORM,
 ``bulk_create``, ``QuerySet.update``, set-based SQL (batch creation, the benchmark's seeds),
-deletes. A row never goes below the true count; rows whose count has fallen to 0 stay (the
-readers skip them). PostgreSQL's TRUNCATE fires no row triggers: a TRUNCATE of a base table
+deletes. Rows whose count has fallen to 0 stay (the readers skip them). PostgreSQL's TRUNCATE fires no row triggers: a TRUNCATE of a base table
 rebuilds its tallies from the tables instead (a test database's flush truncates them all).
 
 The statements are written once in SQL both databases accept (``INSERT … ON CONFLICT … DO
@@ -22,7 +21,7 @@ of the same task already in place (a SQLite AFTER trigger runs as each row is wr
 
 ``install`` (the migration, and after every ``migrate``: SQLite drops a table's triggers
 when a migration rebuilds the table) creates what is missing; ``rebuild`` recomputes both
-tallies from the base tables; ``differences`` compares them (the tests, ``huifang check``).
+tallies from the base tables; ``differences`` compares them (the tests, the benchmark).
 """
 
 from __future__ import annotations
