@@ -45,3 +45,14 @@ def test_click_a_number_on_the_dashboard_and_land_on_the_filtered_list(login, li
     page.wait_for_url("**/callbacks/tasks/**")
     expect(page.locator("#row-count strong")).to_have_attribute("data-row-count", clicked)
     assert page.console_errors == []
+
+
+@pytest.mark.usefixtures("world")
+def test_the_compliance_card_arrives_after_the_page_and_links_to_its_check(login, live_server):
+    page = login("hq_admin")
+    page.goto(f"{live_server.url}/reports/")
+    overdue = page.locator("#compliance-counts a", has_text="逾期")
+    expect(overdue.locator("[data-count]")).to_have_attribute("data-count", "2")
+    overdue.click()
+    page.wait_for_url("**/reports/compliance/overdue_tasks/**")
+    assert page.console_errors == []

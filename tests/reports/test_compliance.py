@@ -307,9 +307,15 @@ def test_report_compliance_refuses_an_unknown_check(world, tmp_path):
 
 
 def test_dashboard_shows_each_checks_count(world, client_for):
-    page = client_for("hq_admin").get(reverse("reports:dashboard"))
+    page = client_for("hq_admin").get(reverse("reports:dashboard_compliance"))
     counts = {c["name"]: c["count"] for c in page.context["compliance"]}
     assert counts["overdue_tasks"] == 2
+
+
+def test_the_dashboard_loads_its_compliance_card_on_its_own(world, client_for):
+    page = client_for("hq_admin").get(reverse("reports:dashboard")).content.decode()
+    assert f'hx-get="{reverse("reports:dashboard_compliance")}"' in page
+    assert 'hx-trigger="load"' in page and 'id="compliance-counts"' not in page
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_the_list_of_checks_shows_titles_never_names(world, client_for):
 
 
 def test_the_dashboard_counts_checks_by_title(world, client_for):
-    page = client_for("hq_admin").get(reverse("reports:dashboard")).content.decode()
+    page = client_for("hq_admin").get(reverse("reports:dashboard_compliance")).content.decode()
     counts = visible_text(page.split('id="compliance-counts"')[1].split("</div>")[0])
     assert TITLE in counts and "overdue_tasks" not in counts
 

@@ -68,8 +68,9 @@ def _scope_path_nullable(model, scope_field: str) -> bool:
 
 
 class RestrictedQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
-        """Rows ``user`` may ``action``; none at all without the model permission.
+    def restrict(self, user, action: str = "view", *, perm_model=None):
+        """Rows ``user`` may ``action``; none at all without the model permission (of
+        ``perm_model`` when given: a table of counters answers for the rows it counts).
 
         The subtree test is ``<scope_field> IN (ids of the branches under the user's
         path)``: the scoped table keeps its own indexes (``branch, called_at`` …) instead of
@@ -81,7 +82,7 @@ class RestrictedQuerySet(models.QuerySet):
             if user.user is None:
                 return self.all() if user.is_machine else self.none()
             user = user.user
-        if not has_model_perm(user, self.model, action):
+        if not has_model_perm(user, perm_model or self.model, action):
             return self.none()
         if user.is_superuser:
             return self

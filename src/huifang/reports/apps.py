@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
@@ -22,7 +24,16 @@ class ReportsConfig(AppConfig):
         )
         register("summary", NavItem("证据包", "reports:evidence", "reports.generate_evidence"))
         sections.install()
+        post_migrate.connect(_ensure_tallies, sender=self)
         register_format("reports.measure", "finding", _finding_in_words)
+
+
+def _ensure_tallies(using="default", **kwargs) -> None:
+    """SQLite drops a table's triggers when a migration rebuilds the table: put the
+    counters' triggers back (and recount) after every ``migrate`` (``reports.tallies``)."""
+    from huifang.reports import tallies
+
+    tallies.ensure(connections[using])
 
 
 def _finding_in_words(value, names, event) -> str:

@@ -44,6 +44,7 @@ from huifang.callbacks.records.models import (
 )
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.models import Customer
+from huifang.reports.figures import task_successes
 from huifang.rules.models import Hit, HitReason, RunStatus
 
 REGISTRY: dict[str, type[Check]] = {}
@@ -196,7 +197,7 @@ class CompletedWithoutSuccess(Check):
     description = "处理状态为已完成、却没有任何回访状态为“成功”的回访记录的任务。"
 
     def rows(self, user, period):
-        success = CallbackRecord.objects.filter(task_id=OuterRef("pk"), status=RecordStatus.SUCCESS)
+        success = task_successes(OuterRef("pk"))
         tasks = _scoped(CallbackTask.objects.filter(status=TaskStatus.COMPLETED), user)
         tasks = self.in_period(tasks, "closed_at__date", period)
         return tasks.exclude(Exists(success)).order_by("pk")

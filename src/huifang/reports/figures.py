@@ -9,10 +9,15 @@ Task figures (回访进度) count the tasks the task list shows under the same f
 - 成功率 = tasks with at least one 成功 record ÷ tasks with at least one record (of any
   status) — how often reaching out worked, among the tasks somebody worked on.
 
-A rate whose divisor is 0 is shown as "—". Each group's numbers come from one GROUP BY with
-conditional counts over the scoped, filtered task (or record) queryset — the list's own
-FilterSet builds it — and each number carries the query string of the list that shows
-exactly its rows (``tests/reports/test_dashboard.py`` holds them to the list's count).
+A rate whose divisor is 0 is shown as "—". Each group's numbers are sums over the counters
+the database keeps exact (``reports.tallies``: a few thousand rows, not the million tasks),
+filtered as the lists filter their rows: 部门 (and the user's scope) on the counters' branch,
+批次 on the task↔batch link counters, 统计期间 on the Beijing day of 创建时间 / 回访时间.
+What the counters' keys cannot express is still counted from the scoped, filtered task (or
+record) queryset — the list's own FilterSet builds it: 按命中规则 and the record figures
+under a 批次 filter, and a batch's burndown. Each number carries the query string of the
+list that shows exactly its rows (``tests/reports/test_dashboard.py`` holds them to the
+list's count).
 """
 
 from __future__ import annotations
@@ -22,18 +27,20 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from huifang.callbacks.choices import TaskStatus
+from huifang.callbacks.choices import OPEN_STATUSES, TaskStatus
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, overdue_q
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
+from huifang.reports.models import RecordTally, TaskTally
 
 TASK_LIST = "callbacks:task_list"
 RECORD_LIST = "records:record_list"
@@ -79,6 +86,19 @@ def rate_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
+def task_successes(task) -> QuerySet:
+    """The 成功 records of ``task`` (an ``OuterRef``), read through the (task, 回访时间)
+    index: the status is compared as text (``status || ''``) because SQLite, without
+    planner statistics, otherwise takes the (status, 回访时间) index and reads every 成功
+    record once per task (hours at 100k tasks)."""
+    return (
+        CallbackRecord.objects.order_by()
+        .filter(task_id=task)
+        .alias(status_text=Concat("status", Value("")))
+        .filter(status_text=RecordStatus.SUCCESS)
+    )
+
+
 def task_aggregates(day: datetime.date) -> dict:
     """The conditional counts of one group of tasks, as ``annotate``/``aggregate`` kwargs."""
     records = CallbackRecord.objects.order_by().filter(task_id=OuterRef("pk"))
@@ -91,11 +111,36 @@ def task_aggregates(day: datetime.date) -> dict:
         },
         "overdue": Count("pk", filter=overdue_q(day)),
         "attempted": Count("pk", filter=Q(Exists(records))),
-        "succeeded": Count("pk", filter=Q(Exists(records.filter(status=RecordStatus.SUCCESS)))),
+        "succeeded": Count("pk", filter=Q(Exists(task_successes(OuterRef("pk"))))),
     }
 
 
 EMPTY = {key: 0 for key, _, _ in TASK_COLUMNS} | {"attempted": 0, "succeeded": 0}
+
+
+def _summed(condition: Q | None = None):
+    return Coalesce(Sum("n", filter=condition), 0)
+
+
+def tally_aggregates(day: datetime.date) -> dict:
+    """:func:`task_aggregates`' figures as sums over :class:`TaskTally` rows."""
+    return {
+        "total": _summed(),
+        **{
+            key: _summed(Q(status=params["status"]))
+            for key, _, params in TASK_COLUMNS
+            if params.get("status")
+        },
+        # open as the statuses; the counters' 截止日期 for "none" is never before today
+        "overdue": _summed(Q(status__in=OPEN_STATUSES) & overdue_q(day, known_open=True)),
+        "attempted": _summed(Q(attempted=1)),
+        "succeeded": _summed(Q(succeeded=1)),
+    }
+
+
+def _ints(row: dict) -> dict:
+    """PostgreSQL sums bigints as numerics: the figures as ints (the charts' JSON)."""
+    return {k: int(v) if k in EMPTY else v for k, v in row.items()}
 
 
 # ------------------------------------------------------------------ filters
@@ -165,6 +210,47 @@ def scoped_records(user, filters: Filters) -> QuerySet:
     return filterset.qs.order_by()
 
 
+def task_tally(user, filters: Filters, kind: int = TaskTally.TASK) -> QuerySet | None:
+    """The :class:`TaskTally` rows counting what ``scoped_tasks`` gives (kind TASK), its
+    batch links or its rules; None when the filters cannot be applied to the rows' keys
+    (the rules of the tasks of one batch)."""
+    rows = TaskTally.objects.filter(n__gt=0)
+    if user is not None:
+        rows = rows.restrict(user, "view", perm_model=CallbackTask)
+    if filters.batch is not None:
+        if kind == TaskTally.RULE:
+            return None
+        rows = rows.filter(kind=TaskTally.BATCH, batch_id=filters.batch.pk)
+    else:
+        rows = rows.filter(kind=kind)
+    return _tally_filtered(rows, filters, "created_day")
+
+
+def record_tally(user, filters: Filters) -> QuerySet | None:
+    """The :class:`RecordTally` rows counting what ``scoped_records`` gives; None under a
+    批次 filter (the record counters are not kept per batch)."""
+    if filters.batch is not None:
+        return None
+    rows = RecordTally.objects.filter(n__gt=0)
+    if user is not None:
+        rows = rows.restrict(user, "view", perm_model=CallbackRecord)
+    return _tally_filtered(rows, filters, "called_day")
+
+
+def _tally_filtered(rows: QuerySet, filters: Filters, day: str) -> QuerySet:
+    """Counter rows under the filters the lists apply alike: 回访业务类型, 部门 (its subtree),
+    统计期间 on ``day`` (the Beijing day the list's period filter tests)."""
+    if filters.business_type is not None:
+        rows = rows.filter(business_type_id=filters.business_type.pk)
+    if filters.branch is not None:
+        rows = in_subtree(rows, "branch", filters.branch)
+    if filters.date_from is not None:
+        rows = rows.filter(**{f"{day}__gte": filters.date_from})
+    if filters.date_to is not None:
+        rows = rows.filter(**{f"{day}__lte": filters.date_to})
+    return rows.order_by()
+
+
 # ------------------------------------------------------------------ progress rows
 
 
@@ -219,9 +305,8 @@ def _sum(rows: list[dict]) -> dict:
 def branch_counts(user, filters: Filters, day: datetime.date) -> dict[int, dict]:
     """The task figures per 部门 in one pass over the tasks: ``{branch_id: figures}``. The
     branch table and the 合计 row are sums of it (a page computing both passes it on)."""
-    tasks = scoped_tasks(user, filters)
-    rows = tasks.values("branch_id").annotate(**task_aggregates(day))
-    return {row["branch_id"]: row for row in rows}
+    rows = task_tally(user, filters).values("branch_id").annotate(**tally_aggregates(day))
+    return {row["branch_id"]: _ints(row) for row in rows}
 
 
 def by_branch(
@@ -265,17 +350,27 @@ def _branch_row(node: Branch, figures: dict, parent: str, base: dict) -> Progres
     return row.link(base)
 
 
-def _grouped(user, filters, day, group: str, label_of, param_of, drop: str) -> list[ProgressRow]:
-    tasks = scoped_tasks(user, filters)
+def _grouped(
+    user, filters, day, group: tuple[int, str, str], label_of, param_of, drop: str
+) -> list[ProgressRow]:
+    """Progress per value of ``group`` (the tally kind and column, and the task lookup
+    counted from the tasks when the tally cannot serve the filters)."""
+    kind, column, lookup = group
+    tally = task_tally(user, filters, kind)
+    if tally is None:
+        counted = scoped_tasks(user, filters).values(lookup).annotate(**task_aggregates(day))
+    else:
+        lookup = column
+        counted = tally.values(column).annotate(**tally_aggregates(day))
     base = {k: v for k, v in filters.task_params().items() if k != drop}
     rows = []
-    for row in tasks.values(group).annotate(**task_aggregates(day)).order_by(group):
-        value = row.pop(group)
+    for row in counted.order_by(lookup):
+        value = row.pop(lookup)
         if value is None:
             continue
         rows.append(
             ProgressRow(
-                key=str(value), label=label_of(value), figures=row, params=param_of(value)
+                key=str(value), label=label_of(value), figures=_ints(row), params=param_of(value)
             ).link(base)
         )
     return rows
@@ -290,7 +385,7 @@ def by_batch(user, filters: Filters, day: datetime.date | None = None) -> list[P
         user,
         filters,
         day,
-        "links__batch_id",
+        (TaskTally.BATCH, "batch_id", "links__batch_id"),
         lambda pk: numbers.get(pk, str(pk)),
         lambda pk: {"batch": numbers.get(pk, "")},
         "batch",
@@ -305,7 +400,7 @@ def by_business_type(user, filters: Filters, day: datetime.date | None = None) -
         user,
         filters,
         day,
-        "business_type_id",
+        (TaskTally.TASK, "business_type_id", "business_type_id"),
         lambda pk: names.get(pk, str(pk)),
         lambda pk: {"business_type": str(pk)},
         "business_type",
@@ -321,7 +416,7 @@ def by_rule(user, filters: Filters, day: datetime.date | None = None) -> list[Pr
         user,
         filters,
         day,
-        "rules__code",
+        (TaskTally.RULE, "rule", "rules__code"),
         lambda code: f"{code} {names.get(code, '')}".strip(),
         lambda code: {"rule": code},
         "rule",
@@ -362,12 +457,33 @@ def _record_base(filters: Filters, drop: str = "") -> dict[str, str]:
     return {k: v for k, v in filters.record_params().items() if k != drop}
 
 
+def _record_counts(user, filters: Filters, group: str, success=False, **left_out) -> list[dict]:
+    """Records per value of ``group`` (``n``; ``ok``: the 成功 ones), most first: sums of
+    the record counters, or counted from the records under a 批次 filter. ``left_out``: the
+    counters' stand-in for "none" (0) of a nullable key, left out as NULL is."""
+    tally = record_tally(user, filters)
+    if tally is None:
+        records = scoped_records(user, filters)
+        nulls = {f"{field.removesuffix('_id')}__isnull": True for field in left_out}
+        counts = {"n": Count("pk")}
+        if success:
+            counts["ok"] = Count("pk", filter=Q(status=RecordStatus.SUCCESS))
+        return list(records.exclude(**nulls).values(group).annotate(**counts).order_by("-n"))
+    counts = {"count": _summed()}
+    if success:
+        counts["ok"] = _summed(Q(status=RecordStatus.SUCCESS))
+    rows = tally.exclude(**left_out).values(group).annotate(**counts).order_by("-count")
+    return [
+        {group: r[group], "n": int(r["count"]), **({"ok": int(r["ok"])} if success else {})}
+        for r in rows
+    ]
+
+
 def failure_reasons(user, filters: Filters) -> list[Bar]:
     """Records per 失败原因 (the records that carry one), most frequent first."""
-    records = scoped_records(user, filters).filter(failure_reason__isnull=False)
     names = dict(FailureReason.objects.values_list("pk", "name"))
     base = _record_base(filters)
-    rows = records.values("failure_reason_id").annotate(n=Count("pk")).order_by("-n")
+    rows = _record_counts(user, filters, "failure_reason_id", failure_reason_id=0)
     return [
         Bar(
             names.get(r["failure_reason_id"], ""),
@@ -380,10 +496,9 @@ def failure_reasons(user, filters: Filters) -> list[Bar]:
 
 def channels(user, filters: Filters) -> list[Bar]:
     """Records per 回访形式 (电话/短信/外呼/掌厅/H5/线下 …)."""
-    records = scoped_records(user, filters)
     labels = dict(Method.choices)
     base = _record_base(filters)
-    rows = records.values("method").annotate(n=Count("pk")).order_by("-n")
+    rows = _record_counts(user, filters, "method")
     return [
         Bar(
             str(labels.get(r["method"], r["method"])),
@@ -403,12 +518,7 @@ class AgentRow:
 
 def agents(user, filters: Filters) -> list[AgentRow]:
     """回访次数 and 成功次数 per 回访人, busiest first."""
-    records = scoped_records(user, filters)
-    rows = (
-        records.values("agent_id")
-        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(status=RecordStatus.SUCCESS)))
-        .order_by("-n")[:50]
-    )
+    rows = _record_counts(user, filters, "agent_id", success=True)[:50]
     people = User.objects.in_bulk([r["agent_id"] for r in rows])
     base = _record_base(filters)
     result = []
@@ -431,32 +541,52 @@ def agents(user, filters: Filters) -> list[AgentRow]:
 DAILY_DAYS = 60
 
 
-def daily(user, filters: Filters) -> list[Bar]:
-    """Records per Beijing day of 回访时间 over the 60 days up to the latest record's day
-    (a day without records is a 0). Only those days' records are read: the 回访时间 index
-    gives the latest and the window."""
-    records = scoped_records(user, filters)
+def _daily_from_records(records: QuerySet) -> dict[datetime.date, int]:
+    """Records per Beijing day over the ``DAILY_DAYS`` up to the latest record's day."""
     latest = records.aggregate(latest=Max("called_at"))["latest"]
     if latest is None:
-        return []
+        return {}
     zone = timezone.get_current_timezone()
     end = timezone.localtime(latest, zone).date()
     start = end - datetime.timedelta(days=DAILY_DAYS - 1)
     since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
-    counted = dict(
+    return dict(
         records.filter(called_at__gte=since)
         .annotate(day=TruncDate("called_at", tzinfo=zone))
         .values("day")
         .annotate(n=Count("pk"))
         .values_list("day", "n")
     )
+
+
+def daily(user, filters: Filters) -> list[Bar]:
+    """Records per Beijing day of 回访时间 over the 60 days up to the latest record's day
+    (a day without records is a 0), from the record counters' 回访日期; under a 批次
+    filter from the records (the 回访时间 index gives the latest and the window)."""
+    tally = record_tally(user, filters)
+    if tally is None:
+        counted = _daily_from_records(scoped_records(user, filters))
+    else:
+        latest = tally.aggregate(latest=Max("called_day"))["latest"]
+        counted = {}
+        if latest is not None:
+            start = latest - datetime.timedelta(days=DAILY_DAYS - 1)
+            counted = dict(
+                tally.filter(called_day__gte=start)
+                .values("called_day")
+                .annotate(count=_summed())
+                .values_list("called_day", "count")
+            )
+    if not counted:
+        return []
+    start = max(counted) - datetime.timedelta(days=DAILY_DAYS - 1)
     base = _record_base(filters)
     bars = []
     for offset in range(DAILY_DAYS):
         day = start + datetime.timedelta(days=offset)
         text = day.isoformat()
         params = {**base, "called_at_after": text, "called_at_before": text}
-        bars.append(Bar(text, counted.get(day, 0), list_url(RECORD_LIST, params)))
+        bars.append(Bar(text, int(counted.get(day, 0)), list_url(RECORD_LIST, params)))
     return bars
 
 
@@ -510,6 +640,8 @@ def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burn
     first = next((n for n in remaining if n is not None), 0)
     span = max(len(days) - 1, 1)
     ideal = [round(first * (1 - i / span), 1) for i in range(len(days))]
-    open_count = tasks.filter(open_flag=True).count()
+    open_count = int(
+        task_tally(user, filters).aggregate(n=_summed(Q(status__in=OPEN_STATUSES)))["n"]
+    )
     url = list_url(TASK_LIST, {**filters.task_params(), "status": "open"})
     return Burndown(batch, days, remaining, ideal, Bar("未完成", open_count, url))

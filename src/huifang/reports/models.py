@@ -159,3 +159,97 @@ class MeasureAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------- tallies (汇总统计's counters)
+
+
+class TaskTally(models.Model):
+    """How many tasks (or task↔batch links, or task↔rule links, by ``kind``) share one key.
+
+    Written only by database triggers (``reports.tallies``), in the transaction of every
+    change to the tasks, their links, their rules and their records; Django never writes it
+    (unmanaged: no flush, no serialization). Rows whose ``n`` has fallen to 0 stay."""
+
+    TASK, BATCH, RULE = 0, 1, 2
+    scope_field = "branch"
+
+    kind = models.SmallIntegerField()
+    batch_id = models.BigIntegerField()  # kind BATCH: the linked batch; else 0
+    rule = models.CharField(max_length=8)  # kind RULE: the rule code; else ""
+    branch = models.ForeignKey(
+        Branch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    business_type_id = models.BigIntegerField()
+    status = models.CharField(max_length=16)
+    deadline = models.DateField()  # NO_DEADLINE when the task has none
+    created_day = models.DateField()  # the Beijing day of 创建时间
+    attempted = models.SmallIntegerField()  # 1: the task has a record
+    succeeded = models.SmallIntegerField()  # 1: the task has a 成功 record
+    n = models.BigIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "reports_tasktally"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "kind",
+                    "batch_id",
+                    "rule",
+                    "branch",
+                    "business_type_id",
+                    "status",
+                    "deadline",
+                    "created_day",
+                    "attempted",
+                    "succeeded",
+                ],
+                name="tasktally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"任务计数 {self.kind} {self.branch_id} {self.status}: {self.n}"
+
+
+class RecordTally(models.Model):
+    """How many callback records share one key (see :class:`TaskTally`)."""
+
+    scope_field = "branch"
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    business_type_id = models.BigIntegerField()
+    agent_id = models.BigIntegerField()  # 0: no agent
+    method = models.CharField(max_length=16)
+    status = models.CharField(max_length=8)
+    failure_reason_id = models.BigIntegerField()  # 0: none
+    called_day = models.DateField()  # the Beijing day of 回访时间
+    n = models.BigIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "reports_recordtally"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "branch",
+                    "business_type_id",
+                    "agent_id",
+                    "method",
+                    "status",
+                    "failure_reason_id",
+                    "called_day",
+                ],
+                name="recordtally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"记录计数 {self.branch_id} {self.called_day}: {self.n}"

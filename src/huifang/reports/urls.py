@@ -7,6 +7,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("compliance-counts/", dashboard.dashboard_compliance, name="dashboard_compliance"),
     path("measures/", views.MeasureListView.as_view(), name="measure_list"),
     path("measures/new/", views.measure_create, name="measure_create"),
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
