@@ -58,6 +58,13 @@ def test_screen_freeze_prints_the_run_id_alone_on_the_last_line(make):
     assert run.is_frozen and run.hit_count == 1
 
 
+@pytest.mark.parametrize("as_of", ["2025/12/31", "20251231"])
+def test_screen_takes_the_reference_date_in_the_data_interfaces_forms(make, as_of):
+    make(occupation="无业")
+    run = ScreeningRun.objects.get(pk=int(call("screen", "--as-of", as_of, "--freeze").split()[-1]))
+    assert run.as_of == datetime.date(2025, 12, 31)
+
+
 def test_screen_out_csv_has_code_reasons_and_evidence(make, tmp_path):
     c = make(occupation="无业")
     daily(c, D(2025, 3, 3), prev="200000.00", close="-150000.00")

@@ -20,6 +20,7 @@ from huifang.automation import schedule, services
 from huifang.automation.models import Plan, PlanRun, PlanRunStatus, ReferenceKind
 from huifang.automation.tables import last_run_text, next_text
 from huifang.core import audit
+from huifang.core.dates import parse_day
 
 
 class Command(BaseCommand):
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         sub.add_parser("list", help="列出回访计划（最近执行、下次执行）")
         run = sub.add_parser("run", help="立即执行一次；最后一行输出批次号（待审核时为筛选编号）")
         run.add_argument("name", help="计划名称")
-        run.add_argument("--date", help="回访基准日 YYYY-MM-DD；默认为今天及以前最近的一个基准日")
+        run.add_argument(
+            "--date", help="回访基准日（如 2025-12-31）；默认为今天及以前最近的一个基准日"
+        )
         sub.add_parser("tick", help="执行所有已到执行时间、尚未执行的基准日（供 cron 调用）")
 
     def handle(self, *args, **options):
@@ -76,9 +79,9 @@ class Command(BaseCommand):
     def date(plan: Plan, given: str | None) -> datetime.date:
         if given:
             try:
-                return datetime.date.fromisoformat(given)
+                return parse_day(given)
             except ValueError as exc:
-                raise CommandError(f"--date “{given}”不是有效日期（YYYY-MM-DD）") from exc
+                raise CommandError(f"--date {exc}") from exc
         if plan.reference_kind == ReferenceKind.FIXED and plan.fixed_date:
             return plan.fixed_date
         today = timezone.localdate()

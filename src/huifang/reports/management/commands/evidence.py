@@ -11,6 +11,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
+from huifang.core.dates import parse_day
 from huifang.core.output_files import output_path
 from huifang.reports.evidence.package import do_generate_evidence
 from huifang.reports.evidence.scope import ScopeError, resolve
@@ -18,9 +19,9 @@ from huifang.reports.evidence.scope import ScopeError, resolve
 
 def _date(text: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(text.strip())
+        return parse_day(text)
     except ValueError as exc:
-        raise CommandError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from exc
+        raise CommandError(f"日期{exc}") from exc
 
 
 class Command(BaseCommand):
@@ -30,8 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--customer", help="投资者代码")
         parser.add_argument("--batch", help="批次号")
         parser.add_argument("--branch", help="部门代码（含下级部门），须同时给出 --from 和 --to")
-        parser.add_argument("--from", dest="start", help="任务创建日期起（YYYY-MM-DD）")
-        parser.add_argument("--to", dest="end", help="任务创建日期止（YYYY-MM-DD）")
+        parser.add_argument("--from", dest="start", help="任务创建日期起（如 2025-12-31）")
+        parser.add_argument("--to", dest="end", help="任务创建日期止（如 2025-12-31）")
         parser.add_argument("--out", required=True, help="输出文件（.xlsx）")
 
     def handle(self, *args, **options) -> None:

@@ -8,13 +8,13 @@ such a run needs ``--allow-incomplete`` (stored on the run and audited)."""
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
+from huifang.core.dates import parse_day
 from huifang.core.exporter import Exporter
 from huifang.core.output_files import output_path
 from huifang.rules import engine, evidence, services
@@ -27,7 +27,9 @@ class Command(BaseCommand):
     help = "按规则筛选客户；--freeze 数据落地并在最后一行输出筛选编号；--out 导出 csv/xlsx"
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", required=True, help="回访基准日 YYYY-MM-DD")
+        parser.add_argument(
+            "--as-of", required=True, help="回访基准日（2025-12-31、2025/12/31 或 20251231）"
+        )
         parser.add_argument("--rules", default="", help="规则编号，逗号分隔；默认全部启用的规则")
         # interfaces.md writes [--param CODE.KEY=VALUE …]: several after one --param, or
         # --param repeated, both work.
@@ -57,9 +59,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            as_of = datetime.date.fromisoformat(options["as_of"])
+            as_of = parse_day(options["as_of"])
         except ValueError as exc:
-            raise CommandError(f"--as-of “{options['as_of']}”不是有效日期（YYYY-MM-DD）") from exc
+            raise CommandError(f"--as-of {exc}") from exc
         out = options.get("out")
         if out:
             output_path(out)  # before a run is frozen: a bad --out leaves nothing behind
