@@ -3,6 +3,7 @@ FilterSet), so a new one is checked without being listed by hand."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import pkgutil
 
@@ -27,3 +28,10 @@ def project_subclasses(cls) -> list[type]:
         found.append(sub)
         found.extend(project_subclasses(sub))
     return [c for c in found if c.__module__.startswith("huifang.")]
+
+
+def filter_field(flt):
+    """A FilterSet class's filter's form field, built on a copy: ``Filter.field`` is built
+    once and kept, and built on the class's own filter it would keep a label not yet
+    resolved (the model is set on the copies a FilterSet makes) for every later FilterSet."""
+    return copy.deepcopy(flt).field

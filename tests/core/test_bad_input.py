@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huifang.core.filtersets import FilterBackend, FilterSet
-from tests.core.code_base import project_subclasses
+from tests.core.code_base import filter_field, project_subclasses
 from tests.records import conftest as records
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def parameters(filterset: type) -> list[str]:
     """The query parameters a FilterSet reads (a range's ``_min``/``_max`` …)."""
     names = []
     for name, flt in filterset.base_filters.items():
-        widget = flt.field.widget
+        widget = filter_field(flt).widget
         if hasattr(widget, "suffixes"):
             names += [widget.suffixed(name, suffix) for suffix in widget.suffixes]
         else:

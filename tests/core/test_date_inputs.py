@@ -6,7 +6,6 @@ The widgets are found in every form and FilterSet of the code base, not listed b
 
 from __future__ import annotations
 
-import copy
 import datetime
 
 import django_filters
@@ -14,7 +13,7 @@ import pytest
 from django import forms
 from django.utils import translation
 
-from tests.core.code_base import project_subclasses
+from tests.core.code_base import filter_field, project_subclasses
 
 DAY = datetime.date(2026, 12, 3)
 MOMENT = datetime.datetime(2026, 12, 3, 9, 5, 7)
@@ -33,9 +32,7 @@ def picker_widgets() -> list[tuple[str, forms.Widget]]:
         for form in project_subclasses(forms.BaseForm)
         for name, field in form.base_fields.items()
     ] + [
-        # A copy: ``Filter.field`` is built once and kept, and built on the class's own
-        # filter it would keep a label resolved too early for every later FilterSet.
-        (f"{fs.__module__}.{fs.__name__}.{name}", copy.deepcopy(flt).field)
+        (f"{fs.__module__}.{fs.__name__}.{name}", filter_field(flt))
         for fs in project_subclasses(django_filters.FilterSet)
         for name, flt in fs.base_filters.items()
     ]
@@ -80,11 +77,15 @@ def test_the_new_record_form_shows_the_date_as_the_browser_needs_it():
 def test_collecting_the_pickers_builds_no_field_on_a_filterset_class():
     """Built on the class, a filter's field (and its label, still unresolved) would be
     kept by every later FilterSet: export descriptions then lost their labels."""
+
+    def built() -> set[str]:
+        return {
+            f"{fs.__name__}.{name}"
+            for fs in project_subclasses(django_filters.FilterSet)
+            for name, flt in fs.base_filters.items()
+            if hasattr(flt, "_field")
+        }
+
+    before = built()
     picker_widgets()
-    built = [
-        f"{fs.__name__}.{name}"
-        for fs in project_subclasses(django_filters.FilterSet)
-        for name, flt in fs.base_filters.items()
-        if hasattr(flt, "_field")
-    ]
-    assert built == []
+    assert built() == before
