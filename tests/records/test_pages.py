@@ -59,6 +59,19 @@ def test_form_refusal_shows_the_message_and_writes_nothing(task, client_for):
     assert CallbackRecord.objects.count() == 0
 
 
+def test_a_refused_form_says_so_at_the_top_of_the_page(task, client_for):
+    """The form sits below the task's sections: without a note above them a refused save
+    looks like nothing happened."""
+    response = client_for("agent_a").post(
+        reverse("records:record_create", args=[task.pk]), form_data(task, status="", method="")
+    )
+    html = response.content.decode()
+    summary = html.split('id="record-form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "回访记录未保存" in summary
+    assert "回访状态" in summary and "回访形式" in summary
+    assert html.index('id="record-form-errors"') < html.index("data-task-section")
+
+
 def test_stale_form_is_refused(task, client_for, personas):
     reason = FailureReason.objects.get(name="占线")
     stale = form_data(task, status="failure", failure_reason=str(reason.pk))
