@@ -225,6 +225,13 @@ def test_no_delete_path_in_pages(task, client_for, personas, content):
     assert CallbackRecord.objects.filter(pk=record.pk).exists()
 
 
+def test_a_feedback_the_system_raised_names_the_system_as_its_author(task, client_for):
+    BranchFeedback.objects.create(branch=task.branch, task=task, message="问卷异常答案")
+    listing = client_for("manager_a").get(reverse("records:feedback_list")).content.decode()
+    row = listing.split("问卷异常答案", 1)[1].split("</tr>", 1)[0]
+    assert ">系统</td>" in row
+
+
 def test_feedback_reaches_the_branch_manager(task, client_for, personas):
     client = client_for("agent_a")
     client.post(reverse("records:task_feedback", args=[task.pk]), {"message": "客户投诉"})
