@@ -239,6 +239,8 @@ def test_feedback_reaches_the_branch_manager(task, client_for, personas):
     manager = client_for("manager_a")
     listing = manager.get(reverse("records:feedback_list")).content.decode()
     assert "客户投诉" in listing and "标记已处理" in listing
+    # At 1366 the narrow 处理 column squeezed the button until its text ran out of it.
+    assert 'text-nowrap flex-shrink-0" type="submit">标记已处理' in listing
     assert (
         "客户投诉" in manager.get(reverse("records:task_records", args=[task.pk])).content.decode()
     )
