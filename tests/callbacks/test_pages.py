@@ -194,6 +194,21 @@ def test_batch_create_page_runs_a_job_and_shows_the_batch(client_for, branches, 
     assert detail.status_code == 200 and batch.number in detail.content.decode()
 
 
+def test_batch_list_shows_counts_right_aligned_with_thousands_separators(
+    client_for, branches, annual, personas
+):
+    from huifang.callbacks import services
+
+    run = make_run({make_customer(branches["a1"]): ["A003"]})
+    services.do_create_batch(run, annual, actor=personas["hq_admin"])
+    Batch.objects.update(hit_count=12345)
+
+    html = client_for("hq_admin").get(reverse("callbacks:batch_list")).content.decode()
+
+    assert '<td class="text-end">12,345</td>' in html
+    assert '<th class="orderable text-end" scope="col">' in html
+
+
 def test_batch_create_page_refuses_a_missing_calendar_year(
     client_for, branches, annual, monkeypatch
 ):

@@ -59,6 +59,19 @@ def test_form_refusal_shows_the_message_and_writes_nothing(task, client_for):
     assert CallbackRecord.objects.count() == 0
 
 
+def test_a_refused_form_says_so_at_the_top_of_the_page(task, client_for):
+    """The form sits below the task's sections: without a note above them a refused save
+    looks like nothing happened."""
+    response = client_for("agent_a").post(
+        reverse("records:record_create", args=[task.pk]), form_data(task, status="", method="")
+    )
+    html = response.content.decode()
+    summary = html.split('id="record-form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "回访记录未保存" in summary
+    assert "回访状态" in summary and "回访形式" in summary
+    assert html.index('id="record-form-errors"') < html.index("data-task-section")
+
+
 def test_stale_form_is_refused(task, client_for, personas):
     reason = FailureReason.objects.get(name="占线")
     stale = form_data(task, status="failure", failure_reason=str(reason.pk))
@@ -212,6 +225,13 @@ def test_no_delete_path_in_pages(task, client_for, personas, content):
     assert CallbackRecord.objects.filter(pk=record.pk).exists()
 
 
+def test_a_feedback_the_system_raised_names_the_system_as_its_author(task, client_for):
+    BranchFeedback.objects.create(branch=task.branch, task=task, message="问卷异常答案")
+    listing = client_for("manager_a").get(reverse("records:feedback_list")).content.decode()
+    row = listing.split("问卷异常答案", 1)[1].split("</tr>", 1)[0]
+    assert ">系统</td>" in row
+
+
 def test_feedback_reaches_the_branch_manager(task, client_for, personas):
     client = client_for("agent_a")
     client.post(reverse("records:task_feedback", args=[task.pk]), {"message": "客户投诉"})
@@ -219,6 +239,8 @@ def test_feedback_reaches_the_branch_manager(task, client_for, personas):
     manager = client_for("manager_a")
     listing = manager.get(reverse("records:feedback_list")).content.decode()
     assert "客户投诉" in listing and "标记已处理" in listing
+    # At 1366 the narrow 处理 column squeezed the button until its text ran out of it.
+    assert 'text-nowrap flex-shrink-0" type="submit">标记已处理' in listing
     assert (
         "客户投诉" in manager.get(reverse("records:task_records", args=[task.pk])).content.decode()
     )

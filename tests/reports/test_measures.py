@@ -255,6 +255,15 @@ def test_customer_360_and_task_page_show_the_measures(measure, world, client_for
     assert "?record=" in body
 
 
+def test_the_task_pages_measure_section_sits_in_its_card_as_the_other_sections_do(
+    measure, world, client_for
+):
+    body = client_for("manager_a").get(reverse("callbacks:task_detail", args=[world.a_done.pk]))
+    section = body.content.decode().split('<div class="measure-section">', 1)[1]
+    assert '<div class="card-body border-bottom d-flex gap-2">' in section.split("<table", 1)[0]
+    assert section.split("<table", 1)[1].startswith(' class="table table-vcenter card-table"')
+
+
 def test_edit_page_changes_the_due_date(measure, client_for):
     client = client_for("manager_a")
     url = reverse("reports:measure_edit", args=[measure.pk])

@@ -65,6 +65,15 @@ def test_the_response_page_shows_the_answers_and_marks_the_abnormal_ones(client_
     assert 'data-abnormal="1"' in page.content.decode()
 
 
+def test_the_response_page_names_a_partners_channel_in_chinese(client_for, world):
+    world.abnormal.created_via = "partner:掌厅"
+    world.abnormal.save(update_fields=["created_via"])
+    page = client_for("agent_a").get(reverse("surveys:response_detail", args=[world.abnormal.pk]))
+    html = page.content.decode()
+    assert "对接方 掌厅" in html
+    assert "partner:" not in html
+
+
 def test_another_branchs_response_is_404(client_for, world):
     page = client_for("agent_b").get(reverse("surveys:response_detail", args=[world.abnormal.pk]))
     assert page.status_code == 404

@@ -17,7 +17,7 @@ from huifang.callbacks.models import (
     TaskRule,
     overdue_q,
 )
-from huifang.core.filtersets import BIGINT, FilterSet, digits_within
+from huifang.core.filtersets import BIGINT, YES_NO_ANY, FilterSet, digits_within
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.core.widgets import DateTimeRangeWidget
@@ -25,7 +25,6 @@ from huifang.org.models import Branch, Role, User
 
 OPEN = "open"
 ME, NOBODY = "me", "none"
-YES_NO = [("", "---------"), ("true", "是"), ("false", "否")]
 
 
 def assignee_choices(user) -> list[tuple[str, str]]:
@@ -44,7 +43,7 @@ def assignee_choices(user) -> list[tuple[str, str]]:
 def rule_code_choices() -> list[tuple[str, str]]:
     from huifang.rules.models import Rule
 
-    return [("", "---------")] + [
+    return [("", "全部")] + [
         (code, f"{code} {name}") for code, name in Rule.objects.values_list("code", "name")
     ]
 
@@ -69,7 +68,7 @@ class TaskFilterSet(FilterSet):
     )
     rule = django_filters.CharFilter(label="命中规则", method="with_rule")
     overdue = django_filters.BooleanFilter(
-        label="已逾期", method="is_overdue", widget=forms.Select(choices=YES_NO)
+        label="已逾期", method="is_overdue", widget=forms.Select(choices=YES_NO_ANY)
     )
     deadline = django_filters.DateFromToRangeFilter(
         label="截止日期",

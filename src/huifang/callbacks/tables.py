@@ -16,6 +16,7 @@ from huifang.callbacks.models import Batch, BusinessType, CallbackTask
 from huifang.core.columns import (
     WRAP,
     ChoiceColumn,
+    CountColumn,
     DateColumn,
     DateTimeColumn,
     UserColumn,
@@ -180,6 +181,10 @@ class BatchTable(tables.Table):
     run = tables.Column(accessor="run_id", verbose_name="筛选记录")
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     created_by = UserColumn("created_by", verbose_name="创建人")
+    hit_count = CountColumn()
+    created_count = CountColumn()
+    merged_count = CountColumn()
+    skipped_count = CountColumn()
 
     class Meta:
         model = Batch

@@ -63,6 +63,23 @@ class DateTimeColumn(DateColumn):
         return None
 
 
+class CountColumn(tables.Column):
+    """A count (命中客户数, 总行数…): right-aligned with thousands separators (8,084), as
+    numbers are read down a column; exports write the number itself."""
+
+    reads_raw_value = True  # see cell()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"th": {"class": "text-end"}, "td": {"class": "text-end"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value) -> str:
+        return f"{value:,}"
+
+    def value(self, value, **kwargs):
+        return value
+
+
 # A long text column (reasons, descriptions, evidence) wraps within a bounded width
 # instead of stretching the row past the screen (see huifang.css).
 WRAP = {"td": {"class": "cell-wrap"}}

@@ -79,7 +79,7 @@ def distinct_values(field: str) -> list[tuple[str, str]]:
         .values_list(field, flat=True)
         .distinct()[:DISTINCT_CHOICES_LIMIT]
     )
-    return [("", "---------")] + [(v, v) for v in values]
+    return [("", "全部")] + [(v, v) for v in values]
 
 
 class RangeInputs(django_filters.widgets.RangeWidget):
@@ -128,7 +128,7 @@ class CustomerFilterSet(FilterSet):
         label="客户状态", choices=choices.Status.choices, widget=_select()
     )
     dormant = django_filters.BooleanFilter(
-        label="休眠", widget=_select(choices=[("", "---------"), *YES_NO])
+        label="休眠", widget=_select(choices=[("", "全部"), *YES_NO])
     )
     risk_level = django_filters.ChoiceFilter(
         label="风险承受能力", choices=choices.RiskLevel.choices, widget=_select()

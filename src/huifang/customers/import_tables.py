@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from huifang.core.columns import DateTimeColumn, UserColumn
+from huifang.core.columns import CountColumn, DateTimeColumn, UserColumn
 from huifang.customers.models import ImportRecord
 
 
@@ -8,6 +8,11 @@ class ImportRecordTable(tables.Table):
     id = tables.LinkColumn("imports:record_detail", args=[tables.A("pk")], verbose_name="编号")
     started_at = DateTimeColumn(format="Y-m-d H:i:s")
     user = UserColumn("user", verbose_name="导入人", default="—")
+    total_rows = CountColumn()
+    created = CountColumn()
+    updated = CountColumn()
+    unchanged = CountColumn()
+    rejected = CountColumn()
 
     class Meta:
         model = ImportRecord

@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from huifang.core.columns import WRAP, DateColumn, DateTimeColumn, UserColumn
+from huifang.core.columns import WRAP, CountColumn, DateColumn, DateTimeColumn, UserColumn
 from huifang.rules import evidence
 from huifang.rules import params as P
 from huifang.rules.models import Hit, Rule, ScreeningRun
@@ -71,6 +71,7 @@ class RunTable(tables.Table):
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     frozen_at = DateTimeColumn(format="Y-m-d H:i:s")
     rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False, attrs=WRAP)
+    hit_count = CountColumn()
 
     class Meta:
         model = ScreeningRun

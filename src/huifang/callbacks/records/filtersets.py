@@ -17,12 +17,10 @@ from django.db.models.lookups import In
 from huifang.callbacks.models import Batch, BusinessType, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
-from huifang.core.filtersets import FilterSet
+from huifang.core.filtersets import YES_NO_ANY, FilterSet
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
-
-YES_NO = [("", "---------"), ("true", "是"), ("false", "否")]
 
 
 def _select(choices=()) -> forms.Select:
@@ -80,7 +78,7 @@ class RecordFilterSet(FilterSet):
         label="失败原因", queryset=FailureReason.objects.all(), widget=_select()
     )
     fed_back = django_filters.BooleanFilter(
-        label="已反馈营业部", method="is_fed_back", widget=_select(YES_NO)
+        label="已反馈营业部", method="is_fed_back", widget=_select(YES_NO_ANY)
     )
     task = django_filters.NumberFilter(label="任务编号", widget=forms.HiddenInput())
 
@@ -163,7 +161,7 @@ class FailureReasonFilterSet(FilterSet):
 
 class FeedbackFilterSet(FilterSet):
     handled = django_filters.BooleanFilter(
-        label="已处理", method="is_handled", widget=_select(YES_NO)
+        label="已处理", method="is_handled", widget=_select(YES_NO_ANY)
     )
     created_at = django_filters.DateFromToRangeFilter(
         label="反馈日期（起止）",
