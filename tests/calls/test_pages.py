@@ -222,3 +222,10 @@ def test_a_bad_mapping_shows_the_error(client_for):
     )
     assert response.status_code == 200
     assert "须选择失败原因" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_call_lists_counts_are_right_aligned_with_separators(hq_push, client_for):
+    CallPush.objects.filter(pk=hq_push.pk).update(count=12345)
+    html = client_for("hq_admin").get("/calls/lists/").content.decode()
+    assert '<td class="text-end">12,345</td>' in html

@@ -15,6 +15,7 @@ from huifang.core.audit_display import source_label
 from huifang.core.columns import (
     BooleanColumn,
     ChoiceColumn,
+    CountColumn,
     DateTimeColumn,
     UserColumn,
     permitted_link,
@@ -50,7 +51,7 @@ class CallTable(tables.Table):
     duration = tables.Column(
         accessor="duration_seconds", verbose_name="拨打时长", order_by="duration_seconds"
     )
-    attempt = tables.Column(verbose_name="拨打次数")
+    attempt = CountColumn(verbose_name="拨打次数")
     result = ChoiceColumn(CallResult, verbose_name="拨打结果")
     agent = tables.Column(verbose_name="坐席")
     recording_url = tables.Column(verbose_name="录音地址")
@@ -115,8 +116,8 @@ class PushTable(tables.Table):
     created_by = UserColumn("created_by", verbose_name="推送人")
     created_via = tables.Column(verbose_name="来源")
     filters = tables.Column(verbose_name="筛选条件", default="—")
-    count = tables.Column(verbose_name="外呼数")
-    pages = tables.Column(verbose_name="推送页数")
+    count = CountColumn(verbose_name="外呼数")
+    pages = CountColumn(verbose_name="推送页数")
 
     class Meta:
         model = CallPush

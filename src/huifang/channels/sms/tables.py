@@ -11,6 +11,7 @@ from huifang.core.audit_display import source_label
 from huifang.core.columns import (
     BooleanColumn,
     ChoiceColumn,
+    CountColumn,
     DateTimeColumn,
     TruncatedColumn,
     UserColumn,
@@ -32,7 +33,7 @@ class MessageTable(tables.Table):
     branch = tables.Column(accessor="branch__name", verbose_name="部门")
     template = tables.Column(accessor="template__code", verbose_name="短信模板")
     text = TruncatedColumn(verbose_name="短信内容", width="16rem")
-    parts = tables.Column(verbose_name="计费条数")
+    parts = CountColumn(verbose_name="计费条数")
     status = ChoiceColumn(SmsStatus, verbose_name="状态")
     provider_text = TruncatedColumn(verbose_name="服务商说明", default="", width="8rem")
     attempts = tables.Column(verbose_name="尝试次数")
