@@ -273,6 +273,7 @@ PAGES: dict[str, Page] = {
     ),
     # -- 汇总统计, 管理措施
     "reports:dashboard": Page("callbacks.view_callbacktask"),
+    "reports:dashboard_compliance": Page("callbacks.view_callbacktask"),  # its 合规核查 card
     "reports:measure_list": Page("reports.view_measure"),
     "reports:measure_create": form(
         "reports.add_measure",
