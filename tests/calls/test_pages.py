@@ -180,7 +180,7 @@ def test_the_auditor_sees_the_call_lists_in_the_menu_and_the_list(hq_push, clien
     page = client.get("/calls/lists/")
     assert page.status_code == 200
     assert [row.record.pk for row in page.context["table"].rows] == [hq_push.pk]
-    assert "status=open" in page.content.decode()
+    assert "处理状态：未完成（未处理+处理中）" in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -229,3 +229,18 @@ def test_the_call_lists_counts_are_right_aligned_with_separators(hq_push, client
     CallPush.objects.filter(pk=hq_push.pk).update(count=12345)
     html = client_for("hq_admin").get("/calls/lists/").content.decode()
     assert '<td class="text-end">12,345</td>' in html
+
+
+@pytest.mark.django_db
+def test_a_push_names_its_filters_as_the_task_list_does(make_task, personas, branches, client_for):
+    from huifang.callbacks.models import CallbackTask
+    from huifang.channels.calls.services import do_push
+
+    make_task("a1")
+    push = do_push(
+        CallbackTask.objects.all(),
+        actor=personas["hq_admin"],
+        filters=f"status=new&branch={branches['a1'].pk}",
+    )
+    html = client_for("hq_admin").get(f"/calls/push/{push.pk}/").content.decode()
+    assert "部门：010101 期货北京营业部；处理状态：未处理" in html

@@ -8,6 +8,8 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
 
+from huifang.callbacks.filtersets import TaskFilterSet
+from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import RecordStatus
 from huifang.channels.calls.choices import CallResult, MappingAction
 from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
@@ -20,7 +22,9 @@ from huifang.core.columns import (
     UserColumn,
     permitted_link,
 )
-from huifang.core.exporter import filter_text
+from huifang.core.exporter import QUERY_STRING, filter_text
+from huifang.core.filtersets import describe
+from huifang.org.models import Branch
 
 EXPORT_COLUMNS = [
     "call_id",
@@ -140,9 +144,14 @@ class PushTable(tables.Table):
 
 
 def push_filters(value: str) -> str:
-    """The task list's filter a push was made with (a query string) as exports say it
-    (``status=open，batch=4000000001``); other text (a command's note) as it is."""
-    return filter_text(QueryDict(value)) or value
+    """The task list's filter a push was made with (a query string) as the task list
+    reads it (``处理状态：未完成（未处理+处理中）；批次号：4000000001``, ``core.filtersets.describe``);
+    a value the task list does not read as it is stored; other text (a note) as it is."""
+    if not QUERY_STRING.match(value):
+        return value
+    filterset = TaskFilterSet(data=QueryDict(value), queryset=CallbackTask.objects.none())
+    filterset.filters["branch"].queryset = Branch.objects.all()  # as pushed, whoever reads
+    return describe(filterset) or filter_text(QueryDict(value)) or value
 
 
 class MappingTable(tables.Table):
