@@ -117,3 +117,24 @@ def test_an_agent_works_their_tasks_from_a_failed_call_to_a_paper_questionnaire(
     expect(page.locator("#my-open-tasks tbody tr")).to_have_count(1)
     expect(page.locator("#my-open-tasks")).to_contain_text("吴刚")
     assert_clean(page)
+
+
+def test_a_refused_record_is_announced_where_the_agent_is_looking(
+    personas, branches, login, live_server
+):
+    first, *_ = annual_batch(branches, personas["hq_admin"], PEOPLE[:1])
+    services.do_assign([first.pk], personas["agent_a"], actor=None)
+    page = login("agent_a")
+    menu(page, "回访任务管理", "回访任务")
+    list_table(page).get_by_role("link", name="00000301").click()
+    page.get_by_role("link", name="回访记录").click()
+    page.get_by_role("link", name="登记回访记录").click()
+
+    page.get_by_label("失败", exact=True).check()  # no 回访形式 chosen
+    page.get_by_role("button", name="保存").click()
+
+    note = page.locator("#record-form-errors")
+    expect(note).to_be_in_viewport()
+    expect(note).to_contain_text("回访记录未保存")
+    expect(note).to_contain_text("回访形式")
+    assert not CallbackRecord.objects.exists()
