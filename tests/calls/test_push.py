@@ -155,6 +155,20 @@ def test_the_command_pushes_a_batch_and_prints_the_file_last(make_task, tmp_path
 
 
 @pytest.mark.django_db
+def test_the_command_with_nothing_to_push_says_so_and_succeeds(make_task, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    task = make_task("a1")
+    CallbackTask.objects.filter(pk=task.pk).update(status="completed")
+    out = StringIO()
+    call_command("callcenter", "push", "--out", str(tmp_path / "l.csv"), stdout=out)  # no raise
+    assert "没有可推送的未完成回访任务" in out.getvalue().strip().splitlines()[-1]
+    assert not CallPush.objects.exists() and not (tmp_path / "l.csv").exists()
+
+
+@pytest.mark.django_db
 def test_the_command_refuses_a_closed_status_naming_the_open_ones(make_task, tmp_path):
     from django.core.management import call_command
     from django.core.management.base import CommandError

@@ -112,6 +112,24 @@ def test_a_timestamp_within_the_window_is_accepted(signed_client, apphall):
     assert signed_client.get(apphall, PATH, now=time.time() - 290).status_code == 200
 
 
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_a_timestamp_exactly_300_seconds_away_is_accepted(
+    signed_client, apphall, monkeypatch, offset
+):
+    # The server's clock is late in its second: whole seconds are compared, so exactly
+    # 300 s off is still inside the window.
+    monkeypatch.setattr("huifang.partners.signing.time.time", lambda: 1_800_000_000.9)
+    response = signed_client.get(apphall, PATH, now=1_800_000_000 + offset)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("offset", [-301, 301])
+def test_a_timestamp_301_seconds_away_is_stale(signed_client, apphall, monkeypatch, offset):
+    monkeypatch.setattr("huifang.partners.signing.time.time", lambda: 1_800_000_000.0)
+    response = signed_client.get(apphall, PATH, now=1_800_000_000 + offset)
+    _refused(response, 401, "stale_timestamp")
+
+
 def test_a_timestamp_that_is_not_whole_seconds_is_stale(signed_client, apphall):
     response = signed_client.get(apphall, PATH, headers={"X-Huifang-Timestamp": "1.5e9"})
     _refused(response, 401, "stale_timestamp")

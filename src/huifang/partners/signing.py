@@ -95,7 +95,9 @@ def verify(request, *, kind: str | None = None) -> Partner:
         raise PartnerError(401, "bad_signature", "缺少签名请求头 X-Huifang-Signature")
     if not (timestamp.isascii() and timestamp.isdigit()):
         raise PartnerError(401, "stale_timestamp", "时间戳必须是整数秒（Unix 时间）")
-    if abs(time.time() - int(timestamp)) > WINDOW_SECONDS:
+    # Whole seconds on both sides: a timestamp exactly 300 s off is inside the window
+    # even when the server's clock is a fraction of a second into its current second.
+    if abs(int(time.time()) - int(timestamp)) > WINDOW_SECONDS:
         raise PartnerError(
             401, "stale_timestamp", f"时间戳与服务器时间相差超过 {WINDOW_SECONDS} 秒"
         )

@@ -49,6 +49,10 @@ class UnknownTaskRef(ValidationError):
     """A ``task_ref`` Huifang never pushed (or one outside the actor's scope): the API's 404."""
 
 
+class NothingToPush(ValidationError):
+    """No open task to put on the call list: the page refuses, cron's command is content."""
+
+
 # ---------------------------------------------------------------- push
 
 
@@ -124,7 +128,7 @@ def do_push(tasks, *, actor, out=None, filters: str = "") -> CallPush:
     with transaction.atomic():
         rows = push_rows(chosen)
         if not rows:
-            raise ValidationError("没有可推送的未完成回访任务")
+            raise NothingToPush("没有可推送的未完成回访任务")
         push = CallPush.objects.create(
             created_by=actor.user,
             created_via=actor.label,

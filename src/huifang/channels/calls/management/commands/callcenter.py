@@ -1,6 +1,6 @@
 """``huifang callcenter push [--batch N] [--status S] [--out FILE]`` (the call list of open
 tasks: the file, and signed pages to the call platform when it has a URL; the file's path
-alone on the last line) and ``huifang callcenter import FILE`` (call results, all or
+alone on the last line; with no open task it says so, writes nothing and exits 0) and ``huifang callcenter import FILE`` (call results, all or
 nothing, idempotent on 呼叫ID + 拨打次数); both audited as the command."""
 
 from pathlib import Path
@@ -57,7 +57,12 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             raise CommandError(f"筛选条件有误：{filterset.errors.as_text()}")
         filters = "&".join(f"{k}={v}" for k, v in data.items())
-        push = services.do_push(filterset.qs, actor=None, out=out, filters=filters)
+        try:
+            push = services.do_push(filterset.qs, actor=None, out=out, filters=filters)
+        except services.NothingToPush:
+            # Nothing open to call is no failure for cron: say so, write nothing, exit 0.
+            self.stdout.write("没有可推送的未完成回访任务，本次未推送外呼名单（0 条）")
+            return
         self.stdout.write(f"已推送外呼名单 {push.count} 条，推送给外呼平台 {push.pages} 页")
         self.stdout.write(push.file)
 
