@@ -42,6 +42,14 @@ def test_a_signed_query_string_is_part_of_the_path(signed_client, apphall):
     assert signed_client.get(apphall, PATH + "?page=2&x=%E4%B8%AD").status_code == 200
 
 
+def test_a_path_signed_with_an_empty_query_string_verifies(client, apphall):
+    # A client sending "…/A1?" signs the "?" it sent; the server receives no query string.
+    from huifang.partners import signing
+
+    headers = signing.headers(apphall.key, signing.secret_of(apphall), "GET", PATH + "?", b"")
+    assert client.get(PATH + "?", headers=headers).status_code == 200
+
+
 def test_a_query_string_added_after_signing_is_a_bad_signature(signed_client, apphall):
     signed = signed_client.get(apphall, PATH + "?page=2").request["HTTP_X_HUIFANG_SIGNATURE"]
     response = signed_client.get(apphall, PATH + "?page=3", headers={"X-Huifang-Signature": signed})

@@ -112,6 +112,8 @@ def verify(request, *, kind: str | None = None) -> Partner:
     # the raw request line's target where the server keeps it (gunicorn's RAW_URI,
     # uWSGI's REQUEST_URI): escapes in lowercase or of plain characters are kept there.
     candidates = {path, escape_uri_path(request.path) + path[len(request.path) :]}
+    if "?" not in path:  # a URL ending in a bare "?" reaches Django without it
+        candidates.update({f"{each}?" for each in candidates})
     candidates.update(
         raw for raw in (meta.get("RAW_URI"), meta.get("REQUEST_URI")) if raw and raw[:1] == "/"
     )
