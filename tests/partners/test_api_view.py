@@ -50,6 +50,21 @@ def test_a_path_signed_with_an_empty_query_string_verifies(client, apphall):
     assert client.get(PATH + "?", headers=headers).status_code == 200
 
 
+def test_a_get_is_signed_with_an_empty_body_even_if_one_is_sent(client, apphall):
+    from huifang.partners import signing
+
+    headers = signing.headers(apphall.key, signing.secret_of(apphall), "GET", PATH, b"")
+    response = client.generic(
+        "GET", PATH, b'{"x": 1}', content_type="application/json", headers=headers
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_a_post_signed_with_an_empty_body_is_a_bad_signature(signed_client, apphall):
+    response = signed_client.post(apphall, PATH, {"event_id": "E1"}, signed_body=b"")
+    _refused(response, 401, "bad_signature")
+
+
 def test_a_query_string_added_after_signing_is_a_bad_signature(signed_client, apphall):
     signed = signed_client.get(apphall, PATH + "?page=2").request["HTTP_X_HUIFANG_SIGNATURE"]
     response = signed_client.get(apphall, PATH + "?page=3", headers={"X-Huifang-Signature": signed})
