@@ -33,8 +33,9 @@ class ParamSpec:
     choices_from: str = ""  # values: the Customer field whose present values are offered
 
 
+COMMON_TYPES = ParamSpec("customer_types", "客户类型", "customer_types", [], "不选表示全部类型")
 COMMON = [
-    ParamSpec("customer_types", "客户类型", "customer_types", [], "不选表示全部类型"),
+    COMMON_TYPES,
     ParamSpec("branches", "部门", "branches", [], "部门代码，含下级部门；不选表示全部"),
 ]
 PERIOD = [
