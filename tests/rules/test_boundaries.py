@@ -61,6 +61,13 @@ def test_closed_status_without_close_date_is_not_eligible(make):
     assert c.pk not in hits("A005")
 
 
+def test_active_status_with_a_past_close_date_is_eligible(make):
+    # rules.md: not closed on D ⇔ status is not 销户, or close_date > D — the status decides
+    # first, so an 有效 customer whose file carries an old close date is still eligible.
+    c = make(status="active", close_date=D(2025, 6, 30), occupation="无业")
+    assert c.pk in hits("A005")
+
+
 def test_dormant_customer_is_eligible_unless_the_run_excludes_dormant(make):
     c = make(dormant=True, occupation="无业")
     assert c.pk in hits("A005")
