@@ -300,6 +300,17 @@ def test_a006_evidence_lists_the_matching_products(make):
     assert set(ev["products"].split("、")) == {"IO2506 沪深300股指期权(R4)", "OTC1 场外期权(R5)"}
 
 
+def test_a006_products_are_listed_in_a_fixed_order_risk_code_then_name(make):
+    # The same product code under two names (renamed between purchases): the list is the
+    # same on every database, name order breaking the tie.
+    c = make()
+    product(c, D(2025, 6, 1), 4, code="P1", name="B计划")
+    product(c, D(2025, 7, 1), 4, code="P1", name="A计划")
+    product(c, D(2025, 8, 1), 5, code="P9", name="场外期权")
+    ev = hits("A006")[c.pk].evidence["A006"]
+    assert ev["products"] == "P9 场外期权(R5)、P1 A计划(R4)、P1 B计划(R4)"
+
+
 # --- merge -----------------------------------------------------------------------------------
 
 
