@@ -155,3 +155,9 @@ def test_screen_refuses_an_unknown_customer_type(make):
     with pytest.raises(CommandError, match="未知客户类型：个人"):
         call("screen", "--as-of", "2025-12-31", "--customer-type", "个人", "--freeze")
     assert not ScreeningRun.objects.exists()
+
+
+@pytest.mark.parametrize("written", ["2025/07/01", "20250701"])
+def test_rules_set_takes_period_dates_in_the_forms_of_as_of(db, written):
+    call("rules", "set", "A001", f"period_start={written}")
+    assert Rule.objects.get(code="A001").params["period_start"] == "2025-07-01"
