@@ -61,6 +61,13 @@ def test_closed_status_without_close_date_is_not_eligible(make):
     assert c.pk not in hits("A005")
 
 
+def test_active_status_with_a_past_close_date_is_eligible(make):
+    # rules.md: not closed on D ⇔ status is not 销户, or close_date > D — the status decides
+    # first, so an 有效 customer whose file carries an old close date is still eligible.
+    c = make(status="active", close_date=D(2025, 6, 30), occupation="无业")
+    assert c.pk in hits("A005")
+
+
 def test_dormant_customer_is_eligible_unless_the_run_excludes_dormant(make):
     c = make(dormant=True, occupation="无业")
     assert c.pk in hits("A005")
@@ -291,6 +298,17 @@ def test_a006_evidence_lists_the_matching_products(make):
     ev = hits("A006")[c.pk].evidence["A006"]
     assert ev["max_risk"] == 5
     assert set(ev["products"].split("、")) == {"IO2506 沪深300股指期权(R4)", "OTC1 场外期权(R5)"}
+
+
+def test_a006_products_are_listed_in_a_fixed_order_risk_code_then_name(make):
+    # The same product code under two names (renamed between purchases): the list is the
+    # same on every database, name order breaking the tie.
+    c = make()
+    product(c, D(2025, 6, 1), 4, code="P1", name="B计划")
+    product(c, D(2025, 7, 1), 4, code="P1", name="A计划")
+    product(c, D(2025, 8, 1), 5, code="P9", name="场外期权")
+    ev = hits("A006")[c.pk].evidence["A006"]
+    assert ev["products"] == "P9 场外期权(R5)、P1 A计划(R4)、P1 B计划(R4)"
 
 
 # --- merge -----------------------------------------------------------------------------------

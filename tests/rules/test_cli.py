@@ -123,3 +123,41 @@ def test_screen_refuses_bad_input(db):
         call("screen", "--as-of", "2025-12-31", "--param", "A002min=1")
     with pytest.raises(CommandError, match="未知部门"):
         call("screen", "--as-of", "2025-12-31", "--branch", "9999")
+
+
+def test_rules_list_and_show_print_operation_times_in_local_time(db):
+    from django.utils import timezone
+
+    moment = datetime.datetime(2026, 1, 1, 0, 30, tzinfo=datetime.UTC)  # 08:30 in Shanghai
+    rule = Rule.objects.get(code="A002")
+    Rule.objects.filter(pk=rule.pk).update(updated_at=moment)
+    rule.versions.update(created_at=moment)
+    local = f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
+    assert local == "2026-01-01 08:30:00"
+    assert local in call("rules", "list")
+    assert local in call("rules", "show", "A002")
+
+
+def test_screen_param_of_a_rule_that_does_not_exist_says_unknown_rule(db):
+    with pytest.raises(CommandError, match="未知规则：Z001"):
+        call("screen", "--as-of", "2025-12-31", "--param", "Z001.min_age=3", "--freeze")
+    assert not ScreeningRun.objects.exists()
+
+
+def test_screen_customer_type_takes_the_chinese_label(make):
+    make(occupation="无业")
+    text = call("screen", "--as-of", "2025-12-31", "--customer-type", "自然人")
+    assert "命中客户：1" in text
+
+
+def test_screen_refuses_an_unknown_customer_type(make):
+    make(occupation="无业")
+    with pytest.raises(CommandError, match="未知客户类型：个人"):
+        call("screen", "--as-of", "2025-12-31", "--customer-type", "个人", "--freeze")
+    assert not ScreeningRun.objects.exists()
+
+
+@pytest.mark.parametrize("written", ["2025/07/01", "20250701"])
+def test_rules_set_takes_period_dates_in_the_forms_of_as_of(db, written):
+    call("rules", "set", "A001", f"period_start={written}")
+    assert Rule.objects.get(code="A001").params["period_start"] == "2025-07-01"

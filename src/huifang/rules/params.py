@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from huifang.core.dates import parse_day
 from huifang.customers import choices
 from huifang.customers.models import product_risk_label
 
@@ -33,8 +34,9 @@ class ParamSpec:
     choices_from: str = ""  # values: the Customer field whose present values are offered
 
 
+COMMON_TYPES = ParamSpec("customer_types", "客户类型", "customer_types", [], "不选表示全部类型")
 COMMON = [
-    ParamSpec("customer_types", "客户类型", "customer_types", [], "不选表示全部类型"),
+    COMMON_TYPES,
     ParamSpec("branches", "部门", "branches", [], "部门代码，含下级部门；不选表示全部"),
 ]
 PERIOD = [
@@ -86,10 +88,7 @@ def parse_date(value) -> datetime.date | None:
         return None
     if isinstance(value, datetime.date):
         return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise ValueError(f"“{value}”不是有效日期（YYYY-MM-DD）") from exc
+    return parse_day(str(value))  # the forms --as-of and data files take
 
 
 def parse_decimal(value) -> Decimal:

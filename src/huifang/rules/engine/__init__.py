@@ -118,6 +118,11 @@ def resolve_rules(rules=None, overrides: dict | None = None) -> list[RuleSpec]:
     by_code = {s.code: s for s in specs}
     unknown = sorted(set(overrides) - set(by_code))
     if unknown:
+        from huifang.rules.models import Rule
+
+        known = set(Rule.objects.filter(code__in=unknown).values_list("code", flat=True))
+        if missing := [code for code in unknown if code not in known]:
+            raise ValidationError(f"未知规则：{'、'.join(missing)}")
         raise ValidationError(f"临时参数指向未选择的规则：{'、'.join(unknown)}")
     out = []
     for spec in specs:
@@ -150,9 +155,12 @@ def make_context(
         missing = sorted(set(codes) - known)
         if missing:
             raise ValidationError(f"未知部门代码：{'、'.join(missing)}")
+    types = list(customer_types or ())
+    if types:  # values or Chinese labels (自然人); an unknown one is refused, not ignored
+        types = P.clean_value(P.COMMON_TYPES, types)
     return Context(
         as_of=as_of,
-        customer_types=tuple(sorted(customer_types or ())),
+        customer_types=tuple(types),
         branch_ids=branch_ids_for(codes),
         exclude_dormant=exclude_dormant,
         use_aggregates=use_aggregates,

@@ -265,7 +265,9 @@ class HighRiskProduct(RuleType):
                 "customer_id": "c.id",
                 "branch_id": "c.branch_id",
                 "max_risk": "MAX(p.product_risk)",
-                "products": agg_products(label, "p.product_risk DESC, p.product_code"),
+                "products": agg_products(
+                    label, "p.product_risk DESC, p.product_code, p.product_name"
+                ),
             },
             params,
             spec.code,
@@ -274,7 +276,7 @@ class HighRiskProduct(RuleType):
         matching = (
             "SELECT DISTINCT customer_id, product_code, product_name, product_risk "
             f"FROM {PRODUCTS} WHERE business_date >= %s AND business_date <= %s "
-            "AND product_risk >= %s ORDER BY customer_id, product_risk DESC, product_code"
+            "AND product_risk >= %s ORDER BY customer_id, product_risk DESC, product_code, product_name"
         )
         where = eligible(ctx, spec, params)
         if spec.params.get("ordinary_only", True):

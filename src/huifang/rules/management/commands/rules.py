@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from huifang.core import audit
 from huifang.rules import params as P
@@ -49,7 +50,7 @@ class Command(BaseCommand):
                         "启用" if rule.enabled else "停用",
                         f"v{rule.current_version.number}" if rule.current_version else "",
                         rule.updated_by.username if rule.updated_by else "",
-                        f"{rule.updated_at:%Y-%m-%d %H:%M:%S}",
+                        f"{timezone.localtime(rule.updated_at):%Y-%m-%d %H:%M:%S}",
                     ]
                 )
             )
@@ -68,7 +69,9 @@ class Command(BaseCommand):
         self.stdout.write("版本历史：")
         for v in rule.versions.select_related("created_by").order_by("-number"):
             who = v.created_by.username if v.created_by else "系统"
-            self.stdout.write(f"  v{v.number}\t{who}\t{v.created_at:%Y-%m-%d %H:%M:%S}\t{v.note}")
+            self.stdout.write(
+                f"  v{v.number}\t{who}\t{timezone.localtime(v.created_at):%Y-%m-%d %H:%M:%S}\t{v.note}"
+            )
 
     def do_set(self, code, pairs, note="", **options):
         rule = self._rule(code)

@@ -44,7 +44,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--branch", action="append", default=[], help="部门代码（含下级），可重复"
         )
-        parser.add_argument("--customer-type", action="append", default=[], help="客户类型，可重复")
+        parser.add_argument(
+            "--customer-type",
+            action="append",
+            default=[],
+            help="客户类型（自然人/一般法人/特殊法人，或 natural/legal/special），可重复",
+        )
         parser.add_argument("--exclude-dormant", action="store_true", help="排除休眠客户")
         parser.add_argument(
             "--daily-only", action="store_true", help="只用日报计算（不用月度汇总）"
