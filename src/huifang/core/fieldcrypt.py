@@ -1,5 +1,5 @@
-"""Personal data encrypted at rest (PIPL; ``domain.md``): ID numbers, mobiles, phones and
-addresses.
+"""Personal data encrypted at rest (PIPL; ``domain.md``): ID numbers, mobiles, phones,
+addresses and e-mails.
 
 A value is stored as ``hf1$<key id>$<base64url(nonce ‖ AES-256-GCM ciphertext ‖ tag)>``
 (the ``cryptography`` package's authenticated encryption; a fresh 96-bit nonce per value).

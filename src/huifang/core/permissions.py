@@ -19,12 +19,19 @@ from rest_framework import permissions
 DENIED = "您没有执行此操作的权限"
 OUT_OF_SCOPE = "该对象不在您的权限范围内"
 ACTIONS = ("view", "add", "change", "delete")
+# Reading personal data unmasked (a customer's numbers and e-mail, a user's mobile).
+REVEAL_PERMISSION = "customers.reveal_sensitive"
 
 
 def is_system(actor) -> bool:
     """Whether ``actor`` is the system itself (a command or a job started by no one): no
     actor at all, or one that says so (``is_system``). The system may do everything."""
     return actor is None or bool(getattr(actor, "is_system", False))
+
+
+def may_reveal(user) -> bool:
+    """Whether ``user`` may read personal data unmasked (HQ, branch managers)."""
+    return bool(user and user.is_authenticated and user.has_perm(REVEAL_PERMISSION))
 
 
 def acting_user(actor):

@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from huifang.core.api import ExportViewSetMixin, KeysetPagination, ScopedReadOnlyViewSet
+from huifang.core.permissions import may_reveal
 from huifang.core.scoping import has_model_perm
 from huifang.customers import services
 from huifang.customers.filtersets import CustomerFilterSet
@@ -235,7 +236,7 @@ class CustomerViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
     def retrieve(self, request, *args, **kwargs):
         if request.query_params.get("reveal") not in ("1", "true"):
             return super().retrieve(request, *args, **kwargs)
-        if not services.may_reveal(request.user):
+        if not may_reveal(request.user):
             raise ApiPermissionDenied("您没有查看完整信息的权限")
         customer = self.get_object()
         services.do_reveal(customer, actor=request.user)

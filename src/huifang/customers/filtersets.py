@@ -105,12 +105,12 @@ ID_NUMBER = re.compile(r"[0-9A-Za-z]{6,64}", re.A)
 
 class CustomerFilterSet(FilterSet):
     q = django_filters.CharFilter(
-        label="投资者代码、名称、手机号或证件号码",
+        label="投资者代码、名称、手机号、证件号码或电子邮箱",
         method="search",
         widget=forms.TextInput(
             attrs={
                 "class": "form-control",
-                "placeholder": "代码前缀、名称，或完整的手机号/证件号码",
+                "placeholder": "代码前缀、名称，或完整的手机号/证件号码/电子邮箱",
             }
         ),
     )
@@ -184,7 +184,8 @@ class CustomerFilterSet(FilterSet):
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Digits are a code prefix (an index range); anything else also matches names. A
         whole mobile number or ID number also finds its customer exactly, through the blind
-        index (both are stored encrypted)."""
+        index (both are stored encrypted), and so does a whole e-mail address (as typed or
+        in lower case)."""
         value = value.strip()
         if not value:
             return queryset
@@ -193,6 +194,8 @@ class CustomerFilterSet(FilterSet):
             exact = Q(mobile_bidx=blind_index(value))
         elif ID_NUMBER.fullmatch(value):
             exact = Q(id_number_bidx__in={blind_index(value), blind_index(value.upper())})
+        elif "@" in value:
+            exact = Q(email_bidx__in={blind_index(value), blind_index(value.lower())})
         if value.isascii() and value.isdigit():
             return queryset.filter(Q(**code_prefix_lookups(value)) | exact)
         return queryset.filter(

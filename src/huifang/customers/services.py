@@ -19,7 +19,7 @@ from django.utils import timezone
 from huifang.core import audit
 from huifang.core.jobs import start_job
 from huifang.core.masking import mask_email, mask_id, mask_phone
-from huifang.core.permissions import require
+from huifang.core.permissions import REVEAL_PERMISSION, require
 from huifang.core.uploads import check_upload
 from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import DATASETS
@@ -30,13 +30,7 @@ UPLOAD_DIR = "imports"
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
 
-REVEAL_PERMISSION = "customers.reveal_sensitive"
 REVEAL_MESSAGE = "查看完整证件号码、手机号、联系电话和电子邮箱"
-
-
-def may_reveal(user) -> bool:
-    """Whether ``user`` may read a customer's personal data unmasked (HQ, branch managers)."""
-    return bool(user and user.is_authenticated and user.has_perm(REVEAL_PERMISSION))
 
 
 def personal_data(customer: Customer, *, revealed: bool = False) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from huifang.core.permissions import may_reveal
 from huifang.core.views import ObjectDetailView, ObjectListView
 from huifang.customers import customer360, services
 from huifang.customers.filtersets import CustomerFilterSet
@@ -35,7 +36,7 @@ class CustomerDetailView(ObjectDetailView):
     revealed = False
 
     def post(self, request, *args, **kwargs):
-        if not services.may_reveal(request.user):  # before the lookup: no scope probing
+        if not may_reveal(request.user):  # before the lookup: no scope probing
             raise PermissionDenied("您没有查看完整信息的权限")
         self.object = self.get_object()
         services.do_reveal(self.object, actor=request.user)
@@ -57,7 +58,7 @@ class CustomerDetailView(ObjectDetailView):
         context.update(
             title=f"客户全景 · {customer.investor_code} {customer.name}",
             revealed=self.revealed,
-            can_reveal=services.may_reveal(self.request.user),
+            can_reveal=may_reveal(self.request.user),
             sensitive=services.personal_data(customer, revealed=self.revealed),
             age=customer.age_on(today),
             risk_label=customer.risk_label,

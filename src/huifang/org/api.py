@@ -150,7 +150,9 @@ class UserSerializer(serializers.ModelSerializer):
     branch_name = serializers.CharField(
         source="branch.name", default=None, allow_null=True, read_only=True
     )
-    mobile = TableValueField(UserTable, allow_null=True, help_text="手机号（如用户管理页面所示）")
+    mobile = TableValueField(
+        UserTable, allow_null=True, help_text="手机号（脱敏，如用户管理页面所示）"
+    )
     email = serializers.CharField(read_only=True, help_text="电子邮箱（可为空字符串）")
 
     class Meta:
@@ -296,15 +298,16 @@ class UserViewSet(
         body = UserUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = _checked(request, body.validated_data, instance)
+        changes = {"mobile": data["mobile"] or ""} if "mobile" in data else {}
         user = services.do_update_user(
             instance,
             full_name=data["full_name"],
             branch=data["branch"],
             role=data["role"],
-            mobile=data["mobile"] or "",
             email=data["email"] or "",
             is_active=data["is_active"],
             actor=request.user,
+            **changes,
         )
         if data["password"]:
             services.do_set_password(user, data["password"], actor=request.user)

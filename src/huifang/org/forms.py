@@ -1,5 +1,7 @@
 from django import forms
 
+from huifang.core.masking import mask_phone
+from huifang.core.permissions import may_reveal
 from huifang.org.models import Branch, Role, User
 from huifang.org.passwords import check_password_rules
 
@@ -34,6 +36,16 @@ class UserForm(forms.Form):
         self.fields["branch"].queryset = Branch.objects.restrict(user, "view")
         if instance is not None:
             self.fields["username"].disabled = True
+            if instance.mobile and not may_reveal(user):
+                # Shown masked and kept as it is: the full number is for those who may
+                # read personal data unmasked.
+                self.fields["mobile"] = forms.CharField(
+                    label="手机号",
+                    required=False,
+                    disabled=True,
+                    help_text="您没有查看完整手机号的权限，不能修改",
+                )
+                self.initial["mobile"] = mask_phone(instance.mobile)
         else:
             self.fields["password"].required = True
 
@@ -45,6 +57,11 @@ class UserForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.fields["mobile"].disabled:
+            # The masked number is not written back: no "mobile" in the cleaned data.
+            data.pop("mobile", None)
+            if self.data.get("mobile") not in (None, "", self.instance.mobile):
+                self.add_error(None, "您没有查看完整手机号的权限，不能修改手机号")
         password = data.get("password")
         if password:
             # Judged against the account it is for: its username, name and e-mail.

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huifang.core.fieldcrypt import EncryptedTextField
 from huifang.core.scoping import RestrictedQuerySet
 
 
@@ -80,7 +81,8 @@ class User(AbstractUser):
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Personal data, encrypted at rest (core.fieldcrypt); never searched, so no blind index.
+    mobile = EncryptedTextField(_("手机号"), max_length=20, blank=True)
     # Set when someone else (an administrator) chose the password; the user must change it
     # before anything else (core.middleware.PasswordChangeRequiredMiddleware).
     must_change_password = models.BooleanField(_("须修改密码"), default=False)

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
 from huifang.core.columns import DateTimeColumn, permitted_link
+from huifang.core.masking import mask_phone
 from huifang.org.models import Branch, User
 
 
@@ -17,6 +18,7 @@ class BranchTable(tables.Table):
 class UserTable(tables.Table):
     username = tables.Column(linkify=permitted_link("org:user_edit", "org.change_user"))
     branch = tables.Column(accessor="branch__name", verbose_name="所属部门", default="")
+    mobile = tables.Column(verbose_name="手机号", orderable=False)  # stored encrypted
     last_login = DateTimeColumn(format="Y-m-d H:i")
     logins = tables.Column(
         verbose_name="登录记录",
@@ -33,3 +35,7 @@ class UserTable(tables.Table):
 
     def render_logins(self, record):
         return "查看"
+
+    def render_mobile(self, value: str) -> str:
+        # Personal data: masked on the page, in exports and the API (as a customer's).
+        return mask_phone(value)

@@ -67,15 +67,16 @@ def user_edit(request, pk: int | None = None):
                 if not data["is_active"]:
                     services.do_update_user(user, is_active=False, actor=request.user)
             else:
+                changes = {"mobile": data["mobile"] or ""} if "mobile" in data else {}
                 user = services.do_update_user(
                     instance,
                     full_name=data["full_name"],
                     branch=data["branch"],
                     role=data["role"],
-                    mobile=data["mobile"] or "",
                     email=data["email"] or "",
                     is_active=data["is_active"],
                     actor=request.user,
+                    **changes,
                 )
                 if data["password"]:
                     services.do_set_password(user, data["password"], actor=request.user)

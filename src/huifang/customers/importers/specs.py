@@ -159,7 +159,7 @@ CUSTOMERS = Dataset(
         Column("mobile", "手机号", sensitive=True),
         Column("phone", "联系电话", sensitive=True),
         Column("address", "联系地址", sensitive=True),
-        Column("email", "电子邮箱"),
+        Column("email", "电子邮箱", sensitive=True),
         Column("broker_code", "经纪人编号", field="broker_codes"),
         Column("broker_name", "经纪人名称", field="broker_names"),
     ),
