@@ -189,7 +189,7 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
                 raise _Rejected
             notify(total, total, "正在写入数据库…")
             with transaction.atomic():
-                counts = _apply(stage, spec, record)
+                counts = _apply(stage, spec, record, _absent(spec, header.index))
                 _applied(record, result, errors, counts, total, rejected, skip_invalid)
     except _Rejected:
         return _finish_rejected(record, result, errors, total=result.total, rejected=errors.rows)
@@ -240,6 +240,7 @@ def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid:
     for rowno, cells in table.rows:
         importer.row(rowno, cells)
     plan = importer.finish()
+    errors.sort()  # the tree checks report after the row checks, out of row order
     rejected = importer.total - len(plan)
     errors.rows = rejected
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -280,9 +281,18 @@ def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tup
     return stage, total
 
 
-def _apply(stage: Stage, spec, record) -> dict:
+def _absent(spec, index: dict[str, int]) -> list[str]:
+    """The stored fields of the optional columns the file lacks, and of the columns
+    computed from them."""
+    absent = {c.key for c in spec.columns if c.key not in index}
+    return [c.stored_as for c in spec.declared if (c.key if c.in_file else c.source) in absent]
+
+
+def _apply(stage: Stage, spec, record, absent: list[str]) -> dict:
     target = stage.target
     matched = stage.match()
+    if target.keeps_absent:
+        stage.keep(absent)
     message = f"导入记录 #{record.pk}"
     changed_ids: list[int] = []
     closed: list[int] = []

@@ -58,6 +58,13 @@ class Target:
     # each with its blind index ``<column>_bidx`` after the target's columns; a change is
     # seen by comparing the indexes (``core.fieldcrypt``).
     sensitive: tuple[str, ...] = ()
+    # An optional column the file lacks leaves an existing record's value as it is (the
+    # file says nothing about it); False where the spec gives absent columns a value that
+    # the row's other values depend on (the daily amounts' 0).
+    keeps_absent: bool = True
+    # Fields a row computes when their column is absent (the birth date from a 身份证
+    # number): an existing record keeps its value, or takes the computed one if it has none.
+    derived: frozenset[str] = frozenset()
 
     @cached_property
     def booleans(self) -> frozenset[str]:
@@ -326,6 +333,22 @@ class Stage:
             cursor.execute(f"SELECT COUNT(*) FROM {t.stage} WHERE target_id IS NOT NULL")
             self.matched = cursor.fetchone()[0]
         return self.matched
+
+    def keep(self, fields: list[str]) -> None:
+        """Matched rows take their record's own values of ``fields`` (and of their blind
+        indexes), so that comparing and updating leaves those fields as they are."""
+        if not fields or not self.matched:
+            return
+        t = self.target
+        names = [*fields, *(f"{f}_bidx" for f in fields if f in t.sensitive)]
+        sets = ", ".join(
+            f"{f} = COALESCE(r.{f}, {t.stage}.{f})" if f in t.derived else f"{f} = r.{f}"
+            for f in names
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {t.stage} SET {sets} FROM {t.table} r WHERE r.id = {t.stage}.target_id"
+            )
 
     def _held_partitions(self) -> tuple[list, int]:
         """The staged partition values the target already has rows for, and how many

@@ -1,0 +1,172 @@
+"""data-interface.md read to the letter, from the outside: the row report's order, numbers a
+spreadsheet could not hold, the leading-zero rule for product codes, and what a file
+without an optional column does to the records it updates."""
+
+import datetime
+
+from huifang.customers.importers import import_file, import_rows
+from huifang.customers.models import Customer, DailyBalance, ProductHolding
+from tests.customers.conftest import (
+    CUSTOMER_HEADER,
+    CUSTOMER_ROWS,
+    DAILY_HEADER,
+    DAILY_ROWS,
+    PRODUCT_HEADER,
+    PRODUCT_ROWS,
+)
+
+LEADING = "前导零可能已丢失，请将该列设为文本格式"
+REQUIRED_HEADER = ["投资者代码", "投资者名称", "客户类型", "开户日期", "客户状态", "部门代码"]
+
+
+def _report(result):
+    return [(e.row, e.column, e.value, e.reason) for e in result.errors]
+
+
+def test_branch_report_is_in_row_order(branches):
+    """The tree checks (unknown parent) run after the row checks, yet report in row order."""
+    rows = [
+        {"部门代码": "0103", "部门名称": "广州分公司", "上级部门代码": "09"},
+        {"部门代码": "0104", "部门名称": "", "上级部门代码": "01"},
+    ]
+    result = import_rows("branches", rows)
+    assert [(e.row, e.column) for e in result.errors] == [(1, "上级部门代码"), (2, "部门名称")]
+
+
+def test_an_18_digit_number_excel_stored_as_a_number_is_refused(branches, imp_write_xlsx):
+    """An 18-digit 统一社会信用代码 in a numeric cell is what Excel kept of it (15 digits,
+    shown as 9.1e+17): refused, never stored."""
+    row = list(CUSTOMER_ROWS[2])
+    row[CUSTOMER_HEADER.index("证件号码")] = 911100001234567890
+    result = import_file("customers", imp_write_xlsx(CUSTOMER_HEADER, [row]))
+    assert [(e.row, e.column, e.reason) for e in result.errors] == [
+        (2, "证件号码", "证件号码被存成了数字（精度已丢失），请将该列设为文本格式")
+    ]
+    assert not Customer.objects.exists()
+
+
+def test_a_short_document_number_in_a_numeric_cell_is_read_as_its_digits(branches, imp_write_xlsx):
+    row = list(CUSTOMER_ROWS[1])
+    row[CUSTOMER_HEADER.index("证件号码")] = 12345678
+    assert import_file("customers", imp_write_xlsx(CUSTOMER_HEADER, [row])).ok
+    assert Customer.objects.get().id_number == "12345678"
+
+
+def test_numeric_product_code_shorter_than_the_other_rows_is_refused(imp_customers, imp_write_xlsx):
+    rows = [list(r) for r in PRODUCT_ROWS]
+    rows.append(["00000101", "2025-02-03", 7, "XX资管计划二期", "资管产品", "R3"])
+    result = import_file("products", imp_write_xlsx(PRODUCT_HEADER, rows))
+    assert _report(result) == [(4, "产品代码", "7", LEADING)]
+    assert not ProductHolding.objects.exists()
+
+
+def test_numeric_product_codes_of_one_length_are_read_as_their_digits(
+    imp_customers, imp_write_xlsx
+):
+    rows = [
+        ["00000101", "2025-02-01", 1001, "甲", "期权", "R4"],
+        ["00000102", "2025-02-01", 1002, "乙", "期权", "R4"],
+    ]
+    assert import_file("products", imp_write_xlsx(PRODUCT_HEADER, rows)).ok
+    assert sorted(ProductHolding.objects.values_list("product_code", flat=True)) == [
+        "1001",
+        "1002",
+    ]
+
+
+def test_a_file_without_an_optional_column_leaves_that_field_unchanged(
+    imp_customers, imp_write_csv
+):
+    """Only the required columns: the status changes, the mobile, ID, risk level and brokers
+    the earlier file gave stay (the file says nothing about them)."""
+    rows = [[r[CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER] for r in CUSTOMER_ROWS[:1]]
+    rows[0][REQUIRED_HEADER.index("客户状态")] = "销户"
+    result = import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    assert (result.updated, result.unchanged) == (1, 0)
+    customer = Customer.objects.get(investor_code="00000101")
+    assert customer.status == "closed"
+    assert (customer.mobile, customer.id_number) == ("13812345678", "11010519491231002X")
+    assert (customer.risk_level, customer.broker_codes) == (3, "B01;B02")
+    assert customer.birth_date == datetime.date(1949, 12, 31)
+
+
+def test_a_file_without_optional_columns_and_no_changes_is_unchanged(imp_customers, imp_write_csv):
+    rows = [[r[CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER] for r in CUSTOMER_ROWS]
+    result = import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
+
+
+def test_an_empty_cell_of_a_present_column_clears_the_value(imp_customers, imp_write_csv):
+    rows = [list(r) for r in CUSTOMER_ROWS]
+    rows[0][CUSTOMER_HEADER.index("手机号")] = ""
+    result = import_file("customers", imp_write_csv(CUSTOMER_HEADER, rows))
+    assert (result.updated, result.unchanged) == (1, 2)
+    assert Customer.objects.get(investor_code="00000101").mobile == ""
+
+
+def test_a_new_customer_from_a_short_file_takes_the_documented_defaults(branches, imp_write_csv):
+    rows = [["00000201", "王五", "自然人", "2025-01-02", "有效", "010101"]]
+    assert import_file("customers", imp_write_csv(REQUIRED_HEADER, rows)).created == 1
+    customer = Customer.objects.get()
+    assert (customer.full_name, customer.dormant, customer.investor_class) == (
+        "王五",
+        False,
+        "ordinary",
+    )
+
+
+def test_a_products_file_without_the_category_column_keeps_the_category(
+    imp_customers, imp_write_csv
+):
+    import_file("products", imp_write_csv(PRODUCT_HEADER, PRODUCT_ROWS))
+    header = [h for h in PRODUCT_HEADER if h != "产品类别"]
+    rows = [
+        [v for h, v in zip(PRODUCT_HEADER, r, strict=True) if h != "产品类别"] for r in PRODUCT_ROWS
+    ]
+    result = import_file("products", imp_write_csv(header, rows))
+    assert (result.updated, result.unchanged) == (0, 2)
+    assert ProductHolding.objects.get(product_code="OPT001").category == "option"
+
+
+def test_a_daily_file_without_an_amount_column_reads_it_as_zero(imp_customers, imp_write_csv):
+    """Daily amounts default to 0 and the equity check counted them so: an absent 入金 column
+    sets 0 on an existing row, it does not keep the old deposit."""
+    import_file("daily", imp_write_csv(DAILY_HEADER, DAILY_ROWS[:1]))
+    header = [h for h in DAILY_HEADER if h != "入金"]
+    row = ["2025-03-03", "00000101", "1,000.00", "", "10.50", "-2.25", "1.25", "1,007.00", "3"]
+    result = import_file("daily", imp_write_csv(header, [row]))
+    assert result.ok, result.errors
+    assert DailyBalance.objects.get().deposit == 0
+
+
+def test_a_byte_order_mark_inside_the_file_is_refused_not_stored(branches, imp_write_csv):
+    """Two UTF-8-BOM files joined: the second's BOM starts a row (here in the name)."""
+    header = ["投资者名称", "投资者代码", "客户类型", "开户日期", "客户状态", "部门代码"]
+    rows = [["\ufeff王五", "00000201", "自然人", "2025-01-02", "有效", "010101"]]
+    result = import_file("customers", imp_write_csv(header, rows))
+    assert [(e.row, e.column, e.reason) for e in result.errors] == [
+        (2, "投资者名称", "含有不可见字符（如 BOM、零宽空格）")
+    ]
+    assert not Customer.objects.exists()
+
+
+def test_a_zero_width_space_in_a_name_is_refused(branches, imp_write_csv):
+    rows = [["00000201", "王\u200b五", "自然人", "2025-01-02", "有效", "010101"]]
+    result = import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    assert [e.reason for e in result.errors] == ["含有不可见字符（如 BOM、零宽空格）"]
+
+
+def test_full_width_digits_in_a_code_are_named_in_the_reason(branches, imp_write_csv):
+    rows = [["００００02０1", "王五", "自然人", "2025-01-02", "有效", "010101"]]
+    result = import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    assert [e.reason for e in result.errors] == [
+        "代码只能包含字母、数字、下划线、连字符和点；含有全角字符，请改为半角"
+    ]
+
+
+def test_full_width_digits_in_an_amount_are_named_in_the_reason(imp_customers, imp_write_csv):
+    row = ["2025-03-05", "00000101", "１００", "", "", "", "", "", "100", ""]
+    result = import_file("daily", imp_write_csv(DAILY_HEADER, [row]))
+    assert [(e.column, e.reason) for e in result.errors] == [
+        ("上日权益", "金额格式不正确；含有全角字符，请改为半角")
+    ]
