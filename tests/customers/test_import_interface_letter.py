@@ -170,3 +170,69 @@ def test_full_width_digits_in_an_amount_are_named_in_the_reason(imp_customers, i
     assert [(e.column, e.reason) for e in result.errors] == [
         ("上日权益", "金额格式不正确；含有全角字符，请改为半角")
     ]
+
+
+def test_an_excel_date_serial_in_a_date_column_is_named_in_the_reason(branches, imp_write_xlsx):
+    """A date cell formatted as a number shows its serial (45658 = 2025-01-01): refused,
+    never guessed, and the reason says what it probably is."""
+    rows = [["00000201", "王五", "自然人", 45658, "有效", "010101"]]
+    result = import_file("customers", imp_write_xlsx(REQUIRED_HEADER, rows))
+    assert [(e.column, e.reason) for e in result.errors] == [
+        (
+            "开户日期",
+            "日期格式不正确（应为 2025-12-31、2025/12/31 或 20251231）；"
+            "疑似 Excel 日期序号（单元格不是日期格式），请将该列设为日期格式",
+        )
+    ]
+
+
+def test_an_empty_csv_file_is_refused_as_having_no_header(branches, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    result = import_file("customers", path)
+    assert [e.reason for e in result.errors] == ["无法读取文件：文件没有表头行（第 1 行应为列名）"]
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_data_says_which_sheet_was_read(branches, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "填写说明"
+    workbook.active.append(["请在第二个工作表填写"])
+    data = workbook.create_sheet("客户")
+    data.append(REQUIRED_HEADER)
+    data.append(["00000201", "王五", "自然人", "2025-01-02", "有效", "010101"])
+    path = tmp_path / "two_sheets.xlsx"
+    workbook.save(path)
+    result = import_file("customers", path)
+    assert not result.ok and not Customer.objects.exists()
+    assert "只读取第一个工作表“填写说明”；其他工作表（客户）不会导入" in result.warnings
+
+
+def test_an_empty_rows_list_over_the_api_imports_nothing_and_succeeds(client_for):
+    response = client_for("hq_admin").post(
+        "/api/v1/imports/customers/", {"rows": []}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["total"], response.json()["created"]) == (0, 0)
+
+
+def test_rows_that_are_not_objects_are_refused_without_a_row_zero(client_for):
+    response = client_for("hq_admin").post(
+        "/api/v1/imports/customers/", {"rows": [1, 2]}, content_type="application/json"
+    )
+    body = response.json()
+    assert response.status_code == 400
+    assert body["errors"] == {"rows": ["rows 的每个元素都必须是对象（字段名 → 值）"]}
+    assert body["message"] == "什么也没有写入：rows 的每个元素都必须是对象（字段名 → 值）"
+
+
+def test_an_unreadable_uploaded_file_is_named_in_the_sentence(client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("客户.csv", b"", content_type="text/csv")
+    response = client_for("hq_admin").post("/api/v1/imports/customers/", {"file": upload})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "file": ["客户.csv：无法读取文件：文件没有表头行（第 1 行应为列名）"]
+    }

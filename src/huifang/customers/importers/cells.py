@@ -115,6 +115,9 @@ _DATE_SEP = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]00:00(?::00(?:\
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.A)
 _date_cache: dict[str, datetime.date] = {}
 DATE_REASON = "日期格式不正确（应为 2025-12-31、2025/12/31 或 20251231）"
+# What a date shows as when its Excel cell is formatted as a number (45657 = 2024-12-31).
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?", re.A)
+SERIAL_REASON = "疑似 Excel 日期序号（单元格不是日期格式），请将该列设为日期格式"
 
 
 def parse_date(text: str) -> datetime.date:
@@ -124,6 +127,8 @@ def parse_date(text: str) -> datetime.date:
         return cached
     match = _DATE_SEP.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
     if match is None:
+        if _SERIAL.fullmatch(text):
+            raise CellError(f"{DATE_REASON}；{SERIAL_REASON}")
         raise unreadable(DATE_REASON, text)
     groups = match.groups()
     year, month, day = int(groups[0]), int(groups[-2]), int(groups[-1])

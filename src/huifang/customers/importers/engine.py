@@ -158,8 +158,14 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
     errors = Errors(spec)
     header = map_header(spec, table.header)
     result = ImportResult(ok=False, record=record, warnings=list(header.warnings))
+    if table.total == 0 and not table.header:
+        header.missing = []  # API rows: an empty list, nothing to import
     for label in header.missing:
         errors.add(1, label, "", "缺少必填列")
+    if header.missing and table.other_sheets:
+        result.warnings.append(
+            f"只读取第一个工作表“{table.sheet}”；其他工作表（{'、'.join(table.other_sheets)}）不会导入"
+        )
     for label in header.duplicates:
         errors.add(1, label, label, "列名重复")
     if errors.count:
@@ -418,7 +424,8 @@ def _finish_rejected(record, result, errors: Errors, *, total: int, rejected: in
 
 def _file_rejected(record, reason: str) -> ImportResult:
     errors = Errors(specs.DATASETS[record.dataset])
-    errors.add(0, "", record.file_name, f"无法读取文件：{reason}")
+    # A file that cannot be read; API rows: the reason names ``rows`` itself.
+    errors.add(0, "", record.file_name, f"无法读取文件：{reason}" if record.file_name else reason)
     result = ImportResult(ok=False, record=record)
     return _finish_rejected(record, result, errors, total=0, rejected=0)
 
