@@ -6,6 +6,7 @@ import datetime
 
 from huifang.customers.importers import import_file, import_rows
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
+from huifang.org.models import Branch
 from tests.customers.conftest import (
     CUSTOMER_HEADER,
     CUSTOMER_ROWS,
@@ -236,3 +237,30 @@ def test_an_unreadable_uploaded_file_is_named_in_the_sentence(client_for):
     assert response.json()["errors"] == {
         "file": ["客户.csv：无法读取文件：文件没有表头行（第 1 行应为列名）"]
     }
+
+
+BRANCH_HEADER = ["部门代码", "部门名称", "上级部门代码"]
+
+
+def test_a_numeric_branch_code_shorter_than_its_siblings_is_refused(branches, imp_write_xlsx):
+    """0103 stored as the number 103 beside 0101 and 0102 (same parent): refused, not
+    created as a branch "103"."""
+    rows = [["0104", "深圳分公司", "01"], [103, "广州分公司", "01"]]
+    result = import_file("branches", imp_write_xlsx(BRANCH_HEADER, rows))
+    assert _report(result) == [(3, "部门代码", "103", LEADING)]
+    assert not Branch.objects.filter(code__in=["103", "0104"]).exists()
+
+
+def test_numeric_branch_codes_of_a_tree_whose_levels_differ_in_length_are_read(db, imp_write_xlsx):
+    """Codes of different levels differ in length by design: only siblings vote."""
+    rows = [[9, "总部", None], [901, "北京分公司", 9], [90101, "期货北京营业部", 901]]
+    result = import_file("branches", imp_write_xlsx(BRANCH_HEADER, rows))
+    assert result.ok, result.errors
+    assert Branch.objects.get(code="90101").path == "/9/901/90101/"
+
+
+def test_records_a_later_file_does_not_mention_are_left_as_they_are(imp_customers, imp_write_csv):
+    result = import_file("customers", imp_write_csv(CUSTOMER_HEADER, CUSTOMER_ROWS[:1]))
+    assert (result.total, result.unchanged) == (1, 1)
+    assert Customer.objects.filter(status="active").count() == 2
+    assert Customer.objects.count() == 3
