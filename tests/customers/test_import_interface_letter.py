@@ -264,3 +264,9 @@ def test_records_a_later_file_does_not_mention_are_left_as_they_are(imp_customer
     assert (result.total, result.unchanged) == (1, 1)
     assert Customer.objects.filter(status="active").count() == 2
     assert Customer.objects.count() == 3
+
+
+def test_a_volume_too_large_to_store_is_refused_as_out_of_range(imp_customers, imp_write_csv):
+    row = ["2025-03-05", "00000101", "100", "", "", "", "", "", "100", "99999999999999999"]
+    result = import_file("daily", imp_write_csv(DAILY_HEADER, [row]))
+    assert [(e.column, e.reason) for e in result.errors] == [("成交手数", "成交手数超出范围")]

@@ -191,6 +191,8 @@ def parse_count(text: str) -> int:
         return int(text)
     if text.startswith("-") and _INT.fullmatch(text[1:]):
         raise CellError("不能为负数")
+    if text.isascii() and text.isdigit():
+        raise CellError("超出范围")
     raise unreadable("须为整数", text)
 
 
