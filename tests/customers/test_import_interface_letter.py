@@ -270,3 +270,40 @@ def test_a_volume_too_large_to_store_is_refused_as_out_of_range(imp_customers, i
     row = ["2025-03-05", "00000101", "100", "", "", "", "", "", "100", "99999999999999999"]
     result = import_file("daily", imp_write_csv(DAILY_HEADER, [row]))
     assert [(e.column, e.reason) for e in result.errors] == [("成交手数", "成交手数超出范围")]
+
+
+def test_a_full_name_that_was_the_default_follows_a_new_name(imp_customers, imp_write_csv):
+    """投资者全称 defaults to the name: a file without that column renaming a customer whose
+    全称 was never given renames the 全称 too."""
+    rows = [[r[CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER] for r in CUSTOMER_ROWS[:1]]
+    rows[0][REQUIRED_HEADER.index("投资者名称")] = "张三丰"
+    import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    customer = Customer.objects.get(investor_code="00000101")
+    assert (customer.name, customer.full_name) == ("张三丰", "张三丰")
+
+
+def test_a_full_name_of_its_own_is_kept_by_a_file_without_that_column(imp_customers, imp_write_csv):
+    Customer.objects.filter(investor_code="00000103").update(full_name="北京某某投资有限公司全称")
+    rows = [[r[CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER] for r in CUSTOMER_ROWS[2:]]
+    rows[0][REQUIRED_HEADER.index("投资者名称")] = "北京某某"
+    import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    customer = Customer.objects.get(investor_code="00000103")
+    assert (customer.name, customer.full_name) == ("北京某某", "北京某某投资有限公司全称")
+
+
+def test_a_new_id_number_gives_the_birth_date_when_the_birth_column_is_absent(
+    imp_customers, imp_write_csv
+):
+    header = [*REQUIRED_HEADER, "证件类型", "证件号码"]
+    row = [*(CUSTOMER_ROWS[1][CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER), "身份证"]
+    row.append("11010519491231002X")
+    import_file("customers", imp_write_csv(header, [row]))
+    assert Customer.objects.get(investor_code="00000102").birth_date == datetime.date(1949, 12, 31)
+
+
+def test_the_birth_date_is_kept_when_neither_it_nor_an_id_card_number_is_in_the_file(
+    imp_customers, imp_write_csv
+):
+    rows = [[r[CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER] for r in CUSTOMER_ROWS[1:2]]
+    import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
+    assert Customer.objects.get(investor_code="00000102").birth_date == datetime.date(1985, 6, 1)

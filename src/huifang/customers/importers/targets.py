@@ -83,6 +83,7 @@ CUSTOMERS = target(
     repr_sql="s.investor_code || ' ' || s.name",
     defer_indexes=True,
     derived=frozenset({"birth_date"}),
+    defaults=(("full_name", "name"),),
 )
 
 DAILY = target(
