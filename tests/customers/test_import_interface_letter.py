@@ -307,3 +307,24 @@ def test_the_birth_date_is_kept_when_neither_it_nor_an_id_card_number_is_in_the_
     rows = [[r[CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER] for r in CUSTOMER_ROWS[1:2]]
     import_file("customers", imp_write_csv(REQUIRED_HEADER, rows))
     assert Customer.objects.get(investor_code="00000102").birth_date == datetime.date(1985, 6, 1)
+
+
+def test_a_lone_numeric_code_matching_an_existing_customer_once_padded_is_refused(
+    imp_customers, imp_write_xlsx
+):
+    """A one-row update file: 00000102 stored as the number 102 is that customer, not a new
+    customer "102" (no other row of the file gives the length)."""
+    rows = [[102, "李四", "自然人", "2021-03-01", "有效", "010201"]]
+    result = import_file("customers", imp_write_xlsx(REQUIRED_HEADER, rows))
+    assert _report(result) == [(2, "投资者代码", "102", LEADING)]
+    assert not Customer.objects.filter(investor_code="102").exists()
+
+
+def test_a_lone_numeric_product_code_matching_a_stored_one_once_padded_is_refused(
+    imp_customers, imp_write_xlsx
+):
+    stored = dict(zip(PRODUCT_HEADER, PRODUCT_ROWS[0], strict=True))
+    import_rows("products", [{**stored, "产品代码": "0007"}])
+    rows = [["00000102", "2025-02-03", 7, "XX资管计划", "资管产品", "R3"]]
+    result = import_file("products", imp_write_xlsx(PRODUCT_HEADER, rows))
+    assert _report(result) == [(2, "产品代码", "7", LEADING)]

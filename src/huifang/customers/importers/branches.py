@@ -138,6 +138,7 @@ class BranchImport:
             if row.code not in self.existing:
                 siblings[row.parent].append(row.code)
         known = set(self.existing)
+        stored = {len(code) for code in known if code[:1] == "0"}
         for codes in siblings.values():
             numeric = [
                 (row.rowno, row.code)
@@ -145,7 +146,7 @@ class BranchImport:
                 if (row := self.rows.get(code)) is not None and row.numeric_code
             ]
             lengths = Counter(len(code) for code in codes)
-            for _, code in lost_zeros(numeric, lengths, known.intersection):
+            for _, code in lost_zeros(numeric, lengths, known.intersection, stored):
                 self._reject(self.rows[code], "branch_code", code, LEADING_ZEROS_LOST)
 
     def _final_path(self, code: str, parents: dict[str, str | None]) -> str | None:

@@ -12,10 +12,11 @@ import abc
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models.functions import Length
 
 from huifang.customers import choices
 from huifang.customers.importers import specs
@@ -526,7 +527,9 @@ class CustomerValidator(FastPathValidator):
         """Numeric investor codes that have probably lost their leading zeros
         (:func:`lost_zeros`)."""
         rejected = []
-        for rowno, code in lost_zeros(self.numeric_codes, self.lengths, _existing_codes):
+        stored = _zero_lengths(Customer, "investor_code") if self.numeric_codes else ()
+        lost = lost_zeros(self.numeric_codes, self.lengths, _existing_codes, stored)
+        for rowno, code in lost:
             self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
             rejected.append(rowno)
         return rejected
@@ -536,19 +539,24 @@ def lost_zeros(
     numeric: list[tuple[int, str]],
     lengths: Counter[int],
     existing: Callable[[set[str]], set[str]],
+    stored: Collection[int] = (),
 ) -> list[tuple[int, str]]:
     """(row, code) of the numeric code cells of a column that have probably lost their
     leading zeros: shorter than the usual length of the column's other codes (or matching
     an existing code once zero-padded), unless the code exists as it is. ``lengths`` counts
     the lengths of all the column's valid codes; ``existing`` gives which of some codes
-    exist. The text cells set the usual length; when every code is a number, the other
-    numbers do (a row's own length never votes). A tie goes to the longer length."""
+    exist, ``stored`` the lengths of the stored codes that begin with a zero (so that a
+    code is matched with a stored one however few rows the file has). The text cells set
+    the usual length; when every code is a number, the other numbers do (a row's own
+    length never votes). A tie goes to the longer length."""
     if not numeric:
         return []
     texts = lengths - Counter(len(code) for _, code in numeric)
     candidates: dict[str, list[str]] = {}
     for _, code in numeric:
-        candidates[code] = [code.zfill(length) for length in lengths if length > len(code)]
+        candidates[code] = [
+            code.zfill(length) for length in {*lengths, *stored} if length > len(code)
+        ]
     wanted = set(candidates) | {p for padded in candidates.values() for p in padded}
     found = existing(wanted)
     lost = []
@@ -605,6 +613,12 @@ def _existing(model, field: str) -> Callable[[set[str]], set[str]]:
 
 
 _existing_codes = _existing(Customer, "investor_code")
+
+
+def _zero_lengths(model, field: str) -> set[int]:
+    """The lengths of ``model``'s stored ``field`` codes that begin with a zero."""
+    rows = model.objects.filter(**{f"{field}__startswith": "0"}).annotate(n=Length(field))
+    return set(rows.order_by().values_list("n", flat=True).distinct())
 
 
 class ProductValidator(RowValidator):
@@ -673,8 +687,11 @@ class ProductValidator(RowValidator):
     def finish(self, stage) -> list[int]:
         """Numeric product codes that have probably lost their leading zeros."""
         rejected = []
+        if not self.numeric_codes:
+            return []
         existing = _existing(ProductHolding, "product_code")
-        for rowno, code in lost_zeros(self.numeric_codes, self.lengths, existing):
+        stored = _zero_lengths(ProductHolding, "product_code")
+        for rowno, code in lost_zeros(self.numeric_codes, self.lengths, existing, stored):
             self.errors.add(rowno, "product_code", code, LEADING_ZEROS_LOST)
             rejected.append(rowno)
         return rejected
