@@ -328,3 +328,60 @@ def test_a_lone_numeric_product_code_matching_a_stored_one_once_padded_is_refuse
     rows = [["00000102", "2025-02-03", 7, "XX资管计划", "资管产品", "R3"]]
     result = import_file("products", imp_write_xlsx(PRODUCT_HEADER, rows))
     assert _report(result) == [(2, "产品代码", "7", LEADING)]
+
+
+SHIFTED = "该行有 9 个单元格，多于表头的 8 列（可能有未加引号的逗号），无法确定各值属于哪一列"
+ADDRESS_HEADER = [*REQUIRED_HEADER, "联系地址", "电子邮箱"]
+
+
+def _shifted_rows():
+    """An address with an unquoted comma: 朝阳区 would land in 电子邮箱."""
+    base = ["00000201", "王五", "自然人", "2025-01-02", "有效", "010101"]
+    return [[*base, "北京市", "朝阳区", "a@b.cn"]]
+
+
+def test_a_csv_row_with_more_values_than_the_header_is_refused(branches, tmp_path):
+    path = tmp_path / "shifted.csv"
+    lines = [",".join(ADDRESS_HEADER), *(",".join(r) for r in _shifted_rows())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_file("customers", path)
+    assert _report(result) == [(2, "", "a@b.cn", SHIFTED)]
+    assert not Customer.objects.exists()
+
+
+def test_a_shifted_csv_row_is_refused_when_the_file_is_read_in_parts(
+    branches, tmp_path, parts_from_any_size, settings
+):
+    settings.IMPORT_PROCESSES = 2
+    good = [
+        [f"0000{300 + i}", "赵六", "自然人", "2025-01-02", "有效", "010101", "", ""]
+        for i in range(40)
+    ]
+    path = tmp_path / "shifted_parts.csv"
+    rows = [*good, *_shifted_rows()]
+    path.write_text("\n".join(",".join(r) for r in [ADDRESS_HEADER, *rows]) + "\n", "utf-8")
+    result = import_file("customers", path, skip_invalid=True)
+    assert parts_from_any_size, "the file was not read in parts"
+    assert _report(result) == [(42, "", "a@b.cn", SHIFTED)]
+    assert Customer.objects.count() == 40
+
+
+def test_empty_cells_after_the_last_column_are_harmless(branches, tmp_path):
+    path = tmp_path / "trailing.csv"
+    row = "00000201,王五,自然人,2025-01-02,有效,010101,,"
+    path.write_text(",".join(REQUIRED_HEADER) + "\n" + row + "\n", encoding="utf-8")
+    assert import_file("customers", path).created == 1
+
+
+def test_an_xlsx_note_beyond_the_header_columns_is_not_a_shift(branches, imp_write_xlsx):
+    rows = [["00000201", "王五", "自然人", "2025-01-02", "有效", "010101", "备注：新开户"]]
+    assert import_file("customers", imp_write_xlsx(REQUIRED_HEADER, rows)).created == 1
+
+
+def test_a_shifted_csv_row_in_a_branches_file_is_refused(branches, tmp_path):
+    path = tmp_path / "branches.csv"
+    lines = ["部门代码,部门名称,上级部门代码", "0103,期货,南京营业部,01"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_file("branches", path)
+    assert [(e.row, e.value) for e in result.errors] == [(2, "01")]
+    assert not Branch.objects.filter(code="0103").exists()

@@ -45,6 +45,7 @@ from huifang.customers.importers.validators import (
     Errors,
     ProductValidator,
     RowError,
+    overlong,
 )
 from huifang.customers.models import Customer, ImportRecord
 from huifang.customers.signals import customers_closed
@@ -241,9 +242,18 @@ def _applied(record, result: ImportResult, errors: Errors, counts, total, reject
         )
 
 
+def _header_width(table: Table) -> int | None:
+    """A CSV file's header width: its rows may not hold values beyond it (``overlong``)."""
+    return len(table.header) if table.plain_text and table.header else None
+
+
 def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid: bool):
     importer = branch_import.BranchImport(index, errors, scope_path=scope_path)
+    width = _header_width(table)
     for rowno, cells in table.rows:
+        if overlong(errors, rowno, cells, width):
+            importer.total += 1  # read, and refused
+            continue
         importer.row(rowno, cells)
     plan = importer.finish()
     errors.sort()  # the tree checks report after the row checks, out of row order
@@ -258,6 +268,7 @@ def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid:
 def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tuple[Stage, int]:
     """Read and check every row, staging the valid ones; returns the stage and the rows read."""
     validator = VALIDATORS[spec.name](index, errors, scope_path=scope_path, source=table)
+    validator.header_width = _header_width(table)
     stage = Stage(TARGETS[spec.name])
     stage.create()
     notify(0, table.total, "正在读取和校验…")

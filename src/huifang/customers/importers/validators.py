@@ -135,10 +135,29 @@ def _choice(text: str, column: specs.Column):
     return parse_choice(text, column.choices, column.allowed)
 
 
+OVERLONG = (
+    "该行有 {cells} 个单元格，多于表头的 {width} 列（可能有未加引号的逗号），无法确定各值属于哪一列"
+)
+
+
+def overlong(errors: Errors, rowno: int, cells: list[str], width: int | None) -> bool:
+    """Whether a CSV row holds values beyond the header's columns (reported): an unquoted
+    comma has shifted its cells, so no cell can be trusted to be in its column. Empty
+    trailing cells are harmless; ``width`` None (XLSX, API rows, where each value sits in
+    its own column) never refuses."""
+    if width is None or len(cells) <= width or not any(cells[width:]):
+        return False
+    extra = "，".join(cell for cell in cells[width:] if cell)
+    errors.add(rowno, "", extra, OVERLONG.format(cells=len(cells), width=width))
+    return True
+
+
 class RowValidator:
     """Base: column positions and the error sink."""
 
     dataset: specs.Dataset
+    # A CSV file's header width (``overlong``), set by the engine; None: not checked.
+    header_width: int | None = None
     # Whether parts of a big file may be validated in other processes (``parallel.py``):
     # then ``in_part``, ``part_state`` and ``absorb`` are defined.
     parallel = False
