@@ -52,3 +52,14 @@ def test_command_with_a_scoped_user(personas, imp_write_csv, capsys):
 def test_command_missing_file(db):
     with pytest.raises(CommandError, match="文件不存在"):
         call_command("import", "daily", "/nonexistent.csv")
+
+
+def test_an_unreadable_file_is_refused_with_its_reason_not_a_row_table(db, tmp_path, capsys):
+    path = tmp_path / "客户.xls"
+    path.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(CommandError) as failure:
+        call_command("import", "customers", str(path))
+    assert str(failure.value).startswith(
+        "导入被拒绝，未写入任何数据：无法读取文件：不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV"
+    )
+    assert "行号" not in capsys.readouterr().err

@@ -4,6 +4,7 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from huifang.customers.models import Customer, ImportRecord
 from tests.customers.conftest import CUSTOMER_HEADER, CUSTOMER_ROWS, csv_bytes
@@ -89,3 +90,17 @@ def test_blank_template_download(client_for):
     response = client_for("hq_admin").get("/data/import/template/daily/")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["A1"].value == "交易日期"
+
+
+def test_the_templates_code_columns_are_formatted_as_text(client_for):
+    """Typed into the template, 00000101 stays text: Excel keeps its leading zeros."""
+    response = client_for("hq_admin").get("/data/import/template/customers/")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    formats = {
+        title: sheet.column_dimensions[get_column_letter(i)].number_format
+        for i, title in enumerate(header, start=1)
+    }
+    assert formats["投资者代码"] == formats["部门代码"] == formats["证件号码"] == "@"
+    assert formats["手机号"] == formats["经纪人编号"] == "@"
+    assert formats["投资者名称"] == "General"

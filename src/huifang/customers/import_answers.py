@@ -29,14 +29,19 @@ def answer(result: ImportResult, *, field: str, report_limit: int | None = None)
         listed.append(
             f"另有 {count - len(listed)} 处问题，见导入记录 #{result.record.pk} 的错误报告"
         )
-    message = (
-        f"有无效行，什么也没有写入：共 {count} 处问题，见 errors（逐条说明）与 report（行报告）"
-    )
+    if result.errors and result.errors[0].row == 0:  # the file (or rows) as a whole
+        message = f"什么也没有写入：{result.errors[0].reason}"
+    else:
+        message = (
+            f"有无效行，什么也没有写入：共 {count} 处问题，见 errors（逐条说明）与 report（行报告）"
+        )
     return {"code": "invalid", "message": message, "errors": {field: listed}, **body}
 
 
 def sentence(error: RowError) -> str:
     """One problem in Chinese: ``第 2 行 手机号（12345）：手机号须为11位大陆手机号码``."""
+    if not error.row:  # the file as a whole: its name, or nothing (API rows)
+        return f"{error.value}：{error.reason}" if error.value else error.reason
     where = f"第 {error.row} 行"
     if error.column:
         where += f" {error.column}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 
@@ -99,13 +100,31 @@ def template_file(request, dataset: str):
     spec = DATASETS.get(dataset)
     if spec is None:
         raise Http404("未知的数据集")
-    content = export.xlsx_bytes([c.label for c in spec.columns], [], sheet=spec.label)
     response = HttpResponse(
-        content,
+        _template(spec),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f"attachment; filename={dataset}_template.xlsx"
     return response
+
+
+# Columns whose cells Excel would otherwise turn into numbers (leading zeros, digits of a
+# long number lost): the template formats them as text before anyone types.
+TEXT_KEYS = frozenset({"id_number", "mobile", "phone"})
+
+
+def _template(spec) -> bytes:
+    buffer = io.BytesIO()
+    workbook = export.open_workbook(buffer, stream=False)
+    sheet = workbook.add_worksheet(spec.label[:31])
+    labels = [c.label for c in spec.columns]
+    export.write_sheet(workbook, sheet, labels, [])
+    text = workbook.add_format({"num_format": "@"})
+    for col, column in enumerate(spec.columns):
+        if column.key.endswith("_code") or column.key in TEXT_KEYS:
+            sheet.set_column(col, col, max(10, len(column.label) * 2 + 2), text)
+    workbook.close()
+    return buffer.getvalue()
 
 
 class ImportRecordListView(ObjectListView):

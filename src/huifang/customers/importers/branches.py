@@ -10,6 +10,7 @@ rewrites its subtree) and writes the audit rows.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from huifang.customers.importers import specs
@@ -20,7 +21,7 @@ from huifang.customers.importers.cells import (
     check_text,
     parse_code,
 )
-from huifang.customers.importers.validators import ABSENT, REQUIRED, Errors
+from huifang.customers.importers.validators import ABSENT, REQUIRED, Errors, lost_zeros
 from huifang.org.models import Branch
 from huifang.org.services import do_save_branch
 
@@ -103,6 +104,7 @@ class BranchImport:
                     row.parent,
                     LEADING_ZEROS_LOST if lost else "上级部门代码不存在",
                 )
+        self._short_numeric_codes()
         # Rows whose parent was itself rejected lose their parent too; repeat until stable.
         changed = True
         while changed:
@@ -124,6 +126,28 @@ class BranchImport:
                 if not (path.startswith(self.scope_path) and current.startswith(self.scope_path)):
                     self._reject(row, "branch_code", row.code, "该部门不在您的权限范围内")
         return sorted(self.rows.values(), key=lambda r: (r.depth, r.rowno))
+
+    def _short_numeric_codes(self) -> None:
+        """A new code that a spreadsheet stored as a number and that is shorter than its
+        siblings' codes (the file's and the existing branches' under the same parent: one
+        level's codes have one length, levels differ) has probably lost its zeros."""
+        siblings: dict[str | None, list[str]] = defaultdict(list)
+        for code, (parent, _) in self.existing.items():
+            siblings[parent].append(code)
+        for row in self.rows.values():
+            if row.code not in self.existing:
+                siblings[row.parent].append(row.code)
+        known = set(self.existing)
+        stored = {len(code) for code in known if code[:1] == "0"}
+        for codes in siblings.values():
+            numeric = [
+                (row.rowno, row.code)
+                for code in codes
+                if (row := self.rows.get(code)) is not None and row.numeric_code
+            ]
+            lengths = Counter(len(code) for code in codes)
+            for _, code in lost_zeros(numeric, lengths, known.intersection, stored):
+                self._reject(self.rows[code], "branch_code", code, LEADING_ZEROS_LOST)
 
     def _final_path(self, code: str, parents: dict[str, str | None]) -> str | None:
         chain, seen = [], set()

@@ -68,15 +68,31 @@ def _float_text(value: float) -> str:
     return repr(value)
 
 
-# Control characters and lone surrogates cannot be stored (PostgreSQL refuses NUL).
-BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Control characters and lone surrogates cannot be stored (PostgreSQL refuses NUL); the
+# invisible ones (a byte-order mark inside a file joined from several, zero-width spaces
+# pasted from a web page) would be stored unseen.
+INVISIBLE = "\ufeff\u200b-\u200d\u2060"
+BAD_CHARS = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff{INVISIBLE}]")
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+INVISIBLE_REASON = "含有不可见字符（如 BOM、零宽空格）"
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def unreadable(reason: str, text: str) -> CellError:
+    """The error of a cell that a parser could not read, naming what a user cannot see or
+    easily tell apart: an invisible character, a full-width digit or letter."""
+    if _INVISIBLE.search(text):
+        return CellError(f"{reason}；{INVISIBLE_REASON}")
+    if _FULL_WIDTH.search(text):
+        return CellError(f"{reason}；含有全角字符，请改为半角")
+    return CellError(reason)
 
 
 def check_text(text: str, max_length: int) -> str:
     if len(text) > max_length:
         raise CellError(f"超过最大长度 {max_length} 个字符")
     if BAD_CHARS.search(text):
-        raise CellError("包含不可见的控制字符")
+        raise CellError(INVISIBLE_REASON if _INVISIBLE.search(text) else "包含不可见的控制字符")
     return text
 
 
@@ -91,7 +107,7 @@ def parse_code(text: str, max_length: int) -> str:
     if len(text) > max_length:
         raise CellError(f"超过最大长度 {max_length} 个字符")
     if not _CODE.fullmatch(text):
-        raise CellError("代码只能包含字母、数字、下划线、连字符和点")
+        raise unreadable("代码只能包含字母、数字、下划线、连字符和点", text)
     return text
 
 
@@ -99,6 +115,9 @@ _DATE_SEP = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]00:00(?::00(?:\
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.A)
 _date_cache: dict[str, datetime.date] = {}
 DATE_REASON = "日期格式不正确（应为 2025-12-31、2025/12/31 或 20251231）"
+# What a date shows as when its Excel cell is formatted as a number (45657 = 2024-12-31).
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?", re.A)
+SERIAL_REASON = "疑似 Excel 日期序号（单元格不是日期格式），请将该列设为日期格式"
 
 
 def parse_date(text: str) -> datetime.date:
@@ -108,7 +127,9 @@ def parse_date(text: str) -> datetime.date:
         return cached
     match = _DATE_SEP.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
     if match is None:
-        raise CellError(DATE_REASON)
+        if _SERIAL.fullmatch(text):
+            raise CellError(f"{DATE_REASON}；{SERIAL_REASON}")
+        raise unreadable(DATE_REASON, text)
     groups = match.groups()
     year, month, day = int(groups[0]), int(groups[-2]), int(groups[-1])
     if not 1900 <= year <= 2100:
@@ -142,7 +163,7 @@ def parse_cents(text: str) -> int:
         text = text.replace(",", "")
     match = _AMOUNT.fullmatch(text)
     if match is None:
-        raise CellError("金额格式不正确")
+        raise unreadable("金额格式不正确", text)
     sign, whole, frac = match.groups()
     if frac:
         if len(frac) > 2:
@@ -170,7 +191,9 @@ def parse_count(text: str) -> int:
         return int(text)
     if text.startswith("-") and _INT.fullmatch(text[1:]):
         raise CellError("不能为负数")
-    raise CellError("须为整数")
+    if text.isascii() and text.isdigit():
+        raise CellError("超出范围")
+    raise unreadable("须为整数", text)
 
 
 def parse_choice(text: str, mapping: dict[str, object], allowed: str):
@@ -186,6 +209,7 @@ def parse_choice(text: str, mapping: dict[str, object], allowed: str):
 _ID18 = re.compile(r"\d{17}[\dXx]", re.A)
 _ID15 = re.compile(r"\d{15}", re.A)
 _CHECK = "10X98765432"
+ID_NUMBER_LOST = "证件号码被存成了数字（精度已丢失），请将该列设为文本格式"
 
 
 def parse_id_card(text: str) -> tuple[str, datetime.date]:
@@ -201,7 +225,7 @@ def parse_id_card(text: str) -> tuple[str, datetime.date]:
     elif _ID15.fullmatch(text):
         number, birth = text, "19" + text[6:12]
     elif type(text) is NumText:
-        raise CellError("证件号码被存成了数字（精度已丢失），请将该列设为文本格式")
+        raise CellError(ID_NUMBER_LOST)
     else:
         raise CellError("身份证号码格式不正确（应为18位）")
     try:
@@ -209,6 +233,14 @@ def parse_id_card(text: str) -> tuple[str, datetime.date]:
     except ValueError as exc:
         raise CellError("身份证号码中的出生日期无效") from exc
     return number, born
+
+
+def check_id_number(text: str, max_length: int) -> str:
+    """Another document's number: free text, but not a numeric cell that a spreadsheet
+    cannot hold exactly (more than 15 digits, or shown in scientific notation)."""
+    if type(text) is NumText and (not text.isdigit() or len(text) > 15):
+        raise CellError(ID_NUMBER_LOST)
+    return check_text(text, max_length)
 
 
 def parse_mobile(text: str) -> str:

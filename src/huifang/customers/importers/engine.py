@@ -45,6 +45,7 @@ from huifang.customers.importers.validators import (
     Errors,
     ProductValidator,
     RowError,
+    overlong,
 )
 from huifang.customers.models import Customer, ImportRecord
 from huifang.customers.signals import customers_closed
@@ -158,8 +159,14 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
     errors = Errors(spec)
     header = map_header(spec, table.header)
     result = ImportResult(ok=False, record=record, warnings=list(header.warnings))
+    if table.total == 0 and not table.header:
+        header.missing = []  # API rows: an empty list, nothing to import
     for label in header.missing:
         errors.add(1, label, "", "缺少必填列")
+    if header.missing and table.other_sheets:
+        result.warnings.append(
+            f"只读取第一个工作表“{table.sheet}”；其他工作表（{'、'.join(table.other_sheets)}）不会导入"
+        )
     for label in header.duplicates:
         errors.add(1, label, label, "列名重复")
     if errors.count:
@@ -189,7 +196,7 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
                 raise _Rejected
             notify(total, total, "正在写入数据库…")
             with transaction.atomic():
-                counts = _apply(stage, spec, record)
+                counts = _apply(stage, spec, record, _absent(spec, header.index))
                 _applied(record, result, errors, counts, total, rejected, skip_invalid)
     except _Rejected:
         return _finish_rejected(record, result, errors, total=result.total, rejected=errors.rows)
@@ -235,11 +242,21 @@ def _applied(record, result: ImportResult, errors: Errors, counts, total, reject
         )
 
 
+def _header_width(table: Table) -> int | None:
+    """A CSV file's header width: its rows may not hold values beyond it (``overlong``)."""
+    return len(table.header) if table.plain_text and table.header else None
+
+
 def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid: bool):
     importer = branch_import.BranchImport(index, errors, scope_path=scope_path)
+    width = _header_width(table)
     for rowno, cells in table.rows:
+        if overlong(errors, rowno, cells, width):
+            importer.total += 1  # read, and refused
+            continue
         importer.row(rowno, cells)
     plan = importer.finish()
+    errors.sort()  # the tree checks report after the row checks, out of row order
     rejected = importer.total - len(plan)
     errors.rows = rejected
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -251,6 +268,7 @@ def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid:
 def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tuple[Stage, int]:
     """Read and check every row, staging the valid ones; returns the stage and the rows read."""
     validator = VALIDATORS[spec.name](index, errors, scope_path=scope_path, source=table)
+    validator.header_width = _header_width(table)
     stage = Stage(TARGETS[spec.name])
     stage.create()
     notify(0, table.total, "正在读取和校验…")
@@ -280,9 +298,18 @@ def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tup
     return stage, total
 
 
-def _apply(stage: Stage, spec, record) -> dict:
+def _absent(spec, index: dict[str, int]) -> list[str]:
+    """The stored fields of the optional columns the file lacks, and of the columns
+    computed from them."""
+    absent = {c.key for c in spec.columns if c.key not in index}
+    return [c.stored_as for c in spec.declared if (c.key if c.in_file else c.source) in absent]
+
+
+def _apply(stage: Stage, spec, record, absent: list[str]) -> dict:
     target = stage.target
     matched = stage.match()
+    if target.keeps_absent:
+        stage.keep(absent)
     message = f"导入记录 #{record.pk}"
     changed_ids: list[int] = []
     closed: list[int] = []
@@ -408,7 +435,8 @@ def _finish_rejected(record, result, errors: Errors, *, total: int, rejected: in
 
 def _file_rejected(record, reason: str) -> ImportResult:
     errors = Errors(specs.DATASETS[record.dataset])
-    errors.add(0, "", record.file_name, f"无法读取文件：{reason}")
+    # A file that cannot be read; API rows: the reason names ``rows`` itself.
+    errors.add(0, "", record.file_name, f"无法读取文件：{reason}" if record.file_name else reason)
     result = ImportResult(ok=False, record=record)
     return _finish_rejected(record, result, errors, total=0, rejected=0)
 

@@ -28,6 +28,7 @@ from django.conf import settings
 
 from huifang.core import liveness
 from huifang.customers.importers.readers import CsvPart, SourceError, Table
+from huifang.customers.importers.validators import overlong
 
 CHUNK = 10_000
 # A part is worth a process from about this size (~130,000 daily rows, ~0.5 s of work).
@@ -45,9 +46,11 @@ def stage_rows(rows: Iterator, validator, sink: Sink, progress=None) -> int:
     read. ``progress(rows read)`` after each chunk."""
     buffer: list[tuple] = []
     total = 0
-    row = validator.row
+    row, width, errors = validator.row, validator.header_width, validator.errors
     for rowno, cells in rows:
         total += 1
+        if width is not None and len(cells) > width and overlong(errors, rowno, cells, width):
+            continue
         staged = row(rowno, cells)
         if staged is not None:
             buffer.append(staged)

@@ -22,6 +22,7 @@ from huifang.customers.importers.cells import clean
 from huifang.customers.importers.specs import Dataset
 
 SAMPLE = 1 << 20
+EMPTY = "文件没有表头行（第 1 行应为列名）"
 log = logging.getLogger(__name__)
 
 # Python's csv module explains itself in English; what each message means, in Chinese.
@@ -91,6 +92,8 @@ class Table:
     _close: list = field(default_factory=list)
     csv: CsvFile | None = None  # a CSV file, which can be read in parts
     last_row: int = 1  # the last record read, blank ones included (row 1: the header)
+    sheet: str = ""  # XLSX: the sheet read (the first), and the others, which are not
+    other_sheets: list[str] = field(default_factory=list)
 
     def fraction(self) -> float | None:
         """How far through the file reading is (CSV), for progress estimates."""
@@ -130,6 +133,9 @@ def _open_csv(path: Path) -> Table:
     except UnicodeDecodeError as exc:
         text.close()
         raise SourceError.at(1, f"附近的字节不是 {encoding} 编码，文件编码不一致") from exc
+    if not first.strip().lstrip("\ufeff"):
+        text.close()
+        raise SourceError(EMPTY)
     dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
     header_cells = next(csv.reader([first], dialect), [])
     header = [cell.strip().lstrip("\ufeff") for cell in header_cells]
@@ -292,6 +298,10 @@ def _open_xlsx(path: Path) -> Table:
     start = sheet.start
     first_row = start[0] + 1 if start else 1
     header = [clean(v) for v in next(iterator, [])]
+    names = workbook.sheet_names
+    if not any(header):
+        workbook.close()
+        raise SourceError(f"第一个工作表“{names[0]}”的第一行是空的：{EMPTY}")
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         rowno = first_row
@@ -302,7 +312,12 @@ def _open_xlsx(path: Path) -> Table:
                 yield rowno, cells
 
     return Table(
-        header=header, rows=rows(), total=max(sheet.height - 1, 0), _close=[workbook.close]
+        header=header,
+        rows=rows(),
+        total=max(sheet.height - 1, 0),
+        _close=[workbook.close],
+        sheet=names[0],
+        other_sheets=names[1:],
     )
 
 

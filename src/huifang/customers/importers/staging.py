@@ -58,6 +58,16 @@ class Target:
     # each with its blind index ``<column>_bidx`` after the target's columns; a change is
     # seen by comparing the indexes (``core.fieldcrypt``).
     sensitive: tuple[str, ...] = ()
+    # An optional column the file lacks leaves an existing record's value as it is (the
+    # file says nothing about it); False where the spec gives absent columns a value that
+    # the row's other values depend on (the daily amounts' 0).
+    keeps_absent: bool = True
+    # Fields a row may compute when their column is absent (the birth date from a 身份证
+    # number): the computed value if there is one, else the record's own.
+    derived: frozenset[str] = frozenset()
+    # Fields that default to another field when not given (全称 to 名称): a record whose
+    # value is still that default follows the other field; one given its own keeps it.
+    defaults: tuple[tuple[str, str], ...] = ()  # (field, the field it defaults to)
 
     @cached_property
     def booleans(self) -> frozenset[str]:
@@ -326,6 +336,30 @@ class Stage:
             cursor.execute(f"SELECT COUNT(*) FROM {t.stage} WHERE target_id IS NOT NULL")
             self.matched = cursor.fetchone()[0]
         return self.matched
+
+    def keep(self, fields: list[str]) -> None:
+        """Matched rows take their record's own values of ``fields`` (and of their blind
+        indexes), so that comparing and updating leaves those fields as they are; a
+        ``derived`` field keeps the value the row computed, if any, and a field still at
+        its ``defaults`` follows the field it defaults to."""
+        if not fields or not self.matched:
+            return
+        t = self.target
+        names = [*fields, *(f"{f}_bidx" for f in fields if f in t.sensitive)]
+
+        def kept(f: str) -> str:
+            if f in t.derived:
+                return f"COALESCE({t.stage}.{f}, r.{f})"
+            other = dict(t.defaults).get(f)
+            if other is not None:
+                return f"CASE WHEN r.{f} = r.{other} THEN {t.stage}.{f} ELSE r.{f} END"
+            return f"r.{f}"
+
+        sets = ", ".join(f"{f} = {kept(f)}" for f in names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {t.stage} SET {sets} FROM {t.table} r WHERE r.id = {t.stage}.target_id"
+            )
 
     def _held_partitions(self) -> tuple[list, int]:
         """The staged partition values the target already has rows for, and how many

@@ -82,6 +82,8 @@ CUSTOMERS = target(
     timestamps=True,
     repr_sql="s.investor_code || ' ' || s.name",
     defer_indexes=True,
+    derived=frozenset({"birth_date"}),
+    defaults=(("full_name", "name"),),
 )
 
 DAILY = target(
@@ -98,6 +100,8 @@ DAILY = target(
     # 78M rows a year: creations are recorded by the import's own audit row and record;
     # corrections (updates) get one audit row each with before/after.
     audit_creates=False,
+    # An absent amount column is 0 (data-interface.md), which the equity check counted.
+    keeps_absent=False,
     repr_sql="CAST(s.customer_id AS TEXT) || ' ' || CAST(s.trade_date AS TEXT)",
 )
 

@@ -12,19 +12,22 @@ import abc
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models.functions import Length
 
 from huifang.customers import choices
 from huifang.customers.importers import specs
 from huifang.customers.importers.cells import (
     BAD_CHARS,
     CODE_CHARACTER,
+    INVISIBLE,
     LEADING_ZEROS_LOST,
     CellError,
     NumText,
+    check_id_number,
     check_text,
     parse_choice,
     parse_code,
@@ -132,10 +135,29 @@ def _choice(text: str, column: specs.Column):
     return parse_choice(text, column.choices, column.allowed)
 
 
+OVERLONG = (
+    "该行有 {cells} 个单元格，多于表头的 {width} 列（可能有未加引号的逗号），无法确定各值属于哪一列"
+)
+
+
+def overlong(errors: Errors, rowno: int, cells: list[str], width: int | None) -> bool:
+    """Whether a CSV row holds values beyond the header's columns (reported): an unquoted
+    comma has shifted its cells, so no cell can be trusted to be in its column. Empty
+    trailing cells are harmless; ``width`` None (XLSX, API rows, where each value sits in
+    its own column) never refuses."""
+    if width is None or len(cells) <= width or not any(cells[width:]):
+        return False
+    extra = "，".join(cell for cell in cells[width:] if cell)
+    errors.add(rowno, "", extra, OVERLONG.format(cells=len(cells), width=width))
+    return True
+
+
 class RowValidator:
     """Base: column positions and the error sink."""
 
     dataset: specs.Dataset
+    # A CSV file's header width (``overlong``), set by the engine; None: not checked.
+    header_width: int | None = None
     # Whether parts of a big file may be validated in other processes (``parallel.py``):
     # then ``in_part``, ``part_state`` and ``absorb`` are defined.
     parallel = False
@@ -280,7 +302,7 @@ class CustomerValidator(FastPathValidator):
                 if id_type == choices.IdType.ID_CARD:
                     id_number, born = parse_id_card(id_number)
                 else:
-                    id_number = check_text(id_number, self.limits["id_number"])
+                    id_number = check_id_number(id_number, self.limits["id_number"])
             opened = parse_date(open_date)
             birth = parse_date(birth_date) if birth_date else born
             closed = parse_date(close_date) if close_date else None
@@ -384,7 +406,7 @@ class CustomerValidator(FastPathValidator):
                 if id_type == choices.IdType.ID_CARD:
                     id_number, born = parse_id_card(id_number)
                 else:
-                    id_number = check_text(id_number, limits["id_number"])
+                    id_number = check_id_number(id_number, limits["id_number"])
             except CellError as exc:
                 add(rowno, "id_number", id_number, exc.reason)
         birth_date = date("birth_date") or born
@@ -521,42 +543,63 @@ class CustomerValidator(FastPathValidator):
                 items[i] = RowError(e.row, e.column, e.value, self.DUPLICATE.format(first))
 
     def finish(self, stage) -> list[int]:
-        """Numeric investor codes shorter than the usual length of the other rows' codes
-        (or matching an existing code once zero-padded) have probably lost their leading
-        zeros. The text cells set that length; when every code is a number, the other
-        numbers do (a row's own length never votes). A tie goes to the longer length."""
-        if not self.numeric_codes:
-            return []
-        texts = self.lengths - Counter(len(code) for _, code in self.numeric_codes)
-        candidates: dict[str, list[str]] = {}
-        for _, code in self.numeric_codes:
-            longer = [code.zfill(length) for length in self.lengths if length > len(code)]
-            candidates[code] = longer
-        wanted = {c for c in candidates} | {p for padded in candidates.values() for p in padded}
-        existing = _existing_codes(wanted)
+        """Numeric investor codes that have probably lost their leading zeros
+        (:func:`lost_zeros`)."""
         rejected = []
-        for rowno, code in self.numeric_codes:
-            if code in existing:
-                continue
-            if len(code) < self._usual_length(texts, code) or any(
-                p in existing for p in candidates[code]
-            ):
-                self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
-                rejected.append(rowno)
+        stored = _zero_lengths(Customer, "investor_code") if self.numeric_codes else ()
+        lost = lost_zeros(self.numeric_codes, self.lengths, _existing_codes, stored)
+        for rowno, code in lost:
+            self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
+            rejected.append(rowno)
         return rejected
 
-    def _usual_length(self, texts: Counter[int], code: str) -> int:
-        others = texts or self.lengths - Counter({len(code): 1})
-        if not others:
-            return len(code)  # the only code of the file
-        return max(others, key=lambda length: (others[length], length))
+
+def lost_zeros(
+    numeric: list[tuple[int, str]],
+    lengths: Counter[int],
+    existing: Callable[[set[str]], set[str]],
+    stored: Collection[int] = (),
+) -> list[tuple[int, str]]:
+    """(row, code) of the numeric code cells of a column that have probably lost their
+    leading zeros: shorter than the usual length of the column's other codes (or matching
+    an existing code once zero-padded), unless the code exists as it is. ``lengths`` counts
+    the lengths of all the column's valid codes; ``existing`` gives which of some codes
+    exist, ``stored`` the lengths of the stored codes that begin with a zero (so that a
+    code is matched with a stored one however few rows the file has). The text cells set
+    the usual length; when every code is a number, the other numbers do (a row's own
+    length never votes). A tie goes to the longer length."""
+    if not numeric:
+        return []
+    texts = lengths - Counter(len(code) for _, code in numeric)
+    candidates: dict[str, list[str]] = {}
+    for _, code in numeric:
+        candidates[code] = [
+            code.zfill(length) for length in {*lengths, *stored} if length > len(code)
+        ]
+    wanted = set(candidates) | {p for padded in candidates.values() for p in padded}
+    found = existing(wanted)
+    lost = []
+    for rowno, code in numeric:
+        if code in found:
+            continue
+        if len(code) < _usual_length(texts or lengths - Counter({len(code): 1}), code) or any(
+            p in found for p in candidates[code]
+        ):
+            lost.append((rowno, code))
+    return lost
+
+
+def _usual_length(others: Counter[int], code: str) -> int:
+    if not others:
+        return len(code)  # the only code of the column
+    return max(others, key=lambda length: (others[length], length))
 
 
 def _fast_texts(limits: dict[str, int]) -> re.Pattern:
     """The text cells of :meth:`CustomerValidator._fast` joined by line breaks."""
 
     def text(limit: int, least: int = 0, extra: str = "") -> str:
-        return rf"[^\x00-\x1f\x7f\ud800-\udfff{extra}]{{{least},{limit}}}"
+        return rf"[^\x00-\x1f\x7f\ud800-\udfff{INVISIBLE}{extra}]{{{least},{limit}}}"
 
     parts = [
         CODE_CHARACTER + "{1,32}",
@@ -574,16 +617,27 @@ def _fast_texts(limits: dict[str, int]) -> re.Pattern:
     return re.compile("\n".join(parts), re.ASCII)
 
 
-def _existing_codes(codes: set[str]) -> set[str]:
-    found: set[str] = set()
-    chunk = list(codes)
-    for start in range(0, len(chunk), 2000):
-        found.update(
-            Customer.objects.filter(investor_code__in=chunk[start : start + 2000]).values_list(
-                "investor_code", flat=True
-            )
-        )
-    return found
+def _existing(model, field: str) -> Callable[[set[str]], set[str]]:
+    """Which of some codes ``model`` holds in ``field``."""
+
+    def existing(codes: set[str]) -> set[str]:
+        found: set[str] = set()
+        chunk = list(codes)
+        for start in range(0, len(chunk), 2000):
+            lookup = {f"{field}__in": chunk[start : start + 2000]}
+            found.update(model.objects.filter(**lookup).values_list(field, flat=True))
+        return found
+
+    return existing
+
+
+_existing_codes = _existing(Customer, "investor_code")
+
+
+def _zero_lengths(model, field: str) -> set[int]:
+    """The lengths of ``model``'s stored ``field`` codes that begin with a zero."""
+    rows = model.objects.filter(**{f"{field}__startswith": "0"}).annotate(n=Length(field))
+    return set(rows.order_by().values_list("n", flat=True).distinct())
 
 
 class ProductValidator(RowValidator):
@@ -595,6 +649,8 @@ class ProductValidator(RowValidator):
         self.seen: dict[tuple, int] = {}
         self.name_limit = _max_length(ProductHolding, "product_name")
         self.code_limit = _max_length(ProductHolding, "product_code")
+        self.lengths: Counter[int] = Counter()  # of the valid rows' product codes
+        self.numeric_codes: list[tuple[int, str]] = []  # product codes stored as numbers
 
     def row(self, rowno: int, cells: list[str]):
         pos, n, add = self.pos, len(cells), self.errors.add
@@ -641,5 +697,20 @@ class ProductValidator(RowValidator):
             )
             return None
         self.seen[key] = rowno
+        self.lengths[len(product_code)] += 1
+        if type(cell("product_code")) is NumText:
+            self.numeric_codes.append((rowno, product_code))
         # The spec's stored columns in order.
         return (rowno, customer_id, business_date, product_code, product_name, category or "", risk)
+
+    def finish(self, stage) -> list[int]:
+        """Numeric product codes that have probably lost their leading zeros."""
+        rejected = []
+        if not self.numeric_codes:
+            return []
+        existing = _existing(ProductHolding, "product_code")
+        stored = _zero_lengths(ProductHolding, "product_code")
+        for rowno, code in lost_zeros(self.numeric_codes, self.lengths, existing, stored):
+            self.errors.add(rowno, "product_code", code, LEADING_ZEROS_LOST)
+            rejected.append(rowno)
+        return rejected

@@ -45,6 +45,12 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         for warning in result.warnings:
             self.stderr.write(f"提示：{warning}")
+        if not result.ok and result.errors and result.errors[0].row == 0:
+            # The file as a whole (unreadable, no header): its reason, not a one-row table.
+            raise CommandError(
+                f"导入被拒绝，未写入任何数据：{result.errors[0].reason}"
+                f"（导入记录 #{result.record.pk}）"
+            )
         if result.errors:
             self.stderr.write("行号\t列\t值\t原因")
             for error in result.errors:
