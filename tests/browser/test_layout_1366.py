@@ -1,5 +1,6 @@
 """At 1366 × 768 (the smallest screen the branches use) the pages that clipped their
-content — the home page, 回访进度's 按命中规则 card, 管理措施, HQ's 站内消息 and 短信记录 — fit the
+content — the home page, 回访进度's 按命中规则 card, 管理措施, HQ's 站内消息, 短信记录 and 分配设置's
+分配方式 (its 保存 cut off) — fit the
 window: the page does not scroll sideways and no table or card cuts its content off (a
 table wider than its card scrolls inside it, with the columns past the edge out of sight)."""
 
@@ -27,6 +28,7 @@ PAGES = {
     "/reports/measures/": "main table",
     "/plans/messages/": "#notifications table",
     "/sms/": "main table",
+    "/callbacks/tasks/distribution/": "#distribution-modes",
 }
 
 

@@ -68,3 +68,21 @@ def test_a_widgets_own_tabler_class_is_kept():
     form = SampleForm(renderer=Renderer())
     form.fields["text"].widget.attrs["class"] = "form-control form-control-sm"
     assert classes(str(form["text"]), "text") == {"form-control", "form-control-sm"}
+
+
+class ChooseForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "---------"), ("a", "甲")])
+    named = forms.ChoiceField(choices=[("", "全部"), ("a", "甲")])
+
+
+def test_djangos_dashes_for_no_choice_read_qing_xuanze():
+    html = str(ChooseForm(renderer=Renderer()))
+    assert "---------" not in html
+    assert '<option value="" selected>请选择</option>' in html
+    assert '<option value="" selected>全部</option>' in html
+
+
+def test_the_batch_form_asks_to_choose_a_run_and_a_business_type(client_for):
+    html = client_for("hq_admin").get("/callbacks/batches/new/").content.decode()
+    assert "---------" not in html
+    assert html.count(">请选择</option>") == 2

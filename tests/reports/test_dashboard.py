@@ -181,3 +181,11 @@ def test_counts_have_thousands_separators():
     from huifang.core.templatetags.numbers import thousands
 
     assert (thousands(1800), thousands(35), thousands("—")) == ("1,800", "35", "—")
+
+
+def test_the_dashboard_filter_offers_all_business_types_and_branches(client_for, world):
+    html = client_for("hq_admin").get(reverse("reports:dashboard")).content.decode()
+    assert "---------" not in html
+    for name in ("business_type", "branch"):
+        select = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        assert '<option value="" selected>全部</option>' in select

@@ -8,6 +8,9 @@ draws it, before and after a validation error.
 Django renders every ``<option>`` through a template include; selects whose options use the
 stock option template are written in Python instead (``core.speedups.select_html``, with
 the other rendering speed-ups), anything else goes to the templates.
+
+A select's empty choice reads 请选择 where its field left Django's ``---------``: a filter
+names its own (全部), a form field its own when 请选择 would mislead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ WIDGETS = "django/forms/widgets/"
 TABLER = ("form-control", "form-select", "form-check-input")
 # Radio buttons and checkbox lists share their attrs with a wrapper <div>: left to templates.
 UNSTYLED = ("radio.html", "checkbox_select.html", "multiwidget.html", "splitdatetime.html")
+DJANGO_BLANK = "---------"
+BLANK = "请选择"
 
 
 def tabler_class(widget: dict) -> str | None:
@@ -50,12 +55,21 @@ def style_widget(widget: dict) -> None:
     attrs["class"] = " ".join(classes)
 
 
+def name_blank_choice(widget: dict) -> None:
+    """Django's ``---------`` empty choice, in words."""
+    for _group, options, _index in widget.get("optgroups", ()):
+        for option in options:
+            if option.get("value") in ("", None) and option.get("label") == DJANGO_BLANK:
+                option["label"] = BLANK
+
+
 class TablerTemplates(DjangoTemplates):
     """Django's template renderer, every widget given Tabler's class."""
 
     def render(self, template_name, context, request=None):
         if isinstance(context.get("widget"), dict):
             style_widget(context["widget"])
+            name_blank_choice(context["widget"])
         return super().render(template_name, context, request=request)
 
 
@@ -63,6 +77,7 @@ class Renderer(TablerTemplates):
     def render(self, template_name, context, request=None):
         if template_name == SELECT:
             style_widget(context["widget"])
+            name_blank_choice(context["widget"])
             html = select_html(context["widget"])
             if html is not None:
                 return html

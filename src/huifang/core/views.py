@@ -140,7 +140,9 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
 
 
 def style_form(form) -> None:
-    """Give every widget Tabler's (Bootstrap's) class, whatever form it came from."""
+    """Give every widget Tabler's (Bootstrap's) class, whatever form it came from, at the
+    one size Tabler gives selects and buttons: a small text box beside a full-size select
+    put a filter bar's labels and boxes out of line."""
     for field in form.fields.values():
         widgets = getattr(field.widget, "widgets", [field.widget])
         for widget in widgets:
@@ -154,7 +156,7 @@ def style_form(form) -> None:
                 )
             existing = widget.attrs.get("class", "")
             if css not in existing.split():
-                widget.attrs["class"] = f"{existing} {css} form-control-sm".strip()
+                widget.attrs["class"] = f"{existing} {css}".strip()
 
 
 class ObjectDetailView(ScopedMixin, DetailView):

@@ -29,7 +29,9 @@ class FindingFilterForm(forms.Form):
     end = forms.DateField(
         label="期间止", required=False, validators=[within_dates], widget=DateInput()
     )
-    branch = forms.ModelChoiceField(label="部门", queryset=Branch.objects.none(), required=False)
+    branch = forms.ModelChoiceField(
+        label="部门", queryset=Branch.objects.none(), required=False, empty_label="全部"
+    )
     q = forms.CharField(label="投资者代码", required=False, max_length=32)
 
     def __init__(self, *args, user=None, **kwargs):

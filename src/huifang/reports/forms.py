@@ -30,9 +30,14 @@ class DashboardFilterForm(forms.Form):
     )
     batch = forms.CharField(label="批次号", required=False, max_length=10)
     business_type = forms.ModelChoiceField(
-        label="回访业务类型", queryset=BusinessType.objects.all(), required=False
+        label="回访业务类型",
+        queryset=BusinessType.objects.all(),
+        required=False,
+        empty_label="全部",
     )
-    branch = forms.ModelChoiceField(label="部门", queryset=Branch.objects.none(), required=False)
+    branch = forms.ModelChoiceField(
+        label="部门", queryset=Branch.objects.none(), required=False, empty_label="全部"
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

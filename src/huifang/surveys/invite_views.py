@@ -134,7 +134,11 @@ def _invite_now(request, ids, data, questionnaire, *, back: str | None = None):
         text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, f"未下发问卷：{text}")
     else:
-        (messages.success if result.created else messages.warning)(request, result.summary())
+        text = result.summary()
+        if result.created and data["channel"] == Channel.H5 and back is None:
+            # Inviting sends no H5 link: say where to copy it or which SMS carries it.
+            text += "；H5 链接在各任务页面的“问卷”一栏，复制后发给客户，或发送含 {问卷链接} 的短信"
+        (messages.success if result.created else messages.warning)(request, text)
     return redirect(back or _back(request))
 
 

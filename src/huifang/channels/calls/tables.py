@@ -143,15 +143,25 @@ class PushTable(tables.Table):
         return push_filters(value)
 
 
+# The query parameter a push of ticked tasks stores with its filter: how many were ticked.
+PICKED = "picked"
+
+
 def push_filters(value: str) -> str:
     """The task list's filter a push was made with (a query string) as the task list
-    reads it (``处理状态：未完成（未处理+处理中）；批次号：4000000001``, ``core.filtersets.describe``);
-    a value the task list does not read as it is stored; other text (a note) as it is."""
+    reads it (``处理状态：未完成（未处理+处理中）；批次号：4000000001``, ``core.filtersets.describe``),
+    led by ``勾选的 N 条任务`` when the tasks were ticked; a value the task list does not read
+    as it is stored; other text (a note) as it is."""
     if not QUERY_STRING.match(value):
         return value
-    filterset = TaskFilterSet(data=QueryDict(value), queryset=CallbackTask.objects.none())
+    data = QueryDict(value, mutable=True)
+    picked = data.pop(PICKED, [None])[-1]
+    filterset = TaskFilterSet(data=data, queryset=CallbackTask.objects.none())
     filterset.filters["branch"].queryset = Branch.objects.all()  # as pushed, whoever reads
-    return describe(filterset) or filter_text(QueryDict(value)) or value
+    text = describe(filterset) or filter_text(data) or ("" if picked else value)
+    if picked:
+        return "；".join(part for part in (f"勾选的 {picked} 条任务", text) if part)
+    return text
 
 
 class MappingTable(tables.Table):

@@ -22,7 +22,13 @@ from huifang.channels.calls.choices import CallResult
 from huifang.channels.calls.filtersets import CallFilterSet, MappingFilterSet, PushFilterSet
 from huifang.channels.calls.forms import CallImportForm, MappingForm
 from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
-from huifang.channels.calls.tables import CallTable, MappingTable, PushTable, push_filters
+from huifang.channels.calls.tables import (
+    PICKED,
+    CallTable,
+    MappingTable,
+    PushTable,
+    push_filters,
+)
 from huifang.core.choices import choice_label
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView, style_form
@@ -70,19 +76,29 @@ def _tasks_filter(request, data: QueryDict) -> TaskFilterSet:
 
 
 def push(request):
-    """推送外呼名单 for the task list's filter: GET asks (how many open tasks), POST pushes
-    and leads to the push's page with its file."""
+    """推送外呼名单 for the task list's filter, or for the tasks ticked on it (``pk``): GET
+    asks (how many open tasks), POST pushes and leads to the push's page with its file."""
     if not request.user.has_perm("calls.add_callpush"):
         raise PermissionDenied("您没有推送外呼名单的权限")
-    query = request.POST.get("filter", "") if request.method == "POST" else request.GET.urlencode()
+    data = (request.POST if request.method == "POST" else request.GET).copy()
+    if request.method == "POST":
+        data = QueryDict(data.get("filter", ""), mutable=True)
+        data.setlist("pk", request.POST.getlist("pk"))
+    picked = sorted({int(pk) for pk in data.getlist("pk") if pk.isdigit()})
+    data.pop("pk", None)
+    query = data.urlencode()
     filterset = _tasks_filter(request, QueryDict(query))
     if not filterset.is_valid():
         messages.error(request, "筛选条件有误，无法推送")
         return redirect("callbacks:task_list")
     tasks = filterset.qs.filter(status__in=("new", "in_progress"))
+    if picked:
+        tasks = tasks.filter(pk__in=picked)
     if request.method == "POST":
+        # A push of ticked tasks says so where its filter is shown (push_filters).
+        filters = f"{query}&{PICKED}={len(picked)}".lstrip("&") if picked else query
         try:
-            done = services.do_push(tasks, actor=request.user, filters=query)
+            done = services.do_push(tasks, actor=request.user, filters=filters)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
             return redirect(reverse("callbacks:task_list") + (f"?{query}" if query else ""))
@@ -91,7 +107,12 @@ def push(request):
     return render(
         request,
         "calls/push_confirm.html",
-        {"title": "推送外呼名单", "count": tasks.order_by().count(), "filter": query},
+        {
+            "title": "推送外呼名单",
+            "count": tasks.order_by().count(),
+            "filter": query,
+            "picked": picked,
+        },
     )
 
 

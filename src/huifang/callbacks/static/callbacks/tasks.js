@@ -42,6 +42,22 @@
     }
   });
   document.addEventListener("click", function (event) {
+    // 推送外呼名单 is a link carrying the list's filter: the ticked tasks go with it (not
+    // when every matching task was chosen, which is the filter itself).
+    const push = event.target.closest("#push-calls");
+    if (push) {
+      const matching = bulkInput("matching");
+      const ticked = document.querySelectorAll('input[type="checkbox"][form="bulk-form"][name="pk"]:checked');
+      if (ticked.length && !(matching && matching.value === "1")) {
+        event.preventDefault();
+        const url = new URL(push.href, window.location.href);
+        ticked.forEach(function (box) {
+          url.searchParams.append("pk", box.value);
+        });
+        window.location.assign(url.toString());
+      }
+      return;
+    }
     if (event.target.closest("[data-select-matching]")) {
       setMatching(true);
     } else if (event.target.closest("[data-clear-matching]")) {
