@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
+from django_tables2 import A as Accessor
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from huifang.core import workbench
@@ -131,12 +132,22 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             for name, col in ((n, table.columns[n]) for n in table.columns.names())
             if name not in fixed
         ] + [
-            (name, str(column.verbose_name or name), False)
+            (name, hidden_column_label(self.table_class, name, column), False)
             for name, column in self.table_class.base_columns.items()
             if name not in table.columns.names() and name not in fixed
         ]
         context["row_count"] = count_rows(self.object_list)
         return context
+
+
+def hidden_column_label(table_class, name: str, column) -> str:
+    """The header a column not on the page would have: its own verbose name, else its model
+    field's (as django-tables2 heads a shown column), never the Python name (unchanged)."""
+    if column.verbose_name:
+        return str(column.verbose_name)
+    model = getattr(table_class._meta, "model", None)
+    field = Accessor(column.accessor or name).get_field(model) if model else None
+    return str(getattr(field, "verbose_name", None) or name)
 
 
 def style_form(form) -> None:
