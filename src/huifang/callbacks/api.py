@@ -473,6 +473,9 @@ class BatchSerializer(serializers.ModelSerializer):
             "created_count",
             "merged_count",
             "skipped_count",
+            "sample_percent",
+            "candidate_count",
+            "sampled_count",
             "deadline",
             "deadline_provisional",
             "created_by",
@@ -597,6 +600,7 @@ class BusinessTypeSerializer(serializers.ModelSerializer):
             "max_unanswered_attempts",
             "questionnaire_required",
             "required_record_fields",
+            "sample_percent",
             "is_active",
             "sort_order",
         ]

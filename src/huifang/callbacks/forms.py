@@ -62,6 +62,19 @@ class BusinessTypeForm(forms.ModelForm):
         model = BusinessType
         fields = services.BUSINESS_TYPE_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (an older client, a form without it): the stored ratio, or 100 (全部).
+        percent = self.fields["sample_percent"]
+        percent.required = False
+        percent.widget.attrs.update(min=1, max=100)
+
+    def clean_sample_percent(self):
+        value = self.cleaned_data.get("sample_percent")
+        if value is None:
+            return self.instance.sample_percent if self.instance.pk else 100
+        return value
+
     def clean(self):
         data = super().clean()
         if data.get("deadline_rule") == DeadlineRule.BIRTHDAY_MONTH_END and not data.get(

@@ -43,6 +43,8 @@ def create_batch(ctx: JobContext) -> dict:
             f"批次 {batch.number}：新建 {batch.created_count} 条任务，"
             f"合并 {batch.merged_count} 条，跳过 {batch.skipped_count} 条"
         )
+        if batch.sample_percent < 100:
+            summary += f"（{batch.sample_text}）"
     else:
         summary = (
             f"该筛选已按“{business_type.name}”加入过回访名单（批次 {batch.number}），未新建任务"

@@ -12,6 +12,12 @@ business type T,
    R's reference date), status 未处理 — also a customer closed (销户) since D: the run is
    as of D, where they were eligible (``rules.md``: "every other candidate gets a new
    task").
+3. 抽样比例 (``batch.sample_percent``, from the business type): below 100, of the n
+   customers step 2 would give a new task only ``ceil(n × percent / 100)`` get one — the
+   first in the order :func:`sample_order_sql`, a pseudo-random but deterministic order
+   seeded by the batch number (a batch rolled back and made again takes the same number,
+   so the same run gives the same sample). Step 1 is never sampled; the others count as
+   skipped. At 100 step 2 is exactly as above (no count, no limit).
 
 The caller (``services.do_create_batch``) runs these in one transaction after taking the
 batch-number lock, so concurrent batches are serialised; the partial unique index on open
@@ -42,11 +48,28 @@ RUN_RULE = RunRule._meta.db_table
 CUSTOMER = Customer._meta.db_table
 
 
+SAMPLE_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids
+SAMPLE_MODULUS = 4294967296  # 2**32
+
+
 @dataclass
 class MergeCounts:
     created: int = 0
     merged: int = 0
     skipped: int = 0
+    candidates: int = 0  # customers without an open task of the type (step 2's input)
+
+
+def sample_size(candidates: int, percent: int) -> int:
+    """ceil(candidates × percent / 100) in integers (10% of 118 → 12)."""
+    return (candidates * percent + 99) // 100
+
+
+def sample_order_sql(column: str, seed: int) -> str:
+    """ORDER BY terms drawing the sample: ``(id × 2654435761 + seed) mod 2**32``, then the
+    id. Integer arithmetic only, so SQLite and PostgreSQL give the same order (ids below
+    3.4 × 10⁹ keep the product inside 64 bits)."""
+    return f"(({column} * {SAMPLE_MULTIPLIER} + {int(seed)}) %% {SAMPLE_MODULUS}), {column}"
 
 
 def _open_in() -> str:
@@ -141,17 +164,25 @@ def merge_run(
         report(3, "新建回访任务")
         deadline_sql, deadline_params = deadlines.sql_case("c.birth_date")
         provisional_sql, provisional_params = deadlines.sql_provisional("c.birth_date")
+        candidates = (
+            f"FROM {HIT} h JOIN {CUSTOMER} c ON c.id = h.customer_id "
+            f"WHERE h.run_id = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {TASK} x WHERE x.customer_id = h.customer_id "
+            f"AND x.business_type_id = %s AND x.status IN {open_in}) "
+        )
+        order, limit = "h.customer_id", ""
+        if batch.sample_percent < 100:
+            cursor.execute(f"SELECT COUNT(*) {candidates}", [run_id, type_id])
+            counts.candidates = cursor.fetchone()[0]
+            order = sample_order_sql("h.customer_id", int(batch.number))
+            limit = f" LIMIT {sample_size(counts.candidates, batch.sample_percent)}"
         cursor.execute(
             f"INSERT INTO {TASK} (customer_id, branch_id, business_type_id, batch_id, "
             f"rule_codes, reasons, status, deadline, deadline_provisional, attempt_count, "
             f"unanswered_count, close_reason, created_at, updated_at) "
             f"SELECT h.customer_id, h.branch_id, %s, %s, h.rule_codes, h.reasons, %s, "
             f"{deadline_sql}, {provisional_sql}, 0, 0, '', %s, %s "
-            f"FROM {HIT} h JOIN {CUSTOMER} c ON c.id = h.customer_id "
-            f"WHERE h.run_id = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {TASK} x WHERE x.customer_id = h.customer_id "
-            f"AND x.business_type_id = %s AND x.status IN {open_in}) "
-            f"ORDER BY h.customer_id",
+            f"{candidates}ORDER BY {order}{limit}",
             [
                 type_id,
                 batch_id,
@@ -165,6 +196,8 @@ def merge_run(
             ],
         )
         counts.created = max(cursor.rowcount, 0)
+        if batch.sample_percent >= 100:
+            counts.candidates = counts.created
 
         report(4, "记录新任务的批次与规则")
         cursor.execute(

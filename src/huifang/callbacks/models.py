@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
@@ -60,6 +61,17 @@ class BusinessType(MaintainedList):
         help_text=_("未接通达到该次数后，任务可关闭为“无法联系”"),
     )
     questionnaire_required = models.BooleanField(_("需要问卷"), default=False)
+    # 抽样比例: of the customers a batch would give a NEW task, only this share gets one
+    # (``merge.py``); 100 = every customer. Merges into open tasks are never sampled.
+    sample_percent = models.PositiveSmallIntegerField(
+        _("抽样比例（%）"),
+        default=100,
+        validators=[
+            MinValueValidator(1, message=_("抽样比例应在 1–100 之间")),
+            MaxValueValidator(100, message=_("抽样比例应在 1–100 之间")),
+        ],
+        help_text=_("批次新建任务时只抽取该比例的客户（向上取整）；100 表示全部客户"),
+    )
     # RecordRequirement values the successful record must have (合规核查 checks them).
     required_record_fields = models.JSONField(
         _("成功记录必填项"),
@@ -117,6 +129,11 @@ class Batch(models.Model):
     created_count = models.PositiveIntegerField(_("新建任务数"), default=0)
     merged_count = models.PositiveIntegerField(_("合并任务数"), default=0)
     skipped_count = models.PositiveIntegerField(_("跳过数"), default=0)
+    # The business type's 抽样比例 when the batch was made; of ``candidate_count`` customers
+    # without an open task of the type, ``sampled_count`` got a new task (merge.py).
+    sample_percent = models.PositiveSmallIntegerField(_("抽样比例（%）"), default=100)
+    candidate_count = models.PositiveIntegerField(_("新建候选客户数"), default=0)
+    sampled_count = models.PositiveIntegerField(_("抽中客户数"), default=0)
     deadline = models.DateField(_("截止日期"), null=True, blank=True)
     # Computed on the provisional calendar of a year HQ had not maintained yet (暂定);
     # recomputed, and cleared, when HQ maintains that year.
@@ -139,6 +156,14 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def sample_text(self) -> str:
+        """e.g. 抽样 10%：抽取 12 / 118 位客户 (the page, the command, the job, the audit)."""
+        return (
+            f"抽样 {self.sample_percent}%：抽取 {self.sampled_count} / "
+            f"{self.candidate_count} 位客户"
+        )
 
 
 def overdue_q(day: datetime.date | None = None, *, known_open: bool = False) -> Q:

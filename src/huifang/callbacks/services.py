@@ -44,6 +44,7 @@ BUSINESS_TYPE_FIELDS = [
     "max_unanswered_attempts",
     "questionnaire_required",
     "required_record_fields",
+    "sample_percent",
     "is_active",
     "sort_order",
 ]
@@ -138,6 +139,7 @@ def do_create_batch(
                 business_type=business_type,
                 as_of=run.as_of,
                 hit_count=run.hits.count(),
+                sample_percent=business_type.sample_percent,
                 deadline=plan.fallback,
                 deadline_provisional=plan.provisional,
                 created_at=timezone.now(),  # its local date is the day deadlines count from
@@ -147,8 +149,19 @@ def do_create_batch(
             batch.created_count = counts.created
             batch.merged_count = counts.merged
             batch.skipped_count = batch.hit_count - counts.created - counts.merged
+            batch.candidate_count = counts.candidates
+            batch.sampled_count = counts.created
             batch.seconds = round(time.monotonic() - started, 3)
-            batch.save(update_fields=["created_count", "merged_count", "skipped_count", "seconds"])
+            batch.save(
+                update_fields=[
+                    "created_count",
+                    "merged_count",
+                    "skipped_count",
+                    "candidate_count",
+                    "sampled_count",
+                    "seconds",
+                ]
+            )
             report(5, 5, "完成")
             audit.record(
                 CallbackAction.BATCH_CREATE,
@@ -160,8 +173,12 @@ def do_create_batch(
                     "created": batch.created_count,
                     "merged": batch.merged_count,
                     "skipped": batch.skipped_count,
+                    "sample_percent": batch.sample_percent,
+                    "candidates": batch.candidate_count,
+                    "sampled": batch.sampled_count,
                 },
-                message=f"加入回访名单：筛选 #{run.pk} → 批次 {number}（{business_type.name}）",
+                message=f"加入回访名单：筛选 #{run.pk} → 批次 {number}（{business_type.name}，"
+                f"{batch.sample_text}）",
                 actor=actor,
             )
     except _AlreadyDone as done:

@@ -235,6 +235,7 @@ class BusinessTypeTable(tables.Table):
             "name",
             "description",
             "deadline",
+            "sample_percent",
             "max_unanswered_attempts",
             "questionnaire_required",
             "is_active",

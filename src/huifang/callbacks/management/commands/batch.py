@@ -56,6 +56,8 @@ class Command(BaseCommand):
                 f"跳过 {batch.skipped_count} 条（命中 {batch.hit_count} 人，"
                 f"耗时 {batch.seconds:.1f} 秒）"
             )
+            if batch.sample_percent < 100:
+                self.stdout.write(batch.sample_text)
         else:
             self.stdout.write(
                 f"筛选 #{run.pk} 已按“{business_type.name}”加入过回访名单，未新建任务："
