@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from huifang.callbacks import merge, services
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
-from huifang.core.models import AuditEvent
+from huifang.core.models import AuditEvent, Job
 from tests.callbacks.conftest import make_customer, make_run
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +191,28 @@ def test_the_api_reads_and_patches_the_ratio(api_for, annual):
     assert response.status_code == 200 and response.json()["sample_percent"] == 20
     annual.refresh_from_db()
     assert annual.sample_percent == 20
+
+
+def test_the_batch_job_summary_names_the_sample(client_for, branches, annual, run_jobs):
+    with_percent(annual, 10)
+    run = make_run({c: ["A003"] for c in new_customers(branches, 11)})
+
+    with run_jobs():
+        client_for("hq_admin").post(
+            "/callbacks/batches/new/", {"run": run.pk, "business_type": annual.pk}
+        )
+
+    job = Job.objects.get(kind="callbacks.create_batch")
+    assert job.status == "succeeded", job.error
+    assert "抽样 10%：抽取 2 / 11 位客户" in job.result["summary"]
+
+
+def test_the_batch_api_gives_the_sample_counts(api_for, branches, personas, annual):
+    with_percent(annual, 10)
+    batch = create(
+        make_run({c: ["A003"] for c in new_customers(branches, 11)}), annual, personas["hq_admin"]
+    ).batch
+
+    body = api_for("hq_admin").get(f"/api/v1/callback-batches/{batch.number}/").json()
+
+    assert (body["sample_percent"], body["candidate_count"], body["sampled_count"]) == (10, 11, 2)
