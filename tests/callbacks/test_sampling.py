@@ -216,3 +216,22 @@ def test_the_batch_api_gives_the_sample_counts(api_for, branches, personas, annu
     body = api_for("hq_admin").get(f"/api/v1/callback-batches/{batch.number}/").json()
 
     assert (body["sample_percent"], body["candidate_count"], body["sampled_count"]) == (10, 11, 2)
+
+
+def test_the_batch_list_offers_the_sample_columns(client_for, branches, personas, annual):
+    with_percent(annual, 10)
+    create(
+        make_run({c: ["A003"] for c in new_customers(branches, 11)}), annual, personas["hq_admin"]
+    )
+
+    response = client_for("hq_admin").get(
+        "/callbacks/batches/", {"cols": ["number", "sample_percent", "sampled_count"]}
+    )
+
+    assert response.context["table"].columns.names() == [
+        "number",
+        "sample_percent",
+        "sampled_count",
+    ]
+    page = response.content.decode()
+    assert "抽样比例（%）" in page and "抽中客户数" in page

@@ -185,6 +185,9 @@ class BatchTable(tables.Table):
     created_count = CountColumn()
     merged_count = CountColumn()
     skipped_count = CountColumn()
+    sample_percent = CountColumn()
+    candidate_count = CountColumn()
+    sampled_count = CountColumn()
 
     class Meta:
         model = Batch
@@ -197,6 +200,9 @@ class BatchTable(tables.Table):
             "created_count",
             "merged_count",
             "skipped_count",
+            "sample_percent",
+            "candidate_count",
+            "sampled_count",
             "deadline",
             "created_by",
             "created_at",
