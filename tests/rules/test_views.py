@@ -214,3 +214,14 @@ def test_version_compare_page_marks_changed_parameters(client_for, personas):
 def test_runs_list_page(client_for, run):
     text = client_for("auditor").get(reverse("rules:run_list")).content.decode()
     assert "A005(2)" in text
+
+
+def test_parameter_maintenance_names_the_system_as_operator_of_seeded_rules(client_for):
+    """Version 1 of each rule is seeded by no one: the list says 系统, as the rule's page."""
+    client = client_for("hq_admin")
+    params = client.get(reverse("rules:param_list")).content.decode()
+    row = params[params.index(">A003<") :]
+    row = row[: row.index("</tr>")]
+    assert ">系统</td>" in row
+    detail = client.get(reverse("rules:rule_detail", args=["A003"])).content.decode()
+    assert "<td>系统</td>" in detail
