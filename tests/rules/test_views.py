@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from huifang.core.models import AuditEvent
 from huifang.rules import services
@@ -225,3 +226,14 @@ def test_parameter_maintenance_names_the_system_as_operator_of_seeded_rules(clie
     assert ">系统</td>" in row
     detail = client.get(reverse("rules:rule_detail", args=["A003"])).content.decode()
     assert "<td>系统</td>" in detail
+
+
+def test_runs_list_shows_when_a_preview_was_run(client_for):
+    """A 预览 run has no 落地时间; the list still says when it was screened (and by whom)."""
+    run = services.do_run_screening(D(2025, 12, 31), actor=None)
+    text = client_for("auditor").get(reverse("rules:run_list")).content.decode()
+    assert "筛选时间" in text
+    shown = timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    row = text[text.index(f">{run.pk}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "预览" in row and shown in row and ">系统</td>" in row

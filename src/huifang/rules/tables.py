@@ -100,6 +100,7 @@ class RunTable(tables.Table):
         "rules",
         "hit_count",
         "created_by",
+        "created_at",  # 筛选时间: every run has one; 落地时间 only a frozen run
         "frozen_at",
         "note",
     )
