@@ -237,3 +237,21 @@ def test_runs_list_shows_when_a_preview_was_run(client_for):
     row = text[text.index(f">{run.pk}</a>") :]
     row = row[: row.index("</tr>")]
     assert "预览" in row and shown in row and ">系统</td>" in row
+
+
+def test_money_parameter_shows_its_unit_once(client_for, personas):
+    """亏损金额不低于：100,000.00 元 — not 亏损金额不低于（元）：100,000.00 元; the input
+    (which takes a bare number) keeps the unit in its label."""
+    client = client_for("hq_admin")
+    services.do_update_rule(
+        Rule.objects.get(code="A002"), {"min_loss_amount": "80000"}, actor=personas["hq_admin"]
+    )
+    pages = [
+        client.get(reverse("rules:param_list")).content.decode(),
+        client.get(reverse("rules:rule_detail", args=["A002"])).content.decode(),
+        client.get(reverse("rules:version_compare", args=["A002"])).content.decode(),
+    ]
+    assert "亏损金额不低于：80,000.00 元" in pages[0]
+    assert all("80,000.00 元" in page and "（元）" not in page for page in pages)
+    edit = client.get(reverse("rules:rule_edit", args=["A002"])).content.decode()
+    assert "亏损金额不低于（元）" in edit

@@ -42,8 +42,14 @@ def field_for(spec: P.ParamSpec, current) -> forms.Field:
     common = {"label": spec.label, "help_text": spec.help}
     if spec.kind == "date":
         return forms.DateField(required=False, widget=DATE, **common)
-    if spec.kind == "money":
-        return forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, **common)
+    if spec.kind == "money":  # the shown value carries its 元 (``display_value``); the input not
+        return forms.DecimalField(
+            min_value=0,
+            max_digits=14,
+            decimal_places=2,
+            label=f"{spec.label}（元）",
+            help_text=spec.help,
+        )
     if spec.kind == "ratio":
         return forms.DecimalField(
             min_value=0,
