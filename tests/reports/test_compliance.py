@@ -55,8 +55,32 @@ def customer(code: str, branch, **fields):
 
 def test_registry_lists_every_check_with_chinese_title():
     assert len(compliance.REGISTRY) == 10
-    for cls in compliance.REGISTRY.values():
-        assert cls.title and cls.description
+    for name, cls in compliance.REGISTRY.items():
+        assert cls.title and isinstance(compliance.get(name).description, str)
+        assert compliance.get(name).description
+
+
+def test_elderly_check_names_a003s_current_age(client_for, personas):
+    """The description says A003's age as it stands (65 after a change), on the check's
+    page and in the list of checks — not a fixed 70."""
+    from huifang.rules import services as rule_services
+    from huifang.rules.models import Rule
+
+    rule_services.do_update_rule(
+        Rule.objects.get(code="A003"), {"min_age": "65"}, actor=personas["hq_admin"]
+    )
+    client = client_for("hq_admin")
+    url = reverse("reports:compliance_check", args=["elderly_without_callback"])
+    for page in (client.get(url), client.get(reverse("reports:compliance"))):
+        text = page.content.decode()
+        assert "被 A003（年满 65 周岁及以上）命中的客户" in text
+        assert "A003（70" not in text
+
+
+def test_followup_checks_name_the_current_number_of_days(client_for, settings):
+    settings.FOLLOWUP_DAYS = 7
+    text = client_for("hq_admin").get(reverse("reports:compliance")).content.decode()
+    assert "超过 7 天（HUIFANG_FOLLOWUP_DAYS）" in text and "超过 N 天" not in text
 
 
 def test_overdue_tasks(world):

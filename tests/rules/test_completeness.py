@@ -158,3 +158,19 @@ def test_freeze_with_the_checkbox_is_stored_shown_and_audited(client_for, person
     text = client.get(reverse("rules:run_detail", args=[run.pk])).content.decode()
     assert "已确认按不完整数据落地" in text and "hq_admin" in text
     assert "2026-12-18" in text and 'data-testid="data-gap"' not in text
+
+
+def as_of_offered(client) -> str:
+    page = client.get(reverse("rules:screening")).content.decode()
+    field = page[page.index('name="as_of"') :]
+    return field[field.index('value="') + 7 :][:10]
+
+
+def test_screening_page_offers_the_newest_daily_date_before_today(client_for, customer):
+    """D defaults to the newest imported 资金日报 (18th), not today (21st): by default the
+    result is complete and can be frozen without a confirmation."""
+    assert as_of_offered(client_for("hq_admin")) == "2026-12-18"
+
+
+def test_screening_page_offers_today_without_daily_data(client_for):
+    assert as_of_offered(client_for("hq_admin")) == "2026-12-21"

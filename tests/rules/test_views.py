@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from huifang.core.models import AuditEvent
 from huifang.rules import services
@@ -214,3 +215,43 @@ def test_version_compare_page_marks_changed_parameters(client_for, personas):
 def test_runs_list_page(client_for, run):
     text = client_for("auditor").get(reverse("rules:run_list")).content.decode()
     assert "A005(2)" in text
+
+
+def test_parameter_maintenance_names_the_system_as_operator_of_seeded_rules(client_for):
+    """Version 1 of each rule is seeded by no one: the list says 系统, as the rule's page."""
+    client = client_for("hq_admin")
+    params = client.get(reverse("rules:param_list")).content.decode()
+    row = params[params.index(">A003<") :]
+    row = row[: row.index("</tr>")]
+    assert ">系统</td>" in row
+    detail = client.get(reverse("rules:rule_detail", args=["A003"])).content.decode()
+    assert "<td>系统</td>" in detail
+
+
+def test_runs_list_shows_when_a_preview_was_run(client_for):
+    """A 预览 run has no 落地时间; the list still says when it was screened (and by whom)."""
+    run = services.do_run_screening(D(2025, 12, 31), actor=None)
+    text = client_for("auditor").get(reverse("rules:run_list")).content.decode()
+    assert "筛选时间" in text
+    shown = timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    row = text[text.index(f">{run.pk}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "预览" in row and shown in row and ">系统</td>" in row
+
+
+def test_money_parameter_shows_its_unit_once(client_for, personas):
+    """亏损金额不低于：100,000.00 元 — not 亏损金额不低于（元）：100,000.00 元; the input
+    (which takes a bare number) keeps the unit in its label."""
+    client = client_for("hq_admin")
+    services.do_update_rule(
+        Rule.objects.get(code="A002"), {"min_loss_amount": "80000"}, actor=personas["hq_admin"]
+    )
+    pages = [
+        client.get(reverse("rules:param_list")).content.decode(),
+        client.get(reverse("rules:rule_detail", args=["A002"])).content.decode(),
+        client.get(reverse("rules:version_compare", args=["A002"])).content.decode(),
+    ]
+    assert "亏损金额不低于：80,000.00 元" in pages[0]
+    assert all("80,000.00 元" in page and "（元）" not in page for page in pages)
+    edit = client.get(reverse("rules:rule_edit", args=["A002"])).content.decode()
+    assert "亏损金额不低于（元）" in edit

@@ -2,13 +2,22 @@
 
 Apps add entries with :func:`register` from their ``AppConfig.ready`` so that an early app
 never imports a later one. An entry shows only to users holding its permission.
+
+Which entry a page lights: the entry that names the page (its own page, or one of its
+``pages``); else, for a page no entry names and not declared :func:`off_menu`, the entry
+whose address is the longest prefix of the page's. The prefix alone gets it wrong where an
+entry's address is the root of an app whose other pages belong elsewhere: 修改参数值
+(``/rules/A003/edit/``) is 回访规则参数维护's page though it sits under 回访规则管理's
+``/rules/``, and 站内消息 (``/plans/messages/``, opened from the header) is no page of
+回访计划's ``/plans/``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 
 @dataclass
@@ -17,6 +26,12 @@ class NavItem:
     url_name: str
     permission: str | None = None
     icon: str = "circle"
+    # URL names (``app:name``, shell patterns allowed) of the pages that belong to this
+    # entry beyond its own, wherever their address is.
+    pages: tuple[str, ...] = ()
+
+    def names(self, url_name: str) -> bool:
+        return any(fnmatchcase(url_name, p) for p in (self.url_name, *self.pages))
 
 
 @dataclass
@@ -40,14 +55,30 @@ GROUPS: dict[str, NavGroup] = {
 }
 
 
+# URL names (patterns allowed) of pages outside the menu (reached from the header, like
+# 站内消息): they light no entry, whatever their address.
+OFF_MENU: list[str] = []
+
+
 def register(group: str, item: NavItem) -> None:
     GROUPS[group].items.append(item)
 
 
+def off_menu(*url_names: str) -> None:
+    OFF_MENU.extend(url_names)
+
+
+def _url_name(path: str) -> str:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return ""
+
+
 def for_user(user, current_path: str = "") -> list[dict]:
     """The user's menu: the entries they hold the permission for, grouped; the one entry
-    whose address is the longest prefix of ``current_path`` is active (分配设置 under
-    回访任务 lights 分配设置 only), and its group open."""
+    the page belongs to is active (see the module's text: 分配设置 under 回访任务 lights
+    分配设置 only), and its group open."""
     if not user.is_authenticated:
         return []
     groups = []
@@ -60,18 +91,22 @@ def for_user(user, current_path: str = "") -> list[dict]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            items.append({"label": item.label, "url": url, "active": False})
+            items.append(({"label": item.label, "url": url, "active": False}, item))
         if items:
             groups.append((group, items))
-    matches = [i for _, items in groups for i in items if current_path.startswith(i["url"])]
+    name = _url_name(current_path) if current_path else ""
+    shown = [pair for _, items in groups for pair in items]
+    matches = [entry for entry, item in shown if name and item.names(name)]
+    if not matches and not any(fnmatchcase(name, p) for p in OFF_MENU):
+        matches = [entry for entry, _item in shown if current_path.startswith(entry["url"])]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
     return [
         {
             "label": group.label,
             "icon": group.icon,
-            "items": items,
-            "active": any(i["active"] for i in items),
+            "items": [entry for entry, _item in items],
+            "active": any(entry["active"] for entry, _item in items),
         }
         for group, items in groups
     ]

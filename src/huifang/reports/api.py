@@ -668,16 +668,9 @@ class DashboardViewSet(ScopedViewSetMixin, viewsets.ViewSet):
             "by_rule": figures.by_rule(user, filters, day),
             "records": records,
             "burndown": figures.burndown(user, filters, day),
-            "compliance": _compliance_counts(user),
+            "compliance": compliance.counts(user),
         }
         return Response(DashboardSerializer(answer).data)
-
-
-def _compliance_counts(user) -> list[dict]:
-    return [
-        {**row, "description": compliance.REGISTRY[row["name"]].description}
-        for row in compliance.counts(user)
-    ]
 
 
 # ------------------------------------------------------------------ compliance
@@ -772,7 +765,7 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         ],
     )
     def list(self, request):
-        return Response(ComplianceCountSerializer(_compliance_counts(request.user), many=True).data)
+        return Response(ComplianceCountSerializer(compliance.counts(request.user), many=True).data)
 
     @extend_schema(
         operation_id="compliance_findings",

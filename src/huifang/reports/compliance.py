@@ -91,6 +91,8 @@ def birthday(birth: datetime.date, age: int) -> datetime.date:
 class Check(ABC):
     name: str = ""
     title: str = ""
+    # What it lists; a check whose text names a parameter or setting makes this a property
+    # that reads the current value (read it from an instance, e.g. ``get(name)``).
     description: str = ""
 
     def __init_subclass__(cls, **kwargs):
@@ -303,10 +305,13 @@ class RecordMissingRequired(Check):
 class FollowupUnhandled(Check):
     name = "followup_unhandled"
     title = "营业部反馈超期未处理"
-    description = (
-        "反馈营业部超过 N 天（HUIFANG_FOLLOWUP_DAYS，默认 5 天）仍没有处理说明、"
-        "也没有据此登记管理措施的反馈。"
-    )
+
+    @property
+    def description(self) -> str:
+        return (
+            f"反馈营业部超过 {settings.FOLLOWUP_DAYS} 天（HUIFANG_FOLLOWUP_DAYS）仍没有处理说明、"
+            "也没有据此登记管理措施的反馈。"
+        )
 
     def rows(self, user, period):
         from huifang.reports.models import Measure
@@ -343,11 +348,14 @@ class FollowupUnhandled(Check):
 class AbnormalAnswerUnhandled(Check):
     name = "abnormal_answer_unhandled"
     title = "异常问卷答案超期未跟进"
-    description = (
-        "问卷中有异常答案（如“不是本人开户”“有他人代为操作”），答卷超过 N 天"
-        "（HUIFANG_FOLLOWUP_DAYS，默认 5 天）后，其反馈营业部仍没有处理说明、"
-        "该任务或回访记录也没有管理措施的问卷结果。"
-    )
+
+    @property
+    def description(self) -> str:
+        return (
+            "问卷中有异常答案（如“不是本人开户”“有他人代为操作”），答卷超过 "
+            f"{settings.FOLLOWUP_DAYS} 天（HUIFANG_FOLLOWUP_DAYS）后，其反馈营业部仍没有处理说明、"
+            "该任务或回访记录也没有管理措施的问卷结果。"
+        )
 
     def rows(self, user, period):
         from huifang.reports.models import Measure
@@ -393,11 +401,24 @@ class AbnormalAnswerUnhandled(Check):
 class ElderlyWithoutCallback(Check):
     name = "elderly_without_callback"
     title = "70 周岁以上客户未按期回访"
-    description = (
-        "被 A003（70 周岁以上）命中的客户，到年满 70 周岁次月月末仍没有成功的回访记录，"
-        "也没有面谈记录。"
-    )
-    age = 70
+    age = 70  # the exchanges' deadline: the end of the month after the 70th birthday
+
+    @property
+    def description(self) -> str:
+        """Names A003's age as its parameter stands now (a firm may lower it)."""
+        from huifang.rules import params as P
+        from huifang.rules.models import Rule
+
+        params = (
+            Rule.objects.filter(code="A003")
+            .values_list("current_version__params", flat=True)
+            .first()
+        )
+        min_age = {**P.defaults("elderly"), **(params or {})}["min_age"]
+        return (
+            f"被 A003（年满 {min_age} 周岁及以上）命中的客户，到年满 {self.age} 周岁次月月末"
+            "仍没有成功的回访记录，也没有面谈记录。"
+        )
 
     def findings(self, user, period):
         today = timezone.localdate()
@@ -581,11 +602,12 @@ def counts(user, period: Period | None = None) -> list[dict]:
     return [
         {
             "name": name,
-            "title": cls.title,
-            "count": cls().count(user, period),
+            "title": check.title,
+            "description": check.description,
+            "count": check.count(user, period),
             "url": reverse("reports:compliance_check", args=[name]),
         }
-        for name, cls in REGISTRY.items()
+        for name, check in ((name, cls()) for name, cls in REGISTRY.items())
     ]
 
 

@@ -71,7 +71,6 @@ def index(request):
         {
             "title": "合规核查",
             "checks": compliance.counts(request.user),
-            "registry": compliance.REGISTRY,
         },
     )
 

@@ -55,6 +55,15 @@ def newest_daily_date() -> datetime.date | None:
     return DailyBalance.objects.aggregate(newest=Max("trade_date"))["newest"]
 
 
+def default_as_of() -> datetime.date:
+    """The reference date a screening form offers: the newest daily-data date when that is
+    before today (a D after it would be incomplete, and freezing it would need a
+    confirmation), else today."""
+    today = timezone.localdate()
+    newest = newest_daily_date()
+    return newest if newest is not None and newest < today else today
+
+
 def _missing_trading_days(newest: datetime.date, as_of: datetime.date) -> bool:
     """Whether a trading day in (newest, D] has no data: a D on the weekend or holiday
     right after the last trading day is complete. Without a maintained calendar for the

@@ -3,7 +3,6 @@ word is :func:`huifang.rules.params.clean_params`, shared with the CLI and the A
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django import forms
@@ -16,6 +15,7 @@ from huifang.org.models import Branch
 from huifang.rules import conditions as C
 from huifang.rules import params as P
 from huifang.rules import ruletypes
+from huifang.rules.completeness import default_as_of
 from huifang.rules.models import Rule
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,8 +42,14 @@ def field_for(spec: P.ParamSpec, current) -> forms.Field:
     common = {"label": spec.label, "help_text": spec.help}
     if spec.kind == "date":
         return forms.DateField(required=False, widget=DATE, **common)
-    if spec.kind == "money":
-        return forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, **common)
+    if spec.kind == "money":  # the shown value carries its 元 (``display_value``); the input not
+        return forms.DecimalField(
+            min_value=0,
+            max_digits=14,
+            decimal_places=2,
+            label=f"{spec.label}（元）",
+            help_text=spec.help,
+        )
     if spec.kind == "ratio":
         return forms.DecimalField(
             min_value=0,
@@ -301,7 +307,8 @@ class ScreeningForm(forms.Form):
             (r.code, f"{r.code} {r.name}") for r in Rule.objects.filter(enabled=True)
         ]
         self.fields["branches"].choices = branch_choices(user)
-        self.initial.setdefault("as_of", datetime.date.today())
+        if not self.is_bound and "as_of" not in self.initial:  # one query, only when shown
+            self.initial["as_of"] = default_as_of()
 
     def clean_overrides(self) -> dict:
         try:

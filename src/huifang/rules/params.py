@@ -29,6 +29,8 @@ class ParamSpec:
     key: str
     label: str
     kind: str  # date | money | ratio | age | risk | bool | values | customer_types | branches
+    # ``label`` names the parameter without the unit its shown value already carries
+    # (money: 元, ratio: %, see :func:`display_value`); the form adds it to an input's label.
     default: Any = None
     help: str = ""
     choices_from: str = ""  # values: the Customer field whose present values are offered

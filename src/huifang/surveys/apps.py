@@ -22,5 +22,13 @@ class SurveysConfig(AppConfig):
             "surveys",
             NavItem("导入问卷", "surveys:questionnaire_import", "surveys.add_questionnaire"),
         )
-        register("surveys", NavItem("问卷结果", "surveys:results", "surveys.view_response"))
+        register(
+            "surveys",
+            NavItem(
+                "问卷结果",
+                "surveys:results",
+                "surveys.view_response",
+                pages=("surveys:response_detail",),  # one answer sheet, under /surveys/
+            ),
+        )
         sections.install()

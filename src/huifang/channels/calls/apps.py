@@ -15,7 +15,10 @@ class CallsConfig(AppConfig):
         from huifang.core.navigation import NavItem, register
 
         register("records", NavItem("外呼记录", "calls:call_list", "calls.view_callattempt"))
-        register("records", NavItem("外呼名单", "calls:push_list", "calls.view_callpush"))
+        register(
+            "records",
+            NavItem("外呼名单", "calls:push_list", "calls.view_callpush", pages=("calls:push*",)),
+        )
         register("records", NavItem("导入外呼结果", "calls:call_import", "calls.add_callattempt"))
         register(
             "records", NavItem("外呼结果映射", "calls:mapping_list", "calls.view_resultmapping")

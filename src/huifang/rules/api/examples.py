@@ -26,7 +26,7 @@ RULE = {
     "shown": [
         {"key": "period_start", "label": "统计期间开始", "value": "默认"},
         {"key": "period_end", "label": "统计期间结束", "value": "默认"},
-        {"key": "min_loss_amount", "label": "亏损金额不低于（元）", "value": "80,000.00 元"},
+        {"key": "min_loss_amount", "label": "亏损金额不低于", "value": "80,000.00 元"},
         {"key": "min_loss_ratio", "label": "亏损比例不低于", "value": "40%"},
         {"key": "customer_types", "label": "客户类型", "value": "全部"},
         {"key": "branches", "label": "部门", "value": "全部"},

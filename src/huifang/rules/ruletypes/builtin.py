@@ -69,7 +69,7 @@ class LargeLoss(RuleType):
     label = _("大额亏损")
     params = (
         *P.PERIOD,
-        P.ParamSpec("min_loss_amount", "亏损金额不低于（元）", "money", "100000.00"),
+        P.ParamSpec("min_loss_amount", "亏损金额不低于", "money", "100000.00"),
         P.ParamSpec("min_loss_ratio", "亏损比例不低于", "ratio", "0.50", "0 表示不看比例"),
     )
     evidence = (
