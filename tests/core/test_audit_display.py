@@ -34,7 +34,40 @@ def test_an_automatic_distribution_reads_in_chinese(personas):
     )
     assert view.action == "自动分派任务"
     assert view.type_label == "回访任务"
-    assert view.changes[0] == Change("回访专员", "—", "agent_a（agent_a）", changed=True)
+    assert view.changes == [Change("回访专员", "—", "agent_a", changed=True)]
+
+
+def test_a_reassignment_is_one_line_naming_both_people_by_their_names(personas):
+    old, new = personas["agent_a"], personas["agent_b"]
+    old.full_name, new.full_name = "王芳", "李娜"
+    old.save(update_fields=["full_name"])
+    new.save(update_fields=["full_name"])
+    view = describe(
+        _event(
+            "assign",
+            before={"assignee": old.pk, "assignee_name": old.username},
+            after={"assignee": new.pk, "assignee_name": new.username},
+        )
+    )
+    assert view.changes == [Change("回访专员", "王芳（agent_a）", "李娜（agent_b）", changed=True)]
+    assert (view.changes[0].before_person, view.changes[0].after_person) == (old, new)
+    assert view.changes_text() == "回访专员：王芳（agent_a） → 李娜（agent_b）"
+
+
+def test_the_stored_name_stands_in_for_a_user_who_no_longer_exists(personas):
+    view = describe(
+        _event(
+            "assign",
+            before={"assignee": 987654, "assignee_name": "departed"},
+            after={"assignee": personas["agent_a"].pk, "assignee_name": "agent_a"},
+        )
+    )
+    assert view.changes == [Change("回访专员", "departed", "agent_a", changed=True)]
+
+
+def test_a_name_key_without_its_relation_is_still_shown():
+    view = describe(_event("update", after={"assignee_name": "agent_a"}))
+    assert [c.label for c in view.changes] == ["回访专员用户名"]
 
 
 def test_a_choice_shows_its_label_not_its_code():
@@ -107,7 +140,8 @@ def test_the_audit_log_page_shows_labels_values_and_the_raw_json(client_for, per
     )
     table = _table(client_for("auditor").get("/system/audit/?action=distribute").content.decode())
     assert "自动分派任务" in table and "回访任务" in table
-    assert "回访专员：</span>" in table and "agent_a（agent_a）" in table
+    assert "回访专员：</span>" in table and "回访专员用户名" not in table
+    assert '<span class="person" title="用户名：agent_a">agent_a</span>' in table
     assert "<details" in table and "&quot;assignee_name&quot;: &quot;agent_a&quot;" in table
     for code in (">distribute<", "callbacks.callbacktask", "{&#x27;"):
         assert code not in table

@@ -22,9 +22,27 @@ def test_task_history_shows_the_action_field_and_agent_by_name(task, client_for,
     html = client_for("hq_admin").get(reverse("callbacks:task_detail", args=[task.pk]))
     history = _section(html.content.decode(), "task-history")
     assert "分配任务" in history and ">assign<" not in history
-    assert "回访专员：</span>" in history and "agent_a（agent_a）" in history
+    assert "回访专员：</span>" in history and 'title="用户名：agent_a">agent_a<' in history
     assert "<details" in history and "原始数据" in history
     assert "{&#x27;" not in history  # no Python dict
+
+
+def test_a_reassignment_shows_one_line_with_both_agents_by_name(task, client_for, personas):
+    import re
+
+    from tests.conftest import _user
+
+    first = personas["agent_a"]
+    second = _user("agent_a2", first.branch, first.role)
+    first.full_name, second.full_name = "王芳", "李娜"
+    first.save(update_fields=["full_name"])
+    second.save(update_fields=["full_name"])
+    task_services.do_assign([task.pk], first, actor=personas["hq_admin"])
+    task_services.do_assign([task.pk], second, actor=personas["hq_admin"])
+    html = client_for("hq_admin").get(reverse("callbacks:task_detail", args=[task.pk]))
+    last_row = _section(html.content.decode(), "task-history").split("<tr")[-1]
+    lines = [re.sub(r"<[^>]+>", "", li) for li in re.findall(r"<li>(.*?)</li>", last_row)]
+    assert lines == ["回访专员：王芳 → 李娜"]
 
 
 def test_record_history_audit_shows_labels_and_shanghai_time(task, client_for, personas, content):

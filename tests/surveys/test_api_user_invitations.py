@@ -133,3 +133,10 @@ def test_detail_out_of_scope_is_404(tasks, api_for):
     code = Invitation.objects.get().code
     assert api_for("agent_a").get(f"{URL}{code}/").status_code == 404
     assert api_for("agent_b").get(f"{URL}{code}/").status_code == 200
+
+
+def test_an_unopened_h5_invitation_reads_as_a_usable_link(tasks, api_for):
+    task = tasks["a"][0]
+    sending.do_invite([task.pk], channel="h5", actor=None)
+    row = api_for("manager_a").get(URL, {"channel": "h5"}).json()["results"][0]
+    assert (row["status"], row["status_label"]) == ("pending", "链接可用（待客户打开）")

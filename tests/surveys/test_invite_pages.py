@@ -70,7 +70,34 @@ def test_the_task_page_lists_its_invitations_with_the_h5_link(client_for, tasks)
     html = html.decode()
     assert invitation.code in html
     assert f"/q/{invitation.token}" in html
-    assert "待下发" in html
+
+
+def _status_cell(html: str, code: str) -> str:
+    row = html[html.index(f'data-invitation="{code}"') :]
+    return row.split("<td>")[4].split("</td>")[0]
+
+
+# An H5 link is usable once created (nobody sends it); an app-hall invitation waits for
+# the push to the partner.
+@pytest.mark.parametrize(
+    ("channel", "shown"), [("h5", "链接可用（待客户打开）"), ("apphall", "待下发")]
+)
+def test_a_new_invitation_shows_the_status_of_its_channel(client_for, tasks, channel, shown):
+    task = tasks[0][0]
+    sending.do_invite([task.pk], channel=channel, actor=None)
+    invitation = Invitation.objects.get(task=task)
+    html = client_for("agent_a").get(reverse("callbacks:task_detail", args=[task.pk]))
+    assert _status_cell(html.content.decode(), invitation.code) == shown
+
+
+def test_an_open_h5_link_has_a_copy_button_naming_its_field(client_for, tasks):
+    task = tasks[0][0]
+    sending.do_invite([task.pk], channel="h5", actor=None)
+    code = Invitation.objects.get(task=task).code
+    html = client_for("agent_a").get(reverse("callbacks:task_detail", args=[task.pk]))
+    html = html.content.decode()
+    assert f'id="h5-link-{code}"' in html
+    assert f'data-copy="h5-link-{code}" aria-live="polite">复制链接</button>' in html
 
 
 def test_one_task_is_invited_from_its_page(client_for, tasks):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,10 +26,11 @@ from django.utils.dateparse import parse_datetime
 from huifang.core.actors import ActorKind
 from huifang.core.audit import action_label
 from huifang.core.fields import MoneyField
+from huifang.core.people import person_text
 
 # before / after keys that are not a field of the object they describe.
 EXTRA_LABELS = {
-    "assignee_name": "回访专员用户名",
+    "assignee_name": "回访专员用户名",  # shown only without its ``assignee`` (companion_of)
     "reason": "原因",
     "note": "处理说明",
     "message": "内容",
@@ -155,20 +157,34 @@ def local_time(value) -> str | None:
 
 
 class Names:
-    """Related objects' names by (model, id), each looked up once per page."""
+    """Related objects' names by (model, id), each looked up once per page; a user by
+    :func:`~huifang.core.people.person_text` (the page shows :meth:`user` as a person)."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[type, str], str] = {}
+        self._objects: dict[tuple[type, str], models.Model | None] = {}
+
+    def _object(self, model: type[models.Model], pk) -> models.Model | None:
+        key = (model, str(pk))
+        if key not in self._objects:
+            try:
+                self._objects[key] = model._default_manager.filter(pk=pk).first()
+            except (ValueError, TypeError, OverflowError):
+                self._objects[key] = None
+        return self._objects[key]
+
+    def user(self, model: type[models.Model], pk):
+        """The user ``pk`` if ``model`` is the user model and the user exists, else None."""
+        if model is not get_user_model() or pk in (None, ""):
+            return None
+        return self._object(model, pk)
 
     def of(self, model: type[models.Model], pk) -> str:
         key = (model, str(pk))
         if key not in self._cache:
-            try:
-                obj = model._default_manager.filter(pk=pk).first()
-            except (ValueError, TypeError, OverflowError):
-                obj = None
+            obj = self._object(model, pk)
             if obj is not None:
-                self._cache[key] = str(obj)
+                self._cache[key] = person_text(obj) if model is get_user_model() else str(obj)
             elif isinstance(pk, str) and not pk.isdigit():
                 self._cache[key] = pk  # a name stored in place of an id
             else:
@@ -264,6 +280,9 @@ class Change:
     before: str
     after: str
     changed: bool
+    # A user on either side, for the page to show as a person (姓名, 用户名 on hover).
+    before_person: object = field(default=None, compare=False)
+    after_person: object = field(default=None, compare=False)
 
 
 @dataclass
@@ -300,6 +319,39 @@ def _as_dict(value) -> dict:
     return {"": value}
 
 
+# A key stored beside a related object's id only to keep its name (``assignee_name``
+# beside ``assignee``, so the log still names whose task it was after the user is gone).
+COMPANION_SUFFIX = "_name"
+
+
+def companion_of(model: type[models.Model] | None, key: str, keys) -> str | None:
+    """The relation ``key`` keeps the name of (``assignee`` for ``assignee_name``) when that
+    relation is in the same event, else None. A companion is not a change of its own: the
+    relation's line shows the person or object (the stored name where it no longer
+    exists), and the raw JSON keeps both."""
+    stem = key.removesuffix(COMPANION_SUFFIX)
+    if stem == key or stem not in keys:
+        return None
+    found = _field_of(model, stem)
+    return stem if found is not None and found.is_relation else None
+
+
+def _side(event, model, key: str, values: dict, names: Names):
+    """One side of ``key``'s change: its text and, for a user, the user."""
+    if key not in values:
+        return EMPTY, None
+    value = values.get(key)
+    text = _format(event, model, key, value, names)
+    found = _field_of(model, key)
+    person = None
+    if found is not None and found.is_relation and value not in (None, ""):
+        person = names.user(found.related_model, value)
+        kept = values.get(key + COMPANION_SUFFIX)
+        if text == f"#{value}" and kept:
+            text = str(kept)  # the object is gone: the name stored beside its id
+    return text, person
+
+
 def describe(event, names: Names | None = None) -> EventView:
     """What ``event`` means in Chinese (see the module's docstring)."""
     names = names or Names()
@@ -309,10 +361,12 @@ def describe(event, names: Names | None = None) -> EventView:
     keys = list(before) + [k for k in after if k not in before]
     changes = []
     for key in keys:
-        old = _format(event, model, key, before.get(key), names) if key in before else EMPTY
-        new = _format(event, model, key, after.get(key), names) if key in after else EMPTY
+        if companion_of(model, key, keys):
+            continue
+        old, old_person = _side(event, model, key, before, names)
+        new, new_person = _side(event, model, key, after, names)
         label = field_label(model, key) if key else "内容"
-        changes.append(Change(label, old, new, changed=both or key not in after))
+        changes.append(Change(label, old, new, both or key not in after, old_person, new_person))
     return EventView(
         event=event,
         action=action_label(event.action),

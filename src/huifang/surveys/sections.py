@@ -17,7 +17,7 @@ from huifang.core.scoping import has_model_perm
 from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
 from huifang.surveys import results
-from huifang.surveys.choices import Channel, InvitationStatus
+from huifang.surveys.choices import Channel
 from huifang.surveys.models import Invitation, Response
 
 LIMIT = 50
@@ -25,8 +25,8 @@ TEMPLATE = "surveys/_invitations_section.html"
 
 
 def invitation_rows(user, invitations) -> list[dict]:
-    """Each invitation (newest first) with the status to show (已过期 once past its expiry,
-    whatever is stored) and its response's abnormal questions."""
+    """Each invitation (newest first) with the status to show (``Invitation.shown_status``)
+    and its response's abnormal questions."""
     rows = []
     chosen = (
         invitations.restrict(user, "view")
@@ -35,15 +35,10 @@ def invitation_rows(user, invitations) -> list[dict]:
     )
     for invitation in chosen:
         response: Response | None = getattr(invitation, "response", None)
-        status = (
-            InvitationStatus.EXPIRED.label
-            if invitation.is_expired and not invitation.is_answered
-            else invitation.get_status_display()
-        )
         rows.append(
             {
                 "invitation": invitation,
-                "status": status,
+                "status": invitation.shown_status,
                 "response": response,
                 "abnormal": results.abnormal_texts(invitation.version, response)
                 if response

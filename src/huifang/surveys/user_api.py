@@ -431,7 +431,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         return self._status(obj).value
 
     def get_status_label(self, obj: Invitation) -> str:
-        return str(self._status(obj).label)
+        return obj.shown_status
 
     def get_response(self, obj: Invitation) -> int | None:
         response = getattr(obj, "response", None)

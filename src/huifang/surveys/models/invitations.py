@@ -28,6 +28,9 @@ from huifang.org.models import Branch
 from huifang.surveys.choices import OPEN_INVITATION_STATUSES, Channel, InvitationStatus
 from huifang.surveys.models.questionnaires import QuestionnaireVersion
 
+# An open H5 invitation not yet opened: its link works, the customer has not opened it.
+H5_READY = "链接可用（待客户打开）"
+
 
 def new_code() -> str:
     """The invitation's public id (API paths): ``INV`` + 16 random upper-case letters and
@@ -141,6 +144,17 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_INVITATION_STATUSES and not self.is_expired
+
+    @property
+    def shown_status(self) -> str:
+        """The status as pages and the API show it: 已过期 once past its expiry (whatever is
+        stored); an H5 invitation nobody has opened yet is 链接可用（待客户打开）, not 待下发,
+        since no partner sends an H5 link: it is usable as soon as it exists."""
+        if self.is_expired and not self.is_answered:
+            return str(InvitationStatus.EXPIRED.label)
+        if self.channel == Channel.H5 and self.status == InvitationStatus.PENDING:
+            return H5_READY
+        return str(self.get_status_display())
 
     @property
     def h5_path(self) -> str:
