@@ -3,8 +3,6 @@ an app-hall partner, invitations in every channel (掌厅, H5, 线下) and some 
 normal and abnormal — all through the real services (``partners.services``,
 ``surveys.sending.do_invite``, the one write-back ``do_submit_response``, offline entry),
 so the results page, the task and customer pages and the audit log have something to show.
-The built-in questionnaires open with the phone script (我是客户回访专员…); the customer reads
-the demo's alone (掌厅, H5, paper), so each gets a second version that opens for a reader.
 
 Runs once: a database that already holds invitations is left alone.
 """
@@ -22,23 +20,15 @@ from huifang.core.actors import Actor, ActorKind
 from huifang.org.models import User
 from huifang.partners import services as partner_services
 from huifang.partners.models import Partner
-from huifang.surveys import offline, sending, services
+from huifang.surveys import offline, sending
 from huifang.surveys.content import CHOICE_TYPES
-from huifang.surveys.models import Invitation, Questionnaire, QuestionnaireVersion
+from huifang.surveys.models import Invitation, QuestionnaireVersion
 from huifang.surveys.writeback import do_submit_response
 
 PARTNER = "演示掌厅"
 PER_CHANNEL = 12  # invitations per online channel
 ANSWERED = 6  # of which answered (every third abnormal)
 SCAN = b"%PDF-1.4\n% huifang demo: a scanned paper questionnaire\n"
-# The built-in opening is what an agent says on the phone; a questionnaire the customer
-# fills in alone speaks to its reader. Phone callbacks use no questionnaire (the agent
-# registers a 回访记录), so no channel loses the script.
-PHONE_SCRIPT = "我是客户回访专员"
-SELF_SERVICE_OPENING = (
-    "尊敬的客户：您好！根据监管要求，我们对您的期货账户进行回访。"
-    "请您本人逐题阅读并如实作答，约需 3 分钟。您的回答仅用于核实账户情况，感谢您的配合。"
-)
 
 
 def answers_for(version: QuestionnaireVersion, *, abnormal: bool) -> list[dict]:
@@ -65,22 +55,6 @@ def answers_for(version: QuestionnaireVersion, *, abnormal: bool) -> list[dict]:
     return answers
 
 
-def use_self_service_openings(actor) -> list[str]:
-    """Publish a new version of each questionnaire whose latest opening is the phone script,
-    opening with :data:`SELF_SERVICE_OPENING` (questions unchanged); one with a draft being
-    edited is left alone. The codes changed."""
-    changed = []
-    for questionnaire in Questionnaire.objects.order_by("code"):
-        latest = questionnaire.latest_published()
-        if latest is None or PHONE_SCRIPT not in latest.opening or questionnaire.draft():
-            continue
-        services.do_new_draft(questionnaire, actor=actor)
-        services.do_save_draft(questionnaire, opening=SELF_SERVICE_OPENING, actor=actor)
-        services.do_publish(questionnaire, actor=actor)
-        changed.append(questionnaire.code)
-    return changed
-
-
 def _version_for(task: CallbackTask) -> QuestionnaireVersion | None:
     return offline.default_version(task) or QuestionnaireVersion.objects.published().first()
 
@@ -98,9 +72,6 @@ def ensure_surveys(say: Callable[[str], None]) -> None:
     if len(tasks) < 4:
         say("演示回访任务不足：未生成演示问卷")
         return
-    reworded = use_self_service_openings(admin)
-    if reworded:
-        say(f"演示问卷开场白改为客户自行填写的说法（新版本）：{'、'.join(reworded)}")
     version = _version_for(tasks[0])
     if version is None:
         say("没有已发布的问卷：未生成演示问卷")
