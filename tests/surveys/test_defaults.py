@@ -38,3 +38,12 @@ def test_not_the_holder_is_an_abnormal_answer():
     )
     assert check.ok
     assert check.abnormal == ["identity"]
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_default_questionnaire_opens_for_a_customer_answering_alone(name):
+    """掌厅, H5 and paper questionnaires are read by the customer, not spoken by an agent
+    (phone callbacks register a record and use no questionnaire)."""
+    opening = Questionnaire.objects.get(business_types__name=name).latest_published().opening
+    assert opening.startswith("尊敬的客户")
+    assert "回访专员" not in opening
