@@ -228,6 +228,15 @@ def test_parameter_maintenance_names_the_system_as_operator_of_seeded_rules(clie
     assert "<td>系统</td>" in detail
 
 
+def test_parameter_maintenance_export_names_the_system_as_operator_too(client_for):
+    """The export says what the page says: 系统, not an empty 操作员 cell."""
+    answer = client_for("hq_admin").get(reverse("rules:param_list"), {"_export": "csv"})
+    lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    row = next(line.split(",") for line in lines if line.startswith("A003,") or ",A003," in line)
+    assert row[header.index("操作员")] == "系统"
+
+
 def test_runs_list_shows_when_a_preview_was_run(client_for):
     """A 预览 run has no 落地时间; the list still says when it was screened (and by whom)."""
     run = services.do_run_screening(D(2025, 12, 31), actor=None)

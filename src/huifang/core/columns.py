@@ -156,6 +156,9 @@ def permitted_link(viewname: str, permission: str, arg: str = "pk"):
     return url
 
 
+SYSTEM = "系统"
+
+
 class UserColumn(tables.Column):
     """A user shown as a person (``huifang.core.people``): the name, the username on
     hover; exported as 姓名（用户名）. Sorted by name. The list's queryset should
@@ -163,10 +166,15 @@ class UserColumn(tables.Column):
 
     reads_raw_value = True  # see cell()
 
-    def __init__(self, accessor: str, **kwargs):
-        kwargs.setdefault("default", "")
+    def __init__(self, accessor: str, *, system: bool = False, **kwargs):
+        """``system``: no user means the system did it (a seeded rule, a plan, a command,
+        an automatic feedback): 系统 on the page and in exports alike."""
+        kwargs.setdefault("default", SYSTEM if system else "")
         kwargs.setdefault("order_by", (f"{accessor}__full_name", f"{accessor}__username"))
         super().__init__(accessor=accessor, **kwargs)
+        # What an export writes for no user (core.speedups.cell); a page placeholder such
+        # as — is not data, 系统 is.
+        self.export_default = SYSTEM if system else None
 
     def render(self, value):
         return person_html(value)

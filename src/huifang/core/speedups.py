@@ -82,7 +82,9 @@ def cell(row, bound_column, *, export: bool = False):
     (``reads_raw_value = True``, ``core.columns``) always read the raw value, so the
     result is the same. Pages (:func:`table_row`) and exports share it."""
     render = row._call_value if export else row._call_render
-    default = None if export else bound_column.default
+    default = (
+        getattr(bound_column.column, "export_default", None) if export else bound_column.default
+    )
     if _reads_raw(bound_column, row.record):
         try:
             value = A(bound_column.accessor).resolve(row.record)

@@ -17,7 +17,7 @@ class RuleTable(tables.Table):
     code = tables.LinkColumn("rules:rule_detail", args=[tables.A("code")], verbose_name="规则编号")
     # A rule nobody has changed since it was seeded (or changed by a command) reads 系统,
     # as its version history does on the rule's page.
-    updated_by = UserColumn("updated_by", verbose_name="操作员", default="系统")
+    updated_by = UserColumn("updated_by", verbose_name="操作员", system=True)
     updated_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="操作时间")
     version = tables.Column(accessor="current_version__number", verbose_name="版本", default="")
     action = tables.Column(empty_values=(), verbose_name="操作", orderable=False)
@@ -69,9 +69,7 @@ class ParamTable(RuleTable):
 class RunTable(tables.Table):
     id = tables.LinkColumn("rules:run_detail", args=[tables.A("pk")], verbose_name="编号")
     as_of = DateColumn(format="Y-m-d")
-    created_by = UserColumn(
-        "created_by", verbose_name="筛选人", default="系统"
-    )  # a plan, a command
+    created_by = UserColumn("created_by", verbose_name="筛选人", system=True)  # a plan, a command
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     frozen_at = DateTimeColumn(format="Y-m-d H:i:s")
     rules = tables.Column(empty_values=(), verbose_name="规则", orderable=False, attrs=WRAP)

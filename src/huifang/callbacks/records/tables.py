@@ -212,7 +212,7 @@ class FeedbackTable(tables.Table):
     customer_name = tables.Column(accessor="task__customer__name", verbose_name="账户名称")
     message = tables.Column(verbose_name="反馈内容", attrs=WRAP)
     # No person: raised by the system (an abnormal questionnaire answer).
-    created_by = UserColumn("created_by", verbose_name="反馈人", default="系统")
+    created_by = UserColumn("created_by", verbose_name="反馈人", system=True)
     handled = tables.TemplateColumn(
         template_name="records/_feedback_handle.html",
         verbose_name="处理",
