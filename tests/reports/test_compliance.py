@@ -433,3 +433,16 @@ def test_each_checks_count_equals_its_findings(
     lengths = {name: len(cls().findings(user, ALL)) for name, cls in compliance.REGISTRY.items()}
     assert counts == lengths
     assert sum(counts.values()) >= 4  # planted cases in every scope
+
+
+def test_check_page_names_each_findings_customer_and_branch(world, client_for):
+    """A finding's row says whose it is: 投资者名称 and 部门 beside the code, which opens the
+    customer's page (the export keeps the four documented columns)."""
+    client = client_for("hq_admin")
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    customer = world.b_late.customer
+    html = client.get(url, {"q": customer.investor_code}).content.decode()
+    row = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert customer.name in row
+    assert world.b_late.branch.name in row
+    assert reverse("customers:customer_detail", args=[customer.investor_code]) in row

@@ -16,6 +16,7 @@ from huifang.core.filtersets import within_dates
 from huifang.core.scoping import has_model_perm, subtree_ids
 from huifang.core.views import style_form
 from huifang.core.widgets import DateInput
+from huifang.customers.models import Customer
 from huifang.org.models import Branch
 from huifang.reports import compliance
 from huifang.reports.models import Measure
@@ -62,6 +63,17 @@ def filtered(check: compliance.Check, user, data: dict) -> list[compliance.Findi
     return rows
 
 
+def _who(findings) -> tuple[dict[str, str], dict[int, str]]:
+    """投资者名称 by investor code and 部门 by id for one page of findings (two queries)."""
+    codes = {f.investor_code for f in findings}
+    names = dict(
+        Customer.objects.filter(investor_code__in=codes).values_list("investor_code", "name")
+    )
+    ids = {f.branch_id for f in findings if f.branch_id is not None}
+    branches = dict(Branch.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return names, branches
+
+
 @require_safe
 def index(request):
     _allowed(request)
@@ -101,9 +113,12 @@ def check_page(request, name: str):
             pass
     can_add = has_model_perm(request.user, Measure, "add")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    names, branches = _who(page.object_list)
     items = [
         {
             "finding": f,
+            "name": names.get(f.investor_code, ""),
+            "branch": branches.get(f.branch_id, ""),
             "create": create_url(
                 customer=f.investor_code, task=f.task_id, finding=f.key, reason=f.note
             )
