@@ -446,3 +446,21 @@ def test_check_page_names_each_findings_customer_and_branch(world, client_for):
     assert customer.name in row
     assert world.b_late.branch.name in row
     assert reverse("customers:customer_detail", args=[customer.investor_code]) in row
+
+
+def test_elderly_finding_says_whether_the_callback_came_late_or_never(
+    world, branches, make_task, make_record
+):
+    """Due 2025-02-28: a 成功 record on 2025-06-01 is 93 days late; none at all says so."""
+    late = customer("0400000015", branches["a1"], birth_date=datetime.date(1955, 1, 15))
+    never = customer("0400000016", branches["a1"], birth_date=datetime.date(1955, 1, 16))
+    frozen_run({late: "A003", never: "A003"})
+    make_record(
+        make_task("a1", customer=late, codes="A003"), "success", day=datetime.date(2025, 6, 1)
+    )
+    notes = {
+        f.investor_code: f.note
+        for f in compliance.get("elderly_without_callback").findings(None, compliance.Period())
+    }
+    assert notes["0400000015"].endswith("；2025-06-01 才完成（逾期 93 天）")
+    assert notes["0400000016"].endswith("；至今没有成功的回访或面谈记录")

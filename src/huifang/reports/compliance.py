@@ -454,6 +454,10 @@ class ElderlyWithoutCallback(Check):
             if pk in first and first[pk] <= day:
                 continue
             note = f"生日 {c['birth_date']:%Y-%m-%d}，应于 {day:%Y-%m-%d} 前完成回访或面谈"
+            if pk in first:
+                note += f"；{first[pk]:%Y-%m-%d} 才完成（逾期 {(first[pk] - day).days} 天）"
+            else:
+                note += "；至今没有成功的回访或面谈记录"
             result.append(self.finding(c["investor_code"], tasks.get(pk), note, pk, c["branch_id"]))
         return result
 
