@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from huifang.reports import figures
+from tests.reports.conftest import BEIJING
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,31 @@ def test_burndown_counts_open_tasks_per_day(world):
     assert burndown.remaining[today] == 2  # three closed two days ago
     assert burndown.remaining[0] == 5
     assert burndown.remaining[-1] is None  # the deadline is still ahead
+
+
+def test_batch_figures_count_records_and_closings_on_their_beijing_day(world, make_record):
+    """Under a 批次 filter the daily trend and the burndown read the rows themselves: a
+    record at 00:30 and a closing at 01:00 Beijing time (16:30 / 17:00 UTC the day before)
+    count on the Beijing day."""
+    import datetime
+
+    from huifang.callbacks.models import CallbackTask
+
+    day = figures.timezone.localdate() - datetime.timedelta(days=1)
+    record = make_record(world.a_new, "failure")
+    record.called_at = datetime.datetime.combine(day, datetime.time(0, 30), tzinfo=BEIJING)
+    record.save(update_fields=["called_at"])
+    CallbackTask.objects.filter(pk=world.a_late.pk).update(
+        status="completed",
+        closed_at=datetime.datetime.combine(day, datetime.time(1), tzinfo=BEIJING),
+    )
+    filters = figures.Filters(batch=world.batch)
+    bars = {bar.label: bar.value for bar in figures.daily(None, filters)}
+    assert bars[day.isoformat()] == 1
+    assert bars[(day - datetime.timedelta(days=1)).isoformat()] == 0
+    burndown = figures.burndown(None, filters)
+    position = burndown.days.index(day.isoformat())
+    assert burndown.remaining[position - 1] - burndown.remaining[position] == 1
 
 
 def _csv(path) -> list[list[str]]:

@@ -28,19 +28,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Concat, TruncDate
+from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from huifang.callbacks.choices import OPEN_STATUSES, TaskStatus
 from huifang.callbacks.filtersets import TaskFilterSet
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, overdue_q
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch, overdue_q
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
 from huifang.reports.models import RecordTally, TaskTally
+from huifang.reports.tallies import BeijingDay
 
 TASK_LIST = "callbacks:task_list"
 RECORD_LIST = "records:record_list"
@@ -201,13 +202,24 @@ def scoped_tasks(user, filters: Filters) -> QuerySet:
 
 
 def scoped_records(user, filters: Filters) -> QuerySet:
-    """The records the record list shows ``user`` under ``filters`` (``user`` None: all)."""
+    """The records the record list shows ``user`` under ``filters`` (``user`` None: all).
+
+    The 批次 filter is applied here as ``task_id IN (the batch's tasks)`` rather than by the
+    list's FilterSet, which hides the task index (``task_id + 0``) so that a page walks the
+    回访时间 order: the figures count every record of the batch, and reading them through
+    the (task, 回访时间) index touches only the batch's records instead of every record."""
     records = CallbackRecord.objects.all()
     records = records.restrict(user, "view") if user is not None else records
-    filterset = RecordFilterSet(filters.record_params(), queryset=records)
+    params = filters.record_params()
+    params.pop("batch", None)
+    filterset = RecordFilterSet(params, queryset=records)
     if not filterset.is_valid():
         return records.none()
-    return filterset.qs.order_by()
+    records = filterset.qs.order_by()
+    if filters.batch is not None:
+        tasks = TaskBatch.objects.filter(batch_id=filters.batch.pk).order_by().values("task_id")
+        records = records.filter(task_id__in=tasks)
+    return records
 
 
 def task_tally(user, filters: Filters, kind: int = TaskTally.TASK) -> QuerySet | None:
@@ -552,7 +564,7 @@ def _daily_from_records(records: QuerySet) -> dict[datetime.date, int]:
     since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     return dict(
         records.filter(called_at__gte=since)
-        .annotate(day=TruncDate("called_at", tzinfo=zone))
+        .annotate(day=BeijingDay("called_at"))
         .values("day")
         .annotate(n=Count("pk"))
         .values_list("day", "n")
@@ -612,17 +624,14 @@ def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burn
     end = max(batch.deadline or today, today, start)
     if (end - start).days > 366:
         end = start + datetime.timedelta(days=366)
-    zone = timezone.get_current_timezone()
-    created = {
-        r["day"]: r["n"]
-        for r in tasks.annotate(day=TruncDate("created_at", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("pk"))
+    created = {  # the link counters' 创建日期 (kind 批次), what ``tasks`` counts per day
+        r["created_day"]: int(r["n"])
+        for r in task_tally(user, filters).values("created_day").annotate(n=_summed())
     }
     closed = {
         r["day"]: r["n"]
         for r in tasks.filter(closed_at__isnull=False)
-        .annotate(day=TruncDate("closed_at", tzinfo=zone))
+        .annotate(day=BeijingDay("closed_at"))
         .values("day")
         .annotate(n=Count("pk"))
     }

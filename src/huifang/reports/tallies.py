@@ -27,6 +27,8 @@ tallies from the base tables; ``differences`` compares them (the tests, the benc
 
 from __future__ import annotations
 
+from django.db.models import DateField, Func
+
 TASKS = "callbacks_callbacktask"
 LINKS = "callbacks_taskbatch"
 RULES = "callbacks_taskrule"
@@ -65,6 +67,17 @@ def beijing_day(vendor: str, column: str) -> str:
     if vendor == "postgresql":
         return f"CAST(({column} AT TIME ZONE 'Asia/Shanghai') AS date)"
     return f"date({column}, '+8 hours')"
+
+
+class BeijingDay(Func):
+    """:func:`beijing_day` as an ORM expression: ``TruncDate(…, tzinfo=Asia/Shanghai)``
+    without SQLite's per-row Python function (China keeps no daylight saving time)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return beijing_day(connection.vendor, sql), params
 
 
 def _flag(condition: str) -> str:
