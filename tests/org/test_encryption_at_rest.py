@@ -109,6 +109,23 @@ def test_the_edit_page_shows_the_full_mobile_to_a_user_with_the_reveal_permissio
     assert f'value="{MOBILE}"' in body
 
 
+def test_showing_the_full_mobile_on_the_edit_page_leaves_an_audit_row(client_for, staff):
+    from huifang.core.models import AuditEvent
+
+    client_for("hq_admin").get(f"/org/users/{staff.pk}/")
+    event = AuditEvent.objects.filter(action="reveal_mobile", object_id=str(staff.pk)).get()
+    assert event.user.username == "hq_admin"
+    assert event.message == "查看完整手机号"
+
+
+def test_the_masked_edit_page_leaves_no_reveal_row(client, staff, user_admin_without_reveal):
+    from huifang.core.models import AuditEvent
+
+    client.force_login(user_admin_without_reveal)
+    client.get(f"/org/users/{staff.pk}/")
+    assert not AuditEvent.objects.filter(action="reveal_mobile").exists()
+
+
 def test_the_edit_page_masks_the_mobile_without_the_reveal_permission(
     client, staff, user_admin_without_reveal
 ):

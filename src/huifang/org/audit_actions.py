@@ -11,6 +11,7 @@ class OrgAction(AuditAction):
     TOKEN_CREATE = "token_create", "生成 API 令牌"
     TOKEN_REVOKE = "token_revoke", "吊销 API 令牌"
     UNLOCK = "unlock", "解除登录锁定"
+    REVEAL_MOBILE = "reveal_mobile", "查看完整手机号"
     OTP_ENABLE = "otp_enable", "启用两步验证"
     OTP_DISABLE = "otp_disable", "停用两步验证"
     OTP_RESET = "otp_reset", "重置两步验证"

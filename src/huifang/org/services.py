@@ -10,7 +10,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from huifang.core import audit
-from huifang.core.permissions import acting_user, require
+from huifang.core.permissions import REVEAL_PERMISSION, acting_user, require
 from huifang.org import tokens
 from huifang.org.audit_actions import OrgAction
 from huifang.org.models import Branch, Role, User
@@ -190,6 +190,14 @@ def check_owner_or_admin(user: User, actor) -> None:
 
 
 @transaction.atomic
+def do_reveal_mobile(user: User, *, actor) -> None:
+    """Let ``actor`` read ``user``'s full mobile (the user edit page shows it to those who
+    may read personal data unmasked): refused without the reveal permission, else the
+    audit row every unmasked view of personal data leaves."""
+    require(actor, REVEAL_PERMISSION, message="您没有查看完整手机号的权限")
+    audit.record(OrgAction.REVEAL_MOBILE, user, message="查看完整手机号", actor=actor)
+
+
 def do_create_token(user: User, *, actor=None) -> str:
     """Create, or replace, ``user``'s REST API token; returns its key (shown once)."""
     from rest_framework.authtoken.models import Token

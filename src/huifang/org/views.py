@@ -50,6 +50,9 @@ def user_edit(request, pk: int | None = None):
             for f in ("username", "full_name", "branch", "role", "mobile", "email", "is_active")
         }
     form = UserForm(request.POST or None, user=request.user, instance=instance, initial=initial)
+    if request.method == "GET" and instance is not None and instance.mobile:
+        if not form.fields["mobile"].disabled:  # shown in full: a reveal, audited
+            services.do_reveal_mobile(instance, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
