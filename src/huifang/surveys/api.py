@@ -24,9 +24,10 @@ from rest_framework.response import Response as APIResponse
 from huifang.core.prepared import Prepared
 from huifang.customers.models import Customer
 from huifang.partners.api import PartnerAPIView
-from huifang.partners.errors import PartnerError
+from huifang.partners.errors import PartnerError, validation_errors
 from huifang.partners.idempotency import once
 from huifang.partners.models import PartnerKind
+from huifang.partners.times import partner_time
 from huifang.surveys import sending, writeback
 from huifang.surveys.choices import OPEN_INVITATION_STATUSES, Channel, InvitationStatus
 from huifang.surveys.models import Invitation
@@ -36,10 +37,6 @@ MAX_ID = 64
 INVITATION_BY_CODE = Prepared(
     lambda code: Invitation.objects.filter(code=code, channel=Channel.APPHALL)[:1], str
 )
-
-
-def _iso(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).isoformat()
 
 
 def _invitation(code: str) -> Invitation:
@@ -63,13 +60,26 @@ def _refuse_closed(invitation: Invitation) -> None:
 def _partner_id(body, name: str) -> str:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-        raise PartnerError(422, "invalid", f"缺少 {name}", errors={name: f"请提供 {name}"})
+        raise PartnerError(422, "invalid", f"缺少 {name}", errors={name: [f"请提供 {name}"]})
     value = str(value).strip()
     if len(value) > MAX_ID:
         raise PartnerError(
-            422, "invalid", f"{name} 过长", errors={name: f"{name} 最多 {MAX_ID} 个字符"}
+            422, "invalid", f"{name} 过长", errors={name: [f"{name} 最多 {MAX_ID} 个字符"]}
         )
     return value
+
+
+def _event_time(value) -> datetime.datetime | None:
+    """An event's ``at`` (None when not given); 422 unless it is an ISO 8601 time."""
+    if value in (None, ""):
+        return None
+    try:
+        at = parse_datetime(value.strip()) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such time (2026-02-30, 25:00)
+        at = None
+    if at is None:
+        raise PartnerError(422, "invalid", "时间格式无效", errors={"at": ["at 应为 ISO 8601 时间"]})
+    return timezone.make_aware(at) if timezone.is_naive(at) else at
 
 
 class CustomerInvitationsView(PartnerAPIView):
@@ -93,7 +103,7 @@ class CustomerInvitationsView(PartnerAPIView):
                         "invitation": row.code,
                         "title": row.version.title,
                         "business_type": row.business_type.name,
-                        "expires_at": _iso(row.expires_at),
+                        "expires_at": partner_time(row.expires_at),
                     }
                     for row in rows
                 ]
@@ -115,7 +125,7 @@ class InvitationView(PartnerAPIView):
                 "title": version.title,
                 "opening": version.opening,
                 "closing": version.closing,
-                "expires_at": _iso(invitation.expires_at),
+                "expires_at": partner_time(invitation.expires_at),
                 "questions": version.public_questions(),
             }
         )
@@ -142,12 +152,9 @@ class ResponsesView(PartnerAPIView):
             except writeback.InvitationClosed as exc:
                 raise PartnerError(exc.status, exc.reason, exc.messages[0]) from exc
             except ValidationError as exc:
-                errors = (
-                    {k: "；".join(v) for k, v in exc.message_dict.items()}
-                    if hasattr(exc, "error_dict")
-                    else {"non_field_errors": "；".join(exc.messages)}
-                )
-                raise PartnerError(422, "invalid", "答案不符合问卷要求", errors=errors) from exc
+                raise PartnerError(
+                    422, "invalid", "答案不符合问卷要求", errors=validation_errors(exc)
+                ) from exc
             return 201, writeback.response_body(response)
 
         status, answer = once(self.partner, "apphall.response", submission_id, work)
@@ -165,17 +172,9 @@ class EventsView(PartnerAPIView):
         kind = body.get("type")
         if kind not in sending.EVENT_TYPES:
             raise PartnerError(
-                422, "invalid", "事件类型无效", errors={"type": "type 应为 delivered 或 opened"}
+                422, "invalid", "事件类型无效", errors={"type": ["type 应为 delivered 或 opened"]}
             )
-        at = None
-        if body.get("at") not in (None, ""):
-            at = parse_datetime(str(body["at"])) if isinstance(body["at"], str) else None
-            if at is None:
-                raise PartnerError(
-                    422, "invalid", "时间格式无效", errors={"at": "at 应为 ISO 8601 时间"}
-                )
-            if timezone.is_naive(at):
-                at = timezone.make_aware(at)
+        at = _event_time(body.get("at"))
         invitation = _invitation(code)
 
         def work() -> tuple[int, dict]:
