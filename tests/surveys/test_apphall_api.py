@@ -226,6 +226,23 @@ def test_an_expired_invitation_is_not_listed(signed_client, partner, invitation)
     assert answer.json()["results"] == []
 
 
+def test_an_invitation_whose_task_was_closed_meanwhile_is_neither_listed_nor_shown(
+    signed_client, partner, invitation
+):
+    """Reached by phone meanwhile: the app must not show a questionnaire it cannot take."""
+    CallbackTask.objects.filter(pk=invitation.task_id).update(status="completed")
+    listed = signed_client.get(partner, f"{API}/customers/0088000001/invitations")
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    shown = signed_client.get(partner, f"{API}/invitations/{invitation.code}")
+    assert shown.status_code == 409
+    assert shown.json() == {
+        "code": "task_closed",
+        "message": "该回访任务已结束，不再接收问卷答案",
+        "errors": {},
+    }
+    assert submit(signed_client, partner, invitation).json()["code"] == "task_closed"
+
+
 def test_a_partner_of_another_kind_is_403(signed_client, invitation):
     sms = make_partner("短信", PartnerKind.SMS)[0]
     assert signed_client.get(sms, f"{API}/invitations/{invitation.code}").status_code == 403

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.response import Response as APIResponse
 
+from huifang.callbacks.choices import OPEN_STATUSES
+from huifang.callbacks.models import CallbackTask
 from huifang.core.prepared import Prepared
 from huifang.customers.models import Customer
 from huifang.partners.api import PartnerAPIView
@@ -51,10 +53,16 @@ def _invitation(code: str) -> Invitation:
 
 
 def _refuse_closed(invitation: Invitation) -> None:
+    """409 answered, 410 expired, or 409 task_closed (the task was closed meanwhile, e.g.
+    reached by phone): the answers a submission would get, so the app shows nothing it
+    cannot take."""
     if invitation.status == InvitationStatus.ANSWERED:
         raise PartnerError(409, "answered", "该问卷邀请已作答")
     if invitation.is_expired:
         raise PartnerError(410, "expired", "该问卷邀请已过期")
+    if not CallbackTask.objects.filter(pk=invitation.task_id, status__in=OPEN_STATUSES).exists():
+        closed = writeback.InvitationClosed("task_closed")
+        raise PartnerError(closed.status, closed.reason, closed.messages[0])
 
 
 def _partner_id(body, name: str) -> str:
@@ -92,7 +100,11 @@ class CustomerInvitationsView(PartnerAPIView):
         mine = Invitation.objects.filter(customer=customer, channel=Channel.APPHALL)
         sending.expire_due(mine)
         rows = (
-            mine.filter(status__in=OPEN_INVITATION_STATUSES, expires_at__gt=timezone.now())
+            mine.filter(
+                status__in=OPEN_INVITATION_STATUSES,
+                expires_at__gt=timezone.now(),
+                task__status__in=OPEN_STATUSES,
+            )
             .select_related("version", "business_type")
             .order_by("expires_at", "id")
         )
