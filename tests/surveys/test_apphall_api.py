@@ -264,6 +264,17 @@ def test_events_move_the_status_and_are_recorded_once(signed_client, partner, in
     assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.OPENED
 
 
+def test_the_same_event_id_with_a_body_now_refused_still_gets_the_first_answer(
+    signed_client, partner, invitation
+):
+    path = f"{API}/invitations/{invitation.code}/events"
+    first = signed_client.post(partner, path, {"event_id": "E1", "type": "delivered"})
+    for changed in ({"type": "clicked"}, {"type": "opened", "at": "yesterday"}):
+        again = signed_client.post(partner, path, {"event_id": "E1", **changed})
+        assert again.status_code == 200 and again.json() == first.json()
+    assert AuditEvent.objects.filter(action="invitation_event").count() == 1
+
+
 def test_an_event_never_moves_an_answered_invitation_back(signed_client, partner, invitation):
     submit(signed_client, partner, invitation)
     path = f"{API}/invitations/{invitation.code}/events"

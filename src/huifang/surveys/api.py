@@ -27,7 +27,7 @@ from huifang.core.prepared import Prepared
 from huifang.customers.models import Customer
 from huifang.partners.api import PartnerAPIView
 from huifang.partners.errors import PartnerError, validation_errors
-from huifang.partners.idempotency import once
+from huifang.partners.idempotency import once, repeated
 from huifang.partners.models import PartnerKind
 from huifang.partners.times import partner_time
 from huifang.surveys import sending, writeback
@@ -35,6 +35,7 @@ from huifang.surveys.choices import OPEN_INVITATION_STATUSES, Channel, Invitatio
 from huifang.surveys.models import Invitation
 
 MAX_ID = 64
+EVENT_SCOPE = "apphall.event"
 # Every app-hall request reads it (compiled once per process, core.prepared).
 INVITATION_BY_CODE = Prepared(
     lambda code: Invitation.objects.filter(code=code, channel=Channel.APPHALL)[:1], str
@@ -181,6 +182,9 @@ class EventsView(PartnerAPIView):
         if not isinstance(body, dict):
             raise PartnerError(422, "invalid", "请求体应为 JSON 对象")
         event_id = _partner_id(body, "event_id")
+        first = repeated(self.partner, EVENT_SCOPE, event_id)
+        if first is not None:  # the same id again: the first answer, whatever the body says
+            return APIResponse(first, status=200)
         kind = body.get("type")
         if kind not in sending.EVENT_TYPES:
             raise PartnerError(
@@ -196,7 +200,7 @@ class EventsView(PartnerAPIView):
                 "status": updated.get_status_display(),
             }
 
-        _, answer = once(self.partner, "apphall.event", event_id, work)
+        _, answer = once(self.partner, EVENT_SCOPE, event_id, work)
         return APIResponse(answer, status=200)
 
 
