@@ -74,3 +74,17 @@ def test_export_calls_of_another_batch_is_empty(pushed, call, tmp_path, make_tas
     call_command("export", "calls", str(out), "--batch", other.batch.number, stdout=StringIO())
     with open(out, encoding="utf-8-sig", newline="") as handle:
         assert len(list(csv.reader(handle))) == 1
+
+
+@pytest.mark.django_db
+def test_attempts_reported_out_of_order_are_exported_in_attempt_order(pushed, call, tmp_path):
+    """The platform stamped both tries with the same minute and sent the second first."""
+    _, ref = pushed()
+    started = call(ref)["started_at"]
+    for attempt in (3, 1, 2):
+        _ingest(call(ref, "no_answer", call_id="Y1", attempt=attempt, started_at=started))
+    out = tmp_path / "calls.csv"
+    call_command("export", "calls", str(out), stdout=StringIO())
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["拨打次数"] for row in rows] == ["1", "2", "3"]

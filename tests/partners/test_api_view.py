@@ -180,6 +180,19 @@ def test_a_json_array_is_a_bad_request(signed_client, apphall):
     _refused(signed_client.post(apphall, PATH, b"[1, 2]"), 400, "bad_request")
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", ""])
+def test_a_body_not_sent_as_json_is_a_415_and_writes_nothing(client, apphall, content_type):
+    from huifang.partners import signing
+
+    body = b'{"event_id": "E1"}'
+    secret = signing.secret_of(apphall)
+    headers = signing.headers(apphall.key, secret, "POST", PATH, body)
+    before = _writes()
+    response = client.generic("POST", PATH, body, content_type=content_type, headers=headers)
+    _refused(response, 415, "unsupported_media_type")
+    assert _writes() == before
+
+
 def test_http404_in_a_handler_is_json_not_found(signed_client, apphall):
     _refused(signed_client.get(apphall, "/api/v1/test/echo/missing"), 404, "not_found")
 

@@ -71,7 +71,12 @@ def check(client, partner, path, body):
     assert answer.status_code < 500, (path, body, answer.content[:300])
     if answer.status_code >= 400:
         assert written() == before, (path, body)
-        assert answer.json()["message"]
+        refusal = answer.json()
+        assert set(refusal) == {"code", "message", "errors"} and refusal["message"]
+        # {field or question id: ["中文说明", …]} on every partner endpoint
+        for messages in refusal["errors"].values():
+            assert isinstance(messages, list) and messages, refusal
+            assert all(isinstance(m, str) and m for m in messages), refusal
 
 
 @pytest.fixture

@@ -165,6 +165,18 @@ def test_the_same_event_id_gets_the_same_answer_and_writes_once(signed_client, g
     assert message.status == SmsStatus.DELIVERED
 
 
+def test_the_same_event_id_with_a_body_now_refused_still_gets_the_first_answer(
+    signed_client, gateway, sent
+):
+    message, _ = sent("http", ["gw-1", "gw-2"])
+    first = signed_client.post(gateway, PATH, receipt(message))
+    unknown = {**receipt(message), "message": 999999, "provider_message_id": "nope"}
+    for body in (receipt(message, status="read"), unknown):
+        again = signed_client.post(gateway, PATH, body)
+        assert again.status_code == 200 and again.json() == first.json()
+    assert SmsReceipt.objects.count() == 1
+
+
 def test_a_wrong_signature_is_401_and_writes_nothing(signed_client, gateway, sent):
     message, _ = sent("http", ["gw-1", "gw-2"])
     response = signed_client.post(gateway, PATH, receipt(message), secret="not-the-secret")

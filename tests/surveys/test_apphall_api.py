@@ -164,13 +164,14 @@ def test_an_unknown_option_is_422_by_question(signed_client, partner, invitation
     answers = [{"question": "identity", "options": ["maybe"]}]
     answer = submit(signed_client, partner, invitation, answers=answers)
     assert answer.status_code == 422
-    assert "选项不存在" in answer.json()["errors"]["identity"]
+    [message] = answer.json()["errors"]["identity"]
+    assert message.startswith("选项不存在")
 
 
 def test_a_missing_required_answer_is_422(signed_client, partner, invitation):
     answer = submit(signed_client, partner, invitation, answers=[])
     assert answer.status_code == 422
-    assert answer.json()["errors"] == {"identity": "必答题未作答"}
+    assert answer.json()["errors"] == {"identity": ["必答题未作答"]}
     assert not Response.objects.exists()
     assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.PENDING
 
@@ -183,7 +184,26 @@ def test_a_refused_submission_may_be_sent_again_fixed(signed_client, partner, in
 def test_a_missing_submission_id_is_422(signed_client, partner, invitation):
     answer = submit(signed_client, partner, invitation, submission_id="")
     assert answer.status_code == 422
-    assert "submission_id" in answer.json()["errors"]
+    assert answer.json()["errors"] == {"submission_id": ["请提供 submission_id"]}
+
+
+def test_an_overlong_submission_id_is_422_with_a_list(signed_client, partner, invitation):
+    answer = submit(signed_client, partner, invitation, submission_id="S" * 65)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {"submission_id": ["submission_id 最多 64 个字符"]}
+
+
+def test_every_422_lists_its_messages_by_question_and_field(signed_client, partner, invitation):
+    answers = [{"question": "identity", "options": ["maybe"]}, {"question": "born", "text": "x"}]
+    answer = submit(signed_client, partner, invitation, answers=answers, investor_code="0099999999")
+    assert answer.status_code == 422
+    body = answer.json()
+    assert set(body) == {"code", "message", "errors"}
+    assert body["errors"] == {
+        "investor_code": ["投资者代码与该问卷邀请的客户不符"],
+        "identity": ["选项不存在：maybe"],
+        "born": ["日期格式应为 YYYY-MM-DD"],
+    }
 
 
 def test_an_expired_invitation_is_410(signed_client, partner, invitation):
@@ -204,6 +224,23 @@ def test_an_expired_invitation_is_not_listed(signed_client, partner, invitation)
     )
     answer = signed_client.get(partner, f"{API}/customers/0088000001/invitations")
     assert answer.json()["results"] == []
+
+
+def test_an_invitation_whose_task_was_closed_meanwhile_is_neither_listed_nor_shown(
+    signed_client, partner, invitation
+):
+    """Reached by phone meanwhile: the app must not show a questionnaire it cannot take."""
+    CallbackTask.objects.filter(pk=invitation.task_id).update(status="completed")
+    listed = signed_client.get(partner, f"{API}/customers/0088000001/invitations")
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    shown = signed_client.get(partner, f"{API}/invitations/{invitation.code}")
+    assert shown.status_code == 409
+    assert shown.json() == {
+        "code": "task_closed",
+        "message": "该回访任务已结束，不再接收问卷答案",
+        "errors": {},
+    }
+    assert submit(signed_client, partner, invitation).json()["code"] == "task_closed"
 
 
 def test_a_partner_of_another_kind_is_403(signed_client, invitation):
@@ -227,6 +264,17 @@ def test_events_move_the_status_and_are_recorded_once(signed_client, partner, in
     assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.OPENED
 
 
+def test_the_same_event_id_with_a_body_now_refused_still_gets_the_first_answer(
+    signed_client, partner, invitation
+):
+    path = f"{API}/invitations/{invitation.code}/events"
+    first = signed_client.post(partner, path, {"event_id": "E1", "type": "delivered"})
+    for changed in ({"type": "clicked"}, {"type": "opened", "at": "yesterday"}):
+        again = signed_client.post(partner, path, {"event_id": "E1", **changed})
+        assert again.status_code == 200 and again.json() == first.json()
+    assert AuditEvent.objects.filter(action="invitation_event").count() == 1
+
+
 def test_an_event_never_moves_an_answered_invitation_back(signed_client, partner, invitation):
     submit(signed_client, partner, invitation)
     path = f"{API}/invitations/{invitation.code}/events"
@@ -238,6 +286,34 @@ def test_an_unknown_event_type_is_422(signed_client, partner, invitation):
     path = f"{API}/invitations/{invitation.code}/events"
     answer = signed_client.post(partner, path, {"event_id": "E1", "type": "clicked"})
     assert answer.status_code == 422
+    assert answer.json()["errors"] == {"type": ["type 应为 delivered 或 opened"]}
+
+
+def test_an_event_without_its_id_is_422_with_a_list(signed_client, partner, invitation):
+    path = f"{API}/invitations/{invitation.code}/events"
+    answer = signed_client.post(partner, path, {"type": "opened"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {"event_id": ["请提供 event_id"]}
+
+
+@pytest.mark.parametrize(
+    "at", [5, "yesterday", "2026-02-30T10:00:00+08:00", "2026-01-05T25:00:00", "2026-13-01"]
+)
+def test_an_event_time_that_is_no_time_is_422(signed_client, partner, invitation, at):
+    path = f"{API}/invitations/{invitation.code}/events"
+    answer = signed_client.post(partner, path, {"event_id": "E1", "type": "opened", "at": at})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {"at": ["at 应为 ISO 8601 时间"]}
+    assert not AuditEvent.objects.filter(action="invitation_event").exists()
+
+
+def test_expires_at_is_beijing_time_in_whole_seconds(signed_client, partner, invitation):
+    expected = timezone.localtime(invitation.expires_at).replace(microsecond=0).isoformat()
+    assert expected.endswith("+08:00") and "." not in expected
+    listed = signed_client.get(partner, f"{API}/customers/0088000001/invitations").json()
+    shown = signed_client.get(partner, f"{API}/invitations/{invitation.code}").json()
+    assert listed["results"][0]["expires_at"] == expected
+    assert shown["expires_at"] == expected
 
 
 @pytest.mark.django_db(transaction=True)

@@ -146,6 +146,17 @@ def test_apphall_invitations_are_queued_to_partners_with_a_url(
     assert Delivery.objects.count() == 3
 
 
+def test_the_pushed_expires_at_is_the_apis_beijing_time_in_whole_seconds(batch, make_partner):
+    make_partner("掌厅", url="https://app.example.com/hook")
+    sending.do_invite(tasks_of(batch), channel="apphall", actor=None)
+    delivery = Delivery.objects.first()
+    invitation = Invitation.objects.get(code=delivery.ref)
+    expected = timezone.localtime(invitation.expires_at).replace(microsecond=0).isoformat()
+    assert delivery.payload["expires_at"] == expected
+    assert expected.endswith("+08:00") and "." not in expected
+    assert invitation.expires_at.microsecond == 0  # the time shown is the time kept
+
+
 def test_a_successful_delivery_marks_the_invitation_sent(batch, make_partner):
     make_partner("掌厅", url="https://app.example.com/hook")
     sending.do_invite(tasks_of(batch), channel="apphall", actor=None)

@@ -19,7 +19,6 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +29,7 @@ from huifang.partners import signing
 from huifang.partners.audit_actions import PartnerAction
 from huifang.partners.models import Delivery, DeliveryAttempt, DeliveryStatus, Partner
 from huifang.partners.signals import delivery_done
+from huifang.partners.times import PartnerJSONEncoder
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ urlopen = urllib.request.urlopen  # tests replace it
 
 def do_enqueue(partner: Partner, topic: str, items: list[tuple[str, dict]], *, actor=None) -> int:
     """Queue one delivery per ``(ref, payload)`` of ``items`` to ``partner`` (each payload
-    gets ``event_id`` and ``"type": topic`` unless it has them) and start one drain once
+    gets ``event_id`` and ``"type": topic`` unless it has them; times are written as
+    :func:`~huifang.partners.times.partner_time` does) and start one drain once
     the transaction commits. Returns how many were queued: 0 when the partner has no URL
     or is disabled."""
     actor = as_actor(actor)
@@ -71,7 +72,7 @@ def do_enqueue(partner: Partner, topic: str, items: list[tuple[str, dict]], *, a
                 topic=topic,
                 ref=str(ref)[:100],
                 event_id=event_id,
-                payload=json.loads(json.dumps(body, cls=DjangoJSONEncoder)),
+                payload=json.loads(json.dumps(body, cls=PartnerJSONEncoder)),
                 next_attempt_at=now,
                 created_at=now,
             )

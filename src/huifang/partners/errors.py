@@ -17,3 +17,11 @@ class PartnerError(Exception):
 
     def body(self) -> dict:
         return {"code": self.code, "message": self.message, "errors": self.errors}
+
+
+def validation_errors(exc) -> dict[str, list[str]]:
+    """A Django ``ValidationError`` as a refusal's ``errors``: every partner endpoint's
+    ``{field or question id: ["中文说明", …]}`` (lists, as the REST API's ``{field: […]}``)."""
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"non_field_errors": exc.messages}

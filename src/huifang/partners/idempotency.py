@@ -40,6 +40,16 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
     return status, body
 
 
+def repeated(partner: Partner, scope: str, event_id) -> dict | None:
+    """The first answer to ``event_id`` if it was already taken, else None: an endpoint
+    asks before checking the rest of the body, so that the same id again gets the first
+    answer even when the repeat's body differs (or would now be refused)."""
+    if isinstance(event_id, bool) or not isinstance(event_id, str | int):
+        return None
+    event_id = str(event_id).strip()
+    return _first(partner, scope, event_id) if event_id else None
+
+
 def _store_answer(event: PartnerEvent, status: int, body: dict) -> dict:
     """Store the first answer; returns the body as stored, so that the first delivery and
     every repeat get the same bytes: PostgreSQL's jsonb keeps an object's keys in its own

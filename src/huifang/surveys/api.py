@@ -21,25 +21,25 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.response import Response as APIResponse
 
+from huifang.callbacks.choices import OPEN_STATUSES
+from huifang.callbacks.models import CallbackTask
 from huifang.core.prepared import Prepared
 from huifang.customers.models import Customer
 from huifang.partners.api import PartnerAPIView
-from huifang.partners.errors import PartnerError
-from huifang.partners.idempotency import once
+from huifang.partners.errors import PartnerError, validation_errors
+from huifang.partners.idempotency import once, repeated
 from huifang.partners.models import PartnerKind
+from huifang.partners.times import partner_time
 from huifang.surveys import sending, writeback
 from huifang.surveys.choices import OPEN_INVITATION_STATUSES, Channel, InvitationStatus
 from huifang.surveys.models import Invitation
 
 MAX_ID = 64
+EVENT_SCOPE = "apphall.event"
 # Every app-hall request reads it (compiled once per process, core.prepared).
 INVITATION_BY_CODE = Prepared(
     lambda code: Invitation.objects.filter(code=code, channel=Channel.APPHALL)[:1], str
 )
-
-
-def _iso(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).isoformat()
 
 
 def _invitation(code: str) -> Invitation:
@@ -54,22 +54,41 @@ def _invitation(code: str) -> Invitation:
 
 
 def _refuse_closed(invitation: Invitation) -> None:
+    """409 answered, 410 expired, or 409 task_closed (the task was closed meanwhile, e.g.
+    reached by phone): the answers a submission would get, so the app shows nothing it
+    cannot take."""
     if invitation.status == InvitationStatus.ANSWERED:
         raise PartnerError(409, "answered", "该问卷邀请已作答")
     if invitation.is_expired:
         raise PartnerError(410, "expired", "该问卷邀请已过期")
+    if not CallbackTask.objects.filter(pk=invitation.task_id, status__in=OPEN_STATUSES).exists():
+        closed = writeback.InvitationClosed("task_closed")
+        raise PartnerError(closed.status, closed.reason, closed.messages[0])
 
 
 def _partner_id(body, name: str) -> str:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-        raise PartnerError(422, "invalid", f"缺少 {name}", errors={name: f"请提供 {name}"})
+        raise PartnerError(422, "invalid", f"缺少 {name}", errors={name: [f"请提供 {name}"]})
     value = str(value).strip()
     if len(value) > MAX_ID:
         raise PartnerError(
-            422, "invalid", f"{name} 过长", errors={name: f"{name} 最多 {MAX_ID} 个字符"}
+            422, "invalid", f"{name} 过长", errors={name: [f"{name} 最多 {MAX_ID} 个字符"]}
         )
     return value
+
+
+def _event_time(value) -> datetime.datetime | None:
+    """An event's ``at`` (None when not given); 422 unless it is an ISO 8601 time."""
+    if value in (None, ""):
+        return None
+    try:
+        at = parse_datetime(value.strip()) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such time (2026-02-30, 25:00)
+        at = None
+    if at is None:
+        raise PartnerError(422, "invalid", "时间格式无效", errors={"at": ["at 应为 ISO 8601 时间"]})
+    return timezone.make_aware(at) if timezone.is_naive(at) else at
 
 
 class CustomerInvitationsView(PartnerAPIView):
@@ -82,7 +101,11 @@ class CustomerInvitationsView(PartnerAPIView):
         mine = Invitation.objects.filter(customer=customer, channel=Channel.APPHALL)
         sending.expire_due(mine)
         rows = (
-            mine.filter(status__in=OPEN_INVITATION_STATUSES, expires_at__gt=timezone.now())
+            mine.filter(
+                status__in=OPEN_INVITATION_STATUSES,
+                expires_at__gt=timezone.now(),
+                task__status__in=OPEN_STATUSES,
+            )
             .select_related("version", "business_type")
             .order_by("expires_at", "id")
         )
@@ -93,7 +116,7 @@ class CustomerInvitationsView(PartnerAPIView):
                         "invitation": row.code,
                         "title": row.version.title,
                         "business_type": row.business_type.name,
-                        "expires_at": _iso(row.expires_at),
+                        "expires_at": partner_time(row.expires_at),
                     }
                     for row in rows
                 ]
@@ -115,7 +138,7 @@ class InvitationView(PartnerAPIView):
                 "title": version.title,
                 "opening": version.opening,
                 "closing": version.closing,
-                "expires_at": _iso(invitation.expires_at),
+                "expires_at": partner_time(invitation.expires_at),
                 "questions": version.public_questions(),
             }
         )
@@ -142,12 +165,9 @@ class ResponsesView(PartnerAPIView):
             except writeback.InvitationClosed as exc:
                 raise PartnerError(exc.status, exc.reason, exc.messages[0]) from exc
             except ValidationError as exc:
-                errors = (
-                    {k: "；".join(v) for k, v in exc.message_dict.items()}
-                    if hasattr(exc, "error_dict")
-                    else {"non_field_errors": "；".join(exc.messages)}
-                )
-                raise PartnerError(422, "invalid", "答案不符合问卷要求", errors=errors) from exc
+                raise PartnerError(
+                    422, "invalid", "答案不符合问卷要求", errors=validation_errors(exc)
+                ) from exc
             return 201, writeback.response_body(response)
 
         status, answer = once(self.partner, "apphall.response", submission_id, work)
@@ -162,20 +182,15 @@ class EventsView(PartnerAPIView):
         if not isinstance(body, dict):
             raise PartnerError(422, "invalid", "请求体应为 JSON 对象")
         event_id = _partner_id(body, "event_id")
+        first = repeated(self.partner, EVENT_SCOPE, event_id)
+        if first is not None:  # the same id again: the first answer, whatever the body says
+            return APIResponse(first, status=200)
         kind = body.get("type")
         if kind not in sending.EVENT_TYPES:
             raise PartnerError(
-                422, "invalid", "事件类型无效", errors={"type": "type 应为 delivered 或 opened"}
+                422, "invalid", "事件类型无效", errors={"type": ["type 应为 delivered 或 opened"]}
             )
-        at = None
-        if body.get("at") not in (None, ""):
-            at = parse_datetime(str(body["at"])) if isinstance(body["at"], str) else None
-            if at is None:
-                raise PartnerError(
-                    422, "invalid", "时间格式无效", errors={"at": "at 应为 ISO 8601 时间"}
-                )
-            if timezone.is_naive(at):
-                at = timezone.make_aware(at)
+        at = _event_time(body.get("at"))
         invitation = _invitation(code)
 
         def work() -> tuple[int, dict]:
@@ -185,7 +200,7 @@ class EventsView(PartnerAPIView):
                 "status": updated.get_status_display(),
             }
 
-        _, answer = once(self.partner, "apphall.event", event_id, work)
+        _, answer = once(self.partner, EVENT_SCOPE, event_id, work)
         return APIResponse(answer, status=200)
 
 

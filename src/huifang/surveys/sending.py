@@ -239,7 +239,8 @@ def do_invite(
     _check_scope(tasks, actor)
 
     now = timezone.now()
-    expires_at = now + datetime.timedelta(days=expires_days)
+    # Whole seconds: partners read it so (partners.times), and the time shown is the time kept.
+    expires_at = (now + datetime.timedelta(days=expires_days)).replace(microsecond=0)
     result = InviteResult(skipped={reason: 0 for reason in SKIP_LABELS})
     with transaction.atomic():
         expire_due(now=now)

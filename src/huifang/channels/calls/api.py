@@ -9,16 +9,11 @@ from rest_framework.response import Response
 from huifang.channels.calls import services
 from huifang.channels.calls.choices import CallSource
 from huifang.partners.api import PartnerAPIView, PartnerError
+from huifang.partners.errors import validation_errors
 from huifang.partners.idempotency import once
 from huifang.partners.models import PartnerKind
 
 SCOPE = "calls"
-
-
-def _errors(exc: ValidationError) -> dict:
-    if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"non_field_errors": exc.messages}
 
 
 class CallResultView(PartnerAPIView):
@@ -44,9 +39,13 @@ class CallResultView(PartnerAPIView):
                     data, source=CallSource.WEBHOOK, actor=self.actor
                 )
             except services.UnknownTaskRef as exc:
-                raise PartnerError(404, "not_found", "外呼任务ID不存在", _errors(exc)) from exc
+                raise PartnerError(
+                    404, "not_found", "外呼任务ID不存在", validation_errors(exc)
+                ) from exc
             except ValidationError as exc:
-                raise PartnerError(422, "invalid", "请求内容不符合要求", _errors(exc)) from exc
+                raise PartnerError(
+                    422, "invalid", "请求内容不符合要求", validation_errors(exc)
+                ) from exc
             return (201 if attempt.created else 200), services.call_answer(attempt, record)
 
         status, body = once(self.partner, SCOPE, str(event_id).strip(), work)

@@ -23,8 +23,10 @@ from huifang.core.actors import Actor
 from huifang.core.middleware import client_ip
 from huifang.core.parsers import MAX_JSON_DEPTH, JSONParser, json_depth
 from huifang.partners.api import PartnerAPIView, PartnerError
-from huifang.partners.idempotency import once
+from huifang.partners.idempotency import once, repeated
 from huifang.partners.models import PartnerKind
+
+SCOPE = "sms.receipt"
 
 
 class ReceiptSerializer(serializers.Serializer):
@@ -60,6 +62,9 @@ class GatewayReceiptView(PartnerAPIView):
 
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
+        first = repeated(self.partner, SCOPE, data.get("event_id"))
+        if first is not None:
+            return Response(first, status=200)
         serializer = ReceiptSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
@@ -88,7 +93,7 @@ class GatewayReceiptView(PartnerAPIView):
             message.refresh_from_db(fields=["status"])
             return 200, {"message": message.pk, "status": message.status}
 
-        status, body = once(self.partner, "sms.receipt", values["event_id"], work)
+        status, body = once(self.partner, SCOPE, values["event_id"], work)
         return Response(body, status=status)
 
 
