@@ -92,6 +92,29 @@ def test_text_in_list_is_trimmed_and_empty_matches_blank(make):
     assert set(run({"op": "and", "items": [cond("occupation", "empty")]})) == {b.pk}
 
 
+def test_not_equal_leaves_out_a_blank_text_as_it_leaves_out_null(make):
+    """docs/rules.md: “≠”只匹配有值且不相等的客户 — a blank occupation is 为空, not ≠ 无业."""
+    teacher = make(occupation="教师")
+    make(occupation="")
+    make(occupation="　")
+    make(occupation="无业")
+    assert set(run({"op": "and", "items": [cond("occupation", "ne", "无业")]})) == {teacher.pk}
+
+
+def test_not_equal_leaves_out_a_blank_choice(make):
+    man = make(gender="M")
+    make(gender="", customer_type="legal")
+    make(gender="F")
+    assert set(run({"op": "and", "items": [cond("gender", "ne", "女")]})) == {man.pk}
+
+
+def test_not_equal_leaves_out_unknown_risk_level_and_age(make):
+    known = make(risk_level=3, birth_date=D(1950, 1, 1))
+    make(risk_level=None, birth_date=None)
+    assert set(run({"op": "and", "items": [cond("risk_level", "ne", "C2")]})) == {known.pk}
+    assert set(run({"op": "and", "items": [cond("age", "ne", 30)]})) == {known.pk}
+
+
 def test_max_product_risk_and_branch(make, branches):
     here = make()
     there = make(branch=branches["b1"])

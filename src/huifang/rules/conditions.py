@@ -357,7 +357,12 @@ class Compiler:
             low, high = (self.value(field, v) for v in value)
             return f"({expr} >= {self._p(low)} AND {expr} <= {self._p(high)})"
         op = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[cmp]
-        return f"{expr} {op} {self._p(self.value(field, value))}"
+        compared = f"{expr} {op} {self._p(self.value(field, value))}"
+        if cmp == "ne" and field.kind in ("text", "choice"):
+            # ≠ matches customers with a value (docs/rules.md); a blank text is "为空",
+            # as NULL is for the other kinds, where ``<>`` already leaves it out.
+            return f"({expr} <> '' AND {compared})"
+        return compared
 
     def age(self, cmp: str, value) -> str:
         birth = "c.birth_date"
