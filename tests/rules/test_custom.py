@@ -115,6 +115,19 @@ def test_not_equal_leaves_out_unknown_risk_level_and_age(make):
     assert set(run({"op": "and", "items": [cond("age", "ne", 30)]})) == {known.pk}
 
 
+def test_a_period_figure_is_empty_for_a_customer_without_daily_rows_in_the_period(make):
+    """A customer with no daily rows in the period has no loss (docs/rules.md): its figures
+    are 为空; a customer with rows has them, even when they sum to zero."""
+    quiet = make()
+    daily(quiet, D(2024, 12, 31), prev="1000.00", close="-400.00", vol=3)  # before the period
+    flat = make()
+    daily(flat, D(2025, 3, 3), prev="1000.00")
+    refresh()
+    for field in ("pnl", "loss", "volume", "deposit", "withdrawal", "days"):
+        assert set(run({"op": "and", "items": [cond(field, "empty")]})) == {quiet.pk}
+        assert set(run({"op": "and", "items": [cond(field, "not_empty")]})) == {flat.pk}
+
+
 def test_max_product_risk_and_branch(make, branches):
     here = make()
     there = make(branch=branches["b1"])

@@ -75,6 +75,7 @@ CMPS_BY_KIND = {
     "bool": ("eq", "empty", "not_empty"),
 }
 OPS = {"and": "并且", "or": "或者"}
+EMPTINESS = {"empty": "IS NULL", "not_empty": "IS NOT NULL"}
 
 
 def cmps_for(kind: str) -> tuple[str, ...]:
@@ -342,6 +343,10 @@ class Compiler:
         if field.kind == "branch":
             return self.branch(cmp, value)
         expr = self.expr(field)
+        if field.source == "figure" and field.column != "max_risk" and cmp in EMPTINESS:
+            # A sum is 0 over no rows (so ``expr`` coalesces), but a customer without daily
+            # rows in the period has no figures at all: that is what 为空 asks about.
+            return f"f.customer_id {EMPTINESS[cmp]}"
         if cmp == "empty":
             if field.kind in ("text", "choice"):
                 return f"({expr} IS NULL OR {expr} = '')"
