@@ -128,6 +128,15 @@ def test_a_period_figure_is_empty_for_a_customer_without_daily_rows_in_the_perio
         assert set(run({"op": "and", "items": [cond(field, "not_empty")]})) == {flat.pk}
 
 
+def test_the_meaning_says_what_an_empty_period_figure_is():
+    from huifang.rules.conditions import describe_conditions
+
+    tree = {"op": "and", "items": [cond("volume", "empty"), cond("pnl", "not_empty")]}
+    assert describe_conditions(tree) == (
+        "期间成交手数为空（期间内没有资金日报） 并且 期间盈亏不为空（期间内有资金日报）"
+    )
+
+
 def test_max_product_risk_and_branch(make, branches):
     here = make()
     there = make(branch=branches["b1"])

@@ -238,6 +238,9 @@ def describe_condition(cond: dict) -> str:
     field = FIELDS[cond["field"]]
     cmp, value = cond["cmp"], cond.get("value")
     if cmp in ("empty", "not_empty"):
+        if field.source == "figure" and field.kind in ("money", "int"):
+            rows = "没有" if cmp == "empty" else "有"
+            return f"{field.label}{CMP_LABELS[cmp]}（期间内{rows}资金日报）"
         return f"{field.label}{CMP_LABELS[cmp]}"
     if cmp == "in":
         return f"{field.label}属于（{'、'.join(_show(field, v) for v in value)}）"
@@ -343,7 +346,7 @@ class Compiler:
         if field.kind == "branch":
             return self.branch(cmp, value)
         expr = self.expr(field)
-        if field.source == "figure" and field.column != "max_risk" and cmp in EMPTINESS:
+        if field.source == "figure" and field.kind in ("money", "int") and cmp in EMPTINESS:
             # A sum is 0 over no rows (so ``expr`` coalesces), but a customer without daily
             # rows in the period has no figures at all: that is what 为空 asks about.
             return f"f.customer_id {EMPTINESS[cmp]}"
