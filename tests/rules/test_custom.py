@@ -137,6 +137,38 @@ def test_the_meaning_says_what_an_empty_period_figure_is():
     )
 
 
+def test_a_custom_hit_keeps_the_customer_fields_its_conditions_read_as_evidence(make):
+    """rules.md: custom rules behave like built-ins for evidence — a hit on 年龄 and 职业
+    keeps the birth date, the age and the values read, as A003 and A005 do."""
+    from huifang.rules import evidence
+
+    c = make(birth_date=D(1950, 3, 1), occupation=" 无业 ", risk_level=1, risk_lowest=True)
+    tree = {
+        "op": "and",
+        "items": [
+            cond("occupation", "eq", "无业"),
+            cond("age", "ge", 70),
+            cond("risk_level", "le", "C2"),
+            cond("customer_type", "eq", "natural"),
+            cond("dormant", "eq", False),
+            cond("branch", "eq", "0101"),
+        ],
+    }
+    ev = run(tree)[c.pk].evidence["B001"]
+    assert evidence.summary("custom", ev, AS_OF) == (
+        "出生日期 1950-03-01，年龄 75 周岁，客户字段 客户类型：自然人；"
+        "风险承受能力：C1(最低类别)；职业：无业；部门：期货北京营业部；休眠：否"
+    )
+
+
+def test_a_custom_hit_on_period_figures_alone_keeps_no_customer_fields(make):
+    c = make(occupation="无业")
+    daily(c, D(2025, 3, 3), prev="1000.00", vol=2)
+    refresh()
+    ev = run({"op": "and", "items": [cond("volume", "ge", 1)]})[c.pk].evidence["B001"]
+    assert ev["ev_date"] is None and ev["text_value"] is None and ev["volume"] == 2
+
+
 def test_max_product_risk_and_branch(make, branches):
     here = make()
     there = make(branch=branches["b1"])
@@ -177,3 +209,21 @@ def test_a_group_whose_items_are_not_a_list_is_refused():
 
     with pytest.raises(ValueError, match="列表"):
         clean_conditions({"op": "and", "items": {"a": 1}})
+
+
+def test_a_stored_hit_keeps_at_most_200_characters_of_customer_fields(make, personas):
+    from huifang.rules import services
+    from huifang.rules.models import HitReason
+
+    job, income = "职" * 100, "收" * 100
+    c = make(occupation=job, income_source=income)
+    tree = {
+        "op": "and",
+        "items": [cond("occupation", "eq", job), cond("income_source", "eq", income)],
+    }
+    rule = services.do_create_custom_rule(
+        name="长文字", params={"conditions": tree}, actor=personas["hq_admin"]
+    )
+    run = services.do_run_screening(AS_OF, rules=[rule.code], actor=personas["hq_admin"])
+    stored = HitReason.objects.get(run=run, customer=c).text_value
+    assert stored == f"职业：{job}；收入来源：{income}"[:200]

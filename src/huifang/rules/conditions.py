@@ -275,7 +275,64 @@ def uses_figures(tree: dict) -> set[str]:
     return names
 
 
+def uses_customer_fields(tree: dict) -> list[str]:
+    """The customer fields a tree reads, in catalogue order (kept as the hit's evidence)."""
+    names = set()
+    for item in tree["items"]:
+        for cond in item["items"] if "items" in item else [item]:
+            if FIELDS[cond["field"]].source == "customer":
+                names.add(cond["field"])
+    return [name for name in FIELDS if name in names]
+
+
 # --- SQL ------------------------------------------------------------------------------------
+
+EMPTY_TEXT = "（空）"
+TEXT_VALUE_LENGTH = 200  # HitReason.text_value
+EVIDENCE_LABELS = {"branch": "部门"}  # the condition's label says 含下级; the value is one branch
+
+
+def customer_evidence_sql(names: list[str], trim, branch_table: str) -> tuple[str, list]:
+    """SQL text over ``c`` writing the customer fields ``names`` as people read them,
+    ``职业：无业；休眠：否`` (the evidence of a custom rule's hit), and its parameters;
+    ("", []) when there is none. ``age`` is left out: the hit keeps the birth date, from
+    which the age on D is shown."""
+    pieces: list[str] = []
+    params: list = []
+    for name in names:
+        if name == "age":
+            continue
+        field = FIELDS[name]
+        column = f"c.{field.column}"
+        label = EVIDENCE_LABELS.get(name, field.label)
+        params.append(("；" if pieces else "") + f"{label}：")
+        if field.kind == "choice":
+            whens = " ".join("WHEN %s THEN %s" for _ in field.options)
+            for key, shown in field.options:
+                params += [key, str(shown)]
+            value = f"CASE {column} {whens} ELSE %s END"
+            params.append(EMPTY_TEXT)
+        elif field.kind == "text":
+            value = f"COALESCE(NULLIF({trim(column)}, ''), %s)"
+            params.append(EMPTY_TEXT)
+        elif field.kind == "risk_c":
+            value = (
+                f"CASE WHEN {column} IS NULL THEN %s ELSE 'C' || CAST({column} AS TEXT) || "
+                "CASE WHEN c.risk_lowest THEN %s ELSE '' END END"
+            )
+            params += [EMPTY_TEXT, "(最低类别)"]
+        elif field.kind == "bool":
+            value = f"CASE WHEN {column} IS NULL THEN %s WHEN {column} THEN %s ELSE %s END"
+            params += [EMPTY_TEXT, "是", "否"]
+        elif field.kind == "branch":
+            value = f"(SELECT b.name FROM {branch_table} b WHERE b.id = c.branch_id)"
+        else:  # date
+            value = f"CAST({column} AS TEXT)"
+        pieces += ["%s", f"({value})"]
+    if not pieces:
+        return "", []
+    # HitReason.text_value holds 200 characters (a long 职业 and 收入来源 together).
+    return f"SUBSTR({' || '.join(pieces)}, 1, {TEXT_VALUE_LENGTH})", params
 
 
 def age_cutoff(as_of: datetime.date, years: int) -> datetime.date:
