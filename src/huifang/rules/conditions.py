@@ -265,24 +265,24 @@ def describe_conditions(tree: dict | None) -> str:
     return joiner.join(parts)
 
 
-def uses_figures(tree: dict) -> set[str]:
-    """The figure fields a tree reads (to join only what is needed)."""
+def _fields_read(tree: dict, source: str) -> list[str]:
+    """The fields of ``source`` ("customer" or "figure") a tree reads, in catalogue order."""
     names = set()
     for item in tree["items"]:
         for cond in item["items"] if "items" in item else [item]:
-            if FIELDS[cond["field"]].source == "figure":
+            if FIELDS[cond["field"]].source == source:
                 names.add(cond["field"])
-    return names
+    return [name for name in FIELDS if name in names]
+
+
+def uses_figures(tree: dict) -> set[str]:
+    """The figure fields a tree reads (to join only what is needed)."""
+    return set(_fields_read(tree, "figure"))
 
 
 def uses_customer_fields(tree: dict) -> list[str]:
     """The customer fields a tree reads, in catalogue order (kept as the hit's evidence)."""
-    names = set()
-    for item in tree["items"]:
-        for cond in item["items"] if "items" in item else [item]:
-            if FIELDS[cond["field"]].source == "customer":
-                names.add(cond["field"])
-    return [name for name in FIELDS if name in names]
+    return _fields_read(tree, "customer")
 
 
 # --- SQL ------------------------------------------------------------------------------------
