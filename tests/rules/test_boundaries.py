@@ -329,3 +329,12 @@ def test_rule_filters_narrow_by_customer_type_and_branch(make, branches):
     assert set(hits("A005", {"branches": ["0101"]})) == {here.pk}
     assert set(hits("A005", branches=["0102"])) == {there.pk}
     assert hits("A005", {"customer_types": ["legal"]}) == {}
+
+
+def test_a_reference_date_outside_the_supported_years_is_refused_in_chinese(db):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    for as_of in (D(50, 1, 1), D(9999, 12, 31)):
+        with pytest.raises(ValidationError, match="日期须在 1900-01-01 至 2100-12-31 之间"):
+            list(engine.screen(as_of, ["A003"]))

@@ -161,3 +161,11 @@ def test_screen_refuses_an_unknown_customer_type(make):
 def test_rules_set_takes_period_dates_in_the_forms_of_as_of(db, written):
     call("rules", "set", "A001", f"period_start={written}")
     assert Rule.objects.get(code="A001").params["period_start"] == "2025-07-01"
+
+
+@pytest.mark.parametrize("as_of", ["0050-01-01", "9999-12-31"])
+def test_screen_refuses_a_reference_date_outside_the_supported_years(db, as_of):
+    """A D whose 70-years-earlier cutoff or year figures fall outside the calendar is
+    refused with the dates' range, not a traceback."""
+    with pytest.raises(CommandError, match="日期须在 1900-01-01 至 2100-12-31 之间"):
+        call("screen", "--as-of", as_of)

@@ -92,6 +92,83 @@ def test_text_in_list_is_trimmed_and_empty_matches_blank(make):
     assert set(run({"op": "and", "items": [cond("occupation", "empty")]})) == {b.pk}
 
 
+def test_not_equal_leaves_out_a_blank_text_as_it_leaves_out_null(make):
+    """docs/rules.md: “≠”只匹配有值且不相等的客户 — a blank occupation is 为空, not ≠ 无业."""
+    teacher = make(occupation="教师")
+    make(occupation="")
+    make(occupation="　")
+    make(occupation="无业")
+    assert set(run({"op": "and", "items": [cond("occupation", "ne", "无业")]})) == {teacher.pk}
+
+
+def test_not_equal_leaves_out_a_blank_choice(make):
+    man = make(gender="M")
+    make(gender="", customer_type="legal")
+    make(gender="F")
+    assert set(run({"op": "and", "items": [cond("gender", "ne", "女")]})) == {man.pk}
+
+
+def test_not_equal_leaves_out_unknown_risk_level_and_age(make):
+    known = make(risk_level=3, birth_date=D(1950, 1, 1))
+    make(risk_level=None, birth_date=None)
+    assert set(run({"op": "and", "items": [cond("risk_level", "ne", "C2")]})) == {known.pk}
+    assert set(run({"op": "and", "items": [cond("age", "ne", 30)]})) == {known.pk}
+
+
+def test_a_period_figure_is_empty_for_a_customer_without_daily_rows_in_the_period(make):
+    """A customer with no daily rows in the period has no loss (docs/rules.md): its figures
+    are 为空; a customer with rows has them, even when they sum to zero."""
+    quiet = make()
+    daily(quiet, D(2024, 12, 31), prev="1000.00", close="-400.00", vol=3)  # before the period
+    flat = make()
+    daily(flat, D(2025, 3, 3), prev="1000.00")
+    refresh()
+    for field in ("pnl", "loss", "volume", "deposit", "withdrawal", "days"):
+        assert set(run({"op": "and", "items": [cond(field, "empty")]})) == {quiet.pk}
+        assert set(run({"op": "and", "items": [cond(field, "not_empty")]})) == {flat.pk}
+
+
+def test_the_meaning_says_what_an_empty_period_figure_is():
+    from huifang.rules.conditions import describe_conditions
+
+    tree = {"op": "and", "items": [cond("volume", "empty"), cond("pnl", "not_empty")]}
+    assert describe_conditions(tree) == (
+        "期间成交手数为空（期间内没有资金日报） 并且 期间盈亏不为空（期间内有资金日报）"
+    )
+
+
+def test_a_custom_hit_keeps_the_customer_fields_its_conditions_read_as_evidence(make):
+    """rules.md: custom rules behave like built-ins for evidence — a hit on 年龄 and 职业
+    keeps the birth date, the age and the values read, as A003 and A005 do."""
+    from huifang.rules import evidence
+
+    c = make(birth_date=D(1950, 3, 1), occupation=" 无业 ", risk_level=1, risk_lowest=True)
+    tree = {
+        "op": "and",
+        "items": [
+            cond("occupation", "eq", "无业"),
+            cond("age", "ge", 70),
+            cond("risk_level", "le", "C2"),
+            cond("customer_type", "eq", "natural"),
+            cond("dormant", "eq", False),
+            cond("branch", "eq", "0101"),
+        ],
+    }
+    ev = run(tree)[c.pk].evidence["B001"]
+    assert evidence.summary("custom", ev, AS_OF) == (
+        "出生日期 1950-03-01，年龄 75 周岁，客户字段 客户类型：自然人；"
+        "风险承受能力：C1(最低类别)；职业：无业；部门：期货北京营业部；休眠：否"
+    )
+
+
+def test_a_custom_hit_on_period_figures_alone_keeps_no_customer_fields(make):
+    c = make(occupation="无业")
+    daily(c, D(2025, 3, 3), prev="1000.00", vol=2)
+    refresh()
+    ev = run({"op": "and", "items": [cond("volume", "ge", 1)]})[c.pk].evidence["B001"]
+    assert ev["ev_date"] is None and ev["text_value"] is None and ev["volume"] == 2
+
+
 def test_max_product_risk_and_branch(make, branches):
     here = make()
     there = make(branch=branches["b1"])
@@ -132,3 +209,21 @@ def test_a_group_whose_items_are_not_a_list_is_refused():
 
     with pytest.raises(ValueError, match="列表"):
         clean_conditions({"op": "and", "items": {"a": 1}})
+
+
+def test_a_stored_hit_keeps_at_most_200_characters_of_customer_fields(make, personas):
+    from huifang.rules import services
+    from huifang.rules.models import HitReason
+
+    job, income = "职" * 100, "收" * 100
+    c = make(occupation=job, income_source=income)
+    tree = {
+        "op": "and",
+        "items": [cond("occupation", "eq", job), cond("income_source", "eq", income)],
+    }
+    rule = services.do_create_custom_rule(
+        name="长文字", params={"conditions": tree}, actor=personas["hq_admin"]
+    )
+    run = services.do_run_screening(AS_OF, rules=[rule.code], actor=personas["hq_admin"])
+    stored = HitReason.objects.get(run=run, customer=c).text_value
+    assert stored == f"职业：{job}；收入来源：{income}"[:200]

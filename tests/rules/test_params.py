@@ -26,6 +26,8 @@ from huifang.rules.models import Rule
         ("new_account", {"period_start": "2025-06-01", "period_end": "2025-05-31"}, "period_end"),
         ("new_account", {"bogus": "1"}, "bogus"),
         ("new_account", {"customer_types": ["robot"]}, "customer_types"),
+        ("large_loss", {"period_end": "9999-12-31"}, "period_end"),
+        ("new_account", {"period_start": "0050-01-01"}, "period_start"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_chinese_message(db, rule_type, raw, key):

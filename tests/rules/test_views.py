@@ -129,6 +129,12 @@ def test_screening_page_refuses_bad_override(client_for):
     assert not ScreeningRun.objects.exists()
 
 
+def test_screening_page_refuses_a_reference_date_outside_the_supported_years(client_for):
+    response = client_for("hq_admin").post(reverse("rules:screening"), {"as_of": "0050-01-01"})
+    assert response.status_code == 200 and "日期须在 1900-01-01" in response.content.decode()
+    assert not ScreeningRun.objects.exists()
+
+
 def test_agent_cannot_screen(client_for):
     assert client_for("agent_a").get(reverse("rules:screening")).status_code == 403
 

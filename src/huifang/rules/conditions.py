@@ -75,6 +75,7 @@ CMPS_BY_KIND = {
     "bool": ("eq", "empty", "not_empty"),
 }
 OPS = {"and": "并且", "or": "或者"}
+EMPTINESS = {"empty": "IS NULL", "not_empty": "IS NOT NULL"}
 
 
 def cmps_for(kind: str) -> tuple[str, ...]:
@@ -237,6 +238,9 @@ def describe_condition(cond: dict) -> str:
     field = FIELDS[cond["field"]]
     cmp, value = cond["cmp"], cond.get("value")
     if cmp in ("empty", "not_empty"):
+        if field.source == "figure" and field.kind in ("money", "int"):
+            rows = "没有" if cmp == "empty" else "有"
+            return f"{field.label}{CMP_LABELS[cmp]}（期间内{rows}资金日报）"
         return f"{field.label}{CMP_LABELS[cmp]}"
     if cmp == "in":
         return f"{field.label}属于（{'、'.join(_show(field, v) for v in value)}）"
@@ -261,17 +265,74 @@ def describe_conditions(tree: dict | None) -> str:
     return joiner.join(parts)
 
 
-def uses_figures(tree: dict) -> set[str]:
-    """The figure fields a tree reads (to join only what is needed)."""
+def _fields_read(tree: dict, source: str) -> list[str]:
+    """The fields of ``source`` ("customer" or "figure") a tree reads, in catalogue order."""
     names = set()
     for item in tree["items"]:
         for cond in item["items"] if "items" in item else [item]:
-            if FIELDS[cond["field"]].source == "figure":
+            if FIELDS[cond["field"]].source == source:
                 names.add(cond["field"])
-    return names
+    return [name for name in FIELDS if name in names]
+
+
+def uses_figures(tree: dict) -> set[str]:
+    """The figure fields a tree reads (to join only what is needed)."""
+    return set(_fields_read(tree, "figure"))
+
+
+def uses_customer_fields(tree: dict) -> list[str]:
+    """The customer fields a tree reads, in catalogue order (kept as the hit's evidence)."""
+    return _fields_read(tree, "customer")
 
 
 # --- SQL ------------------------------------------------------------------------------------
+
+EMPTY_TEXT = "（空）"
+TEXT_VALUE_LENGTH = 200  # HitReason.text_value
+EVIDENCE_LABELS = {"branch": "部门"}  # the condition's label says 含下级; the value is one branch
+
+
+def customer_evidence_sql(names: list[str], trim, branch_table: str) -> tuple[str, list]:
+    """SQL text over ``c`` writing the customer fields ``names`` as people read them,
+    ``职业：无业；休眠：否`` (the evidence of a custom rule's hit), and its parameters;
+    ("", []) when there is none. ``age`` is left out: the hit keeps the birth date, from
+    which the age on D is shown."""
+    pieces: list[str] = []
+    params: list = []
+    for name in names:
+        if name == "age":
+            continue
+        field = FIELDS[name]
+        column = f"c.{field.column}"
+        label = EVIDENCE_LABELS.get(name, field.label)
+        params.append(("；" if pieces else "") + f"{label}：")
+        if field.kind == "choice":
+            whens = " ".join("WHEN %s THEN %s" for _ in field.options)
+            for key, shown in field.options:
+                params += [key, str(shown)]
+            value = f"CASE {column} {whens} ELSE %s END"
+            params.append(EMPTY_TEXT)
+        elif field.kind == "text":
+            value = f"COALESCE(NULLIF({trim(column)}, ''), %s)"
+            params.append(EMPTY_TEXT)
+        elif field.kind == "risk_c":
+            value = (
+                f"CASE WHEN {column} IS NULL THEN %s ELSE 'C' || CAST({column} AS TEXT) || "
+                "CASE WHEN c.risk_lowest THEN %s ELSE '' END END"
+            )
+            params += [EMPTY_TEXT, "(最低类别)"]
+        elif field.kind == "bool":
+            value = f"CASE WHEN {column} IS NULL THEN %s WHEN {column} THEN %s ELSE %s END"
+            params += [EMPTY_TEXT, "是", "否"]
+        elif field.kind == "branch":
+            value = f"(SELECT b.name FROM {branch_table} b WHERE b.id = c.branch_id)"
+        else:  # date
+            value = f"CAST({column} AS TEXT)"
+        pieces += ["%s", f"({value})"]
+    if not pieces:
+        return "", []
+    # HitReason.text_value holds 200 characters (a long 职业 and 收入来源 together).
+    return f"SUBSTR({' || '.join(pieces)}, 1, {TEXT_VALUE_LENGTH})", params
 
 
 def age_cutoff(as_of: datetime.date, years: int) -> datetime.date:
@@ -342,6 +403,10 @@ class Compiler:
         if field.kind == "branch":
             return self.branch(cmp, value)
         expr = self.expr(field)
+        if field.source == "figure" and field.kind in ("money", "int") and cmp in EMPTINESS:
+            # A sum is 0 over no rows (so ``expr`` coalesces), but a customer without daily
+            # rows in the period has no figures at all: that is what 为空 asks about.
+            return f"f.customer_id {EMPTINESS[cmp]}"
         if cmp == "empty":
             if field.kind in ("text", "choice"):
                 return f"({expr} IS NULL OR {expr} = '')"
@@ -357,7 +422,12 @@ class Compiler:
             low, high = (self.value(field, v) for v in value)
             return f"({expr} >= {self._p(low)} AND {expr} <= {self._p(high)})"
         op = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[cmp]
-        return f"{expr} {op} {self._p(self.value(field, value))}"
+        compared = f"{expr} {op} {self._p(self.value(field, value))}"
+        if cmp == "ne" and field.kind in ("text", "choice"):
+            # ≠ matches customers with a value (docs/rules.md); a blank text is "为空",
+            # as NULL is for the other kinds, where ``<>`` already leaves it out.
+            return f"({expr} <> '' AND {compared})"
+        return compared
 
     def age(self, cmp: str, value) -> str:
         birth = "c.birth_date"

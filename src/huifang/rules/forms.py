@@ -279,7 +279,9 @@ class PreviewDateForm(forms.Form):
 class ScreeningForm(forms.Form):
     """使用参数生成数据: rules, D, filters and one-off parameter overrides."""
 
-    as_of = forms.DateField(label="年度回访最后一天（基准日）", widget=DATE)
+    as_of = forms.DateField(
+        label="年度回访最后一天（基准日）", widget=DATE, validators=[within_dates]
+    )
     rules = forms.MultipleChoiceField(
         label="规则",
         widget=forms.CheckboxSelectMultiple,

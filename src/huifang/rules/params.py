@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from huifang.core.dates import parse_day
+from huifang.core.filtersets import within_dates
 from huifang.customers import choices
 from huifang.customers.models import product_risk_label
 
@@ -145,6 +146,8 @@ def clean_value(spec: ParamSpec, value):
     try:
         if spec.kind == "date":
             day = parse_date(value)
+            if day is not None:
+                within_dates(day)  # a period's figures are computed by month and by year
             return day.isoformat() if day else None
         if spec.kind == "money":
             amount = parse_decimal(value)
@@ -199,6 +202,8 @@ def clean_value(spec: ParamSpec, value):
             return clean_conditions(value)
     except ValueError as exc:
         raise _err(spec, str(exc)) from exc
+    except ValidationError as exc:
+        raise _err(spec, exc.messages[0]) from exc
     raise _err(spec, "未知参数类型")
 
 

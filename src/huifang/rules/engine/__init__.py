@@ -38,6 +38,7 @@ from decimal import Decimal
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 
+from huifang.core.filtersets import within_dates
 from huifang.rules import params as P
 from huifang.rules import ruletypes
 from huifang.rules.engine.figures import SHARED, figures_sql
@@ -146,7 +147,11 @@ def make_context(
     use_aggregates: bool = True,
     customers=None,
 ) -> Context:
-    """The screening's filters; ``customers`` (a ``Customer`` queryset) limits it to them."""
+    """The screening's filters; ``customers`` (a ``Customer`` queryset) limits it to them.
+
+    D must lie in the years every date input takes (1900–2100): an age's cutoff is up to
+    150 years before D and the figures' months end after it."""
+    within_dates(as_of)
     codes = list(branches or [])
     if codes:
         from huifang.org.models import Branch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from huifang.org.models import Branch
 from huifang.rules import conditions
 from huifang.rules import params as P
 from huifang.rules.engine.figures import base_expr, period_figures
@@ -20,6 +21,8 @@ from huifang.rules.engine.rulesql import (
 from huifang.rules.ruletypes.base import RuleType
 from huifang.rules.ruletypes.builtin import period_words
 
+BRANCHES = Branch._meta.db_table
+
 
 class Custom(RuleType):
     """Conditions on customer fields and period figures (``rules.conditions``)."""
@@ -28,6 +31,9 @@ class Custom(RuleType):
     label = _("自定义条件")
     params = (*P.PERIOD, P.ParamSpec("conditions", "条件", "conditions", None))
     evidence = (
+        ("ev_date", "出生日期"),
+        ("age", "年龄"),
+        ("text_value", "客户字段"),
         ("loss", "期间亏损金额"),
         ("base", "基数"),
         ("ratio", "亏损比例"),
@@ -89,7 +95,15 @@ class Custom(RuleType):
             )
             join_params += [start, end]
             values["max_risk"] = "pr.max_risk"
+        # Evidence of the customer fields the conditions read, as A003/A005 keep theirs.
+        fields = conditions.uses_customer_fields(tree)
+        if "age" in fields:
+            values["ev_date"] = "c.birth_date"
+        text_sql, text_params = conditions.customer_evidence_sql(fields, trim, BRANCHES)
+        if text_sql:
+            values["text_value"] = text_sql
         cols = select_list(values, params, spec.code)
+        params += text_params  # the only parameters in the select list after rule_code's
         params += join_params
         where = eligible(ctx, spec, params)
         compiler = conditions.Compiler(ctx.as_of, trim)

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from huifang.core import audit
 from huifang.core.dates import parse_day
 from huifang.core.exporter import Exporter
+from huifang.core.filtersets import within_dates
 from huifang.core.output_files import output_path
 from huifang.rules import engine, evidence, services
 from huifang.rules.completeness import data_gap
@@ -65,8 +66,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             as_of = parse_day(options["as_of"])
+            within_dates(as_of)
         except ValueError as exc:
             raise CommandError(f"--as-of {exc}") from exc
+        except ValidationError as exc:
+            raise CommandError(f"--as-of {exc.messages[0]}") from exc
         out = options.get("out")
         if out:
             output_path(out)  # before a run is frozen: a bad --out leaves nothing behind
