@@ -50,6 +50,10 @@ class BranchImport:
             code: (parent, path)
             for code, parent, path in Branch.objects.values_list("code", "parent__code", "path")
         }
+        # A file without the 上级部门代码 column says nothing about where its existing
+        # branches hang (data-interface.md: an absent column leaves the field as it is);
+        # its new branches are top level, as an empty cell would make them.
+        self.parent_absent = self.pos["parent_code"] == ABSENT
         self.name_limit = Branch._meta.get_field("name").max_length
         self.code_limit = Branch._meta.get_field("code").max_length
 
@@ -74,6 +78,8 @@ class BranchImport:
             except CellError as exc:
                 add(rowno, key, text, exc.reason)
         code, parent = values["branch_code"], values["parent_code"] or None
+        if self.parent_absent and code in self.existing:
+            parent = self.existing[code][0]
         if self.errors.count == before and parent == code:
             add(rowno, "parent_code", parent, "上级部门不能是自己")
         if self.errors.count == before and code in self.rows:
