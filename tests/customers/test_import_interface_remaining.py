@@ -1,8 +1,14 @@
 """data-interface.md read to the letter, second round: what the first audit
 (``test_import_interface_letter.py``) left."""
 
-from huifang.customers.importers import import_file
+from huifang.customers.importers import import_file, import_rows
+from huifang.customers.models import Customer
 from huifang.org.models import Branch
+from tests.customers.conftest import CUSTOMER_HEADER, CUSTOMER_ROWS
+
+
+def _report(result):
+    return [(e.row, e.column, e.value, e.reason) for e in result.errors]
 
 
 def test_a_branches_file_without_the_parent_column_leaves_the_tree_as_it_is(
@@ -32,3 +38,39 @@ def test_an_empty_parent_cell_still_makes_a_branch_top_level(branches, imp_write
     header = ["部门代码", "部门名称", "上级部门代码"]
     import_file("branches", imp_write_csv(header, [["0102", "上海分公司", ""]]))
     assert Branch.objects.get(code="0102").path == "/0102/"
+
+
+def test_a_scoped_user_cannot_move_another_branchs_customer_into_their_own(
+    imp_customers, importer_a
+):
+    """00000102 belongs to 上海 (010201); importer_a (北京 0101) names it with a branch of
+    their own: refused, the customer stays where it is."""
+    row = dict(zip(CUSTOMER_HEADER, CUSTOMER_ROWS[1], strict=True))
+    result = import_rows("customers", [{**row, "部门代码": "010101"}], actor=importer_a)
+    assert _report(result) == [(1, "投资者代码", "00000102", "该客户不在您的权限范围内")]
+    assert Customer.objects.get(investor_code="00000102").branch.code == "010201"
+
+
+def test_skip_invalid_keeps_another_branchs_customer_and_applies_the_rest(
+    imp_customers, importer_a, imp_write_csv
+):
+    rows = [list(r) for r in CUSTOMER_ROWS[:2]]
+    rows[1][CUSTOMER_HEADER.index("部门代码")] = "010101"
+    rows[0][CUSTOMER_HEADER.index("手机号")] = "13900000000"
+    result = import_file(
+        "customers", imp_write_csv(CUSTOMER_HEADER, rows), actor=importer_a, skip_invalid=True
+    )
+    assert _report(result) == [(3, "投资者代码", "00000102", "该客户不在您的权限范围内")]
+    assert (result.updated, result.rejected) == (1, 1)
+    assert Customer.objects.get(investor_code="00000101").mobile == "13900000000"
+    assert Customer.objects.get(investor_code="00000102").branch.code == "010201"
+
+
+def test_a_scoped_user_still_creates_and_updates_customers_of_their_branch(
+    imp_customers, importer_a
+):
+    rows = [dict(zip(CUSTOMER_HEADER, r, strict=True)) for r in CUSTOMER_ROWS[::2]]
+    rows.append({**rows[0], "投资者代码": "00000201"})
+    result = import_rows("customers", rows, actor=importer_a)
+    assert result.ok, result.errors
+    assert (result.created, result.unchanged) == (1, 2)

@@ -295,6 +295,20 @@ class Stage:
             )
             return cursor.fetchall()
 
+    def held_outside(
+        self, code: str, table: str, table_code: str, allowed: tuple[str, list]
+    ) -> list[tuple[int, str]]:
+        """(rowno, code) of staged rows whose ``code`` names an existing ``table`` row whose
+        id is not among ``allowed`` (the SQL and parameters of a query of ids): one join."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.rowno, s.{code} FROM {self.target.stage} s "
+                f"JOIN {table} r ON r.{table_code} = s.{code} "
+                f"WHERE r.id NOT IN ({allowed[0]}) ORDER BY s.rowno",
+                list(allowed[1]),
+            )
+            return cursor.fetchall()
+
     def remove(self, rownos: list[int]) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":  # one scan of the unindexed stage

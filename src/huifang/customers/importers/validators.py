@@ -543,15 +543,29 @@ class CustomerValidator(FastPathValidator):
                 items[i] = RowError(e.row, e.column, e.value, self.DUPLICATE.format(first))
 
     def finish(self, stage) -> list[int]:
-        """Numeric investor codes that have probably lost their leading zeros
-        (:func:`lost_zeros`)."""
-        rejected = []
+        """Existing customers outside the user's scope (the row's own branch is checked row
+        by row: a file may not move someone else's customer into it either), and numeric
+        investor codes that have probably lost their leading zeros (:func:`lost_zeros`)."""
+        rejected = self._held_outside_scope(stage)
         stored = _zero_lengths(Customer, "investor_code") if self.numeric_codes else ()
         lost = lost_zeros(self.numeric_codes, self.lengths, _existing_codes, stored)
         for rowno, code in lost:
             self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
             rejected.append(rowno)
         return rejected
+
+    def _held_outside_scope(self, stage) -> list[int]:
+        """Rows naming an existing customer of a branch outside the user's scope: one join
+        of the stage with the customers, only for a branch-scoped user."""
+        if self.scope_path is None or not stage.rows:
+            return []
+        scoped = Customer.objects.filter(branch__path__startswith=self.scope_path)
+        allowed = scoped.order_by().values("id").query.sql_with_params()
+        table = Customer._meta.db_table
+        outside = stage.held_outside("investor_code", table, "investor_code", allowed)
+        for rowno, code in outside:
+            self.errors.add(rowno, "investor_code", code, "该客户不在您的权限范围内")
+        return [rowno for rowno, _ in outside]
 
 
 def lost_zeros(
