@@ -6,6 +6,9 @@ from huifang.customers.models import Customer
 from huifang.org.models import Branch
 from tests.customers.conftest import CUSTOMER_HEADER, CUSTOMER_ROWS
 
+REQUIRED_HEADER = ["投资者代码", "投资者名称", "客户类型", "开户日期", "客户状态", "部门代码"]
+NEW_CUSTOMER = ["00000201", "王五", "自然人", "2025-01-02", "有效", "010101"]
+
 
 def _report(result):
     return [(e.row, e.column, e.value, e.reason) for e in result.errors]
@@ -74,3 +77,27 @@ def test_a_scoped_user_still_creates_and_updates_customers_of_their_branch(
     result = import_rows("customers", rows, actor=importer_a)
     assert result.ok, result.errors
     assert (result.created, result.unchanged) == (1, 2)
+
+
+def test_an_api_row_naming_a_column_twice_is_refused_as_a_file_header_would_be(client_for):
+    """投资者代码 and investor_code in one object: which is meant? A file with both headers
+    is refused (列名重复); the API row was read with the last one, silently."""
+    row = dict(zip(REQUIRED_HEADER, NEW_CUSTOMER, strict=True))
+    response = client_for("hq_admin").post(
+        "/api/v1/imports/customers/",
+        {"rows": [{**row, "investor_code": "00000202"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "rows": ["rows 第 1 个元素的“投资者代码”和“investor_code”是同一列（列名重复）"]
+    }
+    assert not Customer.objects.exists()
+
+
+def test_api_rows_may_each_use_either_naming(branches):
+    chinese = dict(zip(REQUIRED_HEADER, NEW_CUSTOMER, strict=True))
+    english = {"Investor_Code": "00000202", "name": "赵六", "customer_type": "自然人"}
+    english |= {"open_date": "2025-01-02", "status": "有效", "branch_code": "010101"}
+    result = import_rows("customers", [chinese, english])
+    assert (result.ok, result.created) == (True, 2), result.errors
