@@ -295,17 +295,14 @@ class Stage:
             )
             return cursor.fetchall()
 
-    def held_outside(
-        self, code: str, table: str, table_code: str, allowed: tuple[str, list]
-    ) -> list[tuple[int, str]]:
-        """(rowno, code) of staged rows whose ``code`` names an existing ``table`` row whose
-        id is not among ``allowed`` (the SQL and parameters of a query of ids): one join."""
+    def joined(self, code: str, join: str, where: str, params: list) -> list[tuple[int, str]]:
+        """(rowno, code) of the staged rows ``s`` that ``join`` (SQL joining other tables to
+        ``s``) finds rows for meeting ``where``, in row order: one statement."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT s.rowno, s.{code} FROM {self.target.stage} s "
-                f"JOIN {table} r ON r.{table_code} = s.{code} "
-                f"WHERE r.id NOT IN ({allowed[0]}) ORDER BY s.rowno",
-                list(allowed[1]),
+                f"SELECT s.rowno, s.{code} FROM {self.target.stage} s {join} "
+                f"WHERE {where} ORDER BY s.rowno",
+                params,
             )
             return cursor.fetchall()
 

@@ -556,13 +556,17 @@ class CustomerValidator(FastPathValidator):
 
     def _held_outside_scope(self, stage) -> list[int]:
         """Rows naming an existing customer of a branch outside the user's scope: one join
-        of the stage with the customers, only for a branch-scoped user."""
+        of the stage with the customers and their branches (an index probe per staged
+        row), only for a branch-scoped user."""
         if self.scope_path is None or not stage.rows:
             return []
-        scoped = Customer.objects.filter(branch__path__startswith=self.scope_path)
-        allowed = scoped.order_by().values("id").query.sql_with_params()
-        table = Customer._meta.db_table
-        outside = stage.held_outside("investor_code", table, "investor_code", allowed)
+        join = (
+            f"JOIN {Customer._meta.db_table} r ON r.investor_code = s.investor_code "
+            f"JOIN {Branch._meta.db_table} b ON b.id = r.branch_id"
+        )
+        scope = self.scope_path
+        where = f"SUBSTR(b.path, 1, {len(scope)}) <> %s"  # not LIKE: "_" is a code character
+        outside = stage.joined("investor_code", join, where, [scope])
         for rowno, code in outside:
             self.errors.add(rowno, "investor_code", code, "该客户不在您的权限范围内")
         return [rowno for rowno, _ in outside]
