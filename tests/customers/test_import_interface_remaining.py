@@ -1,6 +1,8 @@
 """data-interface.md read to the letter, second round: what the first audit
 (``test_import_interface_letter.py``) left."""
 
+import datetime
+
 from huifang.customers.importers import import_file, import_rows
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
@@ -101,3 +103,36 @@ def test_api_rows_may_each_use_either_naming(branches):
     english |= {"open_date": "2025-01-02", "status": "有效", "branch_code": "010101"}
     result = import_rows("customers", [chinese, english])
     assert (result.ok, result.created) == (True, 2), result.errors
+
+
+ID_HEADER = [*REQUIRED_HEADER, "证件号码"]
+
+
+def _id_rows(number: str, row: int = 0) -> list[list[str]]:
+    return [[*(CUSTOMER_ROWS[row][CUSTOMER_HEADER.index(h)] for h in REQUIRED_HEADER), number]]
+
+
+def test_a_file_without_the_id_type_checks_a_身份证_customers_number(imp_customers, imp_write_csv):
+    """00000101 holds a 身份证; a file of 证件号码 without 证件类型 keeps that type, so the
+    number must pass the check digit (it was stored as it came)."""
+    result = import_file("customers", imp_write_csv(ID_HEADER, _id_rows("110105194912310021")))
+    assert _report(result) == [(2, "证件号码", "110105194912310021", "身份证号码校验位不正确")]
+    assert Customer.objects.get(investor_code="00000101").id_number == "11010519491231002X"
+
+
+def test_a_new_身份证_number_without_the_id_type_column_gives_the_birth_date(
+    imp_customers, imp_write_csv
+):
+    result = import_file("customers", imp_write_csv(ID_HEADER, _id_rows("11010519800101018x")))
+    assert result.ok, result.errors
+    customer = Customer.objects.get(investor_code="00000101")
+    assert (customer.id_type, customer.id_number) == ("id_card", "11010519800101018X")
+    assert customer.birth_date == datetime.date(1980, 1, 1)
+
+
+def test_other_documents_numbers_stay_free_text_without_the_id_type_column(
+    imp_customers, imp_write_csv
+):
+    result = import_file("customers", imp_write_csv(ID_HEADER, _id_rows("E7654321", row=1)))
+    assert (result.ok, result.updated) == (True, 1), result.errors
+    assert Customer.objects.get(investor_code="00000102").id_number == "E7654321"

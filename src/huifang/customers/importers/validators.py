@@ -249,6 +249,12 @@ class CustomerValidator(FastPathValidator):
         self.width = max(positions, default=0) + 1
         self.fields = operator.itemgetter(*(-1 if p == ABSENT else p for p in self.pos.values()))
         self.fast_texts = _fast_texts(self.limits)
+        # A file with 证件号码 but no 证件类型 keeps each customer's stored type: the numbers
+        # of customers holding a 身份证 are checked (and give the birth date) as such.
+        self.id_cards: frozenset[str] = frozenset()
+        if self.pos["id_type"] == ABSENT and self.pos["id_number"] != ABSENT:
+            cards = Customer.objects.filter(id_type=choices.IdType.ID_CARD)
+            self.id_cards = frozenset(cards.values_list("investor_code", flat=True))
 
     def _fast(self, rowno: int, cells: list[str]) -> tuple | None:
         """The stage tuple of a well-formed common row, or None: let the full checks decide.
@@ -299,7 +305,7 @@ class CustomerValidator(FastPathValidator):
         born = None
         try:
             if id_number:
-                if id_type == choices.IdType.ID_CARD:
+                if id_type == choices.IdType.ID_CARD or code in self.id_cards:
                     id_number, born = parse_id_card(id_number)
                 else:
                     id_number = check_id_number(id_number, self.limits["id_number"])
@@ -403,7 +409,7 @@ class CustomerValidator(FastPathValidator):
         born = None
         if id_number:
             try:
-                if id_type == choices.IdType.ID_CARD:
+                if id_type == choices.IdType.ID_CARD or raw_code in self.id_cards:
                     id_number, born = parse_id_card(id_number)
                 else:
                     id_number = check_id_number(id_number, limits["id_number"])
