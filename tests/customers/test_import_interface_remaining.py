@@ -136,3 +136,16 @@ def test_other_documents_numbers_stay_free_text_without_the_id_type_column(
     result = import_file("customers", imp_write_csv(ID_HEADER, _id_rows("E7654321", row=1)))
     assert (result.ok, result.updated) == (True, 1), result.errors
     assert Customer.objects.get(investor_code="00000102").id_number == "E7654321"
+
+
+def test_a_branch_whose_parent_row_is_invalid_says_so(branches, imp_write_csv):
+    """0103's row lacks its name: 010301 names a parent the file defines (in a refused
+    row), not one that does not exist."""
+    header = ["部门代码", "部门名称", "上级部门代码"]
+    rows = [["0103", "", "01"], ["010301", "南京营业部", "0103"], ["0104", "杭州分公司", "01"]]
+    result = import_file("branches", imp_write_csv(header, rows), skip_invalid=True)
+    assert _report(result) == [
+        (2, "部门名称", "", "必填项不能为空"),
+        (3, "上级部门代码", "0103", "上级部门代码所在行无效"),
+    ]
+    assert (result.created, result.rejected) == (1, 2)
