@@ -6,8 +6,15 @@ import datetime
 from huifang.customers.importers import import_file, import_rows
 from huifang.customers.models import Customer
 from huifang.org.models import Branch
-from tests.customers.conftest import CUSTOMER_HEADER, CUSTOMER_ROWS
+from tests.customers.conftest import (
+    CUSTOMER_HEADER,
+    CUSTOMER_ROWS,
+    DAILY_HEADER,
+    PRODUCT_HEADER,
+    PRODUCT_ROWS,
+)
 
+LEADING = "前导零可能已丢失，请将该列设为文本格式"
 REQUIRED_HEADER = ["投资者代码", "投资者名称", "客户类型", "开户日期", "客户状态", "部门代码"]
 NEW_CUSTOMER = ["00000201", "王五", "自然人", "2025-01-02", "有效", "010101"]
 
@@ -149,3 +156,40 @@ def test_a_branch_whose_parent_row_is_invalid_says_so(branches, imp_write_csv):
         (3, "上级部门代码", "0103", "上级部门代码所在行无效"),
     ]
     assert (result.created, result.rejected) == (1, 2)
+
+
+def _daily(code) -> list:
+    return ["2025-03-03", code, 1, None, None, None, None, None, 1, None]
+
+
+def test_a_numeric_daily_code_shorter_than_the_others_says_zeros_may_be_lost(
+    imp_customers, imp_write_xlsx
+):
+    """999 stored as a number beside 8-digit codes matches no customer: shorter than the
+    column's other codes, so its zeros were probably lost (data-interface.md), not
+    投资者代码不存在; a number as long as the others does not exist."""
+    rows = [_daily("00000101"), _daily("00000102"), _daily(999), _daily(12345678)]
+    result = import_file("daily", imp_write_xlsx(DAILY_HEADER, rows))
+    assert _report(result) == [
+        (4, "投资者代码", "999", LEADING),
+        (5, "投资者代码", "12345678", "投资者代码不存在"),
+    ]
+
+
+def test_a_numeric_product_investor_code_shorter_than_the_others_is_refused_as_such(
+    imp_customers, client_for
+):
+    rows = [dict(zip(PRODUCT_HEADER, r, strict=True)) for r in PRODUCT_ROWS]
+    rows.append({**rows[0], "投资者代码": 999})
+    response = client_for("hq_admin").post(
+        "/api/v1/imports/products/", {"rows": rows}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["report"] == [
+        {"row": 3, "column": "投资者代码", "value": "999", "reason": LEADING}
+    ]
+
+
+def test_a_lone_unknown_numeric_code_does_not_exist(imp_customers, imp_write_xlsx):
+    result = import_file("daily", imp_write_xlsx(DAILY_HEADER, [_daily(999)]))
+    assert _report(result) == [(2, "投资者代码", "999", "投资者代码不存在")]

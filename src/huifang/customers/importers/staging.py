@@ -306,6 +306,15 @@ class Stage:
             )
             return cursor.fetchall()
 
+    def count_by(self, expression: str, join: str = "") -> list[tuple]:
+        """(value, rows) of ``expression`` over the staged rows ``s`` (joined by ``join``)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {expression}, COUNT(*) FROM {self.target.stage} s {join} "
+                f"GROUP BY {expression}"
+            )
+            return cursor.fetchall()
+
     def remove(self, rownos: list[int]) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":  # one scan of the unindexed stage

@@ -166,6 +166,8 @@ class RowValidator:
         self.pos = {c.key: index.get(c.key, ABSENT) for c in self.dataset.columns}
         self.errors = errors
         self.late_rejects: list[int] = []
+        # (row, code) of numeric code cells that named no customer (``short_codes``).
+        self.unknown_numeric: list[tuple[int, str]] = []
 
     def finish(self, stage) -> list[int]:
         """Checks that need the whole file (``stage`` holds its valid rows); returns row
@@ -188,11 +190,32 @@ class RowValidator:
                 self.errors.add(rowno, key, code, LEADING_ZEROS_LOST)
             else:
                 self.errors.add(rowno, key, code, f"{what}不存在")
+                if type(code) is NumText:
+                    self.unknown_numeric.append((rowno, code))
             return None
         if codes.allowed is not None and pk not in codes.allowed:
             self.errors.add(rowno, key, code, "该客户不在您的权限范围内")
             return None
         return pk
+
+    def short_codes(self, stage) -> None:
+        """A numeric investor code that named no customer and is shorter than the codes of
+        the column's other (staged) rows has probably lost its leading zeros: its reason
+        says so (data-interface.md) instead of 投资者代码不存在. Only when there are such
+        cells (a spreadsheet's or a JSON body's numbers): one grouped query of the stage."""
+        if not self.unknown_numeric:
+            return
+        join = f"JOIN {Customer._meta.db_table} r ON r.id = s.customer_id"
+        lengths = Counter(dict(stage.count_by("LENGTH(r.investor_code)", join)))
+        if not lengths:
+            return
+        usual = _usual_length(lengths, "")
+        short = {(row, code) for row, code in self.unknown_numeric if len(code) < usual}
+        label = self.errors.labels["investor_code"]
+        items = self.errors.items
+        for i, e in enumerate(items):
+            if e.column == label and (e.row, e.value) in short:
+                items[i] = RowError(e.row, e.column, e.value, LEADING_ZEROS_LOST)
 
 
 class FastPathValidator(RowValidator, abc.ABC):
@@ -728,7 +751,9 @@ class ProductValidator(RowValidator):
         return (rowno, customer_id, business_date, product_code, product_name, category or "", risk)
 
     def finish(self, stage) -> list[int]:
-        """Numeric product codes that have probably lost their leading zeros."""
+        """Numeric product codes that have probably lost their leading zeros (and numeric
+        investor codes: ``short_codes``)."""
+        self.short_codes(stage)
         rejected = []
         if not self.numeric_codes:
             return []
