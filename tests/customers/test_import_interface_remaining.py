@@ -193,3 +193,18 @@ def test_a_numeric_product_investor_code_shorter_than_the_others_is_refused_as_s
 def test_a_lone_unknown_numeric_code_does_not_exist(imp_customers, imp_write_xlsx):
     result = import_file("daily", imp_write_xlsx(DAILY_HEADER, [_daily(999)]))
     assert _report(result) == [(2, "投资者代码", "999", "投资者代码不存在")]
+
+
+def test_a_numeric_branch_code_of_no_branch_shorter_than_the_others_says_zeros_may_be_lost(
+    branches, imp_write_xlsx
+):
+    rows = [
+        ["00000201", "王五", "自然人", "2025-01-02", "有效", "010101"],
+        ["00000202", "王六", "自然人", "2025-01-02", "有效", 10301],
+        ["00000203", "王七", "自然人", "2025-01-02", "有效", 990101],
+    ]
+    result = import_file("customers", imp_write_xlsx(REQUIRED_HEADER, rows))
+    assert _report(result) == [
+        (3, "部门代码", "10301", LEADING),
+        (4, "部门代码", "990101", "部门代码不存在"),
+    ]

@@ -198,20 +198,30 @@ class RowValidator:
             return None
         return pk
 
-    def short_codes(self, stage) -> None:
-        """A numeric investor code that named no customer and is shorter than the codes of
-        the column's other (staged) rows has probably lost its leading zeros: its reason
-        says so (data-interface.md) instead of 投资者代码不存在. Only when there are such
-        cells (a spreadsheet's or a JSON body's numbers): one grouped query of the stage."""
-        if not self.unknown_numeric:
+    def short_codes(
+        self,
+        stage,
+        key: str = "investor_code",
+        numeric: list[tuple[int, str]] | None = None,
+        target: tuple[type, str] = (Customer, "customer_id"),
+    ) -> None:
+        """A numeric code cell that named no row of ``target`` (model, the stage's column
+        of its id) and is shorter than the codes of the column's other (staged) rows has
+        probably lost its leading zeros: its reason says so (data-interface.md) instead of
+        …不存在. Only when there are such cells (a spreadsheet's or a JSON body's numbers):
+        one grouped query of the stage."""
+        numeric = self.unknown_numeric if numeric is None else numeric
+        if not numeric:
             return
-        join = f"JOIN {Customer._meta.db_table} r ON r.id = s.customer_id"
-        lengths = Counter(dict(stage.count_by("LENGTH(r.investor_code)", join)))
+        model, column = target
+        code = "investor_code" if model is Customer else "code"
+        join = f"JOIN {model._meta.db_table} r ON r.id = s.{column}"
+        lengths = Counter(dict(stage.count_by(f"LENGTH(r.{code})", join)))
         if not lengths:
             return
         usual = _usual_length(lengths, "")
-        short = {(row, code) for row, code in self.unknown_numeric if len(code) < usual}
-        label = self.errors.labels["investor_code"]
+        short = {(row, code) for row, code in numeric if len(code) < usual}
+        label = self.errors.labels[key]
         items = self.errors.items
         for i, e in enumerate(items):
             if e.column == label and (e.row, e.value) in short:
@@ -259,6 +269,7 @@ class CustomerValidator(FastPathValidator):
         self.seen: dict[str, int] = {}
         self.lengths: Counter[int] = Counter()
         self.numeric_codes: list[tuple[int, str]] = []
+        self.unknown_branches: list[tuple[int, str]] = []  # numeric 部门代码 of no branch
         # In a part (``in_part``): (row, code) of rows refused for other reasons, whose code
         # an earlier part may have claimed (then the row repeats it, too).
         self.refused: list[tuple[int, str]] | None = None
@@ -497,6 +508,8 @@ class CustomerValidator(FastPathValidator):
             self.errors.add(
                 rowno, "branch_code", text, LEADING_ZEROS_LOST if lost else "部门代码不存在"
             )
+            if type(text) is NumText and not lost:
+                self.unknown_branches.append((rowno, text))
             return None
         if self.scope_path is not None and not self.branch_paths[text].startswith(self.scope_path):
             self.errors.add(rowno, "branch_code", text, "该部门不在您的权限范围内")
@@ -575,6 +588,7 @@ class CustomerValidator(FastPathValidator):
         """Existing customers outside the user's scope (the row's own branch is checked row
         by row: a file may not move someone else's customer into it either), and numeric
         investor codes that have probably lost their leading zeros (:func:`lost_zeros`)."""
+        self.short_codes(stage, "branch_code", self.unknown_branches, (Branch, "branch_id"))
         rejected = self._held_outside_scope(stage)
         stored = _zero_lengths(Customer, "investor_code") if self.numeric_codes else ()
         lost = lost_zeros(self.numeric_codes, self.lengths, _existing_codes, stored)
