@@ -25,6 +25,8 @@ from huifang.customers.importers.validators import ABSENT, REQUIRED, Errors, los
 from huifang.org.models import Branch
 from huifang.org.services import do_save_branch
 
+PARENT_ROW_INVALID = "上级部门代码所在行无效"
+
 
 @dataclass
 class BranchRow:
@@ -45,11 +47,16 @@ class BranchImport:
         self.errors = errors
         self.scope_path = scope_path
         self.rows: dict[str, BranchRow] = {}
+        self.named: set[str] = set()  # every code a row of the file gives, valid or not
         self.total = 0
         self.existing = {
             code: (parent, path)
             for code, parent, path in Branch.objects.values_list("code", "parent__code", "path")
         }
+        # A file without the 上级部门代码 column says nothing about where its existing
+        # branches hang (data-interface.md: an absent column leaves the field as it is);
+        # its new branches are top level, as an empty cell would make them.
+        self.parent_absent = self.pos["parent_code"] == ABSENT
         self.name_limit = Branch._meta.get_field("name").max_length
         self.code_limit = Branch._meta.get_field("code").max_length
 
@@ -74,6 +81,9 @@ class BranchImport:
             except CellError as exc:
                 add(rowno, key, text, exc.reason)
         code, parent = values["branch_code"], values["parent_code"] or None
+        self.named.add(code)
+        if self.parent_absent and code in self.existing:
+            parent = self.existing[code][0]
         if self.errors.count == before and parent == code:
             add(rowno, "parent_code", parent, "上级部门不能是自己")
         if self.errors.count == before and code in self.rows:
@@ -97,13 +107,13 @@ class BranchImport:
             if row.numeric_code and row.code not in self.existing and row.code in stripped:
                 self._reject(row, "branch_code", row.code, LEADING_ZEROS_LOST)
             elif row.parent and row.parent not in known:
-                lost = row.numeric_parent and row.parent in stripped
-                self._reject(
-                    row,
-                    "parent_code",
-                    row.parent,
-                    LEADING_ZEROS_LOST if lost else "上级部门代码不存在",
-                )
+                if row.numeric_parent and row.parent in stripped:
+                    reason = LEADING_ZEROS_LOST
+                elif row.parent in self.named:  # a row of the file, refused itself
+                    reason = PARENT_ROW_INVALID
+                else:
+                    reason = "上级部门代码不存在"
+                self._reject(row, "parent_code", row.parent, reason)
         self._short_numeric_codes()
         # Rows whose parent was itself rejected lose their parent too; repeat until stable.
         changed = True
@@ -111,7 +121,7 @@ class BranchImport:
             changed = False
             for row in list(self.rows.values()):
                 if row.parent and row.parent not in self.existing and row.parent not in self.rows:
-                    self._reject(row, "parent_code", row.parent, "上级部门代码所在行无效")
+                    self._reject(row, "parent_code", row.parent, PARENT_ROW_INVALID)
                     changed = True
         parents = {code: parent for code, (parent, _) in self.existing.items()}
         parents.update({code: row.parent for code, row in self.rows.items()})

@@ -398,6 +398,7 @@ class DailyValidator(FastPathValidator):
                     cell,
                     f"与第 {first[day, key]} 行重复（同一交易日期和投资者代码）",
                 )
+        self.short_codes(stage)
         return rejected + super().finish(stage)
 
 

@@ -327,6 +327,11 @@ def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
     use either naming; unknown keys become ignored columns."""
     rows = list(rows)
     names = _names(dataset)
+
+    def title(key) -> str:
+        name = str(key).strip()
+        return names.get(name) or names.get(name.lower()) or name
+
     header: list[str] = []
     seen: set[str] = set()
     for number, row in enumerate(rows, start=1):
@@ -335,20 +340,26 @@ def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
         if any("\x00" in str(text) for item in row.items() for text in item):
             # No database text holds it (PostgreSQL refuses it outright).
             raise SourceError(f"rows 第 {number} 个元素含有空字符（NUL）")
+        named: dict[str, str] = {}
         for key in row:
-            title = names.get(str(key).strip(), str(key).strip())
-            if title not in seen:
-                seen.add(title)
-                header.append(title)
-    position = {title: i for i, title in enumerate(header)}
+            column = title(key)
+            if column in named:
+                # As a file's header naming a column twice: which value is meant?
+                raise SourceError(
+                    f"rows 第 {number} 个元素的“{named[column]}”和“{key}”是同一列（列名重复）"
+                )
+            named[column] = str(key)
+            if column not in seen:
+                seen.add(column)
+                header.append(column)
+    position = {column: i for i, column in enumerate(header)}
 
     def cells() -> Iterator[tuple[int, list[str]]]:
         width = len(header)
         for number, row in enumerate(rows, start=1):
             values = [""] * width
             for key, value in row.items():
-                title = names.get(str(key).strip(), str(key).strip())
-                values[position[title]] = clean(value)
+                values[position[title(key)]] = clean(value)
             if any(values):
                 yield number, values
 

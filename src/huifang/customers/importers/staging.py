@@ -295,6 +295,26 @@ class Stage:
             )
             return cursor.fetchall()
 
+    def joined(self, code: str, join: str, where: str, params: list) -> list[tuple[int, str]]:
+        """(rowno, code) of the staged rows ``s`` that ``join`` (SQL joining other tables to
+        ``s``) finds rows for meeting ``where``, in row order: one statement."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.rowno, s.{code} FROM {self.target.stage} s {join} "
+                f"WHERE {where} ORDER BY s.rowno",
+                params,
+            )
+            return cursor.fetchall()
+
+    def count_by(self, expression: str, join: str = "") -> list[tuple]:
+        """(value, rows) of ``expression`` over the staged rows ``s`` (joined by ``join``)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {expression}, COUNT(*) FROM {self.target.stage} s {join} "
+                f"GROUP BY {expression}"
+            )
+            return cursor.fetchall()
+
     def remove(self, rownos: list[int]) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":  # one scan of the unindexed stage

@@ -166,6 +166,8 @@ class RowValidator:
         self.pos = {c.key: index.get(c.key, ABSENT) for c in self.dataset.columns}
         self.errors = errors
         self.late_rejects: list[int] = []
+        # (row, code) of numeric code cells that named no customer (``short_codes``).
+        self.unknown_numeric: list[tuple[int, str]] = []
 
     def finish(self, stage) -> list[int]:
         """Checks that need the whole file (``stage`` holds its valid rows); returns row
@@ -188,11 +190,42 @@ class RowValidator:
                 self.errors.add(rowno, key, code, LEADING_ZEROS_LOST)
             else:
                 self.errors.add(rowno, key, code, f"{what}不存在")
+                if type(code) is NumText:
+                    self.unknown_numeric.append((rowno, code))
             return None
         if codes.allowed is not None and pk not in codes.allowed:
             self.errors.add(rowno, key, code, "该客户不在您的权限范围内")
             return None
         return pk
+
+    def short_codes(
+        self,
+        stage,
+        key: str = "investor_code",
+        numeric: list[tuple[int, str]] | None = None,
+        target: tuple[type, str] = (Customer, "customer_id"),
+    ) -> None:
+        """A numeric code cell that named no row of ``target`` (model, the stage's column
+        of its id) and is shorter than the codes of the column's other (staged) rows has
+        probably lost its leading zeros: its reason says so (data-interface.md) instead of
+        …不存在. Only when there are such cells (a spreadsheet's or a JSON body's numbers):
+        one grouped query of the stage."""
+        numeric = self.unknown_numeric if numeric is None else numeric
+        if not numeric:
+            return
+        model, column = target
+        code = "investor_code" if model is Customer else "code"
+        join = f"JOIN {model._meta.db_table} r ON r.id = s.{column}"
+        lengths = Counter(dict(stage.count_by(f"LENGTH(r.{code})", join)))
+        if not lengths:
+            return
+        usual = _usual_length(lengths, "")
+        short = {(row, code) for row, code in numeric if len(code) < usual}
+        label = self.errors.labels[key]
+        items = self.errors.items
+        for i, e in enumerate(items):
+            if e.column == label and (e.row, e.value) in short:
+                items[i] = RowError(e.row, e.column, e.value, LEADING_ZEROS_LOST)
 
 
 class FastPathValidator(RowValidator, abc.ABC):
@@ -236,6 +269,7 @@ class CustomerValidator(FastPathValidator):
         self.seen: dict[str, int] = {}
         self.lengths: Counter[int] = Counter()
         self.numeric_codes: list[tuple[int, str]] = []
+        self.unknown_branches: list[tuple[int, str]] = []  # numeric 部门代码 of no branch
         # In a part (``in_part``): (row, code) of rows refused for other reasons, whose code
         # an earlier part may have claimed (then the row repeats it, too).
         self.refused: list[tuple[int, str]] | None = None
@@ -249,6 +283,12 @@ class CustomerValidator(FastPathValidator):
         self.width = max(positions, default=0) + 1
         self.fields = operator.itemgetter(*(-1 if p == ABSENT else p for p in self.pos.values()))
         self.fast_texts = _fast_texts(self.limits)
+        # A file with 证件号码 but no 证件类型 keeps each customer's stored type: the numbers
+        # of customers holding a 身份证 are checked (and give the birth date) as such.
+        self.id_cards: frozenset[str] = frozenset()
+        if self.pos["id_type"] == ABSENT and self.pos["id_number"] != ABSENT:
+            cards = Customer.objects.filter(id_type=choices.IdType.ID_CARD)
+            self.id_cards = frozenset(cards.values_list("investor_code", flat=True))
 
     def _fast(self, rowno: int, cells: list[str]) -> tuple | None:
         """The stage tuple of a well-formed common row, or None: let the full checks decide.
@@ -299,7 +339,7 @@ class CustomerValidator(FastPathValidator):
         born = None
         try:
             if id_number:
-                if id_type == choices.IdType.ID_CARD:
+                if id_type == choices.IdType.ID_CARD or code in self.id_cards:
                     id_number, born = parse_id_card(id_number)
                 else:
                     id_number = check_id_number(id_number, self.limits["id_number"])
@@ -403,7 +443,7 @@ class CustomerValidator(FastPathValidator):
         born = None
         if id_number:
             try:
-                if id_type == choices.IdType.ID_CARD:
+                if id_type == choices.IdType.ID_CARD or raw_code in self.id_cards:
                     id_number, born = parse_id_card(id_number)
                 else:
                     id_number = check_id_number(id_number, limits["id_number"])
@@ -468,6 +508,8 @@ class CustomerValidator(FastPathValidator):
             self.errors.add(
                 rowno, "branch_code", text, LEADING_ZEROS_LOST if lost else "部门代码不存在"
             )
+            if type(text) is NumText and not lost:
+                self.unknown_branches.append((rowno, text))
             return None
         if self.scope_path is not None and not self.branch_paths[text].startswith(self.scope_path):
             self.errors.add(rowno, "branch_code", text, "该部门不在您的权限范围内")
@@ -543,15 +585,34 @@ class CustomerValidator(FastPathValidator):
                 items[i] = RowError(e.row, e.column, e.value, self.DUPLICATE.format(first))
 
     def finish(self, stage) -> list[int]:
-        """Numeric investor codes that have probably lost their leading zeros
-        (:func:`lost_zeros`)."""
-        rejected = []
+        """Existing customers outside the user's scope (the row's own branch is checked row
+        by row: a file may not move someone else's customer into it either), and numeric
+        investor codes that have probably lost their leading zeros (:func:`lost_zeros`)."""
+        self.short_codes(stage, "branch_code", self.unknown_branches, (Branch, "branch_id"))
+        rejected = self._held_outside_scope(stage)
         stored = _zero_lengths(Customer, "investor_code") if self.numeric_codes else ()
         lost = lost_zeros(self.numeric_codes, self.lengths, _existing_codes, stored)
         for rowno, code in lost:
             self.errors.add(rowno, "investor_code", code, LEADING_ZEROS_LOST)
             rejected.append(rowno)
         return rejected
+
+    def _held_outside_scope(self, stage) -> list[int]:
+        """Rows naming an existing customer of a branch outside the user's scope: one join
+        of the stage with the customers and their branches (an index probe per staged
+        row), only for a branch-scoped user."""
+        if self.scope_path is None or not stage.rows:
+            return []
+        join = (
+            f"JOIN {Customer._meta.db_table} r ON r.investor_code = s.investor_code "
+            f"JOIN {Branch._meta.db_table} b ON b.id = r.branch_id"
+        )
+        scope = self.scope_path
+        where = f"SUBSTR(b.path, 1, {len(scope)}) <> %s"  # not LIKE: "_" is a code character
+        outside = stage.joined("investor_code", join, where, [scope])
+        for rowno, code in outside:
+            self.errors.add(rowno, "investor_code", code, "该客户不在您的权限范围内")
+        return [rowno for rowno, _ in outside]
 
 
 def lost_zeros(
@@ -704,7 +765,9 @@ class ProductValidator(RowValidator):
         return (rowno, customer_id, business_date, product_code, product_name, category or "", risk)
 
     def finish(self, stage) -> list[int]:
-        """Numeric product codes that have probably lost their leading zeros."""
+        """Numeric product codes that have probably lost their leading zeros (and numeric
+        investor codes: ``short_codes``)."""
+        self.short_codes(stage)
         rejected = []
         if not self.numeric_codes:
             return []
