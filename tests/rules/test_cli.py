@@ -169,3 +169,27 @@ def test_screen_refuses_a_reference_date_outside_the_supported_years(db, as_of):
     refused with the dates' range, not a traceback."""
     with pytest.raises(CommandError, match="日期须在 1900-01-01 至 2100-12-31 之间"):
         call("screen", "--as-of", as_of)
+
+
+def test_screen_warns_of_a_rule_whose_period_is_empty_under_the_date(make):
+    """A period start of its own later than D (the end defaulting to D): the rule can hit
+    nobody, and the command says so instead of screening silently."""
+    make(occupation="无业")
+    call("rules", "set", "A001", "period_start=2026-03-01")
+    text = call("screen", "--as-of", "2025-12-31", "--rules", "A001,A005")
+    assert "警告：规则 A001 的统计期间 2026-03-01 至 2025-12-31 为空" in text
+    assert "规则 A005" not in text  # A005 has no period: no warning
+
+
+def test_run_page_warns_of_a_rule_whose_period_is_empty(make, client_for, personas):
+    from django.urls import reverse
+
+    from huifang.rules import services
+
+    make(occupation="无业")
+    call("rules", "set", "A001", "period_start=2026-03-01")
+    run = services.do_run_screening(D(2025, 12, 31), actor=personas["hq_admin"])
+    page = client_for("hq_admin").get(reverse("rules:run_detail", args=[run.pk])).content
+    text = page.decode()
+    assert text.count('data-testid="empty-period"') == 1
+    assert "规则 A001 的统计期间 2026-03-01 至 2025-12-31 为空" in text

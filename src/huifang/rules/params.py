@@ -214,6 +214,21 @@ def resolve_period(params: dict, as_of: datetime.date) -> tuple[datetime.date, d
     return start, end
 
 
+def empty_period(code: str, params: dict, as_of: datetime.date) -> str | None:
+    """A warning when rule ``code``'s window under D is empty — a start of its own later
+    than D (the end defaulting to D), or a one-sided end before 1 January of D's year — so
+    the rule can hit nobody; None for a rule without a period or a window that holds days."""
+    if "period_start" not in params and "period_end" not in params:
+        return None
+    start, end = resolve_period(params, as_of)
+    if start <= end:
+        return None
+    return (
+        f"规则 {code} 的统计期间 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 为空（开始晚于结束），"
+        f"按基准日 {as_of:%Y-%m-%d} 不会命中任何客户"
+    )
+
+
 # --- display --------------------------------------------------------------------------
 
 

@@ -285,10 +285,12 @@ class RunDetailView(ObjectListView):
         for rr in run_rules:
             rr.scoped_count = hits.filter(rule_codes__contains=f",{rr.code},").count()
             rr.shown = P.display_params(rr.rule_type, rr.params)
+        empty = [P.empty_period(rr.code, rr.params, self.run.as_of) for rr in run_rules]
         preview = self.run.status == RunStatus.PREVIEW
         context.update(
             run=self.run,
             run_rules=run_rules,
+            empty_periods=[text for text in empty if text],
             scoped_total=hits.count(),
             # A frozen run shows what was confirmed when it was frozen, not today's data.
             gap=None if self.run.is_frozen else data_gap(self.run.as_of),

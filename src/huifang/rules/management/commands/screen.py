@@ -19,6 +19,7 @@ from huifang.core.exporter import Exporter
 from huifang.core.filtersets import within_dates
 from huifang.core.output_files import output_path
 from huifang.rules import engine, evidence, services
+from huifang.rules import params as P
 from huifang.rules.completeness import data_gap
 from huifang.rules.forms import parse_overrides
 from huifang.rules.models import Hit
@@ -94,6 +95,9 @@ class Command(BaseCommand):
             if gap is not None:
                 self.stdout.write(self.style.WARNING(f"警告：{gap.message}"))
             try:
+                for spec in engine.resolve_rules(rules, overrides):
+                    if text := P.empty_period(spec.code, spec.params, as_of):
+                        self.stdout.write(self.style.WARNING(f"警告：{text}"))
                 if options["freeze"]:
                     kwargs["allow_incomplete"] = options["allow_incomplete"]
                     self.frozen(as_of, out, kwargs)
