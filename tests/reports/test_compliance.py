@@ -342,6 +342,51 @@ def test_the_dashboard_loads_its_compliance_card_on_its_own(world, client_for):
     assert 'hx-trigger="load"' in page and 'id="compliance-counts"' not in page
 
 
+def test_the_dashboards_branch_narrows_its_compliance_card(world, branches, client_for):
+    """回访进度 filtered to 上海: the card counts 上海's findings and links to the check page
+    filtered the same way, whose 共 N 条 is the number clicked."""
+    client = client_for("hq_admin")
+    shanghai = branches["b"]
+    page = client.get(reverse("reports:dashboard"), {"branch": shanghai.pk}).content.decode()
+    card_url = f"{reverse('reports:dashboard_compliance')}?branch={shanghai.pk}"
+    assert f'hx-get="{card_url}"' in page
+    card = client.get(card_url)
+    overdue = next(c for c in card.context["compliance"] if c["name"] == "overdue_tasks")
+    assert overdue["count"] == 1
+    assert (
+        overdue["url"]
+        == f"{reverse('reports:compliance_check', args=['overdue_tasks'])}?branch={shanghai.pk}"
+    )
+    assert "0102 上海分公司（含下级部门）" in card.content.decode()
+    listed = client.get(overdue["url"])
+    assert listed.context["count"] == 1
+    assert [f.investor_code for f in listed.context["page"]] == [
+        world.b_late.customer.investor_code
+    ]
+
+
+def test_the_compliance_card_says_which_dashboard_filters_it_does_not_follow(
+    world, branches, client_for
+):
+    client = client_for("hq_admin")
+    page = client.get(reverse("reports:dashboard"), {"batch": world.batch.number}).content.decode()
+    card_url = f"{reverse('reports:dashboard_compliance')}?narrowed=1"
+    assert f'hx-get="{card_url}"' in page
+    card = client.get(card_url).content.decode()
+    assert "不按统计期间、批次号、回访业务类型筛选" in card
+
+
+def test_the_compliance_card_ignores_a_branch_out_of_scope_or_malformed(
+    world, branches, client_for
+):
+    client = client_for("manager_a")
+    for wanted in (branches["b"].pk, "x"):
+        card = client.get(reverse("reports:dashboard_compliance"), {"branch": wanted})
+        counts = {c["name"]: c["count"] for c in card.context["compliance"]}
+        assert counts["overdue_tasks"] == 1  # 北京's own, as without a branch
+        assert card.context["branch"] is None
+
+
 @pytest.fixture
 def answered(branches, published):  # noqa: F811
     from tests.surveys import results_world

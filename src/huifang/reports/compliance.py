@@ -598,18 +598,29 @@ def finding_title(key: str) -> str:
     return check.title if check is not None else key
 
 
-def counts(user, period: Period | None = None) -> list[dict]:
-    """Each check's finding count for the dashboard, with its page's URL."""
+def counts(user, period: Period | None = None, branch=None) -> list[dict]:
+    """Each check's finding count for the dashboard, with its page's URL; with ``branch``,
+    the findings of that branch and the ones below it, linking to the page so filtered."""
     from django.urls import reverse
 
+    from huifang.core.scoping import subtree_ids
+
     period = period or Period()
+    inside = set(subtree_ids(branch)) if branch is not None else None
+
+    def count(check: Check) -> int:
+        if inside is None:
+            return check.count(user, period)
+        return sum(1 for f in check.findings(user, period) if f.branch_id in inside)
+
+    query = f"?branch={branch.pk}" if branch is not None else ""
     return [
         {
             "name": name,
             "title": check.title,
             "description": check.description,
-            "count": check.count(user, period),
-            "url": reverse("reports:compliance_check", args=[name]),
+            "count": count(check),
+            "url": reverse("reports:compliance_check", args=[name]) + query,
         }
         for name, check in ((name, cls()) for name, cls in REGISTRY.items())
     ]
