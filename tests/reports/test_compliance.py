@@ -279,8 +279,36 @@ def test_check_page_filters_exports_and_offers_a_measure(world, client_for):
     assert only_b.context["count"] == 1
     export = client.get(url, {"_export": "csv"})
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines[0] == "检查项,投资者代码,任务,说明"
+    assert lines[0] == "检查项,投资者代码,投资者名称,部门,任务,说明"
     assert len(lines) == 3
+
+
+def test_a_check_pages_export_has_the_pages_columns_and_names_its_filters(world, client_for):
+    """The export carries what the page shows (投资者名称, 部门 too) and its 导出说明 names the
+    filters as the form does, not as the query string spells them."""
+    import io
+
+    import openpyxl
+
+    late = world.b_late
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    export = client_for("hq_admin").get(
+        url, {"branch": late.branch.pk, "q": late.customer.investor_code, "_export": "xlsx"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content)))
+    data, about = book.worksheets
+    rows = list(data.iter_rows(values_only=True))
+    assert rows[1][:5] == (
+        "逾期未完成的任务",
+        late.customer.investor_code,
+        late.customer.name,
+        late.branch.name,
+        late.pk,
+    )
+    said = dict(about.iter_rows(values_only=True))
+    assert said["筛选条件"] == (
+        f"部门：{late.branch.code} {late.branch.name}；投资者代码：{late.customer.investor_code}"
+    )
 
 
 def test_a_measure_from_a_finding_keeps_its_key(world, client_for):
