@@ -415,6 +415,29 @@ def test_the_compliance_card_ignores_a_branch_out_of_scope_or_malformed(
         assert card.context["branch"] is None
 
 
+def test_an_agent_is_not_shown_the_checks_on_hits_they_cannot_see(
+    world, branches, client_for, api_for
+):
+    """Agents do not see screenings' hits: 命中但未建任务的客户 and 高风险产品购买者未回访 would
+    count none of their branch's findings and read a reassuring 0, so they are left out of
+    the agent's 合规核查 and the dashboard's card, and their pages refuse; a manager has them."""
+    buyer = customer("0400000031", branches["a1"])
+    frozen_run({buyer: "A006"})
+    hidden = {"hit_without_task", "high_risk_without_callback"}
+    agent = client_for("agent_a")
+    card = agent.get(reverse("reports:dashboard_compliance")).context["compliance"]
+    assert hidden.isdisjoint(c["name"] for c in card)
+    assert "overdue_tasks" in {c["name"] for c in card}
+    index = agent.get(reverse("reports:compliance")).content.decode()
+    assert "高风险产品购买者未回访" not in index
+    for name in hidden:
+        assert agent.get(reverse("reports:compliance_check", args=[name])).status_code == 403
+        assert api_for("agent_a").get(f"/api/v1/compliance/{name}/").status_code == 403
+    manager = client_for("manager_a").get(reverse("reports:dashboard_compliance"))
+    counts = {c["name"]: c["count"] for c in manager.context["compliance"]}
+    assert counts["high_risk_without_callback"] == 1
+
+
 @pytest.fixture
 def answered(branches, published):  # noqa: F811
     from tests.surveys import results_world

@@ -738,7 +738,10 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def _check(self, name: str) -> compliance.Check:
         if name not in compliance.REGISTRY:
             raise NotFound("没有该检查项")
-        return compliance.get(name)
+        check = compliance.get(name)
+        if not check.visible_to(self.request.user):
+            raise PermissionDenied("您没有查看筛选命中的权限")
+        return check
 
     def _findings(self, check: compliance.Check) -> list[compliance.Finding]:
         form = FindingFilterForm(

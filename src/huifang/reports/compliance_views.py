@@ -112,6 +112,8 @@ def check_page(request, name: str):
     if name not in compliance.REGISTRY:
         raise Http404("没有该检查项")
     check = compliance.get(name)
+    if not check.visible_to(request.user):
+        raise PermissionDenied("您没有查看筛选命中的权限")
     form = FindingFilterForm(request.GET or None, user=request.user)
     valid = not form.is_bound or form.is_valid()
     rows = (
