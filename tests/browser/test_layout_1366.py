@@ -96,11 +96,14 @@ def test_the_page_fits_1366_without_clipping(
 
 
 def test_questionnaire_results_fit_1366_without_clipping(demo, demo_login, live_server):
-    """问卷结果's 异常问卷 table: its 异常题目 (whole questions, joined) wraps, so 查看答案 stays
-    in sight."""
-    from huifang.surveys.models import Questionnaire
+    """问卷结果's 异常问卷 table: its 异常题目 (whole questions, joined), 提交时间 and a long
+    营业部 name wrap, so 查看答案 stays in sight."""
+    from huifang.org.models import Branch
+    from huifang.surveys.models import Questionnaire, Response
 
     special = Questionnaire.objects.get(code="QN-SPECIAL")
+    abnormal = Response.objects.exclude(abnormal=[]).values_list("branch_id", flat=True)
+    Branch.objects.filter(pk__in=abnormal).update(name="上海浦东新区陆家嘴金融贸易区营业部")
     page = demo_login("hq_admin")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/surveys/results/{special.pk}/")

@@ -533,7 +533,7 @@ def test_each_checks_count_equals_its_findings(
 
 def test_check_page_names_each_findings_customer_and_branch(world, client_for):
     """A finding's row says whose it is: 投资者名称 and 部门 beside the code, which opens the
-    customer's page (the export keeps the four documented columns)."""
+    customer's page (the export carries them too; the command keeps its four documented columns)."""
     client = client_for("hq_admin")
     url = reverse("reports:compliance_check", args=["overdue_tasks"])
     customer = world.b_late.customer
