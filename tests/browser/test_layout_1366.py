@@ -1,6 +1,6 @@
 """At 1366 × 768 (the smallest screen the branches use) the pages that clipped their
-content — the home page, 回访进度's 按命中规则 card, 管理措施, HQ's 站内消息, 短信记录 and 分配设置's
-分配方式 (its 保存 cut off) — fit the
+content — the home page, 回访进度's 按命中规则 card, 管理措施, HQ's 站内消息, 短信记录, 分配设置's
+分配方式 (its 保存 cut off), a 合规核查 check's findings and 问卷结果's 异常问卷 — fit the
 window: the page does not scroll sideways and no table or card cuts its content off (a
 table wider than its card scrolls inside it, with the columns past the edge out of sight)."""
 
@@ -29,6 +29,7 @@ PAGES = {
     "/plans/messages/": "#notifications table",
     "/sms/": "main table",
     "/callbacks/tasks/distribution/": "#distribution-modes",
+    "/reports/compliance/elderly_without_callback/": "#findings",
 }
 
 
@@ -89,6 +90,24 @@ def test_the_page_fits_1366_without_clipping(
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}{path}")
     expect(page.locator(PAGES[path]).first).to_be_visible()
+
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(CLIPPED) == []
+
+
+def test_questionnaire_results_fit_1366_without_clipping(demo, demo_login, live_server):
+    """问卷结果's 异常问卷 table: its 异常题目 (whole questions, joined), 提交时间 and a long
+    营业部 name wrap, so 查看答案 stays in sight."""
+    from huifang.org.models import Branch
+    from huifang.surveys.models import Questionnaire, Response
+
+    special = Questionnaire.objects.get(code="QN-SPECIAL")
+    abnormal = Response.objects.exclude(abnormal=[]).values_list("branch_id", flat=True)
+    Branch.objects.filter(pk__in=abnormal).update(name="上海浦东新区陆家嘴金融贸易区营业部")
+    page = demo_login("hq_admin")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/surveys/results/{special.pk}/")
+    expect(page.locator("#abnormal-responses tbody tr").first).to_contain_text("查看答案")
 
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate(CLIPPED) == []

@@ -148,6 +148,20 @@ def test_findings_export_is_audited(world, client_for):
     assert AuditEvent.objects.filter(action="export", actor_label="api").count() == 1
 
 
+def test_findings_export_has_the_check_pages_columns(world, client_for):
+    """The API's export is the check page's: 投资者名称 and 部门 beside the code."""
+    query = {"q": world.a_late.customer.investor_code}
+    api = client_for("manager_a").get(
+        f"{COMPLIANCE}overdue_tasks/export/", {**query, "file_format": "csv"}
+    )
+    page = client_for("manager_a").get(
+        "/reports/compliance/overdue_tasks/", {**query, "_export": "csv"}
+    )
+    rows = [b"".join(r.streaming_content).decode("utf-8-sig").splitlines() for r in (api, page)]
+    assert rows[0] == rows[1]
+    assert rows[0][0] == "检查项,投资者代码,投资者名称,部门,任务,说明"
+
+
 def test_a_bad_export_format_is_400(world, client_for):
     answer = client_for("hq_admin").get(
         f"{COMPLIANCE}overdue_tasks/export/", {"file_format": "pdf"}

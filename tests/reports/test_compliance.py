@@ -279,8 +279,36 @@ def test_check_page_filters_exports_and_offers_a_measure(world, client_for):
     assert only_b.context["count"] == 1
     export = client.get(url, {"_export": "csv"})
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines[0] == "检查项,投资者代码,任务,说明"
+    assert lines[0] == "检查项,投资者代码,投资者名称,部门,任务,说明"
     assert len(lines) == 3
+
+
+def test_a_check_pages_export_has_the_pages_columns_and_names_its_filters(world, client_for):
+    """The export carries what the page shows (投资者名称, 部门 too) and its 导出说明 names the
+    filters as the form does, not as the query string spells them."""
+    import io
+
+    import openpyxl
+
+    late = world.b_late
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    export = client_for("hq_admin").get(
+        url, {"branch": late.branch.pk, "q": late.customer.investor_code, "_export": "xlsx"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content)))
+    data, about = book.worksheets
+    rows = list(data.iter_rows(values_only=True))
+    assert rows[1][:5] == (
+        "逾期未完成的任务",
+        late.customer.investor_code,
+        late.customer.name,
+        late.branch.name,
+        late.pk,
+    )
+    said = dict(about.iter_rows(values_only=True))
+    assert said["筛选条件"] == (
+        f"部门：{late.branch.code} {late.branch.name}；投资者代码：{late.customer.investor_code}"
+    )
 
 
 def test_a_measure_from_a_finding_keeps_its_key(world, client_for):
@@ -340,6 +368,74 @@ def test_the_dashboard_loads_its_compliance_card_on_its_own(world, client_for):
     page = client_for("hq_admin").get(reverse("reports:dashboard")).content.decode()
     assert f'hx-get="{reverse("reports:dashboard_compliance")}"' in page
     assert 'hx-trigger="load"' in page and 'id="compliance-counts"' not in page
+
+
+def test_the_dashboards_branch_narrows_its_compliance_card(world, branches, client_for):
+    """回访进度 filtered to 上海: the card counts 上海's findings and links to the check page
+    filtered the same way, whose 共 N 条 is the number clicked."""
+    client = client_for("hq_admin")
+    shanghai = branches["b"]
+    page = client.get(reverse("reports:dashboard"), {"branch": shanghai.pk}).content.decode()
+    card_url = f"{reverse('reports:dashboard_compliance')}?branch={shanghai.pk}"
+    assert f'hx-get="{card_url}"' in page
+    card = client.get(card_url)
+    overdue = next(c for c in card.context["compliance"] if c["name"] == "overdue_tasks")
+    assert overdue["count"] == 1
+    assert (
+        overdue["url"]
+        == f"{reverse('reports:compliance_check', args=['overdue_tasks'])}?branch={shanghai.pk}"
+    )
+    assert "0102 上海分公司（含下级部门）" in card.content.decode()
+    listed = client.get(overdue["url"])
+    assert listed.context["count"] == 1
+    assert [f.investor_code for f in listed.context["page"]] == [
+        world.b_late.customer.investor_code
+    ]
+
+
+def test_the_compliance_card_says_which_dashboard_filters_it_does_not_follow(
+    world, branches, client_for
+):
+    client = client_for("hq_admin")
+    page = client.get(reverse("reports:dashboard"), {"batch": world.batch.number}).content.decode()
+    card_url = f"{reverse('reports:dashboard_compliance')}?narrowed=1"
+    assert f'hx-get="{card_url}"' in page
+    card = client.get(card_url).content.decode()
+    assert "不按统计期间、批次号、回访业务类型筛选" in card
+
+
+def test_the_compliance_card_ignores_a_branch_out_of_scope_or_malformed(
+    world, branches, client_for
+):
+    client = client_for("manager_a")
+    for wanted in (branches["b"].pk, "x"):
+        card = client.get(reverse("reports:dashboard_compliance"), {"branch": wanted})
+        counts = {c["name"]: c["count"] for c in card.context["compliance"]}
+        assert counts["overdue_tasks"] == 1  # 北京's own, as without a branch
+        assert card.context["branch"] is None
+
+
+def test_an_agent_is_not_shown_the_checks_on_hits_they_cannot_see(
+    world, branches, client_for, api_for
+):
+    """Agents do not see screenings' hits: 命中但未建任务的客户 and 高风险产品购买者未回访 would
+    count none of their branch's findings and read a reassuring 0, so they are left out of
+    the agent's 合规核查 and the dashboard's card, and their pages refuse; a manager has them."""
+    buyer = customer("0400000031", branches["a1"])
+    frozen_run({buyer: "A006"})
+    hidden = {"hit_without_task", "high_risk_without_callback"}
+    agent = client_for("agent_a")
+    card = agent.get(reverse("reports:dashboard_compliance")).context["compliance"]
+    assert hidden.isdisjoint(c["name"] for c in card)
+    assert "overdue_tasks" in {c["name"] for c in card}
+    index = agent.get(reverse("reports:compliance")).content.decode()
+    assert "高风险产品购买者未回访" not in index
+    for name in hidden:
+        assert agent.get(reverse("reports:compliance_check", args=[name])).status_code == 403
+        assert api_for("agent_a").get(f"/api/v1/compliance/{name}/").status_code == 403
+    manager = client_for("manager_a").get(reverse("reports:dashboard_compliance"))
+    counts = {c["name"]: c["count"] for c in manager.context["compliance"]}
+    assert counts["high_risk_without_callback"] == 1
 
 
 @pytest.fixture
@@ -437,7 +533,7 @@ def test_each_checks_count_equals_its_findings(
 
 def test_check_page_names_each_findings_customer_and_branch(world, client_for):
     """A finding's row says whose it is: 投资者名称 and 部门 beside the code, which opens the
-    customer's page (the export keeps the four documented columns)."""
+    customer's page (the export carries them too; the command keeps its four documented columns)."""
     client = client_for("hq_admin")
     url = reverse("reports:compliance_check", args=["overdue_tasks"])
     customer = world.b_late.customer

@@ -306,3 +306,31 @@ def test_list_export_writes_one_audit_row(measure, client_for):
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and "面谈" in lines[1]
     assert AuditEvent.objects.filter(action="export").count() == before + 1
+
+
+def test_an_export_after_a_filter_still_carries_every_column(measure, client_for):
+    """查询 sends the 显示列 ticks as the page shows them; untouched, they choose nothing, so
+    the export keeps 执行结果 and 创建时间, which the page hides."""
+    from huifang.reports.tables import MeasureTable
+
+    shown = [c for c in MeasureTable.default_columns]
+    response = client_for("manager_a").get(
+        reverse("reports:measure_list"), {"status": "pending", "cols": shown, "_export": "csv"}
+    )
+    header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert header.endswith("逾期,执行结果,创建时间")
+    assert (
+        client_for("manager_a")
+        .get(reverse("reports:measure_list"), {"status": "pending", "cols": shown})
+        .context["table"]
+        .columns.names()
+        == shown
+    )
+
+
+def test_an_export_of_the_columns_chosen_keeps_to_them(measure, client_for):
+    response = client_for("manager_a").get(
+        reverse("reports:measure_list"), {"cols": ["investor_code", "status"], "_export": "csv"}
+    )
+    header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert header == "投资者代码,状态"

@@ -228,6 +228,19 @@ def describe(filterset: django_filters.FilterSet) -> str:
     return "；".join(parts)
 
 
+def describe_form(form: forms.Form) -> str:
+    """A plain filter form's values (a page without a FilterSet: a 合规核查 check) as
+    :func:`describe` writes a FilterSet's; "" when the form is unbound or invalid."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    parts = []
+    for name, field in form.fields.items():
+        text = _value_text(field, form.cleaned_data.get(name))
+        if text:
+            parts.append(f"{field.label or name}：{text}")
+    return "；".join(parts)
+
+
 def _value_text(field: forms.Field, value) -> str:
     if value is None or value == "" or value == [] or value == ():
         return ""

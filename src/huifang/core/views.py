@@ -77,6 +77,12 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         table = self.table_class
         names = list(table.base_columns)
         chosen = [c for c in self.request.GET.getlist("cols") if c in table.base_columns]
+        # 查询 sends the 显示列 ticks as they stand: the page's own columns, untouched, are no
+        # choice, or every export after a filter would lose the columns the page hides.
+        fixed = set(getattr(table, "fixed_columns", ()))
+        page_default = getattr(table, "default_columns", None) or names
+        if set(chosen) | fixed == set(page_default) | fixed:
+            chosen = []
         default = getattr(table, "export_columns" if self.exporting else "default_columns", None)
         shown = set(chosen or (names if default is None else default))
         shown.update(getattr(table, "fixed_columns", ()))

@@ -52,7 +52,7 @@ from huifang.core.scoping import has_model_perm
 from huifang.org.models import Branch, User
 from huifang.reports import compliance, figures, jobs, services
 from huifang.reports.choices import TRANSITIONS, MeasureStatus
-from huifang.reports.compliance_views import FindingFilterForm, filtered
+from huifang.reports.compliance_views import FindingFilterForm, filtered, page_sheet
 from huifang.reports.evidence.forms import KINDS, EvidenceForm
 from huifang.reports.evidence.package import PERMISSION as EVIDENCE_PERMISSION
 from huifang.reports.figures import COMPLETION_RATE_TEXT, SUCCESS_RATE_TEXT
@@ -738,7 +738,10 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def _check(self, name: str) -> compliance.Check:
         if name not in compliance.REGISTRY:
             raise NotFound("没有该检查项")
-        return compliance.get(name)
+        check = compliance.get(name)
+        if not check.visible_to(self.request.user):
+            raise PermissionDenied("您没有查看筛选命中的权限")
+        return check
 
     def _findings(self, check: compliance.Check) -> list[compliance.Finding]:
         form = FindingFilterForm(
@@ -792,7 +795,7 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             raise ValidationError({"file_format": ["文件格式须为 xlsx 或 csv"]})
         found = self._check(name)
         exporter = Exporter(
-            compliance.sheet,
+            page_sheet,
             queryset=self._findings(found),
             name=f"compliance_{name}",
             title=f"合规核查 · {found.title}",

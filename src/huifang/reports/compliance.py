@@ -96,6 +96,13 @@ class Check(ABC):
     # What it lists; a check whose text names a parameter or setting makes this a property
     # that reads the current value (read it from an instance, e.g. ``get(name)``).
     description: str = ""
+    # The permission a user needs besides the tasks' (the screening's hits, which agents do
+    # not see): without it the check would count none of their findings and read "0".
+    permission: str | None = None
+
+    def visible_to(self, user) -> bool:
+        """Whether ``user`` (None: a command, sees all) may run this check."""
+        return user is None or self.permission is None or user.has_perm(self.permission)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -159,6 +166,7 @@ class OverdueTasks(Check):
 class HitWithoutTask(Check):
     name = "hit_without_task"
     title = "命中但未建任务的客户"
+    permission = "rules.view_hit"
     description = (
         "已落地的筛选结果中命中、却没有任何批次为其新建或合并回访任务的客户；说明写明原因："
         "筛选结果尚未加入回访名单，或批次因客户已销户而跳过。"
@@ -471,6 +479,7 @@ class ElderlyWithoutCallback(Check):
 class HighRiskWithoutCallback(Check):
     name = "high_risk_without_callback"
     title = "高风险产品购买者未回访"
+    permission = "rules.view_hitreason"
     description = (
         "在统计期间内基准日的已落地筛选中被 A006（高风险产品）命中、"
         "自该基准日起没有任何回访记录的客户。"
@@ -604,20 +613,33 @@ def finding_title(key: str) -> str:
     return check.title if check is not None else key
 
 
-def counts(user, period: Period | None = None) -> list[dict]:
-    """Each check's finding count for the dashboard, with its page's URL."""
+def counts(user, period: Period | None = None, branch=None) -> list[dict]:
+    """Each check ``user`` may run, with its finding count for the dashboard and its page's
+    URL; with ``branch``, the findings of that branch and the ones below it, linking to the
+    page so filtered."""
     from django.urls import reverse
 
+    from huifang.core.scoping import subtree_ids
+
     period = period or Period()
+    inside = set(subtree_ids(branch)) if branch is not None else None
+
+    def count(check: Check) -> int:
+        if inside is None:
+            return check.count(user, period)
+        return sum(1 for f in check.findings(user, period) if f.branch_id in inside)
+
+    query = f"?branch={branch.pk}" if branch is not None else ""
     return [
         {
             "name": name,
             "title": check.title,
             "description": check.description,
-            "count": check.count(user, period),
-            "url": reverse("reports:compliance_check", args=[name]),
+            "count": count(check),
+            "url": reverse("reports:compliance_check", args=[name]) + query,
         }
         for name, check in ((name, cls()) for name, cls in REGISTRY.items())
+        if check.visible_to(user)
     ]
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from huifang.callbacks.models import CallbackTask
 from huifang.core.exporter import Exporter, ExportError
-from huifang.core.filtersets import within_dates
+from huifang.core.filtersets import describe_form, within_dates
 from huifang.core.scoping import has_model_perm, subtree_ids
 from huifang.core.views import style_form
 from huifang.core.widgets import DateInput
@@ -74,6 +74,25 @@ def _who(findings) -> tuple[dict[str, str], dict[int, str]]:
     return names, branches
 
 
+PAGE_HEADER = ["检查项", "投资者代码", "投资者名称", "部门", "任务", "说明"]
+
+
+def page_sheet(findings: list[compliance.Finding]) -> tuple[list[str], list[list]]:
+    """A check page's export: the page's columns (投资者名称 and 部门 too), under 检查项."""
+    names, branches = _who(findings)
+    return PAGE_HEADER, [
+        [
+            f.check,
+            f.investor_code,
+            names.get(f.investor_code, ""),
+            branches.get(f.branch_id, ""),
+            f.task_id or "",
+            f.note,
+        ]
+        for f in findings
+    ]
+
+
 @require_safe
 def index(request):
     _allowed(request)
@@ -93,6 +112,8 @@ def check_page(request, name: str):
     if name not in compliance.REGISTRY:
         raise Http404("没有该检查项")
     check = compliance.get(name)
+    if not check.visible_to(request.user):
+        raise PermissionDenied("您没有查看筛选命中的权限")
     form = FindingFilterForm(request.GET or None, user=request.user)
     valid = not form.is_bound or form.is_valid()
     rows = (
@@ -101,11 +122,11 @@ def check_page(request, name: str):
     fmt = request.GET.get("_export")
     if fmt in ("csv", "xlsx") and valid:
         exporter = Exporter(
-            compliance.sheet,
+            page_sheet,
             queryset=rows,
             name=f"compliance_{name}",
             title=f"合规核查 · {check.title}",
-            filters=request.GET.urlencode(),
+            filters=describe_form(form) if form.is_bound else None,
         )
         try:
             return exporter.response(fmt)

@@ -3,14 +3,18 @@ for the template and the charts (``static/reports/dashboard.js``)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.models import CallbackRecord
 from huifang.core.scoping import has_model_perm
+from huifang.org.models import Branch
 from huifang.reports import figures
 from huifang.reports.forms import DashboardFilterForm
 
@@ -81,6 +85,7 @@ def dashboard(request):
             "agent_rows": agents or [],
             "burndown": burndown,
             "chart_data": chart_data(user, filters, agents, burndown),
+            "compliance_url": compliance_url(filters),
         }
     )
     return render(request, "reports/dashboard.html", context)
@@ -92,13 +97,39 @@ def dashboard_compliance(request):
     own request (htmx, on the page's load), so the figures are drawn without waiting."""
     if not has_model_perm(request.user, CallbackTask, "view"):
         raise PermissionDenied("您没有查看回访任务的权限")
+    # The page's 部门 (in the user's scope) narrows the card as it narrows the figures above;
+    # the checks have no batch or business type, and their own sense of a period.
+    wanted = request.GET.get("branch", "")
+    branch = (
+        Branch.objects.restrict(request.user, "view").filter(pk=int(wanted)).first()
+        if wanted.isdigit()
+        else None
+    )
     return render(
-        request, "reports/_compliance_card.html", {"compliance": compliance_counts(request.user)}
+        request,
+        "reports/_compliance_card.html",
+        {
+            "compliance": compliance_counts(request.user, branch),
+            "branch": branch,
+            "narrowed": request.GET.get("narrowed") == "1",
+        },
     )
 
 
-def compliance_counts(user) -> list:
-    """Each compliance check's finding count."""
+def compliance_url(filters: figures.Filters) -> str:
+    """The 合规核查 card's own request: the page's 部门, and whether other filters are set
+    (the card says it does not follow them)."""
+    params = {}
+    if filters.branch:
+        params["branch"] = filters.branch.pk
+    if filters.date_from or filters.date_to or filters.batch or filters.business_type:
+        params["narrowed"] = 1
+    url = reverse("reports:dashboard_compliance")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def compliance_counts(user, branch=None) -> list:
+    """Each compliance check's finding count (of ``branch``'s subtree when given)."""
     from huifang.reports import compliance
 
-    return compliance.counts(user)
+    return compliance.counts(user, branch=branch)

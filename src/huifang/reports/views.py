@@ -205,6 +205,8 @@ def measure_detail(request, pk: int):
             "overdue": measure.is_overdue(timezone.localdate()),
             "can_change": can_change,
             "status_form": status_form if can_change and choices else None,
+            # Statuses after which nothing can change: choosing one asks first (measure.js).
+            "final_statuses": " ".join(s for s, after in TRANSITIONS.items() if not after),
             "events": events,
         },
     )
