@@ -220,6 +220,27 @@ def test_create_page_from_a_record_links_record_and_task(world, client_for):
     assert (measure.record, measure.task) == (record, world.a_done)
 
 
+def test_create_page_from_a_failed_record_prefills_the_reason(world, client_for):
+    record = world.a_unreachable.records.order_by("called_at").first()
+    record.remark = "客户称不方便接听"
+    record.save(update_fields=["remark"])
+    url = reverse("reports:measure_create") + f"?record={record.pk}"
+    reason = client_for("manager_a").get(url).context["form"].initial["reason"]
+    assert reason.startswith(f"回访记录 #{record.pk}（2026-03-11 10:00 电话 失败：")
+    assert reason.endswith("）：客户称不方便接听")
+
+
+def test_create_page_from_a_feedback_prefills_the_reason(world, client_for, personas):
+    from huifang.callbacks.records.models import BranchFeedback
+
+    feedback = BranchFeedback.objects.create(
+        task=world.a_new, branch=world.a_new.branch, message="客户要求暂停交易"
+    )
+    url = reverse("reports:measure_create") + f"?feedback={feedback.pk}"
+    reason = client_for("manager_a").get(url).context["form"].initial["reason"]
+    assert reason == f"营业部反馈 #{feedback.pk}：客户要求暂停交易"
+
+
 def test_create_page_out_of_scope_is_404(world, client_for):
     url = reverse("reports:measure_create") + f"?task={world.b_late.pk}"
     assert client_for("manager_a").get(url).status_code == 404

@@ -123,11 +123,29 @@ def _sources(request) -> dict:
     }
 
 
+def _reason_of(sources: dict) -> str:
+    """措施原因 prefilled from the record or feedback the measure is created from (a finding
+    or an abnormal answer passes its own ``reason``); the user edits it before saving."""
+    record, feedback = sources["record"], sources["feedback"]
+    if record is not None:
+        when = timezone.localtime(record.called_at)
+        status = record.get_status_display()
+        if record.failure_reason_id:
+            status += f"：{record.failure_reason.name}"
+        text = (
+            f"回访记录 #{record.pk}（{when:%Y-%m-%d %H:%M} {record.get_method_display()} {status}）"
+        )
+        return (f"{text}：{record.remark}" if record.remark else text)[:500]
+    if feedback is not None:
+        return f"营业部反馈 #{feedback.pk}：{feedback.message}"[:500]
+    return ""
+
+
 def measure_create(request):
     if not has_model_perm(request.user, Measure, "add"):
         raise PermissionDenied("您没有登记管理措施的权限")
     sources = _sources(request)
-    initial = {"reason": (request.GET.get("reason") or "").strip()[:500]}
+    initial = {"reason": (request.GET.get("reason") or "").strip()[:500] or _reason_of(sources)}
     kind = (request.GET.get("type") or "").strip()
     if kind:
         initial["measure_type"] = MeasureType.objects.filter(name=kind, is_active=True).first()
