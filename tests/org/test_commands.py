@@ -53,3 +53,12 @@ def test_moving_a_branch_rewrites_its_subtree_paths(branches):
     call_command("branch", "add", "0101", "北京分公司", "--parent", "0102")
     assert Branch.objects.get(code="010101").path == "/01/0102/0101/010101/"
     assert Branch.objects.get(code="010101").depth == 3
+
+
+def test_user_create_with_a_short_password_says_why_in_chinese(branches):
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "user", "create", "shorty", "--branch", "01", "--role", "agent", "--password", "Ab-1"
+        )
+    assert str(raised.value) == "密码太短：至少 8 个字符"
+    assert not User.objects.filter(username="shorty").exists()
