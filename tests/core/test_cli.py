@@ -20,3 +20,12 @@ def test_an_unreachable_database_is_named_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "无法连接数据库（请检查 HUIFANG_DATABASE_URL）" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_is_chinese_including_the_options_django_adds(tmp_path):
+    result = run_python(["-m", "huifang.cli", "export", "--help"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("用法：")
+    for english in ("Verbosity level", "stack trace", "colorize", "Skip system checks"):
+        assert english not in result.stdout
+    assert "--traceback           出错（CommandError）时显示完整的调用栈" in result.stdout
