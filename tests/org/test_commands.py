@@ -38,7 +38,7 @@ def test_user_create_with_unknown_branch_fails_clearly(db):
         call_command(
             "user",
             "create",
-            "x",
+            "xavier",
             "--branch",
             "99",
             "--role",
@@ -62,3 +62,28 @@ def test_user_create_with_a_short_password_says_why_in_chinese(branches):
         )
     assert str(raised.value) == "密码太短：至少 8 个字符"
     assert not User.objects.filter(username="shorty").exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("", "请填写用户名"),
+        ("bad name!", "用户名只能包含字母、数字和 _.@-，长度 3–150"),
+        ("ab", "用户名只能包含字母、数字和 _.@-，长度 3–150"),
+    ],
+)
+def test_user_create_refuses_a_username_the_user_page_refuses(branches, username, message):
+    before = User.objects.count()
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "user", "create", username, "--branch", "01", "--role", "agent",
+            "--password", "Strong-pass-2026",
+        )  # fmt: skip
+    assert str(raised.value) == message
+    assert User.objects.count() == before
+
+
+def test_branch_add_refuses_a_blank_name(db):
+    with pytest.raises(CommandError, match=r"^部门名称不能为空$"):
+        call_command("branch", "add", "0199", "  ")
+    assert not Branch.objects.filter(code="0199").exists()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
 from huifang.org import services
+from huifang.org.forms import UserForm
 from huifang.org.models import Branch, Role, User
 
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
                 raise CommandError(_message(exc)) from exc
 
     def do_create(self, username, branch, role, full_name, password, **_):
+        # The user page's rule for a username (UserForm), not a second one.
+        username = UserForm.base_fields["username"].clean(username)
         branch_obj = Branch.objects.get(code=branch)
         services.do_create_user(
             username=username,
