@@ -161,3 +161,11 @@ def test_screen_refuses_an_unknown_customer_type(make):
 def test_rules_set_takes_period_dates_in_the_forms_of_as_of(db, written):
     call("rules", "set", "A001", f"period_start={written}")
     assert Rule.objects.get(code="A001").params["period_start"] == "2025-07-01"
+
+
+def test_rules_set_to_the_values_it_has_succeeds_without_a_new_version(db):
+    """A script that sets the parameters it wants may run again: nothing to store is done."""
+    call("rules", "set", "A002", "min_loss_ratio=30%")
+    text = call("rules", "set", "A002", "min_loss_ratio=30%")
+    assert text.strip() == "A002 参数没有变化，仍为参数版本 v2（未保存新版本）"
+    assert Rule.objects.get(code="A002").versions.count() == 2
