@@ -227,3 +227,14 @@ def test_a_bad_value_stops_with_one_chinese_line_naming_the_variable(variable, v
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"huifang：配置错误：{variable}")
     assert not re.search(r"\b(is|not|must|use|cannot|give)\b", lines[0]), lines[0]
+
+
+def test_a_postgres_url_without_a_database_name_is_refused_without_a_traceback(tmp_path):
+    result = run_python(
+        ["-m", "huifang.cli", "rules", "list"], {"HUIFANG_DATABASE_URL": "postgres://"}, tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "huifang：配置错误：HUIFANG_DATABASE_URL 没有指定数据库名"
+        "（如 postgres://用户:密码@主机:端口/库名）"
+    )

@@ -221,6 +221,11 @@ def database(directory: Path) -> dict:
         raise ConfigError(
             f"HUIFANG_DATABASE_URL 使用 {scheme}，但未安装其驱动：请运行 pip install {package}"
         )
+    named = config.get("NAME") or config.get("OPTIONS", {}).get("service")  # libpq's service file
+    if config["ENGINE"] != "django.db.backends.sqlite3" and not named:
+        raise ConfigError(
+            f"HUIFANG_DATABASE_URL 没有指定数据库名（如 {scheme}://用户:密码@主机:端口/库名）"
+        )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if not config.get("NAME"):
             raise ConfigError("HUIFANG_DATABASE_URL 没有指定 SQLite 文件")
