@@ -216,6 +216,7 @@ def test_upload_and_token_limits_must_be_positive(tmp_path, variable):
         ("HUIFANG_SECRET_KEY", "short"),
         ("HUIFANG_LOG_LEVEL", "LOUD"),
         ("HUIFANG_FIELD_KEYS", "AAAA"),
+        ("HUIFANG_TASKS_BACKEND", "nonexistent.Backend"),
     ],
 )
 def test_a_bad_value_stops_with_one_chinese_line_naming_the_variable(variable, value, tmp_path):

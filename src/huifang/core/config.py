@@ -115,6 +115,13 @@ def tasks_backend() -> str:
         return "django_tasks_db.DatabaseBackend"
     if "." not in raw or not all(part.isidentifier() for part in raw.split(".")):
         raise ConfigError(f"HUIFANG_TASKS_BACKEND={raw!r} 不是以点分隔的 Python 路径")
+    module = raw.rsplit(".", 1)[0]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package is missing
+        found = False
+    if not found:
+        raise ConfigError(f"HUIFANG_TASKS_BACKEND={raw!r}：找不到模块 {module}")
     return raw
 
 
