@@ -87,3 +87,14 @@ def test_branch_add_refuses_a_blank_name(db):
     with pytest.raises(CommandError, match=r"^部门名称不能为空$"):
         call_command("branch", "add", "0199", "  ")
     assert not Branch.objects.filter(code="0199").exists()
+
+
+def test_user_set_password_without_a_password_to_read_says_so(personas, monkeypatch):
+    """Run from cron with nothing on stdin: a Chinese message, not getpass's EOFError."""
+
+    def no_input(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_input)
+    with pytest.raises(CommandError, match="没有读到密码：请在终端中运行，或用 --password 给出"):
+        call_command("user", "set-password", "agent_a")

@@ -76,8 +76,12 @@ class Command(BaseCommand):
 
     def _ask_password(self) -> str:
         # The service checks the password rules, whether typed here or given as --password.
-        first = getpass.getpass("密码：")
-        if first != getpass.getpass("再次输入密码："):
+        try:
+            first = getpass.getpass("密码：")
+            again = getpass.getpass("再次输入密码：")
+        except EOFError:  # no terminal and nothing on stdin (cron, a script)
+            raise CommandError("没有读到密码：请在终端中运行，或用 --password 给出") from None
+        if first != again:
             raise CommandError("两次输入的密码不一致")
         return first
 
