@@ -29,3 +29,17 @@ def test_help_is_chinese_including_the_options_django_adds(tmp_path):
     for english in ("Verbosity level", "stack trace", "colorize", "Skip system checks"):
         assert english not in result.stdout
     assert "--traceback           出错（CommandError）时显示完整的调用栈" in result.stdout
+
+
+def test_an_unknown_command_is_named_in_chinese_with_the_nearest_one(tmp_path):
+    result = run_python(["-m", "huifang.cli", "exprot", "tasks", "x.csv"], {}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "未知命令：exprot（是否要运行 export？）"
+    assert "Unknown command" not in result.stderr
+
+
+def test_help_lists_the_commands_in_chinese(tmp_path):
+    result = run_python(["-m", "huifang.cli", "help"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "全部命令：" in result.stdout and "    export\n" in result.stdout
+    assert "Available subcommands" not in result.stdout
