@@ -169,3 +169,9 @@ def test_rules_set_to_the_values_it_has_succeeds_without_a_new_version(db):
     text = call("rules", "set", "A002", "min_loss_ratio=30%")
     assert text.strip() == "A002 参数没有变化，仍为参数版本 v2（未保存新版本）"
     assert Rule.objects.get(code="A002").versions.count() == 2
+
+
+def test_screen_as_of_a_day_out_of_range_is_a_chinese_error_not_a_traceback(db):
+    with pytest.raises(CommandError, match=r"^--as-of “9999-12-31”超出合理范围（1900–2100 年）$"):
+        call("screen", "--as-of", "9999-12-31", "--freeze", "--allow-incomplete")
+    assert not ScreeningRun.objects.exists()
