@@ -5,7 +5,7 @@ permission) ends it with a Chinese message and exit status 1, never a traceback;
 check their output path before they start (``core.output_files``). So does a database that
 cannot be reached, or that ``huifang migrate`` has not set up yet (a new data directory).
 argparse's own messages (a missing argument, a bad choice) are in Chinese
-(``core.argparse_zh``)."""
+(``core.argparse_zh``), and so are an unknown command and ``huifang help``."""
 
 import os
 import sys
@@ -13,7 +13,6 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huifang.settings")
-    from django.core.management import execute_from_command_line
     from django.db import DatabaseError
     from xlsxwriter.exceptions import FileCreateError
 
@@ -21,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
 
     argparse_zh.install()
     try:
-        execute_from_command_line(argv if argv is not None else sys.argv)
+        utility()(argv if argv is not None else sys.argv).execute()
     except (OSError, FileCreateError) as exc:
         cause = exc.__cause__ or exc.__context__ if isinstance(exc, FileCreateError) else exc
         where = getattr(cause, "filename", None) or ""
@@ -34,6 +33,35 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"CommandError: {hint}\n")
         sys.exit(1)
+
+
+def utility():
+    """Django's ManagementUtility saying in Chinese what it says itself: an unknown
+    command (with the nearest one) and the list of commands (``huifang help``)."""
+    from difflib import get_close_matches
+
+    from django.core.management import ManagementUtility, get_commands
+
+    class Utility(ManagementUtility):
+        def fetch_command(self, subcommand):
+            commands = get_commands()
+            if subcommand not in commands:
+                message = f"未知命令：{subcommand}"
+                nearest = get_close_matches(subcommand, commands)
+                if nearest:
+                    message += f"（是否要运行 {nearest[0]}？）"
+                sys.stderr.write(f"{message}\n运行 {self.prog_name} help 查看全部命令\n")
+                sys.exit(1)
+            return super().fetch_command(subcommand)
+
+        def main_help_text(self, commands_only=False):
+            text = super().main_help_text(commands_only)
+            return text.replace(
+                f"Type '{self.prog_name} help <subcommand>' for help on a specific subcommand.",
+                f"运行 {self.prog_name} help 命令 查看某个命令的用法（或 {self.prog_name} 命令 --help）。",
+            ).replace("Available subcommands:", "全部命令：")
+
+    return Utility
 
 
 def database_hint() -> str | None:

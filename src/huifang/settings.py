@@ -100,7 +100,7 @@ try:
     EMAIL_TIMEOUT = NOTIFY_EMAIL["TIMEOUT"]
     DEFAULT_FROM_EMAIL = NOTIFY_EMAIL["FROM"]
 except ConfigError as exc:
-    sys.stderr.write(f"huifang: configuration error: {exc}\n")
+    sys.stderr.write(f"huifang：配置错误：{exc}\n")
     raise SystemExit(2) from exc
 
 INSTALLED_APPS = [
@@ -195,7 +195,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "huifang.org.passwords.ChineseMinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

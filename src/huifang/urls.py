@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from huifang.core.api_schema import ApiDocsView
 from huifang.core.views import HomeView, healthz
 from huifang.org import otp
 from huifang.org.views import PasswordChangeView
@@ -40,7 +41,7 @@ urlpatterns = [
     path("q/<str:token>", h5_page, name="survey_h5"),
     path("api/v1/", include("huifang.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("api/v1/docs/", ApiDocsView.as_view(url_name="schema"), name="api_docs"),
 ]
 
 handler400 = "huifang.core.errors.bad_request"

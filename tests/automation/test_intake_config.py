@@ -26,5 +26,5 @@ def test_a_file_is_refused(monkeypatch, tmp_path):
     (tmp_path / "f").write_text("x")
     monkeypatch.setenv("HUIFANG_INTAKE_DIR", str(tmp_path / "f"))
 
-    with pytest.raises(ConfigError, match="not a directory"):
+    with pytest.raises(ConfigError, match="不是目录"):
         intake_dir()

@@ -29,3 +29,9 @@ def test_the_browsable_page_uses_no_cdn(client_for):
     page = client_for("hq_admin").get("/api/v1/docs/").content.decode()
     assert "cdn" not in page.lower() and "unpkg" not in page.lower()
     assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_the_browsable_page_sends_someone_not_logged_in_to_the_login_page(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/api/v1/docs/"

@@ -91,3 +91,11 @@ def test_restore_asks_for_yes_and_changes_nothing(tmp_path):
     with pytest.raises(CommandError, match="--yes"):
         run("restore", str(path))
     assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_directory_in_the_backups_place_is_refused_and_nothing_is_audited(tmp_path, force):
+    before = AuditEvent.objects.count()
+    with pytest.raises(CommandError, match=f"备份文件是一个已存在的目录：{tmp_path}$"):
+        run("backup", str(tmp_path), *force)
+    assert AuditEvent.objects.count() == before

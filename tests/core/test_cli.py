@@ -20,3 +20,26 @@ def test_an_unreachable_database_is_named_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "无法连接数据库（请检查 HUIFANG_DATABASE_URL）" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_is_chinese_including_the_options_django_adds(tmp_path):
+    result = run_python(["-m", "huifang.cli", "export", "--help"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("用法：")
+    for english in ("Verbosity level", "stack trace", "colorize", "Skip system checks"):
+        assert english not in result.stdout
+    assert "--traceback           出错（CommandError）时显示完整的调用栈" in result.stdout
+
+
+def test_an_unknown_command_is_named_in_chinese_with_the_nearest_one(tmp_path):
+    result = run_python(["-m", "huifang.cli", "exprot", "tasks", "x.csv"], {}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "未知命令：exprot（是否要运行 export？）"
+    assert "Unknown command" not in result.stderr
+
+
+def test_help_lists_the_commands_in_chinese(tmp_path):
+    result = run_python(["-m", "huifang.cli", "help"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "全部命令：" in result.stdout and "    export\n" in result.stdout
+    assert "Available subcommands" not in result.stdout

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -200,3 +201,41 @@ def test_upload_and_token_limits_must_be_positive(tmp_path, variable):
     result = run_settings({variable: "0"}, tmp_path)
     assert result.returncode == 2
     assert variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HUIFANG_DEBUG", "maybe"),
+        ("HUIFANG_SECURE_COOKIES", "2"),
+        ("HUIFANG_HSTS_SECONDS", "abc"),
+        ("HUIFANG_HSTS_SECONDS", "-5"),
+        ("HUIFANG_ALLOWED_HOSTS", " , "),
+        ("HUIFANG_TRUSTED_PROXIES", "proxy.example.com"),
+        ("HUIFANG_DATABASE_URL", "ftp://x/y"),
+        ("HUIFANG_SECRET_KEY", "short"),
+        ("HUIFANG_LOG_LEVEL", "LOUD"),
+        ("HUIFANG_FIELD_KEYS", "AAAA"),
+        ("HUIFANG_TASKS_BACKEND", "nonexistent.Backend"),
+    ],
+)
+def test_a_bad_value_stops_with_one_chinese_line_naming_the_variable(variable, value, tmp_path):
+    """interfaces.md, Configuration: a value that cannot be understood is a clear Chinese
+    error (an operator reads it), one line, exit 2, never a traceback."""
+    result = run_settings({variable: value}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"huifang：配置错误：{variable}")
+    assert not re.search(r"\b(is|not|must|use|cannot|give)\b", lines[0]), lines[0]
+
+
+def test_a_postgres_url_without_a_database_name_is_refused_without_a_traceback(tmp_path):
+    result = run_python(
+        ["-m", "huifang.cli", "rules", "list"], {"HUIFANG_DATABASE_URL": "postgres://"}, tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "huifang：配置错误：HUIFANG_DATABASE_URL 没有指定数据库名"
+        "（如 postgres://用户:密码@主机:端口/库名）"
+    )

@@ -24,3 +24,9 @@ def test_month_and_day_may_have_one_digit_with_separators():
 def test_anything_else_is_refused_in_chinese(text):
     with pytest.raises(ValueError, match="不是有效日期（应为 2025-12-31、2025/12/31 或 20251231）"):
         parse_day(text)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "18991231", "0001/1/1"])
+def test_a_day_outside_the_data_interfaces_years_is_refused(text):
+    with pytest.raises(ValueError, match="超出合理范围（1900–2100 年）"):
+        parse_day(text)

@@ -62,10 +62,14 @@ def test_a_file_error_the_command_did_not_foresee_is_a_chinese_line_not_a_traceb
 ):
     from huifang import cli
 
-    def full_disk(argv):
-        raise OSError(28, "No space left on device", "/data/x.csv")
+    class FullDisk:
+        def __init__(self, argv):
+            pass
 
-    monkeypatch.setattr("django.core.management.execute_from_command_line", full_disk)
+        def execute(self):
+            raise OSError(28, "No space left on device", "/data/x.csv")
+
+    monkeypatch.setattr(cli, "utility", lambda: FullDisk)
 
     with pytest.raises(SystemExit) as stopped:
         cli.main(["huifang", "export", "tasks", "/data/x.csv"])

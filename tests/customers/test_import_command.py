@@ -63,3 +63,8 @@ def test_an_unreadable_file_is_refused_with_its_reason_not_a_row_table(db, tmp_p
         "导入被拒绝，未写入任何数据：无法读取文件：不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV"
     )
     assert "行号" not in capsys.readouterr().err
+
+
+def test_command_a_directory_for_the_file_says_so(db, tmp_path):
+    with pytest.raises(CommandError, match=f"^不是文件，是一个目录：{tmp_path}$"):
+        call_command("import", "customers", str(tmp_path))

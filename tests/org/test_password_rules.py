@@ -95,3 +95,14 @@ def test_the_api_is_not_sent_to_the_password_page(personas):
     response = Client().get("/api/v1/branches/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert Role.AGENT == agent.role
+
+
+def test_the_password_page_says_a_short_password_is_refused_in_chinese(personas):
+    client = logged_in("agent_a", PASSWORD)
+    response = client.post(
+        "/password/",
+        {"old_password": PASSWORD, "new_password1": "Ab-1", "new_password2": "Ab-1"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "密码太短：至少 8 个字符" in page and "too short" not in page

@@ -276,3 +276,9 @@ def test_no_zip_without_attachments(w, personas, tmp_path):
     assert package.zip is None
     assert not (tmp_path / "evidence.zip").exists()
     assert package.counts["命中依据"] == 1  # hit, but given no task
+
+
+def test_the_summary_counts_the_workbooks_sheets_cover_included(w, personas, tmp_path):
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    total = len(openpyxl.load_workbook(package.workbook, read_only=True).sheetnames)
+    assert f"：{total} 个工作表（含封面）" in package.summary()

@@ -166,8 +166,9 @@ def test_rules_set_takes_period_dates_in_the_forms_of_as_of(db, written):
 @pytest.mark.parametrize("as_of", ["0050-01-01", "9999-12-31"])
 def test_screen_refuses_a_reference_date_outside_the_supported_years(db, as_of):
     """A D whose 70-years-earlier cutoff or year figures fall outside the calendar is
-    refused with the dates' range, not a traceback."""
-    with pytest.raises(CommandError, match="日期须在 1900-01-01 至 2100-12-31 之间"):
+    refused with the dates' range, not a traceback (the command's date parsing refuses it
+    first; the engine's own check serves the page and the API)."""
+    with pytest.raises(CommandError, match=f"“{as_of}”超出合理范围（1900–2100 年）"):
         call("screen", "--as-of", as_of)
 
 
@@ -193,3 +194,17 @@ def test_run_page_warns_of_a_rule_whose_period_is_empty(make, client_for, person
     text = page.decode()
     assert text.count('data-testid="empty-period"') == 1
     assert "规则 A001 的统计期间 2026-03-01 至 2025-12-31 为空" in text
+
+
+def test_rules_set_to_the_values_it_has_succeeds_without_a_new_version(db):
+    """A script that sets the parameters it wants may run again: nothing to store is done."""
+    call("rules", "set", "A002", "min_loss_ratio=30%")
+    text = call("rules", "set", "A002", "min_loss_ratio=30%")
+    assert text.strip() == "A002 参数没有变化，仍为参数版本 v2（未保存新版本）"
+    assert Rule.objects.get(code="A002").versions.count() == 2
+
+
+def test_screen_as_of_a_day_out_of_range_is_a_chinese_error_not_a_traceback(db):
+    with pytest.raises(CommandError, match=r"^--as-of “9999-12-31”超出合理范围（1900–2100 年）$"):
+        call("screen", "--as-of", "9999-12-31", "--freeze", "--allow-incomplete")
+    assert not ScreeningRun.objects.exists()

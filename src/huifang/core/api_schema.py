@@ -6,8 +6,11 @@ with :data:`ERROR_RESPONSE`."""
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 ERROR_COMPONENT = "Error"
 COMMON = {
@@ -83,3 +86,14 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+class ApiDocsView(SpectacularSwaggerView):
+    """The browsable page of the schema (``/api/v1/docs/``). Someone not logged in is sent
+    to the login page and back, as every page does, rather than shown drf-spectacular's
+    bare English "401 Unauthorized"."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)

@@ -1,6 +1,8 @@
 """argparse's own messages in Chinese for the ``huifang`` command line (a missing or
 unknown argument, a bad number or choice): argparse looks each message up through the
-module's ``_``/``ngettext`` when it is used, so replacing those two translates them."""
+module's ``_``/``ngettext`` when it is used, so replacing those two translates them.
+Django's options every command has (``--verbosity``, ``--traceback`` …) get their help
+in Chinese too (:data:`BASE_OPTIONS`), so ``huifang COMMAND --help`` is Chinese throughout."""
 
 from __future__ import annotations
 
@@ -24,6 +26,17 @@ MESSAGES = {
     "positional arguments": "位置参数",
     "options": "选项",
 }
+# Django's BaseCommand.create_parser adds these to every command, with English help.
+BASE_OPTIONS = {
+    "--version": "显示版本号并退出",
+    "--verbosity": "输出详细程度：0 最少，1 正常，2 详细，3 非常详细",
+    "--settings": "设置模块的 Python 路径（如 huifang.settings）；不指定时用环境变量 DJANGO_SETTINGS_MODULE",
+    "--pythonpath": "加入 Python 路径的目录",
+    "--traceback": "出错（CommandError）时显示完整的调用栈",
+    "--no-color": "输出不着色",
+    "--force-color": "强制输出着色",
+    "--skip-checks": "跳过系统检查",
+}
 PLURALS = {"expected %s argument": "需要 %s 个参数值"}
 
 
@@ -37,6 +50,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def _create_parser(self, prog_name, subcommand, **kwargs):
+    parser = _django_create_parser(self, prog_name, subcommand, **kwargs)
+    for action in parser._actions:
+        option = next((o for o in action.option_strings if o in BASE_OPTIONS), None)
+        if option is not None and action.help is not argparse.SUPPRESS:
+            action.help = BASE_OPTIONS[option]
+    return parser
+
+
+_django_create_parser = None
+
+
 def install() -> None:
+    global _django_create_parser
+    from django.core.management.base import BaseCommand
+
     argparse._ = _
     argparse.ngettext = ngettext
+    if _django_create_parser is None:
+        _django_create_parser = BaseCommand.create_parser
+        BaseCommand.create_parser = _create_parser

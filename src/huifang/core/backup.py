@@ -50,8 +50,10 @@ def _tables(db: sqlite3.Connection) -> int:
 
 def backup(path: str | Path, *, force: bool = False) -> dict:
     """Write the live database to ``path``; returns ``{"path", "bytes", "tables"}``."""
-    live = _live()
     target = Path(path)
+    if target.is_dir():  # --force cannot replace a directory: refused before the audit row
+        raise BackupError(f"备份文件是一个已存在的目录：{target}")
+    live = _live()
     if target.exists() and not force:
         raise BackupError(f"文件 {target} 已存在；覆盖请加 --force")
     if not target.parent.is_dir():

@@ -35,14 +35,14 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in FALSE:
         return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
+    raise ConfigError(f"{name}={raw!r} 不是开关值：请用 1/0、true/false、yes/no 或 on/off")
 
 
 def env_list(name: str, default: str) -> list[str]:
     raw = os.environ.get(name, default)
     items = [item.strip() for item in raw.split(",") if item.strip()]
     if not items:
-        raise ConfigError(f"{name} is empty: give at least one comma-separated value")
+        raise ConfigError(f"{name} 为空：请至少给出一个值（多个值用逗号分隔）")
     return items
 
 
@@ -56,7 +56,7 @@ def env_addresses(name: str) -> frozenset[str]:
         try:
             ipaddress.ip_address(item)
         except ValueError:
-            raise ConfigError(f"{name}: {item!r} is not an IP address") from None
+            raise ConfigError(f"{name}：{item!r} 不是 IP 地址") from None
     return frozenset(items)
 
 
@@ -67,9 +67,9 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+        raise ConfigError(f"{name}={raw!r} 不是整数") from exc
     if value < minimum:
-        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+        raise ConfigError(f"{name}={raw!r} 不能小于 {minimum}")
     return value
 
 
@@ -87,7 +87,7 @@ def log_level() -> str:
     if not raw:
         return "INFO"
     if raw.upper() not in LOG_LEVELS:
-        raise ConfigError(f"HUIFANG_LOG_LEVEL={raw!r} is not one of {', '.join(LOG_LEVELS)}")
+        raise ConfigError(f"HUIFANG_LOG_LEVEL={raw!r} 无效：可选 {'、'.join(LOG_LEVELS)}")
     return raw.upper()
 
 
@@ -101,7 +101,9 @@ def cache(directory: Path) -> dict:
             "LOCATION": str(directory / "cache"),
         }
     if urlparse(url).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(f"HUIFANG_CACHE_URL={url!r} is not a redis://, rediss:// or unix:// URL")
+        raise ConfigError(
+            f"HUIFANG_CACHE_URL={url!r} 无效：应为 redis://、rediss:// 或 unix:// 地址"
+        )
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
 
 
@@ -112,7 +114,14 @@ def tasks_backend() -> str:
     if not raw:
         return "django_tasks_db.DatabaseBackend"
     if "." not in raw or not all(part.isidentifier() for part in raw.split(".")):
-        raise ConfigError(f"HUIFANG_TASKS_BACKEND={raw!r} is not a dotted Python path")
+        raise ConfigError(f"HUIFANG_TASKS_BACKEND={raw!r} 不是以点分隔的 Python 路径")
+    module = raw.rsplit(".", 1)[0]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ImportError:  # a parent package is missing
+        found = False
+    if not found:
+        raise ConfigError(f"HUIFANG_TASKS_BACKEND={raw!r}：找不到模块 {module}")
     return raw
 
 
@@ -121,7 +130,9 @@ def data_dir() -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"HUIFANG_DATA_DIR={str(path)!r} cannot be created: {exc}") from exc
+        raise ConfigError(
+            f"HUIFANG_DATA_DIR={str(path)!r} 无法创建：{exc.strerror or exc}"
+        ) from exc
     return path
 
 
@@ -130,7 +141,7 @@ def secret_key(directory: Path) -> str:
     key = os.environ.get("HUIFANG_SECRET_KEY", "").strip()
     if key:
         if len(key) < 32:
-            raise ConfigError("HUIFANG_SECRET_KEY is too short: use at least 32 characters")
+            raise ConfigError("HUIFANG_SECRET_KEY 太短：至少 32 个字符")
         return key
     path = directory / "secret_key"
     if path.exists():
@@ -162,9 +173,9 @@ def _key(name: str, text: str) -> bytes:
     try:
         key = base64.urlsafe_b64decode(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
-        raise ConfigError(f"{name}: {text[:6]}… is not base64") from exc
+        raise ConfigError(f"{name}：{text[:6]}… 不是 base64 编码") from exc
     if len(key) != 32:
-        raise ConfigError(f"{name}: each key must be 32 bytes (44 base64 characters)")
+        raise ConfigError(f"{name}：每个密钥须为 32 字节（44 个 base64 字符）")
     return key
 
 
@@ -175,7 +186,7 @@ def field_keys(directory: Path) -> list[bytes]:
     raw = os.environ.get("HUIFANG_FIELD_KEYS", "").strip() or _key_file(directory, "field_keys")
     keys = [_key("HUIFANG_FIELD_KEYS", part.strip()) for part in raw.split(",") if part.strip()]
     if not keys:
-        raise ConfigError("HUIFANG_FIELD_KEYS holds no key")
+        raise ConfigError("HUIFANG_FIELD_KEYS 中没有密钥")
     return keys
 
 
@@ -205,22 +216,26 @@ def database(directory: Path) -> dict:
     scheme = urlparse(url).scheme
     if scheme not in SUPPORTED_SCHEMES:
         raise ConfigError(
-            f"HUIFANG_DATABASE_URL has unsupported scheme {scheme!r}: "
-            "use sqlite:///path or postgres://user:pass@host:port/name"
+            f"HUIFANG_DATABASE_URL 的协议 {scheme!r} 不受支持："
+            "请用 sqlite:///路径 或 postgres://用户:密码@主机:端口/库名"
         )
     try:
         config = dj_database_url.parse(url, conn_max_age=0)
     except ValueError as exc:
-        raise ConfigError(f"HUIFANG_DATABASE_URL cannot be parsed: {exc}") from exc
+        raise ConfigError(f"HUIFANG_DATABASE_URL 无法解析：{exc}") from exc
     modules, package = DRIVERS.get(config["ENGINE"], ((), ""))
     if modules and not any(importlib.util.find_spec(module) for module in modules):
         raise ConfigError(
-            f"HUIFANG_DATABASE_URL uses {scheme}, but its driver is not installed: "
-            f"pip install {package}"
+            f"HUIFANG_DATABASE_URL 使用 {scheme}，但未安装其驱动：请运行 pip install {package}"
+        )
+    named = config.get("NAME") or config.get("OPTIONS", {}).get("service")  # libpq's service file
+    if config["ENGINE"] != "django.db.backends.sqlite3" and not named:
+        raise ConfigError(
+            f"HUIFANG_DATABASE_URL 没有指定数据库名（如 {scheme}://用户:密码@主机:端口/库名）"
         )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if not config.get("NAME"):
-            raise ConfigError("HUIFANG_DATABASE_URL names no SQLite file")
+            raise ConfigError("HUIFANG_DATABASE_URL 没有指定 SQLite 文件")
         config["OPTIONS"] = {
             # Memory per connection stays bounded whatever a file holds: a 200 MB page
             # cache, 256 MB of the file mapped, and temporary tables (an import's stage of
@@ -252,7 +267,7 @@ def intake_dir() -> Path | None:
         return None
     path = Path(raw).expanduser().resolve()
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"HUIFANG_INTAKE_DIR={raw!r} is not a directory")
+        raise ConfigError(f"HUIFANG_INTAKE_DIR={raw!r} 不是目录")
     return path
 
 
@@ -266,7 +281,7 @@ def public_url() -> str:
     raw = os.environ.get("HUIFANG_PUBLIC_URL", "").strip().rstrip("/")
     if raw and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", raw):
         raise ConfigError(
-            f"HUIFANG_PUBLIC_URL={raw!r} is not an http(s) address like https://hf.example.com"
+            f"HUIFANG_PUBLIC_URL={raw!r} 不是 http(s) 地址（如 https://hf.example.com）"
         )
     return raw
 
@@ -275,7 +290,7 @@ def _hours(name: str, default: str) -> tuple[str, str]:
     raw = os.environ.get(name, "").strip() or default
     match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)", raw)
     if not match or raw.split("-")[0] >= raw.split("-")[1]:
-        raise ConfigError(f"{name}={raw!r} is not a window like 08:00-21:00 (start before end)")
+        raise ConfigError(f"{name}={raw!r} 不是时段（如 08:00-21:00，开始早于结束）")
     start, end = raw.split("-")
     return start, end
 
@@ -287,14 +302,14 @@ def sms() -> dict:
     provider = os.environ.get("HUIFANG_SMS_PROVIDER", "").strip().lower() or "file"
     if provider not in SMS_PROVIDERS:
         raise ConfigError(
-            f"HUIFANG_SMS_PROVIDER={provider!r} is not one of {', '.join(SMS_PROVIDERS)}"
+            f"HUIFANG_SMS_PROVIDER={provider!r} 无效：可选 {'、'.join(SMS_PROVIDERS)}"
         )
     token = os.environ.get("HUIFANG_SMS_RECEIPT_TOKEN", "").strip()
     if token and len(token) < 16:
-        raise ConfigError("HUIFANG_SMS_RECEIPT_TOKEN is too short: use at least 16 characters")
+        raise ConfigError("HUIFANG_SMS_RECEIPT_TOKEN 太短：至少 16 个字符")
     method = os.environ.get("HUIFANG_SMS_HTTP_METHOD", "").strip().upper() or "POST"
     if method not in ("GET", "POST"):
-        raise ConfigError(f"HUIFANG_SMS_HTTP_METHOD={method!r} is not GET or POST")
+        raise ConfigError(f"HUIFANG_SMS_HTTP_METHOD={method!r} 无效：应为 GET 或 POST")
     import json
 
     raw_params = os.environ.get("HUIFANG_SMS_HTTP_PARAMS", "").strip()
@@ -303,9 +318,9 @@ def sms() -> dict:
             json.loads(raw_params) if raw_params else {"mobile": "{mobile}", "content": "{text}"}
         )
     except ValueError as exc:
-        raise ConfigError(f"HUIFANG_SMS_HTTP_PARAMS is not JSON: {exc}") from exc
+        raise ConfigError(f"HUIFANG_SMS_HTTP_PARAMS 不是有效的 JSON：{exc}") from exc
     if not isinstance(params, dict):
-        raise ConfigError("HUIFANG_SMS_HTTP_PARAMS must be a JSON object (parameter → value)")
+        raise ConfigError("HUIFANG_SMS_HTTP_PARAMS 须为 JSON 对象（参数名 → 值）")
     start, end = _hours("HUIFANG_SMS_SEND_HOURS", "08:00-21:00")
     env = os.environ.get
     return {
@@ -342,19 +357,19 @@ def email() -> dict:
     digest = env_bool("HUIFANG_EMAIL_DIGEST", False)
     if (each or digest) and not host:
         raise ConfigError(
-            "HUIFANG_EMAIL_NOTIFICATIONS / HUIFANG_EMAIL_DIGEST need HUIFANG_EMAIL_HOST "
-            "(the SMTP server)"
+            "开启 HUIFANG_EMAIL_NOTIFICATIONS 或 HUIFANG_EMAIL_DIGEST 须同时设置 "
+            "HUIFANG_EMAIL_HOST（SMTP 服务器）"
         )
     use_tls = env_bool("HUIFANG_EMAIL_USE_TLS", False)
     use_ssl = env_bool("HUIFANG_EMAIL_USE_SSL", False)
     if use_tls and use_ssl:
-        raise ConfigError("HUIFANG_EMAIL_USE_TLS and HUIFANG_EMAIL_USE_SSL cannot both be on")
+        raise ConfigError("HUIFANG_EMAIL_USE_TLS 与 HUIFANG_EMAIL_USE_SSL 不能同时开启")
     digest_hour = env_int("HUIFANG_EMAIL_DIGEST_HOUR", 8, minimum=0)
     if digest_hour > 23:
-        raise ConfigError(f"HUIFANG_EMAIL_DIGEST_HOUR={digest_hour} is not an hour (0–23)")
+        raise ConfigError(f"HUIFANG_EMAIL_DIGEST_HOUR={digest_hour} 不是小时数（0–23）")
     sender = env("HUIFANG_EMAIL_FROM", "").strip() or "huifang@localhost"
     if "@" not in sender:
-        raise ConfigError(f"HUIFANG_EMAIL_FROM={sender!r} is not an e-mail address")
+        raise ConfigError(f"HUIFANG_EMAIL_FROM={sender!r} 不是电子邮件地址")
     return {
         "HOST": host or "localhost",
         "PORT": env_int("HUIFANG_EMAIL_PORT", 465 if use_ssl else 25, minimum=1),

@@ -9,6 +9,7 @@ import re
 _SEPARATED = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})", re.A)
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.A)
 FORMS = "2025-12-31、2025/12/31 或 20251231"
+YEARS = (1900, 2100)
 
 
 def parse_day(text: str) -> datetime.date:
@@ -19,6 +20,11 @@ def parse_day(text: str) -> datetime.date:
         if match is None:
             raise ValueError(text)
         parts = match.groups()
-        return datetime.date(int(parts[0]), int(parts[-2]), int(parts[-1]))
+        day = datetime.date(int(parts[0]), int(parts[-2]), int(parts[-1]))
     except ValueError:
         raise ValueError(f"“{text}”不是有效日期（应为 {FORMS}）") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        # As the data interface (customers.importers.cells): a screening as of 9999-12-31
+        # would otherwise end in the calendar's OverflowError.
+        raise ValueError(f"“{text}”超出合理范围（{YEARS[0]}–{YEARS[1]} 年）")
+    return day

@@ -10,7 +10,10 @@ class UserForm(forms.Form):
     username = forms.RegexField(
         label="用户名",
         regex=r"^[A-Za-z0-9_.@-]{3,150}$",
-        error_messages={"invalid": "用户名只能包含字母、数字和 _.@-，长度 3–150"},
+        error_messages={
+            "required": "请填写用户名",
+            "invalid": "用户名只能包含字母、数字和 _.@-，长度 3–150",
+        },
     )
     full_name = forms.CharField(label="姓名", max_length=50)
     branch = forms.ModelChoiceField(label="所属部门", queryset=Branch.objects.none())

@@ -5,7 +5,7 @@ demo) through :func:`check_password_rules`."""
 from __future__ import annotations
 
 from django.contrib.auth.hashers import check_password
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import MinimumLengthValidator, validate_password
 from django.core.exceptions import ValidationError
 
 # A new password may not be any of the user's last HISTORY passwords.
@@ -23,6 +23,18 @@ class NoUsernameValidator:
 
     def get_help_text(self) -> str:
         return "密码不能包含用户名"
+
+
+class ChineseMinimumLengthValidator(MinimumLengthValidator):
+    """Django's length rule in Chinese: Django 5.2 changed its message, and its zh_Hans
+    catalogue still carries the old one, so the pages and ``huifang user`` said it in
+    English."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短：至少 {self.min_length} 个字符"
+
+    def get_help_text(self) -> str:
+        return f"密码至少 {self.min_length} 个字符"
 
 
 def check_password_rules(password: str, user) -> None:

@@ -29,9 +29,11 @@ def do_save_branch(
 
     Moving a branch rewrites the paths of its whole subtree in one UPDATE.
     """
-    code = code.strip()
+    code, name = code.strip(), name.strip()
     if not code:
         raise ValidationError("部门代码不能为空")
+    if not name:
+        raise ValidationError("部门名称不能为空")
     branch = Branch.objects.select_for_update().filter(code=code).first()
     if parent is not None and branch is not None and parent.path.startswith(branch.path):
         raise ValidationError(f"部门 {code} 不能挂在自己或下级部门之下")

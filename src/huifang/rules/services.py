@@ -58,6 +58,10 @@ def _new_version(rule: Rule, params: dict, *, name: str, note: str, actor) -> Ru
     return version
 
 
+# The code of the refusal when nothing would change (``huifang rules set`` then succeeds).
+UNCHANGED = "unchanged"
+
+
 @transaction.atomic
 def do_update_rule(
     rule: Rule,
@@ -87,7 +91,7 @@ def do_update_rule(
         rule.description = description.strip()
     after = {"name": rule.name, "description": rule.description, "params": new_params}
     if after == before:
-        raise ValidationError("参数没有变化，未保存新版本")
+        raise ValidationError("参数没有变化，未保存新版本", code=UNCHANGED)
     version = _new_version(rule, new_params, name=rule.name, note=note, actor=actor)
     rule.save()
     old, new = audit.diff(before, after)

@@ -59,7 +59,9 @@ class Package:
 
     def summary(self) -> str:
         rows = sum(self.counts.values())
-        text = f"证据包（{self.scope.describe()}）：{len(self.counts)} 个工作表，共 {rows} 行"
+        # The cover is a sheet too: the number is the workbook's, as Excel shows it.
+        sheets = len(self.counts) + 1
+        text = f"证据包（{self.scope.describe()}）：{sheets} 个工作表（含封面），共 {rows} 行"
         if self.zip is not None:
             text += f"；附件 {self.files} 个文件"
         return text

@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit, calendar
 from huifang.core.calendar_files import read_schedule
 from huifang.core.models import CalendarYear
+from huifang.core.output_files import input_path
 
 OUTCOMES = {
     "created": "已导入",
@@ -57,9 +56,7 @@ class Command(BaseCommand):
             self.seed(options["year"], options["replace"])
 
     def load(self, year: int, file: str) -> None:
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{path}")
+        path = input_path(file)
         try:
             schedule = read_schedule(path.read_bytes(), path.name)
             with audit.acting(label="command:calendar"):

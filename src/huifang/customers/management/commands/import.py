@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit, liveness
+from huifang.core.output_files import input_path
 from huifang.customers.importers import DATASETS, import_file
 
 
@@ -25,9 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="以该用户身份导入（按其部门范围限制，记入审计日志）")
 
     def handle(self, *args, dataset: str, file: str, skip_invalid: bool, user=None, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{file}")
+        path = input_path(file)
         actor = self._user(user) if user else None
         liveness.recover()  # imports a killed run left "running", its scratch files
         verbose = options.get("verbosity", 1) >= 2

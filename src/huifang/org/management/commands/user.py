@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from huifang.core import audit
 from huifang.org import services
+from huifang.org.forms import UserForm
 from huifang.org.models import Branch, Role, User
 
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
                 raise CommandError(_message(exc)) from exc
 
     def do_create(self, username, branch, role, full_name, password, **_):
+        # The user page's rule for a username (UserForm), not a second one.
+        username = UserForm.base_fields["username"].clean(username)
         branch_obj = Branch.objects.get(code=branch)
         services.do_create_user(
             username=username,
@@ -73,8 +76,12 @@ class Command(BaseCommand):
 
     def _ask_password(self) -> str:
         # The service checks the password rules, whether typed here or given as --password.
-        first = getpass.getpass("密码：")
-        if first != getpass.getpass("再次输入密码："):
+        try:
+            first = getpass.getpass("密码：")
+            again = getpass.getpass("再次输入密码：")
+        except EOFError:  # no terminal and nothing on stdin (cron, a script)
+            raise CommandError("没有读到密码：请在终端中运行，或用 --password 给出") from None
+        if first != again:
             raise CommandError("两次输入的密码不一致")
         return first
 

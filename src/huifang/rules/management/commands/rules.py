@@ -84,6 +84,13 @@ class Command(BaseCommand):
         try:
             version = services.do_update_rule(rule, changes, note=note, actor=None)
         except ValidationError as exc:
+            if getattr(exc, "code", None) == services.UNCHANGED:
+                # The parameters already are what was asked: done, as a re-run script expects.
+                current = rule.current_version.number
+                self.stdout.write(
+                    f"{rule.code} 参数没有变化，仍为参数版本 v{current}（未保存新版本）"
+                )
+                return
             raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(f"{rule.code} 已保存参数版本 v{version.number}")
 
