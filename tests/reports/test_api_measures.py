@@ -376,3 +376,19 @@ def test_attachments_of_another_branchs_measure_are_404(measure_b, client_for):
     assert client.post(f"{URL}{measure_b.pk}/attachments/", {"files": [upload]}).status_code == 404
     assert not measure_b.attachments.exists()
     assert client.get(f"{URL}{measure_b.pk}/attachments/1/").status_code == 404
+
+
+def test_an_auditor_as_responsible_is_400(world, client_for):
+    answer = client_for("hq_admin").post(
+        URL,
+        {
+            "customer": world.a_new.customer.investor_code,
+            "measure_type": kind("面谈").pk,
+            "reason": "x",
+            "responsible": "auditor",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["responsible"] == ["稽核人员只读，不能作为管理措施的负责人"]
+    assert not Measure.objects.exists()

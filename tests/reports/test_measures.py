@@ -355,3 +355,10 @@ def test_an_export_of_the_columns_chosen_keeps_to_them(measure, client_for):
     )
     header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
     assert header == "投资者代码,状态"
+
+
+def test_the_responsible_choices_leave_out_auditors(world, client_for, personas):
+    url = reverse("reports:measure_create") + f"?task={world.a_new.pk}"
+    choices = client_for("hq_admin").get(url).context["form"].fields["responsible"].queryset
+    assert personas["auditor"] not in choices
+    assert personas["manager_a"] in choices

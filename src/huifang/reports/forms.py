@@ -7,7 +7,7 @@ from django import forms
 from huifang.callbacks.models import Batch, BusinessType
 from huifang.core.filtersets import within_dates
 from huifang.core.widgets import DateInput
-from huifang.org.models import Branch, User
+from huifang.org.models import Branch, Role, User
 from huifang.reports.choices import MeasureStatus
 from huifang.reports.figures import Filters
 from huifang.reports.models import MeasureType
@@ -110,7 +110,7 @@ class MeasureForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measure_type"].queryset = MeasureType.objects.filter(is_active=True)
-        people = User.objects.filter(is_active=True)
+        people = User.objects.filter(is_active=True).exclude(role=Role.AUDITOR)  # read-only
         if user is not None:
             people = people.restrict(user, "view")
         self.fields["responsible"].queryset = people.order_by("full_name", "username")

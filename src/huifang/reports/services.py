@@ -22,7 +22,7 @@ from huifang.core.actors import person_of
 from huifang.core.maintained import save_entry
 from huifang.core.permissions import require, scoped
 from huifang.customers.models import Customer
-from huifang.org.models import User
+from huifang.org.models import Role, User
 from huifang.reports.audit_actions import ReportsAction
 from huifang.reports.choices import TRANSITIONS, MeasureStatus
 from huifang.reports.models import Measure, MeasureAttachment, MeasureType
@@ -68,6 +68,9 @@ def _check_responsible(actor, responsible: User | None) -> None:
         and not scoped(actor, User.objects.all()).filter(pk=responsible.pk).exists()
     ):
         raise PermissionDenied("负责人不在您的权限范围内")
+    if responsible is not None and responsible.role == Role.AUDITOR:
+        # 稽核 reads everything and changes nothing: a measure cannot be theirs to carry out.
+        raise ValidationError({"responsible": "稽核人员只读，不能作为管理措施的负责人"})
 
 
 def _check_type(measure_type: MeasureType | None) -> None:
