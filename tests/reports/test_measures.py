@@ -362,3 +362,11 @@ def test_the_responsible_choices_leave_out_auditors(world, client_for, personas)
     choices = client_for("hq_admin").get(url).context["form"].fields["responsible"].queryset
     assert personas["auditor"] not in choices
     assert personas["manager_a"] in choices
+
+
+def test_restriction_filters_offer_only_what_the_list_can_hold(world, client_for):
+    filters = client_for("hq_admin").get(reverse("reports:restrictions")).context["filter"].form
+    types = {t.name for t in filters.fields["measure_type"].queryset}
+    assert types == {"限制开仓", "限制出金", "重新适当性评估"}
+    statuses = [value for value, _ in filters.fields["status"].choices if value]
+    assert statuses == ["pending", "active"]

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from huifang.core.filtersets import YES_NO_ANY, FilterSet
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch
-from huifang.reports.choices import OPEN_MEASURE_STATUSES, MeasureStatus
+from huifang.reports.choices import OPEN_MEASURE_STATUSES, RESTRICTING_TYPES, MeasureStatus
 from huifang.reports.models import Measure, MeasureType, measure_overdue_q
 
 OPEN = "open"
@@ -75,6 +75,25 @@ class MeasureFilterSet(FilterSet):
             return queryset
         late = measure_overdue_q()
         return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class RestrictionFilterSet(MeasureFilterSet):
+    """限制名单's filters: the list holds only open measures of the restricting types, so
+    its 措施类型 and 状态 offer only those (the rest could never match a row)."""
+
+    status = django_filters.ChoiceFilter(
+        label="状态",
+        choices=[(s, MeasureStatus(s).label) for s in OPEN_MEASURE_STATUSES],
+        method="in_status",
+    )
+
+    class Meta(MeasureFilterSet.Meta):
+        fields = ["q", "branch", "measure_type", "status", "overdue", "due_date", "created"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        types = MeasureType.objects.filter(name__in=RESTRICTING_TYPES)
+        self.filters["measure_type"].queryset = types
 
 
 class MeasureTypeFilterSet(FilterSet):

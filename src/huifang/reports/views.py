@@ -25,7 +25,11 @@ from huifang.core.views import ObjectListView
 from huifang.customers.models import Customer
 from huifang.reports import compliance, services
 from huifang.reports.choices import TRANSITIONS, MeasureStatus
-from huifang.reports.filtersets import MeasureFilterSet, MeasureTypeFilterSet
+from huifang.reports.filtersets import (
+    MeasureFilterSet,
+    MeasureTypeFilterSet,
+    RestrictionFilterSet,
+)
 from huifang.reports.forms import MeasureForm, MeasureTypeForm, StatusForm
 from huifang.reports.models import Measure, MeasureAttachment, MeasureType
 from huifang.reports.restrictions import RestrictionTable, restricted, sheet
@@ -48,7 +52,7 @@ class RestrictionListView(ObjectListView):
 
     model = Measure
     queryset = restricted(Measure.objects.select_related(*RELATED))
-    filterset_class = MeasureFilterSet
+    filterset_class = RestrictionFilterSet
     table_class = RestrictionTable
     title = "限制名单"
     export_name = "restrictions"
