@@ -120,3 +120,36 @@ def test_a_cut_sms_text_shows_whole_on_hover(sent_texts, demo_login, live_server
     expect(refusal).to_have_attribute(
         "title", "重试 5 次仍失败：isv.BUSINESS_LIMIT_CONTROL：触发小时级流控Permits:5"
     )
+
+
+def test_a_late_measure_shows_it_at_1366_whatever_the_names(demo, demo_login, live_server):
+    """管理措施 with a fund's long name and a long 营业部 name: the list may scroll sideways
+    inside its card, but 完成期限 and 逾期 sit beside 状态 and stay in sight."""
+    import datetime
+
+    from django.utils import timezone
+
+    from huifang.reports.models import Measure
+
+    measure = Measure.objects.filter(status__in=["pending", "active"]).first()
+    Measure.objects.filter(pk=measure.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    measure.customer.name = "上海远景资产管理有限公司－远景稳健一号私募证券投资基金"
+    measure.customer.save(update_fields=["name"])
+    measure.branch.name = "上海浦东新区陆家嘴金融贸易区营业部"
+    measure.branch.save(update_fields=["name"])
+    page = demo_login("hq_admin")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/reports/measures/?overdue=true")
+    expect(page.locator("main table tbody tr").first).to_contain_text("逾期")
+    sight = page.locator("main table").first.evaluate(
+        """t => {
+          const heads = [...t.tHead.rows[0].cells].map(c => c.textContent.trim());
+          const cell = t.tBodies[0].rows[0].cells[heads.indexOf('逾期')];
+          return {heads, widths: [...t.tBodies[0].rows[0].cells].map(c => Math.round(c.getBoundingClientRect().width)), text: cell.textContent.trim(), right: cell.getBoundingClientRect().right,
+                  edge: t.parentElement.getBoundingClientRect().right};
+        }"""
+    )
+    assert sight["text"] == "逾期"
+    assert sight["right"] <= sight["edge"] + 1

@@ -83,6 +83,8 @@ class CountColumn(tables.Column):
 # A long text column (reasons, descriptions, evidence) wraps within a bounded width
 # instead of stretching the row past the screen (see huifang.css).
 WRAP = {"td": {"class": "cell-wrap"}}
+# A name column: short names keep their width, a long one breaks onto a second line.
+NAME = {"td": {"class": "cell-name"}}
 
 
 class TruncatedColumn(tables.Column):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils import timezone
 
-from huifang.core.columns import WRAP, DateColumn, DateTimeColumn, UserColumn, permitted_link
+from huifang.core.columns import NAME, WRAP, DateColumn, DateTimeColumn, UserColumn, permitted_link
 from huifang.reports.compliance import finding_title
 from huifang.reports.models import Measure, MeasureType
 
@@ -21,11 +21,13 @@ MEASURE_COLUMNS = [
     "branch",
     "measure_type",
     "status",
+    # The deadline beside the status: on a narrow screen with long names the last columns
+    # scroll out of sight, and whether a measure is late must not be among them.
+    "due_date",
+    "overdue",
     "reason",
     "source",
     "responsible",
-    "due_date",
-    "overdue",
     "result",
     "created_at",
 ]
@@ -40,8 +42,10 @@ class MeasureTable(tables.Table):
         verbose_name="投资者代码",
         order_by="customer__investor_code",
     )
-    customer_name = tables.Column(accessor="customer__name", verbose_name="投资者名称")
-    branch = tables.Column(accessor="branch__name", verbose_name="部门", order_by="branch__path")
+    customer_name = tables.Column(accessor="customer__name", verbose_name="投资者名称", attrs=NAME)
+    branch = tables.Column(
+        accessor="branch__name", verbose_name="部门", order_by="branch__path", attrs=NAME
+    )
     measure_type = tables.Column(
         accessor="measure_type__name", verbose_name="措施类型", order_by="measure_type__name"
     )
@@ -60,6 +64,7 @@ class MeasureTable(tables.Table):
     class Meta:
         model = Measure
         fields = MEASURE_COLUMNS
+        sequence = MEASURE_COLUMNS
         order_by = "-created_at"
         empty_text = "没有符合条件的管理措施"
         row_attrs = {"class": _row_class}
