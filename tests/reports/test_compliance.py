@@ -210,6 +210,19 @@ def test_elderly_without_callback(world, branches, make_task, make_record):
     assert found("elderly_without_callback") == {"0400000011"}
 
 
+def test_elderly_failed_interview_does_not_count_as_reached(
+    world, branches, make_task, make_record
+):
+    """A 面谈 attempt that failed (the customer did not come) reached nobody: still due."""
+    absent = customer("0400000017", branches["a1"], birth_date=datetime.date(1955, 1, 15))
+    frozen_run({absent: "A003"})
+    task = make_task("a1", customer=absent, codes="A003")
+    make_record(task, "failure", method="in_person", day=datetime.date(2025, 2, 10))
+    (finding,) = compliance.get("elderly_without_callback").findings(None, ALL)
+    assert finding.investor_code == "0400000017"
+    assert finding.note.endswith("；至今没有成功的回访或面谈记录")
+
+
 def test_elderly_success_after_the_due_date_is_still_a_finding(
     world, branches, make_task, make_record
 ):

@@ -427,7 +427,7 @@ class ElderlyWithoutCallback(Check):
         min_age = {**P.defaults("elderly"), **(params or {})}["min_age"]
         return (
             f"被 A003（年满 {min_age} 周岁及以上）命中的客户，到年满 {self.age} 周岁次月月末"
-            "仍没有成功的回访记录，也没有面谈记录。"
+            "仍没有成功的回访记录，也没有面谈记录（回访状态为“失败”的面谈不算）。"
         )
 
     def findings(self, user, period):
@@ -444,7 +444,7 @@ class ElderlyWithoutCallback(Check):
             if period.end and day > period.end:
                 continue
             due[c["pk"]] = (c, day)
-        # One query each: the customers' first 成功 or 面谈 record, and their latest A003 task.
+        # One query each: the customers' first 成功 or (not 失败) 面谈 record, and their latest A003 task.
         zone = timezone.get_current_timezone()
         first = {
             r["customer_id"]: timezone.localtime(r["first"], zone).date()
@@ -453,7 +453,11 @@ class ElderlyWithoutCallback(Check):
             # every 成功 record through the (status, 回访时间) index instead of the
             # customers' few through (customer, 回访时间).
             .alias(status_text=Concat("status", Value("")), method_text=Concat("method", Value("")))
-            .filter(Q(status_text=RecordStatus.SUCCESS) | Q(method_text=Method.IN_PERSON))
+            # A 面谈 reached the customer unless it failed (其他: met, answers abnormal).
+            .filter(
+                Q(status_text=RecordStatus.SUCCESS)
+                | (Q(method_text=Method.IN_PERSON) & ~Q(status_text=RecordStatus.FAILURE))
+            )
             .values("customer_id")
             .annotate(first=Min("called_at"))
         }
