@@ -227,3 +227,32 @@ def test_a_stored_hit_keeps_at_most_200_characters_of_customer_fields(make, pers
     run = services.do_run_screening(AS_OF, rules=[rule.code], actor=personas["hq_admin"])
     stored = HitReason.objects.get(run=run, customer=c).text_value
     assert stored == f"职业：{job}；收入来源：{income}"[:200]
+
+
+def test_intermediary_clients_can_be_hit_by_their_broker_codes(make):
+    """domain.md: a special callback of 居间人 clients is a rule HQ adds as a custom rule —
+    so the customer's 经纪人（居间人）编号 (``broker_code``, several joined by ``;``) is a
+    condition field: 为空 / 不为空, and 属于 (any of the customer's codes is listed)."""
+    from huifang.rules import evidence
+
+    single = make(broker_codes="J001", broker_names="张三")
+    several = make(broker_codes="J009;J002", broker_names="李四;王五")
+    prefix = make(broker_codes="J0021", broker_names="赵六")
+    wildcard = make(broker_codes="J_02", broker_names="钱七")
+    direct = make(broker_codes="", broker_names="")
+    present = run({"op": "and", "items": [cond("broker", "not_empty")]})
+    assert set(present) == {single.pk, several.pk, prefix.pk, wildcard.pk}
+    assert set(run({"op": "and", "items": [cond("broker", "empty")]})) == {direct.pk}
+    listed = run({"op": "and", "items": [cond("broker", "in", ["J002", "J001"])]})
+    assert set(listed) == {single.pk, several.pk}
+    assert evidence.summary("custom", present[several.pk].evidence["B001"], AS_OF) == (
+        "客户字段 经纪人（居间人）编号：J009;J002"
+    )
+
+
+def test_broker_codes_compare_only_by_list_or_presence(db):
+    for cmp in ("eq", "ne", "gt"):
+        with pytest.raises(ValidationError, match="经纪人（居间人）编号不支持比较方式"):
+            P.clean_params(
+                "custom", {"conditions": {"op": "and", "items": [cond("broker", cmp, "J1")]}}
+            )

@@ -23,7 +23,7 @@ from huifang.customers.models import product_risk_label, risk_label
 @dataclass(frozen=True)
 class Field:
     label: str
-    kind: str  # choice | text | age | date | risk_c | risk_r | bool | branch | money | ratio | int
+    kind: str  # choice | text | codes | age | date | risk_c | risk_r | bool | branch | money | ratio | int
     source: str  # "customer" or "figure"
     column: str = ""
     options: tuple = ()
@@ -42,6 +42,8 @@ FIELDS: dict[str, Field] = {
     ),
     "occupation": Field("职业", "text", "customer", "occupation"),
     "income_source": Field("收入来源", "text", "customer", "income_source"),
+    # A ``;``-joined list (data-interface.md: broker_code): 居间人 clients (domain.md).
+    "broker": Field("经纪人（居间人）编号", "codes", "customer", "broker_codes"),
     "branch": Field("部门（含下级）", "branch", "customer", "branch_id"),
     "dormant": Field("休眠", "bool", "customer", "dormant"),
     "normalized": Field("已规范", "bool", "customer", "normalized"),
@@ -71,6 +73,7 @@ ORDERED = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between", "empty", "not_em
 CMPS_BY_KIND = {
     "choice": ("eq", "ne", "in", "empty", "not_empty"),
     "text": ("eq", "ne", "in", "empty", "not_empty"),
+    "codes": ("in", "empty", "not_empty"),  # 属于: any of the customer's codes is listed
     "branch": ("eq", "ne", "in"),
     "bool": ("eq", "empty", "not_empty"),
 }
@@ -96,7 +99,7 @@ def _scalar(field: Field, value):
         if value not in {key for key, _ in field.options}:
             raise ValueError(f"“{value}”不是{field.label}的有效取值")
         return value
-    if kind == "text":
+    if kind in ("text", "codes"):
         text = str(value).strip()
         if not text:
             raise ValueError(f"{field.label}的取值不能为空")
@@ -312,7 +315,7 @@ def customer_evidence_sql(names: list[str], trim, branch_table: str) -> tuple[st
                 params += [key, str(shown)]
             value = f"CASE {column} {whens} ELSE %s END"
             params.append(EMPTY_TEXT)
-        elif field.kind == "text":
+        elif field.kind in ("text", "codes"):
             value = f"COALESCE(NULLIF({trim(column)}, ''), %s)"
             params.append(EMPTY_TEXT)
         elif field.kind == "risk_c":
@@ -408,13 +411,15 @@ class Compiler:
             # rows in the period has no figures at all: that is what 为空 asks about.
             return f"f.customer_id {EMPTINESS[cmp]}"
         if cmp == "empty":
-            if field.kind in ("text", "choice"):
+            if field.kind in ("text", "codes", "choice"):
                 return f"({expr} IS NULL OR {expr} = '')"
             return f"{expr} IS NULL"
         if cmp == "not_empty":
-            if field.kind in ("text", "choice"):
+            if field.kind in ("text", "codes", "choice"):
                 return f"({expr} IS NOT NULL AND {expr} <> '')"
             return f"{expr} IS NOT NULL"
+        if cmp == "in" and field.kind == "codes":
+            return self.codes(expr, value)
         if cmp == "in":
             marks = ", ".join(self._p(self.value(field, v)) for v in value)
             return f"{expr} IN ({marks})"
@@ -428,6 +433,16 @@ class Compiler:
             # as NULL is for the other kinds, where ``<>`` already leaves it out.
             return f"({expr} <> '' AND {compared})"
         return compared
+
+    def codes(self, expr: str, value: list[str]) -> str:
+        """Any of ``value`` among the ``;``-joined codes in ``expr`` (whole codes only;
+        ``%``, ``_`` and ``\\`` in a code are matched literally)."""
+        wrapped = f"(';' || COALESCE({expr}, '') || ';')"
+        likes = []
+        for code in value:
+            escaped = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            likes.append(f"{wrapped} LIKE {self._p(f'%;{escaped};%')} ESCAPE '\\'")
+        return "(" + " OR ".join(likes) + ")"
 
     def age(self, cmp: str, value) -> str:
         birth = "c.birth_date"
