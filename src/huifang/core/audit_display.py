@@ -226,26 +226,6 @@ def format_value(model: type[models.Model] | None, key: str, value, names: Names
     return plain(value)
 
 
-def _versions_by_id(value, names: Names, event) -> str:
-    """A screening's ``rules`` as rows before ``rule_versions`` stored them, ``{code:
-    RuleVersion id}``: each id read as its version (``A002 v2``)."""
-    model = model_of("rules.ruleversion")
-    if not isinstance(value, dict) or model is None:
-        return plain(value)
-    shown = []
-    for code, pk in value.items():
-        name = names.of(model, pk) if pk is not None else ""
-        shown.append(name if name and not name.startswith("#") else f"{code}（版本已不存在）")
-    return "；".join(shown) or EMPTY
-
-
-def _version_numbers(value, names: Names, event) -> str:
-    """A screening's ``rule_versions``, ``{code: number}`` → ``A001 v1；A002 v2``."""
-    if not isinstance(value, dict):
-        return plain(value)
-    return "；".join(f"{code} v{n}" for code, n in value.items()) or EMPTY
-
-
 def _job_title(value, names: Names, event) -> str:
     """A job's kind (``callbacks.create_batch``) as its title says it."""
     job = model_of("core.job")
@@ -254,9 +234,8 @@ def _job_title(value, names: Names, event) -> str:
 
 
 # Values whose meaning depends on the object they describe: (object type, key) → formatter.
+# Core's own here; a later app registers its own (``register_format``).
 SPECIAL = {
-    ("rules.screeningrun", "rules"): _versions_by_id,
-    ("rules.screeningrun", "rule_versions"): _version_numbers,
     ("core.job", "kind"): _job_title,
 }
 

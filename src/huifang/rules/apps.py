@@ -10,6 +10,7 @@ class RulesConfig(AppConfig):
         from huifang.core.navigation import NavItem, register
         from huifang.rules import (
             audit_actions,  # noqa: F401  (declares the audit actions)
+            audit_formats,
             jobs,  # noqa: F401  (registers the job handlers)
         )
         from huifang.rules.workbench import register_panels
@@ -29,3 +30,4 @@ class RulesConfig(AppConfig):
         register("screening", NavItem("筛选记录", "rules:run_list", "rules.view_screeningrun"))
         register("screening", NavItem("筛选对比", "rules:whatif", "rules.view_screeningrun"))
         register_panels()
+        audit_formats.register()
