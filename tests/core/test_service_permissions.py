@@ -343,6 +343,12 @@ CASES = [
     ),
     Case(otp.do_reset, "org.change_user", lambda w, b: ((w.agent(b),), {}), scoped=True),
     Case(
+        org.do_reveal_mobile,
+        "customers.reveal_sensitive",
+        lambda w, b: ((w.agent(b),), {}),
+        scoped=True,
+    ),
+    Case(
         org.do_unlock_login,
         "org.change_user",
         lambda w, b: ((w.agent(b).username, "203.0.113.9"), {}),

@@ -196,7 +196,7 @@ def do_reveal_mobile(user: User, *, actor) -> None:
     """Let ``actor`` read ``user``'s full mobile (the user edit page shows it to those who
     may read personal data unmasked): refused without the reveal permission, else the
     audit row every unmasked view of personal data leaves."""
-    require(actor, REVEAL_PERMISSION, message="您没有查看完整手机号的权限")
+    require(actor, REVEAL_PERMISSION, user, action="view", message="您没有查看完整手机号的权限")
     audit.record(OrgAction.REVEAL_MOBILE, user, message="查看完整手机号", actor=actor)
 
 
