@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -204,3 +205,17 @@ def test_a_manager_cannot_import_a_schedule(client_for):
     )
     assert response.status_code == 403
     assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        (reverse("core:calendar"), "节假日安排文件"),
+        (reverse("core:calendar_year", args=[2025]), "日期"),
+    ],
+)
+def test_calendar_form_labels_are_styled_and_have_no_english_colon(client_for, url, label):
+    body = client_for("hq_admin").get(url).content.decode()
+    labels = re.findall(r'<label class="form-label"[^>]*>([^<]*)</label>', body)
+    assert label in labels
+    assert not [text for text in re.findall(r"<label[^>]*>([^<]*)</label>", body) if ":" in text]
