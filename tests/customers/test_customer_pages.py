@@ -239,6 +239,17 @@ def test_360_totals_of_the_year_are_exact_decimals(client_for, trading):
     assert "-13.08" in body and "500.10" in body and "100.05" in body
 
 
+def test_360_totals_are_written_with_thousands_separators(client_for, people):
+    cust = people["a1"]
+    daily(cust, D(2025, 3, 3), "3000000.00", close="-1234567.89", dep="2500000.00", vol=12345)
+    refresh(D(2025, 3, 1))
+    body = client_for("agent_a").get(detail_url("100001"), {"year": "2025"}).content.decode()
+    assert 'id="total-volume">12,345<' in body
+    assert 'id="total-pnl">-1,234,567.89<' in body
+    assert 'id="total-deposit">2,500,000.00<' in body
+    assert 'id="total-withdrawal">0.00<' in body
+
+
 def test_360_defaults_to_the_latest_year_with_data_and_switches_year(client_for, trading):
     client = client_for("agent_a")
     assert client.get(detail_url("100001")).context["year"] == 2025
