@@ -47,6 +47,13 @@ def test_removing_a_holiday_asks_for_confirmation_first(client_for):
     assert 'data-confirm="删除节假日 2025-01-28' in body
 
 
+def test_reopening_a_maintained_year_asks_for_confirmation_first(client_for):
+    body = client_for("hq_admin").get(reverse("core:calendar_year", args=[2025])).content.decode()
+    button = body[body.index('name="complete" value="0"') :]
+    button = button[: button.index("</button>")]
+    assert 'data-confirm="重新开放 2025 年交易日历的维护？' in button
+
+
 def test_adding_a_holiday_in_the_page_changes_deadlines_and_is_audited(client_for, personas):
     assert calendar.add_trading_days(D(2025, 3, 7), 1) == D(2025, 3, 10)
     response = _add(client_for("hq_admin"), 2025, "2025-03-10", "临时休市")
