@@ -168,6 +168,23 @@ def test_csv_export_respects_filters_and_masks(client_for, people):
     assert "13987654321" not in text
 
 
+@pytest.mark.parametrize(
+    ("sort", "first"), [("investor_code", "100000"), ("-investor_code", "200001")]
+)
+def test_export_keeps_the_order_the_page_is_sorted_by(client_for, people, sort, first):
+    client = client_for("hq_admin")
+    page = client.get(LIST, {"sort": sort}).content.decode()
+    response = client.get(LIST, {"_export": "csv", "sort": sort, "cols": ["investor_code"]})
+    codes = [
+        r[0]
+        for r in csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    ][1:]
+    assert codes[0] == first and codes == sorted(codes, reverse=sort.startswith("-"))
+    assert [page.index(f">{code}<") for code in codes] == sorted(
+        page.index(f">{code}<") for code in codes
+    )
+
+
 # --- customer 360 ------------------------------------------------------------------
 
 
