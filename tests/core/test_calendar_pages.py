@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -44,6 +45,13 @@ def test_year_page_lists_the_holidays(client_for):
 def test_removing_a_holiday_asks_for_confirmation_first(client_for):
     body = client_for("hq_admin").get(reverse("core:calendar_year", args=[2025])).content.decode()
     assert 'data-confirm="删除节假日 2025-01-28' in body
+
+
+def test_reopening_a_maintained_year_asks_for_confirmation_first(client_for):
+    body = client_for("hq_admin").get(reverse("core:calendar_year", args=[2025])).content.decode()
+    button = body[body.index('name="complete" value="0"') :]
+    button = button[: button.index("</button>")]
+    assert 'data-confirm="重新开放 2025 年交易日历的维护？' in button
 
 
 def test_adding_a_holiday_in_the_page_changes_deadlines_and_is_audited(client_for, personas):
@@ -204,3 +212,17 @@ def test_a_manager_cannot_import_a_schedule(client_for):
     )
     assert response.status_code == 403
     assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        (reverse("core:calendar"), "节假日安排文件"),
+        (reverse("core:calendar_year", args=[2025]), "日期"),
+    ],
+)
+def test_calendar_form_labels_are_styled_and_have_no_english_colon(client_for, url, label):
+    body = client_for("hq_admin").get(url).content.decode()
+    labels = re.findall(r'<label class="form-label"[^>]*>([^<]*)</label>', body)
+    assert label in labels
+    assert not [text for text in re.findall(r"<label[^>]*>([^<]*)</label>", body) if ":" in text]

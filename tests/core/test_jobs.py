@@ -81,3 +81,32 @@ def test_a_running_job_is_never_shown_complete(personas):
     Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
     job.refresh_from_db()
     assert job.percent() == 100
+
+
+@jobs.job_handler("test.crash")
+def crashing_handler(ctx):
+    raise ValueError("division by zero")
+
+
+def _error_alert(body: str) -> str:
+    start = body.index('data-testid="job-error"')
+    return body[start : body.index("</div>", start)]
+
+
+def test_a_refused_job_says_why_in_plain_text_not_a_code_block(client_for, personas, run_jobs):
+    with run_jobs():
+        job = jobs.start_job("test.fail", "失败", {}, user=personas["agent_a"])
+    body = client_for("agent_a").get(f"/system/jobs/{job.pk}/progress/").content.decode()
+    alert = _error_alert(body)
+    assert "文件格式不正确" in alert
+    assert "<pre" not in alert and "<details" not in alert
+
+
+def test_a_crashed_job_shows_its_traceback_only_folded_away(client_for, personas, run_jobs):
+    with run_jobs():
+        job = jobs.start_job("test.crash", "崩溃", {}, user=personas["agent_a"])
+    body = client_for("agent_a").get(f"/system/jobs/{job.pk}/progress/").content.decode()
+    alert = _error_alert(body)
+    shown, _, folded = alert.partition("<details")
+    assert "内部错误：division by zero" in shown and "Traceback" not in shown
+    assert "<summary>技术详情（供系统管理员排查）</summary>" in folded and "Traceback" in folded

@@ -168,6 +168,23 @@ def test_csv_export_respects_filters_and_masks(client_for, people):
     assert "13987654321" not in text
 
 
+@pytest.mark.parametrize(
+    ("sort", "first"), [("investor_code", "100000"), ("-investor_code", "200001")]
+)
+def test_export_keeps_the_order_the_page_is_sorted_by(client_for, people, sort, first):
+    client = client_for("hq_admin")
+    page = client.get(LIST, {"sort": sort}).content.decode()
+    response = client.get(LIST, {"_export": "csv", "sort": sort, "cols": ["investor_code"]})
+    codes = [
+        r[0]
+        for r in csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    ][1:]
+    assert codes[0] == first and codes == sorted(codes, reverse=sort.startswith("-"))
+    assert [page.index(f">{code}<") for code in codes] == sorted(
+        page.index(f">{code}<") for code in codes
+    )
+
+
 # --- customer 360 ------------------------------------------------------------------
 
 
@@ -237,6 +254,17 @@ def test_360_totals_of_the_year_are_exact_decimals(client_for, trading):
     assert all(isinstance(v, Decimal) for v in (totals.pnl, totals.deposit, totals.withdrawal))
     body = response.content.decode()
     assert "-13.08" in body and "500.10" in body and "100.05" in body
+
+
+def test_360_totals_are_written_with_thousands_separators(client_for, people):
+    cust = people["a1"]
+    daily(cust, D(2025, 3, 3), "3000000.00", close="-1234567.89", dep="2500000.00", vol=12345)
+    refresh(D(2025, 3, 1))
+    body = client_for("agent_a").get(detail_url("100001"), {"year": "2025"}).content.decode()
+    assert 'id="total-volume">12,345<' in body
+    assert 'id="total-pnl">-1,234,567.89<' in body
+    assert 'id="total-deposit">2,500,000.00<' in body
+    assert 'id="total-withdrawal">0.00<' in body
 
 
 def test_360_defaults_to_the_latest_year_with_data_and_switches_year(client_for, trading):

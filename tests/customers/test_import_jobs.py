@@ -128,4 +128,6 @@ def test_a_refused_import_job_is_shown_as_refused_in_red(personas, client_for, r
     html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
     assert 'class="badge bg-red-lt" data-job-status="failed">已拒绝</span>' in html
     assert "已完成" not in html
-    assert "导入被拒绝" in html and "下载结果文件" in html and "查看结果" in html
+    # the file is the row-by-row error report, named as on the import's own page
+    assert "导入被拒绝" in html and "下载错误报告" in html and "查看结果" in html
+    assert "下载结果文件" not in html

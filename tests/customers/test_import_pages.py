@@ -38,6 +38,11 @@ def test_upload_previews_then_imports_in_a_job(client_for, run_jobs, settings):
     detail = client.get(f"/data/imports/{record.pk}/")
     assert detail.status_code == 200
     assert "已导入" in detail.content.decode()
+    # 来源 in words, on the page and in the list's export
+    assert f"后台任务 {record.job_id}" in detail.content.decode()
+    assert f"job:{record.job_id}" not in detail.content.decode()
+    export = client.get("/data/imports/", {"_export": "csv", "cols": ["id", "source"]})
+    assert f"后台任务 {record.job_id}" in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
 def test_rejected_upload_offers_the_xlsx_report(client_for, run_jobs):

@@ -112,3 +112,14 @@ def test_a_list_page_queries_its_rows_once(client_for):
         if q["sql"].startswith('SELECT "org_user"') and "LIMIT 51" in q["sql"]
     ]
     assert len(page_queries) == 1
+
+
+def test_the_password_field_reads_initial_on_a_new_user_and_reset_on_an_existing_one(
+    client_for, personas
+):
+    client = client_for("hq_admin")
+    new = client.get("/org/users/new/").content.decode()
+    edit = client.get(f"/org/users/{personas['agent_a'].pk}/").content.decode()
+    assert ">初始密码</label>" in new and "重置密码" not in new
+    assert ">重置密码</label>" in edit and "初始密码" not in edit
+    assert "留空表示不修改" in edit

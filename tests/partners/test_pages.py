@@ -159,3 +159,10 @@ def test_a_branch_user_cannot_retry(client_for, partner):
     assert response.status_code == 403
     failed.refresh_from_db()
     assert failed.status == DeliveryStatus.FAILED
+
+
+def test_the_deliveries_heading_names_how_many_are_shown_at_most(client_for, partner):
+    html = client_for("hq_admin").get(reverse("partners:partner_detail", args=[partner.pk]))
+    html = html.content.decode()
+    assert "最近推送（显示最近 50 条）" in html
+    assert "最多 0 条" not in html

@@ -195,6 +195,15 @@ def test_whatif_page_compares_two_runs(client_for, personas, run):
     assert "不再命中：A005" in text and 'data-count="dropped">2<' in text.replace("</span>", "<")
 
 
+def test_whatif_page_opens_on_the_latest_run_against_the_one_before(client_for, personas, run):
+    newer = services.do_run_screening(D(2025, 12, 31), actor=personas["hq_admin"])
+    text = client_for("auditor").get(reverse("rules:whatif")).content.decode()
+    old_select = text[text.index('name="old"') : text.index("</select>", text.index('name="old"'))]
+    new_select = text[text.index('name="new"') : text.index("</select>", text.index('name="new"'))]
+    assert f'<option value="{run.pk}" selected>' in old_select
+    assert f'<option value="{newer.pk}" selected>' in new_select
+
+
 def test_api_lists_rules_and_scoped_hits(client_for, run):
     client = client_for("manager_a")
     assert client.get("/api/v1/rules/A002/").json()["params"]["min_loss_amount"] == "100000.00"

@@ -182,6 +182,17 @@ class Job(models.Model):
         return "已拒绝" if self.is_rejected else str(self.get_status_display())
 
     @property
+    def error_message(self) -> str:
+        """What the user reads: the error's first line (a rejection's or refusal's reason, or
+        内部错误：… for a bug)."""
+        return self.error.partition("\n")[0]
+
+    @property
+    def error_detail(self) -> str:
+        """The rest of the error (a bug's traceback, for whoever investigates it)."""
+        return self.error.partition("\n")[2].strip()
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 

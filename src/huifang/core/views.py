@@ -116,13 +116,17 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
 
     def get_exporter(self) -> Exporter:
         filterset = self.get_filterset(self.get_filterset_class())
+        table_kwargs = self.get_table_kwargs()
+        if sort := self.request.GET.get("sort"):
+            # The rows in the order the page shows them (the table ignores unknown names).
+            table_kwargs = {**table_kwargs, "order_by": sort}
         return Exporter(
             self.get_table_class(),
             filterset,
             name=self.export_name,
             title=self.title or filterset.queryset.model._meta.verbose_name_plural,
             sheet=self.title or "数据",
-            table_kwargs=self.get_table_kwargs(),
+            table_kwargs=table_kwargs,
             limit=EXPORT_LIMIT,
             filters=self.request.GET.urlencode(),
         )

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from huifang.core.audit_display import source_label
 from huifang.core.columns import CountColumn, DateTimeColumn, UserColumn
 from huifang.customers.models import ImportRecord
 
@@ -45,3 +46,9 @@ class ImportRecordTable(tables.Table):
         "updated",
         "rejected",
     )
+
+    def render_source(self, value) -> str:
+        return source_label(value)
+
+    def value_source(self, value) -> str:
+        return source_label(value)

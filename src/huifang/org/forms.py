@@ -30,7 +30,7 @@ class UserForm(forms.Form):
         label="初始密码",
         widget=forms.PasswordInput,
         required=False,
-        help_text="新建用户时必填；编辑时留空表示不修改",
+        help_text="新建用户时必填",
     )
 
     def __init__(self, *args, user, instance: User | None = None, **kwargs):
@@ -39,6 +39,9 @@ class UserForm(forms.Form):
         self.fields["branch"].queryset = Branch.objects.restrict(user, "view")
         if instance is not None:
             self.fields["username"].disabled = True
+            # On an existing user the field resets the password: no "initial" about it.
+            self.fields["password"].label = "重置密码"
+            self.fields["password"].help_text = "留空表示不修改"
             if instance.mobile and not may_reveal(user):
                 # Shown masked and kept as it is: the full number is for those who may
                 # read personal data unmasked.

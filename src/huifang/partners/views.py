@@ -85,6 +85,7 @@ def partner_detail(request, pk: int):
             "title": f"对接方 {partner.name}",
             "partner": partner,
             "deliveries": recent,
+            "recent_limit": RECENT,
             "failed": DeliveryStatus.FAILED,
             "may_change": request.user.has_perm("partners.change_partner"),
             "may_retry": request.user.has_perm("partners.change_delivery"),

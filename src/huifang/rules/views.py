@@ -383,6 +383,10 @@ def whatif(request):
             )
         )
     context["runs"] = _run_choices(runs, old, new)
+    if not old_id and not new_id and len(context["runs"]) >= 2:
+        # Opened from the menu: offer the latest screening against the one before it
+        # (a run against itself would show no difference).
+        context["new_id"], context["old_id"] = (str(r.pk) for r in context["runs"][:2])
     return render(request, "rules/whatif.html", context)
 
 
