@@ -339,7 +339,7 @@ def test_an_export_after_a_filter_still_carries_every_column(measure, client_for
         reverse("reports:measure_list"), {"status": "pending", "cols": shown, "_export": "csv"}
     )
     header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
-    assert header.endswith("逾期,执行结果,创建时间")
+    assert header.endswith("负责人,执行结果,创建时间")
     assert (
         client_for("manager_a")
         .get(reverse("reports:measure_list"), {"status": "pending", "cols": shown})
