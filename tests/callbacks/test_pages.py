@@ -209,6 +209,32 @@ def test_batch_list_shows_counts_right_aligned_with_thousands_separators(
     assert '<th class="orderable text-end" scope="col">' in html
 
 
+def test_batch_list_links_the_screening_run_for_those_who_may_read_it(
+    client_for, branches, annual, personas
+):
+    from huifang.callbacks import services
+
+    run = make_run({make_customer(branches["a1"]): ["A003"]})
+    services.do_create_batch(run, annual, actor=personas["hq_admin"])
+    link = f'href="{reverse("rules:run_detail", args=[run.pk])}"'
+
+    assert link in client_for("hq_admin").get(reverse("callbacks:batch_list")).content.decode()
+    assert link not in client_for("agent_a").get(reverse("callbacks:batch_list")).content.decode()
+
+
+def test_batch_page_shows_no_overdue_in_red_when_there_is_none(
+    client_for, branches, annual, personas
+):
+    from huifang.callbacks import services
+
+    run = make_run({make_customer(branches["a1"]): ["A003"]})
+    batch = services.do_create_batch(run, annual, actor=personas["hq_admin"]).batch
+    html = client_for("hq_admin").get(reverse("callbacks:batch_detail", args=[batch.pk]))
+    body = html.content.decode()
+    row = body[body.rindex("<tr", 0, body.index("data-overdue-row")) : body.index("已逾期")]
+    assert "text-danger" not in row
+
+
 def test_batch_create_page_refuses_a_missing_calendar_year(
     client_for, branches, annual, monkeypatch
 ):

@@ -131,3 +131,37 @@ def test_a_refused_import_job_is_shown_as_refused_in_red(personas, client_for, r
     # the file is the row-by-row error report, named as on the import's own page
     assert "导入被拒绝" in html and "下载错误报告" in html and "查看结果" in html
     assert "下载结果文件" not in html
+
+
+@pytest.mark.django_db
+def test_an_import_skipping_invalid_rows_offers_its_error_report_by_that_name(
+    personas, client_for, run_jobs
+):
+    rows = [list(r) for r in CUSTOMER_ROWS]
+    rows[0][5] = "110105194912310021"  # a wrong check digit: this row is skipped
+    user = personas["hq_admin"]
+    relative = services.save_upload(
+        SimpleUploadedFile("客户.csv", csv_bytes(CUSTOMER_HEADER, rows, "utf-8")), actor=user
+    )
+    with run_jobs():
+        job = services.do_start_import(
+            "customers", relative, file_name="客户.csv", skip_invalid=True, actor=user
+        )
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.result_file
+    html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
+    assert "下载错误报告" in html and "下载结果文件" not in html
+
+
+@pytest.mark.django_db
+def test_a_job_that_counted_nothing_shows_no_bare_zero(personas, client_for):
+    from huifang.core.models import Job
+
+    job = Job.objects.create(
+        kind="customers.import", status=Job.Status.FAILED, error="导入被拒绝：文件没有表头行"
+    )
+    html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
+    assert 'text-secondary">0</div>' not in html and "data-job-count" not in html
+    Job.objects.filter(pk=job.pk).update(done=5, total=10)
+    html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
+    assert "data-job-count>5 / 10</div>" in html

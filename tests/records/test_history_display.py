@@ -108,4 +108,6 @@ def test_an_older_version_with_the_same_time_in_two_zones_is_no_change(task, per
         changes={"called_at": [utc, shanghai], "duration_seconds": [95, 250]},
     )
     fields = {f["label"]: f for f in version_rows(record)[0]["fields"]}
-    assert not fields["回访时间"]["changed"] and fields["回访时长（秒）"]["changed"]
+    assert not fields["回访时间"]["changed"] and fields["回访时长"]["changed"]
+    # as the record pages show a duration: minutes and seconds
+    assert (fields["回访时长"]["old"], fields["回访时长"]["value"]) == ("01:35", "04:10")

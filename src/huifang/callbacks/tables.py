@@ -178,7 +178,11 @@ def deadline_state(deadline, provisional: bool) -> str:
 class BatchTable(tables.Table):
     number = tables.LinkColumn("callbacks:batch_detail", args=[tables.A("pk")])
     business_type = tables.Column(accessor="business_type__name", verbose_name="回访业务类型")
-    run = tables.Column(accessor="run_id", verbose_name="筛选记录")
+    run = tables.Column(
+        accessor="run_id",
+        verbose_name="筛选记录",
+        linkify=permitted_link("rules:run_detail", "rules.view_screeningrun", "run_id"),
+    )
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     created_by = UserColumn("created_by", verbose_name="创建人")
     hit_count = CountColumn()

@@ -195,7 +195,7 @@ def _finish(job: Job, context: JobContext, status: str, *, error: str = "", resu
     result = result or {}
     data = result.get("data", result)
     stored = dict(data) if isinstance(data, dict) else {"data": data}
-    for key in ("summary", "next_url", "rejected"):  # what the progress partial shows
+    for key in ("summary", "next_url", "rejected", "file_label"):  # the progress partial's
         if key in result:
             stored[key] = result[key]
     done = context._done if status == Job.Status.FAILED else (context._total or context._done)

@@ -44,6 +44,7 @@ def run_import_job(ctx: JobContext) -> dict:
         ctx.log(warning)
     outcome = {
         "file": record.report_file,
+        "file_label": "下载错误报告",  # the file is the row report of the invalid rows
         "next_url": reverse("imports:record_detail", args=[record.pk]),
         "data": job_answer(result),
     }

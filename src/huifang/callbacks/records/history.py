@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from huifang.callbacks.records.choices import Method, RecordStatus
-from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.callbacks.records.models import CallbackRecord, FailureReason, minutes_seconds
 from huifang.core.masking import mask_address, mask_phone
 
 LABELS = {
@@ -17,7 +17,7 @@ LABELS = {
     "failure_reason_id": "失败原因",
     "method": "回访形式",
     "called_at": "回访时间",
-    "duration_seconds": "回访时长（秒）",
+    "duration_seconds": "回访时长",
     "channel_source": "渠道来源",
     "mobile_used": "手机号",
     "phone_used": "联系电话",
@@ -46,6 +46,8 @@ def readable(field: str, value, reasons: dict[int, str]) -> str:
         return reasons.get(value, str(value))
     if field in ("called_at", "appointment_at"):
         return _when(value)
+    if field == "duration_seconds" and str(value).isdigit():
+        return minutes_seconds(int(value))
     if field in ("mobile_used", "phone_used"):
         return mask_phone(value)
     if field == "address":

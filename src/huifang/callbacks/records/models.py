@@ -62,6 +62,12 @@ class CallbackRecordQuerySet(RestrictedQuerySet):
         raise PermissionDenied(NEVER_DELETED)
 
 
+def minutes_seconds(seconds: int) -> str:
+    """A duration as the pages show it: 95 → ``01:35``."""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{rest:02d}"
+
+
 class CallbackRecord(models.Model):
     """One callback attempt (回访服务记录) of a task, as the brochure's form registers it."""
 
@@ -173,10 +179,7 @@ class CallbackRecord(models.Model):
     @property
     def duration_text(self) -> str:
         """``01:35``; — when the duration is not known."""
-        if self.duration_seconds is None:
-            return "—"
-        minutes, seconds = divmod(self.duration_seconds, 60)
-        return f"{minutes:02d}:{seconds:02d}"
+        return "—" if self.duration_seconds is None else minutes_seconds(self.duration_seconds)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(NEVER_DELETED)

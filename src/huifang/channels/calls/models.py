@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import RecordStatus
-from huifang.callbacks.records.models import CallbackRecord, FailureReason
+from huifang.callbacks.records.models import CallbackRecord, FailureReason, minutes_seconds
 from huifang.channels.calls.choices import CallResult, CallSource, MappingAction
 from huifang.core.fieldcrypt import EncryptedJSONField
 from huifang.core.fields import user_reference
@@ -127,8 +127,7 @@ class CallAttempt(models.Model):
 
     @property
     def duration_text(self) -> str:
-        minutes, seconds = divmod(self.duration_seconds or 0, 60)
-        return f"{minutes:02d}:{seconds:02d}"
+        return minutes_seconds(self.duration_seconds or 0)
 
 
 class ResultMapping(models.Model):
