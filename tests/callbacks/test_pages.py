@@ -220,6 +220,9 @@ def test_batch_list_links_the_screening_run_for_those_who_may_read_it(
 
     assert link in client_for("hq_admin").get(reverse("callbacks:batch_list")).content.decode()
     assert link not in client_for("agent_a").get(reverse("callbacks:batch_list")).content.decode()
+    page = reverse("callbacks:batch_detail", args=[Batch.objects.get().pk])
+    assert link in client_for("hq_admin").get(page).content.decode()
+    assert link not in client_for("agent_a").get(page).content.decode()
 
 
 def test_batch_page_shows_no_overdue_in_red_when_there_is_none(
