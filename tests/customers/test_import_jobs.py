@@ -111,19 +111,24 @@ def test_logins_and_saves_go_on_while_an_import_checks_its_file(
     assert user.pk and Customer.objects.count() == 3
 
 
-@pytest.mark.django_db
-def test_a_refused_import_job_is_shown_as_refused_in_red(personas, client_for, run_jobs):
+def _import_with_a_bad_row(user, run_jobs, *, skip_invalid: bool) -> Job:
+    """The customers file with a wrong check digit in its first row, imported as a job."""
     rows = [list(r) for r in CUSTOMER_ROWS]
-    rows[0][5] = "110105194912310021"  # a wrong check digit
-    user = personas["hq_admin"]
+    rows[0][5] = "110105194912310021"
     relative = services.save_upload(
         SimpleUploadedFile("客户.csv", csv_bytes(CUSTOMER_HEADER, rows, "utf-8")), actor=user
     )
     with run_jobs():
         job = services.do_start_import(
-            "customers", relative, file_name="客户.csv", skip_invalid=False, actor=user
+            "customers", relative, file_name="客户.csv", skip_invalid=skip_invalid, actor=user
         )
     job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db
+def test_a_refused_import_job_is_shown_as_refused_in_red(personas, client_for, run_jobs):
+    job = _import_with_a_bad_row(personas["hq_admin"], run_jobs, skip_invalid=False)
     assert job.status == Job.Status.FAILED and job.is_rejected
     html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
     assert 'class="badge bg-red-lt" data-job-status="failed">已拒绝</span>' in html
@@ -137,17 +142,7 @@ def test_a_refused_import_job_is_shown_as_refused_in_red(personas, client_for, r
 def test_an_import_skipping_invalid_rows_offers_its_error_report_by_that_name(
     personas, client_for, run_jobs
 ):
-    rows = [list(r) for r in CUSTOMER_ROWS]
-    rows[0][5] = "110105194912310021"  # a wrong check digit: this row is skipped
-    user = personas["hq_admin"]
-    relative = services.save_upload(
-        SimpleUploadedFile("客户.csv", csv_bytes(CUSTOMER_HEADER, rows, "utf-8")), actor=user
-    )
-    with run_jobs():
-        job = services.do_start_import(
-            "customers", relative, file_name="客户.csv", skip_invalid=True, actor=user
-        )
-    job.refresh_from_db()
+    job = _import_with_a_bad_row(personas["hq_admin"], run_jobs, skip_invalid=True)
     assert job.status == Job.Status.SUCCEEDED and job.result_file
     html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
     assert "下载错误报告" in html and "下载结果文件" not in html

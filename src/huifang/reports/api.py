@@ -162,6 +162,8 @@ class MeasureSerializer(serializers.ModelSerializer):
 class _ResponsibleField(serializers.SlugRelatedField):
     """负责人 by username: active users within the caller's scope (the form's choices)."""
 
+    default_error_messages = {"does_not_exist": "负责人“{value}”不存在、已停用或不在您的权限范围内"}
+
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", **kwargs)
         set_override(self, "field", OpenApiTypes.STR)

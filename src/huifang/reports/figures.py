@@ -507,12 +507,11 @@ def _record_groups(user, filters: Filters) -> list[dict]:
     pass, once per rendering: under a 批次 filter the record figures (per 回访人, per
     失败原因, per 回访形式) are sums over these few thousand rows instead of a pass over
     the batch's records each."""
-    if "record_groups" not in filters.memo:
+    key = ("record_groups", getattr(user, "pk", None))  # one Filters may serve two users
+    if key not in filters.memo:
         records = scoped_records(user, filters)
-        filters.memo["record_groups"] = list(
-            records.values(*RECORD_GROUPS).annotate(n=Count("pk")).order_by()
-        )
-    return filters.memo["record_groups"]
+        filters.memo[key] = list(records.values(*RECORD_GROUPS).annotate(n=Count("pk")).order_by())
+    return filters.memo[key]
 
 
 def failure_reasons(user, filters: Filters) -> list[Bar]:
