@@ -56,3 +56,49 @@ def test_refreshing_again_replaces_rather_than_adds(customer):
     aggregates.refresh_months([D(2025, 3, 1)])
     aggregates.refresh_months([D(2025, 3, 1)])
     assert MonthlyAggregate.objects.get().pnl == Decimal("5.00")
+
+
+def test_a_month_counts_only_the_days_with_volume_as_days_traded(customer):
+    row(customer, D(2025, 3, 3), "1000.00", vol=0)
+    row(customer, D(2025, 3, 4), "1000.00", vol=3)
+    aggregates.refresh_months([D(2025, 3, 1)])
+    assert MonthlyAggregate.objects.get().days == 1
+
+
+@pytest.mark.parametrize("one_day", [True, False])
+def test_adding_rows_counts_only_the_days_with_volume(customer, one_day):
+    row(customer, D(2025, 3, 3), "1000.00", vol=0)
+    if not one_day:
+        row(customer, D(2025, 3, 5), "1000.00", vol=4)
+    aggregates.add_new_rows(DailyBalance._meta.db_table, one_day=one_day)
+    assert MonthlyAggregate.objects.get().days == (0 if one_day else 1)
+
+
+def test_the_migration_recounts_days_traded_from_the_daily_rows(customer):
+    """customers 0010: aggregates kept before counted every daily row as a day traded."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("huifang.customers.migrations.0010_monthly_days_traded")
+
+    class Editor:  # what the migration's RunPython functions use of a schema editor
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    row(customer, D(2025, 3, 3), "1000.00", vol=0)
+    row(customer, D(2025, 3, 4), "1000.00", vol=3)
+    row(customer, D(2025, 4, 1), "1000.00", vol=0)
+    aggregates.refresh_months([D(2025, 3, 1), D(2025, 4, 1)])
+    migration.every_row(apps, Editor())
+    assert sorted(MonthlyAggregate.objects.values_list("days", flat=True)) == [1, 2]
+    migration.days_traded(apps, Editor())
+    assert dict(MonthlyAggregate.objects.values_list("month", "days")) == {
+        D(2025, 3, 1): 1,
+        D(2025, 4, 1): 0,
+    }

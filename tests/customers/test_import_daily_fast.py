@@ -134,7 +134,7 @@ def day_rows(day: datetime.date, codes, base: int, change: int = 0) -> list[list
                 "",
                 yuan(5, "two"),
                 yuan(prev + (1000 if n == 1 else 0) + pnl - 5, "two"),
-                str(n),
+                str(n + 1),  # lots traded: every row is a day traded
             ]
         )
     return rows

@@ -90,7 +90,8 @@ def test_daily_import_refreshes_monthly_aggregates(
     march = MonthlyAggregate.objects.get(
         customer__investor_code="00000101", month=datetime.date(2025, 3, 1)
     )
-    assert (march.days, march.volume, march.pnl) == (2, 3, Decimal("7.00"))
+    # two rows in March, lots traded on the first only: one day traded
+    assert (march.days, march.volume, march.pnl) == (1, 3, Decimal("7.00"))
     rows = [list(r) for r in DAILY_ROWS]
     rows[1][4], rows[1][8] = "200", "1307.00"  # withdrawal corrected
     result = import_file("daily", imp_write_csv(DAILY_HEADER, rows))

@@ -256,3 +256,30 @@ def test_broker_codes_compare_only_by_list_or_presence(db):
             P.clean_params(
                 "custom", {"conditions": {"op": "and", "items": [cond("broker", cmp, "J1")]}}
             )
+
+
+@pytest.mark.parametrize("use_aggregates", [True, False])
+@pytest.mark.parametrize("period", [(D(2025, 1, 1), AS_OF), (D(2025, 3, 2), D(2025, 3, 31))])
+def test_days_traded_counts_only_days_with_volume(make, use_aggregates, period):
+    """期间交易天数: a daily row exists for every day with a balance (逐日盯市), so a row
+    with 成交手数 0 is a day held, not a day traded — whole months (the aggregates) and a
+    period's partial months (the daily rows) alike."""
+    holder = make()
+    for day in (D(2025, 3, 3), D(2025, 3, 4), D(2025, 3, 5)):
+        daily(holder, day, prev="1000.00")
+    daily(holder, D(2025, 3, 6), prev="1000.00", vol=2)
+    trader = make()
+    daily(trader, D(2025, 3, 3), prev="1000.00", vol=1)
+    daily(trader, D(2025, 3, 4), prev="1000.00", vol=5)
+    refresh()
+    cleaned = P.clean_params(
+        "custom",
+        {
+            "conditions": {"op": "and", "items": [cond("days", "ge", 2)]},
+            "period_start": period[0],
+            "period_end": period[1],
+        },
+    )
+    spec = RuleSpec("B001", "自定义", "custom", cleaned)
+    hits = {h.customer_id: h for h in engine.screen(AS_OF, [spec], use_aggregates=use_aggregates)}
+    assert set(hits) == {trader.pk}

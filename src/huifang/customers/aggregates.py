@@ -67,7 +67,8 @@ SELECT g.customer_id, %s, g.days, g.volume, g.pnl, g.fee, g.deposit, g.withdrawa
        (SELECT d.prev_equity FROM {daily} d
         WHERE d.customer_id = g.customer_id AND d.trade_date = g.first_date)
 FROM (
-    SELECT customer_id, COUNT(*) AS days, SUM(volume) AS volume,
+    SELECT customer_id, SUM(CASE WHEN volume > 0 THEN 1 ELSE 0 END) AS days,
+           SUM(volume) AS volume,
            SUM(close_pnl + position_pnl - fee) AS pnl, SUM(fee) AS fee,
            SUM(deposit) AS deposit, SUM(withdrawal) AS withdrawal, MIN(trade_date) AS first_date
     FROM {daily}
@@ -113,7 +114,8 @@ SELECT g.customer_id, g.month, g.days, g.volume, g.pnl, g.fee, g.deposit, g.with
        (SELECT d.prev_equity FROM {daily} d
         WHERE d.customer_id = g.customer_id AND d.trade_date = g.first_date)
 FROM (
-    SELECT s.customer_id, {month} AS month, COUNT(*) AS days, SUM(s.volume) AS volume,
+    SELECT s.customer_id, {month} AS month, SUM(CASE WHEN s.volume > 0 THEN 1 ELSE 0 END) AS days,
+           SUM(s.volume) AS volume,
            SUM(s.close_pnl + s.position_pnl - s.fee) AS pnl, SUM(s.fee) AS fee,
            SUM(s.deposit) AS deposit, SUM(s.withdrawal) AS withdrawal,
            MIN(s.trade_date) AS first_date
@@ -127,7 +129,7 @@ WHERE TRUE
 _ONE_DAY = (
     _INTO
     + """
-SELECT s.customer_id, {month}, 1, s.volume, s.close_pnl + s.position_pnl - s.fee, s.fee,
+SELECT s.customer_id, {month}, CASE WHEN s.volume > 0 THEN 1 ELSE 0 END, s.volume, s.close_pnl + s.position_pnl - s.fee, s.fee,
        s.deposit, s.withdrawal, s.trade_date, s.prev_equity
 FROM {source} s
 WHERE {where}

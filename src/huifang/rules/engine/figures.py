@@ -65,7 +65,8 @@ def figures_sql(
         sql = (
             "SELECT customer_id, SUM(volume) AS volume, "
             "SUM(close_pnl + position_pnl - fee) AS pnl, SUM(deposit) AS deposit, "
-            "SUM(withdrawal) AS withdrawal, COUNT(*) AS days, MIN(trade_date) AS first_date "
+            "SUM(withdrawal) AS withdrawal, SUM(CASE WHEN volume > 0 THEN 1 ELSE 0 END) AS days, "
+            "MIN(trade_date) AS first_date "
             f"FROM {DAILY} WHERE trade_date >= %s AND trade_date <= %s{restrict_sql} "
             "GROUP BY customer_id"
         )
@@ -75,7 +76,7 @@ def figures_sql(
     for low, high in split.daily:
         parts.append(
             "SELECT customer_id, volume, close_pnl + position_pnl - fee AS pnl, deposit, "
-            "withdrawal, 1 AS days, trade_date AS first_date "
+            "withdrawal, CASE WHEN volume > 0 THEN 1 ELSE 0 END AS days, trade_date AS first_date "
             f"FROM {DAILY} WHERE trade_date >= %s AND trade_date <= %s{restrict_sql}"
         )
         params += [low, high, *restrict_params]
