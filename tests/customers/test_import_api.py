@@ -144,3 +144,42 @@ def test_errors_name_the_first_problems_then_how_many_more(client_for, monkeypat
     listed = body["errors"]["rows"]
     assert listed[0].startswith("第 1 行 手机号") and listed[1].startswith("另有 1 处问题")
     assert len(body["report"]) == 2
+
+
+def test_an_object_lacking_a_key_other_objects_have_refuses_the_batch(client_for):
+    """A key left out of one object (but sent in others) would clear that record's field
+    as an empty cell does: the batch is refused instead, naming the row and the key."""
+    client = client_for("hq_admin")
+    rows = _rows()
+    rows[1]["手机号"] = "13900000002"
+    client.post("/api/v1/imports/customers/", {"rows": rows}, content_type="application/json")
+    rows = _rows()[:2]
+    rows[0]["投资者名称"] = "张三丰"
+    del rows[1]["手机号"]
+    response = client.post(
+        "/api/v1/imports/customers/", {"rows": rows}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "rows": [
+            "rows 第 2 个元素缺少“手机号”（其他元素有此字段）：同一批的元素须有相同的字段，"
+            "要清空请传 null 或空字符串，要保留原值请在所有元素中都省略该字段"
+        ]
+    }
+    assert Customer.objects.get(investor_code="00000102").mobile == "13900000002"
+    assert Customer.objects.get(investor_code="00000101").name == "张三"
+
+
+def test_daily_objects_may_leave_out_their_zero_amounts(imp_customers, client_for):
+    """An absent daily amount is 0 (data-interface.md) whether its key is left out of
+    every object or of some: nothing stored is kept, so nothing is altered."""
+    base = {"交易日期": "2025-03-03", "上日权益": "100.00"}
+    rows = [
+        {**base, "投资者代码": "00000101", "入金": "5.00", "当日权益": "105.00"},
+        {**base, "投资者代码": "00000102", "当日权益": "100.00"},
+    ]
+    response = client_for("hq_admin").post(
+        "/api/v1/imports/daily/", {"rows": rows}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 2

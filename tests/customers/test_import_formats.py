@@ -214,3 +214,48 @@ def test_a_file_mixing_encodings_in_its_header_is_refused_with_a_reason(
         "无法读取文件：第 1 行附近的字节不是 gb18030 编码，文件编码不一致"
     ]
     assert imp_table_counts() == before
+
+
+BLANK = "第 4 列（D 列）表头为空，该列的数据已忽略；如需导入，请填写列名"
+
+
+def _with_blank_header_column(note: str = "备注"):
+    header = [*CUSTOMER_HEADER[:3], "", *CUSTOMER_HEADER[3:]]
+    rows = [[*r[:3], note if i == 1 else "", *r[3:]] for i, r in enumerate(CUSTOMER_ROWS)]
+    return header, rows
+
+
+def test_data_under_a_blank_header_cell_is_named_in_a_warning(branches, imp_write_csv):
+    result = import_file("customers", imp_write_csv(*_with_blank_header_column()))
+    assert (result.ok, result.created) == (True, 3)
+    assert result.warnings == [BLANK]
+    assert result.record.warnings == [BLANK]
+
+
+def test_data_under_a_blank_xlsx_header_cell_is_named_in_a_warning(branches, imp_write_xlsx):
+    result = import_file("customers", imp_write_xlsx(*_with_blank_header_column()))
+    assert result.warnings == [BLANK]
+
+
+def test_data_under_a_blank_header_cell_in_a_later_part_is_named(
+    branches, imp_write_csv, parts_from_any_size, settings
+):
+    settings.IMPORT_PROCESSES = 2
+    header, rows = _with_blank_header_column("")
+    rows[2][3] = "备注"
+    result = import_file("customers", imp_write_csv(header, rows))
+    assert parts_from_any_size == [2]
+    assert result.warnings == [BLANK]
+
+
+def test_a_blank_header_cell_over_an_empty_column_warns_of_nothing(branches, imp_write_csv):
+    result = import_file("customers", imp_write_csv(*_with_blank_header_column("")))
+    assert (result.ok, result.warnings) == (True, [])
+
+
+def test_the_upload_preview_warns_of_data_under_a_blank_header_cell(imp_write_csv):
+    from huifang.customers.importers import specs
+    from huifang.customers.importers.readers import preview
+
+    path = imp_write_csv(*_with_blank_header_column())
+    assert preview(path, specs.CUSTOMERS)["warnings"] == [BLANK]

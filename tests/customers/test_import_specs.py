@@ -103,7 +103,7 @@ def test_the_customer_validator_stages_the_specs_columns_in_order(imp_customers,
     dataset = specs.CUSTOMERS
     row = {
         "investor_code": "00000901", "name": "王五", "full_name": "王五全称",
-        "customer_type": "一般法人", "gender": "女", "id_type": "身份证",
+        "customer_type": "自然人", "gender": "女", "id_type": "身份证",
         "id_number": "11010519491231002X", "birth_date": "", "open_date": "2020-01-15",
         "close_date": "2024-05-26", "status": "销户", "dormant": "休眠", "normalized": "未规范",
         "branch_code": "010201", "investor_class": "专业投资者", "risk_level": "C1(最低类别)",
@@ -118,7 +118,7 @@ def test_the_customer_validator_stages_the_specs_columns_in_order(imp_customers,
     assert staged is not None and staged == full._checked(2, list(cells))
     assert by_name(targets.CUSTOMERS, staged) == {
         "rowno": 2, "investor_code": "00000901", "name": "王五", "full_name": "王五全称",
-        "customer_type": "legal", "gender": "F", "id_type": "id_card",
+        "customer_type": "natural", "gender": "F", "id_type": "id_card",
         "id_number": "11010519491231002X", "birth_date": datetime.date(1949, 12, 31),
         "open_date": datetime.date(2020, 1, 15), "close_date": datetime.date(2024, 5, 26),
         "status": "closed", "dormant": True, "normalized": False,

@@ -79,6 +79,17 @@ def test_close_date_before_open_date(branches):
     ]
 
 
+def test_a_gender_for_a_legal_entity_is_refused(branches, imp_write_csv):
+    """性别 applies to natural persons (data-interface.md): given for a 一般法人 the row is
+    refused, through the fast path and the full checks alike."""
+    rows = _with(CUSTOMER_ROWS, 2, C["性别"], "男")
+    result = import_file("customers", imp_write_csv(CUSTOMER_HEADER, rows))
+    assert [(e.row, e.column, e.value, e.reason) for e in result.errors] == [
+        (4, "性别", "男", "性别只适用于自然人，客户类型为一般法人的客户请留空")
+    ]
+    assert not Customer.objects.exists()
+
+
 DAILY_CASES = [
     ("投资者代码", "99999999", "投资者代码不存在"),
     ("交易日期", "2025-13-01", "日期不存在（月份或日期超出范围）"),

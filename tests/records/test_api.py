@@ -112,3 +112,17 @@ def test_no_delete_or_put_in_the_api(task, api_for, personas, content):
         assert client.put(f"{URL}{record.pk}/", {"remark": "x"}).status_code in (403, 405)
     record.refresh_from_db()
     assert record.remark == "" and CallbackRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", ["completed", "unreachable", "cancelled"])
+def test_post_for_a_closed_task_is_400_in_chinese_nothing_written(task, api_for, status):
+    from huifang.callbacks.models import CallbackTask
+
+    CallbackTask.objects.filter(pk=task.pk).update(status=status)
+    task.refresh_from_db()
+    response = api_for("agent_a").post(URL, payload(task), format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "detail": [f"任务当前为“{task.get_status_display()}”，不能再登记回访记录"]
+    }
+    assert not CallbackRecord.objects.exists()

@@ -309,3 +309,35 @@ def test_failure_reason_dictionary_pages(client_for):
 def test_navigation_entries(client_for):
     html = client_for("hq_admin").get(reverse("home")).content.decode()
     assert "回访记录" in html and "失败原因字典" in html
+
+
+CLOSED = ["completed", "unreachable", "cancelled"]
+
+
+def _closed(task, status):
+    from huifang.callbacks.models import CallbackTask
+
+    CallbackTask.objects.filter(pk=task.pk).update(status=status)
+    task.refresh_from_db()
+    return task
+
+
+@pytest.mark.parametrize("status", CLOSED)
+def test_the_form_of_a_closed_task_is_not_offered_by_its_address(task, client_for, status):
+    task = _closed(task, status)
+    response = client_for("agent_a").get(
+        reverse("records:record_create", args=[task.pk]), follow=True
+    )
+    assert response.redirect_chain == [(reverse("records:task_records", args=[task.pk]), 302)]
+    html = response.content.decode()
+    assert f"任务当前为“{task.get_status_display()}”，不能再登记回访记录" in html
+    assert 'name="expected_attempts"' not in html and "register-record" not in html
+
+
+@pytest.mark.parametrize("status", CLOSED)
+def test_posting_a_record_to_a_closed_task_writes_nothing(task, client_for, status):
+    task, client = _closed(task, status), client_for("agent_a")
+    audit = AuditEvent.objects.count()
+    response = client.post(reverse("records:record_create", args=[task.pk]), form_data(task))
+    assert response.url == reverse("records:task_records", args=[task.pk])
+    assert (CallbackRecord.objects.count(), AuditEvent.objects.count()) == (0, audit)

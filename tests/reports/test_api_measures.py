@@ -385,3 +385,25 @@ def test_attachments_of_another_branchs_measure_are_404(measure_b, client_for):
     assert client.post(f"{URL}{measure_b.pk}/attachments/", {"files": [upload]}).status_code == 404
     assert not measure_b.attachments.exists()
     assert client.get(f"{URL}{measure_b.pk}/attachments/1/").status_code == 404
+
+
+def test_a_past_due_date_is_400_in_chinese(world, measure_a, client_for):
+    client = client_for("manager_a")
+    answer = client.patch(
+        f"{URL}{measure_a.pk}/", {"due_date": "2026-03-01"}, content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {"due_date": ["完成期限不能早于今天（2026-03-16）"]}
+    created = client.post(
+        URL,
+        {
+            "task": world.a_late.pk,
+            "measure_type": kind("面谈").pk,
+            "reason": "约见客户",
+            "due_date": "2026-03-15",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 400
+    assert created.json()["errors"] == {"due_date": ["完成期限不能早于今天（2026-03-16）"]}
+    assert list(Measure.objects.values_list("pk", flat=True)) == [measure_a.pk]

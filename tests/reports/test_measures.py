@@ -138,13 +138,18 @@ def test_a_source_of_another_customer_is_refused(world, personas):
     assert not Measure.objects.exists()
 
 
+def _overdue(measure: Measure, days: int = 1) -> Measure:
+    """A measure whose 完成期限 has passed since it was set (no service sets a past date)."""
+    Measure.objects.filter(pk=measure.pk).update(due_date=TODAY - datetime.timedelta(days=days))
+    measure.refresh_from_db()
+    return measure
+
+
 def test_list_is_scoped_and_highlights_overdue(world, personas, client_for):
-    services.do_create_measure(
-        world.a_new.customer,
-        kind("风险提示"),
-        "逾期的",
-        due_date=TODAY - datetime.timedelta(days=1),
-        actor=personas["hq_admin"],
+    _overdue(
+        services.do_create_measure(
+            world.a_new.customer, kind("风险提示"), "逾期的", actor=personas["hq_admin"]
+        )
     )
     services.do_create_measure(
         world.b_late.customer, kind("风险提示"), "上海的", actor=personas["hq_admin"]
@@ -370,3 +375,64 @@ def test_restriction_filters_offer_only_what_the_list_can_hold(world, client_for
     assert types == {"限制开仓", "限制出金", "重新适当性评估"}
     statuses = [value for value, _ in filters.fields["status"].choices if value]
     assert statuses == ["pending", "active"]
+
+
+def test_a_new_measure_due_in_the_past_is_refused(world, personas):
+    audit = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.do_create_measure(
+            world.a_new.customer,
+            kind("面谈"),
+            "约见客户",
+            due_date=TODAY - datetime.timedelta(days=1),
+            actor=personas["manager_a"],
+        )
+    assert caught.value.message_dict == {"due_date": ["完成期限不能早于今天（2026-03-16）"]}
+    assert (Measure.objects.count(), AuditEvent.objects.count()) == (0, audit)
+
+
+def test_a_measure_may_be_due_today(world, personas):
+    measure = services.do_create_measure(
+        world.a_new.customer, kind("面谈"), "约见客户", due_date=TODAY, actor=personas["hq_admin"]
+    )
+    assert measure.due_date == TODAY
+
+
+def test_moving_the_due_date_into_the_past_is_refused(measure, personas):
+    with pytest.raises(ValidationError, match="完成期限不能早于今天"):
+        services.do_update_measure(
+            measure, {"due_date": TODAY - datetime.timedelta(days=2)}, actor=personas["manager_a"]
+        )
+    measure.refresh_from_db()
+    assert measure.due_date == TODAY + datetime.timedelta(days=7)
+
+
+def test_an_overdue_measure_is_still_edited_without_changing_its_date(measure, client_for):
+    measure = _overdue(measure, days=3)
+    response = client_for("manager_a").post(
+        reverse("reports:measure_edit", args=[measure.pk]),
+        {
+            "measure_type": measure.measure_type.pk,
+            "reason": "客户仍未到场，再次约见",
+            "due_date": measure.due_date.isoformat(),
+            "result": "",
+        },
+    )
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.reason == "客户仍未到场，再次约见"
+
+
+def test_the_create_page_refuses_a_past_due_date_under_the_field(world, client_for):
+    page = client_for("manager_a").post(
+        reverse("reports:measure_create"),
+        {
+            "task": world.a_done.pk,
+            "measure_type": kind("面谈").pk,
+            "reason": "约见客户",
+            "due_date": "2026-03-15",
+        },
+    )
+    assert page.status_code == 200
+    assert page.context["form"].errors["due_date"] == ["完成期限不能早于今天（2026-03-16）"]
+    assert not Measure.objects.exists()

@@ -141,6 +141,15 @@ def test_publishing_an_empty_draft_is_400(draft, api_for):
     assert draft.latest_published() is None
 
 
+def test_publishing_an_unchanged_draft_is_400(published, api_for):
+    questionnaire = published.questionnaire
+    api_for("hq_admin").post(f"{URL}{questionnaire.pk}/new-draft/")
+    response = api_for("hq_admin").post(f"{URL}{questionnaire.pk}/publish/")
+    assert response.status_code == 400
+    assert response.json()["message"] == "草稿与第 1 版相同（未修改），无需发布新版本"
+    assert questionnaire.versions.published().count() == 1
+
+
 def test_auditor_cannot_publish(draft, api_for):
     response = api_for("auditor").post(f"{URL}{draft.pk}/publish/")
     assert response.status_code == 403

@@ -72,7 +72,8 @@ def test_export_then_import_is_lossless(tmp_path):
     exported = json.loads(out.read_text(encoding="utf-8"))
     assert exported == file_data()
     lines = run("import", str(out), "--publish")
-    assert lines[-1] == "2"
+    assert lines[-2:] == ["与第 1 版相同（未修改），无需发布新版本：", "1"]
+    assert Questionnaire.objects.get(code="QN-TEST").versions.published().count() == 1
 
 
 def test_export_of_an_unknown_code_is_refused(tmp_path):

@@ -41,8 +41,8 @@ def test_publish_numbers_versions_one_two_three(personas):
     admin = personas["hq_admin"]
     questionnaire = services.do_create_questionnaire("QN-NEW", "新问卷", actor=admin)
     numbers = []
-    for _ in range(3):
-        services.do_save_draft(questionnaire, questions=[QUESTION], actor=admin)
+    for n in range(3):
+        services.do_save_draft(questionnaire, title=f"新问卷{n}", questions=[QUESTION], actor=admin)
         numbers.append(services.do_publish(questionnaire, actor=admin).number)
         services.do_new_draft(questionnaire, actor=admin)
     assert numbers == [1, 2, 3]
@@ -105,8 +105,28 @@ def test_import_of_an_existing_code_replaces_the_draft_only(published):
 
 
 def test_import_publish_of_an_existing_code_is_the_next_version(published):
+    result = services.do_import_file(file_data(title="改过的问卷"), publish=True, actor=None)
+    assert (result.version.number, result.unchanged) == (2, False)
+
+
+def test_publishing_an_unchanged_draft_is_refused_and_writes_nothing(published):
+    questionnaire = published.questionnaire
+    services.do_new_draft(questionnaire, actor=None)
+    audit = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.do_publish(questionnaire, actor=None)
+    assert caught.value.messages == ["草稿与第 1 版相同（未修改），无需发布新版本"]
+    assert sorted(questionnaire.versions.values_list("status", "number")) == [
+        ("draft", None),
+        ("published", 1),
+    ]
+    assert AuditEvent.objects.count() == audit
+
+
+def test_importing_the_published_file_again_publishes_nothing(published):
     result = services.do_import_file(file_data(), publish=True, actor=None)
-    assert result.version.number == 2
+    assert (result.unchanged, result.version) == (True, published)
+    assert published.questionnaire.versions.published().count() == 1
 
 
 def test_an_invalid_file_writes_nothing(db):

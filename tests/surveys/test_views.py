@@ -128,10 +128,18 @@ def test_a_question_that_does_not_fit_is_shown_again_with_the_reason(client_for,
 
 
 def test_publish_asks_first_then_publishes(client_for, draft):
+    services.do_save_draft(draft, title="测试问卷（第二版）", actor=None)
     client = client_for("hq_admin")
     assert "确认发布" in client.get(url("publish", draft.pk)).content.decode()
     client.post(url("publish", draft.pk), {"confirmed": "1"})
     assert draft.latest_published().number == 2
+
+
+def test_publishing_an_unchanged_draft_says_so_and_publishes_nothing(client_for, draft):
+    page = client_for("hq_admin").post(url("publish", draft.pk), {"confirmed": "1"}, follow=True)
+    assert page.redirect_chain == [(url("draft_edit", draft.pk), 302)]
+    assert "草稿与第 1 版相同（未修改），无需发布新版本" in page.content.decode()
+    assert draft.latest_published().number == 1 and draft.draft() is not None
 
 
 def test_the_preview_checks_a_trial_submission_without_storing(client_for, draft):
@@ -164,6 +172,16 @@ def test_import_upload_publishes(client_for):
     questionnaire = Questionnaire.objects.get(code="QN-UP")
     assert response.url == url("questionnaire_detail", questionnaire.pk)
     assert questionnaire.latest_published().number == 1
+
+
+def test_uploading_the_published_file_again_says_nothing_was_published(client_for, published):
+    upload = io.BytesIO(json.dumps(file_data()).encode())
+    upload.name = "qn.json"
+    page = client_for("hq_admin").post(
+        url("questionnaire_import"), {"file": upload, "publish": "on"}, follow=True
+    )
+    assert "与第 1 版相同（未修改），无需发布新版本，已导入为草稿" in page.content.decode()
+    assert published.questionnaire.versions.published().count() == 1
 
 
 def test_an_invalid_upload_lists_the_problems_and_writes_nothing(client_for):

@@ -73,6 +73,15 @@ def _check_responsible(actor, responsible: User | None) -> None:
         raise ValidationError({"responsible": "稽核人员只读，不能作为管理措施的负责人"})
 
 
+def _check_due(due_date: datetime.date | None, stored: datetime.date | None = None) -> None:
+    """A new 完成期限 may not lie in the past; an overdue measure keeps its own date."""
+    if due_date is None or due_date == stored:
+        return
+    today = timezone.localdate()
+    if due_date < today:
+        raise ValidationError({"due_date": f"完成期限不能早于今天（{today:%Y-%m-%d}）"})
+
+
 def _check_type(measure_type: MeasureType | None) -> None:
     if measure_type is None or not measure_type.is_active:
         raise ValidationError({"measure_type": "请选择启用的措施类型"})
@@ -142,6 +151,7 @@ def do_create_measure(
     )
     _check_type(measure_type)
     _check_responsible(actor, responsible)
+    _check_due(due_date)
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写措施原因"})
 
@@ -219,6 +229,7 @@ def do_update_measure(
                     raise ValidationError({"reason": "请填写措施原因"})
                 locked.reason = data["reason"].strip()
             if "due_date" in data:
+                _check_due(data["due_date"], locked.due_date)
                 locked.due_date = data["due_date"]
             if "result" in data:
                 locked.result = (data["result"] or "").strip()

@@ -26,6 +26,9 @@ from huifang.surveys.models import Questionnaire, QuestionnaireVersion
 
 DRAFT_FIELDS = ["title", "opening", "closing", "questions"]
 NO_DRAFT = "该问卷没有草稿，请先新建草稿"
+# A version's content: what publishing freezes (the business types are the questionnaire's).
+VERSION_FIELDS = ["title", "opening", "closing", "questions"]
+UNCHANGED = "草稿与第 {number} 版相同（未修改），无需发布新版本"
 
 
 def _check_code(code: str) -> str:
@@ -176,6 +179,9 @@ def _publish(questionnaire: Questionnaire, actor) -> QuestionnaireVersion:
         raise ValidationError("草稿还没有题目，不能发布")
     content.validate_questions(draft.questions)
     _check_title(draft.title)
+    latest = _same_published(questionnaire, draft)
+    if latest is not None:
+        raise ValidationError(UNCHANGED.format(number=latest.number))
     last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
     draft.status = VersionStatus.PUBLISHED
     draft.number = last + 1
@@ -194,8 +200,20 @@ def _publish(questionnaire: Questionnaire, actor) -> QuestionnaireVersion:
     return draft
 
 
+def _same_published(
+    questionnaire: Questionnaire, draft: QuestionnaireVersion
+) -> QuestionnaireVersion | None:
+    """The latest published version when ``draft`` has the same content, else None."""
+    latest = questionnaire.latest_published()
+    if latest is None:
+        return None
+    same = all(getattr(draft, name) == getattr(latest, name) for name in VERSION_FIELDS)
+    return latest if same else None
+
+
 def do_publish(questionnaire: Questionnaire, *, actor) -> QuestionnaireVersion:
-    """Freeze the draft as the next version (1, 2, 3 …); refuses an empty or invalid one."""
+    """Freeze the draft as the next version (1, 2, 3 …); refuses an empty or invalid one,
+    and one whose content is the latest version's (nothing to publish)."""
     require(actor, "surveys.publish_questionnaire", message="您没有发布问卷的权限")
     with transaction.atomic():
         return _publish(_locked(questionnaire), actor)
@@ -239,6 +257,9 @@ class ImportResult:
     questionnaire: Questionnaire
     version: QuestionnaireVersion
     created: bool  # a new questionnaire (else a new draft of an existing one)
+    # Asked to publish a file the latest version already holds: ``version`` is that one,
+    # and nothing was published.
+    unchanged: bool = False
 
     @property
     def published(self) -> bool:
@@ -248,8 +269,10 @@ class ImportResult:
 def do_import_file(data, *, publish: bool = False, actor) -> ImportResult:
     """A questionnaire file (interfaces.md): creates the questionnaire, or replaces the
     content of its draft (starting one when there is none); with ``publish`` the draft is
-    then frozen as the next version. An invalid file raises :class:`content.ContentError`
-    and writes nothing."""
+    then frozen as the next version — unless the latest version has the same content: then
+    nothing is published and the result names that version (``unchanged``), so importing
+    the same file twice publishes once. An invalid file raises
+    :class:`content.ContentError` and writes nothing."""
     parsed = content.parse_file(data)
     existing = Questionnaire.objects.filter(code=parsed["code"]).first()
     needed = ["surveys.change_questionnaire" if existing else "surveys.add_questionnaire"]
@@ -294,8 +317,13 @@ def do_import_file(data, *, publish: bool = False, actor) -> ImportResult:
             message=f"导入问卷 {questionnaire.code}（{len(draft.questions)} 题）",
             actor=actor,
         )
-        version = _publish(questionnaire, actor) if publish else draft
-    return ImportResult(questionnaire, version, existing is None)
+        version = draft
+        unchanged = _same_published(questionnaire, draft) if publish else None
+        if unchanged is not None:
+            version = unchanged
+        elif publish:
+            version = _publish(questionnaire, actor)
+    return ImportResult(questionnaire, version, existing is None, unchanged is not None)
 
 
 def export_version(questionnaire: Questionnaire) -> QuestionnaireVersion | None:

@@ -392,7 +392,11 @@ def questionnaire_import(request):
                 problems = exc.messages
             else:
                 q, v = result.questionnaire, result.version
-                done = f"已发布为第 {v.number} 版" if result.published else "已导入为草稿"
+                done = "已导入为草稿"
+                if result.unchanged:
+                    done = f"与第 {v.number} 版相同（未修改），无需发布新版本，已导入为草稿"
+                elif result.published:
+                    done = f"已发布为第 {v.number} 版"
                 messages.success(request, f"问卷 {q.code}：{done}（{len(v.questions)} 题）")
                 return redirect("surveys:questionnaire_detail", pk=q.pk)
     style_form(form)

@@ -110,6 +110,11 @@ def is_hq(user) -> bool:
     return bool(user.is_superuser or getattr(user, "role", "") == Role.HQ_ADMIN)
 
 
+def closed_task_message(task: CallbackTask) -> str:
+    """Why a task that has ended (已完成, 无法联系, 已取消) takes no more records."""
+    return f"任务当前为“{task.get_status_display()}”，不能再登记回访记录"
+
+
 def may_close_unreachable(user) -> bool:
     """Closing a task as 无法联系 is the branch manager's (or HQ's) decision, not the agent's."""
     return task_services.may_manage_tasks(user)
@@ -521,9 +526,7 @@ def do_create_record(
         with transaction.atomic():
             locked = _lock_task(task.pk, actor)
             if not locked.is_open:
-                raise ValidationError(
-                    f"任务当前为“{locked.get_status_display()}”，不能再登记回访记录"
-                )
+                raise ValidationError(closed_task_message(locked))
             if expected_attempts is not None and locked.attempt_count != expected_attempts:
                 raise ValidationError(
                     f"该任务在您打开页面后已有他人登记了回访记录（当前共 {locked.attempt_count} 次），"

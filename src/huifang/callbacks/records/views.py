@@ -235,6 +235,9 @@ def record_create(request, task_pk: int):
     if not has_model_perm(request.user, CallbackRecord, "add"):
         raise PermissionDenied("您没有登记回访记录的权限")
     task = _task(request, task_pk)
+    if not task.is_open:  # the task page offers no form; nor does its address
+        messages.error(request, services.closed_task_message(task))
+        return redirect("records:task_records", task_pk=task.pk)
     if request.method == "POST":
         form = CreateRecordForm(request.POST, request.FILES, known=_known(task))
         if form.is_valid():

@@ -37,6 +37,7 @@ from huifang.customers.importers.readers import (
     map_header,
     open_table,
     table_from_dicts,
+    watch_blanks,
 )
 from huifang.customers.importers.staging import Stage
 from huifang.customers.importers.targets import TARGETS
@@ -179,16 +180,19 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
     try:
         if spec.name == "branches":  # a short file, read and applied in one transaction
             with transaction.atomic():
+                filled: set[int] = set()
                 counts, total, rejected = _run_branches(
-                    header.index, errors, scope_path, table, skip_invalid
+                    header.index, errors, scope_path, table, skip_invalid, filled
                 )
+                _warn_blanks(result, table, filled)
                 _applied(record, result, errors, counts, total, rejected, skip_invalid)
         else:
             # Reading, checking and staging the file write only the import's own stage:
             # other requests and the task worker write on meanwhile. Only the apply
             # below holds the database's write lock (SQLite has one for everything).
             with staging.checking():
-                stage, total = _check(spec, header.index, errors, scope_path, table, notify)
+                stage, total, filled = _check(spec, header.index, errors, scope_path, table, notify)
+            _warn_blanks(result, table, filled)
             rejected = total - stage.rows
             errors.rows = rejected
             if rejected and not skip_invalid:
@@ -247,10 +251,18 @@ def _header_width(table: Table) -> int | None:
     return len(table.header) if table.plain_text and table.header else None
 
 
-def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid: bool):
+def _warn_blanks(result: ImportResult, table: Table, filled: set[int]) -> None:
+    warning = table.blank_warning(filled)
+    if warning:
+        result.warnings.append(warning)
+
+
+def _run_branches(
+    index, errors: Errors, scope_path, table: Table, skip_invalid: bool, filled: set[int]
+):
     importer = branch_import.BranchImport(index, errors, scope_path=scope_path)
     width = _header_width(table)
-    for rowno, cells in table.rows:
+    for rowno, cells in watch_blanks(table.rows, table.blank_columns(), filled):
         if overlong(errors, rowno, cells, width):
             importer.total += 1  # read, and refused
             continue
@@ -265,10 +277,12 @@ def _run_branches(index, errors: Errors, scope_path, table: Table, skip_invalid:
     return counts, importer.total, rejected
 
 
-def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tuple[Stage, int]:
-    """Read and check every row, staging the valid ones; returns the stage and the rows read."""
+def _check(spec, index, errors: Errors, scope_path, table: Table, notify):
+    """Read and check every row, staging the valid ones; returns the stage, the rows read
+    and the positions of blank header cells with values under them."""
     validator = VALIDATORS[spec.name](index, errors, scope_path=scope_path, source=table)
     validator.header_width = _header_width(table)
+    validator.blank_columns = table.blank_columns()
     stage = Stage(TARGETS[spec.name])
     stage.create()
     notify(0, table.total, "正在读取和校验…")
@@ -295,7 +309,7 @@ def _check(spec, index, errors: Errors, scope_path, table: Table, notify) -> tup
     if late:
         stage.remove(late)
     errors.sort()
-    return stage, total
+    return stage, total, validator.blank_filled
 
 
 def _absent(spec, index: dict[str, int]) -> list[str]:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 
 from huifang.core import liveness
-from huifang.customers.importers.readers import CsvPart, SourceError, Table
+from huifang.customers.importers.readers import CsvPart, SourceError, Table, watch_blanks
 from huifang.customers.importers.validators import overlong
 
 CHUNK = 10_000
@@ -47,6 +47,8 @@ def stage_rows(rows: Iterator, validator, sink: Sink, progress=None) -> int:
     buffer: list[tuple] = []
     total = 0
     row, width, errors = validator.row, validator.header_width, validator.errors
+    if validator.blank_columns:
+        rows = watch_blanks(rows, validator.blank_columns, validator.blank_filled)
     for rowno, cells in rows:
         total += 1
         if width is not None and len(cells) > width and overlong(errors, rowno, cells, width):
@@ -115,7 +117,8 @@ def stage_parts(cut: list[CsvPart], validator, stage, progress=None) -> int:
                 raise SourceError.at(outcome[1] + offset, outcome[2])
             if outcome[0] == "error":
                 raise RuntimeError(f"校验进程出错：{outcome[1]}")
-            _, state, rows, last_row, staged = outcome
+            _, state, rows, last_row, staged, filled = outcome
+            validator.blank_filled |= filled
             file.rows = staged
             stage.absorb(file, offset)
             validator.absorb(state, offset, stage)
@@ -143,7 +146,8 @@ def _validate_part(part: CsvPart, validator, file, send, receive, parent: int) -
         rows = stage_rows(table.rows, validator, file.write)
         table.close()
         file.close()
-        send.send(("done", validator.part_state(), rows, table.last_row, file.rows))
+        state = validator.part_state()
+        send.send(("done", state, rows, table.last_row, file.rows, validator.blank_filled))
     except SourceError as exc:
         send.send(("source", getattr(exc, "row", 0), getattr(exc, "problem", str(exc))))
     except BaseException:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from huifang.core.uploads import NOT_XLSX, UploadRefused, check_xlsx
 from huifang.customers.importers.cells import clean
 from huifang.customers.importers.specs import Dataset
@@ -94,6 +96,25 @@ class Table:
     last_row: int = 1  # the last record read, blank ones included (row 1: the header)
     sheet: str = ""  # XLSX: the sheet read (the first), and the others, which are not
     other_sheets: list[str] = field(default_factory=list)
+    first_column: int = 0  # XLSX: the sheet's column (0 = A) of the header's first cell
+    from_rows: bool = False  # API rows: its columns are keys, not positions
+
+    def blank_columns(self) -> tuple[int, ...]:
+        """Positions of the header's blank cells: no column reads what is under them."""
+        return tuple(i for i, raw in enumerate(self.header) if not header_title(raw))
+
+    def blank_warning(self, filled) -> str | None:
+        """The warning that values under blank header cells (``filled`` positions) were
+        not imported, naming their columns; None without any."""
+        if not filled:
+            return None
+        if self.from_rows:
+            return "有字段名为空的值，已忽略"
+        columns = "、".join(
+            f"第 {n} 列（{get_column_letter(n)} 列）"
+            for n in sorted(self.first_column + p + 1 for p in filled)
+        )
+        return f"{columns}表头为空，该列的数据已忽略；如需导入，请填写列名"
 
     def fraction(self) -> float | None:
         """How far through the file reading is (CSV), for progress estimates."""
@@ -110,6 +131,21 @@ class Table:
     def close(self) -> None:
         for closer in self._close:
             closer()
+
+
+def watch_blanks(rows: Iterator, positions: tuple[int, ...], filled: set[int]) -> Iterator:
+    """``rows`` as they come, noting in ``filled`` which of ``positions`` (blank header
+    cells) hold a value in some row. The checking loop wraps its rows only when there are
+    such cells (``parallel.stage_rows``): an ordinary file pays nothing per row."""
+    watched = [p for p in positions if p not in filled]
+    for rowno, cells in rows:
+        if watched:
+            n = len(cells)
+            seen = [p for p in watched if p < n and cells[p]]
+            if seen:
+                filled.update(seen)
+                watched = [p for p in watched if p not in filled]
+        yield rowno, cells
 
 
 def open_table(path: str | Path) -> Table:
@@ -318,6 +354,7 @@ def _open_xlsx(path: Path) -> Table:
         _close=[workbook.close],
         sheet=names[0],
         other_sheets=names[1:],
+        first_column=start[1] if start else 0,
     )
 
 
@@ -352,6 +389,8 @@ def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
             if column not in seen:
                 seen.add(column)
                 header.append(column)
+    if dataset.keeps_absent:
+        _check_same_keys(rows, header, dataset, title)
     position = {column: i for i, column in enumerate(header)}
 
     def cells() -> Iterator[tuple[int, list[str]]]:
@@ -363,7 +402,24 @@ def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
             if any(values):
                 yield number, values
 
-    return Table(header=header, rows=cells(), total=len(rows))
+    return Table(header=header, rows=cells(), total=len(rows), from_rows=True)
+
+
+def _check_same_keys(rows: list[dict], header: list[str], dataset: Dataset, title) -> None:
+    """Where a column the batch lacks keeps the stored values, an object lacking a key the
+    others have is refused: as an empty cell it would clear that record's field, and a
+    file cannot leave one row's cell out. ``null`` or "" clears; a key left out of every
+    object keeps the stored values."""
+    known = [column for column in header if column in dataset.by_key]
+    for number, row in enumerate(rows, start=1):
+        present = {title(key) for key in row}
+        lacking = [c for c in known if c not in present]
+        if lacking:
+            names = "、".join(f"“{dataset.label_of(c)}”" for c in lacking)
+            raise SourceError(
+                f"rows 第 {number} 个元素缺少{names}（其他元素有此字段）：同一批的元素须有"
+                "相同的字段，要清空请传 null 或空字符串，要保留原值请在所有元素中都省略该字段"
+            )
 
 
 def _names(dataset: Dataset) -> dict[str, str]:
@@ -373,6 +429,12 @@ def _names(dataset: Dataset) -> dict[str, str]:
         names[column.key] = column.key
         names[column.key.lower()] = column.key
     return names
+
+
+def header_title(raw: str) -> str:
+    """A header cell as a column name: without a BOM, blanks or the marks of a required
+    column (``*``)."""
+    return raw.strip().lstrip("\ufeff").strip("*＊ ")
 
 
 @dataclass
@@ -390,7 +452,7 @@ def map_header(dataset: Dataset, header: list[str]) -> HeaderMap:
     ignored: list[str] = []
     duplicates: list[str] = []
     for position, raw in enumerate(header):
-        title = raw.strip().lstrip("\ufeff").strip("*＊ ")
+        title = header_title(raw)
         key = names.get(title) or names.get(title.lower())
         if key is None:
             if title:
@@ -408,15 +470,17 @@ def map_header(dataset: Dataset, header: list[str]) -> HeaderMap:
 def preview(path: str | Path, dataset: Dataset, limit: int = 10) -> dict:
     """The header mapping and the first rows, for the upload page."""
     table = open_table(path)
+    filled: set[int] = set()
     try:
         mapping = map_header(dataset, table.header)
         rows = []
-        for rowno, cells in table.rows:
+        for rowno, cells in watch_blanks(table.rows, table.blank_columns(), filled):
             rows.append((rowno, cells))
             if len(rows) >= limit:
                 break
     finally:
         table.close()
+    blank = table.blank_warning(filled)
     known = {position: key for key, position in mapping.index.items()}
     labels = dataset.by_key
     return {
@@ -425,7 +489,7 @@ def preview(path: str | Path, dataset: Dataset, limit: int = 10) -> dict:
             for i, title in enumerate(table.header)
         ],
         "rows": rows,
-        "warnings": mapping.warnings,
+        "warnings": [*mapping.warnings, blank] if blank else mapping.warnings,
         "missing": mapping.missing,
         "duplicates": mapping.duplicates,
         "total": table.total,

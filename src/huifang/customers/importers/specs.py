@@ -53,6 +53,9 @@ class Dataset:
     name: str
     label: str
     declared: tuple[Column, ...]
+    # A column the source lacks leaves existing records' fields as they are (False: the
+    # daily amounts, which an absent column sets to 0).
+    keeps_absent: bool = True
 
     @cached_property
     def columns(self) -> tuple[Column, ...]:
@@ -180,6 +183,7 @@ DAILY = Dataset(
         Column("equity", "当日权益", True),
         Column("volume", "成交手数"),
     ),
+    keeps_absent=False,
 )
 
 PRODUCTS = Dataset(

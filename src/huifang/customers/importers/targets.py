@@ -71,6 +71,7 @@ def target(dataset: specs.Dataset, model: type[models.Model], **table) -> Target
             name for name, (_, field) in fields.items() if isinstance(field, MoneyField)
         ),
         sensitive=dataset.sensitive,
+        keeps_absent=dataset.keeps_absent,
         **table,
     )
 
@@ -100,8 +101,6 @@ DAILY = target(
     # 78M rows a year: creations are recorded by the import's own audit row and record;
     # corrections (updates) get one audit row each with before/after.
     audit_creates=False,
-    # An absent amount column is 0 (data-interface.md), which the equity check counted.
-    keeps_absent=False,
     repr_sql="CAST(s.customer_id AS TEXT) || ' ' || CAST(s.trade_date AS TEXT)",
 )
 

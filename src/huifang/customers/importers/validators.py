@@ -42,6 +42,7 @@ from huifang.org.models import Branch
 ABSENT = 1 << 30
 REPEAT = re.compile(r"与第 (\d+) 行的投资者代码重复")
 REQUIRED = "必填项不能为空"
+NATURAL = choices.CustomerType.NATURAL.value
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,9 @@ class RowValidator:
     dataset: specs.Dataset
     # A CSV file's header width (``overlong``), set by the engine; None: not checked.
     header_width: int | None = None
+    # Positions of the header's blank cells, set by the engine: those holding a value in
+    # some row are noted in ``blank_filled`` (a warning; ``readers.watch_blanks``).
+    blank_columns: tuple[int, ...] = ()
     # Whether parts of a big file may be validated in other processes (``parallel.py``):
     # then ``in_part``, ``part_state`` and ``absorb`` are defined.
     parallel = False
@@ -165,6 +169,7 @@ class RowValidator:
     def __init__(self, index: dict[str, int], errors: Errors):
         self.pos = {c.key: index.get(c.key, ABSENT) for c in self.dataset.columns}
         self.errors = errors
+        self.blank_filled: set[int] = set()
         self.late_rejects: list[int] = []
         # (row, code) of numeric code cells that named no customer (``short_codes``).
         self.unknown_numeric: list[tuple[int, str]] = []
@@ -334,6 +339,8 @@ class CustomerValidator(FastPathValidator):
         risk = specs.RISK_LEVELS.get(risk_level) if risk_level else (None, False)
         if gender is None or id_type is None or dormant is None or investor_class is None:
             return None
+        if gender and customer_type != NATURAL:
+            return None
         if (normalized_text and normalized is None) or risk is None:
             return None
         born = None
@@ -438,6 +445,14 @@ class CustomerValidator(FastPathValidator):
         if customer_type is None and not cell("customer_type"):
             add(rowno, "customer_type", "", REQUIRED)
         gender = choice("gender", "")
+        if gender and customer_type not in (None, NATURAL):
+            label = choices.CustomerType(customer_type).label
+            add(
+                rowno,
+                "gender",
+                cell("gender"),
+                f"性别只适用于自然人，客户类型为{label}的客户请留空",
+            )
         id_type = choice("id_type", "")
         id_number = cell("id_number")
         born = None

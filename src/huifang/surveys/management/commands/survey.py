@@ -69,7 +69,10 @@ def _import(command: BaseCommand, options: dict) -> None:
     command.stdout.write(
         f"{what} {questionnaire.code}（{questionnaire.title}），{len(version.questions)} 题"
     )
-    if result.published:
+    if result.unchanged:
+        command.stdout.write(f"与第 {version.number} 版相同（未修改），无需发布新版本：")
+        command.stdout.write(str(version.number))
+    elif result.published:
         command.stdout.write(f"已发布为第 {version.number} 版：")
         command.stdout.write(str(version.number))
 
