@@ -171,6 +171,7 @@ def merged(world, branches, personas, make_record):
         make_run({c: ["A003"] for c in old}), annual, actor=admin
     ).batch
     tasks = list(CallbackTask.objects.filter(batch=first).order_by("pk"))
+    make_record(tasks[0], "failure", method="sms")  # a record before the merge into it
     new = make_customer(branches["a1"], code="01011099")
     run = make_run({old[0]: ["A005"], old[1]: ["A005", "A001"], old[3]: ["A005"], new: ["A005"]})
     second = services.do_create_batch(run, annual, actor=admin).batch
@@ -190,8 +191,8 @@ def merged(world, branches, personas, make_record):
     # reopened (a repair by SQL) and a rule added afterwards
     CallbackTask.objects.filter(pk=world.a_done.pk).update(status="in_progress", closed_at=None)
     TaskRule.objects.create(task=world.b_late, code="A006", name="A006", batch=world.other)
-    # a world task merged into the second batch as well
-    world.a_new.links.create(batch=second, kind="merged", rule_codes=",A005,")
+    # a world task with records linked to the second batch as well
+    world.a_unreachable.links.create(batch=second, kind="merged", rule_codes=",A005,")
     return SimpleNamespace(first=first, second=second, world=world)
 
 
