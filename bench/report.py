@@ -41,6 +41,7 @@ STEPS = (
     ("export_tasks_csv", "export 100k tasks to csv (huifang export tasks)", "≤ 3 s"),
     ("dashboard_hq", "汇总统计 first render, HQ admin (in-process)", "≤ 1 s at 1M tasks / 2M records"),
     ("dashboard_manager", "汇总统计 first render, branch manager (in-process)", "≤ 1 s at 1M tasks / 2M records"),
+    ("dashboard_batch", "汇总统计 filtered to the screening batch, HQ admin (in-process)", "≤ 1 s at 1M tasks / 2M records"),
     ("report_progress", "report progress (one row per branch)", ""),
     ("compliance_checks", "the compliance checks, one after another (slowest in the note)", "each ≤ 2 s"),
 )  # fmt: skip

@@ -30,6 +30,17 @@ def annual(db):
     return BusinessType.objects.get(name="年度适当性回访")
 
 
+def record_content() -> dict:
+    """A callback record's form content (its 回访状态 added by the caller)."""
+    return {
+        "failure_reason": None,
+        "method": "phone",
+        "called_at": timezone.now() - datetime.timedelta(hours=1),
+        "duration_seconds": "01:35",
+        "remark": "",
+    }
+
+
 def assert_exact() -> None:
     assert tallies.differences(connection) == {tallies.TASK_TALLY: [], tallies.RECORD_TALLY: []}
 
@@ -65,13 +76,7 @@ def test_records_through_the_services_and_the_bulk_actions_are_counted(branches,
     )
     first, second, third = CallbackTask.objects.filter(batch=batch.batch).order_by("pk")
     services.do_assign([first.pk, second.pk], agent, actor=admin)
-    content = {
-        "failure_reason": None,
-        "method": "phone",
-        "called_at": timezone.now() - datetime.timedelta(hours=1),
-        "duration_seconds": "01:35",
-        "remark": "",
-    }
+    content = record_content()
     record = record_services.do_create_record(
         first, {**content, "status": "other", "remark": "客户稍后回电"}, actor=agent
     )
@@ -134,6 +139,10 @@ OPS = st.tuples(
             "drop_link",
             "drop_task",
             "sql",
+            "close",
+            "reopen",
+            "relink",
+            "rerule",
         ]
     ),
     st.integers(0, 50),
@@ -213,6 +222,22 @@ class Writer:
                 CallbackRecord.objects.filter(pk=record.pk).update(task=task)
             else:
                 drop_records(pk=record.pk)
+        elif op == "close":
+            task.status = "completed" if j % 2 else "cancelled"
+            task.closed_at = at(TODAY - datetime.timedelta(days=j % 4))
+            task.save()
+        elif op == "reopen":
+            CallbackTask.objects.filter(pk=task.pk).update(status="in_progress", closed_at=None)
+        elif op == "relink":  # a link moved to another batch (or task)
+            link = TaskBatch.objects.filter(task=task).order_by("pk").first()
+            batch = self.pick(self.batches, j)
+            if link and not TaskBatch.objects.filter(task=task, batch=batch).exists():
+                TaskBatch.objects.filter(pk=link.pk).update(batch=batch)
+        elif op == "rerule":
+            rule = TaskRule.objects.filter(task=task).order_by("pk").first()
+            code = f"A00{j % 6 + 1}"
+            if rule and not TaskRule.objects.filter(task=task, code=code).exists():
+                TaskRule.objects.filter(pk=rule.pk).update(code=code)
         elif op == "drop_link":
             TaskBatch.objects.filter(pk__in=TaskBatch.objects.filter(task=task)[:1]).delete()
         elif op == "drop_task":
@@ -231,7 +256,7 @@ class Writer:
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -12,12 +12,12 @@ Task figures (回访进度) count the tasks the task list shows under the same f
 A rate whose divisor is 0 is shown as "—". Each group's numbers are sums over the counters
 the database keeps exact (``reports.tallies``: a few thousand rows, not the million tasks),
 filtered as the lists filter their rows: 部门 (and the user's scope) on the counters' branch,
-批次 on the task↔batch link counters, 统计期间 on the Beijing day of 创建时间 / 回访时间.
-What the counters' keys cannot express is still counted from the scoped, filtered task (or
-record) queryset — the list's own FilterSet builds it: 按命中规则 and the record figures
-under a 批次 filter, and a batch's burndown. Each number carries the query string of the
-list that shows exactly its rows (``tests/reports/test_dashboard.py`` holds them to the
-list's count).
+统计期间 on the Beijing day of 创建时间 / 回访时间, 批次 on the counters kept per batch (the
+batch's task links, its tasks' rules, its records, its closed tasks per 关闭日期 for the
+burndown). ``scoped_tasks`` / ``scoped_records`` are the rows each figure counts, as the
+lists' own FilterSets build them; each number carries the query string of the list that
+shows exactly its rows (``tests/reports/test_dashboard.py`` holds them to the list's count,
+``tests/reports/test_tallies.py`` the figures to a plain recount of those rows).
 """
 
 from __future__ import annotations
@@ -27,21 +27,20 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from huifang.callbacks.choices import OPEN_STATUSES, TaskStatus
 from huifang.callbacks.filtersets import TaskFilterSet
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskBatch, overdue_q
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, overdue_q
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.filtersets import RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
 from huifang.reports.models import RecordTally, TaskTally
-from huifang.reports.tallies import BeijingDay
 
 TASK_LIST = "callbacks:task_list"
 RECORD_LIST = "records:record_list"
@@ -100,22 +99,6 @@ def task_successes(task) -> QuerySet:
     )
 
 
-def task_aggregates(day: datetime.date) -> dict:
-    """The conditional counts of one group of tasks, as ``annotate``/``aggregate`` kwargs."""
-    records = CallbackRecord.objects.order_by().filter(task_id=OuterRef("pk"))
-    return {
-        "total": Count("pk"),
-        **{
-            key: Count("pk", filter=Q(status=params["status"]))
-            for key, _, params in TASK_COLUMNS
-            if params.get("status")
-        },
-        "overdue": Count("pk", filter=overdue_q(day)),
-        "attempted": Count("pk", filter=Q(Exists(records))),
-        "succeeded": Count("pk", filter=Q(Exists(task_successes(OuterRef("pk"))))),
-    }
-
-
 EMPTY = {key: 0 for key, _, _ in TASK_COLUMNS} | {"attempted": 0, "succeeded": 0}
 
 
@@ -124,7 +107,7 @@ def _summed(condition: Q | None = None):
 
 
 def tally_aggregates(day: datetime.date) -> dict:
-    """:func:`task_aggregates`' figures as sums over :class:`TaskTally` rows."""
+    """The task figures (see the module) as sums over :class:`TaskTally` rows."""
     return {
         "total": _summed(),
         **{
@@ -156,8 +139,6 @@ class Filters:
     batch: Batch | None = None
     business_type: BusinessType | None = None
     branch: Branch | None = None
-    # What one rendering has already counted under these filters (``_record_groups``).
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def task_params(self) -> dict[str, str]:
         """The task list's query parameters (the period is the tasks' 创建日期)."""
@@ -204,50 +185,37 @@ def scoped_tasks(user, filters: Filters) -> QuerySet:
 
 
 def scoped_records(user, filters: Filters) -> QuerySet:
-    """The records the record list shows ``user`` under ``filters`` (``user`` None: all).
-
-    The 批次 filter is applied here as ``task_id IN (the batch's tasks)`` rather than by the
-    list's FilterSet, which hides the task index (``task_id + 0``) so that a page walks the
-    回访时间 order: the figures count every record of the batch, and reading them through
-    the (task, 回访时间) index touches only the batch's records instead of every record."""
+    """The records the record list shows ``user`` under ``filters`` (``user`` None: all)."""
     records = CallbackRecord.objects.all()
     records = records.restrict(user, "view") if user is not None else records
-    params = filters.record_params()
-    params.pop("batch", None)
-    filterset = RecordFilterSet(params, queryset=records)
+    filterset = RecordFilterSet(filters.record_params(), queryset=records)
     if not filterset.is_valid():
         return records.none()
-    records = filterset.qs.order_by()
-    if filters.batch is not None:
-        tasks = TaskBatch.objects.filter(batch_id=filters.batch.pk).order_by().values("task_id")
-        records = records.filter(task_id__in=tasks)
-    return records
+    return filterset.qs.order_by()
 
 
-def task_tally(user, filters: Filters, kind: int = TaskTally.TASK) -> QuerySet | None:
+def task_tally(user, filters: Filters, kind: int = TaskTally.TASK) -> QuerySet:
     """The :class:`TaskTally` rows counting what ``scoped_tasks`` gives (kind TASK), its
-    batch links or its rules; None when the filters cannot be applied to the rows' keys
-    (the rules of the tasks of one batch)."""
+    batch links, its rules or its closed tasks' batch links (kind CLOSED, under a 批次
+    filter only): under a 批次 filter the batch's rows of the per-batch kinds."""
     rows = TaskTally.objects.filter(n__gt=0)
     if user is not None:
         rows = rows.restrict(user, "view", perm_model=CallbackTask)
     if filters.batch is not None:
-        if kind == TaskTally.RULE:
-            return None
-        rows = rows.filter(kind=TaskTally.BATCH, batch_id=filters.batch.pk)
+        per_batch = {TaskTally.RULE: TaskTally.BATCH_RULE, TaskTally.CLOSED: TaskTally.CLOSED}
+        rows = rows.filter(kind=per_batch.get(kind, TaskTally.BATCH), batch_id=filters.batch.pk)
     else:
         rows = rows.filter(kind=kind)
     return _tally_filtered(rows, filters, "created_day")
 
 
-def record_tally(user, filters: Filters) -> QuerySet | None:
-    """The :class:`RecordTally` rows counting what ``scoped_records`` gives; None under a
-    批次 filter (the record counters are not kept per batch)."""
-    if filters.batch is not None:
-        return None
+def record_tally(user, filters: Filters) -> QuerySet:
+    """The :class:`RecordTally` rows counting what ``scoped_records`` gives: every record's
+    (batch 0), or under a 批次 filter the batch's."""
     rows = RecordTally.objects.filter(n__gt=0)
     if user is not None:
         rows = rows.restrict(user, "view", perm_model=CallbackRecord)
+    rows = rows.filter(batch_id=filters.batch.pk if filters.batch is not None else 0)
     return _tally_filtered(rows, filters, "called_day")
 
 
@@ -365,21 +333,15 @@ def _branch_row(node: Branch, figures: dict, parent: str, base: dict) -> Progres
 
 
 def _grouped(
-    user, filters, day, group: tuple[int, str, str], label_of, param_of, drop: str
+    user, filters, day, group: tuple[int, str], label_of, param_of, drop: str
 ) -> list[ProgressRow]:
-    """Progress per value of ``group`` (the tally kind and column, and the task lookup
-    counted from the tasks when the tally cannot serve the filters)."""
-    kind, column, lookup = group
-    tally = task_tally(user, filters, kind)
-    if tally is None:
-        counted = scoped_tasks(user, filters).values(lookup).annotate(**task_aggregates(day))
-    else:
-        lookup = column
-        counted = tally.values(column).annotate(**tally_aggregates(day))
+    """Progress per value of ``group`` (the tally kind and its column)."""
+    kind, column = group
+    counted = task_tally(user, filters, kind).values(column).annotate(**tally_aggregates(day))
     base = {k: v for k, v in filters.task_params().items() if k != drop}
     rows = []
-    for row in counted.order_by(lookup):
-        value = row.pop(lookup)
+    for row in counted.order_by(column):
+        value = row.pop(column)
         if value is None:
             continue
         rows.append(
@@ -399,7 +361,7 @@ def by_batch(user, filters: Filters, day: datetime.date | None = None) -> list[P
         user,
         filters,
         day,
-        (TaskTally.BATCH, "batch_id", "links__batch_id"),
+        (TaskTally.BATCH, "batch_id"),
         lambda pk: numbers.get(pk, str(pk)),
         lambda pk: {"batch": numbers.get(pk, "")},
         "batch",
@@ -414,7 +376,7 @@ def by_business_type(user, filters: Filters, day: datetime.date | None = None) -
         user,
         filters,
         day,
-        (TaskTally.TASK, "business_type_id", "business_type_id"),
+        (TaskTally.TASK, "business_type_id"),
         lambda pk: names.get(pk, str(pk)),
         lambda pk: {"business_type": str(pk)},
         "business_type",
@@ -430,7 +392,7 @@ def by_rule(user, filters: Filters, day: datetime.date | None = None) -> list[Pr
         user,
         filters,
         day,
-        (TaskTally.RULE, "rule", "rules__code"),
+        (TaskTally.RULE, "rule"),
         lambda code: f"{code} {names.get(code, '')}".strip(),
         lambda code: {"rule": code},
         "rule",
@@ -473,45 +435,17 @@ def _record_base(filters: Filters, drop: str = "") -> dict[str, str]:
 
 def _record_counts(user, filters: Filters, group: str, success=False, **left_out) -> list[dict]:
     """Records per value of ``group`` (``n``; ``ok``: the 成功 ones), most first: sums of
-    the record counters, or counted from the records under a 批次 filter. ``left_out``: the
-    counters' stand-in for "none" (0) of a nullable key, left out as NULL is."""
-    tally = record_tally(user, filters)
-    if tally is None:
-        counted: dict = {}
-        for row in _record_groups(user, filters):
-            if any(row[key] is None for key in left_out):  # as the counters leave out 0
-                continue
-            n, ok = counted.get(row[group], (0, 0))
-            done = row["status"] == RecordStatus.SUCCESS
-            counted[row[group]] = (n + row["n"], ok + (row["n"] if done else 0))
-        rows = [
-            {group: value, "n": n, **({"ok": ok} if success else {})}
-            for value, (n, ok) in counted.items()
-        ]
-        return sorted(rows, key=lambda r: -r["n"])
+    the record counters. ``left_out``: the counters' stand-in for "none" (0) of a nullable
+    key, left out as NULL is."""
     counts = {"count": _summed()}
     if success:
         counts["ok"] = _summed(Q(status=RecordStatus.SUCCESS))
+    tally = record_tally(user, filters)
     rows = tally.exclude(**left_out).values(group).annotate(**counts).order_by("-count")
     return [
         {group: r[group], "n": int(r["count"]), **({"ok": int(r["ok"])} if success else {})}
         for r in rows
     ]
-
-
-RECORD_GROUPS = ("agent_id", "method", "status", "failure_reason_id")
-
-
-def _record_groups(user, filters: Filters) -> list[dict]:
-    """The records under ``filters`` counted per (回访人, 回访形式, 回访状态, 失败原因) in one
-    pass, once per rendering: under a 批次 filter the record figures (per 回访人, per
-    失败原因, per 回访形式) are sums over these few thousand rows instead of a pass over
-    the batch's records each."""
-    key = ("record_groups", getattr(user, "pk", None))  # one Filters may serve two users
-    if key not in filters.memo:
-        records = scoped_records(user, filters)
-        filters.memo[key] = list(records.values(*RECORD_GROUPS).annotate(n=Count("pk")).order_by())
-    return filters.memo[key]
 
 
 def failure_reasons(user, filters: Filters) -> list[Bar]:
@@ -576,42 +510,20 @@ def agents(user, filters: Filters) -> list[AgentRow]:
 DAILY_DAYS = 60
 
 
-def _daily_from_records(records: QuerySet) -> dict[datetime.date, int]:
-    """Records per Beijing day over the ``DAILY_DAYS`` up to the latest record's day."""
-    latest = records.aggregate(latest=Max("called_at"))["latest"]
-    if latest is None:
-        return {}
-    zone = timezone.get_current_timezone()
-    end = timezone.localtime(latest, zone).date()
-    start = end - datetime.timedelta(days=DAILY_DAYS - 1)
-    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
-    return dict(
-        records.filter(called_at__gte=since)
-        .annotate(day=BeijingDay("called_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-
-
 def daily(user, filters: Filters) -> list[Bar]:
     """Records per Beijing day of 回访时间 over the 60 days up to the latest record's day
-    (a day without records is a 0), from the record counters' 回访日期; under a 批次
-    filter from the records (the 回访时间 index gives the latest and the window)."""
+    (a day without records is a 0), from the record counters' 回访日期."""
     tally = record_tally(user, filters)
-    if tally is None:
-        counted = _daily_from_records(scoped_records(user, filters))
-    else:
-        latest = tally.aggregate(latest=Max("called_day"))["latest"]
-        counted = {}
-        if latest is not None:
-            start = latest - datetime.timedelta(days=DAILY_DAYS - 1)
-            counted = dict(
-                tally.filter(called_day__gte=start)
-                .values("called_day")
-                .annotate(count=_summed())
-                .values_list("called_day", "count")
-            )
+    latest = tally.aggregate(latest=Max("called_day"))["latest"]
+    counted = {}
+    if latest is not None:
+        start = latest - datetime.timedelta(days=DAILY_DAYS - 1)
+        counted = dict(
+            tally.filter(called_day__gte=start)
+            .values("called_day")
+            .annotate(count=_summed())
+            .values_list("called_day", "count")
+        )
     if not counted:
         return []
     start = max(counted) - datetime.timedelta(days=DAILY_DAYS - 1)
@@ -642,7 +554,6 @@ def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burn
     if batch is None:
         return None
     today = today or timezone.localdate()
-    tasks = scoped_tasks(user, filters)
     start = timezone.localtime(batch.created_at).date()
     end = max(batch.deadline or today, today, start)
     if (end - start).days > 366:
@@ -651,12 +562,11 @@ def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burn
         r["created_day"]: int(r["n"])
         for r in task_tally(user, filters).values("created_day").annotate(n=_summed())
     }
-    closed = {
-        r["day"]: r["n"]
-        for r in tasks.filter(closed_at__isnull=False)
-        .annotate(day=BeijingDay("closed_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
+    closed = {  # the batch's closed tasks per 关闭日期 (kind CLOSED)
+        r["closed_day"]: int(r["n"])
+        for r in task_tally(user, filters, TaskTally.CLOSED)
+        .values("closed_day")
+        .annotate(n=_summed())
     }
     before = sum(n for d, n in created.items() if d < start) - sum(
         n for d, n in closed.items() if d < start

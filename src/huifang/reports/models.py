@@ -165,18 +165,19 @@ class MeasureAttachment(models.Model):
 
 
 class TaskTally(models.Model):
-    """How many tasks (or task↔batch links, or task↔rule links, by ``kind``) share one key.
+    """How many tasks (or task↔batch links, task↔rule links, batch links × rules, closed
+    tasks' batch links: by ``kind``) share one key.
 
     Written only by database triggers (``reports.tallies``), in the transaction of every
     change to the tasks, their links, their rules and their records; Django never writes it
     (unmanaged: no flush, no serialization). Rows whose ``n`` has fallen to 0 stay."""
 
-    TASK, BATCH, RULE = 0, 1, 2
+    TASK, BATCH, RULE, BATCH_RULE, CLOSED = 0, 1, 2, 3, 4
     scope_field = "branch"
 
     kind = models.SmallIntegerField()
-    batch_id = models.BigIntegerField()  # kind BATCH: the linked batch; else 0
-    rule = models.CharField(max_length=8)  # kind RULE: the rule code; else ""
+    batch_id = models.BigIntegerField()  # kinds BATCH, BATCH_RULE, CLOSED: the batch; else 0
+    rule = models.CharField(max_length=8)  # kinds RULE, BATCH_RULE: the rule code; else ""
     branch = models.ForeignKey(
         Branch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -186,6 +187,9 @@ class TaskTally(models.Model):
     created_day = models.DateField()  # the Beijing day of 创建时间
     attempted = models.SmallIntegerField()  # 1: the task has a record
     succeeded = models.SmallIntegerField()  # 1: the task has a 成功 record
+    # kind CLOSED: the Beijing day of 关闭时间 (its status, deadline and flags are left
+    # out: "", NO_DEADLINE, 0); else NO_DEADLINE
+    closed_day = models.DateField()
     n = models.BigIntegerField()
 
     objects = RestrictedQuerySet.as_manager()
@@ -206,6 +210,7 @@ class TaskTally(models.Model):
                     "created_day",
                     "attempted",
                     "succeeded",
+                    "closed_day",
                 ],
                 name="tasktally_key",
             )
@@ -216,10 +221,12 @@ class TaskTally(models.Model):
 
 
 class RecordTally(models.Model):
-    """How many callback records share one key (see :class:`TaskTally`)."""
+    """How many callback records share one key (see :class:`TaskTally`): ``batch_id`` 0
+    counts every record, a batch's id the records of the tasks linked to it."""
 
     scope_field = "branch"
 
+    batch_id = models.BigIntegerField()
     branch = models.ForeignKey(
         Branch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -239,6 +246,7 @@ class RecordTally(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=[
+                    "batch_id",
                     "branch",
                     "business_type_id",
                     "agent_id",

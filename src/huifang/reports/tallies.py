@@ -1,11 +1,15 @@
 """The counters behind 汇总统计, kept exact by the database itself.
 
 ``reports_tasktally`` counts tasks per key (部门, 回访业务类型, 处理状态, 截止日期, the Beijing
-day of 创建时间, whether the task has a record / a 成功 record), three times over: the tasks
-themselves (``kind`` 0), their batch links (1: a task counts once for each batch that touched
-it, as the task list's 批次号 filter finds it) and their rules (2: once per 命中规则).
+day of 创建时间, whether the task has a record / a 成功 record), five times over (``kind``):
+the tasks themselves (0), their batch links (1: a task counts once for each batch that
+touched it, as the task list's 批次号 filter finds it), their rules (2: once per 命中规则),
+their batch links × rules (3: a batch's tasks per 命中规则) and the batch links of the closed
+tasks per Beijing day of 关闭时间 (4, ``closed_day``: a batch's burndown).
 ``reports_recordtally`` counts callback records per key (营业部, 回访业务类型, 回访人, 回访形式,
-回访状态, 失败原因, the Beijing day of 回访时间).
+回访状态, 失败原因, the Beijing day of 回访时间), once among all records (``batch_id`` 0) and
+once for each batch linked to the record's task (a batch's records, as the record list's
+批次号 filter finds them).
 
 Triggers on the task, link, rule and record tables move a row's contribution from its old
 key to its new one in the same transaction as the change, whatever wrote it: the ORM,
@@ -39,6 +43,17 @@ RECORD_TALLY = "reports_recordtally"
 NO_DEADLINE = "9999-12-31"
 SUCCESS = "success"
 
+TASK, BATCH, RULE, BATCH_RULE, CLOSED = 0, 1, 2, 3, 4
+# kind → (one row per batch link of the task, one row per rule of the task)
+KINDS = {
+    TASK: (False, False),
+    BATCH: (True, False),
+    RULE: (False, True),
+    BATCH_RULE: (True, True),
+    CLOSED: (True, False),
+}
+FLAGGED = (TASK, BATCH, RULE, BATCH_RULE)  # the kinds whose rows carry the record flags
+
 TASK_KEY = (
     "kind",
     "batch_id",
@@ -50,8 +65,10 @@ TASK_KEY = (
     "created_day",
     "attempted",
     "succeeded",
+    "closed_day",
 )
 RECORD_KEY = (
+    "batch_id",
     "branch_id",
     "business_type_id",
     "agent_id",
@@ -67,6 +84,11 @@ def beijing_day(vendor: str, column: str) -> str:
     if vendor == "postgresql":
         return f"CAST(({column} AT TIME ZONE 'Asia/Shanghai') AS date)"
     return f"date({column}, '+8 hours')"
+
+
+def no_day(vendor: str) -> str:
+    """The counters' "no date" (no 截止日期, not closed), typed as a date on PostgreSQL."""
+    return f"DATE '{NO_DEADLINE}'" if vendor == "postgresql" else f"'{NO_DEADLINE}'"
 
 
 class BeijingDay(Func):
@@ -104,79 +126,160 @@ def _upsert(table: str, key: tuple[str, ...], select: str) -> str:
     )
 
 
+def _from(source: str, joins: list[tuple[str, str]], conditions: list[str]) -> str:
+    """`` FROM … WHERE …``: ``source`` (may be "": a trigger row needs no table) joined to
+    ``joins`` ((table, condition) each); always a WHERE (SQLite's upsert needs one after a
+    join)."""
+    items = [source] if source else []
+    conditions = [c for c in conditions if c]
+    for table, on in joins:
+        if items:
+            items.append(f"JOIN {table} ON {on}")
+        else:
+            items.append(table)
+            conditions.insert(0, on)
+    sql = f" FROM {' '.join(items)}" if items else ""
+    return f"{sql} WHERE {' AND '.join(conditions) or '1 = 1'}"
+
+
 def _task_values(vendor: str, t: str, attempted: str, succeeded: str) -> str:
     return (
-        f"{t}.branch_id, {t}.business_type_id, {t}.status, "
-        f"COALESCE({t}.deadline, '{NO_DEADLINE}'), {beijing_day(vendor, f'{t}.created_at')}, "
-        f"{attempted}, {succeeded}"
+        f"{t}.branch_id AS branch_id, {t}.business_type_id AS business_type_id, "
+        f"{t}.status AS status, COALESCE({t}.deadline, {no_day(vendor)}) AS deadline, "
+        f"{beijing_day(vendor, f'{t}.created_at')} AS created_day, "
+        f"{attempted} AS attempted, {succeeded} AS succeeded"
     )
+
+
+def task_select(
+    vendor: str,
+    kind: int,
+    sign: str,
+    t: str,
+    source: str,
+    where: str = "",
+    attempted: str = "",
+    succeeded: str = "",
+    *,
+    link: str = "",
+    rule: str = "",
+) -> str:
+    """The SELECT of the counter rows of ``kind`` of the task(s) ``t``, each counting
+    ``sign``: ``source`` the FROM item naming ``t`` ("" when ``t`` is a trigger row),
+    ``where`` a condition; ``link`` / ``rule``: the batch link / rule row the caller already
+    has (a trigger row, a transition table's alias), else joined from the tables. The flags
+    from the task's records now unless given; kind CLOSED: the closed tasks' 关闭日期."""
+    uses_link, uses_rule = KINDS[kind]
+    joins = []
+    if uses_link and not link:
+        joins.append((f"{LINKS} l", f"l.task_id = {t}.id"))
+        link = "l"
+    if uses_rule and not rule:
+        joins.append((f"{RULES} x", f"x.task_id = {t}.id"))
+        rule = "x"
+    batch = f"{link}.batch_id" if uses_link else "0"
+    code = f"{rule}.code" if uses_rule else "''"
+    conditions = [where]
+    if kind == CLOSED:  # per batch, 部门, 业务类型 and 创建日期: what the burndown filters
+        conditions.append(f"{t}.closed_at IS NOT NULL")
+        values = (
+            f"{t}.branch_id AS branch_id, {t}.business_type_id AS business_type_id, "
+            f"'' AS status, {no_day(vendor)} AS deadline, "
+            f"{beijing_day(vendor, f'{t}.created_at')} AS created_day, "
+            f"0 AS attempted, 0 AS succeeded, "
+            f"{beijing_day(vendor, f'{t}.closed_at')} AS closed_day"
+        )
+    else:
+        attempted = attempted or _has_record(f"{t}.id")
+        succeeded = succeeded or _has_record(f"{t}.id", success=True)
+        values = f"{_task_values(vendor, t, attempted, succeeded)}, {no_day(vendor)} AS closed_day"
+    return (
+        f"SELECT {kind} AS kind, {batch} AS batch_id, {code} AS rule, {values}, {sign} AS n"
+        + _from(source, joins, conditions)
+    )
+
+
+def record_select(
+    vendor: str, sign: str, r: str, source: str, where: str = "", *, per_link: bool, link: str = ""
+) -> str:
+    """The SELECT of the record counter rows of the record(s) ``r``: batch 0 (every record),
+    or ``per_link`` one row per batch link of the record's task (``link``: the link the
+    caller already has, else joined)."""
+    joins = []
+    if per_link and not link:
+        joins.append((f"{LINKS} l", f"l.task_id = {r}.task_id"))
+        link = "l"
+    batch = f"{link}.batch_id" if per_link else "0"
+    values = (
+        f"{batch} AS batch_id, {r}.branch_id AS branch_id, "
+        f"{r}.business_type_id AS business_type_id, COALESCE({r}.agent_id, 0) AS agent_id, "
+        f"{r}.method AS method, {r}.status AS status, "
+        f"COALESCE({r}.failure_reason_id, 0) AS failure_reason_id, "
+        f"{beijing_day(vendor, f'{r}.called_at')} AS called_day, {sign} AS n"
+    )
+    return f"SELECT {values}" + _from(source, joins, [where])
 
 
 def task_moves(
     vendor: str, task_where: str, sign: int, attempted: str, succeeded: str, when: str = ""
 ) -> list[str]:
-    """Add ``sign`` × the task(s) ``t`` matching ``task_where`` to the three kinds of rows:
-    the task, each of its batch links, each of its rules (``when``: only if it holds)."""
+    """Add ``sign`` × the task(s) ``t`` matching ``task_where`` to the rows that carry the
+    record flags (the task, each of its batch links, rules, batch links × rules), with the
+    flags given (``when``: only if it holds)."""
     where = f"{task_where} AND {when}" if when else task_where
-    values = _task_values(vendor, "t", attempted, succeeded)
     return [
         _upsert(
-            TASK_TALLY, TASK_KEY, f"SELECT 0, 0, '', {values}, {sign} FROM {TASKS} t WHERE {where}"
-        ),
-        _upsert(
             TASK_TALLY,
             TASK_KEY,
-            f"SELECT 1, l.batch_id, '', {values}, {sign} FROM {TASKS} t "
-            f"JOIN {LINKS} l ON l.task_id = t.id WHERE {where}",
-        ),
-        _upsert(
-            TASK_TALLY,
-            TASK_KEY,
-            f"SELECT 2, 0, x.code, {values}, {sign} FROM {TASKS} t "
-            f"JOIN {RULES} x ON x.task_id = t.id WHERE {where}",
-        ),
+            task_select(vendor, kind, str(sign), "t", f"{TASKS} t", where, attempted, succeeded),
+        )
+        for kind in FLAGGED
     ]
 
 
 def _row_task_moves(vendor: str, row: str, sign: int) -> list[str]:
     """The task in trigger row ``row`` (NEW/OLD), with its flags from its records now."""
-    attempted = _has_record(f"{row}.id")
-    succeeded = _has_record(f"{row}.id", success=True)
-    values = _task_values(vendor, row, attempted, succeeded)
     return [
-        _upsert(TASK_TALLY, TASK_KEY, f"VALUES (0, 0, '', {values}, {sign})"),
-        _upsert(
-            TASK_TALLY,
-            TASK_KEY,
-            f"SELECT 1, l.batch_id, '', {values}, {sign} FROM {LINKS} l WHERE l.task_id = {row}.id",
-        ),
-        _upsert(
-            TASK_TALLY,
-            TASK_KEY,
-            f"SELECT 2, 0, x.code, {values}, {sign} FROM {RULES} x WHERE x.task_id = {row}.id",
-        ),
+        _upsert(TASK_TALLY, TASK_KEY, task_select(vendor, kind, str(sign), row, ""))
+        for kind in KINDS
     ]
 
 
-def _link_move(vendor: str, row: str, sign: int, kind: int) -> str:
-    """One batch link (kind 1) or rule (kind 2) of trigger row ``row``, if its task exists."""
-    batch, rule = (f"{row}.batch_id", "''") if kind == 1 else ("0", f"{row}.code")
-    values = _task_values(vendor, "t", _has_record("t.id"), _has_record("t.id", success=True))
-    return _upsert(
-        TASK_TALLY,
-        TASK_KEY,
-        f"SELECT {kind}, {batch}, {rule}, {values}, {sign} FROM {TASKS} t "
-        f"WHERE t.id = {row}.task_id",
-    )
+def _link_moves(vendor: str, row: str, sign: int, rule: bool) -> list[str]:
+    """One batch link (``rule`` False) or rule of trigger row ``row``, if its task exists:
+    the task's rows of the kinds that have one per link (rule), and a link's records."""
+    given = {"rule": row} if rule else {"link": row}
+    moves = [
+        _upsert(
+            TASK_TALLY,
+            TASK_KEY,
+            task_select(
+                vendor, kind, str(sign), "t", f"{TASKS} t", f"t.id = {row}.task_id", **given
+            ),
+        )
+        for kind, uses in KINDS.items()
+        if uses[1 if rule else 0]
+    ]
+    if not rule:
+        records = record_select(
+            vendor,
+            str(sign),
+            "r",
+            f"{RECORDS} r",
+            f"r.task_id = {row}.task_id",
+            per_link=True,
+            link=row,
+        )
+        moves.append(_upsert(RECORD_TALLY, RECORD_KEY, records))
+    return moves
 
 
-def _record_move(vendor: str, row: str, sign: int) -> str:
-    values = (
-        f"{row}.branch_id, {row}.business_type_id, COALESCE({row}.agent_id, 0), {row}.method, "
-        f"{row}.status, COALESCE({row}.failure_reason_id, 0), "
-        f"{beijing_day(vendor, f'{row}.called_at')}, {sign}"
-    )
-    return _upsert(RECORD_TALLY, RECORD_KEY, f"VALUES ({values})")
+def _record_moves(vendor: str, row: str, sign: int) -> list[str]:
+    """Record ``row`` counted ``sign`` among all records and once per link of its task."""
+    return [
+        _upsert(RECORD_TALLY, RECORD_KEY, record_select(vendor, str(sign), row, "", per_link=p))
+        for p in (False, True)
+    ]
 
 
 def _flag_moves(vendor: str, row: str, arriving: bool) -> list[str]:
@@ -205,7 +308,7 @@ def _changed_sqlite(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
 
 
-TASK_COLUMNS = ("branch_id", "business_type_id", "status", "deadline", "created_at")
+TASK_COLUMNS = ("branch_id", "business_type_id", "status", "deadline", "created_at", "closed_at")
 RECORD_COLUMNS = (
     "task_id",
     "branch_id",
@@ -225,9 +328,7 @@ def triggers(vendor: str) -> list[tuple[str, str, str, str, list[str]]]:
     if vendor == "postgresql":
         return statement_triggers()
     changed = _changed_sqlite
-    link_columns = ("task_id", "batch_id")
-    rule_columns = ("task_id", "code")
-    return [
+    specs = [
         ("hf_tally_task_ins", TASKS, "INSERT", "", _row_task_moves(vendor, "NEW", 1)),
         ("hf_tally_task_del", TASKS, "DELETE", "", _row_task_moves(vendor, "OLD", -1)),
         (
@@ -237,37 +338,37 @@ def triggers(vendor: str) -> list[tuple[str, str, str, str, list[str]]]:
             changed(TASK_COLUMNS),
             _row_task_moves(vendor, "OLD", -1) + _row_task_moves(vendor, "NEW", 1),
         ),
-        ("hf_tally_link_ins", LINKS, "INSERT", "", [_link_move(vendor, "NEW", 1, 1)]),
-        ("hf_tally_link_del", LINKS, "DELETE", "", [_link_move(vendor, "OLD", -1, 1)]),
-        (
-            "hf_tally_link_upd",
-            LINKS,
-            "UPDATE",
-            changed(link_columns),
-            [_link_move(vendor, "OLD", -1, 1), _link_move(vendor, "NEW", 1, 1)],
-        ),
-        ("hf_tally_rule_ins", RULES, "INSERT", "", [_link_move(vendor, "NEW", 1, 2)]),
-        ("hf_tally_rule_del", RULES, "DELETE", "", [_link_move(vendor, "OLD", -1, 2)]),
-        (
-            "hf_tally_rule_upd",
-            RULES,
-            "UPDATE",
-            changed(rule_columns),
-            [_link_move(vendor, "OLD", -1, 2), _link_move(vendor, "NEW", 1, 2)],
-        ),
+    ]
+    for table, short, columns, rule in (
+        (LINKS, "link", ("task_id", "batch_id"), False),
+        (RULES, "rule", ("task_id", "code"), True),
+    ):
+        specs += [
+            (f"hf_tally_{short}_ins", table, "INSERT", "", _link_moves(vendor, "NEW", 1, rule)),
+            (f"hf_tally_{short}_del", table, "DELETE", "", _link_moves(vendor, "OLD", -1, rule)),
+            (
+                f"hf_tally_{short}_upd",
+                table,
+                "UPDATE",
+                changed(columns),
+                _link_moves(vendor, "OLD", -1, rule) + _link_moves(vendor, "NEW", 1, rule),
+            ),
+        ]
+    return [
+        *specs,
         (
             "hf_tally_record_ins",
             RECORDS,
             "INSERT",
             "",
-            [_record_move(vendor, "NEW", 1), *_flag_moves(vendor, "NEW", True)],
+            [*_record_moves(vendor, "NEW", 1), *_flag_moves(vendor, "NEW", True)],
         ),
         (
             "hf_tally_record_del",
             RECORDS,
             "DELETE",
             "",
-            [_record_move(vendor, "OLD", -1), *_flag_moves(vendor, "OLD", False)],
+            [*_record_moves(vendor, "OLD", -1), *_flag_moves(vendor, "OLD", False)],
         ),
         (
             "hf_tally_record_upd",
@@ -275,8 +376,8 @@ def triggers(vendor: str) -> list[tuple[str, str, str, str, list[str]]]:
             "UPDATE",
             changed(RECORD_COLUMNS),
             [
-                _record_move(vendor, "OLD", -1),
-                _record_move(vendor, "NEW", 1),
+                *_record_moves(vendor, "OLD", -1),
+                *_record_moves(vendor, "NEW", 1),
                 *_flag_moves(vendor, "OLD", False),
                 *_flag_moves(vendor, "NEW", True),
             ],
@@ -286,23 +387,11 @@ def triggers(vendor: str) -> list[tuple[str, str, str, str, list[str]]]:
 
 def counted(vendor: str) -> dict[str, tuple[tuple[str, ...], str]]:
     """For each tally: its key and the SELECT that counts it afresh from the base tables."""
-    day = beijing_day(vendor, "t.created_at")
-    flags = f"{_has_record('t.id')} AS attempted, {_has_record('t.id', success=True)} AS succeeded"
-    task_cols = (
-        f"t.branch_id, t.business_type_id, t.status, "
-        f"COALESCE(t.deadline, '{NO_DEADLINE}') AS deadline, {day} AS created_day, {flags}"
+    task_rows = " UNION ALL ".join(
+        task_select(vendor, kind, "1", "t", f"{TASKS} t") for kind in KINDS
     )
-    task_rows = (
-        f"SELECT 0 AS kind, 0 AS batch_id, '' AS rule, {task_cols} FROM {TASKS} t "
-        f"UNION ALL SELECT 1, l.batch_id, '', {task_cols} FROM {TASKS} t "
-        f"JOIN {LINKS} l ON l.task_id = t.id "
-        f"UNION ALL SELECT 2, 0, x.code, {task_cols} FROM {TASKS} t "
-        f"JOIN {RULES} x ON x.task_id = t.id"
-    )
-    record_rows = (
-        f"SELECT r.branch_id, r.business_type_id, COALESCE(r.agent_id, 0) AS agent_id, "
-        f"r.method, r.status, COALESCE(r.failure_reason_id, 0) AS failure_reason_id, "
-        f"{beijing_day(vendor, 'r.called_at')} AS called_day FROM {RECORDS} r"
+    record_rows = " UNION ALL ".join(
+        record_select(vendor, "1", "r", f"{RECORDS} r", per_link=p) for p in (False, True)
     )
     result = {}
     for table, key, rows in (
@@ -310,7 +399,7 @@ def counted(vendor: str) -> dict[str, tuple[tuple[str, ...], str]]:
         (RECORD_TALLY, RECORD_KEY, record_rows),
     ):
         columns = ", ".join(key)
-        result[table] = (key, f"SELECT {columns}, COUNT(*) FROM ({rows}) k GROUP BY {columns}")
+        result[table] = (key, f"SELECT {columns}, SUM(n) FROM ({rows}) k GROUP BY {columns}")
     return result
 
 
@@ -320,51 +409,55 @@ def counted(vendor: str) -> dict[str, tuple[tuple[str, ...], str]]:
 # walking the previous ones (the bench set-up's 100,000 tasks took 78 s instead of 7) —
 # where one grouped upsert per statement writes each key once.
 
-PG_TASK_ROW = (
-    "kind, batch_id, rule, branch_id, business_type_id, status, deadline, created_day, "
-    "attempted, succeeded, n"
-)
+PG = "postgresql"
 
 
 def _pg_task_rows(source: str, sign: str, attempted: str = "", succeeded: str = "") -> str:
-    """The counter rows (kinds 0, 1, 2) of the tasks ``t`` in ``source`` (a FROM item),
-    each counting ``sign``; flags from the task's records now, or the given columns."""
-    attempted = attempted or _has_record("t.id")
-    succeeded = succeeded or _has_record("t.id", success=True)
-    values = _task_values("postgresql", "t", attempted, succeeded)
-    return (
-        f"SELECT 0, 0, '', {values}, {sign} FROM {source} "
-        f"UNION ALL SELECT 1, l.batch_id, '', {values}, {sign} FROM {source} "
-        f"JOIN {LINKS} l ON l.task_id = t.id "
-        f"UNION ALL SELECT 2, 0, x.code, {values}, {sign} FROM {source} "
-        f"JOIN {RULES} x ON x.task_id = t.id"
+    """The counter rows of every kind of the tasks ``t`` in ``source`` (a FROM item), each
+    counting ``sign``; flags from the task's records now, or the given columns (then only
+    the kinds that carry them)."""
+    kinds = FLAGGED if attempted else KINDS
+    return " UNION ALL ".join(
+        task_select(PG, kind, sign, "t", source, "", attempted, succeeded) for kind in kinds
     )
 
 
-def _pg_apply(table: str, key: tuple[str, ...], rows: str, columns: str, with_: str = "") -> str:
-    """One upsert of ``rows`` (a UNION of SELECTs giving ``columns``), grouped by key."""
+def _pg_apply(table: str, key: tuple[str, ...], rows: str, with_: str = "") -> str:
+    """One upsert of ``rows`` (a UNION of SELECTs giving ``key`` and n), grouped by key."""
     names = ", ".join(key)
     return (
         f"{with_}INSERT INTO {table} ({names}, n) SELECT {names}, SUM(n) "
-        f"FROM ({rows}) AS k({columns}) GROUP BY {names} HAVING SUM(n) <> 0 "
+        f"FROM ({rows}) AS k({names}, n) GROUP BY {names} HAVING SUM(n) <> 0 "
         f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n"
     )
 
 
-def _pg_link_rows(source: str, sign: str, kind: int) -> str:
-    batch, rule = ("r.batch_id", "''") if kind == 1 else ("0", "r.code")
-    values = _task_values("postgresql", "t", _has_record("t.id"), _has_record("t.id", success=True))
-    return (
-        f"SELECT {kind}, {batch}, {rule}, {values}, {sign} FROM {source} r "
-        f"JOIN {TASKS} t ON t.id = r.task_id"
+def _pg_link_rows(source: str, sign: str, rule: bool) -> str:
+    """The task counter rows of the links (rules) in transition table ``source``."""
+    given = {"rule": "r"} if rule else {"link": "r"}
+    return " UNION ALL ".join(
+        task_select(PG, kind, sign, "t", f"{source} r JOIN {TASKS} t ON t.id = r.task_id", **given)
+        for kind, uses in KINDS.items()
+        if uses[1 if rule else 0]
     )
 
 
 def _pg_record_rows(source: str, sign: str) -> str:
-    return (
-        f"SELECT r.branch_id, r.business_type_id, COALESCE(r.agent_id, 0), r.method, r.status, "
-        f"COALESCE(r.failure_reason_id, 0), {beijing_day('postgresql', 'r.called_at')}, {sign} "
-        f"FROM {source} r"
+    """The record counter rows of the records in transition table ``source``."""
+    return " UNION ALL ".join(
+        record_select(PG, sign, "r", f"{source} r", per_link=p) for p in (False, True)
+    )
+
+
+def _pg_linked_records(source: str, sign: str) -> str:
+    """The record counter rows the links in transition table ``source`` add (remove)."""
+    return record_select(
+        PG,
+        sign,
+        "q",
+        f"{source} r JOIN {RECORDS} q ON q.task_id = r.task_id",
+        per_link=True,
+        link="r",
     )
 
 
@@ -399,10 +492,10 @@ def statement_triggers() -> list[tuple[str, str, str, str, list[str]]]:
     transition tables the statement refers to)."""
 
     def tasks(rows: str) -> str:
-        return _pg_apply(TASK_TALLY, TASK_KEY, rows, PG_TASK_ROW)
+        return _pg_apply(TASK_TALLY, TASK_KEY, rows)
 
     def records(rows: str) -> str:
-        return _pg_apply(RECORD_TALLY, RECORD_KEY, rows, ", ".join(RECORD_KEY) + ", n")
+        return _pg_apply(RECORD_TALLY, RECORD_KEY, rows)
 
     def flags(has_new: bool, has_old: bool) -> str:
         rows = (
@@ -410,78 +503,48 @@ def statement_triggers() -> list[tuple[str, str, str, str, list[str]]]:
             + " UNION ALL "
             + (_pg_task_rows("c t", "1", "t.new_a", "t.new_s"))
         )
-        return _pg_apply(TASK_TALLY, TASK_KEY, rows, PG_TASK_ROW, _pg_flags(has_new, has_old))
+        return _pg_apply(TASK_TALLY, TASK_KEY, rows, _pg_flags(has_new, has_old))
 
-    specs = [
-        ("hf_tally_task_ins", TASKS, "INSERT", "nt", [tasks(_pg_task_rows("nt t", "1"))]),
-        ("hf_tally_task_del", TASKS, "DELETE", "ot", [tasks(_pg_task_rows("ot t", "-1"))]),
-        (
-            "hf_tally_task_upd",
-            TASKS,
-            "UPDATE",
-            "nt ot",
-            # Every updated row out at its old key and in at its new one: the grouping
-            # cancels the rows whose key did not change (no join of ot to nt, which the
-            # planner, without statistics on transition tables, may nest).
-            [tasks(_pg_task_rows("ot t", "-1") + " UNION ALL " + _pg_task_rows("nt t", "1"))],
-        ),
-    ]
-    for kind, table, short in ((1, LINKS, "link"), (2, RULES, "rule")):
+    # (event, transition tables, (table, sign) of each side): an updated row goes out at
+    # its old key and in at its new one, and the grouping cancels the rows whose key did
+    # not change (no join of ot to nt, which the planner, without statistics on transition
+    # tables, may nest).
+    events = (
+        ("INSERT", "nt", [("nt", "1")]),
+        ("DELETE", "ot", [("ot", "-1")]),
+        ("UPDATE", "nt ot", [("ot", "-1"), ("nt", "1")]),
+    )
+    specs = []
+    for event, tables, sides in events:
+
+        def union(rows, *more, sides=sides) -> str:
+            return " UNION ALL ".join(rows(source, sign, *more) for source, sign in sides)
+
+        short = event[:3].lower()
         specs += [
             (
-                f"hf_tally_{short}_ins",
-                table,
-                "INSERT",
-                "nt",
-                [tasks(_pg_link_rows("nt", "1", kind))],
+                f"hf_tally_task_{short}",
+                TASKS,
+                event,
+                tables,
+                [tasks(union(lambda source, sign: _pg_task_rows(f"{source} t", sign)))],
             ),
             (
-                f"hf_tally_{short}_del",
-                table,
-                "DELETE",
-                "ot",
-                [tasks(_pg_link_rows("ot", "-1", kind))],
+                f"hf_tally_link_{short}",
+                LINKS,
+                event,
+                tables,
+                [tasks(union(_pg_link_rows, False)), records(union(_pg_linked_records))],
             ),
+            (f"hf_tally_rule_{short}", RULES, event, tables, [tasks(union(_pg_link_rows, True))]),
             (
-                f"hf_tally_{short}_upd",
-                table,
-                "UPDATE",
-                "nt ot",
-                [
-                    tasks(
-                        _pg_link_rows("ot", "-1", kind)
-                        + " UNION ALL "
-                        + _pg_link_rows("nt", "1", kind)
-                    )
-                ],
+                f"hf_tally_record_{short}",
+                RECORDS,
+                event,
+                tables,
+                [records(union(_pg_record_rows)), flags("nt" in tables, "ot" in tables)],
             ),
         ]
-    specs += [
-        (
-            "hf_tally_record_ins",
-            RECORDS,
-            "INSERT",
-            "nt",
-            [records(_pg_record_rows("nt", "1")), flags(True, False)],
-        ),
-        (
-            "hf_tally_record_del",
-            RECORDS,
-            "DELETE",
-            "ot",
-            [records(_pg_record_rows("ot", "-1")), flags(False, True)],
-        ),
-        (
-            "hf_tally_record_upd",
-            RECORDS,
-            "UPDATE",
-            "nt ot",
-            [
-                records(_pg_record_rows("ot", "-1") + " UNION ALL " + _pg_record_rows("nt", "1")),
-                flags(True, True),
-            ],
-        ),
-    ]
     return specs
 
 
@@ -570,6 +633,7 @@ TYPES = {
     "created_day": "date",
     "attempted": "smallint",
     "succeeded": "smallint",
+    "closed_day": "date",
     "agent_id": "bigint",
     "method": "varchar(16)",
     "failure_reason_id": "bigint",
