@@ -225,6 +225,18 @@ def test_batch_list_links_the_screening_run_for_those_who_may_read_it(
     assert link not in client_for("agent_a").get(page).content.decode()
 
 
+def test_batch_progress_counts_open_the_tasks_they_count(client_for, tasks):
+    """A manager reading 未处理 2 on the batch page could not click it (回访进度's can)."""
+    client = client_for("manager_a")
+    body = client.get(reverse("callbacks:batch_detail", args=[tasks.pk])).content.decode()
+    pending = f'href="{LIST}?batch={tasks.number}&amp;status=new">2</a>'
+    assert pending in body
+    assert f'href="{LIST}?batch={tasks.number}&amp;status=completed">0</a>' in body
+    assert f'href="{LIST}?batch={tasks.number}&amp;overdue=true">0</a>' in body
+    listed = client.get(LIST, {"batch": tasks.number, "status": "new"})
+    assert codes_in(listed) == {"01010001", "01010002"}
+
+
 def test_batch_page_shows_no_overdue_in_red_when_there_is_none(
     client_for, branches, annual, personas
 ):
