@@ -72,6 +72,20 @@ def test_form_refusal_shows_the_message_and_writes_nothing(task, client_for):
     assert CallbackRecord.objects.count() == 0
 
 
+def test_a_form_with_a_missing_input_also_names_the_rules_the_rest_breaks(task, client_for):
+    """No 回访日期 and a bad 手机号 and 回访时长: all three at once (the two rules only
+    showed after the date was given and the form sent again)."""
+    response = client_for("agent_a").post(
+        reverse("records:record_create", args=[task.pk]),
+        form_data(task, called_date="", mobile_used="abc", duration="99:99"),
+    )
+    form = response.context["form"]
+    assert set(form.errors) == {"called_date", "mobile_used", "duration"}
+    assert form.errors["called_date"] == ["该字段是必填项。"]
+    assert "11 位中国大陆手机号码" in form.errors["mobile_used"][0]
+    assert CallbackRecord.objects.count() == 0
+
+
 def test_a_refused_form_says_so_at_the_top_of_the_page(task, client_for):
     """The form sits below the task's sections: without a note above them a refused save
     looks like nothing happened."""
