@@ -130,6 +130,19 @@ def test_bulk_cancel_asks_for_confirmation_then_cancels(client_for, tasks):
     assert CallbackTask.objects.filter(status="cancelled").count() == 2
 
 
+@pytest.mark.parametrize(
+    ("action", "message"), [("assign", "请选择回访专员"), ("cancel", "请填写取消原因")]
+)
+def test_a_bulk_confirmation_sent_empty_says_what_is_missing(client_for, tasks, action, message):
+    """Confirming 分配给回访专员 with no agent said only 该字段是必填项。"""
+    ids = [str(t.pk) for t in CallbackTask.objects.filter(branch__code="010101")]
+    response = client_for("manager_a").post(
+        "/callbacks/tasks/bulk/", {"action": action, "pk": ids, "confirmed": "1"}
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not CallbackTask.objects.filter(status="cancelled").exists()
+
+
 def test_bulk_action_with_an_out_of_scope_id_changes_nothing(client_for, tasks, personas):
     client = client_for("manager_a")
     ids = [str(t.pk) for t in CallbackTask.objects.all()]  # one is in Shanghai
