@@ -227,6 +227,26 @@ def test_an_abnormal_answer_notifies_the_branch_managers_only(
     assert f"#{task.pk}" in message.title and "1 题异常" in message.title
     assert message.link == f"/surveys/responses/{response.pk}/"
     assert sent(manager_b) == [] and sent(personas["agent_a"]) == []
+    # The answers' automatic 反馈营业部 is not announced a second time.
+    assert sent(personas["manager_a"], Kind.BRANCH_FEEDBACK) == []
+
+
+def test_a_feedback_to_the_branch_notifies_its_managers_only(
+    branches, personas, manager_b, django_capture_on_commit_callbacks
+):
+    """反馈营业部 says it notifies the branch manager; it used to wait unseen in the list."""
+    from huifang.callbacks.records import services as record_services
+
+    task = make_task(branches["a1"], assignee=personas["agent_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback = record_services.do_feedback(
+            task, "客户投诉营业部服务，请跟进", actor=personas["agent_a"]
+        )
+    [message] = sent(personas["manager_a"], Kind.BRANCH_FEEDBACK)
+    assert f"#{task.pk}" in message.title and "客户投诉" not in message.body
+    assert message.link == "/records/feedback/?handled=false"
+    assert message.dedupe_key == f"feedback:{feedback.pk}"
+    assert sent(manager_b) == [] and sent(personas["agent_a"]) == []
 
 
 def test_a_plan_waiting_for_approval_notifies_hq_and_the_plans_people(

@@ -130,6 +130,19 @@ def test_bulk_cancel_asks_for_confirmation_then_cancels(client_for, tasks):
     assert CallbackTask.objects.filter(status="cancelled").count() == 2
 
 
+@pytest.mark.parametrize(
+    ("action", "message"), [("assign", "请选择回访专员"), ("cancel", "请填写取消原因")]
+)
+def test_a_bulk_confirmation_sent_empty_says_what_is_missing(client_for, tasks, action, message):
+    """Confirming 分配给回访专员 with no agent said only 该字段是必填项。"""
+    ids = [str(t.pk) for t in CallbackTask.objects.filter(branch__code="010101")]
+    response = client_for("manager_a").post(
+        "/callbacks/tasks/bulk/", {"action": action, "pk": ids, "confirmed": "1"}
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not CallbackTask.objects.filter(status="cancelled").exists()
+
+
 def test_bulk_action_with_an_out_of_scope_id_changes_nothing(client_for, tasks, personas):
     client = client_for("manager_a")
     ids = [str(t.pk) for t in CallbackTask.objects.all()]  # one is in Shanghai
@@ -223,6 +236,18 @@ def test_batch_list_links_the_screening_run_for_those_who_may_read_it(
     page = reverse("callbacks:batch_detail", args=[Batch.objects.get().pk])
     assert link in client_for("hq_admin").get(page).content.decode()
     assert link not in client_for("agent_a").get(page).content.decode()
+
+
+def test_batch_progress_counts_open_the_tasks_they_count(client_for, tasks):
+    """A manager reading 未处理 2 on the batch page could not click it (回访进度's can)."""
+    client = client_for("manager_a")
+    body = client.get(reverse("callbacks:batch_detail", args=[tasks.pk])).content.decode()
+    pending = f'href="{LIST}?batch={tasks.number}&amp;status=new">2</a>'
+    assert pending in body
+    assert f'href="{LIST}?batch={tasks.number}&amp;status=completed">0</a>' in body
+    assert f'href="{LIST}?batch={tasks.number}&amp;overdue=true">0</a>' in body
+    listed = client.get(LIST, {"batch": tasks.number, "status": "new"})
+    assert codes_in(listed) == {"01010001", "01010002"}
 
 
 def test_batch_page_shows_no_overdue_in_red_when_there_is_none(

@@ -40,6 +40,7 @@ def people(branches):
             id_type="id_card",
             id_number="110101199001011234",
             phone="01088886666",
+            address="北京市朝阳区建国路88号",
         ),
         "b1": customer("200001", branches["b1"], mobile="13987654321"),
     }
@@ -195,6 +196,8 @@ def test_detail_shows_profile_with_masked_id_and_phones(client_for, people):
     assert "110***********1234" in body and "138****5678" in body
     assert "110101199001011234" not in body and "13812345678" not in body
     assert "01088886666" not in body
+    # The record pages mask the address; this page showed it whole.
+    assert "北京市朝阳区****" in body and "建国路88号" not in body
 
 
 @pytest.mark.parametrize(("persona", "code"), [("agent_a", "200001"), ("agent_b", "100001")])
@@ -213,6 +216,7 @@ def test_reveal_shows_full_values_once_and_writes_an_audit_row(client_for, peopl
     body = response.content.decode()
     assert response.status_code == 200
     assert "110101199001011234" in body and "13812345678" in body and "01088886666" in body
+    assert "北京市朝阳区建国路88号" in body
     event = AuditEvent.objects.get(action="reveal")
     assert event.object_id == str(people["a1"].pk)
     assert event.user.username == "manager_a"

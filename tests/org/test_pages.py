@@ -70,6 +70,20 @@ def test_export_of_the_user_list_is_audited_and_scoped(client_for, personas, bra
     assert AuditEvent.objects.filter(action="export", user=admin).exists()
 
 
+def test_the_user_list_export_leaves_out_the_login_history_link(client_for, personas):
+    """The page's 登录记录 column is a link (查看); the export had a column of 查看."""
+    response = client_for("hq_admin").get("/org/users/?_export=csv")
+    header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert header.split(",") == ["用户名", "姓名", "角色", "所属部门", "手机号", "有效", "上次登录"]
+
+
+def test_a_lists_pages_are_named_in_chinese_for_screen_readers(client_for, personas):
+    """django-tables2's pagination says aria-label="Table navigation"; ours says 分页."""
+    html = client_for("hq_admin").get("/org/users/?per_page=1").content.decode()
+    assert '<nav aria-label="分页">' in html and "Table navigation" not in html
+    assert 'href="?per_page=1&amp;page=2"' in html
+
+
 def test_login_and_failed_login_are_audited(client, personas):
     client.post("/login/", {"username": "agent_a", "password": "wrong"})
     client.post("/login/", {"username": "agent_a", "password": PASSWORD})

@@ -50,12 +50,39 @@ def test_register_through_the_form_completes_the_task(task, client_for, personas
     assert task.status == "completed"
 
 
+def test_a_record_of_a_finished_task_says_why_it_cannot_be_changed(task, client_for):
+    """No 修改 button and no word why left an agent looking for a way to fix a typo."""
+    client = client_for("agent_a")
+    client.post(reverse("records:record_create", args=[task.pk]), form_data(task))
+    record = CallbackRecord.objects.get()
+    html = client.get(reverse("records:record_detail", args=[record.pk])).content.decode()
+    assert 'id="edit-link"' not in html
+    assert services.CLOSED_TASK_HQ_ONLY in html
+    hq = client_for("hq_admin").get(reverse("records:record_detail", args=[record.pk]))
+    assert 'id="edit-link"' in hq.content.decode()
+    assert services.CLOSED_TASK_HQ_ONLY not in hq.content.decode()
+
+
 def test_form_refusal_shows_the_message_and_writes_nothing(task, client_for):
     response = client_for("agent_a").post(
         reverse("records:record_create", args=[task.pk]), form_data(task, status="failure")
     )
     assert response.status_code == 200
     assert "回访状态为“失败”时必须选择失败原因" in response.content.decode()
+    assert CallbackRecord.objects.count() == 0
+
+
+def test_a_form_with_a_missing_input_also_names_the_rules_the_rest_breaks(task, client_for):
+    """No 回访日期 and a bad 手机号 and 回访时长: all three at once (the two rules only
+    showed after the date was given and the form sent again)."""
+    response = client_for("agent_a").post(
+        reverse("records:record_create", args=[task.pk]),
+        form_data(task, called_date="", mobile_used="abc", duration="99:99"),
+    )
+    form = response.context["form"]
+    assert set(form.errors) == {"called_date", "mobile_used", "duration"}
+    assert form.errors["called_date"] == ["该字段是必填项。"]
+    assert "11 位中国大陆手机号码" in form.errors["mobile_used"][0]
     assert CallbackRecord.objects.count() == 0
 
 
@@ -251,6 +278,32 @@ def test_feedback_reaches_the_branch_manager(task, client_for, personas):
         "客户投诉"
         not in client_for("agent_b").get(reverse("records:feedback_list")).content.decode()
     )
+
+
+def test_the_feedback_export_keeps_who_handled_it_when_and_how(task, client_for):
+    """The page's 处理 cell says 已处理 刘洋 2026-… ：note; the export said 已处理 and a time."""
+    import io
+
+    import openpyxl
+
+    client_for("agent_a").post(
+        reverse("records:task_feedback", args=[task.pk]), {"message": "投诉"}
+    )
+    feedback = BranchFeedback.objects.get()
+    manager = client_for("manager_a")
+    manager.post(reverse("records:feedback_handle", args=[feedback.pk]), {"note": "已回电"})
+    response = manager.get(reverse("records:feedback_list"), {"_export": "xlsx"})
+    body = (
+        response.content if hasattr(response, "content") else b"".join(response.streaming_content)
+    )
+    header, row = openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True)
+    values = dict(zip(header, row, strict=True))
+    assert values["处理"] == "已处理" and values["处理说明"] == "已回电"
+    assert "manager_a" in values["处理人"]
+    assert isinstance(values["处理时间"], datetime.datetime)
+    page = manager.get(reverse("records:feedback_list")).content.decode()
+    head = page.split("<thead", 1)[1].split("</thead>", 1)[0]
+    assert "处理人" not in head and "处理说明" not in head and "已回电" in page
 
 
 def test_close_unreachable_page_after_the_maximum(task, client_for, personas, content):

@@ -277,6 +277,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("逾期任务")
     BRANCH_OVERDUE = "branch_overdue", _("本部门逾期任务")
     ABNORMAL_ANSWER = "abnormal_answer", _("问卷异常答案")
+    BRANCH_FEEDBACK = "branch_feedback", _("营业部反馈")
     PLAN_PENDING = "plan_pending", _("回访计划待审核")
     PLAN_FAILED = "plan_failed", _("回访计划执行失败")
     INTAKE_FAILED = "intake_failed", _("数据导入失败")

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 
 from huifang.automation import notifications, reminders
 from huifang.automation.signals import intake_failed
-from huifang.callbacks.signals import tasks_assigned
+from huifang.callbacks.signals import feedback_given, tasks_assigned
 from huifang.surveys.models import Response
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,11 @@ def _send(build, *args, **kwargs) -> None:
 @receiver(tasks_assigned, dispatch_uid="automation_notify_assigned")
 def on_tasks_assigned(sender, assignments, at, **kwargs):
     _send(reminders.assigned_messages, assignments, at)
+
+
+@receiver(feedback_given, dispatch_uid="automation_notify_feedback")
+def on_feedback_given(sender, feedback, **kwargs):
+    _send(reminders.feedback_messages, feedback)
 
 
 @receiver(post_save, sender=Response, dispatch_uid="automation_notify_abnormal_answer")

@@ -275,6 +275,19 @@ def abnormal_answer_messages(response) -> list[Message]:
     ]
 
 
+def feedback_messages(feedback) -> list[Message]:
+    """A 反馈营业部 → the managers over its branch, once per feedback. The text stays on
+    the feedback list (it may name the customer; a message carries the task number only)."""
+    branch = feedback.branch
+    title = f"营业部反馈：回访任务 #{feedback.task_id}（{branch.name}）"
+    body = f"{branch.name}的回访任务 #{feedback.task_id} 有一条待处理的营业部反馈，请跟进。"
+    link = reverse("records:feedback_list") + "?handled=false"  # their pending ones
+    return [
+        Message(pk, Kind.BRANCH_FEEDBACK, f"feedback:{feedback.pk}", title, body, link)
+        for pk in notifications.managers_over(branch)
+    ]
+
+
 def intake_failed_messages(intake_run) -> list[Message]:
     """A drop-folder file was not imported (``signals.intake_failed``) → HQ admins, once
     per intake run."""

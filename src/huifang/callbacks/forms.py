@@ -91,7 +91,9 @@ class BusinessTypeForm(forms.ModelForm):
 
 
 class AssignForm(forms.Form):
-    agent = forms.ModelChoiceField(label="回访专员", queryset=None)
+    agent = forms.ModelChoiceField(
+        label="回访专员", queryset=None, error_messages={"required": "请选择回访专员"}
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,7 +119,10 @@ class DistributeForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="取消原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+        label="取消原因",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写取消原因"},
     )
 
     def __init__(self, *args, actor=None, **kwargs):

@@ -313,8 +313,10 @@ class BatchDetailView(ObjectDetailView):
         )
         total = sum(by_status.values())
         done = total - by_status.get("new", 0) - by_status.get("in_progress", 0)
+        tasks_url = reverse("callbacks:task_list") + f"?batch={batch.number}"
+        # Each count opens the list of exactly those tasks (as 回访进度's do).
         rows = [
-            (label, by_status.get(value, 0))
+            (label, by_status.get(value, 0), f"{tasks_url}&status={value}")
             for value, label in CallbackTask._meta.get_field("status").choices
         ]
         context.update(
@@ -324,7 +326,7 @@ class BatchDetailView(ObjectDetailView):
             done=done,
             percent=int(done * 100 / total) if total else 0,
             overdue=tasks.overdue().count(),
-            tasks_url=reverse("callbacks:task_list") + f"?batch={batch.number}",
+            tasks_url=tasks_url,
         )
         return context
 

@@ -49,12 +49,15 @@ class ExportError(ValueError):
 
 def table_sheet(table_class: type[tables.Table], **table_kwargs) -> Sheet:
     """The export columns of a django-tables2 table as a sheet: the header the page shows
-    and each cell's export value (``cell(…, export=True)``), ``export_exclude`` left out."""
+    and each cell's export value (``cell(…, export=True)``), ``export_exclude`` and the
+    columns declared ``exclude_from_export`` (a page's links, its check boxes) left out."""
 
     def sheet(rows) -> tuple[list[str], Iterable[list]]:
         table = table_class(rows, **table_kwargs)
         excluded = getattr(table, "export_exclude", ())
-        columns = [c for c in table.columns if c.name not in excluded]
+        columns = [
+            c for c in table.columns if c.name not in excluded and not c.column.exclude_from_export
+        ]
         header = [str(c.header) for c in columns]
         return header, ([cell(row, c, export=True) for c in columns] for row in table.rows)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from huifang.core import audit
 from huifang.core.jobs import start_job
-from huifang.core.masking import mask_email, mask_id, mask_phone
+from huifang.core.masking import mask_address, mask_email, mask_id, mask_phone
 from huifang.core.permissions import REVEAL_PERMISSION, require
 from huifang.core.uploads import check_upload
 from huifang.customers.audit_actions import CustomerAction
@@ -30,24 +30,27 @@ UPLOAD_DIR = "imports"
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
 
-REVEAL_MESSAGE = "查看完整证件号码、手机号、联系电话和电子邮箱"
+REVEAL_MESSAGE = "查看完整证件号码、手机号、联系电话、电子邮箱和联系地址"
 
 
 def personal_data(customer: Customer, *, revealed: bool = False) -> dict[str, str]:
-    """The customer's ID number, mobile, phone and e-mail: masked unless ``revealed``
-    (which only a caller that has gone through :func:`do_reveal` may ask for)."""
+    """The customer's ID number, mobile, phone, e-mail and address: masked unless
+    ``revealed`` (which only a caller that has gone through :func:`do_reveal` may ask for).
+    The address is masked as the record pages mask it (its district only)."""
     if revealed:
         return {
             "id_number": customer.id_number,
             "mobile": customer.mobile,
             "phone": customer.phone,
             "email": customer.email,
+            "address": customer.address,
         }
     return {
         "id_number": mask_id(customer.id_number),
         "mobile": mask_phone(customer.mobile),
         "phone": mask_phone(customer.phone),
         "email": mask_email(customer.email),
+        "address": mask_address(customer.address),
     }
 
 

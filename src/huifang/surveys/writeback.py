@@ -243,6 +243,7 @@ def do_submit_response(
                 f"问卷异常答案（{label}）：{line}，请营业部跟进",
                 actor=actor,
                 record=record,
+                announce=False,  # the managers get 问卷异常答案 instead
             )
         before = audit.snapshot(locked, ["status", "answered_at"])
         locked.status = InvitationStatus.ANSWERED

@@ -141,19 +141,32 @@ class RecordForm(forms.Form):
                 )
         if data.get("recording_sha256") and not (data.get("recording_reference") or "").strip():
             self.add_error("recording_reference", "填写了录音 SHA-256 时请同时填写录音引用")
+        if self.errors:
+            # Some inputs did not parse, so the service will not see this form: say now what
+            # its rules say of the rest (a bad 手机号 beside a missing 回访状态), not one
+            # save later.
+            try:
+                services.clean_content(self.content())
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    name = FIELD_FOR.get(field, field)
+                    if name in self.fields and name not in self.errors:
+                        self.add_error(name, messages)
         return data
 
     def content(self) -> dict:
-        """The cleaned input in the service's terms (``called_at`` aware, in Asia/Shanghai)."""
+        """The cleaned input in the service's terms (``called_at`` aware, in Asia/Shanghai);
+        of a form with errors, what did parse (the rest None)."""
         data = self.cleaned_data
-        called_at = timezone.make_aware(
-            datetime.datetime.combine(data["called_date"], data["called_time"])
+        day, time = data.get("called_date"), data.get("called_time")
+        called_at = (
+            timezone.make_aware(datetime.datetime.combine(day, time)) if day and time else None
         )
         appointment = data.get("appointment_at")
         return {
-            "status": data["status"],
+            "status": data.get("status"),
             "failure_reason": data.get("failure_reason"),
-            "method": data["method"],
+            "method": data.get("method"),
             "called_at": called_at,
             "duration_seconds": data.get("duration") or None,
             "channel_source": data.get("channel_source", ""),

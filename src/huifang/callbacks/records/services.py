@@ -42,6 +42,7 @@ from huifang.callbacks.records.models import (
     RecordAttachment,
     RecordVersion,
 )
+from huifang.callbacks.signals import feedback_given
 from huifang.core import audit
 from huifang.core.actors import as_actor, person_of
 from huifang.core.chunks import in_chunks
@@ -387,9 +388,17 @@ def _with_files_cleaned(work):
 
 
 def _new_feedback(
-    task: CallbackTask, record: CallbackRecord | None, message: str, actor, *, now=None
+    task: CallbackTask,
+    record: CallbackRecord | None,
+    message: str,
+    actor,
+    *,
+    now=None,
+    announce: bool = True,
 ) -> tuple[BranchFeedback, dict]:
-    """The feedback row (inserted) and its audit row (for the caller to write)."""
+    """The feedback row (inserted) and its audit row (for the caller to write). After the
+    commit the branch's managers get a 站内消息 (``feedback_given``) unless ``announce`` is
+    off (a questionnaire's abnormal answers have a message of their own)."""
     feedback = BranchFeedback.objects.create(
         branch=task.branch,
         task=task,
@@ -398,6 +407,8 @@ def _new_feedback(
         created_by=person_of(actor),
         **({"created_at": now} if now is not None else {}),
     )
+    if announce:
+        transaction.on_commit(lambda: feedback_given.send_robust(BranchFeedback, feedback=feedback))
     row = _audit_row(
         CallbackAction.FEEDBACK,
         feedback,
@@ -408,9 +419,9 @@ def _new_feedback(
 
 
 def _feedback(
-    task: CallbackTask, record: CallbackRecord | None, message: str, actor
+    task: CallbackTask, record: CallbackRecord | None, message: str, actor, *, announce=True
 ) -> BranchFeedback:
-    feedback, row = _new_feedback(task, record, message, actor)
+    feedback, row = _new_feedback(task, record, message, actor, announce=announce)
     if record is not None and record.feedback_at is None:
         record.feedback_at = feedback.created_at
         CallbackRecord.objects.filter(pk=record.pk).update(feedback_at=feedback.created_at)
@@ -744,8 +755,16 @@ def do_add_attachment(record: CallbackRecord, item: AttachmentInput, *, actor) -
 # ---------------------------------------------------------------- branch feedback
 
 
-def do_feedback(task: CallbackTask, message: str, *, actor, record: CallbackRecord | None = None):
-    """反馈营业部: leave a note the task's branch managers see until they handle it."""
+def do_feedback(
+    task: CallbackTask,
+    message: str,
+    *,
+    actor,
+    record: CallbackRecord | None = None,
+    announce: bool = True,
+):
+    """反馈营业部: leave a note the task's branch managers see until they handle it, and
+    send them a 站内消息 (unless ``announce`` is off)."""
     if not message or not message.strip():
         raise ValidationError({"message": "请填写反馈内容"})
     require(actor, CHANGE_RECORD, message="您没有反馈营业部的权限")
@@ -753,7 +772,7 @@ def do_feedback(task: CallbackTask, message: str, *, actor, record: CallbackReco
         locked = _lock_task(task.pk, actor)
         if record is not None and record.task_id != locked.pk:
             raise ValidationError("回访记录不属于该任务")
-        return _feedback(locked, record, message, actor)
+        return _feedback(locked, record, message, actor, announce=announce)
 
 
 def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchFeedback:

@@ -200,6 +200,17 @@ class FailureReasonTable(tables.Table):
         empty_text = "失败原因字典为空"
 
 
+FEEDBACK_PAGE_COLUMNS = (
+    "created_at",
+    "branch",
+    "investor_code",
+    "customer_name",
+    "message",
+    "created_by",
+    "handled",
+)
+
+
 class FeedbackTable(tables.Table):
     created_at = DateTimeColumn(format="Y-m-d H:i:s")
     branch = tables.Column(accessor="branch__name", verbose_name="营业部")
@@ -220,23 +231,21 @@ class FeedbackTable(tables.Table):
         orderable=False,
         attrs=WRAP,
     )
+    # What the 处理 cell shows of a handled feedback, one column each in an export (its
+    # 处理 says 已处理 / 未处理): who, when (a date-time cell), and the 处理说明.
+    handled_by = UserColumn("handled_by", verbose_name="处理人")
+    handled_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="处理时间")
+    handling_note = tables.Column(verbose_name="处理说明", attrs=WRAP)
 
     class Meta:
         model = BranchFeedback
         fields = ["created_at", "branch", "investor_code", "customer_name", "message", "created_by"]
-        sequence = [
-            "created_at",
-            "branch",
-            "investor_code",
-            "customer_name",
-            "message",
-            "created_by",
-            "handled",
-        ]
+        sequence = [*FEEDBACK_PAGE_COLUMNS, "handled_by", "handled_at", "handling_note"]
         order_by = "-created_at"
         empty_text = "没有营业部反馈"
 
+    # The page's 处理 cell already says who, when and how; the rest is under 显示列.
+    default_columns = FEEDBACK_PAGE_COLUMNS
+
     def value_handled(self, record: BranchFeedback) -> str:
-        if record.handled_at is None:
-            return "未处理"
-        return f"已处理 {timezone.localtime(record.handled_at):%Y-%m-%d %H:%M}"
+        return "未处理" if record.handled_at is None else "已处理"

@@ -342,6 +342,8 @@ def record_detail(request, pk: int):
             "attachments": attachments,
             "feedbacks": record.feedbacks.select_related("created_by", "handled_by"),
             "editable": editable,
+            # Why there is no 修改: a finished task's records are HQ's to correct.
+            "closed_note": "" if editable or record.task.is_open else services.CLOSED_TASK_HQ_ONLY,
         },
     )
 
