@@ -137,3 +137,23 @@ def test_the_export_names_every_finding_whatever_the_chunk(planted, client_for, 
             task.branch.name,
             str(task.pk),
         ]
+
+
+@pytest.mark.parametrize(
+    ("called", "found"),
+    [
+        (datetime.datetime(2026, 2, 28, 16, 30, tzinfo=datetime.UTC), False),  # 03-01 00:30 北京
+        (datetime.datetime(2026, 2, 28, 15, 30, tzinfo=datetime.UTC), True),  # 02-28 23:30 北京
+    ],
+)
+def test_a_high_risk_callback_counts_from_the_beijing_day_of_the_run(
+    world, branches, make_task, make_record, called, found
+):
+    """A006 without a callback since the run's 基准日: a record's day is its Beijing day."""
+    buyer = customer("0400000041", branches["a1"])
+    frozen_run({buyer: "A006"}, as_of=datetime.date(2026, 3, 1))
+    record = make_record(make_task("a1", customer=buyer, codes="A006"), "failure")
+    type(record).objects.filter(pk=record.pk).update(called_at=called)
+    check = compliance.get("high_risk_without_callback")
+    assert [f.investor_code for f in check.findings(None, ALL)] == (["0400000041"] if found else [])
+    assert check.count(None, ALL) == int(found)
