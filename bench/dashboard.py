@@ -60,7 +60,8 @@ def dashboard_steps(state) -> dict:
     timings = []
     for name in compliance.REGISTRY:
         started = time.perf_counter()
-        found = compliance.get(name).findings(None, compliance.Period())
+        # The whole list, as the command and an export stream it (a page reads 50 rows).
+        found = list(compliance.get(name).findings(None, compliance.Period()))
         timings.append((time.perf_counter() - started, name, len(found)))
         print(f"compliance {name}: {timings[-1][0]:.2f} s, {len(found):,} findings", flush=True)
     slowest = max(timings)

@@ -1,0 +1,159 @@
+"""合规核查 lists read in SQL: a check's count, each page, the 部门 and 投资者代码 filters and
+the export are exactly its whole list (as the checks define it), for every persona."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from huifang.callbacks.records.models import FailureReason
+from huifang.core.scoping import subtree_ids
+from huifang.reports import compliance, compliance_views
+from tests.reports.test_compliance import customer, frozen_run, strict_batch
+
+pytestmark = pytest.mark.django_db
+ALL = compliance.Period()
+
+
+@pytest.fixture
+def planted(world, branches, make_batch, make_task, make_record):
+    """Findings of every check in both 分公司: 无法联系 too early, completed without 成功,
+    a strict business type (备注 and a questionnaire required: two lacking records on one
+    task, so a task's records and its own finding interleave), A006 hits in two runs."""
+    unanswered = FailureReason.objects.filter(counts_as_unanswered=True).first()
+    make_record(make_task("a1", status="unreachable"), "failure", reason=unanswered)
+    make_record(make_task("b1", status="completed"), "failure")
+    strict = strict_batch(
+        make_batch, required_record_fields=["remark", "duration"], questionnaire_required=True
+    )
+    twice = make_task("a1", batch=strict, status="completed")
+    make_record(twice, "success")
+    make_record(twice, "success")
+    make_record(make_task("b1", batch=strict, status="completed"), "success")
+    make_task("a1", batch=strict, status="completed")  # no record: only its questionnaire
+    moved = customer("0400000009", branches["b1"])
+    frozen_run({customer("0400000008", branches["a1"]): "A006", moved: "A006"})
+    frozen_run({moved: "A001,A006"}, as_of=datetime.date(2026, 1, 30))
+    world.twice = twice
+    return world
+
+
+def whole(check, user, branch=None, code=""):
+    """The check's whole list as its page filtered it before: built, then narrowed."""
+    rows = list(check.findings(user, ALL))
+    if branch is not None:
+        inside = set(subtree_ids(branch))
+        rows = [f for f in rows if f.branch_id in inside]
+    return [f for f in rows if f.investor_code.startswith(code)]
+
+
+@pytest.mark.parametrize("persona", ["hq_admin", "manager_a", "agent_b"])
+@pytest.mark.parametrize("where", [None, "a", "b1"])
+def test_each_checks_count_and_pages_are_its_whole_list(
+    planted, personas, branches, persona, where
+):
+    user = personas[persona]
+    branch = branches[where] if where else None
+    for name, cls in compliance.REGISTRY.items():
+        check = cls()
+        expected = whole(check, user, branch)
+        found = check.findings(user, ALL, branch)
+        assert len(found) == len(expected) == check.count(user, ALL, branch), name
+        pages = [f for start in range(0, len(expected) + 2, 2) for f in found[start : start + 2]]
+        assert pages == expected == list(found), name
+
+
+def test_the_planted_world_has_findings_in_both_branches_to_page(planted, personas, branches):
+    hq = personas["hq_admin"]
+    for where in ("a", "b"):
+        total = sum(cls().count(hq, ALL, branches[where]) for cls in compliance.REGISTRY.values())
+        assert total >= 5
+
+
+def test_record_missing_required_lists_by_task_its_records_before_its_questionnaire(planted):
+    found = list(compliance.get("record_missing_required").findings(None, ALL))
+    assert found == sorted(found, key=lambda f: (f.task_id, f.key))
+    assert len(found) == 6  # three tasks without a questionnaire result, three records
+    twice = planted.twice
+    records = sorted(str(pk) for pk in twice.records.values_list("pk", flat=True))
+    assert [f.key for f in found if f.task_id == twice.pk] == [
+        *(f"record_missing_required:record-{pk}" for pk in records),
+        f"record_missing_required:task-{twice.pk}",
+    ]
+    assert next(f.note for f in found if f.task_id == twice.pk).endswith(
+        "缺少回访时长、备注（业务类型“严格回访”要求）"
+    )
+
+
+@pytest.mark.parametrize("code", ["04000000", "0400000009", "0_", "0%"])
+def test_the_code_filter_is_a_literal_prefix(planted, personas, code):
+    hq = personas["hq_admin"]
+    check = compliance.get("high_risk_without_callback")
+    assert list(check.findings(hq, ALL, code=code)) == whole(check, hq, code=code)
+    assert check.count(hq, ALL, code=code) == len(whole(check, hq, code=code))
+
+
+def test_the_check_page_shows_the_second_page_of_the_list(world, make_task, client_for):
+    late = datetime.date(2026, 3, 1)
+    for _ in range(51):
+        make_task("b1", status="in_progress", deadline=late)
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    expected = list(compliance.get("overdue_tasks").findings(None, ALL))
+    second = client_for("hq_admin").get(url, {"page": 2})
+    assert second.context["count"] == len(expected) == 53
+    assert [f.task_id for f in second.context["page"]] == [f.task_id for f in expected[50:]]
+    assert "第 2 / 2 页" in second.content.decode()
+
+
+def test_the_api_pages_the_findings_in_the_lists_order(planted, api_for):
+    expected = list(compliance.get("record_missing_required").findings(None, ALL))
+    pages = [
+        api_for("hq_admin")
+        .get("/api/v1/compliance/record_missing_required/", {"page": n, "page_size": 3})
+        .json()
+        for n in (1, 2)
+    ]
+    assert [page["count"] for page in pages] == [len(expected)] * 2
+    assert [f["key"] for page in pages for f in page["results"]] == [f.key for f in expected]
+
+
+def test_the_export_names_every_finding_whatever_the_chunk(planted, client_for, monkeypatch):
+    monkeypatch.setattr(compliance_views, "WHO_CHUNK", 2)
+    url = reverse("reports:compliance_check", args=["record_missing_required"])
+    export = client_for("hq_admin").get(url, {"_export": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()[1:]
+    expected = list(compliance.get("record_missing_required").findings(None, ALL))
+    assert len(lines) == len(expected) == 6
+    for line, finding in zip(lines, expected, strict=True):
+        cells = line.split(",")
+        task = planted.a_new.__class__.objects.select_related("customer", "branch").get(
+            pk=finding.task_id
+        )
+        assert cells[1:5] == [
+            task.customer.investor_code,
+            task.customer.name,
+            task.branch.name,
+            str(task.pk),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("called", "found"),
+    [
+        (datetime.datetime(2026, 2, 28, 16, 30, tzinfo=datetime.UTC), False),  # 03-01 00:30 北京
+        (datetime.datetime(2026, 2, 28, 15, 30, tzinfo=datetime.UTC), True),  # 02-28 23:30 北京
+    ],
+)
+def test_a_high_risk_callback_counts_from_the_beijing_day_of_the_run(
+    world, branches, make_task, make_record, called, found
+):
+    """A006 without a callback since the run's 基准日: a record's day is its Beijing day."""
+    buyer = customer("0400000041", branches["a1"])
+    frozen_run({buyer: "A006"}, as_of=datetime.date(2026, 3, 1))
+    record = make_record(make_task("a1", customer=buyer, codes="A006"), "failure")
+    type(record).objects.filter(pk=record.pk).update(called_at=called)
+    check = compliance.get("high_risk_without_callback")
+    assert [f.investor_code for f in check.findings(None, ALL)] == (["0400000041"] if found else [])
+    assert check.count(None, ALL) == int(found)
