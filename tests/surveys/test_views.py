@@ -142,6 +142,14 @@ def test_publishing_an_unchanged_draft_says_so_and_publishes_nothing(client_for,
     assert draft.latest_published().number == 1 and draft.draft() is not None
 
 
+def test_publish_does_not_ask_to_confirm_an_unchanged_draft(client_for, draft):
+    page = client_for("hq_admin").get(url("publish", draft.pk), follow=True)
+    assert page.redirect_chain == [(url("draft_edit", draft.pk), 302)]
+    body = page.content.decode()
+    assert "草稿与第 1 版相同（未修改），无需发布新版本" in body
+    assert "确认发布？" not in body
+
+
 def test_the_preview_checks_a_trial_submission_without_storing(client_for, draft):
     client = client_for("hq_admin")
     events = AuditEvent.objects.count()

@@ -179,7 +179,7 @@ def _publish(questionnaire: Questionnaire, actor) -> QuestionnaireVersion:
         raise ValidationError("草稿还没有题目，不能发布")
     content.validate_questions(draft.questions)
     _check_title(draft.title)
-    latest = _same_published(questionnaire, draft)
+    latest = same_published(questionnaire, draft)
     if latest is not None:
         raise ValidationError(UNCHANGED.format(number=latest.number))
     last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
@@ -200,7 +200,7 @@ def _publish(questionnaire: Questionnaire, actor) -> QuestionnaireVersion:
     return draft
 
 
-def _same_published(
+def same_published(
     questionnaire: Questionnaire, draft: QuestionnaireVersion
 ) -> QuestionnaireVersion | None:
     """The latest published version when ``draft`` has the same content, else None."""
@@ -318,7 +318,7 @@ def do_import_file(data, *, publish: bool = False, actor) -> ImportResult:
             actor=actor,
         )
         version = draft
-        unchanged = _same_published(questionnaire, draft) if publish else None
+        unchanged = same_published(questionnaire, draft) if publish else None
         if unchanged is not None:
             version = unchanged
         elif publish:

@@ -268,6 +268,10 @@ def publish(request, pk: int):
     draft = _draft_or_redirect(request, questionnaire)
     if draft is None:
         return redirect("surveys:questionnaire_detail", pk=pk)
+    unchanged = services.same_published(questionnaire, draft)
+    if unchanged is not None:  # say so before asking, not after the confirmation
+        messages.error(request, services.UNCHANGED.format(number=unchanged.number))
+        return redirect("surveys:draft_edit", pk=pk)
     if request.method == "POST" and request.POST.get("confirmed") == "1":
         try:
             version = services.do_publish(questionnaire, actor=request.user)
