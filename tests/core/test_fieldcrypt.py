@@ -4,6 +4,7 @@ is exactly HMAC-SHA256."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import multiprocessing
@@ -45,17 +46,43 @@ def test_the_blind_index_is_hmac_sha256_of_the_value(text):
     assert ring().index(text) == expected
 
 
-def _child_nonce(keys, pipe):
-    pipe.send(keys._nonce())
+def _nonce(stored: str) -> bytes:
+    return base64.urlsafe_b64decode(stored.split("$", 2)[2])[: fieldcrypt.NONCE]
+
+
+def _child_encrypts(keys, pipe):
+    pipe.send(keys.encrypt("13812345678"))
     pipe.close()
 
 
 def test_a_forked_process_does_not_reuse_the_parents_nonces():
     keys = ring()
-    keys._nonce()  # the pool is filled before the fork
+    keys.encrypt("13812345678")  # the parent has encrypted before the fork
     receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(target=_child_nonce, args=(keys, send))
+    child = multiprocessing.get_context("fork").Process(target=_child_encrypts, args=(keys, send))
     child.start()
     theirs = receive.recv()
     child.join()
-    assert theirs != keys._nonce()
+    assert _nonce(theirs) != _nonce(keys.encrypt("13812345678"))
+
+
+@given(st.lists(st.text(max_size=40), max_size=30))
+def test_a_column_encrypted_at_once_round_trips_with_empty_values_kept(texts):
+    keys = ring()
+    stored = keys.encrypt_many(texts)
+    assert [keys.decrypt(v) for v in stored] == texts
+    assert [v for v, t in zip(stored, texts, strict=True) if not t] == [t for t in texts if not t]
+
+
+def test_each_value_of_a_column_has_its_own_nonce():
+    stored = ring().encrypt_many(["13812345678"] * 1000)
+    assert len({_nonce(v) for v in stored}) == 1000
+
+
+@given(st.lists(st.text(max_size=40), max_size=30))
+def test_a_column_indexed_at_once_is_the_hmac_of_each_value(texts):
+    expected = [
+        hmac.new(INDEX, t.encode("utf-8"), hashlib.sha256).hexdigest()[:32] if t else ""
+        for t in texts
+    ]
+    assert ring().index_many(texts) == expected

@@ -5,9 +5,11 @@ import datetime
 
 import pytest
 
+from huifang.core import fieldcrypt
 from huifang.core.fieldcrypt import BlindIndexField, EncryptedTextField
 from huifang.customers.importers import specs, targets
 from huifang.customers.importers.daily import DailyValidator
+from huifang.customers.importers.staging import Target
 from huifang.customers.importers.validators import CustomerValidator, Errors, ProductValidator
 from huifang.customers.models import Customer, DailyBalance, ProductHolding
 
@@ -182,3 +184,29 @@ def test_two_columns_stored_in_one_field_are_refused():
     )
     with pytest.raises(TypeError, match="same field"):
         targets.target(twice, Customer, key=("email",))
+
+
+def test_sealing_encrypts_the_personal_columns_and_puts_their_indexes_before_the_extras():
+    target = Target(
+        name="demo",
+        table="demo",
+        object_type="demo.demo",
+        columns=(("code", "TEXT"), ("mobile", "TEXT"), ("born", "DATE"), ("email", "TEXT")),
+        key=("code",),
+        dates=frozenset({"born"}),
+        sensitive=("mobile", "email"),
+        extra=(("note", "TEXT"),),
+    )
+    born = datetime.date(1990, 1, 31)
+    rows = [(2, "A1", "13812345678", born, "", "x"), (3, "A2", "", None, "a@b.cn", "y")]
+    sealed = target.seal(rows)
+    ring = fieldcrypt.keyring()
+    assert [(r[0], r[1], r[3], r[5], r[6], r[7]) for r in sealed] == [
+        (2, "A1", "1990-01-31", ring.index("13812345678"), "", "x"),
+        (3, "A2", None, "", ring.index("a@b.cn"), "y"),
+    ]
+    assert [(ring.decrypt(r[2]), ring.decrypt(r[4])) for r in sealed] == [
+        ("13812345678", ""),
+        ("", "a@b.cn"),
+    ]
+    assert sealed[0][2].startswith(fieldcrypt.PREFIX) and sealed[0][4] == ""

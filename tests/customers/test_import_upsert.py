@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from huifang.core.models import AuditEvent
 from huifang.customers.importers import daily, import_file, import_rows
@@ -31,6 +33,15 @@ def test_reimporting_the_same_file_changes_nothing(branches, imp_write_csv, imp_
     assert imp_table_counts() == before
     assert list(Customer.objects.values_list("updated_at", flat=True)) == stamps
     assert AuditEvent.objects.count() == audits + 1  # only the import's own row
+
+
+def test_a_first_load_looks_up_no_existing_record(branches, imp_write_csv):
+    path = imp_write_csv(CUSTOMER_HEADER, CUSTOMER_ROWS)
+    with CaptureQueriesContext(connection) as queries:
+        assert import_file("customers", path).created == 3
+    lookups = [q["sql"] for q in queries if "SET target_id" in q["sql"]]
+    assert lookups == []
+    assert import_file("customers", path).unchanged == 3  # the next load does
 
 
 def test_created_customers_each_leave_an_audit_row(branches, imp_write_csv):
