@@ -44,7 +44,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from huifang.callbacks.choices import RecordRequirement, TaskStatus
-from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule
+from huifang.callbacks.models import Batch, BusinessType, CallbackTask, TaskRule, overdue_q
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import (
     BranchFeedback,
@@ -221,8 +221,8 @@ class OverdueTasks(Check):
     def rows(self, user, period):
         # ``CallbackTask.objects.overdue``'s rows, the flag as an equality (``IN (true)``:
         # SQLite reads the (未完成, 截止日期) index; a bare boolean column it scans every task).
-        overdue = CallbackTask.objects.filter(
-            open_flag__in=[True], deadline__lt=timezone.localdate()
+        overdue = CallbackTask.objects.filter(open_flag__in=[True]).filter(
+            overdue_q(known_open=True)
         )
         tasks = self.in_period(_scoped(overdue, user), "deadline", period)
         return tasks.order_by("deadline", "pk")
