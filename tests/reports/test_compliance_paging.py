@@ -157,3 +157,77 @@ def test_a_high_risk_callback_counts_from_the_beijing_day_of_the_run(
     check = compliance.get("high_risk_without_callback")
     assert [f.investor_code for f in check.findings(None, ALL)] == (["0400000041"] if found else [])
     assert check.count(None, ALL) == int(found)
+
+
+BIRTHS = {  # 投资者代码: (birthday, the first record reaching them, Beijing time, or None)
+    # 70 on 2026-01-31, due 2026-02-28: reached at 23:30 that day.
+    "0400000051": (datetime.date(1956, 1, 31), datetime.datetime(2026, 2, 28, 23, 30)),
+    # 70 on 2026-01-15, due 2026-02-28: reached at 00:30 the day after, late.
+    "0400000052": (datetime.date(1956, 1, 15), datetime.datetime(2026, 3, 1, 0, 30)),
+    # 70 on 2026-02-10, due 2026-03-31: not due yet (today is 2026-03-16).
+    "0400000053": (datetime.date(1956, 2, 10), None),
+    # 70 on 2025-12-20, due 2026-01-31 (the next year's): never reached.
+    "0400000054": (datetime.date(1955, 12, 20), None),
+    # 70 on 2022-03-01 (29 February in a common year), due 2022-04-30: reached in April.
+    "0400000055": (datetime.date(1952, 2, 29), datetime.datetime(2022, 4, 20, 10, 0)),
+    # 70 on 2018-03-01, due 2018-04-30: reached in May, late.
+    "0400000056": (datetime.date(1948, 2, 29), datetime.datetime(2018, 5, 1, 10, 0)),
+}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "late"),
+    [
+        (None, None, {"0400000052", "0400000054", "0400000056"}),
+        (datetime.date(2026, 1, 1), datetime.date(2026, 1, 30), set()),
+        (datetime.date(2026, 1, 1), datetime.date(2026, 1, 31), {"0400000054"}),
+        (datetime.date(2026, 2, 1), None, {"0400000052"}),
+        (datetime.date(2018, 4, 30), datetime.date(2018, 4, 30), {"0400000056"}),
+        (None, datetime.date(2018, 4, 29), set()),
+    ],
+)
+def test_the_elderly_count_is_its_list_at_the_due_months_edges(
+    world, branches, make_task, make_record, start, end, late
+):
+    """Counted in SQL by months: the due day (a month's end), 29 February, December, the
+    record's Beijing day and a period ending inside a month give the list's figure."""
+    people = {code: customer(code, branches["a1"], birth_date=b) for code, (b, _) in BIRTHS.items()}
+    frozen_run({c: "A003" for c in people.values()})
+    for code, (_, reached) in BIRTHS.items():
+        if reached:
+            record = make_record(make_task("a1", customer=people[code], codes="A003"), "success")
+            called = reached.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+            type(record).objects.filter(pk=record.pk).update(called_at=called)
+    check = compliance.get("elderly_without_callback")
+    period = compliance.Period(start, end)
+    assert {f.investor_code for f in check.findings(None, period)} == late
+    assert check.count(None, period) == len(late)
+
+
+@pytest.mark.parametrize("persona", ["hq_admin", "manager_a", "agent_b"])
+@pytest.mark.parametrize("where", [None, "a", "b1"])
+def test_edited_after_completion_counts_its_later_versions_only(
+    world, personas, branches, persona, where
+):
+    """Read from the versions after the first: a version 1 after the task closed (as
+    registered) is no finding, a later one is, in each persona's scope and 部门."""
+    from huifang.callbacks.records.models import RecordVersion
+
+    later = datetime.timedelta(days=1)
+    for task, version in ((world.a_done, 1), (world.a_done, 2), (world.b_done, 2)):
+        record = task.records.order_by("pk").last()
+        task.__class__.objects.filter(pk=task.pk).update(closed_at=record.called_at)
+        RecordVersion.objects.create(
+            record=record,
+            version=version,
+            data={},
+            changes={"remark": ["", "补记"]},
+            changed_at=record.called_at + later,
+            changed_by=personas["agent_a"],
+        )
+    check = compliance.get("edited_after_completion")
+    user, branch = personas[persona], branches[where] if where else None
+    expected = whole(check, user, branch)
+    assert check.count(user, ALL, branch) == len(expected)
+    assert list(check.findings(user, ALL, branch)) == expected
+    assert {f.task_id for f in whole(check, None)} == {world.a_done.pk, world.b_done.pk}

@@ -26,11 +26,13 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Case,
     CharField,
     Count,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -38,6 +40,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Concat, Substr
 from django.db.models.lookups import Exact
@@ -82,6 +85,7 @@ class Finding:
     branch_id: int | None = None
 
 
+ONE_DAY = datetime.timedelta(days=1)
 CHUNK = 2000  # rows read at a time when a whole list is streamed (an export, the command)
 
 
@@ -130,6 +134,18 @@ def month_end_after(day: datetime.date) -> datetime.date:
     """The last day of the month after ``day``'s month."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def month_number(day) -> Any:
+    """A date's month as one number, year × 12 + month (as :func:`month_of`), read in SQL from
+    the date's ISO text on both databases (SQLite's date functions are Python per row)."""
+    text = Cast(day, CharField())
+    year = Cast(Substr(text, 1, 4), IntegerField())
+    return year * 12 + Cast(Substr(text, 6, 2), IntegerField())
+
+
+def month_of(day: datetime.date) -> int:
+    return day.year * 12 + day.month
 
 
 def birthday(birth: datetime.date, age: int) -> datetime.date:
@@ -559,11 +575,7 @@ class ElderlyWithoutCallback(Check):
         """The customers due in ``period`` and not reached by their due day, by 投资者代码:
         ``(customer, due day, first reached or None)``; and the customers' query."""
         today = timezone.localdate()
-        # From the hits to their customers (not a test of every customer for a hit).
-        hit = HitReason.objects.filter(rule_code="A003", run__status=RunStatus.FROZEN)
-        customers = Customer.objects.filter(pk__in=hit.values("customer_id"))
-        customers = _scoped(customers.filter(birth_date__isnull=False), user)
-        customers = narrowed(customers, "branch", "investor_code", branch, code)
+        customers = self._customers(user, branch, code)
         due: dict[int, tuple[dict, datetime.date]] = {}
         for c in customers.values("pk", "investor_code", "birth_date", "branch_id"):
             day = month_end_after(birthday(c["birth_date"], self.age))
@@ -578,16 +590,8 @@ class ElderlyWithoutCallback(Check):
         zone = timezone.get_current_timezone()
         first = {
             r["customer_id"]: timezone.localtime(r["first"], zone).date()
-            for r in CallbackRecord.objects.filter(customer_id__in=customers.values("pk"))
-            # As text (``|| ''``): SQLite, without planner statistics, would otherwise read
-            # every 成功 record through the (status, 回访时间) index instead of the
-            # customers' few through (customer, 回访时间).
-            .alias(status_text=Concat("status", Value("")), method_text=Concat("method", Value("")))
-            # A 面谈 reached the customer unless it failed (其他: met, answers abnormal).
-            .filter(
-                Q(status_text=RecordStatus.SUCCESS)
-                | (Q(method_text=Method.IN_PERSON) & ~Q(status_text=RecordStatus.FAILURE))
-            )
+            for r in self._reaching()
+            .filter(customer_id__in=customers.values("pk"))
             .values("customer_id")
             .annotate(first=Min("called_at"))
         }
@@ -598,8 +602,53 @@ class ElderlyWithoutCallback(Check):
         ]
         return late, customers
 
+    def _customers(self, user, branch, code) -> QuerySet:
+        """The A003 customers with a birthday in ``user``'s scope (``branch``, ``code``)."""
+        # From the hits to their customers (not a test of every customer for a hit).
+        hit = HitReason.objects.filter(rule_code="A003", run__status=RunStatus.FROZEN)
+        customers = Customer.objects.filter(pk__in=hit.values("customer_id"))
+        customers = _scoped(customers.filter(birth_date__isnull=False), user)
+        return narrowed(customers, "branch", "investor_code", branch, code)
+
+    @staticmethod
+    def _reaching() -> QuerySet:
+        """The records that reached their customer: 成功, or a 面谈 that did not fail (其他:
+        met, answers abnormal)."""
+        # As text (``|| ''``): SQLite, without planner statistics, would otherwise read
+        # every 成功 record through the (status, 回访时间) index instead of the
+        # customers' few through (customer, 回访时间).
+        return (
+            CallbackRecord.objects.order_by()
+            .alias(status_text=Concat("status", Value("")), method_text=Concat("method", Value("")))
+            .filter(
+                Q(status_text=RecordStatus.SUCCESS)
+                | (Q(method_text=Method.IN_PERSON) & ~Q(status_text=RecordStatus.FAILURE))
+            )
+        )
+
     def count(self, user, period, branch=None, code=""):
-        return len(self._late(user, period, branch, code)[0])
+        """The list's length in SQL (building the list took 0.75 s at 28,000 customers). The
+        due day is the last day of a month, so each comparison with it is one of months
+        (:func:`month_number`): due before today, within the period, reached by then (the
+        record's Beijing day). The due month is the month after the 70th birthday's; a
+        29 February birthday's 70th falls in a common year (70 is no multiple of 4): 1 March."""
+        birth = Cast("birth_date", CharField())
+        leap_day = Case(When(Exact(Substr(birth, 6, 5), Value("02-29")), then=1), default=0)
+        due = month_number("birth_date") + (self.age * 12 + 1) + leap_day
+        customers = self._customers(user, branch, code).alias(due=due)
+        customers = customers.filter(due__lt=month_of(timezone.localdate()))
+        if period.start:
+            customers = customers.filter(due__gte=month_of(period.start))
+        if period.end:
+            whole = period.end == month_end_after(period.end.replace(day=1) - ONE_DAY)
+            customers = customers.filter(due__lte=month_of(period.end) - (0 if whole else 1))
+        reached = (
+            self._reaching()
+            .filter(customer_id=OuterRef("pk"))
+            .alias(month=month_number(BeijingDay("called_at")))
+            .filter(month__lte=OuterRef("due"))
+        )
+        return customers.exclude(Exists(reached)).count()
 
     def listed(self, user, period, branch, code):
         late, customers = self._late(user, period, branch, code)
@@ -685,15 +734,30 @@ class EditedAfterCompletion(Check):
     branch_field = "record__branch"
     code_field = "record__customer__investor_code"
 
-    def rows(self, user, period):
-        versions = RecordVersion.objects.filter(
-            version__gt=1,
-            record__task__closed_at__isnull=False,
-            changed_at__gt=F("record__task__closed_at"),
-            record__task__status__in=[TaskStatus.COMPLETED, TaskStatus.UNREACHABLE],
+    def findings(self, user, period, branch=None, code=""):
+        rows = narrowed(self._versions(user, period, branch), "", self.code_field, None, code)
+        # Counted without the columns' joins and without order.
+        return QueryFindings(rows, self.reader(), count=rows.order_by().count)
+
+    def _versions(self, user, period, branch) -> QuerySet:
+        """The versions after the first, read from the (record, version) index; their
+        record's task closed before, the record in ``user``'s scope and in ``branch``'s
+        subtree, tested per version. Joined and filtered as one query, SQLite started from
+        the closed tasks or the branch's records and walked their records (0.8 s at
+        1,150,000 tasks with no later version at all)."""
+        later = RecordVersion.objects.filter(version__gt=1).values("pk")
+        records = CallbackRecord.objects.filter(
+            pk=OuterRef("record_id"),
+            task__closed_at__isnull=False,
+            task__closed_at__lt=OuterRef("changed_at"),
+            task__status__in=[TaskStatus.COMPLETED, TaskStatus.UNREACHABLE],
         )
+        if user is not None:  # the versions' permission, the record's 部门
+            records = records.restrict(user, "view", perm_model=RecordVersion)
+        records = narrowed(records, "branch", "", branch)
+        versions = RecordVersion.objects.filter(pk__in=later).filter(Exists(records))
         return (
-            self.in_period(_scoped(versions, user), "changed_at__date", period)
+            self.in_period(versions, "changed_at__date", period)
             .select_related("record__customer", "record__task", "changed_by")
             .order_by("changed_at", "pk")
         )
