@@ -97,3 +97,12 @@ def test_the_set_based_writer_refuses_an_undeclared_action_and_writes_declared_o
         assert audit.record_query(CustomerAction.CREATE, object_type="x", select=select) == 1
     event = AuditEvent.objects.get(object_type="x")
     assert (event.action, event.object_id, event.actor_label) == ("create", "7", "command:import")
+
+
+def test_the_audit_filter_offers_object_types_by_chinese_name_only():
+    """汇总统计's counters (unmanaged, written by triggers, never audited) showed as
+    "record tally" / "task tally" among 对象类型."""
+    choices = dict(AuditEventFilterSet().filters["object_type"].extra["choices"]())
+    assert "reports.tasktally" not in choices
+    assert "reports.recordtally" not in choices
+    assert all(_chinese(label) for label in choices.values())

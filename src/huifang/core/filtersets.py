@@ -166,11 +166,13 @@ class FilterBackend(filters_api.DjangoFilterBackend):
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    """The project's models by their Chinese names (what audit rows are about)."""
+    """The project's models by their Chinese names (what audit rows are about). Unmanaged
+    models (汇总统计's counters, written by database triggers) are never an audit row's
+    object and have no Chinese name: they are left out."""
     kinds = {
         model._meta.label_lower: str(model._meta.verbose_name)
         for model in apps.get_models()
-        if model.__module__.startswith("huifang.")
+        if model.__module__.startswith("huifang.") and model._meta.managed
     }
     return sorted(kinds.items(), key=lambda item: item[1])
 
