@@ -109,6 +109,18 @@ def test_custom_rule_page_refuses_bad_conditions(client_for):
     assert not Rule.objects.filter(code="B001").exists()
 
 
+def test_custom_rule_page_draws_customer_types_as_the_edit_page_does(client_for):
+    """新建自定义规则 drew 客户类型 as bare browser checkboxes under a label for the first box
+    only; 修改参数值 draws them as Tabler's boxes under a legend for the whole list."""
+    text = client_for("hq_admin").get(reverse("rules:custom_create")).content.decode()
+    assert '<legend class="col-3 col-form-label">客户类型</legend>' in text
+    assert (
+        '<label class="form-check"><input type="checkbox" name="customer_types" '
+        'value="natural" id="id_customer_types_0" class="form-check-input">'
+        '<span class="form-check-label">自然人</span></label>'
+    ) in text
+
+
 def test_screening_page_starts_a_job_that_stores_a_run(client_for, make, run_jobs):
     make(occupation="无业")
     client = client_for("hq_admin")
