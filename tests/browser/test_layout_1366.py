@@ -153,3 +153,21 @@ def test_a_late_measure_shows_it_at_1366_whatever_the_names(demo, demo_login, li
     )
     assert sight["text"] == "逾期"
     assert sight["right"] <= sight["edge"] + 1
+
+
+def test_a_rules_version_comparison_keeps_each_parameter_on_one_line(personas, login, live_server):
+    """版本对比 gave its 参数 column what the two wide version columns left: 统计期间开始 broke
+    into four lines of two characters."""
+    page = login("auditor")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/rules/A002/compare/")
+    labels = page.locator("main table tbody th")
+    expect(labels.first).to_have_text("统计期间开始")
+    lines = labels.evaluate_all(
+        """cells => cells.map(cell => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        })"""
+    )
+    assert lines and set(lines) == {1}

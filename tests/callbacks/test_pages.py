@@ -282,6 +282,18 @@ def test_batch_create_page_refuses_a_missing_calendar_year(
     assert not Job.objects.exists()
 
 
+def test_batch_create_page_names_what_is_missing(client_for):
+    """Submitted with nothing chosen, 加入回访名单 said 该字段是必填项。 under each list."""
+    response = client_for("hq_admin").post(
+        "/callbacks/batches/new/", {"run": "", "business_type": ""}
+    )
+
+    text = response.content.decode()
+    assert "请选择已落地的筛选" in text and "请选择回访业务类型" in text
+    assert "该字段是必填项" not in text
+    assert not Job.objects.exists()
+
+
 def test_agents_cannot_create_batches(client_for):
     assert client_for("agent_a").get("/callbacks/batches/new/").status_code == 403
 

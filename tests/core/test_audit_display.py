@@ -218,3 +218,23 @@ def test_a_job_kind_reads_as_the_job_title():
     view = describe(audit.record("job_start", job, after={"kind": job.kind, "params": {"run": 7}}))
     kind = next(c for c in view.changes if c.label == "类型")
     assert kind.after == "加入回访名单：筛选 #7"
+
+
+def test_a_batch_and_its_jobs_read_without_english_keys():
+    """加入回访名单's row showed candidates / sampled, its job's and an import job's params
+    distribute / path / skip_invalid as stored."""
+    from huifang.core.models import Job
+
+    batch = describe(
+        _event("batch_create", "callbacks.batch", after={"candidates": 17, "sampled": 17})
+    )
+    assert [c.label for c in batch.changes] == ["可抽样客户数", "抽中客户数"]
+    job = Job.objects.create(kind="customers.import", title="导入客户：a.csv")
+    params = {"dataset": "customers", "path": "imports/a.csv", "skip_invalid": False}
+    started = describe(
+        audit.record("job_start", job, after={"params": {**params, "distribute": True}})
+    )
+    shown = next(c for c in started.changes if c.label == "参数").after
+    for key in ("distribute", "path", "skip_invalid"):
+        assert key not in shown
+    assert "文件路径" in shown and "跳过无效行" in shown and "生成后自动分配" in shown

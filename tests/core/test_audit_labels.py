@@ -97,3 +97,33 @@ def test_the_set_based_writer_refuses_an_undeclared_action_and_writes_declared_o
         assert audit.record_query(CustomerAction.CREATE, object_type="x", select=select) == 1
     event = AuditEvent.objects.get(object_type="x")
     assert (event.action, event.object_id, event.actor_label) == ("create", "7", "command:import")
+
+
+def test_the_audit_filter_offers_object_types_by_chinese_name_only():
+    """汇总统计's counters (unmanaged, written by triggers, never audited) showed as
+    "record tally" / "task tally" among 对象类型."""
+    choices = dict(AuditEventFilterSet().filters["object_type"].extra["choices"]())
+    assert "reports.tasktally" not in choices
+    assert "reports.recordtally" not in choices
+    assert all(_chinese(label) for label in choices.values())
+
+
+def test_the_audit_page_offers_each_action_name_once_and_finds_every_code_of_it(client_for):
+    """修改 (update, change) and 分配任务 (assign, task_assign) showed twice each; either
+    option found only the rows of its own code."""
+    audit.record("update", object_type="org.user", object_id="1", object_repr="甲")
+    audit.record("change", object_type="callbacks.callbacktask", object_id="2", object_repr="乙")
+    audit.record("login", object_type="org.user", object_id="3", object_repr="丙")
+    client = client_for("auditor")
+    html = client.get("/system/audit/").content.decode()
+    assert html.count(">修改</option>") == 1 and html.count(">分配任务</option>") == 1
+    code = dict((label, code) for code, label in reversed(action_choices()))["修改"]
+    page = client.get("/system/audit/", {"action": code}).content.decode()
+    assert "甲" in page and "乙" in page and "丙" not in page
+
+
+def test_the_audit_api_still_filters_by_the_exact_code(client_for):
+    audit.record("update", object_type="org.user", object_id="1", object_repr="甲")
+    audit.record("change", object_type="callbacks.callbacktask", object_id="2", object_repr="乙")
+    rows = client_for("auditor").get("/api/v1/audit-events/", {"action": "change"}).json()
+    assert [row["object_repr"] for row in rows["results"]] == ["乙"]

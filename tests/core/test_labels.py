@@ -43,7 +43,23 @@ def test_the_job_list_shows_the_kind_by_name(client_for, personas):
 
     page = client_for("hq_admin").get("/system/jobs/").content.decode()
 
-    assert "加入回访名单" in page and "callbacks.create_batch" not in page
+    # the code is only the 类型 filter's option value, never shown
+    shown = page.replace('value="callbacks.create_batch"', "")
+    assert "加入回访名单" in shown and "callbacks.create_batch" not in shown
+
+
+def test_the_job_list_is_filtered_by_the_kinds_name(client_for, personas):
+    """类型 was a text box that wanted the code (rules.screen) the page never shows."""
+    from huifang.core.models import Job
+
+    for kind, title in [("rules.screen", "甲的筛选"), ("sms.send", "乙的短信")]:
+        Job.objects.create(kind=kind, title=title, created_by=personas["hq_admin"])
+    client = client_for("hq_admin")
+
+    page = client.get("/system/jobs/").content.decode()
+    assert '<option value="rules.screen">筛选</option>' in page
+    listed = client.get("/system/jobs/", {"kind": "rules.screen"}).content.decode()
+    assert "甲的筛选" in listed and "乙的短信" not in listed
 
 
 def test_the_job_page_shows_the_kind_by_name(client_for, personas):

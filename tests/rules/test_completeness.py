@@ -120,7 +120,7 @@ def preview(personas, customer):
 def test_screening_page_warns_when_d_is_beyond_the_data(client_for, customer, run_jobs):
     with run_jobs():
         response = client_for("hq_admin").post(
-            reverse("rules:screening"), {"as_of": "2026-12-31", "rules": ["A005"]}
+            reverse("rules:screening"), {"as_of": "2026-12-31", "rules": ["A005"]}, follow=True
         )
     text = response.content.decode()
     assert 'data-testid="data-gap"' in text and "最新客户资金日报日期 2026-12-18" in text

@@ -109,16 +109,59 @@ def test_custom_rule_page_refuses_bad_conditions(client_for):
     assert not Rule.objects.filter(code="B001").exists()
 
 
+def test_custom_rule_page_draws_customer_types_as_the_edit_page_does(client_for):
+    """新建自定义规则 drew 客户类型 as bare browser checkboxes under a label for the first box
+    only; 修改参数值 draws them as Tabler's boxes under a legend for the whole list."""
+    text = client_for("hq_admin").get(reverse("rules:custom_create")).content.decode()
+    assert '<legend class="col-3 col-form-label">客户类型</legend>' in text
+    assert (
+        '<label class="form-check"><input type="checkbox" name="customer_types" '
+        'value="natural" id="id_customer_types_0" class="form-check-input">'
+        '<span class="form-check-label">自然人</span></label>'
+    ) in text
+
+
 def test_screening_page_starts_a_job_that_stores_a_run(client_for, make, run_jobs):
+    make(occupation="无业")
+    client = client_for("hq_admin")
+    with run_jobs():
+        response = client.post(
+            reverse("rules:screening"), {"as_of": "2025-12-31", "rules": ["A005"]}, follow=True
+        )
+    assert response.status_code == 200 and "job-" in response.content.decode()
+    run = ScreeningRun.objects.get()
+    assert run.hit_count == 1 and run.counts == {"A005": 1}
+
+
+def test_reloading_the_screening_page_after_starting_shows_the_job_and_screens_no_more(
+    client_for, make, run_jobs
+):
+    """The page answered the form's POST itself: reloading it (浏览器“重新提交”) started a
+    second screening. It now redirects to ``?job=`` and a reload only shows that job."""
+    from huifang.core.models import Job
+
     make(occupation="无业")
     client = client_for("hq_admin")
     with run_jobs():
         response = client.post(
             reverse("rules:screening"), {"as_of": "2025-12-31", "rules": ["A005"]}
         )
-    assert response.status_code == 200 and "job-" in response.content.decode()
-    run = ScreeningRun.objects.get()
-    assert run.hit_count == 1 and run.counts == {"A005": 1}
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"{reverse('rules:screening')}?job={job.pk}"
+    again = client.get(response.url)
+    assert f"job-{job.pk}" in again.content.decode()
+    assert Job.objects.count() == 1 and ScreeningRun.objects.count() == 1
+
+
+def test_the_screening_page_shows_only_the_users_own_screening_job(client_for, make, run_jobs):
+    from huifang.core.models import Job
+
+    with run_jobs():
+        response = client_for("hq_admin").post(reverse("rules:screening"), {"as_of": "2025-12-31"})
+    job = Job.objects.get()
+    other = client_for("auditor").get(response.url)
+    assert f"job-{job.pk}" not in other.content.decode()
 
 
 def test_screening_page_refuses_bad_override(client_for):
@@ -224,7 +267,10 @@ def test_version_compare_page_marks_changed_parameters(client_for, personas):
     text = (
         client_for("auditor").get(reverse("rules:version_compare", args=["A003"])).content.decode()
     )
-    assert 'data-changed="1"><th>年龄不低于（周岁）</th><td>70</td><td>75</td>' in text
+    assert (
+        'data-changed="1"><th class="text-nowrap">年龄不低于（周岁）</th><td>70</td><td>75</td>'
+        in text
+    )
 
 
 def test_runs_list_page(client_for, run):

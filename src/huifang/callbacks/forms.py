@@ -21,9 +21,15 @@ class RunChoiceField(forms.ModelChoiceField):
 
 
 class BatchCreateForm(forms.Form):
-    run = RunChoiceField(label="已落地的筛选", queryset=ScreeningRun.objects.none())
+    run = RunChoiceField(
+        label="已落地的筛选",
+        queryset=ScreeningRun.objects.none(),
+        error_messages={"required": "请选择已落地的筛选"},
+    )
     business_type = forms.ModelChoiceField(
-        label="回访业务类型", queryset=BusinessType.objects.filter(is_active=True)
+        label="回访业务类型",
+        queryset=BusinessType.objects.filter(is_active=True),
+        error_messages={"required": "请选择回访业务类型"},
     )
     distribute = forms.BooleanField(
         label="生成后自动分配",

@@ -70,6 +70,11 @@ EXTRA_LABELS = {
     "zip": "附件包",
     "attachments": "附件数",
     "sections": "各工作表行数",
+    "candidates": "可抽样客户数",  # 加入回访名单: customers without an open task of the type
+    "sampled": "抽中客户数",
+    "distribute": "生成后自动分配",  # a job's params
+    "path": "文件路径",
+    "skip_invalid": "跳过无效行",
 }
 
 # A machine's channel is shown by its actor kind's label (``core.actors.ActorKind``).

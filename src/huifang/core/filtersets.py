@@ -23,6 +23,7 @@ from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters_api
 
 from huifang.core.audit import action_choices
+from huifang.core.jobs import kind_choices
 from huifang.core.models import AuditEvent, Job
 
 # The portable integer ranges (SQLite's backend reports none and overflows instead).
@@ -166,11 +167,13 @@ class FilterBackend(filters_api.DjangoFilterBackend):
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    """The project's models by their Chinese names (what audit rows are about)."""
+    """The project's models by their Chinese names (what audit rows are about). Unmanaged
+    models (汇总统计's counters, written by database triggers) are never an audit row's
+    object and have no Chinese name: they are left out."""
     kinds = {
         model._meta.label_lower: str(model._meta.verbose_name)
         for model in apps.get_models()
-        if model.__module__.startswith("huifang.")
+        if model.__module__.startswith("huifang.") and model._meta.managed
     }
     return sorted(kinds.items(), key=lambda item: item[1])
 
@@ -195,6 +198,35 @@ class AuditEventFilterSet(FilterSet):
         )
 
 
+class AuditPageFilterSet(AuditEventFilterSet):
+    """审计日志's page: one 动作 option per Chinese name. Codes the apps declare with the
+    same name (修改: update and change; 分配任务: assign and task_assign) showed as two
+    identical options, each finding only part of the rows; the option now finds them all.
+    The API keeps filtering by the exact code."""
+
+    action = django_filters.ChoiceFilter(
+        label="动作", choices=action_choices, method="same_named_action"
+    )
+
+    @property
+    def form(self):
+        form = super().form
+        field = form.fields["action"]
+        seen: set[str] = set()
+        shown = []
+        for code, label in field.choices:
+            if label not in seen:
+                seen.add(label)
+                shown.append((code, label))
+        field.widget.choices = shown
+        return form
+
+    def same_named_action(self, queryset, name, value):
+        labels = dict(action_choices())
+        same = [code for code, label in labels.items() if label == labels[value]]
+        return queryset.filter(action__in=same)
+
+
 class JobFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=Job.Status.choices)
     kind = django_filters.CharFilter(label="类型")
@@ -202,6 +234,13 @@ class JobFilterSet(FilterSet):
     class Meta:
         model = Job
         fields = ["status", "kind"]
+
+
+class JobPageFilterSet(JobFilterSet):
+    """后台任务's page: 类型 is chosen by its Chinese name (a text box asked for the code,
+    rules.screen, that the page never shows). The API keeps taking any code."""
+
+    kind = django_filters.ChoiceFilter(label="类型", choices=kind_choices)
 
 
 # --- what a filter reads like ----------------------------------------------------------

@@ -56,6 +56,11 @@ def kind_label(kind: str) -> str:
     return _labels.get(kind, kind)
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """Every registered kind as (kind, its label), by label (后台任务's 类型 filter)."""
+    return sorted(((kind, kind_label(kind)) for kind in _handlers), key=lambda i: (i[1], i[0]))
+
+
 class JobFailed(Exception):
     """A handler's expected failure: the message is shown to the user as is.
 

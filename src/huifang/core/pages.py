@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from huifang.core import audit, jobs
 from huifang.core.audit_actions import CoreAction
-from huifang.core.filtersets import AuditEventFilterSet, JobFilterSet
+from huifang.core.filtersets import AuditPageFilterSet, JobPageFilterSet
 from huifang.core.models import AuditEvent, Job
 from huifang.core.tables import AuditEventTable, JobTable
 from huifang.core.views import ObjectDetailView, ObjectListView
@@ -17,7 +17,7 @@ from huifang.core.views import ObjectDetailView, ObjectListView
 class AuditListView(ObjectListView):
     model = AuditEvent
     queryset = AuditEvent.objects.select_related("user")
-    filterset_class = AuditEventFilterSet
+    filterset_class = AuditPageFilterSet
     table_class = AuditEventTable
     title = "审计日志"
     export_name = "audit"
@@ -26,7 +26,7 @@ class AuditListView(ObjectListView):
 class JobListView(ObjectListView):
     model = Job
     queryset = Job.objects.select_related("created_by")
-    filterset_class = JobFilterSet
+    filterset_class = JobPageFilterSet
     table_class = JobTable
     title = "后台任务"
     export_name = "jobs"

@@ -8,11 +8,13 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from huifang.core.exporter import Exporter
 from huifang.core.jobs import start_job
+from huifang.core.models import Job
 from huifang.core.views import ObjectListView
 from huifang.rules import engine, evidence, services
 from huifang.rules import params as P
@@ -196,10 +198,15 @@ def custom_rule_preview(request):
 
 
 def screening(request):
-    """回访任务数据: the screening form; submitting starts a job and shows its progress."""
+    """回访任务数据: the screening form; submitting starts a job and redirects to this page
+    showing its progress (``?job=``), so reloading the page does not screen again."""
     _need(request, "rules.add_screeningrun")
     form = ScreeningForm(request.POST or None, user=request.user)
     job = gap = None
+    shown = request.GET.get("job", "")
+    if request.method == "GET" and shown.isdigit():
+        job = Job.objects.filter(pk=shown, kind=SCREEN, created_by=request.user).first()
+        gap = job and data_gap(ScreenParams.from_dict(job.params).as_of)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         gap = data_gap(data["as_of"])
@@ -217,6 +224,7 @@ def screening(request):
             form.add_error(None, exc)
         else:
             job = start_job(SCREEN, f"筛选 {data['as_of']:%Y-%m-%d}", params, user=request.user)
+            return redirect(f"{reverse('rules:screening')}?job={job.pk}")
     return render(
         request,
         "rules/screening.html",
