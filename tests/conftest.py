@@ -89,6 +89,25 @@ def _flush_past_the_audit_triggers():
 
 
 @pytest.fixture(autouse=True)
+def _post_migrate_rows_for_transactional_tests(request):
+    """A test with ``serialized_rollback`` ends with a flush that skips post_migrate, so a
+    plain transactional test after it would start without content types, permissions and
+    role groups (its personas could do nothing). Such a test gets them as any flush would
+    give them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    if marker.kwargs.get("serialized_rollback"):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    if not ContentType.objects.exists():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_trading_calendar():
     """The per-process holiday cache outlives a test's rollback: start and end clean."""
     from huifang.core import calendar

@@ -237,6 +237,8 @@ def _shared(personas, run, batch) -> dict:
     )
     questionnaire = Questionnaire.objects.get(code="QN-TEST")
     surveys.do_new_draft(questionnaire, actor=hq)
+    # An edited draft: publishing an unchanged one is refused before its confirmation.
+    surveys.do_save_draft(questionnaire, title="测试问卷（修订）", actor=hq)
     holiday = CalendarHoliday.objects.filter(calendar_year__year=2026).earliest("date")
     return {
         "plan": plan,

@@ -385,6 +385,10 @@ def test_hq_watches_progress_drills_down_takes_a_measure_and_hands_over_evidence
     expect(page.locator("#totals")).to_contain_text("33.3%")  # 完成率 2 ÷ 6
     expect(page.locator("#totals")).to_contain_text("40.0%")  # 成功率 2 ÷ 5
 
+    # The 合规核查 card loads after the page (htmx); writing while its counts still read
+    # would find the test database's shared-cache tables locked (SQLITE_LOCKED): wait.
+    expect(page.locator("#compliance-counts")).to_be_attached()
+
     # 吴刚 is reached: the dashboard moves.
     call(wu, "success", personas["agent_a"])
     page.reload()

@@ -75,10 +75,7 @@ def queued_jobs(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
-# serialized_rollback: a transactional test that runs after one with serialized_rollback
-# (automation's racing workers) starts from tables emptied without post_migrate — no role
-# permissions — so the personas could not import; restoring the migrated rows avoids that.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_progress_can_be_read_while_an_import_runs(personas, client_for, queued_jobs, monkeypatch):
     client = client_for("hq_admin")
     with PausedImport(monkeypatch, personas["hq_admin"]) as running:
@@ -91,7 +88,7 @@ def test_progress_can_be_read_while_an_import_runs(personas, client_for, queued_
     assert Customer.objects.count() == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_logins_and_saves_go_on_while_an_import_checks_its_file(
     personas, client, queued_jobs, monkeypatch
 ):
