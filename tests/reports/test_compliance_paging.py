@@ -231,3 +231,18 @@ def test_edited_after_completion_counts_its_later_versions_only(
     assert check.count(user, ALL, branch) == len(expected)
     assert list(check.findings(user, ALL, branch)) == expected
     assert {f.task_id for f in whole(check, None)} == {world.a_done.pk, world.b_done.pk}
+
+
+def test_every_check_defines_one_way_to_find_its_findings():
+    """A check reads ``rows`` with its ``reader``, builds ``listed`` in Python, or has
+    ``findings`` of its own: the base class's hooks are abstract and no registered check
+    falls back to them."""
+    from huifang.reports import compliance
+
+    for name, cls in compliance.REGISTRY.items():
+        if cls.findings is not compliance.Check.findings:
+            continue
+        with_rows = cls.rows is not compliance.Check.rows
+        own = cls.reader if with_rows else cls.listed
+        base = compliance.Check.reader if with_rows else compliance.Check.listed
+        assert own is not base, name

@@ -189,11 +189,13 @@ class Check:
 
     def reader(self) -> Callable[[Any], Finding]:
         """What turns one of ``rows``' rows into its finding."""
-        raise NotImplementedError
+        # An abstract hook: every check with ``rows`` defines it (the paging tests run each).
+        raise NotImplementedError(f"{type(self).__name__} 定义了 rows，须同时定义 reader")
 
     def listed(self, user, period: Period, branch, code: str) -> list[Finding]:
         """The findings of a check without ``rows``, built in Python."""
-        raise NotImplementedError
+        # An abstract hook: every check without ``rows`` defines it.
+        raise NotImplementedError(f"{type(self).__name__} 未定义 rows，须定义 listed")
 
     def findings(self, user, period: Period, branch=None, code: str = "") -> Sequence[Finding]:
         """The check's findings in ``user``'s scope (and ``period`` where it applies), of
