@@ -90,3 +90,14 @@ def test_text_cells_are_neutralised_by_their_first_character_alone(text):
 
     dangerous = text.startswith(DANGEROUS) and not NUMBER.match(text)
     assert neutralise(text) == ("'" + text if dangerous else text)
+
+
+def test_a_percent_is_text_in_csv_and_a_percentage_number_in_xlsx():
+    from huifang.core.export import Percent
+
+    ratio = Percent("0.72625")
+    assert neutralise(ratio) == "72.63%"
+    buffer = io.BytesIO()
+    write_xlsx(buffer, ["亏损比例"], [[ratio]])
+    cell = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active["A2"]
+    assert cell.value == 0.72625 and cell.number_format == "0.00%"

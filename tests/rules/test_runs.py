@@ -128,7 +128,7 @@ def test_export_rows_have_the_brochure_columns_and_per_rule_evidence(personas, d
     assert "A002 亏损比例" in header and "A003 年龄" in header
     by_code = {row[2]: dict(zip(header, row, strict=True)) for row in rows}
     loser = by_code[data["loser"].investor_code]
-    assert loser["筛选理由"] == "大额亏损客户" and loser["A002 亏损比例"] == "75.00%"
+    assert loser["筛选理由"] == "大额亏损客户" and str(loser["A002 亏损比例"]) == "75.00%"
     assert by_code[data["old"].investor_code]["A003 年龄"] == 75
 
 
@@ -165,3 +165,20 @@ def test_screening_audit_row_names_rule_version_numbers_not_ids(personas, data):
     row = AuditEvent.objects.get(action="screen")
     assert row.after["rule_versions"] == {"A001": 1, "A002": 2}
     assert "rules" not in row.after
+
+
+def test_export_loss_ratio_is_a_percentage_number_in_xlsx(personas, data):
+    # It was the text "75.00%", which Excel can neither sort nor sum as a number.
+    import io
+
+    import openpyxl
+
+    from huifang.core.export import xlsx_bytes
+
+    run = services.do_run_screening(AS_OF, rules=["A002"], actor=personas["hq_admin"])
+    header, rows = evidence.run_rows(run, Hit.objects.filter(run=run))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(header, rows)))
+    sheet = book.active
+    column = [c.value for c in sheet[1]].index("A002 亏损比例") + 1
+    cell = sheet.cell(row=2, column=column)
+    assert cell.value == 0.75 and cell.number_format == "0.00%"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Iterable, Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from huifang.core.export import Percent
 from huifang.customers import choices
 from huifang.customers.models import age_on, product_risk_label
 from huifang.rules import ruletypes
@@ -57,18 +58,13 @@ def ratio(loss, base) -> Decimal | None:
     return Decimal(loss) / Decimal(base)
 
 
-def ratio_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{(value * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
-
-
 def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
     """Display values (typed where Excel should see numbers) of one rule's evidence."""
     out = {}
     for key, _label in columns(rule_type):
         if key == "ratio":
-            out[key] = ratio_text(ratio(ev.get("loss"), ev.get("base")))
+            value = ratio(ev.get("loss"), ev.get("base"))
+            out[key] = None if value is None else Percent(value)
         elif key == "age":
             out[key] = age_on(ev.get("ev_date"), as_of)
         elif key == "max_risk":
@@ -87,7 +83,9 @@ def display(rule_type: str, ev: dict, as_of: datetime.date) -> list[tuple[str, s
         value = shown.get(key)
         if value in (None, ""):
             continue
-        if isinstance(value, Decimal):
+        if isinstance(value, Percent):
+            value = str(value)
+        elif isinstance(value, Decimal):
             value = format_money(value) + " 元"
         elif key == "age":
             value = f"{value} 周岁"
