@@ -66,6 +66,17 @@ def test_overrides_apply_once_and_are_recorded(personas, data):
     assert Rule.objects.get(code="A002").params["min_loss_amount"] == "100000.00"
 
 
+def test_an_override_may_name_the_parameter_by_its_chinese_label(personas, data):
+    run = services.do_run_screening(
+        AS_OF,
+        rules=["A002"],
+        overrides={"A002": {"亏损金额不低于": "200000"}},
+        actor=personas["hq_admin"],
+    )
+    assert RunRule.objects.get(run=run).params["min_loss_amount"] == "200000.00"
+    assert "亏损金额不低于" not in RunRule.objects.get(run=run).params
+
+
 def test_bad_override_is_refused(personas, data):
     with pytest.raises(ValidationError):
         services.do_run_screening(

@@ -172,6 +172,15 @@ def test_screening_page_refuses_bad_override(client_for):
     assert not ScreeningRun.objects.exists()
 
 
+def test_screening_page_lists_the_parameters_temporary_values_can_name(client_for):
+    import re
+
+    html = client_for("hq_admin").get(reverse("rules:screening")).content.decode()
+    row = re.search(r'<tr data-rule="A002">.*?</tr>', html, re.S).group(0)
+    shown = re.search(r'data-param="min_loss_amount">(.*?)</div>', row).group(1)
+    assert re.sub(r"<[^>]+>", "", shown) == "亏损金额不低于（min_loss_amount）：100,000.00 元"
+
+
 def test_screening_page_refuses_a_reference_date_outside_the_supported_years(client_for):
     response = client_for("hq_admin").post(reverse("rules:screening"), {"as_of": "0050-01-01"})
     assert response.status_code == 200 and "日期须在 1900-01-01" in response.content.decode()

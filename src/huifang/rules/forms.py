@@ -299,8 +299,9 @@ class ScreeningForm(forms.Form):
     overrides = forms.CharField(
         label="临时参数",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "A002.min_loss_amount=50000"}),
-        help_text="仅本次筛选生效，每行一个：规则编号.参数=值；不会修改规则的参数版本",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "A002.亏损金额不低于=50000"}),
+        help_text="仅本次筛选生效，每行一个：规则编号.参数=值，参数写下方“启用的规则”中的"
+        "参数名称（或其代码）；不会修改规则的参数版本",
     )
 
     def __init__(self, *args, user=None, **kwargs):

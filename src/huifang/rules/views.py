@@ -234,9 +234,20 @@ def screening(request):
             "job": job,
             "gap": gap,
             "newest_daily": newest_daily_date(),
-            "rules": Rule.objects.filter(enabled=True).select_related("current_version"),
+            "rules": _with_params(Rule.objects.filter(enabled=True)),
         },
     )
+
+
+def _with_params(rules) -> list[Rule]:
+    """The rules with ``shown``: (code, label, current value) of each of their parameters,
+    for the screening form's reference table of what 临时参数 can name."""
+    rules = list(rules.select_related("current_version"))
+    for rule in rules:
+        rule.shown = [
+            row for row in P.display_params(rule.rule_type, rule.params) if row[0] != "conditions"
+        ]
+    return rules
 
 
 class RunListView(ObjectListView):

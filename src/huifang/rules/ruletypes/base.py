@@ -55,7 +55,10 @@ class RuleType(ABC):
         return [*self.params, *P.COMMON]
 
     def spec(self, key: str) -> P.ParamSpec | None:
-        return next((p for p in self.all_params if p.key == key), None)
+        """The parameter named ``key``: its code (``min_loss_amount``) or, as people type
+        it, its Chinese label (``亏损金额不低于``)."""
+        key = key.strip()
+        return next((p for p in self.all_params if key in (p.key, p.label)), None)
 
     def defaults(self) -> dict:
         return {p.key: p.default for p in self.all_params if p.kind != "conditions"}
@@ -72,10 +75,10 @@ class RuleType(ABC):
                 errors.setdefault(key, []).append(f"未知参数 {key}")
                 continue
             try:
-                merged[key] = P.clean_value(param, value)
+                merged[param.key] = P.clean_value(param, value)
             except ValidationError as exc:
                 for msgs in exc.message_dict.values():
-                    errors.setdefault(key, []).extend(msgs)
+                    errors.setdefault(param.key, []).extend(msgs)
         self.check(merged, errors)
         if errors:
             raise ValidationError(errors)
