@@ -72,9 +72,7 @@ def test_the_prompts_and_their_errors_are_chinese(monkeypatch):
     answers = iter(["boss", ""])
     passwords = iter([PASSWORD, "other", PASSWORD, PASSWORD])
     monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or next(answers))
-    monkeypatch.setattr(
-        "getpass.getpass", lambda prompt: prompts.append(prompt) or next(passwords)
-    )
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or next(passwords))
 
     text = run(stdin=Terminal())
 

@@ -67,9 +67,7 @@ def env_addresses(name: str) -> frozenset[str]:
                 raise ConfigError(
                     f"{name}：{item!r} 不是 IP 地址或网段（如 10.0.0.2、10.0.0.0/8、fd00::/8）"
                 ) from None
-            raise ConfigError(
-                f"{name}：{item!r} 的主机位不为 0，网段请写作 {loose}"
-            ) from None
+            raise ConfigError(f"{name}：{item!r} 的主机位不为 0，网段请写作 {loose}") from None
     return frozenset(networks)
 
 

@@ -49,7 +49,6 @@ class DataGap:
             f"{self.message}。如确需按不完整的数据落地，请勾选确认（命令行加 --allow-incomplete）"
         )
 
-
     @property
     def command_refusal(self) -> str:
         """The refusal of ``huifang screen --freeze``: the newest daily-data date and the

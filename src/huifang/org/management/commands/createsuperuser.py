@@ -27,7 +27,9 @@ from huifang.org.forms import UserForm
 from huifang.org.models import User
 from huifang.org.passwords import check_password_rules
 
-HQ_ADMIN_HINT = "日常使用的总部合规管理员请用 huifang user create 用户名 --branch 部门代码 --role hq_admin 创建"
+HQ_ADMIN_HINT = (
+    "日常使用的总部合规管理员请用 huifang user create 用户名 --branch 部门代码 --role hq_admin 创建"
+)
 
 
 class Command(BaseCommand):
