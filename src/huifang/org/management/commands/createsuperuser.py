@@ -23,6 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from huifang.core import audit
 from huifang.org import services
+from huifang.org.management.commands.user import FIRST_LOGIN_NOTE
 from huifang.org.forms import UserForm
 from huifang.org.models import User
 from huifang.org.passwords import check_password_rules
@@ -97,7 +98,7 @@ class Command(BaseCommand):
                     f"该用户还没有密码，设置后才能登录：huifang user set-password {user.username}"
                 )
             elif not settings.DEMO:
-                self.stdout.write("该用户下次登录时须先修改密码（HUIFANG_DEMO 未开启）")
+                self.stdout.write(FIRST_LOGIN_NOTE)
             self.stdout.write(HQ_ADMIN_HINT)
 
     def given(self, options) -> tuple[str, str, str | None]:
