@@ -23,8 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from huifang.core import audit
 from huifang.org import services
-from huifang.org.management.commands.user import FIRST_LOGIN_NOTE
 from huifang.org.forms import UserForm
+from huifang.org.management.commands.user import FIRST_LOGIN_NOTE
 from huifang.org.models import User
 from huifang.org.passwords import check_password_rules
 
