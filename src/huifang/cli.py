@@ -5,7 +5,12 @@ permission) ends it with a Chinese message and exit status 1, never a traceback;
 check their output path before they start (``core.output_files``). So does a database that
 cannot be reached, or that ``huifang migrate`` has not set up yet (a new data directory).
 argparse's own messages (a missing argument, a bad choice) are in Chinese
-(``core.argparse_zh``), and so are an unknown command and ``huifang help``."""
+(``core.argparse_zh``), and so are an unknown command and ``huifang help``.
+
+A command's refusal (``CommandError``) is written as ``错误：`` and its Chinese message,
+without Django's English ``CommandError:`` prefix, with the command's exit status
+(:func:`chinese_command_errors`, for every command at once); ``--traceback`` still raises
+it, and ``call_command`` (tests, one command calling another) still gets the exception."""
 
 import os
 import sys
@@ -19,31 +24,77 @@ def main(argv: list[str] | None = None) -> None:
     from huifang.core import argparse_zh
 
     argparse_zh.install()
+    chinese_command_errors()
     try:
         utility()(argv if argv is not None else sys.argv).execute()
     except (OSError, FileCreateError) as exc:
         cause = exc.__cause__ or exc.__context__ if isinstance(exc, FileCreateError) else exc
         where = getattr(cause, "filename", None) or ""
         reason = getattr(cause, "strerror", None) or str(cause)
-        sys.stderr.write(f"CommandError: 无法读写文件{f' {where}' if where else ''}：{reason}\n")
+        sys.stderr.write(error_line(f"无法读写文件{f' {where}' if where else ''}：{reason}"))
         sys.exit(1)
     except DatabaseError:
         hint = database_hint()
         if hint is None:  # the schema is complete: a real fault, keep its traceback
             raise
-        sys.stderr.write(f"CommandError: {hint}\n")
+        sys.stderr.write(error_line(hint))
         sys.exit(1)
+
+
+ERROR_PREFIX = "错误："
+
+
+def error_line(message: str) -> str:
+    """How the command line states a failure on stderr: ``错误：`` and the message."""
+    return f"{ERROR_PREFIX}{message}\n"
+
+
+def chinese_command_errors() -> None:
+    """Make every management command write its ``CommandError`` as :func:`error_line`
+    (Django's ``run_from_argv`` writes ``CommandError: …``), exiting with the error's
+    status. Only a command run from the command line: ``call_command`` and
+    ``--traceback`` get the exception as before; system-check errors keep Django's
+    own report."""
+    from django.core.management.base import BaseCommand, CommandError, SystemCheckError
+
+    if getattr(BaseCommand.execute, "chinese_errors", False):
+        return
+    django_execute = BaseCommand.execute
+
+    def execute(self, *args, **options):
+        try:
+            return django_execute(self, *args, **options)
+        except CommandError as exc:
+            if (
+                not getattr(self, "_called_from_command_line", False)
+                or options.get("traceback")
+                or isinstance(exc, SystemCheckError)
+            ):
+                raise
+            self.stderr.write(error_line(str(exc)), ending="")
+            sys.exit(exc.returncode)
+
+    execute.chinese_errors = True
+    BaseCommand.execute = execute
+
+
+# Django commands the project replaces, by the app holding its own (an app listed after
+# the one whose command it replaces: get_commands() would give the earlier app's).
+OWN_COMMANDS = {"createsuperuser": "huifang.org"}
 
 
 def utility():
     """Django's ManagementUtility saying in Chinese what it says itself: an unknown
-    command (with the nearest one) and the list of commands (``huifang help``)."""
+    command (with the nearest one) and the list of commands (``huifang help``); and running
+    the project's ``createsuperuser`` (Chinese, audited) rather than Django's."""
     from difflib import get_close_matches
 
-    from django.core.management import ManagementUtility, get_commands
+    from django.core.management import ManagementUtility, get_commands, load_command_class
 
     class Utility(ManagementUtility):
         def fetch_command(self, subcommand):
+            if subcommand in OWN_COMMANDS:  # the project's, over django.contrib.auth's
+                return load_command_class(OWN_COMMANDS[subcommand], subcommand)
             commands = get_commands()
             if subcommand not in commands:
                 message = f"未知命令：{subcommand}"

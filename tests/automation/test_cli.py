@@ -59,14 +59,41 @@ def test_plan_run_of_an_approval_plan_prints_the_screening_id_last(make_plan, el
     assert lines[-1] == str(plan_run.screening_run_id)
 
 
-def test_plan_run_twice_fails_and_creates_nothing(make_plan, elderly):
+def test_plan_run_twice_says_it_was_run_and_succeeds_creating_nothing(make_plan, elderly):
+    """Like ``batch create`` run again: idempotent for a script, exit 0, same last line."""
     plan = make_plan()
     call("plan", "run", plan.name, "--date", "2025-12-31")
+    batch = Batch.objects.get()
 
-    with pytest.raises(CommandError, match="已执行"):
+    lines = call("plan", "run", plan.name, "--date", "2025-12-31")
+
+    assert lines[0].startswith(
+        f"回访计划“{plan.name}”基准日 2025-12-31 已执行过（已完成），本次未重复执行：筛选 #"
+    )
+    assert f"命中 2 位客户，批次 {batch.number}" in lines[0]
+    assert lines[-1] == batch.number
+    assert Batch.objects.count() == 1 and PlanRun.objects.get().attempts == 1
+
+
+def test_plan_run_again_of_a_date_waiting_for_approval_prints_its_screening(make_plan, elderly):
+    plan = make_plan(mode=PlanMode.APPROVAL)
+    call("plan", "run", plan.name, "--date", "2025-12-31")
+    plan_run = PlanRun.objects.get()
+
+    lines = call("plan", "run", plan.name, "--date", "2025-12-31")
+
+    assert "已执行过（待审核），本次未重复执行" in lines[0] and "待审核" in lines[0]
+    assert lines[-1] == str(plan_run.screening_run_id)
+
+
+def test_plan_run_of_a_date_still_running_elsewhere_fails(make_plan, elderly):
+    plan = make_plan()
+    PlanRun.objects.create(plan=plan, occurrence=D(2025, 12, 31), status=PlanRunStatus.RUNNING)
+
+    with pytest.raises(CommandError, match="已执行（执行中），不会重复执行"):
         call("plan", "run", plan.name, "--date", "2025-12-31")
 
-    assert Batch.objects.count() == 1
+    assert not Batch.objects.exists()
 
 
 def test_plan_run_unknown_name_or_bad_date_fails_clearly(make_plan):

@@ -51,6 +51,19 @@ def test_a_trusted_proxy_gives_the_nearest_hop_it_did_not_add_itself(settings):
     assert client_ip(request("10.0.0.2", forwarded)) == "198.51.100.7"
 
 
+def test_trusted_proxies_may_be_networks(settings):
+    settings.TRUSTED_PROXIES = frozenset({"10.0.0.0/8", "fd00::/8"})
+    forwarded = "1.2.3.4, 198.51.100.7, 10.20.30.40"  # the inner proxy is in 10.0.0.0/8 too
+    assert client_ip(request("10.0.0.2", forwarded)) == "198.51.100.7"
+    assert client_ip(request("fd00::5", "198.51.100.8")) == "198.51.100.8"
+    assert client_ip(request("203.0.113.9", "198.51.100.7")) == "203.0.113.9"
+
+
+def test_an_ipv4_proxy_seen_through_a_dual_stack_socket_is_trusted(settings):
+    settings.TRUSTED_PROXIES = frozenset({"10.0.0.0/8"})
+    assert client_ip(request("::ffff:10.0.0.2", "198.51.100.7")) == "198.51.100.7"
+
+
 def test_a_forwarded_hop_that_is_no_address_falls_back_to_the_peer(settings):
     settings.TRUSTED_PROXIES = frozenset({"10.0.0.2"})
     assert client_ip(request("10.0.0.2", "not-an-ip")) == "10.0.0.2"

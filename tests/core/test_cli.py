@@ -22,6 +22,26 @@ def test_an_unreachable_database_is_named_without_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_command_error_is_the_chinese_message_without_djangos_english_prefix(tmp_path):
+    result = run_python(["-m", "huifang.cli", "screen", "--as-of", "2025-13-01"], {}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "错误：--as-of “2025-13-01”不是有效日期（应为 2025-12-31、2025/12/31 或 20251231）\n"
+    )
+
+
+def test_a_database_not_set_up_is_said_with_the_same_prefix(tmp_path):
+    result = run_python(["-m", "huifang.cli", "rules", "list"], {}, tmp_path)
+    assert result.stderr == "错误：数据库尚未初始化或有未应用的迁移：请先运行 huifang migrate\n"
+
+
+def test_traceback_still_shows_the_command_error(tmp_path):
+    argv = ["-m", "huifang.cli", "screen", "--as-of", "2025-13-01", "--traceback"]
+    result = run_python(argv, {}, tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "CommandError" in result.stderr
+
+
 def test_help_is_chinese_including_the_options_django_adds(tmp_path):
     result = run_python(["-m", "huifang.cli", "export", "--help"], {}, tmp_path)
     assert result.returncode == 0, result.stderr

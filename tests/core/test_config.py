@@ -152,6 +152,31 @@ def test_trusted_proxies_must_be_addresses(tmp_path):
     assert "HUIFANG_TRUSTED_PROXIES" in result.stderr
 
 
+def test_trusted_proxies_take_addresses_and_cidr_networks_of_both_versions(monkeypatch):
+    monkeypatch.setenv("HUIFANG_TRUSTED_PROXIES", "10.0.0.2, 10.1.0.0/16,fd00::/8 ,::1")
+    assert config.env_addresses("HUIFANG_TRUSTED_PROXIES") == {
+        "10.0.0.2/32",
+        "10.1.0.0/16",
+        "fd00::/8",
+        "::1/128",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("10.0.0.0/33", "'10.0.0.0/33' 不是 IP 地址或网段"),
+        ("10.0.0.1/8", "'10.0.0.1/8' 的主机位不为 0，网段请写作 10.0.0.0/8"),
+        ("fd00::1/8", "网段请写作 fd00::/8"),
+    ],
+)
+def test_a_bad_trusted_proxy_network_stops_with_one_chinese_line(tmp_path, value, said):
+    result = run_settings({"HUIFANG_TRUSTED_PROXIES": f"10.0.0.2,{value}"}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("huifang：配置错误：HUIFANG_TRUSTED_PROXIES：")
+    assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_followup_days_must_be_a_positive_whole_number(tmp_path):
     result = run_settings({"HUIFANG_FOLLOWUP_DAYS": "0"}, tmp_path)
     assert result.returncode == 2

@@ -75,10 +75,7 @@ def test_a_file_error_the_command_did_not_foresee_is_a_chinese_line_not_a_traceb
         cli.main(["huifang", "export", "tasks", "/data/x.csv"])
 
     assert stopped.value.code == 1
-    assert (
-        capsys.readouterr().err
-        == "CommandError: 无法读写文件 /data/x.csv：No space left on device\n"
-    )
+    assert capsys.readouterr().err == "错误：无法读写文件 /data/x.csv：No space left on device\n"
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,33 @@ def test_screen_freeze_beyond_the_data_is_refused_and_stores_nothing(customer):
     assert not AuditEvent.objects.filter(action__in=["screen", "run_freeze"]).exists()
 
 
+def test_screen_freeze_refusal_names_the_newest_data_and_the_ways_on(customer):
+    with pytest.raises(CommandError) as caught:
+        call("screen", "--as-of", "2026-12-31", "--freeze")
+    assert str(caught.value) == (
+        "回访基准日 2026-12-31 晚于今天（2026-12-21）且晚于最新客户资金日报日期 2026-12-18，"
+        "此后的日报尚未导入，筛选结果不完整，未落地。请先导入 2026-12-18 之后至基准日的客户资金日报"
+        "（huifang import daily 文件）再落地；如确需按不完整的数据落地，请加 --allow-incomplete 重新运行"
+    )
+
+
+def test_screen_freeze_refusal_without_any_daily_data_says_to_import_it(make):
+    make(occupation="无业")
+    with pytest.raises(CommandError) as caught:
+        call("screen", "--as-of", "2026-12-31", "--freeze")
+    assert "尚无客户资金日报" in str(caught.value) and "勾选" not in str(caught.value)
+    assert "请先导入客户资金日报（huifang import daily 文件）" in str(caught.value)
+    assert not ScreeningRun.objects.exists()
+
+
+def test_freeze_refusal_of_a_d_after_today_only_says_to_wait_for_its_data():
+    from huifang.rules.completeness import DataGap
+
+    gap = DataGap(YEAR_END, TODAY, YEAR_END, after_today=True, after_daily=False)
+    assert "最新客户资金日报日期为 2026-12-31" in gap.command_refusal
+    assert "请在基准日的日报导入后再落地；如确需" in gap.command_refusal
+
+
 def test_screen_freeze_with_allow_incomplete_is_stored_and_audited(customer):
     text = call("screen", "--as-of", "2026-12-31", "--freeze", "--allow-incomplete")
     lines = text.strip().splitlines()

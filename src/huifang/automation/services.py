@@ -377,11 +377,16 @@ def outcome(plan_run: PlanRun) -> str:
     head = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d}"
     if plan_run.status == PlanRunStatus.FAILED:
         return f"{head} 执行失败：{plan_run.error}"[:1000]
+    return f"{head}：{produced(plan_run)}"
+
+
+def produced(plan_run: PlanRun) -> str:
+    """What a run that did not fail made: its screening, and the batch or 待审核."""
     run = plan_run.screening_run
     hits = f"筛选 #{run.pk} 命中 {run.hit_count} 位客户" if run else ""
     if plan_run.status == PlanRunStatus.PENDING:
-        return f"{head}：{hits}，待审核"
-    made = f"{head}：{hits}，批次 {plan_run.batch.number}"
+        return f"{hits}，待审核"
+    made = f"{hits}，批次 {plan_run.batch.number}"
     return f"{made}，{plan_run.distribution}" if plan_run.distribution else made
 
 

@@ -47,17 +47,28 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def env_addresses(name: str) -> frozenset[str]:
-    """A comma-separated list of IP addresses (empty by default), each checked."""
+    """A comma-separated list of IP addresses or networks in CIDR notation (IPv4 or IPv6,
+    ``10.0.0.2``, ``10.0.0.0/8``, ``fd00::/8``; empty by default), each checked and given
+    back as a network (``10.0.0.2/32``). A network with host bits set (``10.0.0.1/8``) is
+    refused: it is ambiguous."""
     import ipaddress
 
     raw = os.environ.get(name, "")
-    items = [item.strip() for item in raw.split(",") if item.strip()]
-    for item in items:
+    networks = []
+    for item in (item.strip() for item in raw.split(",")):
+        if not item:
+            continue
         try:
-            ipaddress.ip_address(item)
+            networks.append(str(ipaddress.ip_network(item)))
         except ValueError:
-            raise ConfigError(f"{name}：{item!r} 不是 IP 地址") from None
-    return frozenset(items)
+            try:
+                loose = ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"{name}：{item!r} 不是 IP 地址或网段（如 10.0.0.2、10.0.0.0/8、fd00::/8）"
+                ) from None
+            raise ConfigError(f"{name}：{item!r} 的主机位不为 0，网段请写作 {loose}") from None
+    return frozenset(networks)
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import logging
 import time
@@ -20,18 +21,35 @@ logger = logging.getLogger(__name__)
 
 def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or, when that is one of
-    ``HUIFANG_TRUSTED_PROXIES``, the nearest X-Forwarded-For hop that is not a trusted
-    proxy (a client can prepend anything to the header; only what our proxies appended
-    counts)."""
+    ``HUIFANG_TRUSTED_PROXIES`` (addresses or networks), the nearest X-Forwarded-For hop
+    that is not a trusted proxy (a client can prepend anything to the header; only what
+    our proxies appended counts)."""
     remote = request.META.get("REMOTE_ADDR")
-    trusted = settings.TRUSTED_PROXIES
-    if remote not in trusted:
+    trusted = _networks(settings.TRUSTED_PROXIES)
+    if not _trusted(remote, trusted):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for hop in reversed([h for h in hops if h]):
-        if hop not in trusted:
+        if not _trusted(hop, trusted):
             return hop if _is_address(hop) else remote
     return remote
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: frozenset[str]) -> tuple:
+    """``HUIFANG_TRUSTED_PROXIES`` as networks (an address is a one-address network)."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _trusted(text: str | None, networks: tuple) -> bool:
+    if not networks or not text:
+        return False
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:10.0.0.2 from a dual-stack socket
+    return any(address in net or (mapped is not None and mapped in net) for net in networks)
 
 
 def _is_address(text: str) -> bool:

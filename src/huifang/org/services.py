@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
@@ -90,17 +90,23 @@ def do_create_user(
     *,
     username: str,
     password: str | None,
-    branch: Branch,
+    branch: Branch | None,
     role: str,
     full_name: str = "",
     mobile: str = "",
     email: str = "",
     actor=None,
     by_operator: bool = False,
+    superuser: bool = False,
 ) -> User:
     """``by_operator``: the password was chosen at the command line (``huifang user``,
-    ``huifang demo``), to be changed at the first login unless HUIFANG_DEMO is on."""
+    ``huifang demo``), to be changed at the first login unless HUIFANG_DEMO is on.
+    ``superuser`` (``huifang createsuperuser``): every permission and every branch, no
+    branch or role needed; only a superuser or the command line may make one."""
     _check_user_scope(actor, "org.add_user", branch)
+    me = acting_user(actor)
+    if superuser and me is not None and not me.is_superuser:
+        raise PermissionDenied("只有超级用户才能创建超级用户")
     if User.objects.filter(username=username).exists():
         raise ValidationError(f"用户名 {username} 已存在")
     user = User(
@@ -110,6 +116,8 @@ def do_create_user(
         full_name=full_name,
         mobile=mobile,
         email=email,
+        is_superuser=superuser,
+        is_staff=superuser,
     )
     if password:
         check_password_rules(password, user)
@@ -121,8 +129,12 @@ def do_create_user(
     user.save()
     if password:
         remember(user)
-    user.groups.set([group_for(role)])
-    audit.record(OrgAction.CREATE, user, after=audit.snapshot(user, USER_FIELDS), actor=actor)
+    if role:
+        user.groups.set([group_for(role)])
+    after = audit.snapshot(user, USER_FIELDS)
+    if superuser:
+        after["is_superuser"] = True
+    audit.record(OrgAction.CREATE, user, after=after, actor=actor)
     return user
 
 

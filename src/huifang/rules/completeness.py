@@ -49,6 +49,24 @@ class DataGap:
             f"{self.message}。如确需按不完整的数据落地，请勾选确认（命令行加 --allow-incomplete）"
         )
 
+    @property
+    def command_refusal(self) -> str:
+        """The refusal of ``huifang screen --freeze``: the newest daily-data date and the
+        two ways on, in the command line's words (no checkbox)."""
+        if self.newest_daily is None:
+            way = "请先导入客户资金日报（huifang import daily 文件）"
+        elif self.after_daily:
+            way = (
+                f"请先导入 {self.newest_daily:%Y-%m-%d} 之后至基准日的客户资金日报"
+                "（huifang import daily 文件）再落地"
+            )
+        else:
+            way = "请在基准日的日报导入后再落地"
+        return (
+            f"{self.message}，未落地。{way}；"
+            f"如确需按不完整的数据落地，请加 --allow-incomplete 重新运行"
+        )
+
 
 def newest_daily_date() -> datetime.date | None:
     """The newest trade date of any daily account row (the table is keyed by it)."""

@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from huifang.core import audit, liveness
+from huifang.core import audit, dbstats, liveness
 from huifang.customers import aggregates
 from huifang.customers.audit_actions import CustomerAction
 from huifang.customers.importers import branches as branch_import
@@ -48,8 +48,9 @@ from huifang.customers.importers.validators import (
     RowError,
     overlong,
 )
-from huifang.customers.models import Customer, ImportRecord
+from huifang.customers.models import Customer, ImportRecord, MonthlyAggregate
 from huifang.customers.signals import customers_closed
+from huifang.org.models import Branch
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +220,20 @@ def _run(spec, table: Table, record, actor, skip_invalid: bool, progress) -> Imp
             with contextlib.suppress(DatabaseError):  # never hide what went wrong before
                 stage.drop()
         staging.detach_parts()
+    if result.ok:
+        dbstats.after_import(_written_tables(spec, stage), result.created + result.updated)
     notify(result.total, result.total, "导入完成")
     return result
+
+
+def _written_tables(spec, stage) -> list[str]:
+    """The tables an import wrote: the dataset's own, and the month sums of daily rows."""
+    if stage is None:
+        return [Branch._meta.db_table]
+    tables = [stage.target.table]
+    if spec.name == "daily":
+        tables.append(MonthlyAggregate._meta.db_table)
+    return tables
 
 
 def _applied(record, result: ImportResult, errors: Errors, counts, total, rejected, skip_invalid):

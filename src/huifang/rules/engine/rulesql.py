@@ -71,8 +71,9 @@ def trim(expr: str) -> str:
 
 
 def unindexed(expr: str) -> str:
-    """*vendor*: ``expr`` without letting SQLite choose an index on it. SQLite has no
-    statistics (no ANALYZE) and takes any index on an equality, even one that matches
+    """*vendor*: ``expr`` without letting SQLite choose an index on it. Without statistics
+    (before the first import's ANALYZE, ``core.dbstats``; or sampled ones) SQLite takes any
+    index on an equality, even one that matches
     nine customers in ten (``customer_type = 'natural'``) and then visits the table row by
     row; a unary ``+`` leaves it the better index or a plain scan. PostgreSQL plans with
     statistics and takes the expression as it is."""

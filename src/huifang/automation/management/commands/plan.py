@@ -1,8 +1,10 @@
 """``huifang plan list|run NAME [--date D]|tick`` — 回访计划 from the command line.
 
 ``run`` runs one reference date of a plan now (default: its latest reference date up to
-today), exactly once: a date already run is refused unless its run failed. The last line
-is the batch number, or, for a plan that waits for approval, the screening run's id.
+today), exactly once. The last line is the batch number, or, for a plan that waits for
+approval, the screening run's id. A date already run is not run again: like ``huifang
+batch create`` run twice, the command says so with what that run made and exits 0 with
+the same last line (a failed run is run again; one still 执行中 elsewhere is an error).
 ``tick`` runs every due occurrence of every enabled plan (what the worker does by itself;
 cron may call it instead), makes the 站内消息 reminders that are due, and makes sure the
 worker's next checks are queued.
@@ -71,9 +73,29 @@ class Command(BaseCommand):
         try:
             plan_run = services.do_run_plan(plan, on=on, actor=None)
         except (ValidationError, PermissionDenied) as exc:
+            if self.already_run(plan, on):
+                return
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             raise CommandError("；".join(messages)) from exc
         self.report(plan_run)
+
+    def already_run(self, plan: Plan, on: datetime.date) -> bool:
+        """A date run before (完成, or 待审核 with its screening kept) is not run again: say
+        what it made, last line as for a new run (idempotent for scripts)."""
+        done = (
+            PlanRun.objects.select_related("plan", "screening_run", "batch")
+            .filter(plan=plan, occurrence=on)
+            .exclude(status__in=(PlanRunStatus.RUNNING, PlanRunStatus.FAILED))
+            .first()
+        )
+        if done is None or services.may_run_again(done):
+            return False
+        self.stdout.write(
+            f"回访计划“{plan.name}”基准日 {on:%Y-%m-%d} 已执行过（{done.get_status_display()}），"
+            f"本次未重复执行：{services.produced(done)}"
+        )
+        self.last_line(done)
+        return True
 
     @staticmethod
     def date(plan: Plan, given: str | None) -> datetime.date:
@@ -94,6 +116,9 @@ class Command(BaseCommand):
         if plan_run.status == PlanRunStatus.FAILED:
             raise CommandError(services.outcome(plan_run))
         self.stdout.write(services.outcome(plan_run))
+        self.last_line(plan_run)
+
+    def last_line(self, plan_run: PlanRun) -> None:
         if plan_run.status == PlanRunStatus.DONE:
             self.stdout.write(plan_run.batch.number)
         else:

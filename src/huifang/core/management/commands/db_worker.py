@@ -8,7 +8,8 @@ waits (1 s, doubling up to a minute) and carries on; it still stops cleanly on S
 
 When it starts, jobs that a killed worker left "running" are marked failed with a message
 saying so (``core.liveness.recover``), and the audit log's sealing chain is queued
-(``core.tasks.seal_audit``).
+(``core.tasks.seal_audit``). After each task it runs ``PRAGMA optimize`` on SQLite
+(``core.dbstats``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.db import connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands import db_worker
 
-from huifang.core import liveness
+from huifang.core import dbstats, liveness
 from huifang.core.tasks import ensure_seal_tick
 
 # The library's logger: its command prints it to the worker's output.
@@ -31,6 +32,14 @@ LONGEST_WAIT = 60.0
 
 
 class Worker(db_worker.Worker):
+    def run_task(self, db_task_result) -> None:
+        try:
+            super().run_task(db_task_result)
+        finally:
+            # SQLite's advice for a connection that lives long: PRAGMA optimize now and
+            # then — here after each task (imports, screenings, batches write the most).
+            dbstats.optimize()
+
     def run(self) -> None:
         wait, last_failure = FIRST_WAIT, None
         while True:

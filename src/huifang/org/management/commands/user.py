@@ -12,6 +12,9 @@ from huifang.org import services
 from huifang.org.forms import UserForm
 from huifang.org.models import Branch, Role, User
 
+# Outside a demo a password chosen at the command line must be changed at the first login.
+FIRST_LOGIN_NOTE = "该用户下次登录时须先修改密码（HUIFANG_DEMO 未开启）"
+
 
 class Command(BaseCommand):
     help = "维护用户：create / set-password / set-role / deactivate"
@@ -72,7 +75,7 @@ class Command(BaseCommand):
 
     def _first_login_note(self) -> None:
         if not settings.DEMO:
-            self.stdout.write("该用户下次登录时须先修改密码（HUIFANG_DEMO 未开启）")
+            self.stdout.write(FIRST_LOGIN_NOTE)
 
     def _ask_password(self) -> str:
         # The service checks the password rules, whether typed here or given as --password.

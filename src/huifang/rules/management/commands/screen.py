@@ -94,6 +94,8 @@ class Command(BaseCommand):
             gap = data_gap(as_of)
             if gap is not None:
                 self.stdout.write(self.style.WARNING(f"警告：{gap.message}"))
+                if options["freeze"] and not options["allow_incomplete"]:
+                    raise CommandError(gap.command_refusal)
             try:
                 for spec in engine.resolve_rules(rules, overrides):
                     if text := P.empty_period(spec.code, spec.params, as_of):
