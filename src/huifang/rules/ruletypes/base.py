@@ -94,6 +94,21 @@ class RuleType(ABC):
             for p in self.all_params
         ]
 
+    def params_text(self, params: dict, *, given_only: bool = False, sep: str = "=") -> str:
+        """``params`` in words: ``参数中文名=值；…`` in declaration order, each value as the
+        pages show it (the evidence package's 生效参数 and 临时参数, the 参数 list with
+        ``sep="："``). ``given_only``: only the keys ``params`` holds (a screening's
+        overrides), else every parameter (its default where unset). A stored key the type
+        no longer declares is kept as it is stored (``key=value``), never dropped."""
+        shown = [
+            f"{label}{sep}{value}"
+            for key, label, value in self.display(params)
+            if not given_only or key in params
+        ]
+        known = {p.key for p in self.all_params}
+        shown += [f"{key}{sep}{value}" for key, value in params.items() if key not in known]
+        return "；".join(shown)
+
     # --- meaning ------------------------------------------------------------------------
 
     def describe(self, params: dict) -> str:
