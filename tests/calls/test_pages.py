@@ -164,6 +164,20 @@ def test_the_auditor_reads_the_mapping_without_edit_links(client_for):
     assert f"/calls/mappings/{mapping.pk}/" not in html
 
 
+@pytest.mark.django_db
+def test_the_mapping_names_its_confirmation_question_with_the_platforms_key_after_it(
+    client_for,
+):
+    """确认问题 reads 确认回访内容（confirm）, not the bare IVR key, on the page and its export."""
+    client = client_for("hq_admin")
+    html = client.get("/calls/mappings/").content.decode()
+    assert "确认回访内容（confirm）" in html
+    assert ">confirm<" not in html
+    export = client.get("/calls/mappings/", {"_export": "csv"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "确认回访内容（confirm）" in text
+
+
 @pytest.fixture
 def hq_push(make_task, personas):
     from huifang.callbacks.models import CallbackTask

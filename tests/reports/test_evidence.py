@@ -326,3 +326,10 @@ def test_a_parameter_its_type_no_longer_declares_is_kept_as_stored(w, personas, 
     package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
     shown = column(package.workbook, "规则版本", "生效参数")
     assert any(text.endswith("；retired_key=x") for text in shown)
+
+
+def test_a_calls_ivr_confirmation_is_said_by_the_questions_name(w, personas, tmp_path):
+    """按键确认 reads 确认回访内容（confirm）=1 (the platform's key kept after the name), not JSON."""
+    CallAttempt.objects.filter(pk=w.call.pk).update(ivr={"confirm": "1"})
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    assert column(package.workbook, "外呼记录", "按键确认") == ["确认回访内容（confirm）=1"]

@@ -233,7 +233,7 @@ class SmsMessageViewSet(
             ids = []
         job = start_job(
             sms_jobs.KIND,
-            f"批量发送短信：{template.code}（{count} 条任务）",
+            f"批量发送短信：{template}（{count} 条任务）",
             sms_jobs.SendParams(template=template.pk, tasks=ids, filter=query, force=force),
             user=request.user,
         )

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import RecordStatus
-from huifang.channels.calls.choices import CallResult, MappingAction
+from huifang.channels.calls.choices import CallResult, MappingAction, ivr_question_label
 from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
 from huifang.core.audit_display import source_label
 from huifang.core.columns import (
@@ -165,6 +165,8 @@ def push_filters(value: str) -> str:
 
 
 class MappingTable(tables.Table):
+    """外呼结果映射: the confirmation question by its name (the platform's key after it)."""
+
     result = ChoiceColumn(
         CallResult,
         verbose_name="拨打结果",
@@ -174,7 +176,7 @@ class MappingTable(tables.Table):
     status = ChoiceColumn(RecordStatus, verbose_name="回访状态")
     failure_reason = tables.Column(verbose_name="失败原因")
     ivr_required = BooleanColumn(verbose_name="须按键确认", yesno="是,否")
-    ivr_question = tables.Column(verbose_name="确认问题")
+    ivr_question = tables.Column(verbose_name="确认问题", empty_values=())
     ivr_answer = tables.Column(verbose_name="确认按键")
     updated_at = DateTimeColumn(verbose_name="修改时间")
 
@@ -182,3 +184,9 @@ class MappingTable(tables.Table):
         model = ResultMapping
         fields = ()
         orderable = False
+
+    def render_ivr_question(self, record) -> str:
+        return ivr_question_label(record.ivr_question)
+
+    def value_ivr_question(self, record) -> str:
+        return ivr_question_label(record.ivr_question)

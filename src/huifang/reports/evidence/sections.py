@@ -30,6 +30,7 @@ from huifang.callbacks.records.models import (
     RecordAttachment,
     RecordVersion,
 )
+from huifang.channels.calls.choices import ivr_text
 from huifang.channels.calls.models import CallAttempt
 from huifang.channels.sms.models import SmsMessage
 from huifang.core.audit_display import Names, describe, source_label
@@ -727,7 +728,7 @@ def call_rows(ctx: Context) -> Iterator[list]:
             c.agent,
             c.recording_url,
             c.recording_sha256,
-            as_json(c.ivr),
+            ivr_text(c.ivr),
             sources.get(c.source, c.source),
             c.record_id,
             c.note,
