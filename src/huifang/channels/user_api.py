@@ -18,7 +18,7 @@ from huifang.callbacks.models import CallbackTask
 from huifang.channels.calls import services as call_services
 from huifang.channels.calls.filtersets import CallFilterSet
 from huifang.channels.calls.models import CallAttempt, CallPush
-from huifang.channels.calls.tables import CallTable
+from huifang.channels.calls.tables import InterfaceCallTable
 from huifang.channels.sms import jobs as sms_jobs
 from huifang.channels.sms import services as sms_services
 from huifang.channels.sms.filtersets import MessageFilterSet, TemplateFilterSet
@@ -380,7 +380,7 @@ class CallAttemptViewSet(ScopedViewSetMixin, ExportViewSetMixin, viewsets.ReadOn
     serializer_class = CallAttemptSerializer
     filterset_class = CallFilterSet
     pagination_class = CallCursorPagination
-    export_table = CallTable
+    export_table = InterfaceCallTable  # ``huifang export calls``'s columns
     export_name = "calls"
     export_title = "外呼记录"
 
