@@ -276,5 +276,5 @@ def test_the_message_export_names_its_filters_as_the_page_does(client_for, task,
     response = client_for("hq_admin").get("/sms/", query)
     assert (
         about(response.content)["筛选条件"]
-        == "短信模板：REMIND 回访提醒；状态：排队；发送日从：2026-01-05"
+        == "短信模板：回访提醒（REMIND）；状态：排队；发送日从：2026-01-05"
     )
