@@ -128,7 +128,8 @@ def test_the_source_of_a_command_or_job_is_named():
 
 
 def _table(html: str) -> str:
-    return html[html.index("<table") : html.index("</table>")]
+    """The list's table, with the 原始数据 tables nested in its rows (its last ``</table>``)."""
+    return html[html.index("<table") : html.rindex("</table>")]
 
 
 def test_the_audit_log_page_shows_labels_values_and_the_raw_json(client_for, personas):
