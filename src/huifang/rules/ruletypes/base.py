@@ -7,6 +7,7 @@ registers it; :data:`REGISTRY` maps the name stored in ``Rule.rule_type`` to an 
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from datetime import date
 from typing import ClassVar
@@ -106,7 +107,11 @@ class RuleType(ABC):
             if not given_only or key in params
         ]
         known = {p.key for p in self.all_params}
-        shown += [f"{key}{sep}{value}" for key, value in params.items() if key not in known]
+        shown += [
+            f"{key}{sep}{value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+            for key, value in params.items()
+            if key not in known
+        ]
         return "；".join(shown)
 
     # --- meaning ------------------------------------------------------------------------
