@@ -276,7 +276,9 @@ def test_hq_loads_screens_freezes_and_sends_out_a_batch(
     page.get_by_role("button", name="发送", exact=True).click()
     card = page.locator("[id^=job-]")
     expect(card.locator("[data-job-status]")).to_have_text("已完成")
-    expect(card).to_contain_text("短信模板 年度回访提醒（ANNUAL）：已排队 4 条，等待发送时段 0 条，跳过 0 条")
+    expect(card).to_contain_text(
+        "短信模板 年度回访提醒（ANNUAL）：已排队 4 条，等待发送时段 0 条，跳过 0 条"
+    )
     expect(page.locator("dl")).to_contain_text("批量发送短信")
     menu(page, "回访任务管理", "短信记录")
     messages = list_table(page)

@@ -116,11 +116,11 @@ def test_a_provider_no_transport_claims_is_exported_as_stored(client_for, task, 
 
 
 def test_the_message_list_names_the_template_with_its_code_after_it(client_for, task, queue):
-    """短信模板 reads 回访提醒 (REMIND in grey) on the page and 回访提醒（REMIND） in the export."""
+    """短信模板 reads 回访提醒 (REMIND on hover) on the page and 回访提醒（REMIND） in the export."""
     queue(task)
     client = client_for("hq_admin")
     html = client.get("/sms/").content.decode()
-    assert '回访提醒 <span class="text-secondary small">REMIND</span>' in html
+    assert '<span title="模板编号：REMIND">回访提醒</span>' in html
     (row,) = export_rows(client, "/sms/?_export=csv")
     assert row["短信模板"] == "回访提醒（REMIND）"
 
