@@ -36,7 +36,7 @@ def test_template_preview_and_send_from_a_task(
     page.fill("#id_text", "{客户名称}您好" + "，请留意回访电话" * 10)
     expect(page.locator("[data-preview-parts]")).to_have_text("2")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_text("已保存短信模板 REMIND")).to_be_visible()
+    expect(page.get_by_text("已保存短信模板 回访提醒（REMIND）")).to_be_visible()
     template = SmsTemplate.objects.get(code="REMIND")
 
     page.goto(f"{live_server.url}/callbacks/tasks/{task.pk}/")

@@ -48,14 +48,47 @@ def test_the_call_list_is_scoped_to_the_users_branches(pushed, call, client_for)
     assert "期货北京营业部" in html and "期货上海营业部" not in html.split('id="call-totals"')[1]
 
 
+def _csv(response) -> list[dict]:
+    import csv
+    import io
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
 @pytest.mark.django_db
-def test_the_call_list_exports_its_rows_audited(pushed, call, client_for):
+def test_the_call_list_exports_the_pages_columns_as_it_shows_them(pushed, call, client_for):
+    """导出 carries what the page shows: its columns in its order, 拨打时长 as 01:35, 回访记录
+    and 回访任务 as #N."""
+    task, ref = pushed()
+    _, record = _ingest(call(ref, "busy", call_id="EXP1", duration_seconds=95))
+    client = client_for("hq_admin")
+    page = client.get("/calls/")
+    heads = [str(column.header) for column in page.context["table"].columns]
+    response = client.get("/calls/?_export=csv")
+    (row,) = _csv(response)
+    assert list(row) == heads
+    assert "客户名称" in heads and "呼叫ID" not in heads
+    assert (row["拨打时长"], row["拨打次数"], row["拨打结果"]) == ("01:35", "1", "占线")
+    assert (row["回访记录"], row["回访任务"]) == (f"#{record.pk}", f"#{task.pk}")
+    assert AuditEvent.objects.filter(action="export").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_call_list_also_exports_the_interface_format_for_re_import(pushed, call, client_for):
+    """导出接口格式: interfaces.md's columns (呼叫ID … 回访记录), seconds and bare ids, as
+    ``huifang export calls`` writes them, whatever columns the page shows."""
+    from tests.calls.test_export import COLUMNS
+
     _, ref = pushed()
-    _ingest(call(ref, "busy", call_id="EXP1"))
-    response = client_for("hq_admin").get("/calls/?_export=csv")
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert body.splitlines()[0].startswith("呼叫ID,外呼任务ID,投资者代码,拨打时间")
-    assert "EXP1" in body
+    _, record = _ingest(call(ref, "busy", call_id="EXP1", duration_seconds=95))
+    client = client_for("hq_admin")
+    page = client.get("/calls/").content.decode()
+    assert "_format=interface" in page and "导出接口格式 Excel (xlsx)" in page
+    response = client.get("/calls/?cols=branch&_export=csv&_format=interface")
+    (row,) = _csv(response)
+    assert list(row) == COLUMNS
+    assert (row["呼叫ID"], row["拨打时长"], row["回访记录"]) == ("EXP1", "95", str(record.pk))
     assert AuditEvent.objects.filter(action="export").count() == 1
 
 
@@ -162,6 +195,20 @@ def test_the_auditor_reads_the_mapping_without_edit_links(client_for):
     html = page.content.decode()
     assert "占线" in html
     assert f"/calls/mappings/{mapping.pk}/" not in html
+
+
+@pytest.mark.django_db
+def test_the_mapping_names_its_confirmation_question_with_the_platforms_key_after_it(
+    client_for,
+):
+    """确认问题 reads 确认回访内容（confirm）, not the bare IVR key, on the page and its export."""
+    client = client_for("hq_admin")
+    html = client.get("/calls/mappings/").content.decode()
+    assert "确认回访内容（confirm）" in html
+    assert ">confirm<" not in html
+    export = client.get("/calls/mappings/", {"_export": "csv"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "确认回访内容（confirm）" in text
 
 
 @pytest.fixture

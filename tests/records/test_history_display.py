@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _section(html: str, table_id: str) -> str:
+    """The table ``table_id`` (its rows' 原始数据 tables inside it)."""
     start = html.index(f'id="{table_id}"')
-    return html[start : html.index("</table>", start)]
+    return html[start : html.index("</table></div>", start)]
 
 
 def test_task_history_shows_the_action_field_and_agent_by_name(task, client_for, personas):
@@ -25,6 +26,20 @@ def test_task_history_shows_the_action_field_and_agent_by_name(task, client_for,
     assert "回访专员：</span>" in history and 'title="用户名：agent_a">agent_a<' in history
     assert "<details" in history and "原始数据" in history
     assert "{&#x27;" not in history  # no Python dict
+
+
+def test_task_history_raw_data_is_a_table_of_chinese_labels_with_the_json_kept(
+    task, client_for, personas
+):
+    """原始数据 opens on the stored values key by key under Chinese labels (the key on
+    hover); the JSON itself is one more click away (原始 JSON), for auditors."""
+    task_services.do_assign([task.pk], personas["agent_a"], actor=personas["hq_admin"])
+    html = client_for("hq_admin").get(reverse("callbacks:task_detail", args=[task.pk]))
+    history = _section(html.content.decode(), "task-history")
+    raw = history[history.index("audit-raw-table") :]
+    assert '<th scope="row" title="assignee">回访专员</th>' in raw
+    assert '<th scope="row" title="assignee_name">回访专员用户名</th>' in raw
+    assert "<summary" in raw and "原始 JSON" in raw and "&quot;assignee&quot;" in raw
 
 
 def test_a_reassignment_shows_one_line_with_both_agents_by_name(task, client_for, personas):
@@ -40,7 +55,7 @@ def test_a_reassignment_shows_one_line_with_both_agents_by_name(task, client_for
     task_services.do_assign([task.pk], first, actor=personas["hq_admin"])
     task_services.do_assign([task.pk], second, actor=personas["hq_admin"])
     html = client_for("hq_admin").get(reverse("callbacks:task_detail", args=[task.pk]))
-    last_row = _section(html.content.decode(), "task-history").split("<tr")[-1]
+    last_row = _section(html.content.decode(), "task-history").split('<td class="text-nowrap">')[-1]
     lines = [re.sub(r"<[^>]+>", "", li) for li in re.findall(r"<li>(.*?)</li>", last_row)]
     assert lines == ["回访专员：王芳 → 李娜"]
 

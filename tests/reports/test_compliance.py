@@ -316,12 +316,25 @@ def test_a_check_pages_export_has_the_pages_columns_and_names_its_filters(world,
         late.customer.investor_code,
         late.customer.name,
         late.branch.name,
-        late.pk,
+        f"#{late.pk}",
     )
     said = dict(about.iter_rows(values_only=True))
     assert said["筛选条件"] == (
         f"部门：{late.branch.code} {late.branch.name}；投资者代码：{late.customer.investor_code}"
     )
+
+
+def test_a_check_pages_export_writes_the_task_as_the_page_shows_it(world, client_for):
+    """任务 reads ``#719`` in the export as on the page (not a bare number)."""
+    late = world.b_late
+    url = reverse("reports:compliance_check", args=["overdue_tasks"])
+    client = client_for("hq_admin")
+    query = {"q": late.customer.investor_code}
+    page = client.get(url, query).content.decode()
+    export = client.get(url, {**query, "_export": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert f">#{late.pk}</a>" in page
+    assert lines[1].split(",")[4] == f"#{late.pk}"
 
 
 def test_a_measure_from_a_finding_keeps_its_key(world, client_for):

@@ -135,7 +135,7 @@ def test_the_export_names_every_finding_whatever_the_chunk(planted, client_for, 
             task.customer.investor_code,
             task.customer.name,
             task.branch.name,
-            str(task.pk),
+            f"#{task.pk}",  # as the page shows it
         ]
 
 

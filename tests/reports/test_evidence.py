@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import zipfile
 
 import openpyxl
@@ -282,3 +283,53 @@ def test_the_summary_counts_the_workbooks_sheets_cover_included(w, personas, tmp
     package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
     total = len(openpyxl.load_workbook(package.workbook, read_only=True).sheetnames)
     assert f"：{total} 个工作表（含封面）" in package.summary()
+
+
+def test_the_rule_sheet_says_each_rules_parameters_in_words_with_its_types_labels(
+    w, personas, tmp_path
+):
+    """生效参数 reads ``年龄不低于（周岁）=70；…`` (the rule type's own labels, values as the
+    pages show them), not JSON with English keys; the JSON stays in its own column."""
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    shown = dict(
+        zip(
+            column(package.workbook, "规则版本", "规则编号"),
+            column(package.workbook, "规则版本", "生效参数"),
+            strict=True,
+        )
+    )
+    elderly = RunRule.objects.get(run=w.run2)
+    age = elderly.params["min_age"]
+    assert shown["A003"].startswith(f"年龄不低于（周岁）={age}；")
+    assert "客户类型=全部" in shown["A003"] and "min_age" not in shown["A003"]
+    assert shown["A001"].startswith("统计期间开始=默认；统计期间结束=默认")
+    raw = column(package.workbook, "规则版本", "生效参数（原始 JSON）")
+    assert json.loads(raw[-1]) == elderly.params
+
+
+def test_the_rule_sheet_says_a_screenings_overrides_in_words(w, personas, tmp_path):
+    type(w.run2).objects.filter(pk=w.run2.pk).update(overrides={"A003": {"min_age": 65}})
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    said = dict(
+        zip(
+            column(package.workbook, "规则版本", "规则编号"),
+            column(package.workbook, "规则版本", "临时参数"),
+            strict=True,
+        )
+    )
+    assert said["A003"] == "A003（年龄不低于（周岁）=65）"
+    assert said["A001"] in (None, "")
+
+
+def test_a_parameter_its_type_no_longer_declares_is_kept_as_stored(w, personas, tmp_path):
+    RunRule.objects.filter(run=w.run2).update(params={"min_age": 70, "retired_key": "x"})
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    shown = column(package.workbook, "规则版本", "生效参数")
+    assert any(text.endswith("；retired_key=x") for text in shown)
+
+
+def test_a_calls_ivr_confirmation_is_said_by_the_questions_name(w, personas, tmp_path):
+    """按键确认 reads 确认回访内容（confirm）=1 (the platform's key kept after the name), not JSON."""
+    CallAttempt.objects.filter(pk=w.call.pk).update(ivr={"confirm": "1"})
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    assert column(package.workbook, "外呼记录", "按键确认") == ["确认回访内容（confirm）=1"]

@@ -191,6 +191,19 @@ def test_agent_cannot_screen(client_for):
     assert client_for("agent_a").get(reverse("rules:screening")).status_code == 403
 
 
+def test_run_page_says_its_overrides_with_the_rule_types_labels(client_for, personas, make):
+    """临时参数 read ``A002（亏损金额不低于=50,000.00 元）``, not a dict with English keys."""
+    make(occupation="无业")
+    run = services.do_run_screening(
+        D(2025, 12, 31),
+        overrides={"A002": {"min_loss_amount": "50000"}},
+        actor=personas["hq_admin"],
+    )
+    text = client_for("hq_admin").get(reverse("rules:run_detail", args=[run.pk])).content.decode()
+    assert "A002（亏损金额不低于=50,000.00 元）" in text
+    assert "min_loss_amount" not in text
+
+
 def test_run_page_shows_only_the_managers_subtree(client_for, run):
     text = client_for("manager_a").get(reverse("rules:run_detail", args=[run.pk])).content.decode()
     assert "北京客户" in text and "上海客户" not in text

@@ -115,6 +115,29 @@ def test_a_provider_no_transport_claims_is_exported_as_stored(client_for, task, 
     assert (row["服务商"], row["强制发送"]) == ("retired", "否")
 
 
+def test_the_message_list_names_the_template_with_its_code_after_it(client_for, task, queue):
+    """短信模板 reads 回访提醒 (REMIND on hover) on the page and 回访提醒（REMIND） in the export."""
+    queue(task)
+    client = client_for("hq_admin")
+    html = client.get("/sms/").content.decode()
+    assert '<span title="模板编号：REMIND">回访提醒</span>' in html
+    (row,) = export_rows(client, "/sms/?_export=csv")
+    assert row["短信模板"] == "回访提醒（REMIND）"
+
+
+def test_the_message_lists_template_filter_offers_templates_by_name(client_for, template):
+    html = client_for("hq_admin").get("/sms/").content.decode()
+    assert f'<option value="{template.pk}">回访提醒（REMIND）</option>' in html
+
+
+def test_the_task_page_offers_and_lists_templates_by_name(client_for, task, template, queue):
+    queue(task)
+    page = client_for("agent_a").get(f"/callbacks/tasks/{task.pk}/").content.decode()
+    sms = page[page.index('id="task-sms"') :]
+    assert f'<option value="{template.pk}">回访提醒（REMIND）</option>' in sms
+    assert '回访提醒 <span class="text-secondary small">REMIND</span></td>' in sms
+
+
 def test_the_template_export_says_enabled_or_disabled(client_for, template):
     (row,) = export_rows(client_for("hq_admin"), "/sms/templates/?_export=csv")
     assert row["状态"] == "启用"
@@ -253,5 +276,5 @@ def test_the_message_export_names_its_filters_as_the_page_does(client_for, task,
     response = client_for("hq_admin").get("/sms/", query)
     assert (
         about(response.content)["筛选条件"]
-        == "短信模板：REMIND 回访提醒；状态：排队；发送日从：2026-01-05"
+        == "短信模板：回访提醒（REMIND）；状态：排队；发送日从：2026-01-05"
     )

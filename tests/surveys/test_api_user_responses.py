@@ -66,7 +66,7 @@ def test_export_writes_all_answers_of_the_version_audited(world, api_for, person
     )
     assert response.status_code == 200
     header, *rows = _csv(response)
-    assert header[:3] == ["问卷编号", "版本", "邀请编号"]
+    assert header[:4] == ["问卷编号", "问卷名称", "版本", "邀请编号"]
     assert len(rows) == 2  # the branch's own two responses only
     assert AuditEvent.objects.filter(
         action="export", user=personas["manager_a"], actor_label="api"

@@ -100,6 +100,14 @@ def test_an_open_h5_link_has_a_copy_button_naming_its_field(client_for, tasks):
     assert f'data-copy="h5-link-{code}" aria-live="polite">复制链接</button>' in html
 
 
+def test_the_invite_page_offers_questionnaires_by_name(client_for, tasks):
+    task = tasks[0][0]
+    html = client_for("manager_a").get(reverse("surveys:invite_task", args=[task.pk])).content
+    questionnaire = Invitation.version.field.related_model.objects.first().questionnaire
+    option = f'value="{questionnaire.code}">{questionnaire.title}（{questionnaire.code}）</option>'
+    assert option in html.decode()
+
+
 def test_one_task_is_invited_from_its_page(client_for, tasks):
     task = tasks[0][0]
     client = client_for("manager_a")

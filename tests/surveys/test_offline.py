@@ -41,6 +41,12 @@ def test_the_page_defaults_to_the_task_business_types_questionnaire(client_for, 
     assert 'name="a-0"' in page.content.decode()
 
 
+def test_the_version_select_offers_each_questionnaire_by_its_name(client_for, task, published):
+    html = client_for("agent_a").get(reverse("surveys:offline_entry", args=[task.pk])).content
+    shown = f"{published.title}（{published.questionnaire.code}）第 {published.number} 版</option>"
+    assert shown in html.decode()
+
+
 def test_offline_entry_end_to_end_writes_a_record_with_the_scan(client_for, task, published):
     response = _post(client_for("agent_a"), task, published, {"a-0": "yes", "a-1": ["app"]})
     assert response.status_code == 302

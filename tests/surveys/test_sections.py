@@ -29,6 +29,15 @@ def test_the_task_page_lists_the_tasks_invitations_and_links_the_response(client
     assert "第 1 题 您是本人吗？" in html  # the abnormal question named
 
 
+def test_the_task_page_names_each_invitations_questionnaire(client_for, world):
+    """问卷 reads 年度回访问卷（QN-…）第 1 版: the name first, the code after it."""
+    task = world.tasks_a[1]
+    html = _task_page(client_for("agent_a"), task).content.decode()
+    version = task.invitations.first().version
+    shown = f"<td>{version.title}（{version.questionnaire.code}）第 {version.number} 版</td>"
+    assert shown in html
+
+
 def test_the_task_page_offers_offline_entry_for_an_open_task(client_for, world):
     open_task = world.tasks_a[2]
     html = _task_page(client_for("manager_a"), open_task).content.decode()
@@ -63,6 +72,13 @@ def test_the_response_page_shows_the_answers_and_marks_the_abnormal_ones(client_
     assert lines["opinion"]["abnormal"] is False
     assert lines["channels"]["answered"] is False
     assert 'data-abnormal="1"' in page.content.decode()
+
+
+def test_the_response_page_names_its_questionnaire_first(client_for, world):
+    version = world.abnormal.version
+    page = client_for("agent_a").get(reverse("surveys:response_detail", args=[world.abnormal.pk]))
+    shown = f"{version.title}（{version.questionnaire.code}）第 {version.number} 版</dd>"
+    assert shown in page.content.decode()
 
 
 def test_the_response_page_names_a_partners_channel_in_chinese(client_for, world):

@@ -18,7 +18,7 @@ from huifang.callbacks.models import CallbackTask
 from huifang.channels.calls import services as call_services
 from huifang.channels.calls.filtersets import CallFilterSet
 from huifang.channels.calls.models import CallAttempt, CallPush
-from huifang.channels.calls.tables import CallTable
+from huifang.channels.calls.tables import InterfaceCallTable
 from huifang.channels.sms import jobs as sms_jobs
 from huifang.channels.sms import services as sms_services
 from huifang.channels.sms.filtersets import MessageFilterSet, TemplateFilterSet
@@ -233,7 +233,7 @@ class SmsMessageViewSet(
             ids = []
         job = start_job(
             sms_jobs.KIND,
-            f"批量发送短信：{template.code}（{count} 条任务）",
+            f"批量发送短信：{template}（{count} 条任务）",
             sms_jobs.SendParams(template=template.pk, tasks=ids, filter=query, force=force),
             user=request.user,
         )
@@ -380,7 +380,7 @@ class CallAttemptViewSet(ScopedViewSetMixin, ExportViewSetMixin, viewsets.ReadOn
     serializer_class = CallAttemptSerializer
     filterset_class = CallFilterSet
     pagination_class = CallCursorPagination
-    export_table = CallTable
+    export_table = InterfaceCallTable  # ``huifang export calls``'s columns
     export_name = "calls"
     export_title = "外呼记录"
 

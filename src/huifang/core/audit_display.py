@@ -270,6 +270,24 @@ class Change:
 
 
 @dataclass
+class RawRow:
+    label: str  # the key's Chinese label, or the key where it has none
+    key: str
+    before: str
+    after: str
+
+
+def _stored(values: dict, key: str, present: bool) -> str:
+    """``values[key]`` as stored: text as it is, anything else as JSON; ``—`` if absent."""
+    if not present or key not in values:
+        return EMPTY
+    value = values[key]
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
 class EventView:
     event: object
     action: str
@@ -282,6 +300,24 @@ class EventView:
         """The stored before / after, pretty-printed with Chinese as it is."""
         data = {"before": self.event.before, "after": self.event.after}
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+    @property
+    def raw_rows(self) -> list[RawRow]:
+        """The stored before / after key by key, values as stored (ids, UTC times, codes;
+        a list or object as JSON), each key under its Chinese label where it has one (a
+        field's, :data:`EXTRA_LABELS`), else as it is (a partner's payload key)."""
+        model = model_of(self.event.object_type)
+        before, after = _as_dict(self.event.before), _as_dict(self.event.after)
+        keys = list(before) + [k for k in after if k not in before]
+        return [
+            RawRow(
+                field_label(model, key) if key else "内容",
+                key,
+                _stored(before, key, self.event.before is not None),
+                _stored(after, key, self.event.after is not None),
+            )
+            for key in keys
+        ]
 
     @property
     def has_raw(self) -> bool:

@@ -91,7 +91,7 @@ def page_sheet(findings: Iterable[compliance.Finding]) -> tuple[list[str], Itera
                     f.investor_code,
                     names.get(f.investor_code, ""),
                     branches.get(f.branch_id, ""),
-                    f.task_id or "",
+                    f"#{f.task_id}" if f.task_id else "",  # as the page links it
                     f.note,
                 ]
 

@@ -10,6 +10,7 @@ forms, the CLI (``KEY=VALUE``), the API and one-off screening overrides all use.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -72,6 +73,27 @@ def clean_params(rule_type: str, raw: dict, *, base: dict | None = None) -> dict
 def display_params(rule_type: str, params: dict) -> list[tuple[str, str, str]]:
     """(key, label, shown value) for every parameter of the type, in declaration order."""
     return _type(rule_type).display(params)
+
+
+def params_text(rule_type: str, params: dict, *, given_only: bool = False) -> str:
+    """A rule's parameters in words, ``亏损金额不低于=100,000.00 元；…``, with its rule
+    type's labels (``RuleType.params_text``); the stored JSON when the type cannot read
+    them (an unknown type, an old version's values)."""
+    try:
+        return _type(rule_type).params_text(params or {}, given_only=given_only)
+    except Exception:  # said as stored rather than lost
+        return json.dumps(params, ensure_ascii=False, sort_keys=True)
+
+
+def overrides_text(overrides: dict, types: dict[str, str]) -> str:
+    """A screening's 临时参数 ``{code: {key: value}}`` (``types``: the rule type of each
+    code) → ``A002（亏损金额不低于=50,000.00 元）；…``; empty when there are none."""
+    return "；".join(
+        f"{code}（{params_text(types.get(code, ''), given, given_only=True)}）"
+        if isinstance(given, dict)
+        else f"{code}（{given}）"
+        for code, given in (overrides or {}).items()
+    )
 
 
 def describe(rule_type: str, params: dict) -> str:

@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from huifang.core.columns import WRAP, CountColumn, DateColumn, DateTimeColumn, UserColumn
-from huifang.rules import evidence
-from huifang.rules import params as P
+from huifang.rules import evidence, ruletypes
 from huifang.rules.models import Hit, Rule, ScreeningRun
 
 
@@ -59,8 +58,7 @@ class ParamTable(RuleTable):
     default_columns = ("code", "name", "params", "version", "updated_by", "updated_at")
 
     def render_params(self, record):
-        shown = P.display_params(record.rule_type, record.params)
-        return "；".join(f"{label}：{value}" for _key, label, value in shown)
+        return ruletypes.get(record.rule_type).params_text(record.params, sep="：")
 
     def value_params(self, record):
         return self.render_params(record)

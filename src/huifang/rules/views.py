@@ -309,6 +309,9 @@ class RunDetailView(ObjectListView):
         context.update(
             run=self.run,
             run_rules=run_rules,
+            overrides=P.overrides_text(
+                self.run.overrides, {rr.code: rr.rule_type for rr in run_rules}
+            ),
             empty_periods=[text for text in empty if text],
             scoped_total=hits.count(),
             # A frozen run shows what was confirmed when it was frozen, not today's data.

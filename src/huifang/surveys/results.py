@@ -342,6 +342,7 @@ def abnormal_texts(version: QuestionnaireVersion, response: Response) -> list[st
 
 EXPORT_HEADER = [
     "问卷编号",
+    "问卷名称",
     "版本",
     "邀请编号",
     "渠道",
@@ -369,6 +370,7 @@ def answers_sheet(version: QuestionnaireVersion):
         lines = answer_lines(version, response)
         return [
             code,
+            version.title,
             version.number,
             response.invitation.code,
             response.get_channel_display(),

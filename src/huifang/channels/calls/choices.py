@@ -28,6 +28,24 @@ class MappingAction(models.TextChoices):
     WAIT = "wait", "等待坐席登记"
 
 
+# The IVR questions the platform asks, by the key its ``ivr`` payload gives them
+# (``interfaces.md``: ``{question: key}``): the key stays the partner's, people read the name.
+IVR_QUESTIONS = {"confirm": "确认回访内容"}
+
+
+def ivr_question_label(key: str) -> str:
+    """``confirm`` → ``确认回访内容（confirm）``; a key with no name as it is; none: any."""
+    if not key:
+        return "任一问题"
+    name = IVR_QUESTIONS.get(key)
+    return f"{name}（{key}）" if name else key
+
+
+def ivr_text(ivr: dict | None) -> str:
+    """A call's ``ivr`` ``{"confirm": "1"}`` → ``确认回访内容（confirm）=1``; empty for none."""
+    return "；".join(f"{ivr_question_label(str(q))}={key}" for q, key in (ivr or {}).items())
+
+
 def result_value(text: str) -> str:
     """A result given as value (``no_answer``) or label (``无人接听``) → its value."""
     return parse_choice(CallResult, text, noun="拨打结果")

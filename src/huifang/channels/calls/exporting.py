@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from huifang.channels.calls.filtersets import CallFilterSet
 from huifang.channels.calls.models import CallAttempt
-from huifang.channels.calls.tables import EXPORT_COLUMNS, CallTable
-from huifang.core.exporter import Exporter
+from huifang.channels.calls.tables import InterfaceCallTable
+from huifang.core.exporter import Exporter, export_exclude
 
 RELATED = ("customer", "branch")
 
@@ -17,12 +17,12 @@ def call_exporter(*, batch: str | None = None, user=None) -> Exporter:
     calls = CallAttempt.objects.select_related(*RELATED)
     calls = calls.restrict(user, "view") if user is not None else calls.all()
     return Exporter(
-        CallTable,
+        InterfaceCallTable,
         CallFilterSet({"batch": batch or ""}, queryset=calls),
         name="calls",
         title="外呼记录",
         sheet="外呼记录",
-        table_kwargs={"exclude": [c for c in CallTable.base_columns if c not in EXPORT_COLUMNS]},
+        table_kwargs={"exclude": export_exclude(InterfaceCallTable)},
         order_by=("started_at", "attempt", "id"),  # a late-reported earlier try: attempt order
         actor=user,
     )

@@ -1,5 +1,9 @@
-"""Columns of 外呼记录 (the global list and its export, ``huifang export calls``) and of
-the result mapping page. The export's columns are ``interfaces.md``'s, in its order."""
+"""Columns of 外呼记录 (the global list and its exports) and of the result mapping page.
+
+The page's export carries the page's columns as it shows them (拨打时长 ``01:35``, 回访记录
+``#12``); :class:`InterfaceCallTable` is ``interfaces.md``'s format (its columns in its
+order, 拨打时长 in seconds, ids bare), written by ``huifang export calls``, the API's export
+and the page's 导出接口格式, and read back by ``huifang callcenter import``."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from django.utils.html import format_html
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import RecordStatus
-from huifang.channels.calls.choices import CallResult, MappingAction
+from huifang.channels.calls.choices import CallResult, MappingAction, ivr_question_label
 from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
 from huifang.core.audit_display import source_label
 from huifang.core.columns import (
@@ -75,7 +79,7 @@ class CallTable(tables.Table):
         "record",
         "task",
     ]
-    export_columns = EXPORT_COLUMNS
+    export_columns = default_columns  # what the page shows, unless 显示列 chose others
 
     class Meta:
         model = CallAttempt
@@ -85,8 +89,8 @@ class CallTable(tables.Table):
     def render_duration(self, record: CallAttempt) -> str:
         return record.duration_text
 
-    def value_duration(self, record: CallAttempt) -> int:
-        return record.duration_seconds
+    def value_duration(self, record: CallAttempt) -> str:
+        return record.duration_text
 
     def render_record(self, value):
         if not value:
@@ -96,18 +100,37 @@ class CallTable(tables.Table):
         )
 
     def value_record(self, value):
-        return value or ""
+        return f"#{value}" if value else ""
 
     def render_task(self, value):
         return format_html(
             '<a href="{}">#{}</a>', reverse("callbacks:task_detail", args=[value]), value
         )
 
+    def value_task(self, value):
+        return f"#{value}" if value else ""
+
     def value_recording_url(self, value):
         return value
 
     def render_recording_url(self, value):
         return format_html('<a href="{}" rel="noreferrer" target="_blank">录音</a>', value)
+
+
+class InterfaceCallTable(CallTable):
+    """外呼记录 in ``interfaces.md``'s format (``huifang export calls``): its columns in its
+    order, 拨打时长 in seconds and 回访记录 a bare id, as ``huifang callcenter import`` reads."""
+
+    export_columns = EXPORT_COLUMNS
+
+    def value_duration(self, record: CallAttempt) -> int:
+        return record.duration_seconds
+
+    def value_record(self, value):
+        return value or ""
+
+    def value_task(self, value):
+        return value or ""
 
 
 class PushTable(tables.Table):
@@ -165,6 +188,8 @@ def push_filters(value: str) -> str:
 
 
 class MappingTable(tables.Table):
+    """外呼结果映射: the confirmation question by its name (the platform's key after it)."""
+
     result = ChoiceColumn(
         CallResult,
         verbose_name="拨打结果",
@@ -174,7 +199,7 @@ class MappingTable(tables.Table):
     status = ChoiceColumn(RecordStatus, verbose_name="回访状态")
     failure_reason = tables.Column(verbose_name="失败原因")
     ivr_required = BooleanColumn(verbose_name="须按键确认", yesno="是,否")
-    ivr_question = tables.Column(verbose_name="确认问题")
+    ivr_question = tables.Column(verbose_name="确认问题", empty_values=())
     ivr_answer = tables.Column(verbose_name="确认按键")
     updated_at = DateTimeColumn(verbose_name="修改时间")
 
@@ -182,3 +207,9 @@ class MappingTable(tables.Table):
         model = ResultMapping
         fields = ()
         orderable = False
+
+    def render_ivr_question(self, record) -> str:
+        return ivr_question_label(record.ivr_question)
+
+    def value_ivr_question(self, record) -> str:
+        return ivr_question_label(record.ivr_question)

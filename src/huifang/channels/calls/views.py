@@ -25,13 +25,18 @@ from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
 from huifang.channels.calls.tables import (
     PICKED,
     CallTable,
+    InterfaceCallTable,
     MappingTable,
     PushTable,
     push_filters,
 )
 from huifang.core.choices import choice_label
+from huifang.core.exporter import export_exclude
 from huifang.core.scoping import has_model_perm
 from huifang.core.views import ObjectListView, style_form
+
+# The query parameter of the 外呼记录 export in the interface format.
+INTERFACE = "interface"
 
 
 class CallListView(ObjectListView):
@@ -43,6 +48,20 @@ class CallListView(ObjectListView):
     export_name = "calls"
     template_name = "calls/call_list.html"
     table_pagination = {"per_page": 100}
+
+    def export(self, fmt: str):
+        """导出 writes the page's columns; 导出接口格式 (``_format=interface``) writes
+        ``interfaces.md``'s, as ``huifang export calls`` does, for re-import."""
+        if self.request.GET.get("_format") == INTERFACE:
+            self.table_class = InterfaceCallTable
+            self.export_name = "calls_interface"
+            self.title = "外呼记录（接口格式）"
+        return super().export(fmt)
+
+    def get_table_kwargs(self):
+        if self.exporting and self.table_class is InterfaceCallTable:
+            return {"exclude": export_exclude(InterfaceCallTable)}  # the contract's columns
+        return super().get_table_kwargs()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

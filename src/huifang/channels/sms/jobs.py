@@ -55,7 +55,7 @@ def send(ctx: JobContext) -> dict:
     except ValidationError as exc:
         raise JobFailed("；".join(exc.messages)) from exc
     ctx.progress(total, total, "完成")
-    summary = f"短信模板 {template.code}：{result.summary()}"
+    summary = f"短信模板 {template}：{result.summary()}"
     ctx.log(summary)
     next_url = reverse("sms:message_list") + f"?template={template.pk}"
     return {

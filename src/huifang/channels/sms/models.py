@@ -56,7 +56,8 @@ class SmsTemplate(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        """The name users know it by, its code after it (selects, messages, audit)."""
+        return f"{self.name}（{self.code}）"
 
 
 class SmsMessage(models.Model):

@@ -199,7 +199,7 @@ def do_queue(
     actor = as_actor(actor)
     require(actor, "sms.add_smsmessage", message="您没有发送短信的权限")
     if not template.enabled:
-        raise ValidationError(f"短信模板 {template.code} 已停用")
+        raise ValidationError(f"短信模板 {template} 已停用")
     rows = _tasks_queryset(tasks, actor)
     now = now or timezone.now()
     today = _today(now)

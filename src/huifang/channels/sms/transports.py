@@ -183,7 +183,7 @@ class AliyunTransport(Transport):
         template = message.template
         if not template.aliyun_template_code:
             raise TransportError(
-                f"短信模板 {template.code} 未配置阿里云模板CODE", permanent=True, code="config"
+                f"短信模板 {template} 未配置阿里云模板CODE", permanent=True, code="config"
             )
         values = self.params_of(message)
         params = {key: str(values.get(var, "")) for key, var in _mapping(template.aliyun_params)}
@@ -251,7 +251,7 @@ class TencentTransport(Transport):
         template = message.template
         if not template.tencent_template_id:
             raise TransportError(
-                f"短信模板 {template.code} 未配置腾讯云模板ID", permanent=True, code="config"
+                f"短信模板 {template} 未配置腾讯云模板ID", permanent=True, code="config"
             )
         values = self.params_of(message)
         names = [n.strip() for n in template.tencent_params.replace("，", ",").split(",")]

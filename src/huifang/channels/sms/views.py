@@ -73,7 +73,7 @@ def template_edit(request, pk: int | None = None):
             else:
                 form.add_error(None, exc)
         else:
-            messages.success(request, f"已保存短信模板 {saved.code}")
+            messages.success(request, f"已保存短信模板 {saved}")
             return redirect("sms:template_list")
     text = form["text"].value() or ""
     signature = form["signature"].value() or ""
@@ -82,7 +82,7 @@ def template_edit(request, pk: int | None = None):
         "sms/template_form.html",
         {
             "form": form,
-            "title": f"编辑短信模板 {instance.code}" if instance else "新建短信模板",
+            "title": f"编辑短信模板 {instance}" if instance else "新建短信模板",
             "preview": services.preview(text, signature),
         },
     )
@@ -206,7 +206,7 @@ def send_bulk(request):
     if request.POST.get("confirmed") == "1" and template is not None:
         job = start_job(
             jobs.KIND,
-            f"批量发送短信：{template.code}（{count} 条任务）",
+            f"批量发送短信：{template}（{count} 条任务）",
             jobs.SendParams(
                 template=template.pk,
                 tasks=[] if matching else ids,

@@ -30,6 +30,7 @@ from huifang.callbacks.records.models import (
     RecordAttachment,
     RecordVersion,
 )
+from huifang.channels.calls.choices import ivr_text
 from huifang.channels.calls.models import CallAttempt
 from huifang.channels.sms.models import SmsMessage
 from huifang.core.audit_display import Names, describe, source_label
@@ -44,6 +45,7 @@ from huifang.reports.compliance import finding_title
 from huifang.reports.evidence import attachments
 from huifang.reports.evidence.scope import Scope, day_bounds
 from huifang.reports.models import Measure, MeasureAttachment
+from huifang.rules import params as P
 from huifang.rules import ruletypes
 from huifang.rules.evidence import STORED, reason_dict, summary
 from huifang.rules.models import Hit, HitReason, RunRule, ScreeningRun
@@ -172,6 +174,7 @@ RULE_HEADER = [
     "生效参数",
     "规则含义",
     "命中数",
+    "生效参数（原始 JSON）",  # as stored, for an auditor to check the words against
 ]
 
 
@@ -185,11 +188,15 @@ def _meaning(rule_type: str, params: dict) -> str:
 def rule_rows(ctx: Context) -> Iterator[list]:
     runs = {r.pk: r for r in ScreeningRun.objects.filter(pk__in=ctx.run_ids)}
     kinds, statuses = labels(RunRule, "rule_type"), labels(ScreeningRun, "status")
-    for rr in (
+    rules = list(
         RunRule.objects.filter(run_id__in=ctx.run_ids)
         .select_related("version")
         .order_by("run_id", "code")
-    ):
+    )
+    types: dict[int, dict[str, str]] = {}  # each run's rule types by code
+    for rr in rules:
+        types.setdefault(rr.run_id, {})[rr.code] = rr.rule_type
+    for rr in rules:
         run = runs[rr.run_id]
         yield [
             run.pk,
@@ -202,7 +209,7 @@ def rule_rows(ctx: Context) -> Iterator[list]:
             "、".join(run.customer_types or []),
             "、".join(run.branch_codes or []),
             run.exclude_dormant,
-            as_json(run.overrides),
+            P.overrides_text(run.overrides, types[run.pk]),
             rr.code,
             rr.name,
             kinds.get(rr.rule_type, rr.rule_type),
@@ -210,9 +217,10 @@ def rule_rows(ctx: Context) -> Iterator[list]:
             local(rr.version.created_at),
             ctx.person(rr.version.created_by_id),
             rr.version.note,
-            as_json(rr.params),
+            P.params_text(rr.rule_type, rr.params),
             _meaning(rr.rule_type, rr.params),
             rr.hit_count,
+            as_json(rr.params),
         ]
 
 
@@ -720,7 +728,7 @@ def call_rows(ctx: Context) -> Iterator[list]:
             c.agent,
             c.recording_url,
             c.recording_sha256,
-            as_json(c.ivr),
+            ivr_text(c.ivr),
             sources.get(c.source, c.source),
             c.record_id,
             c.note,

@@ -7,6 +7,7 @@ registers it; :data:`REGISTRY` maps the name stored in ``Rule.rule_type`` to an 
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from datetime import date
 from typing import ClassVar
@@ -96,6 +97,25 @@ class RuleType(ABC):
             (p.key, p.label, P.display_value(p, params.get(p.key, p.default)))
             for p in self.all_params
         ]
+
+    def params_text(self, params: dict, *, given_only: bool = False, sep: str = "=") -> str:
+        """``params`` in words: ``参数中文名=值；…`` in declaration order, each value as the
+        pages show it (the evidence package's 生效参数 and 临时参数, the 参数 list with
+        ``sep="："``). ``given_only``: only the keys ``params`` holds (a screening's
+        overrides), else every parameter (its default where unset). A stored key the type
+        no longer declares is kept as it is stored (``key=value``), never dropped."""
+        shown = [
+            f"{label}{sep}{value}"
+            for key, label, value in self.display(params)
+            if not given_only or key in params
+        ]
+        known = {p.key for p in self.all_params}
+        shown += [
+            f"{key}{sep}{value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+            for key, value in params.items()
+            if key not in known
+        ]
+        return "；".join(shown)
 
     # --- meaning ------------------------------------------------------------------------
 

@@ -52,7 +52,8 @@ class Questionnaire(models.Model):
         permissions = [("publish_questionnaire", "可发布问卷")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        """Its name, its code after it (selects, messages, the audit log)."""
+        return f"{self.title}（{self.code}）"
 
     def latest_published(self) -> QuestionnaireVersion | None:
         """The highest-numbered published version, or None."""
@@ -128,9 +129,11 @@ class QuestionnaireVersion(models.Model):
         ]
 
     def __str__(self) -> str:
+        """``年度回访问卷（QN-ANNUAL）第 2 版``: the version's name, its code after it."""
+        name = f"{self.title or self.questionnaire.title}（{self.questionnaire.code}）"
         if self.is_published:
-            return f"{self.questionnaire.code} 第 {self.number} 版"
-        return f"{self.questionnaire.code} 草稿"
+            return f"{name}第 {self.number} 版"
+        return f"{name}草稿"
 
     def save(self, *args, **kwargs):
         if self._frozen():
