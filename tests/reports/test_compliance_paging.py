@@ -3,7 +3,10 @@ the export are exactly its whole list (as the checks define it), for every perso
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import math
 
 import pytest
 from django.urls import reverse
@@ -11,6 +14,7 @@ from django.urls import reverse
 from huifang.callbacks.records.models import FailureReason
 from huifang.core.scoping import subtree_ids
 from huifang.reports import compliance, compliance_views
+from tests.reports.conftest import TODAY
 from tests.reports.test_compliance import customer, frozen_run, strict_batch
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +250,69 @@ def test_every_check_defines_one_way_to_find_its_findings():
         own = cls.reader if with_rows else cls.listed
         base = compliance.Check.reader if with_rows else compliance.Check.listed
         assert own is not base, name
+
+
+def test_every_check_reads_its_findings_a_page_at_a_time(planted, personas):
+    """Each check's list is the rows of one query: a page is one LIMIT query of its rows,
+    not a list built in Python and sliced (the elderly and high-risk checks built theirs)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for name, cls in compliance.REGISTRY.items():
+        found = cls().findings(personas["hq_admin"], ALL)
+        assert isinstance(found, compliance.QueryFindings), name
+        with CaptureQueriesContext(connection) as page:
+            found[0:2]
+        assert "LIMIT 2" in page.captured_queries[-1]["sql"], name
+
+
+PAGED = ("elderly_without_callback", "high_risk_without_callback")
+
+
+@pytest.fixture
+def crowded(world, branches, make_task, make_record):
+    """More than a page (50) of both checks' findings in 分公司 A and a few in B: 70-year-olds
+    (due years ago) never reached, reached late or on time; A006 buyers in two runs, some
+    called since, one whose earlier run's hit was in B before they moved to A."""
+    elderly, risky = {}, {}
+    for n in range(80):
+        where = "b1" if n % 12 == 0 else "a1"
+        old = customer(f"05{n:08d}", branches[where], birth_date=datetime.date(1950, 1, 1 + n % 28))
+        elderly[old] = "A003"
+        if n % 5 == 1:  # reached after the due day: a finding with its day
+            make_record(make_task(where, customer=old, codes="A003"), day=datetime.date(2021, 1, 1))
+        elif n % 7 == 2:  # reached in time: no finding
+            make_record(make_task(where, customer=old, codes="A003"), day=datetime.date(2020, 1, 2))
+        buyer = customer(f"06{n:08d}", branches[where])
+        risky[buyer] = "A006"
+        if n % 9 == 4:  # called since the run's 基准日: no finding
+            make_record(make_task(where, customer=buyer, codes="A006"), day=TODAY)
+    frozen_run(elderly)
+    moved = customer("0699999999", branches["b1"])
+    frozen_run({**risky, moved: "A006"})
+    moved.branch = branches["a1"]
+    moved.save(update_fields=["branch"])
+    frozen_run({**risky, moved: "A006"}, as_of=datetime.date(2026, 3, 1))
+    return world
+
+
+@pytest.mark.parametrize("persona", ["hq_admin", "manager_a"])
+@pytest.mark.parametrize("name", PAGED)
+def test_a_checks_pages_are_its_export_sliced(crowded, client_for, persona, name):
+    """The page's count is the export's length; page 1 and the last page are the export's
+    rows at their places."""
+    client = client_for(persona)
+    url = reverse("reports:compliance_check", args=[name])
+    export = client.get(url, {"_export": "csv"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    rows = [(r[1], r[4], r[5]) for r in list(csv.reader(io.StringIO(text)))[1:]]
+    first = client.get(url)
+    assert first.context["count"] == len(rows) > 50
+    last_number = math.ceil(len(rows) / 50)
+    last = client.get(url, {"page": last_number})
+
+    def shown(response):
+        return [(f.investor_code, str(f.task_id or ""), f.note) for f in response.context["page"]]
+
+    assert shown(first) == rows[:50]
+    assert shown(last) == rows[50 * (last_number - 1) :]

@@ -7,7 +7,7 @@ query giving :class:`Finding` rows (投资者代码, task, 说明). Defining the
 it (``REGISTRY``); the dashboard's counts, the pages, the exports and the command read it
 from there, so a firm sees the list and a developer adds a check in one place.
 
-Most checks' findings are the rows of one ordered query (``rows``): their list is a
+Every check's findings are the rows of one ordered query (``rows``): their list is a
 :class:`QueryFindings`, which counts in SQL, reads a page with LIMIT/OFFSET and streams
 the whole list in chunks, the page's 部门 and 投资者代码 filters applied in SQL — a check
 with hundreds of thousands of findings shows its first page without building them all.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -33,11 +33,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -55,7 +54,7 @@ from huifang.callbacks.records.models import (
     RecordVersion,
     lacking,
 )
-from huifang.core.scoping import in_subtree, subtree_ids
+from huifang.core.scoping import in_subtree
 from huifang.customers.choices import Status as CustomerStatus
 from huifang.customers.models import Customer
 from huifang.reports.figures import task_successes
@@ -181,31 +180,24 @@ class Check:
         if cls.name:
             REGISTRY[cls.name] = cls
 
-    def rows(self, user, period: Period) -> QuerySet | None:
-        """The query whose rows are the findings, one each, in the list's order (read by
-        ``reader`` as ``fields``); None for a check that builds its list in Python
-        (``listed``)."""
-        return None
+    def rows(self, user, period: Period) -> QuerySet:
+        """The query whose rows are the findings, one each, in the list's order (a total
+        order), read by ``reader`` as ``fields``."""
+        # An abstract hook: every check defines it, or ``findings`` of its own.
+        raise NotImplementedError(f"{type(self).__name__} 须定义 rows（或自己的 findings）")
 
     def reader(self) -> Callable[[Any], Finding]:
         """What turns one of ``rows``' rows into its finding."""
         # An abstract hook: every check with ``rows`` defines it (the paging tests run each).
         raise NotImplementedError(f"{type(self).__name__} 定义了 rows，须同时定义 reader")
 
-    def listed(self, user, period: Period, branch, code: str) -> list[Finding]:
-        """The findings of a check without ``rows``, built in Python."""
-        # An abstract hook: every check without ``rows`` defines it.
-        raise NotImplementedError(f"{type(self).__name__} 未定义 rows，须定义 listed")
-
-    def findings(self, user, period: Period, branch=None, code: str = "") -> Sequence[Finding]:
+    def findings(self, user, period: Period, branch=None, code: str = "") -> QueryFindings:
         """The check's findings in ``user``'s scope (and ``period`` where it applies), of
-        ``branch``'s subtree and whose 投资者代码 starts with ``code`` when given: a
-        :class:`QueryFindings` where they are the rows of one query, else a list."""
-        rows = self.rows(user, period)
-        if rows is None:
-            return self.listed(user, period, branch, code)
-        rows = narrowed(rows, self.branch_field, self.code_field, branch, code)
-        # Counted without the columns' joins (the customer's 投资者代码) and without order.
+        ``branch``'s subtree and whose 投资者代码 starts with ``code`` when given, as the
+        rows of one query (a :class:`QueryFindings`: counted in SQL, read a page at a time)."""
+        rows = narrowed(self.rows(user, period), self.branch_field, self.code_field, branch, code)
+        # Counted without the columns' joins (the customer's 投资者代码), the columns
+        # only a finding's text reads (annotations a COUNT leaves out) and the order.
         shaped = rows.values(*self.fields) if self.fields else rows
         return QueryFindings(shaped, self.reader(), count=rows.order_by().count)
 
@@ -555,6 +547,8 @@ class ElderlyWithoutCallback(Check):
     name = "elderly_without_callback"
     title = "70 周岁以上客户未按期回访"
     age = 70  # the exchanges' deadline: the end of the month after the 70th birthday
+    code_field = "investor_code"
+    fields = ("pk", "investor_code", "birth_date", "branch_id", "first_reached", "a003_task")
 
     @property
     def description(self) -> str:
@@ -573,45 +567,6 @@ class ElderlyWithoutCallback(Check):
             "仍没有成功的回访记录，也没有面谈记录（回访状态为“失败”的面谈不算）。"
         )
 
-    def _late(self, user, period, branch, code) -> tuple[list, QuerySet]:
-        """The customers due in ``period`` and not reached by their due day, by 投资者代码:
-        ``(customer, due day, first reached or None)``; and the customers' query."""
-        today = timezone.localdate()
-        customers = self._customers(user, branch, code)
-        due: dict[int, tuple[dict, datetime.date]] = {}
-        for c in customers.values("pk", "investor_code", "birth_date", "branch_id"):
-            day = month_end_after(birthday(c["birth_date"], self.age))
-            if day >= today or (period.start and day < period.start):
-                continue
-            if period.end and day > period.end:
-                continue
-            due[c["pk"]] = (c, day)
-        # The customers' first 成功 or (not 失败) 面谈 record, for the customers' query as a
-        # subquery (a few more rows than ``due``, read by key), not for ``due``'s ids: a
-        # list of 28,000 parameters took Django ~1 s to build.
-        zone = timezone.get_current_timezone()
-        first = {
-            r["customer_id"]: timezone.localtime(r["first"], zone).date()
-            for r in self._reaching()
-            .filter(customer_id__in=customers.values("pk"))
-            .values("customer_id")
-            .annotate(first=Min("called_at"))
-        }
-        late = [
-            (c, day, first.get(pk))
-            for pk, (c, day) in sorted(due.items(), key=lambda item: item[1][0]["investor_code"])
-            if not (pk in first and first[pk] <= day)
-        ]
-        return late, customers
-
-    def _customers(self, user, branch, code) -> QuerySet:
-        """The A003 customers with a birthday in ``user``'s scope (``branch``, ``code``)."""
-        # From the hits to their customers (not a test of every customer for a hit).
-        hit = HitReason.objects.filter(rule_code="A003", run__status=RunStatus.FROZEN)
-        customers = Customer.objects.filter(pk__in=hit.values("customer_id"))
-        customers = _scoped(customers.filter(birth_date__isnull=False), user)
-        return narrowed(customers, "branch", "investor_code", branch, code)
-
     @staticmethod
     def _reaching() -> QuerySet:
         """The records that reached their customer: 成功, or a 面谈 that did not fail (其他:
@@ -628,53 +583,57 @@ class ElderlyWithoutCallback(Check):
             )
         )
 
-    def count(self, user, period, branch=None, code=""):
-        """The list's length in SQL (building the list took 0.75 s at 28,000 customers). The
-        due day is the last day of a month, so each comparison with it is one of months
+    def rows(self, user, period):
+        """The A003 customers (from the hits to their customers, not a test of every
+        customer for a hit) due in ``period`` and not reached by their due day, by 投资者代码.
+        The due day is the last day of a month, so each comparison with it is one of months
         (:func:`month_number`): due before today, within the period, reached by then (the
         record's Beijing day). The due month is the month after the 70th birthday's; a
-        29 February birthday's 70th falls in a common year (70 is no multiple of 4): 1 March."""
+        29 February birthday's 70th falls in a common year (70 is no multiple of 4): 1 March.
+        Each row also reads the customer's first reaching record (late) and their latest
+        A003 task, for its page's rows only (a COUNT leaves both out)."""
+        hit = HitReason.objects.filter(rule_code="A003", run__status=RunStatus.FROZEN)
+        customers = Customer.objects.filter(pk__in=hit.values("customer_id"))
+        customers = _scoped(customers.filter(birth_date__isnull=False), user)
         birth = Cast("birth_date", CharField())
         leap_day = Case(When(Exact(Substr(birth, 6, 5), Value("02-29")), then=1), default=0)
         due = month_number("birth_date") + (self.age * 12 + 1) + leap_day
-        customers = self._customers(user, branch, code).alias(due=due)
-        customers = customers.filter(due__lt=month_of(timezone.localdate()))
+        customers = customers.alias(due=due).filter(due__lt=month_of(timezone.localdate()))
         if period.start:
             customers = customers.filter(due__gte=month_of(period.start))
         if period.end:
             whole = period.end == month_end_after(period.end.replace(day=1) - ONE_DAY)
             customers = customers.filter(due__lte=month_of(period.end) - (0 if whole else 1))
-        reached = (
-            self._reaching()
-            .filter(customer_id=OuterRef("pk"))
-            .alias(month=month_number(BeijingDay("called_at")))
-            .filter(month__lte=OuterRef("due"))
+        reaching = self._reaching().filter(customer_id=OuterRef("pk"))
+        reached = reaching.alias(month=month_number(BeijingDay("called_at"))).filter(
+            month__lte=OuterRef("due")
         )
-        return customers.exclude(Exists(reached)).count()
-
-    def listed(self, user, period, branch, code):
-        late, customers = self._late(user, period, branch, code)
-        # Their latest A003 task: from the customers to their tasks, then the task's rule
+        # Their latest A003 task: from the customer to their tasks, then the task's rule
         # (from the rule's index it read every A003 task of the firm).
-        a003 = TaskRule.objects.filter(task_id=OuterRef("pk"), code="A003")
-        tasks = dict(
-            CallbackTask.objects.filter(customer_id__in=customers.values("pk"))
-            .filter(Exists(a003))
-            .values("customer_id")
-            .annotate(last=Max("pk"))
-            .values_list("customer_id", "last")
+        a003 = CallbackTask.objects.filter(customer_id=OuterRef("pk")).filter(
+            Exists(TaskRule.objects.filter(task_id=OuterRef("pk"), code="A003"))
         )
-        result = []
-        for c, day, reached in late:
+        return (
+            customers.exclude(Exists(reached))
+            .annotate(
+                first_reached=Subquery(reaching.order_by("called_at").values("called_at")[:1]),
+                a003_task=Subquery(a003.order_by("-pk").values("pk")[:1]),
+            )
+            .order_by("investor_code", "pk")
+        )
+
+    def reader(self):
+        def read(c: dict) -> Finding:
+            day = month_end_after(birthday(c["birth_date"], self.age))
             note = f"生日 {c['birth_date']:%Y-%m-%d}，应于 {day:%Y-%m-%d} 前完成回访或面谈"
-            if reached:
+            if c["first_reached"] is not None:
+                reached = timezone.localtime(c["first_reached"]).date()
                 note += f"；{reached:%Y-%m-%d} 才完成（逾期 {(reached - day).days} 天）"
             else:
                 note += "；至今没有成功的回访或面谈记录"
-            result.append(
-                self.finding(c["investor_code"], tasks.get(c["pk"]), note, c["pk"], c["branch_id"])
-            )
-        return result
+            return self.finding(c["investor_code"], c["a003_task"], note, c["pk"], c["branch_id"])
+
+        return read
 
 
 class HighRiskWithoutCallback(Check):
@@ -685,8 +644,11 @@ class HighRiskWithoutCallback(Check):
         "在统计期间内基准日的已落地筛选中被 A006（高风险产品）命中、"
         "自该基准日起没有任何回访记录的客户。"
     )
+    fields = ("pk", "customer_id", "customer__investor_code", "run_id", "run__as_of", "branch_id")
 
-    def _reasons(self, user, period, code) -> QuerySet:
+    def _reasons(self, user, period) -> QuerySet:
+        """The A006 hit reasons in ``user``'s scope and ``period`` with no record since
+        their run's 基准日."""
         reasons = HitReason.objects.filter(rule_code="A006", run__status=RunStatus.FROZEN)
         reasons = self.in_period(_scoped(reasons, user), "run__as_of", period)
         # The Beijing day of 回访时间 in SQL (``called_at__date`` is a Python function per
@@ -697,36 +659,35 @@ class HighRiskWithoutCallback(Check):
             .alias(day=BeijingDay("called_at"))
             .filter(day__gte=OuterRef("run__as_of"))
         )
-        # The 投资者代码 is the customer's, the same on all their rows: narrowed in SQL.
-        return narrowed(reasons.exclude(Exists(called)), "branch", self.code_field, None, code)
+        return reasons.exclude(Exists(called))
+
+    def rows(self, user, period):
+        """One finding per customer: the reason of their earliest run (then the first
+        reason) among ``_reasons`` — no earlier one of the same customer — by 投资者代码. Its
+        部门 is that run's, so a 部门 filter applies after the choice (``findings`` narrows
+        the rows chosen here)."""
+        reasons = self._reasons(user, period)
+        earlier = self._reasons(user, period).filter(
+            Q(run_id__lt=OuterRef("run_id")) | Q(run_id=OuterRef("run_id"), pk__lt=OuterRef("pk")),
+            customer_id=OuterRef("customer_id"),
+        )
+        return reasons.exclude(Exists(earlier)).order_by("customer__investor_code", "customer_id")
 
     def count(self, user, period, branch=None, code=""):
-        """One finding per customer, of their earliest run; its 部门 is that run's, so a
-        部门 filter is applied to the list."""
+        """Without a 部门: the customers among ``_reasons`` (one finding each)."""
         if branch is not None:
-            return len(self.listed(user, period, branch, code))
-        reasons = self._reasons(user, period, code).order_by()
-        return reasons.values("customer_id").distinct().count()
+            return super().count(user, period, branch, code)
+        reasons = narrowed(self._reasons(user, period), "", "customer__investor_code", None, code)
+        return reasons.order_by().values("customer_id").distinct().count()
 
-    def listed(self, user, period, branch, code):
-        inside = set(subtree_ids(branch)) if branch is not None else None
-        rows = self._reasons(user, period, code).order_by("customer__investor_code", "run_id")
-        result, seen = [], set()
-        for r in rows.values(
-            "customer_id", "customer__investor_code", "run_id", "run__as_of", "branch_id"
-        ):
-            if r["customer_id"] in seen:
-                continue
-            seen.add(r["customer_id"])
-            if inside is not None and r["branch_id"] not in inside:
-                continue
+    def reader(self):
+        def read(r: dict) -> Finding:
             note = f"筛选 #{r['run_id']}（基准日 {r['run__as_of']:%Y-%m-%d}）A006 命中后无回访记录"
-            result.append(
-                self.finding(
-                    r["customer__investor_code"], None, note, r["customer_id"], r["branch_id"]
-                )
+            return self.finding(
+                r["customer__investor_code"], None, note, r["customer_id"], r["branch_id"]
             )
-        return result
+
+        return read
 
 
 class EditedAfterCompletion(Check):
