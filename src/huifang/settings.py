@@ -14,6 +14,7 @@ from huifang.core.config import (
     email,
     env_addresses,
     env_bool,
+    env_date,
     env_int,
     env_list,
     env_path,
@@ -73,6 +74,9 @@ try:
     TASK_REVEALS_PER_HOUR = env_int("HUIFANG_TASK_REVEALS_PER_HOUR", 30, minimum=1)
     # 合规核查: days a branch follow-up may stay without a handling note or a measure.
     FOLLOWUP_DAYS = env_int("HUIFANG_FOLLOWUP_DAYS", 5, minimum=1)
+    # 合规核查: the day the exchanges' rule for traders aged 70 took effect (SHFE/INE); a
+    # customer already 70 then is due by the end of the month after it.
+    ELDERLY_RULE_FROM = env_date("HUIFANG_ELDERLY_RULE_FROM", "2024-05-10")
     # Live job progress goes through the cache so that a job inside one long transaction
     # can still report it (the Job row is only written outside transactions).
     CACHES = {"default": cache(DATA_DIR)}

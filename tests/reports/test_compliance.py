@@ -80,7 +80,8 @@ def test_elderly_check_names_a003s_current_age(client_for, personas):
 def test_followup_checks_name_the_current_number_of_days(client_for, settings):
     settings.FOLLOWUP_DAYS = 7
     text = client_for("hq_admin").get(reverse("reports:compliance")).content.decode()
-    assert "超过 7 天（HUIFANG_FOLLOWUP_DAYS）" in text and "超过 N 天" not in text
+    assert "超过 7 天仍没有处理说明" in text and "超过 N 天" not in text
+    assert "HUIFANG_FOLLOWUP_DAYS" not in text  # a setting's name means nothing on the page
 
 
 def test_overdue_tasks(world):
@@ -231,6 +232,14 @@ def test_elderly_success_after_the_due_date_is_still_a_finding(
     task = make_task("a1", customer=late, codes="A003")
     make_record(task, "success", day=datetime.date(2025, 6, 1))
     assert found("elderly_without_callback") == {"0400000014"}
+
+
+def test_a_high_risk_finding_links_the_customers_a006_task(world, branches, make_task):
+    silent = customer("0400000023", branches["a1"])
+    frozen_run({silent: "A006"}, as_of=datetime.date(2026, 3, 1))
+    task = make_task("a1", customer=silent, codes="A006")
+    (finding,) = compliance.get("high_risk_without_callback").findings(None, ALL)
+    assert finding.task_id == task.pk  # was always empty: no way from the finding to work it
 
 
 def test_high_risk_without_callback(world, branches, make_task, make_record):

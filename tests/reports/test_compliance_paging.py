@@ -191,10 +191,11 @@ BIRTHS = {  # 投资者代码: (birthday, the first record reaching them, Beijin
     ],
 )
 def test_the_elderly_count_is_its_list_at_the_due_months_edges(
-    world, branches, make_task, make_record, start, end, late
+    world, branches, make_task, make_record, settings, start, end, late
 ):
     """Counted in SQL by months: the due day (a month's end), 29 February, December, the
     record's Beijing day and a period ending inside a month give the list's figure."""
+    settings.ELDERLY_RULE_FROM = datetime.date(2010, 1, 1)  # every due day here after it
     people = {code: customer(code, branches["a1"], birth_date=b) for code, (b, _) in BIRTHS.items()}
     frozen_run({c: "A003" for c in people.values()})
     for code, (_, reached) in BIRTHS.items():
@@ -270,10 +271,11 @@ PAGED = ("elderly_without_callback", "high_risk_without_callback")
 
 
 @pytest.fixture
-def crowded(world, branches, make_task, make_record):
+def crowded(world, branches, make_task, make_record, settings):
     """More than a page (50) of both checks' findings in 分公司 A and a few in B: 70-year-olds
     (due years ago) never reached, reached late or on time; A006 buyers in two runs, some
     called since, one whose earlier run's hit was in B before they moved to A."""
+    settings.ELDERLY_RULE_FROM = datetime.date(2010, 1, 1)  # their due days after it
     elderly, risky = {}, {}
     for n in range(80):
         where = "b1" if n % 12 == 0 else "a1"
@@ -312,7 +314,46 @@ def test_a_checks_pages_are_its_export_sliced(crowded, client_for, persona, name
     last = client.get(url, {"page": last_number})
 
     def shown(response):
-        return [(f.investor_code, str(f.task_id or ""), f.note) for f in response.context["page"]]
+        return [
+            (f.investor_code, f"#{f.task_id}" if f.task_id else "", f.note)
+            for f in response.context["page"]
+        ]
 
     assert shown(first) == rows[:50]
     assert shown(last) == rows[50 * (last_number - 1) :]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "late"),
+    [
+        (None, None, {"0400000056", "0400000057"}),
+        (datetime.date(2018, 1, 1), datetime.date(2018, 12, 31), set()),
+        (datetime.date(2024, 6, 1), datetime.date(2024, 6, 30), {"0400000056", "0400000057"}),
+        (datetime.date(2024, 7, 1), None, set()),
+    ],
+)
+def test_no_elderly_customer_is_due_before_the_exchanges_rule_took_effect(
+    world, branches, make_task, make_record, settings, start, end, late
+):
+    """The rule took effect on 2024-05-10: a customer already 70 then is due by 2024-06-30
+    (was: by the end of the month after their 70th birthday, years before the rule)."""
+    settings.ELDERLY_RULE_FROM = datetime.date(2024, 5, 10)
+    births = {  # 70 in 2018 (reached in 2018: counts), in 2023 (reached July 2024: late)
+        "0400000055": (datetime.date(1948, 3, 5), datetime.datetime(2018, 5, 1, 10, 0)),
+        "0400000056": (datetime.date(1948, 2, 29), None),
+        "0400000057": (datetime.date(1953, 7, 1), datetime.datetime(2024, 7, 1, 10, 0)),
+        "0400000058": (datetime.date(1953, 8, 1), datetime.datetime(2024, 6, 30, 23, 0)),
+    }
+    people = {code: customer(code, branches["a1"], birth_date=b) for code, (b, _) in births.items()}
+    frozen_run({c: "A003" for c in people.values()})
+    for code, (_, reached) in births.items():
+        if reached:
+            record = make_record(make_task("a1", customer=people[code], codes="A003"), "success")
+            called = reached.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+            type(record).objects.filter(pk=record.pk).update(called_at=called)
+    check = compliance.get("elderly_without_callback")
+    period = compliance.Period(start, end)
+    findings = list(check.findings(None, period))
+    assert {f.investor_code for f in findings} == late
+    assert check.count(None, period) == len(late)
+    assert all("应于 2024-06-30 前完成" in f.note for f in findings)

@@ -8,6 +8,7 @@ than start with a guess.
 from __future__ import annotations
 
 import base64
+import datetime
 import importlib.util
 import os
 import re
@@ -82,6 +83,15 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} 不能小于 {minimum}")
     return value
+
+
+def env_date(name: str, default: str) -> datetime.date:
+    """A date written YYYY-MM-DD (``default`` when unset or empty)."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} 不是日期：请写作 YYYY-MM-DD，如 {default}") from None
 
 
 def env_path(name: str, default: Path) -> Path:

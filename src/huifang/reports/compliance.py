@@ -41,7 +41,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast, Concat, Greatest, Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -466,7 +466,7 @@ class FollowupUnhandled(Check):
     @property
     def description(self) -> str:
         return (
-            f"反馈营业部超过 {settings.FOLLOWUP_DAYS} 天（HUIFANG_FOLLOWUP_DAYS）仍没有处理说明、"
+            f"反馈营业部超过 {settings.FOLLOWUP_DAYS} 天仍没有处理说明、"
             "也没有据此登记管理措施的反馈。"
         )
 
@@ -502,7 +502,7 @@ class AbnormalAnswerUnhandled(Check):
     def description(self) -> str:
         return (
             "问卷中有异常答案（如“不是本人开户”“有他人代为操作”），答卷超过 "
-            f"{settings.FOLLOWUP_DAYS} 天（HUIFANG_FOLLOWUP_DAYS）后，其反馈营业部仍没有处理说明、"
+            f"{settings.FOLLOWUP_DAYS} 天后，其反馈营业部仍没有处理说明、"
             "该任务或回访记录也没有管理措施的问卷结果。"
         )
 
@@ -562,9 +562,20 @@ class ElderlyWithoutCallback(Check):
             .first()
         )
         min_age = {**P.defaults("elderly"), **(params or {})}["min_age"]
+        start = settings.ELDERLY_RULE_FROM
         return (
             f"被 A003（年满 {min_age} 周岁及以上）命中的客户，到年满 {self.age} 周岁次月月末"
             "仍没有成功的回访记录，也没有面谈记录（回访状态为“失败”的面谈不算）。"
+            f"交易所规则自 {start:%Y-%m-%d} 起施行：此前已年满 {self.age} 周岁的客户，"
+            f"期限为 {month_end_after(start):%Y-%m-%d}。"
+        )
+
+    def due_day(self, birth: datetime.date) -> datetime.date:
+        """The last day to reach a customer born on ``birth``: the end of the month after
+        their 70th birthday, and never before the end of the month after the rule took
+        effect (``HUIFANG_ELDERLY_RULE_FROM``)."""
+        return max(
+            month_end_after(birthday(birth, self.age)), month_end_after(settings.ELDERLY_RULE_FROM)
         )
 
     @staticmethod
@@ -597,7 +608,10 @@ class ElderlyWithoutCallback(Check):
         customers = _scoped(customers.filter(birth_date__isnull=False), user)
         birth = Cast("birth_date", CharField())
         leap_day = Case(When(Exact(Substr(birth, 6, 5), Value("02-29")), then=1), default=0)
-        due = month_number("birth_date") + (self.age * 12 + 1) + leap_day
+        due = Greatest(
+            month_number("birth_date") + (self.age * 12 + 1) + leap_day,
+            Value(month_of(settings.ELDERLY_RULE_FROM) + 1),
+        )
         customers = customers.alias(due=due).filter(due__lt=month_of(timezone.localdate()))
         if period.start:
             customers = customers.filter(due__gte=month_of(period.start))
@@ -624,7 +638,7 @@ class ElderlyWithoutCallback(Check):
 
     def reader(self):
         def read(c: dict) -> Finding:
-            day = month_end_after(birthday(c["birth_date"], self.age))
+            day = self.due_day(c["birth_date"])
             note = f"生日 {c['birth_date']:%Y-%m-%d}，应于 {day:%Y-%m-%d} 前完成回访或面谈"
             if c["first_reached"] is not None:
                 reached = timezone.localtime(c["first_reached"]).date()
@@ -644,7 +658,15 @@ class HighRiskWithoutCallback(Check):
         "在统计期间内基准日的已落地筛选中被 A006（高风险产品）命中、"
         "自该基准日起没有任何回访记录的客户。"
     )
-    fields = ("pk", "customer_id", "customer__investor_code", "run_id", "run__as_of", "branch_id")
+    fields = (
+        "pk",
+        "customer_id",
+        "customer__investor_code",
+        "run_id",
+        "run__as_of",
+        "branch_id",
+        "a006_task",
+    )
 
     def _reasons(self, user, period) -> QuerySet:
         """The A006 hit reasons in ``user``'s scope and ``period`` with no record since
@@ -671,7 +693,15 @@ class HighRiskWithoutCallback(Check):
             Q(run_id__lt=OuterRef("run_id")) | Q(run_id=OuterRef("run_id"), pk__lt=OuterRef("pk")),
             customer_id=OuterRef("customer_id"),
         )
-        return reasons.exclude(Exists(earlier)).order_by("customer__investor_code", "customer_id")
+        # The customer's latest A006 task, for the page's rows only (a COUNT leaves it out).
+        a006 = CallbackTask.objects.filter(customer_id=OuterRef("customer_id")).filter(
+            Exists(TaskRule.objects.filter(task_id=OuterRef("pk"), code="A006"))
+        )
+        return (
+            reasons.exclude(Exists(earlier))
+            .annotate(a006_task=Subquery(a006.order_by("-pk").values("pk")[:1]))
+            .order_by("customer__investor_code", "customer_id")
+        )
 
     def count(self, user, period, branch=None, code=""):
         """Without a 部门: the customers among ``_reasons`` (one finding each)."""
@@ -684,7 +714,7 @@ class HighRiskWithoutCallback(Check):
         def read(r: dict) -> Finding:
             note = f"筛选 #{r['run_id']}（基准日 {r['run__as_of']:%Y-%m-%d}）A006 命中后无回访记录"
             return self.finding(
-                r["customer__investor_code"], None, note, r["customer_id"], r["branch_id"]
+                r["customer__investor_code"], r["a006_task"], note, r["customer_id"], r["branch_id"]
             )
 
         return read
