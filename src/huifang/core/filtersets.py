@@ -25,7 +25,7 @@ from django_filters import rest_framework as filters_api
 
 from huifang.core.audit import action_choices
 from huifang.core.jobs import kind_choices
-from huifang.core.models import AuditEvent, Job
+from huifang.core.models import REJECTED_LABEL, AuditEvent, Job
 
 # The portable integer ranges (SQLite's backend reports none and overflows instead).
 INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
@@ -281,11 +281,27 @@ class JobFilterSet(FilterSet):
         fields = ["status", "kind"]
 
 
+# The page's statuses: 已拒绝 apart from 失败 (the API filters by the stored status and says
+# ``rejected`` in each job).
+PAGE_JOB_STATUSES = [*Job.Status.choices, ("rejected", REJECTED_LABEL)]
+
+
 class JobPageFilterSet(JobFilterSet):
     """后台任务's page: 类型 is chosen by its Chinese name (a text box asked for the code,
     rules.screen, that the page never shows). The API keeps taking any code."""
 
     kind = django_filters.ChoiceFilter(label="类型", choices=kind_choices)
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=PAGE_JOB_STATUSES, method="by_status"
+    )
+
+    def by_status(self, queryset, name, value):
+        """失败 is a real failure; 已拒绝 a refused input (both stored ``failed``)."""
+        if value == "rejected":
+            return queryset.rejected()
+        if value == Job.Status.FAILED:
+            return queryset.failed_not_rejected()
+        return queryset.filter(status=value)
 
 
 # --- what a filter reads like ----------------------------------------------------------
