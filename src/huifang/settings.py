@@ -163,6 +163,8 @@ MIDDLEWARE = [
     "huifang.core.middleware.AuditContextMiddleware",
     # Input no form bounded (an id too large for an integer, a NUL in a text): 400, not 500.
     "huifang.core.middleware.BadInputMiddleware",
+    # A page address asked with a method it does not take: a Chinese 405 page, not a blank one.
+    "huifang.core.middleware.MethodNotAllowedMiddleware",
     # Every page needs a login unless its view says ``@login_not_required`` (the login page,
     # logout, the health check); the API authenticates itself and answers 401/403 as JSON.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

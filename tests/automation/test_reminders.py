@@ -323,3 +323,30 @@ def test_a_refused_drop_folder_file_reaches_hq(
     assert message.title.startswith(f"{run}：") and message.link == "/plans/intake/"
     assert message.dedupe_key == f"intake:{run.pk}"
     assert sent(personas["manager_a"]) == [] and sent(personas["agent_a"]) == []
+
+
+def test_an_assignments_link_lists_the_tasks_still_assigned_and_its_message_says_so(
+    branches, personas, client, django_capture_on_commit_callbacks
+):
+    """One of three is given to another agent since: the link lists the two still the
+    recipient's (the reassigned one is the other agent's now), and the message says that
+    it lists those (it keeps how many were assigned)."""
+    tasks = [make_task(branches["a1"]) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks_services.do_assign(
+            [t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"]
+        )
+    [message] = sent(personas["agent_a"], Kind.TASK_ASSIGNED)
+    colleague = _user("agent_a2", branches["a1"], Role.AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks_services.do_assign([tasks[0].pk], colleague, actor=personas["manager_a"])
+    assert message.title == "新分配给您 3 条回访任务"
+    assert message.body.endswith(reminders.ASSIGNMENT_LINK_NOTE)
+    assert "仍由您负责" in message.body and "改派" in message.body
+    client.force_login(personas["agent_a"])
+    response = client.get(message.link)
+    assert {row.record.pk for row in response.context["table"].rows} == {
+        tasks[1].pk,
+        tasks[2].pk,
+    }
+    assert response.context["row_count"].value == 2

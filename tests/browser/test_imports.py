@@ -1,6 +1,7 @@
 """The upload page's progress card, driven through the browser: it moves while the import
 job runs (the job is run by a thread of the test, like the task worker, and stopped at
-chosen rows), and a refused import ends as a red 已拒绝, not a green 已完成."""
+chosen rows), and a refused import ends as a yellow (warning) 已拒绝, not a green 已完成
+nor a red 失败."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def test_the_progress_card_moves_while_an_import_runs(
     assert (record.status, record.created, Customer.objects.count()) == ("applied", 3, 3)
 
 
-def test_a_refused_import_ends_as_a_red_refusal(
+def test_a_refused_import_ends_as_a_warning_refusal(
     personas, login, live_server, tmp_path, queued_jobs, monkeypatch
 ):
     rows = [list(r) for r in CUSTOMER_ROWS]
@@ -137,9 +138,9 @@ def test_a_refused_import_ends_as_a_red_refusal(
     card = page.locator(f"#job-{job_id}")
     status = card.locator("[data-job-status]")
     expect(status).to_have_text("已拒绝", timeout=POLL)
-    expect(status).to_have_class(re.compile(r"\bbg-red-lt\b"))
+    expect(status).to_have_class(re.compile(r"\bbg-yellow-lt\b"))
     expect(card).not_to_contain_text("已完成")
-    expect(card.locator(".alert-danger")).to_contain_text("导入被拒绝")
+    expect(card.locator(".alert-warning")).to_contain_text("导入被拒绝")
     record = ImportRecord.objects.get()
     assert (record.status, Customer.objects.count()) == ("rejected", 0)
     card.get_by_text("查看结果").click()

@@ -46,3 +46,27 @@ def test_agent_sees_the_bell_and_opens_the_message(live_server, login, personas,
     expect(page.locator("tr[data-notification]")).to_have_count(2)
     expect(page.locator("tr[data-notification] .notification-status").first).to_have_text("未读")
     assert page.console_errors == []
+
+
+def test_an_assignment_message_opens_the_tasks_still_assigned_and_says_so(
+    live_server, login, personas, branches
+):
+    from huifang.automation.reminders import ASSIGNMENT_LINK_NOTE
+    from huifang.callbacks import services as callbacks
+    from huifang.org.models import Role
+    from tests.conftest import _user
+
+    tasks = [make_task(branches["a1"]) for _ in range(3)]
+    callbacks.do_assign([t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"])
+    colleague = _user("agent_a2", branches["a1"], Role.AGENT)
+    callbacks.do_assign([tasks[0].pk], colleague, actor=personas["manager_a"])
+
+    page = login("agent_a")
+    page.goto(f"{live_server.url}/plans/messages/")
+    row = page.locator("tr[data-notification]").filter(has_text="新分配给您 3 条回访任务")
+    expect(row).to_contain_text(ASSIGNMENT_LINK_NOTE)
+    row.get_by_role("link", name="新分配给您 3 条回访任务").click()
+    page.wait_for_url("**/callbacks/tasks/?**")
+    for task in tasks[1:]:
+        expect(page.locator(f'a[href="/callbacks/tasks/{task.pk}/"]').first).to_be_visible()
+    expect(page.locator(f'a[href="/callbacks/tasks/{tasks[0].pk}/"]')).to_have_count(0)

@@ -127,15 +127,46 @@ def _import_with_a_bad_row(user, run_jobs, *, skip_invalid: bool) -> Job:
 
 
 @pytest.mark.django_db
-def test_a_refused_import_job_is_shown_as_refused_in_red(personas, client_for, run_jobs):
+def test_a_refused_import_job_is_shown_as_refused_as_a_warning(personas, client_for, run_jobs):
     job = _import_with_a_bad_row(personas["hq_admin"], run_jobs, skip_invalid=False)
     assert job.status == Job.Status.FAILED and job.is_rejected
     html = client_for("hq_admin").get(f"/system/jobs/{job.pk}/progress/").content.decode()
-    assert 'class="badge bg-red-lt" data-job-status="failed">已拒绝</span>' in html
+    assert (
+        'class="badge bg-yellow-lt" data-job-status="failed" data-job-rejected>已拒绝</span>'
+        in html
+    )
+    assert "alert-warning" in html and "alert-danger" not in html
     assert "已完成" not in html
     # the file is the row-by-row error report, named as on the import's own page
     assert "导入被拒绝" in html and "下载错误报告" in html and "查看结果" in html
     assert "下载结果文件" not in html
+
+
+@pytest.mark.django_db
+def test_the_job_list_shows_a_refused_import_as_refused_apart_from_failures(
+    personas, client_for, run_jobs
+):
+    refused = _import_with_a_bad_row(personas["hq_admin"], run_jobs, skip_invalid=False)
+    broken = Job.objects.create(
+        kind=refused.kind, title="出错的导入", status=Job.Status.FAILED, error="内部错误：x"
+    )
+    client = client_for("hq_admin")
+    html = client.get("/system/jobs/").content.decode()
+    assert '<span class="badge bg-yellow-lt" data-job-status="rejected">已拒绝</span>' in html
+    assert '<span class="badge bg-red-lt" data-job-status="failed">失败</span>' in html
+    only_refused = client.get("/system/jobs/", {"status": "rejected"}).context["table"]
+    assert [row.record.pk for row in only_refused.rows] == [refused.pk]
+    only_failed = client.get("/system/jobs/", {"status": "failed"}).context["table"]
+    assert [row.record.pk for row in only_failed.rows] == [broken.pk]
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_a_refused_import_failed_and_says_it_was_rejected(
+    personas, api_for, run_jobs
+):
+    refused = _import_with_a_bad_row(personas["hq_admin"], run_jobs, skip_invalid=False)
+    body = api_for("hq_admin").get(f"/api/v1/jobs/{refused.pk}/").json()
+    assert (body["status"], body["rejected"]) == ("failed", True)
 
 
 @pytest.mark.django_db

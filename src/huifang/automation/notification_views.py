@@ -13,7 +13,7 @@ from django.views import View
 
 from huifang.automation import notifications
 from huifang.automation.filtersets import NotificationFilterSet
-from huifang.core.views import style_form
+from huifang.core.views import INVALID_FILTER_TEXT, style_form
 
 PER_PAGE = 50
 
@@ -43,6 +43,7 @@ class NotificationListView(View):
                 "page": page,
                 "query": query.urlencode(),
                 "unread": notifications.unread_count(request.user),
+                "invalid_filter_text": INVALID_FILTER_TEXT,
             },
         )
 

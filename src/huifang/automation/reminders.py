@@ -47,9 +47,15 @@ def _tasks_url(**query) -> str:
     return f"{reverse('callbacks:task_list')}?{urlencode(query)}"
 
 
+# What the link of an assignment of several tasks lists: the message keeps how many were
+# assigned; a task given to someone else since is theirs, and no longer listed.
+ASSIGNMENT_LINK_NOTE = "打开后列出其中目前仍由您负责的任务；之后改派给他人的任务不再列出。"
+
+
 def assignment_url(at: datetime.datetime) -> str:
     """The task list of the recipient's tasks assigned at ``at`` (one assignment's: they
-    share its moment, to the second), whatever their status now."""
+    share its moment, to the second), whatever their status now: exactly those of the
+    assignment still assigned to the recipient (:data:`ASSIGNMENT_LINK_NOTE`)."""
     moment = timezone.localtime(at).strftime("%Y-%m-%dT%H:%M:%S")
     return _tasks_url(assignee="me", assigned_after=moment, assigned_before=moment)
 
@@ -254,7 +260,7 @@ def assigned_messages(assignments: dict[int, int], at: datetime.datetime) -> lis
             link = _task_url(ids[0])
         else:
             title = f"新分配给您 {len(ids)} 条回访任务"
-            body = f"{len(ids)} 条回访任务（#{ids[0]} 等）已分配给您。"
+            body = f"{len(ids)} 条回访任务（#{ids[0]} 等）已分配给您。{ASSIGNMENT_LINK_NOTE}"
             link = assignment_url(at)
         messages.append(Message(agent_id, Kind.TASK_ASSIGNED, key, title, body, link))
     return messages

@@ -2,6 +2,7 @@
 jobs and the trading-day calendar (see :class:`huifang.core.audit.AuditAction`)."""
 
 from huifang.core.audit import AuditAction
+from huifang.core.audit_display import register_codes
 
 
 class CoreAction(AuditAction):
@@ -20,3 +21,13 @@ class CoreAction(AuditAction):
     BACKUP = "backup", "备份数据库"
     RESTORE = "restore", "恢复数据库"
     KEYS_ROTATE = "keys_rotate", "轮换字段加密密钥"
+
+
+def _job_kinds() -> dict[str, str]:
+    from huifang.core.jobs import kind_choices
+
+    return dict(kind_choices())
+
+
+# A job's kind where no field says how (its own rows show the job's title instead).
+register_codes("kind", _job_kinds)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -75,7 +76,41 @@ EXTRA_LABELS = {
     "distribute": "生成后自动分配",  # a job's params
     "path": "文件路径",
     "skip_invalid": "跳过无效行",
+    "customer_types": "客户类型",
+    "channel": "渠道",
+    "topic": "推送内容",
+    "filter": "筛选条件",
+    "filters": "筛选条件",
+    "tasks": "回访任务",
+    "branches": "营业部",
+    "questionnaire": "问卷",
+    "expires_days": "有效天数",
 }
+
+# Codes stored under a key that is no field of the object (a job's ``params``, an
+# invitation's ``channel`` kept on its questionnaire's row): key → {code: Chinese label}, or a
+# callable giving it. Apps register theirs (``register_codes``); a code no label names is
+# shown as it is, the stored JSON keeps the code.
+CODE_LABELS: dict[str, list[dict | Callable[[], dict]]] = {}
+
+
+def register_codes(key: str, labels) -> None:
+    """Show the codes under ``key`` (where no field says how) by their labels: ``labels``
+    is a TextChoices' ``choices``, a dict, or a callable returning a dict. Several apps may
+    register codes under one key (each its delivery topics)."""
+    CODE_LABELS.setdefault(key, []).append(labels if callable(labels) else dict(labels))
+
+
+def code_label(key: str, value) -> str | None:
+    """The label of the code ``value`` stored under ``key``, or None."""
+    if not isinstance(value, str):
+        return None
+    for labels in CODE_LABELS.get(key, ()):
+        label = (labels() if callable(labels) else labels).get(value)
+        if label is not None:
+            return str(label)
+    return None
+
 
 # A machine's channel is shown by its actor kind's label (``core.actors.ActorKind``).
 SOURCE_PREFIXES = {
@@ -197,17 +232,20 @@ class Names:
         return self._cache[key]
 
 
-def plain(value) -> str:
-    """A value with no field to say how: times in Shanghai, lists and objects spelled out."""
+def plain(value, key: str = "") -> str:
+    """A value with no field to say how: a registered code by its label (``key``'s, see
+    :func:`register_codes`), times in Shanghai, lists and objects spelled out."""
     if value is None or value == "":
         return EMPTY
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list | tuple):
-        return "、".join(plain(v) for v in value) or EMPTY
+        return "、".join(plain(v, key) for v in value) or EMPTY
     if isinstance(value, dict):
-        return "；".join(f"{EXTRA_LABELS.get(k, k)}：{plain(v)}" for k, v in value.items()) or EMPTY
-    return local_time(value) or str(value)
+        return (
+            "；".join(f"{EXTRA_LABELS.get(k, k)}：{plain(v, k)}" for k, v in value.items()) or EMPTY
+        )
+    return code_label(key, value) or local_time(value) or str(value)
 
 
 def format_value(model: type[models.Model] | None, key: str, value, names: Names) -> str:
@@ -216,7 +254,7 @@ def format_value(model: type[models.Model] | None, key: str, value, names: Names
         return EMPTY
     found = _field_of(model, key)
     if found is None:
-        return plain(value)
+        return plain(value, key)
     if found.choices:
         labels = {str(k): str(v) for k, v in found.flatchoices}
         return labels.get(str(value), str(value))
@@ -232,10 +270,12 @@ def format_value(model: type[models.Model] | None, key: str, value, names: Names
 
 
 def _job_title(value, names: Names, event) -> str:
-    """A job's kind (``callbacks.create_batch``) as its title says it."""
+    """A job's kind (``callbacks.create_batch``) as its title says it, else by its name."""
     job = model_of("core.job")
     title = names.of(job, event.object_id) if job is not None and event.object_id else ""
-    return title if title and not title.startswith("#") else str(value)
+    if title and not title.startswith("#"):
+        return title
+    return code_label("kind", value) or str(value)  # the job is gone: its kind's name
 
 
 # Values whose meaning depends on the object they describe: (object type, key) → formatter.

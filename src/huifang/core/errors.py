@@ -1,4 +1,4 @@
-"""The error pages (400, 403, 404, 500 and a failed CSRF check) in the product's layout, in
+"""The error pages (400, 403, 404, 405, 500 and a failed CSRF check) in the product's layout, in
 Chinese, each with a way back. Django's own are bare English pages.
 
 Under ``/api/`` the answer stays JSON in the API's one error shape (``{"code", "message":
@@ -26,6 +26,9 @@ CSRF_FAILED = "页面已过期或来源无法确认，操作没有执行。请�
 BAD_REQUEST = "请求无效，操作没有执行。请从首页重新进入后再试。"
 OUT_OF_RANGE = (
     "提交的内容超出了允许的范围（数值过大或含有不可用的字符），操作没有执行。请检查后重试。"
+)
+METHOD_NOT_ALLOWED = (
+    "该地址只接受表单提交，不能直接打开或刷新。请返回上一页，通过页面上的按钮重新操作。"
 )
 SERVER_ERROR = "系统内部错误，操作没有完成。请稍后重试；如果问题持续，请联系系统管理员。"
 
@@ -66,6 +69,15 @@ def out_of_range(request, exception):
     if _is_api(request):
         return _json("invalid", OUT_OF_RANGE, 400)
     return _page(request, "提交的内容有误", OUT_OF_RANGE, status=400)
+
+
+def method_not_allowed(request, refused):
+    """A page's answer to a method its address does not take (``require_POST`` and the
+    like answer a bare, empty 405): the message in the layout, still 405, same ``Allow``."""
+    response = _page(request, "请求方式不正确", METHOD_NOT_ALLOWED, status=405)
+    if refused.has_header("Allow"):
+        response["Allow"] = refused["Allow"]
+    return response
 
 
 def server_error(request=None):

@@ -3,7 +3,8 @@
 :class:`FilterSet` makes any query string safe to filter by: a number outside what its
 column (or its input's ``min``/``max``) can hold, a date outside :data:`EARLIEST` ..
 :data:`LATEST`, or an id too long for the database is a form error in Chinese, never a
-database error. Pages show the list with the error next to the filter; the API answers 400.
+database error. Pages show the error next to the filter and list no rows (never a list that pretends to be
+filtered); the API answers 400.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django_filters import rest_framework as filters_api
 
 from huifang.core.audit import action_choices
 from huifang.core.jobs import kind_choices
-from huifang.core.models import AuditEvent, Job
+from huifang.core.models import REJECTED_LABEL, AuditEvent, Job
 
 # The portable integer ranges (SQLite's backend reports none and overflows instead).
 INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
@@ -34,6 +35,50 @@ LATEST = datetime.date(2100, 12, 31)
 
 # "Any" first: django-filter's own yes/no select offers 未知/是/否, "未知" meaning "any".
 YES_NO_ANY = [("", "全部"), ("true", "是"), ("false", "否")]
+
+
+class PinnedInput(forms.HiddenInput):
+    """A filter a link sets, not the filter bar (营业部反馈 of one task: ``?task=12``). The
+    list shows it as a chip, ``chip`` with the value (``任务 #{}`` → 任务 #12), with a ✕
+    that clears it; 查询, paging and export keep it."""
+
+    def __init__(self, chip: str, attrs=None):
+        super().__init__(attrs)
+        self.chip = chip
+
+
+def pinned(label: str, chip: str) -> django_filters.NumberFilter:
+    """A numeric filter set by a link (a task's or a run's id), shown as a chip."""
+    return django_filters.NumberFilter(label=label, widget=PinnedInput(chip))
+
+
+def pinned_chips(filterset, query) -> list[dict]:
+    """The hidden (pinned) filters in use, each ``{"name", "text", "clear"}``: its chip's
+    text and the query string without it (and without the page number)."""
+    if filterset is None or not filterset.is_bound:
+        return []
+    filterset.is_valid()  # cleans the form once
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    chips = []
+    for field in filterset.form.hidden_fields():
+        value = cleaned.get(field.name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, Decimal | float) and value == int(value):
+            value = int(value)
+        widget = field.field.widget
+        text = widget.chip.format(value) if isinstance(widget, PinnedInput) else None
+        rest = query.copy()
+        rest.pop(field.name, None)
+        rest.pop("page", None)
+        chips.append(
+            {
+                "name": field.name,
+                "text": text or f"{field.label}：{value}",
+                "clear": rest.urlencode(),
+            }
+        )
+    return chips
 
 
 def within_dates(value) -> None:
@@ -236,11 +281,27 @@ class JobFilterSet(FilterSet):
         fields = ["status", "kind"]
 
 
+# The page's statuses: 已拒绝 apart from 失败 (the API filters by the stored status and says
+# ``rejected`` in each job).
+PAGE_JOB_STATUSES = [*Job.Status.choices, ("rejected", REJECTED_LABEL)]
+
+
 class JobPageFilterSet(JobFilterSet):
     """后台任务's page: 类型 is chosen by its Chinese name (a text box asked for the code,
     rules.screen, that the page never shows). The API keeps taking any code."""
 
     kind = django_filters.ChoiceFilter(label="类型", choices=kind_choices)
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=PAGE_JOB_STATUSES, method="by_status"
+    )
+
+    def by_status(self, queryset, name, value):
+        """失败 is a real failure; 已拒绝 a refused input (both stored ``failed``)."""
+        if value == "rejected":
+            return queryset.rejected()
+        if value == Job.Status.FAILED:
+            return queryset.failed_not_rejected()
+        return queryset.filter(status=value)
 
 
 # --- what a filter reads like ----------------------------------------------------------

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import DataError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils import timezone
 
@@ -202,3 +203,21 @@ def _out_of_range(exception) -> bool:
         if state in ("22003", "22P05", "22021"):  # out of range, untranslatable, bad bytes
             return True
     return isinstance(exception, ValueError | DataError) and "NUL (0x00)" in str(exception)
+
+
+class MethodNotAllowedMiddleware:
+    """A page address asked with a method it does not take (a GET of a POST-only address,
+    say a bookmarked 确认导入): Django's decorators answer an empty 405 the browser shows
+    as a blank page. The answer becomes :func:`errors.method_not_allowed`'s Chinese page in
+    the layout, still 405 with its ``Allow``. The API keeps its own JSON 405."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not request.path.startswith(
+            errors.API_PREFIX
+        ):
+            return errors.method_not_allowed(request, response)
+        return response

@@ -112,6 +112,12 @@ class AuditSeal(models.Model):
         return f"封存 #{self.seq}（审计日志 #{self.event_id}）"
 
 
+# A failed job whose input was refused (an import with invalid rows, nothing written): it is
+# stored ``failed`` with ``result.rejected`` (the API's ``rejected: true``, so that a script
+# waiting for ``failed`` still stops) and shown as 已拒绝, apart from real failures.
+REJECTED_LABEL = "已拒绝"
+
+
 class JobQuerySet(RestrictedQuerySet):
     def restrict(self, user, action: str = "view"):
         """Everyone sees their own jobs; HQ and auditors see all of them."""
@@ -119,6 +125,14 @@ class JobQuerySet(RestrictedQuerySet):
         if user.is_authenticated and not user.has_perm("core.view_all_jobs"):
             queryset = queryset.filter(created_by=user)
         return queryset
+
+    def rejected(self):
+        """Failed because the input was refused (:attr:`Job.is_rejected`)."""
+        return self.filter(status=Job.Status.FAILED, result__rejected=True)
+
+    def failed_not_rejected(self):
+        """Real failures: an error, a refusal by a service, a process that died."""
+        return self.filter(status=Job.Status.FAILED).exclude(pk__in=self.rejected().values("pk"))
 
 
 class Job(models.Model):
@@ -179,7 +193,15 @@ class Job(models.Model):
 
     @property
     def status_label(self) -> str:
-        return "已拒绝" if self.is_rejected else str(self.get_status_display())
+        return REJECTED_LABEL if self.is_rejected else str(self.get_status_display())
+
+    @property
+    def status_tone(self) -> str:
+        """Tabler's colour for the status: a refused input is a warning (fix the file and
+        import again), a failure (an error, a dead process) is a danger."""
+        if self.is_rejected:
+            return "yellow"
+        return {self.Status.FAILED: "red", self.Status.SUCCEEDED: "green"}.get(self.status, "blue")
 
     @property
     def error_message(self) -> str:

@@ -118,5 +118,17 @@ class JobTable(tables.Table):
     def render_kind(self, value: str) -> str:
         return kind_label(value)
 
+    def render_status(self, record: Job):
+        """The status as a badge: 已拒绝 (the input refused) a warning, 失败 a danger."""
+        return format_html(
+            '<span class="badge bg-{}-lt" data-job-status="{}">{}</span>',
+            record.status_tone,
+            "rejected" if record.is_rejected else record.status,
+            record.status_label,
+        )
+
+    def value_status(self, record: Job) -> str:
+        return record.status_label
+
     def value_kind(self, value: str) -> str:
         return kind_label(value)

@@ -18,9 +18,12 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 from huifang.core import workbench
 from huifang.core.counting import count_rows
 from huifang.core.exporter import Exporter, ExportError
+from huifang.core.filtersets import pinned_chips
 from huifang.core.scoping import has_model_perm
 
 EXPORT_LIMIT = 200_000
+# What a list shows in place of rows when its filters are invalid (the errors are beside them).
+INVALID_FILTER_TEXT = "筛选条件无效，未列出任何数据：请按筛选项旁的提示修改后重新查询"
 # The furthest row a page may start at: beyond it the database's OFFSET overflows.
 MAX_OFFSET = 2**62
 
@@ -61,13 +64,25 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     title = ""
     export_name = "export"
     actions_template = None  # a template with the page's buttons (create, import …)
-    strict = False
+    # An invalid filter lists no rows (django-filter's strict mode): a list that dropped the
+    # filter it could not read would pretend to be filtered while showing everything.
+    strict = True
     exporting = False
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         style_form(filterset.form)
         return filterset
+
+    def filter_invalid(self) -> bool:
+        filterset = getattr(self, "filterset", None)
+        return filterset is not None and filterset.is_bound and not filterset.is_valid()
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        if self.filter_invalid():
+            table.empty_text = INVALID_FILTER_TEXT
+        return table
 
     def get_table_kwargs(self):
         """The columns chosen under 显示列; without a choice the table's
@@ -147,6 +162,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             if name not in table.columns.names() and name not in fixed
         ]
         context["row_count"] = count_rows(self.object_list)
+        context["pinned_filters"] = pinned_chips(getattr(self, "filterset", None), self.request.GET)
         return context
 
 

@@ -4,7 +4,9 @@
 from enum import nonmember
 
 from huifang.core.audit import AuditAction
+from huifang.core.audit_display import register_codes
 from huifang.core.masking import mask_address
+from huifang.customers.choices import CustomerType
 
 
 class CustomerAction(AuditAction):
@@ -15,3 +17,14 @@ class CustomerAction(AuditAction):
     UPDATE = "update", "修改"
     IMPORT = "import", "导入"
     REVEAL = "reveal", "查看完整信息"
+
+
+def _datasets() -> dict:
+    from huifang.customers.models import ImportRecord
+
+    return dict(ImportRecord.Dataset.choices)
+
+
+# A job's parameters keep the dataset's and the customer types' codes: the log names them.
+register_codes("dataset", _datasets)
+register_codes("customer_types", CustomerType.choices)

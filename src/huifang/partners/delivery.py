@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from huifang.core import audit
 from huifang.core.actors import as_actor
+from huifang.core.audit_display import code_label
 from huifang.core.permissions import require
 from huifang.partners import signing
 from huifang.partners.audit_actions import PartnerAction
@@ -83,7 +84,7 @@ def do_enqueue(partner: Partner, topic: str, items: list[tuple[str, dict]], *, a
             PartnerAction.DELIVERY_ENQUEUE,
             partner,
             after={"topic": topic, "count": len(rows)},
-            message=f"排队推送 {len(rows)} 条 {topic}",
+            message=f"排队推送 {len(rows)} 条{code_label('topic', topic) or ' ' + topic}",
             actor=actor,
         )
         transaction.on_commit(start_drain)

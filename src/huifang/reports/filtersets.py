@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from huifang.core.filtersets import YES_NO_ANY, FilterSet
+from huifang.core.filtersets import YES_NO_ANY, FilterSet, pinned
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch
 from huifang.reports.choices import OPEN_MEASURE_STATUSES, RESTRICTING_TYPES, MeasureStatus
@@ -40,7 +40,7 @@ class MeasureFilterSet(FilterSet):
         field_name="created_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    task = django_filters.NumberFilter(label="任务编号", widget=forms.HiddenInput())
+    task = pinned("任务编号", "任务 #{}")
 
     class Meta:
         model = Measure

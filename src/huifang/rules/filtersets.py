@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 
-from huifang.core.filtersets import FilterSet
+from huifang.core.filtersets import FilterSet, pinned
 from huifang.core.widgets import DateInput
 from huifang.customers import choices
 from huifang.org.models import Branch
@@ -49,7 +48,7 @@ class HitFilterSet(FilterSet):
         label="部门（含下级）", queryset=Branch.objects.none(), method="by_branch"
     )
     # The API lists every run's hits: ``?run=`` picks one (its page has the run in the URL).
-    run = django_filters.NumberFilter(label="筛选编号", widget=forms.HiddenInput())
+    run = pinned("筛选编号", "筛选 #{}")
 
     class Meta:
         model = Hit

@@ -5,7 +5,9 @@ kept masked in the log (:func:`mask_answers`, applied by the write-back service:
 core maskers read strings only): the response itself is the record of what was said."""
 
 from huifang.core.audit import AuditAction
+from huifang.core.audit_display import register_codes
 from huifang.core.masking import MASK
+from huifang.surveys.choices import Channel
 
 
 def mask_answers(value):
@@ -30,3 +32,10 @@ class SurveyAction(AuditAction):
     INVITATION_EVENT = "invitation_event", "问卷邀请状态"
     RESPONSE_SUBMIT = "response_submit", "提交问卷"
     OFFLINE_ENTRY = "survey_offline_entry", "录入线下问卷"
+
+
+# 下发问卷 logged on the questionnaire (no channel field there) and the invite job's
+# parameters keep the channel's code: the log names it.
+register_codes("channel", Channel.choices)
+# Its delivery to the app hall is queued under this topic (``sending._enqueue_apphall``).
+register_codes("topic", {"invitation.created": "问卷邀请"})

@@ -17,7 +17,7 @@ from django.db.models.lookups import In
 from huifang.callbacks.models import Batch, BusinessType, TaskBatch
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import BranchFeedback, CallbackRecord, FailureReason
-from huifang.core.filtersets import YES_NO_ANY, FilterSet
+from huifang.core.filtersets import YES_NO_ANY, FilterSet, pinned
 from huifang.core.people import label as person_label
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
@@ -80,7 +80,7 @@ class RecordFilterSet(FilterSet):
     fed_back = django_filters.BooleanFilter(
         label="已反馈营业部", method="is_fed_back", widget=_select(YES_NO_ANY)
     )
-    task = django_filters.NumberFilter(label="任务编号", widget=forms.HiddenInput())
+    task = pinned("任务编号", "任务 #{}")
 
     class Meta:
         model = CallbackRecord
@@ -169,7 +169,7 @@ class FeedbackFilterSet(FilterSet):
             attrs={"type": "date", "class": "form-control"}
         ),
     )
-    task = django_filters.NumberFilter(label="任务编号", widget=forms.HiddenInput())
+    task = pinned("任务编号", "任务 #{}")
 
     class Meta:
         model = BranchFeedback

@@ -5,6 +5,9 @@ from django.db import models
 
 from huifang.core.choices import parse_choice
 
+# The partner delivery topic of a pushed call list (``partners.delivery``).
+PUSH_TOPIC = "call_list"
+
 
 class CallResult(models.TextChoices):
     """拨打结果."""

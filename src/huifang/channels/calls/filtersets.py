@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from huifang.callbacks.models import Batch, TaskBatch
 from huifang.channels.calls.choices import CallResult, CallSource
 from huifang.channels.calls.models import CallAttempt, CallPush, ResultMapping
-from huifang.core.filtersets import FilterSet
+from huifang.core.filtersets import FilterSet, pinned
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch
 
@@ -50,7 +50,7 @@ class CallFilterSet(FilterSet):
     batch = django_filters.CharFilter(
         label="批次号", method="in_batch", widget=forms.TextInput(attrs={"class": "form-control"})
     )
-    task = django_filters.NumberFilter(label="任务编号", widget=forms.HiddenInput())
+    task = pinned("任务编号", "任务 #{}")
 
     class Meta:
         model = CallAttempt

@@ -26,7 +26,7 @@ from huifang.callbacks.records import services as record_services
 from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.channels.calls.audit_actions import CallAction
-from huifang.channels.calls.choices import CallResult, CallSource, MappingAction
+from huifang.channels.calls.choices import PUSH_TOPIC, CallResult, CallSource, MappingAction
 from huifang.channels.calls.models import CallAttempt, CallPush, CallRef, ResultMapping, ref_for
 from huifang.core import audit
 from huifang.core.actors import as_actor
@@ -36,7 +36,6 @@ from huifang.core.prepared import Prepared
 from huifang.org.models import User
 
 PAGE_SIZE = 1000  # calls per signed page POSTed to the partner (interfaces.md: at most 1,000)
-PUSH_TOPIC = "call_list"
 PUSH_HEADER = ["task_ref", "投资者代码", "客户名称", "手机号", "营业部", "筛选理由", "截止日期"]
 MAX_DURATION = 24 * 3600
 MAX_ATTEMPT = 1000
