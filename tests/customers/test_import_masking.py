@@ -152,6 +152,7 @@ def test_the_upload_preview_shows_personal_data_masked(client_for):
     page = _upload(client_for("hq_admin"), rows).content.decode()
     assert "11010519491231002X" not in page and "110***********002X" in page
     assert "13812345678" not in page and "138****5678" in page
+    assert "E12345678" not in page  # a passport number too short for mask_id to hide enough
     assert "00000101" in page and "张三" in page
 
 
@@ -187,3 +188,18 @@ def test_the_cells_of_an_overlong_csv_row_are_not_shown(branches, imp_write_csv)
     (error,) = result.errors
     assert "多于表头" in error.reason
     assert error.value == "*" * len("北京市朝阳区建国路88号")
+
+
+def test_the_drop_folders_report_beside_a_refused_file_is_masked(branches, settings, tmp_path):
+    from huifang.automation import intake
+    from huifang.core import audit
+
+    settings.INTAKE_DIR = tmp_path / "intake"
+    settings.INTAKE_SETTLE_SECONDS = 0
+    path = settings.INTAKE_DIR / "customers" / "客户.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(csv_bytes(CUSTOMER_HEADER, _bad_rows()))
+    with audit.acting(label="job:自动导入"):
+        [run] = intake.run_pass()
+    sheet = load_workbook(run.report_path).active
+    _assert_masked(json.dumps(list(sheet.values), ensure_ascii=False))
