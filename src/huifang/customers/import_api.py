@@ -89,7 +89,9 @@ class RowErrorSerializer(serializers.Serializer):
         help_text="行号（文件：含表头的行号；JSON：rows 中的第几行，从 1 起）"
     )
     column = serializers.CharField(help_text="列名")
-    value = serializers.CharField(help_text="原值")
+    value = serializers.CharField(
+        help_text="单元格的值（证件号码、手机号、联系电话、联系地址、电子邮箱已脱敏）"
+    )
     reason = serializers.CharField(help_text="原因（中文）")
 
 

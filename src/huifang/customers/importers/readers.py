@@ -347,10 +347,10 @@ def _open_xlsx(path: Path) -> Table:
         raise SourceError(f"第一个工作表“{names[0]}”的第一行是空的：{EMPTY}")
 
     first_column = start[1] if start else 0
+    errors = error_cells(path)  # found as the rows are read: a generator
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         rowno = first_row
-        errors = error_cells(path)
         pending = next(errors, None)  # the next error cell, in sheet order
         for values in iterator:
             rowno += 1
@@ -372,7 +372,7 @@ def _open_xlsx(path: Path) -> Table:
         header=header,
         rows=rows(),
         total=max(sheet.height - 1, 0),
-        _close=[workbook.close],
+        _close=[errors.close, workbook.close],  # the scan's hold on the file, too
         sheet=names[0],
         other_sheets=names[1:],
         first_column=first_column,
