@@ -147,3 +147,6 @@ def test_a_refused_import_ends_as_a_warning_refusal(
     expect(page).to_have_url(f"{live_server.url}/data/imports/{record.pk}/")
     expect(page.locator("[data-import-status]")).to_have_text("已拒绝")
     expect(page.locator("body")).to_contain_text("身份证号码校验位不正确")
+    # The rejected ID number is shown masked, as everywhere (core.masking).
+    expect(page.locator("body")).to_contain_text("110***********0021")
+    expect(page.locator("body")).not_to_contain_text("110105194912310021")

@@ -20,9 +20,13 @@ def test_api_imports_json_rows(client_for):
     assert ImportRecord.objects.get(pk=body["record"]).source == "api"
 
 
+BAD_MOBILE = "1381234567"  # ten digits: refused, and personal data all the same
+SHOWN = "138*****67"  # as core.masking.mask_phone shows it
+
+
 def _refused(client):
     rows = _rows()
-    rows[1]["手机号"] = "12345"
+    rows[1]["手机号"] = BAD_MOBILE
     return client.post(
         "/api/v1/imports/customers/", {"rows": rows}, content_type="application/json"
     )
@@ -32,8 +36,9 @@ def test_api_returns_400_with_the_row_report(client_for):
     response = _refused(client_for("hq_admin"))
     assert response.status_code == 400
     assert response.json()["report"] == [
-        {"row": 2, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
+        {"row": 2, "column": "手机号", "value": SHOWN, "reason": "手机号须为11位大陆手机号码"}
     ]
+    assert BAD_MOBILE not in response.content.decode()
     assert response.json()["error_count"] == 1
     assert not Customer.objects.exists()
 
@@ -41,7 +46,7 @@ def test_api_returns_400_with_the_row_report(client_for):
 def test_the_400_has_the_apis_error_shape_with_errors_under_rows(client_for):
     body = _refused(client_for("hq_admin")).json()
     assert body["code"] == "invalid" and "什么也没有写入" in body["message"]
-    assert body["errors"] == {"rows": ["第 2 行 手机号（12345）：手机号须为11位大陆手机号码"]}
+    assert body["errors"] == {"rows": [f"第 2 行 手机号（{SHOWN}）：手机号须为11位大陆手机号码"]}
     assert (body["ok"], body["rejected"]) == (False, 1)
 
 
@@ -49,10 +54,10 @@ def test_a_refused_file_has_its_errors_under_file(client_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     rows = [list(r) for r in CUSTOMER_ROWS]
-    rows[1][11] = "12345"
+    rows[1][11] = BAD_MOBILE
     upload = SimpleUploadedFile("客户.csv", csv_bytes(CUSTOMER_HEADER, rows, "utf-8"))
     body = client_for("hq_admin").post("/api/v1/imports/customers/", {"file": upload}).json()
-    assert body["errors"] == {"file": ["第 3 行 手机号（12345）：手机号须为11位大陆手机号码"]}
+    assert body["errors"] == {"file": [f"第 3 行 手机号（{SHOWN}）：手机号须为11位大陆手机号码"]}
 
 
 def test_rows_skipped_are_reported_on_the_200(client_for):

@@ -37,16 +37,23 @@ def test_a_large_file_is_answered_202_with_the_jobs_address(client_for, run_jobs
 
 def test_a_large_refused_file_reports_its_rows_on_the_job(client_for, run_jobs, small_limit):
     rows = [list(r) for r in CUSTOMER_ROWS]
-    rows[1][11] = "12345"
+    rows[1][11] = "1381234567"  # ten digits: refused, shown masked as a mobile number is
     client = client_for("hq_admin")
-    job = client.get(_post(client, rows, run_jobs).json()["url"]).json()
+    response = client.get(_post(client, rows, run_jobs).json()["url"])
+    assert "1381234567" not in response.content.decode()
+    job = response.json()
     assert (job["status"], job["rejected"], job["result"]["ok"]) == ("failed", True, False)
     assert job["result"]["report"] == [
-        {"row": 3, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
+        {
+            "row": 3,
+            "column": "手机号",
+            "value": "138*****67",
+            "reason": "手机号须为11位大陆手机号码",
+        }
     ]
     assert job["result"]["error_count"] == 1
     assert job["result"]["errors"] == {
-        "file": ["第 3 行 手机号（12345）：手机号须为11位大陆手机号码"]
+        "file": ["第 3 行 手机号（138*****67）：手机号须为11位大陆手机号码"]
     }
     assert not Customer.objects.exists()
 

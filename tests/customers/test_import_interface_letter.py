@@ -345,7 +345,8 @@ def test_a_csv_row_with_more_values_than_the_header_is_refused(branches, tmp_pat
     lines = [",".join(ADDRESS_HEADER), *(",".join(r) for r in _shifted_rows())]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = import_file("customers", path)
-    assert _report(result) == [(2, "", "a@b.cn", SHIFTED)]
+    # The cells beyond the header (here an e-mail) may be personal data: hidden.
+    assert _report(result) == [(2, "", "******", SHIFTED)]
     assert not Customer.objects.exists()
 
 
@@ -362,7 +363,7 @@ def test_a_shifted_csv_row_is_refused_when_the_file_is_read_in_parts(
     path.write_text("\n".join(",".join(r) for r in [ADDRESS_HEADER, *rows]) + "\n", "utf-8")
     result = import_file("customers", path, skip_invalid=True)
     assert parts_from_any_size, "the file was not read in parts"
-    assert _report(result) == [(42, "", "a@b.cn", SHIFTED)]
+    assert _report(result) == [(42, "", "******", SHIFTED)]
     assert Customer.objects.count() == 40
 
 

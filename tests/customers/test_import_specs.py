@@ -7,6 +7,7 @@ import pytest
 
 from huifang.core import fieldcrypt
 from huifang.core.fieldcrypt import BlindIndexField, EncryptedTextField
+from huifang.core.masking import mask_phone
 from huifang.customers.importers import specs, targets
 from huifang.customers.importers.daily import DailyValidator
 from huifang.customers.importers.staging import Target
@@ -69,7 +70,7 @@ def test_a_column_declared_in_a_spec_is_in_the_derived_target_with_its_fields_ty
             specs.Column("branch_code", "部门代码", field="branch_id"),
             specs.Column("risk_level", "风险承受能力"),
             specs.Column("risk_lowest", source="risk_level"),
-            specs.Column("mobile", "手机号", sensitive=True),
+            specs.Column("mobile", "手机号", mask=mask_phone),
         ),
     )
     target = targets.target(dataset, Customer, key=("investor_code",))
@@ -95,7 +96,7 @@ def test_a_spec_and_a_model_that_disagree_on_personal_data_are_refused():
     with pytest.raises(TypeError, match="sensitive"):
         targets.target(clear, Customer, key=("mobile",))
     secret = specs.Dataset(
-        "customers", "客户", (specs.Column("occupation", "职业", sensitive=True),)
+        "customers", "客户", (specs.Column("occupation", "职业", mask=mask_phone),)
     )
     with pytest.raises(TypeError, match="sensitive"):
         targets.target(secret, Customer, key=("occupation",))

@@ -73,3 +73,20 @@ def test_run_page_export_writes_one_audit_row_per_download(client_for, personas,
     assert len(events) == 2
     assert {e.object_id for e in events} == {str(run.pk)}
     assert {e.user.username for e in events} == {"manager_a"}
+
+
+def test_the_export_shows_the_birth_date_as_the_hit_pages_do(client_for, personas, make):
+    """生日 and A003's 出生日期 are shown in full on the hit list and the hit's page (the
+    basis of the elderly rule and its deadline; core.masking masks IDs, phones, e-mails
+    and addresses): the export shows exactly what the pages show, no more, no less."""
+    make(birth_date=D(1940, 5, 6), name="老年客户")
+    run = services.do_run_screening(D(2025, 12, 31), rules=["A003"], actor=personas["hq_admin"])
+    hit = run.hits.get()
+    client = client_for("hq_admin")
+    url = reverse("rules:run_detail", args=[run.pk])
+    listed = client.get(url, {"cols": ["investor_code", "birth_date"]}).content.decode()
+    detail = client.get(reverse("rules:hit_detail", args=[run.pk, hit.pk])).content.decode()
+    assert "1940-05-06" in listed and "<td>1940-05-06</td>" in detail
+    text = b"".join(client.get(url + "?_export=csv").streaming_content).decode("utf-8-sig")
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["生日"] == "1940-05-06" and row["A003 出生日期"] == "1940-05-06"

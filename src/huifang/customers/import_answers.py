@@ -39,7 +39,8 @@ def answer(result: ImportResult, *, field: str, report_limit: int | None = None)
 
 
 def sentence(error: RowError) -> str:
-    """One problem in Chinese: ``第 2 行 手机号（12345）：手机号须为11位大陆手机号码``."""
+    """One problem in Chinese: ``第 2 行 手机号（138*****67）：手机号须为11位大陆手机号码``
+    (the value as the row report keeps it: personal data masked)."""
     if not error.row:  # the file as a whole: its name, or nothing (API rows)
         return f"{error.value}：{error.reason}" if error.value else error.reason
     where = f"第 {error.row} 行"

@@ -89,7 +89,9 @@ class RowErrorSerializer(serializers.Serializer):
         help_text="行号（文件：含表头的行号；JSON：rows 中的第几行，从 1 起）"
     )
     column = serializers.CharField(help_text="列名")
-    value = serializers.CharField(help_text="原值")
+    value = serializers.CharField(
+        help_text="单元格的值（证件号码、手机号、联系电话、联系地址、电子邮箱已脱敏）"
+    )
     reason = serializers.CharField(help_text="原因（中文）")
 
 
@@ -136,7 +138,7 @@ class ImportRefusedSerializer(serializers.Serializer):
 REFUSED_EXAMPLE = {
     "code": "invalid",
     "message": "有无效行，什么也没有写入：共 1 处问题，见 errors（逐条说明）与 report（行报告）",
-    "errors": {"rows": ["第 2 行 手机号（12345）：手机号须为11位大陆手机号码"]},
+    "errors": {"rows": ["第 2 行 手机号（138*****67）：手机号须为11位大陆手机号码"]},
     "ok": False,
     "record": 43,
     "status": "rejected",
@@ -147,7 +149,12 @@ REFUSED_EXAMPLE = {
     "rejected": 1,
     "warnings": [],
     "report": [
-        {"row": 2, "column": "手机号", "value": "12345", "reason": "手机号须为11位大陆手机号码"}
+        {
+            "row": 2,
+            "column": "手机号",
+            "value": "138*****67",
+            "reason": "手机号须为11位大陆手机号码",
+        }
     ],
     "error_count": 1,
 }

@@ -33,6 +33,20 @@ class NumText(str):
     __slots__ = ()
 
 
+class ExcelError(str):
+    """An XLSX cell holding an Excel error value (``#N/A``, ``#VALUE!``, ``#REF!`` …, the
+    text of the error): never a value to import, nor an empty cell."""
+
+    __slots__ = ()
+
+
+class ErrorRow(list):
+    """The cells of an XLSX row where at least one is an :class:`ExcelError` (a plain
+    ``list`` otherwise: the check costs an ordinary row one type test)."""
+
+    __slots__ = ()
+
+
 def clean(value) -> str:
     """Any raw cell value (str, int, float, date, bool, None) → stripped text."""
     if value is None:

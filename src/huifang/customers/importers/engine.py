@@ -46,6 +46,7 @@ from huifang.customers.importers.validators import (
     Errors,
     ProductValidator,
     RowError,
+    excel_errors,
     overlong,
 )
 from huifang.customers.models import Customer, ImportRecord, MonthlyAggregate
@@ -276,7 +277,9 @@ def _run_branches(
     importer = branch_import.BranchImport(index, errors, scope_path=scope_path)
     width = _header_width(table)
     for rowno, cells in watch_blanks(table.rows, table.blank_columns(), filled):
-        if overlong(errors, rowno, cells, width):
+        if overlong(errors, rowno, cells, width) or excel_errors(
+            errors, rowno, cells, importer.pos
+        ):
             importer.total += 1  # read, and refused
             continue
         importer.row(rowno, cells)

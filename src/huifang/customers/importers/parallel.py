@@ -28,7 +28,7 @@ from django.conf import settings
 
 from huifang.core import liveness
 from huifang.customers.importers.readers import CsvPart, SourceError, Table, watch_blanks
-from huifang.customers.importers.validators import overlong
+from huifang.customers.importers.validators import excel_errors, overlong
 
 CHUNK = 10_000
 # A part is worth a process from about this size (~130,000 daily rows, ~0.5 s of work).
@@ -46,12 +46,14 @@ def stage_rows(rows: Iterator, validator, sink: Sink, progress=None) -> int:
     read. ``progress(rows read)`` after each chunk."""
     buffer: list[tuple] = []
     total = 0
-    row, width, errors = validator.row, validator.header_width, validator.errors
+    row, width, errors, pos = validator.row, validator.header_width, validator.errors, validator.pos
     if validator.blank_columns:
         rows = watch_blanks(rows, validator.blank_columns, validator.blank_filled)
     for rowno, cells in rows:
         total += 1
         if width is not None and len(cells) > width and overlong(errors, rowno, cells, width):
+            continue
+        if type(cells) is not list and excel_errors(errors, rowno, cells, pos):
             continue
         staged = row(rowno, cells)
         if staged is not None:

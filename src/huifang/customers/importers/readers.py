@@ -3,7 +3,10 @@
 CSV is decoded as UTF-8 (with or without BOM) or GB18030 (a superset of GBK, what Excel on
 a Chinese Windows writes), detected from the first non-ASCII bytes. XLSX is read with
 python-calamine (first sheet); numbers become :class:`~.cells.NumText`, date cells ISO
-dates. Rows are yielded one by one; nothing holds the whole file in Python memory.
+dates, and a cell holding an Excel error value (``#N/A`` …, which calamine reads as an
+empty string) an :class:`~.cells.ExcelError` in an :class:`~.cells.ErrorRow`, found by a
+streaming look at the sheet's XML (:func:`error_cells`). Rows are yielded one by one;
+nothing holds the whole file in Python memory.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ import csv
 import io
 import itertools
 import logging
+import posixpath
+import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from openpyxl.utils import get_column_letter
 
 from huifang.core.uploads import NOT_XLSX, UploadRefused, check_xlsx
-from huifang.customers.importers.cells import clean
+from huifang.customers.importers.cells import ErrorRow, ExcelError, clean
 from huifang.customers.importers.specs import Dataset
 
 SAMPLE = 1 << 20
@@ -339,11 +346,25 @@ def _open_xlsx(path: Path) -> Table:
         workbook.close()
         raise SourceError(f"第一个工作表“{names[0]}”的第一行是空的：{EMPTY}")
 
+    first_column = start[1] if start else 0
+    errors = error_cells(path)  # found as the rows are read: a generator
+
     def rows() -> Iterator[tuple[int, list[str]]]:
         rowno = first_row
+        pending = next(errors, None)  # the next error cell, in sheet order
         for values in iterator:
             rowno += 1
             cells = [v.strip() if type(v) is str else clean(v) for v in values]
+            if pending is not None and pending[0] <= rowno:
+                while pending is not None and pending[0] < rowno:  # the header's
+                    pending = next(errors, None)
+                while pending is not None and pending[0] == rowno:
+                    position = pending[1] - first_column
+                    if 0 <= position < len(cells):
+                        if type(cells) is not ErrorRow:
+                            cells = ErrorRow(cells)
+                        cells[position] = ExcelError(pending[2])
+                    pending = next(errors, None)
             if any(cells):
                 yield rowno, cells
 
@@ -351,11 +372,93 @@ def _open_xlsx(path: Path) -> Table:
         header=header,
         rows=rows(),
         total=max(sheet.height - 1, 0),
-        _close=[workbook.close],
+        _close=[errors.close, workbook.close],  # the scan's hold on the file, too
         sheet=names[0],
         other_sheets=names[1:],
-        first_column=start[1] if start else 0,
+        first_column=first_column,
     )
+
+
+# The sheet XML of an .xlsx: an error cell is ``<c r="B2" t="e"><v>#N/A</v></c>``.
+_ERROR_MARKS = (b't="e"', b"t='e'")
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{1,3})(\d+)["']""")
+_ERROR_TYPE = re.compile(rb"""(?:^|\s)t\s*=\s*["']e["']""")
+_VALUE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v>")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+XML_CHUNK = 1 << 20
+
+
+def error_cells(path: Path) -> Iterator[tuple[int, int, str]]:
+    """(row number, column (0 = A), error text) of the first sheet's cells that hold an
+    Excel error value, in sheet order. One streaming pass over the sheet's XML, whole
+    rows at a time; only a row holding an error mark is looked into."""
+    with zipfile.ZipFile(path) as archive:
+        part = _first_sheet(archive)
+        if part is None:
+            return
+        with archive.open(part) as stream:
+            tail = b""
+            while chunk := stream.read(XML_CHUNK):
+                data = tail + chunk
+                end = data.rfind(b"</row>")
+                if end < 0:
+                    tail = data
+                    continue
+                done, tail = data[:end], data[end + 6 :]
+                if not any(mark in done for mark in _ERROR_MARKS):
+                    continue
+                for row in done.split(b"</row>"):
+                    if any(mark in row for mark in _ERROR_MARKS):
+                        yield from _row_errors(row)
+
+
+def _row_errors(row: bytes) -> Iterator[tuple[int, int, str]]:
+    """The error cells of one ``<row …>…`` (its text up to ``</row>``)."""
+    start = row.rfind(b"<row")
+    if start < 0:
+        return
+    opened = row.index(b">", start)
+    number = _ROW_NUMBER.search(row, start, opened)
+    if number is None:  # rows without numbers: not written by any spreadsheet we know
+        raise SourceError("工作表的行没有行号，无法定位单元格，请用 Excel 或 WPS 另存后再导入")
+    rowno, column = int(number.group(1)), -1
+    for cell in _CELL.finditer(row, opened + 1):
+        attributes = cell.group(1)
+        ref = _REF.search(attributes)
+        column = _column_index(ref.group(1)) if ref else column + 1
+        if _ERROR_TYPE.search(attributes):
+            value = _VALUE.search(cell.group(2) or b"")
+            text = value.group(1).decode("utf-8", "replace").strip() if value else ""
+            yield rowno, column, text[:20] or "#N/A"
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The zip member of the workbook's first sheet (the one calamine reads), or None."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    sheet = next((e for e in workbook.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"), None)
+    if sheet is None or sheet.get(_RELATIONSHIPS) is None:
+        return None
+    wanted = sheet.get(_RELATIONSHIPS)
+    for rel in rels.iter():
+        if rel.get("Id") == wanted and rel.get("Target"):
+            target = rel.get("Target")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target))
+    return None
 
 
 def table_from_dicts(rows: Iterable[dict], dataset: Dataset) -> Table:
@@ -483,6 +586,13 @@ def preview(path: str | Path, dataset: Dataset, limit: int = 10) -> dict:
     blank = table.blank_warning(filled)
     known = {position: key for key, position in mapping.index.items()}
     labels = dataset.by_key
+    # Personal data is shown masked here as everywhere (``specs.Column.masked``).
+    personal = {p: labels[key] for p, key in known.items() if labels[key].sensitive}
+    if personal:
+        rows = [
+            (rowno, [personal[i].masked(c) if i in personal else c for i, c in enumerate(cells)])
+            for rowno, cells in rows
+        ]
     return {
         "header": [
             (title, labels[known[i]].label if i in known else None)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from huifang.core.masking import mask_address, mask_email, mask_id, mask_phone
 from huifang.customers import choices
+from huifang.customers.importers.cells import ExcelError
+
+# The fewest characters a mask hides: a mobile number's four (``138****5678``).
+HIDDEN_AT_LEAST = 4
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,8 @@ class Column:
     column list, SQL types, dates, money and personal-data columns are derived from these
     declarations and the model (``targets.py``); the validators stage a tuple per row in
     the declaration order (``tests/customers/test_import_specs.py`` checks each).
+    Wherever a value of a personal-data column is shown (the row report of an import: its
+    page, xlsx, API answer, job result and command output) it goes through ``masked``.
 
     A column without ``label`` is not read from the file but computed by the validator
     from the column named in ``source`` (e.g. the "lowest category" flag of 风险承受能力)."""
@@ -24,9 +31,10 @@ class Column:
     key: str  # the English name: API rows, error reports, the validators
     label: str = ""  # the file's Chinese header; "" for a computed column
     required: bool = False
-    # Personal data (PIPL): encrypted at rest with a blind index beside it
+    # Personal data (PIPL): how the rest of the product masks it (``core.masking``). A
+    # column with a mask is sensitive: encrypted at rest with a blind index beside it
     # (``core.fieldcrypt``), masked wherever it is shown.
-    sensitive: bool = False
+    mask: Callable[[str], str] | None = None
     # The model field (its attribute name) the value is stored in; "" when it is ``key``.
     # A code resolved to a row names the foreign key's column (``branch_id``).
     field: str = ""
@@ -35,6 +43,20 @@ class Column:
     choices: Mapping[str, Any] | None = None
     allowed: str = ""
     source: str = ""  # a computed column: the file column it is derived from
+
+    @property
+    def sensitive(self) -> bool:
+        return self.mask is not None
+
+    def masked(self, text: str) -> str:
+        """``text`` as a report may show it: masked as the product masks the column's
+        values; a value too short or malformed for that mask to hide at least
+        :data:`HIDDEN_AT_LEAST` of its characters (a 5-character ID, an 8-digit "mobile",
+        a text already holding stars) is hidden whole. Not personal data, or an Excel
+        error value (``#N/A``, no one's data): as it is."""
+        if self.mask is None or not text or type(text) is ExcelError:
+            return text
+        return conceal(text, self.mask(text))
 
     @property
     def stored_as(self) -> str:
@@ -77,6 +99,16 @@ class Dataset:
     @cached_property
     def sensitive(self) -> tuple[str, ...]:
         return tuple(c.stored_as for c in self.declared if c.sensitive)
+
+
+def conceal(text: str, masked: str | None = None) -> str:
+    """``masked`` (a mask of ``text``) when it hides enough of ``text``, else ``text`` all
+    stars; without ``masked``, all stars."""
+    if masked is not None:
+        shown = len(masked) - masked.count("*")
+        if len(text) - text.count("*") - shown >= HIDDEN_AT_LEAST:
+            return masked
+    return "*" * len(text)
 
 
 def _labels(enum) -> dict[str, str]:
@@ -136,7 +168,7 @@ CUSTOMERS = Dataset(
             choices=ID_TYPES,
             allowed="、".join(str(label) for _, label in choices.IdType.choices),
         ),
-        Column("id_number", "证件号码", sensitive=True),
+        Column("id_number", "证件号码", mask=mask_id),
         Column("birth_date", "生日"),
         Column("open_date", "开户日期", True),
         Column("close_date", "销户日期"),
@@ -159,10 +191,10 @@ CUSTOMERS = Dataset(
         Column("risk_lowest", source="risk_level"),
         Column("occupation", "职业"),
         Column("income_source", "收入来源"),
-        Column("mobile", "手机号", sensitive=True),
-        Column("phone", "联系电话", sensitive=True),
-        Column("address", "联系地址", sensitive=True),
-        Column("email", "电子邮箱", sensitive=True),
+        Column("mobile", "手机号", mask=mask_phone),
+        Column("phone", "联系电话", mask=mask_phone),
+        Column("address", "联系地址", mask=mask_address),
+        Column("email", "电子邮箱", mask=mask_email),
         Column("broker_code", "经纪人编号", field="broker_codes"),
         Column("broker_name", "经纪人名称", field="broker_names"),
     ),

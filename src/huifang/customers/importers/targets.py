@@ -56,8 +56,8 @@ def target(dataset: specs.Dataset, model: type[models.Model], **table) -> Target
         if column.sensitive != isinstance(field, EncryptedTextField):
             # Staged values are encrypted by the spec's flag, read back by the field's type.
             raise TypeError(
-                f"{model.__name__}.{field.name}: the spec's `sensitive` must match the field "
-                "(EncryptedTextField)"
+                f"{model.__name__}.{field.name}: the spec's `sensitive` (a column with a mask) "
+                "must match the field (EncryptedTextField)"
             )
     return Target(
         name=dataset.name,

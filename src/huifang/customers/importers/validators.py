@@ -26,6 +26,8 @@ from huifang.customers.importers.cells import (
     INVISIBLE,
     LEADING_ZEROS_LOST,
     CellError,
+    ErrorRow,
+    ExcelError,
     NumText,
     check_id_number,
     check_text,
@@ -60,10 +62,13 @@ class RowError:
 
 
 class Errors:
-    """Collects row errors (the first ``limit`` of them) and counts rejected rows."""
+    """Collects row errors (the first ``limit`` of them) and counts rejected rows. The value
+    of a personal-data column is kept masked (``specs.Column.masked``): every way the row
+    report is shown (page, xlsx, API, job result, command) shows what is kept here."""
 
     def __init__(self, dataset: specs.Dataset, limit: int = 100_000):
         self.labels = {c.key: c.label for c in dataset.columns}
+        self.personal = {c.key: c for c in dataset.columns if c.sensitive}
         self.order = {c.label: i for i, c in enumerate(dataset.columns)}
         self.items: list[RowError] = []
         self.limit = limit
@@ -74,7 +79,11 @@ class Errors:
         self.count += 1
         if len(self.items) < self.limit:
             label = self.labels.get(key, key)
-            self.items.append(RowError(row, label, str(value)[:200], reason))
+            text = value if type(value) is ExcelError else str(value)[:200]
+            column = self.personal.get(key)
+            if column is not None:
+                text = column.masked(text)
+            self.items.append(RowError(row, label, text, reason))
 
     def absorb(self, items: list[RowError], count: int, offset: int) -> None:
         """The errors another process found in a part of the file, its row numbers counted
@@ -149,8 +158,28 @@ def overlong(errors: Errors, rowno: int, cells: list[str], width: int | None) ->
     if width is None or len(cells) <= width or not any(cells[width:]):
         return False
     extra = "，".join(cell for cell in cells[width:] if cell)
+    if errors.personal:  # shifted cells: any of them may be a personal-data column's
+        extra = specs.conceal(extra[:200])
     errors.add(rowno, "", extra, OVERLONG.format(cells=len(cells), width=width))
     return True
+
+
+EXCEL_ERROR = "单元格为 Excel 错误值 {}，请修正公式或填入实际的值"
+
+
+def excel_errors(errors: Errors, rowno: int, cells: list[str], pos: dict[str, int]) -> bool:
+    """Whether an XLSX row holds an Excel error value (``#N/A`` …) in a column that is
+    imported (``pos``: column key → position): each such cell reported, the row refused.
+    Only rows the reader marked (:class:`~.cells.ErrorRow`) are looked into."""
+    if type(cells) is not ErrorRow:
+        return False
+    found = False
+    n = len(cells)
+    for key, p in pos.items():
+        if p < n and type(cells[p]) is ExcelError:
+            errors.add(rowno, key, cells[p], EXCEL_ERROR.format(cells[p]))
+            found = True
+    return found
 
 
 class RowValidator:
