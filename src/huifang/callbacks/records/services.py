@@ -550,16 +550,17 @@ def do_create_record(
     expected_attempts: int | None = None,
     attachments: list[AttachmentInput] | None = None,
     feedback: str = "",
-    questionnaire: bool = False,
+    reported: bool = False,
 ) -> CallbackRecord:
     """登记回访记录 for ``task``: one attempt, counted on the task.
 
     A person (page, API) registers only tasks they may work
     (``callbacks.services.require_own_task``: an agent their own), and a 成功 record only
     when it meets the business type's requirements (:func:`requirement_refusals`), since
-    it completes the task. ``questionnaire`` marks the record the questionnaire write-back
-    writes for an answer (it is the questionnaire result); that one, and a machine's
-    report of what happened, are kept as they come — 合规核查 lists what they lack.
+    it completes the task. ``reported`` marks a record that reports what another system
+    saw — a questionnaire answer (the write-back's record is the questionnaire result),
+    an outbound call — which, like a machine's record, is kept as it comes: 合规核查
+    lists what such records lack.
 
     The first attempt moves 未处理 → 处理中; a 成功 record completes the task
     (``callbacks.services.planned_transition``, as ``do_start`` / ``do_complete``).
@@ -608,7 +609,7 @@ def do_create_record(
                 )
             if refusal is not None:
                 raise refusal
-            if content["status"] == RecordStatus.SUCCESS and actor.is_person and not questionnaire:
+            if content["status"] == RecordStatus.SUCCESS and actor.is_person and not reported:
                 unmet = requirement_refusals(locked, content, attachments)
                 if unmet:
                     raise ValidationError(unmet)
