@@ -106,3 +106,19 @@ def test_a_type_without_requirements_shows_no_box(task, client_for):
         client_for("agent_a").get(reverse("records:record_create", args=[task.pk])).content.decode()
     )
     assert 'id="record-requirements"' not in html
+
+
+def test_a_failure_corrected_into_a_success_is_held_to_them_too(
+    asks_questionnaire, task, personas, content, reason
+):
+    record = services.do_create_record(
+        task,
+        content(status="failure", failure_reason=reason("无人接听")),
+        actor=personas["agent_a"],
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.do_update_record(record, content(), actor=personas["agent_a"], expected_version=1)
+    assert "需要问卷" in refused.value.message_dict["status"][0]
+    record.refresh_from_db()
+    task.refresh_from_db()
+    assert record.status == "failure" and task.is_open

@@ -89,7 +89,8 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
     rows = invitation_rows(request.user, Invitation.objects.filter(task=task))
     offline_done = entered(task.pk)
     # Why the buttons are missing for a task the user sees but does not work.
-    refusal = work_refusal(request.user, task) if task.is_open else None
+    works = request.user.has_perm("records.add_callbackrecord")  # not the auditor
+    refusal = work_refusal(request.user, task) if task.is_open and works else None
     return Section(
         "问卷",
         TEMPLATE,

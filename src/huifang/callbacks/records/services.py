@@ -507,14 +507,19 @@ def has_questionnaire_result(task_id: int) -> bool:
 
 
 def requirement_refusals(
-    task: CallbackTask, content: dict, attachments: list[AttachmentInput] | None
+    task: CallbackTask,
+    content: dict,
+    attachments: list[AttachmentInput] | None,
+    *,
+    recorded: bool = False,
 ) -> dict[str, str]:
     """What a 成功 record of ``task`` lacks of its business type's requirements, as
     ``{field: message}`` (empty when it meets them): each 成功记录必填项 (回访时长 known and
     not 0, 联系电话或手机号, 备注, a 录音引用 among ``attachments``, as 合规核查's
     ``records.models.lacking`` counts them) and, for a type marked 需要问卷, a
     questionnaire result of the task. The business type's definition (docs/callbacks.md):
-    the successful record that completes the task must have them."""
+    the successful record that completes the task must have them. ``recorded``: the record
+    (being corrected) has a recording reference already."""
     business_type = task.business_type
     name = business_type.name
     errors: dict[str, str] = {}
@@ -523,9 +528,8 @@ def requirement_refusals(
         RecordRequirement.DURATION: bool(content.get("duration_seconds")),
         RecordRequirement.PHONE: bool(content.get("mobile_used") or content.get("phone_used")),
         RecordRequirement.REMARK: bool(content.get("remark")),
-        RecordRequirement.RECORDING: any(
-            item.file is None and item.reference.strip() for item in attachments or []
-        ),
+        RecordRequirement.RECORDING: recorded
+        or any(item.file is None and item.reference.strip() for item in attachments or []),
     }
     for requirement, label in RecordRequirement.choices:
         if requirement in wanted and not present[requirement]:
@@ -763,6 +767,12 @@ def do_update_record(
                         "status": "任务已凭这条成功记录完成，不能改为失败或其他；如需重新回访请新建任务"
                     }
                 )
+            if content["status"] == RecordStatus.SUCCESS and task.is_open and actor.is_person:
+                # Corrected into the 成功 record that completes the task: as a new one.
+                recorded = locked.attachments.filter(kind=AttachmentKind.RECORDING).exists()
+                unmet = requirement_refusals(task, content, attachments, recorded=recorded)
+                if unmet:
+                    raise ValidationError(unmet)
             before = content_snapshot(locked)
             for name, value in content.items():
                 setattr(locked, name, value)
