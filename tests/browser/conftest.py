@@ -86,13 +86,14 @@ def login(page, live_server):
 
 
 @pytest.fixture
-def make_open_task(branches):
+def make_open_task(branches, personas):
     """The records tests' open-task builder (a fixture there), for browser tests:
-    ``make_open_task("a1")`` → a task of the records tests' business type in branch a1."""
+    ``make_open_task("a1")`` → a task of the records tests' business type in branch a1,
+    assigned to the branch's agent persona (agent_a), who works it."""
     from tests.records import conftest as records
 
     kind = records.business_type.__wrapped__(None)
-    return records.make_task.__wrapped__(branches, kind)
+    return records.make_task.__wrapped__(branches, kind, personas)
 
 
 DEMO_PASSWORD = "Demo-pass-2026"

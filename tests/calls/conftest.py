@@ -28,7 +28,7 @@ def pushed(make_task, personas):  # noqa: F811  (the imported fixture)
     from huifang.channels.calls.services import _refs
 
     def build(branch_key: str = "a1", *, assignee: bool = True):
-        task = make_task(branch_key)
+        task = make_task(branch_key, assignee=None)
         if assignee:
             agent = personas["agent_a" if branch_key == "a1" else "agent_b"]
             CallbackTask.objects.filter(pk=task.pk).update(assignee=agent)

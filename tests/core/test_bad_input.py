@@ -258,7 +258,7 @@ RAW_BODIES = st.sampled_from(
 def open_task(branches):
     """A task to name in record bodies (the records tests' builder)."""
     kind = records.business_type.__wrapped__(None)
-    return records.make_task.__wrapped__(branches, kind)()
+    return records.make_task.__wrapped__(branches, kind, None)()
 
 
 def test_the_api_has_bodies_to_check():

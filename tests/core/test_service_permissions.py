@@ -113,7 +113,7 @@ class World:
         }
 
     def record(self, where: str) -> CallbackRecord:
-        task = self.task(where)
+        task = self.task(where, assignee=self.agent(where))  # an agent records her own task
         return records.do_create_record(task, self.content(), actor=self.agent(where))
 
     def feedback(self, where: str):

@@ -10,6 +10,7 @@ import pytest
 from tests.customers import factories
 
 _numbers = itertools.count(1)
+_DEFAULT = object()
 
 
 @pytest.fixture
@@ -23,12 +24,21 @@ def business_type(db):
 
 
 @pytest.fixture
-def make_task(branches, business_type):
-    """``make_task(branch_key="a1", **customer_fields)`` → an open CallbackTask (未处理)."""
+def make_task(branches, business_type, personas):
+    """``make_task(branch_key="a1", **customer_fields)`` → an open CallbackTask (未处理),
+    assigned to the branch's agent persona (agent_a in a1, agent_b in b1), if it has one —
+    an agent works only the tasks assigned to them; ``assignee=None`` leaves it unassigned."""
     from huifang.callbacks.models import Batch, CallbackTask
+    from huifang.org.models import Role, User
     from huifang.rules.models import ScreeningRun
 
-    def build(branch_key: str = "a1", **fields) -> CallbackTask:
+    def build(branch_key: str = "a1", assignee=_DEFAULT, **fields) -> CallbackTask:
+        if assignee is _DEFAULT:
+            assignee = (
+                User.objects.filter(branch=branches[branch_key], role=Role.AGENT)
+                .order_by("pk")
+                .first()
+            )
         n = next(_numbers)
         values = {
             "id_number": "110101195001011234",
@@ -56,6 +66,7 @@ def make_task(branches, business_type):
             batch=batch,
             rule_codes=",A001,",
             reasons="新开户客户",
+            assignee=assignee,
         )
 
     return build

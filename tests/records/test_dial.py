@@ -84,13 +84,20 @@ def test_reveal_does_not_give_the_agent_the_general_permission(assigned, client_
     assert client.post(customer_page).status_code == 403
 
 
-@pytest.mark.parametrize("url", ["callbacks:task_detail", "records:record_create"])
-def test_another_agent_of_the_branch_has_no_button_and_gets_403(assigned, client, colleague, url):
+def test_another_agent_of_the_branch_has_no_button_and_gets_403(assigned, client, colleague):
     client.force_login(colleague)
-    html = client.get(reverse(url, args=[assigned.pk])).content.decode()
+    html = client.get(reverse("callbacks:task_detail", args=[assigned.pk])).content.decode()
     assert "138****5678" in html and 'id="reveal-numbers"' not in html
     assert reveal(client, assigned).status_code == 403
     assert not reveals().exists()
+
+
+def test_another_agent_of_the_branch_gets_no_record_form(assigned, client, colleague):
+    """The form itself is the assigned agent's (docs/users.md: 处理分配给自己的任务)."""
+    client.force_login(colleague)
+    page = client.get(reverse("records:record_create", args=[assigned.pk]))
+    assert page.status_code == 403
+    assert "该任务已分配给agent_a" in page.content.decode()
 
 
 def test_a_manager_with_the_general_permission_gets_403_here(assigned, client_for):
@@ -101,7 +108,8 @@ def test_a_manager_with_the_general_permission_gets_403_here(assigned, client_fo
     assert not reveals().exists()
 
 
-def test_an_unassigned_task_cannot_be_revealed(task, client_for):
+def test_an_unassigned_task_cannot_be_revealed(make_task, client_for):
+    task = make_task("a1", assignee=None)
     assert reveal(client_for("agent_a"), task).status_code == 403
     assert not reveals().exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from huifang.callbacks.models import CallbackTask
 from huifang.core.models import AuditEvent, Job
 from huifang.surveys import sending
 from huifang.surveys.models import Invitation
@@ -58,12 +59,32 @@ def test_post_filter_runs_as_a_job(tasks, api_for, run_jobs):
     assert set(Invitation.objects.values_list("task_id", flat=True)) == {t.pk for t in tasks["a"]}
 
 
-def test_agent_may_not_invite(tasks, api_for):
+def test_agent_may_not_invite_a_task_not_assigned_to_them(tasks, api_for):
+    task = tasks["a"][0]
+    response = api_for("agent_a").post(URL, {"channel": "h5", "tasks": [task.pk]}, format="json")
+    assert response.status_code == 403
+    assert response.json()["message"] == f"任务 #{task.pk}：该任务尚未分配，请联系营业部负责人分配"
+    assert not Invitation.objects.exists()
+
+
+def test_agent_invites_their_own_task(tasks, api_for, personas):
+    """product.md: the agent sends questionnaires — for the tasks assigned to them."""
+    task = tasks["a"][0]
+    CallbackTask.objects.filter(pk=task.pk).update(assignee=personas["agent_a"])
+    response = api_for("agent_a").post(URL, {"channel": "h5", "tasks": [task.pk]}, format="json")
+    assert response.status_code == 201
+    assert list(Invitation.objects.values_list("task_id", flat=True)) == [task.pk]
+
+
+def test_agent_may_not_invite_a_colleagues_task(tasks, api_for, personas):
+    mine, theirs = tasks["a"]
+    CallbackTask.objects.filter(pk=mine.pk).update(assignee=personas["agent_a"])
+    CallbackTask.objects.filter(pk=theirs.pk).update(assignee=personas["manager_a"])
     response = api_for("agent_a").post(
-        URL, {"channel": "h5", "tasks": [tasks["a"][0].pk]}, format="json"
+        URL, {"channel": "h5", "tasks": [mine.pk, theirs.pk]}, format="json"
     )
     assert response.status_code == 403
-    assert response.json()["message"] == "您没有下发问卷的权限"
+    assert "该任务已分配给manager_a" in response.json()["message"]
     assert not Invitation.objects.exists()
 
 

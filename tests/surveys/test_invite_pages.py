@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from huifang.callbacks.models import CallbackTask
 from huifang.surveys import sending
 from huifang.surveys.models import Invitation
 from tests.surveys.invites import make_batch, make_task
@@ -57,9 +58,32 @@ def test_every_matching_task_is_invited_by_a_job(client_for, tasks, run_jobs):
     assert Invitation.objects.filter(channel="apphall").count() == 2
 
 
-def test_an_agent_may_not_open_the_invite_page(client_for, tasks):
-    answer = client_for("agent_a").post(reverse("surveys:invite"), {"pk": [tasks[0][0].pk]})
-    assert answer.status_code == 403
+def test_an_agent_may_not_invite_a_task_not_assigned_to_them(client_for, tasks):
+    task = tasks[0][0]
+    client = client_for("agent_a")
+    answer = client.post(
+        reverse("surveys:invite"),
+        {"pk": [task.pk], "confirmed": "1", "channel": "h5", "expires_days": "14"},
+        follow=True,
+    )
+    assert "该任务尚未分配，请联系营业部负责人分配" in answer.content.decode()
+    assert not Invitation.objects.exists()
+    page = client.get(reverse("surveys:invite_task", args=[task.pk]))
+    assert page.status_code == 403
+    assert "该任务尚未分配" in page.content.decode()
+
+
+def test_an_agent_invites_their_own_task_from_its_page(client_for, tasks, personas):
+    """user-guide: 回访专员 send questionnaires for their own tasks (was 403 for agents)."""
+    task = tasks[0][0]
+    CallbackTask.objects.filter(pk=task.pk).update(assignee=personas["agent_a"])
+    client = client_for("agent_a")
+    html = client.get(reverse("callbacks:task_detail", args=[task.pk])).content.decode()
+    assert reverse("surveys:invite_task", args=[task.pk]) in html
+    url = reverse("surveys:invite_task", args=[task.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"channel": "h5", "expires_days": "14"})
+    assert list(Invitation.objects.values_list("task_id", flat=True)) == [task.pk]
 
 
 def test_the_task_page_lists_its_invitations_with_the_h5_link(client_for, tasks):

@@ -21,8 +21,9 @@ def invite(task, channel="offline"):
 
 
 @pytest.fixture
-def offline(branches, published):
-    return invite(make_task(branches["a1"]))
+def offline(branches, published, personas):
+    """An offline invitation of a task assigned to agent_a (an agent enters her own)."""
+    return invite(make_task(branches["a1"], assignee=personas["agent_a"]))
 
 
 def test_offline_entry_records_the_agent(offline, personas):

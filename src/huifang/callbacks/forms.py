@@ -61,7 +61,8 @@ class BusinessTypeForm(forms.ModelForm):
         choices=RecordRequirement.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="完成任务的成功回访记录必须具备的内容；缺少的会列入合规核查",
+        help_text="完成任务的成功回访记录必须具备的内容：登记缺少这些内容的成功记录会被拒绝；"
+        "问卷或外呼平台写入的记录缺少的会列入合规核查",
     )
 
     class Meta:

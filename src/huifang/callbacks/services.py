@@ -275,6 +275,61 @@ def agents_in_scope(actor, branch: Branch | None = None):
     return agents.select_related("branch").order_by("username")
 
 
+# ---------------------------------------------------------------- whose task it is
+
+NOT_ASSIGNED = "该任务尚未分配，请联系营业部负责人分配"
+
+
+def held_by_other(task: CallbackTask) -> str:
+    name = task.assignee.display_name if task.assignee_id else ""
+    return (
+        f"该任务已分配给{name}，只有该任务的回访专员或营业部负责人可以处理"
+        if name
+        else "该任务已分配给其他回访专员，只有该任务的回访专员或营业部负责人可以处理"
+    )
+
+
+def work_refusal(actor, task: CallbackTask) -> str | None:
+    """Why ``actor`` may not work ``task`` (登记回访记录, 录入线下问卷, 下发问卷), or None.
+
+    An agent works only the tasks assigned to them (docs/users.md: 处理分配给自己的任务):
+    not a colleague's, nor an unassigned one (the branch manager assigns it first). Branch
+    managers and HQ (``callbacks.manage_callbacktask``) work every task in their scope,
+    and a machine (a partner, a command or job started by no one) is trusted at its entry.
+    Scope and the Django permissions are :func:`~huifang.core.permissions.require`'s."""
+    if is_system(actor):
+        return None
+    user = acting_user(actor)
+    if user is None or may_manage_tasks(user):
+        return None
+    if task.assignee_id == user.pk:
+        return None
+    return NOT_ASSIGNED if task.assignee_id is None else held_by_other(task)
+
+
+def require_own_task(actor, task: CallbackTask) -> None:
+    """Refuse (PermissionDenied, :func:`work_refusal`'s Chinese reason) unless ``actor``
+    may work ``task``."""
+    refusal = work_refusal(actor, task)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
+def require_own_tasks(actor, tasks: QuerySet) -> None:
+    """:func:`require_own_task` for every task of ``tasks`` (one query): an agent's
+    selection holds only tasks assigned to them."""
+    if is_system(actor):
+        return
+    user = acting_user(actor)
+    if user is None or may_manage_tasks(user):
+        return
+    others = tasks.exclude(assignee_id=user.pk)
+    first = others.select_related("assignee").order_by("pk").first()
+    if first is not None:
+        reason = work_refusal(actor, first)
+        raise PermissionDenied(f"任务 #{first.pk}：{reason}")
+
+
 def agent_sees(agent: User, task: CallbackTask) -> bool:
     return agent.branch is not None and task.branch.path.startswith(agent.branch.path)
 

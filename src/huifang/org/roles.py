@@ -104,6 +104,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_responseanswer",
         # Offline entry (线下问卷): a paper questionnaire's answers, through the write-back.
         "surveys.add_response",
+        # 下发问卷 for their own tasks (callbacks.services.require_own_tasks).
+        "surveys.send_invitation",
         "partners.add_delivery",
         "sms.view_smsmessage",
         "sms.add_smsmessage",

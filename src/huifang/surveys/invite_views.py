@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import CallbackTask
+from huifang.callbacks.services import work_refusal
 from huifang.core.jobs import start_job
 from huifang.surveys import jobs, sending
 from huifang.surveys.choices import Channel, VersionStatus
@@ -146,6 +147,9 @@ def invite_task(request, pk: int):
     """From one task's page: the same form for that task alone."""
     _may_send(request)
     task = get_object_or_404(CallbackTask.objects.restrict(request.user, "change"), pk=pk)
+    refusal = work_refusal(request.user, task)
+    if refusal is not None:  # an agent sends for their own tasks only
+        raise PermissionDenied(refusal)
     back = reverse("callbacks:task_detail", args=[task.pk])
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.services import AttachmentInput
+from huifang.callbacks.services import require_own_task
 from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.permissions import require
@@ -51,6 +52,26 @@ def default_version(task: CallbackTask) -> QuestionnaireVersion | None:
     )
 
 
+def entered(task_id: int) -> Response | None:
+    """The task's offline (线下) questionnaire already entered, if any: a task takes one."""
+    return (
+        Response.objects.filter(task_id=task_id, channel=Channel.OFFLINE)
+        .select_related("invitation", "invitation__created_by")
+        .order_by("id")
+        .first()
+    )
+
+
+def already_entered_message(response: Response) -> str:
+    invitation = response.invitation
+    who = invitation.created_by.display_name if invitation.created_by_id else ""
+    when = timezone.localtime(response.received_at)
+    return (
+        f"该任务的线下问卷已于 {when:%Y-%m-%d %H:%M} 由{who or '他人'}录入"
+        f"（邀请 {invitation.code}），不能重复录入；如有错误请修改其回访记录"
+    )
+
+
 def choosable_versions() -> list[QuestionnaireVersion]:
     """Each questionnaire's latest published version (what an agent may enter)."""
     latest: dict[int, QuestionnaireVersion] = {}
@@ -76,8 +97,14 @@ def do_enter_offline(
     them, ``scan`` the paper questionnaire's scan (required), ``submitted_at`` when the
     customer filled it in (default now). The acting person is the agent (回访人).
 
+    A task takes one offline entry: a second one (the form sent twice, the back button)
+    is refused while the first stands — checked under the task's row lock, so two entries
+    at once cannot both pass. Only a person who may work the task enters it
+    (``callbacks.services.require_own_task``: an agent their own task).
+
     Refusals: ValidationError keyed by question id (bad answers), ``scan`` or
-    ``version``; PermissionDenied without the permissions or out of scope."""
+    ``version``, or unkeyed (already entered, task closed); PermissionDenied without the
+    permissions, out of scope or another agent's task."""
     actor = as_actor(actor)
     require(
         actor,
@@ -93,7 +120,11 @@ def do_enter_offline(
     if scan is None or (scan.file is None and not scan.reference):
         raise ValidationError({"scan": "请上传纸质问卷的扫描件"})
     with transaction.atomic():
-        task = CallbackTask.objects.select_for_update().get(pk=task.pk)
+        task = CallbackTask.objects.select_for_update(of=("self",)).get(pk=task.pk)
+        require_own_task(actor, task)
+        earlier = entered(task.pk)
+        if earlier is not None:
+            raise ValidationError(already_entered_message(earlier))
         if not task.is_open:
             raise ValidationError(f"任务当前为“{task.get_status_display()}”，不能再录入线下问卷")
         now = timezone.now()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.services import MAX_ATTACHMENT_BYTES, AttachmentInput
+from huifang.callbacks.services import work_refusal
 from huifang.core.calendar_forms import DateInput
 from huifang.core.views import style_form
 from huifang.surveys import offline
@@ -71,11 +72,17 @@ def offline_entry(request, task_pk: int):
         ),
         pk=task_pk,
     )
+    earlier = offline.entered(task.pk)
+    if earlier is not None:  # a second entry (sent twice, the back button): refused
+        messages.error(request, offline.already_entered_message(earlier))
+        return redirect("callbacks:task_detail", task.pk)
     if not may_enter_offline(request.user, task):
         if not task.is_open:
             messages.error(request, f"任务当前为“{task.get_status_display()}”，不能录入线下问卷")
             return redirect("callbacks:task_detail", task.pk)
-        raise PermissionDenied("您没有为该任务录入线下问卷的权限")
+        raise PermissionDenied(
+            work_refusal(request.user, task) or "您没有为该任务录入线下问卷的权限"
+        )
     source = request.POST if request.method == "POST" else request.GET
     version = _chosen_version(source.get("version"), task)
     form = OfflineForm(request.POST or None, request.FILES or None)

@@ -13,12 +13,14 @@ from django.urls import reverse
 
 from huifang.callbacks import task_sections, task_values
 from huifang.callbacks.models import CallbackTask
+from huifang.callbacks.services import work_refusal
 from huifang.core.scoping import has_model_perm
 from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
 from huifang.surveys import results
 from huifang.surveys.choices import Channel
 from huifang.surveys.models import Invitation, Response
+from huifang.surveys.offline import entered
 
 LIMIT = 50
 TEMPLATE = "surveys/_invitations_section.html"
@@ -49,12 +51,25 @@ def invitation_rows(user, invitations) -> list[dict]:
 
 
 def may_enter_offline(user, task: CallbackTask) -> bool:
-    """Whether the page offers 录入线下问卷 (the write-back service checks again)."""
+    """Whether the page offers 录入线下问卷 (``surveys.offline.do_enter_offline`` checks
+    again): an open task the user may change and work (an agent's own), with the
+    permissions."""
     return (
         task.is_open
         and user.has_perm("surveys.add_response")
         and user.has_perm("records.add_callbackrecord")
+        and work_refusal(user, task) is None
         and CallbackTask.objects.restrict(user, "change").filter(pk=task.pk).exists()
+    )
+
+
+def may_send(user, task: CallbackTask) -> bool:
+    """Whether the page offers 下发问卷 for ``task`` (``surveys.sending.do_invite`` checks
+    again)."""
+    return (
+        task.is_open
+        and user.has_perm("surveys.send_invitation")
+        and work_refusal(user, task) is None
     )
 
 
@@ -72,6 +87,10 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
 
     expire_due(Invitation.objects.filter(task=task))  # stored statuses up to date first
     rows = invitation_rows(request.user, Invitation.objects.filter(task=task))
+    offline_done = entered(task.pk)
+    # Why the buttons are missing for a task the user sees but does not work.
+    works = request.user.has_perm("records.add_callbackrecord")  # not the auditor
+    refusal = work_refusal(request.user, task) if task.is_open and works else None
     return Section(
         "问卷",
         TEMPLATE,
@@ -79,8 +98,10 @@ def task_section(request: HttpRequest, task: CallbackTask) -> Section | None:
             "task": task,
             "rows": rows,
             "show_task": False,
-            "can_offline": may_enter_offline(request.user, task),
-            "can_send": request.user.has_perm("surveys.send_invitation") and task.is_open,
+            "can_offline": offline_done is None and may_enter_offline(request.user, task),
+            "offline_done": offline_done,
+            "can_send": may_send(request.user, task),
+            "work_refusal": refusal,
             # H5 links to copy and send to the customer (by SMS, chat …).
             # The address customers reach (HUIFANG_PUBLIC_URL), else the one in use.
             "base_url": settings.PUBLIC_URL or request.build_absolute_uri("/")[:-1],

@@ -24,6 +24,7 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
+from huifang.callbacks.services import require_own_tasks
 from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.chunks import in_chunks
@@ -195,7 +196,8 @@ def _insert(rows: list[tuple]) -> None:
 
 
 def _check_scope(tasks, actor) -> None:
-    """Refuse when any chosen task lies outside the person's branch scope."""
+    """Refuse when any chosen task lies outside the person's branch scope, or — for an
+    agent — is not assigned to them (``callbacks.services.require_own_tasks``)."""
     if is_system(actor):
         return
     visible = scoped(actor, CallbackTask.objects.all(), "change")
@@ -203,9 +205,11 @@ def _check_scope(tasks, actor) -> None:
         for chunk in in_chunks(tasks.ids):
             if visible.filter(pk__in=chunk).count() != len(set(chunk)):
                 raise PermissionDenied("所选任务不在您的权限范围内")
+            require_own_tasks(actor, CallbackTask.objects.filter(pk__in=chunk))
         return
     if tasks.exclude(pk__in=visible.values("pk")).exists():
         raise PermissionDenied("所选任务不在您的权限范围内")
+    require_own_tasks(actor, tasks)
 
 
 def do_invite(

@@ -219,6 +219,7 @@ def do_submit_response(
             actor=actor,
             agent=agent,
             attachments=attachments,
+            reported=True,  # the questionnaire result itself
         )
         submission_id = str(payload.get("submission_id") or f"{channel}-{uuid.uuid4().hex}")
         response = Response.objects.create(

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.models import CallbackRecord
+from huifang.callbacks.services import work_refusal
 from huifang.core.scoping import has_model_perm
 from huifang.customers.customer360 import Section, register_section
 from huifang.customers.models import Customer
@@ -21,12 +22,20 @@ def timeline(request: HttpRequest, customer: Customer) -> list[dict]:
     tasks = (
         CallbackTask.objects.restrict(request.user, "view")
         .filter(customer=customer)
-        .select_related("business_type", "batch")
+        .select_related("business_type", "batch", "assignee")
         .order_by("-created_at")[:LIMIT]
     )
     now = timezone.now()
     for task in tasks:
-        entries.append({"when": task.created_at, "kind": "task", "task": task})
+        entries.append(
+            {
+                "when": task.created_at,
+                "kind": "task",
+                "task": task,
+                # 登记回访记录 only on a task the viewer works (an agent's own).
+                "workable": work_refusal(request.user, task) is None,
+            }
+        )
         if task.closed_at:
             entries.append({"when": task.closed_at, "kind": "closed", "task": task})
         if task.is_open and task.appointment_at:

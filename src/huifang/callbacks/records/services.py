@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -32,7 +33,7 @@ from django.utils import timezone
 
 from huifang.callbacks import services as task_services
 from huifang.callbacks.audit_actions import CallbackAction
-from huifang.callbacks.choices import OPEN_STATUSES, TaskStatus
+from huifang.callbacks.choices import OPEN_STATUSES, RecordRequirement, TaskStatus
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records.choices import AttachmentKind, Method, RecordStatus
 from huifang.callbacks.records.models import (
@@ -484,6 +485,63 @@ def _counted(locked: CallbackTask, record: CallbackRecord) -> dict:
     }
 
 
+# ---------------------------------------------------------------- 成功记录必填项
+
+# Where a form shows what a requirement lacks (the record's field; 录音引用 its input).
+REQUIREMENT_FIELDS = {
+    RecordRequirement.DURATION: "duration_seconds",
+    RecordRequirement.PHONE: "mobile_used",
+    RecordRequirement.REMARK: "remark",
+    RecordRequirement.RECORDING: "recording_reference",
+}
+
+
+def has_questionnaire_result(task_id: int) -> bool:
+    """Whether the task has a questionnaire result (掌厅, H5 or 线下): what 需要问卷 asks.
+    Read through the app registry: callbacks do not import surveys."""
+    try:
+        responses = django_apps.get_model("surveys", "Response")
+    except LookupError:
+        return False
+    return responses.objects.filter(task_id=task_id).exists()
+
+
+def requirement_refusals(
+    task: CallbackTask,
+    content: dict,
+    attachments: list[AttachmentInput] | None,
+    *,
+    recorded: bool = False,
+) -> dict[str, str]:
+    """What a 成功 record of ``task`` lacks of its business type's requirements, as
+    ``{field: message}`` (empty when it meets them): each 成功记录必填项 (回访时长 known and
+    not 0, 联系电话或手机号, 备注, a 录音引用 among ``attachments``, as 合规核查's
+    ``records.models.lacking`` counts them) and, for a type marked 需要问卷, a
+    questionnaire result of the task. The business type's definition (docs/callbacks.md):
+    the successful record that completes the task must have them. ``recorded``: the record
+    (being corrected) has a recording reference already."""
+    business_type = task.business_type
+    name = business_type.name
+    errors: dict[str, str] = {}
+    wanted = set(business_type.required_record_fields or [])
+    present = {
+        RecordRequirement.DURATION: bool(content.get("duration_seconds")),
+        RecordRequirement.PHONE: bool(content.get("mobile_used") or content.get("phone_used")),
+        RecordRequirement.REMARK: bool(content.get("remark")),
+        RecordRequirement.RECORDING: recorded
+        or any(item.file is None and item.reference.strip() for item in attachments or []),
+    }
+    for requirement, label in RecordRequirement.choices:
+        if requirement in wanted and not present[requirement]:
+            errors[REQUIREMENT_FIELDS[requirement]] = f"回访业务类型“{name}”要求成功记录填写{label}"
+    if business_type.questionnaire_required and not has_questionnaire_result(task.pk):
+        errors["status"] = (
+            f"回访业务类型“{name}”需要问卷，该任务尚无问卷结果：请先下发问卷或录入线下问卷，"
+            "客户答卷后任务自动完成；电话回访请登记为“其他”或“失败”"
+        )
+    return errors
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -496,8 +554,17 @@ def do_create_record(
     expected_attempts: int | None = None,
     attachments: list[AttachmentInput] | None = None,
     feedback: str = "",
+    reported: bool = False,
 ) -> CallbackRecord:
     """登记回访记录 for ``task``: one attempt, counted on the task.
+
+    A person (page, API) registers only tasks they may work
+    (``callbacks.services.require_own_task``: an agent their own), and a 成功 record only
+    when it meets the business type's requirements (:func:`requirement_refusals`), since
+    it completes the task. ``reported`` marks a record that reports what another system
+    saw — a questionnaire answer (the write-back's record is the questionnaire result),
+    an outbound call — which, like a machine's record, is kept as it comes: 合规核查
+    lists what such records lack.
 
     The first attempt moves 未处理 → 处理中; a 成功 record completes the task
     (``callbacks.services.planned_transition``, as ``do_start`` / ``do_complete``).
@@ -536,6 +603,7 @@ def do_create_record(
     def work(saved: list[str]) -> tuple[CallbackRecord, CallbackTask]:
         with transaction.atomic():
             locked = _lock_task(task.pk, actor)
+            task_services.require_own_task(actor, locked)
             if not locked.is_open:
                 raise ValidationError(closed_task_message(locked))
             if expected_attempts is not None and locked.attempt_count != expected_attempts:
@@ -545,6 +613,10 @@ def do_create_record(
                 )
             if refusal is not None:
                 raise refusal
+            if content["status"] == RecordStatus.SUCCESS and actor.is_person and not reported:
+                unmet = requirement_refusals(locked, content, attachments)
+                if unmet:
+                    raise ValidationError(unmet)
             now = timezone.now()
             if content["status"] == RecordStatus.SUCCESS:
                 moved, moved_row = task_services.planned_transition(
@@ -695,6 +767,12 @@ def do_update_record(
                         "status": "任务已凭这条成功记录完成，不能改为失败或其他；如需重新回访请新建任务"
                     }
                 )
+            if content["status"] == RecordStatus.SUCCESS and task.is_open and actor.is_person:
+                # Corrected into the 成功 record that completes the task: as a new one.
+                recorded = locked.attachments.filter(kind=AttachmentKind.RECORDING).exists()
+                unmet = requirement_refusals(task, content, attachments, recorded=recorded)
+                if unmet:
+                    raise ValidationError(unmet)
             before = content_snapshot(locked)
             for name, value in content.items():
                 setattr(locked, name, value)

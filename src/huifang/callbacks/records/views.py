@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from huifang.callbacks import numbers, task_sections
+from huifang.callbacks import services as task_services
 from huifang.callbacks.models import CallbackTask
 from huifang.callbacks.records import services
 from huifang.callbacks.records.choices import RecordStatus
@@ -133,6 +134,8 @@ def task_context(request, task: CallbackTask) -> dict:
     )
     # The controls below lead to views that need the task for "change" (else 403).
     changeable = CallbackTask.objects.restrict(request.user, "change").filter(pk=task.pk).exists()
+    # An agent works only their own tasks: the others' show who holds them instead.
+    refusal = task_services.work_refusal(request.user, task) if task.is_open else None
     return {
         "task": task,
         "task_sections": task_sections.sections_for(request, task),
@@ -144,7 +147,9 @@ def task_context(request, task: CallbackTask) -> dict:
         ),
         "can_register": task.is_open
         and changeable
+        and refusal is None
         and has_model_perm(request.user, CallbackRecord, "add"),
+        "work_refusal": refusal if changeable else None,
         "can_close": task.is_open and changeable and services.may_close_unreachable(request.user),
         "cap_reached": task.unanswered_count >= cap,
         "can_feedback": task.is_open
@@ -210,9 +215,22 @@ def _form_page(request, task: CallbackTask, form, *, record=None, title: str):
         facts=customer_facts(task.customer),
         brokers=_brokers(task.customer),
         agent=record.agent if record else request.user,
+        requirements=_requirements(task),
         **numbers.context(request.user, task),
     )
     return render(request, "records/record_form.html", context)
+
+
+def _requirements(task: CallbackTask) -> dict:
+    """What the task's business type asks of the 成功 record that completes it, shown
+    above the form (``services.requirement_refusals`` refuses a record lacking it)."""
+    business_type = task.business_type
+    asks = business_type.questionnaire_required
+    return {
+        "questionnaire": asks,
+        "answered": asks and services.has_questionnaire_result(task.pk),
+        "labels": business_type.requirement_labels,
+    }
 
 
 def _brokers(customer) -> list[tuple[str, str]]:
@@ -238,6 +256,7 @@ def record_create(request, task_pk: int):
     if not task.is_open:  # the task page offers no form; nor does its address
         messages.error(request, services.closed_task_message(task))
         return redirect("records:task_records", task_pk=task.pk)
+    task_services.require_own_task(request.user, task)  # nor a colleague's task (403)
     if request.method == "POST":
         form = CreateRecordForm(request.POST, request.FILES, known=_known(task))
         if form.is_valid():

@@ -360,7 +360,7 @@ def _apply_mapping(
         )
     try:
         record = record_services.do_create_record(
-            task, data, actor=actor, agent=agent, attachments=attachments
+            task, data, actor=actor, agent=agent, attachments=attachments, reported=True
         )
     except ValidationError as exc:
         return None, f"未登记回访记录：{'；'.join(exc.messages)}"[:300]
