@@ -333,3 +333,13 @@ def test_a_calls_ivr_confirmation_is_said_by_the_questions_name(w, personas, tmp
     CallAttempt.objects.filter(pk=w.call.pk).update(ivr={"confirm": "1"})
     package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
     assert column(package.workbook, "外呼记录", "按键确认") == ["确认回访内容（confirm）=1"]
+
+
+def test_a_record_versions_changes_read_in_words_with_the_json_beside(w, personas, tmp_path):
+    package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
+    names = header(package.workbook, "回访记录版本")
+    rows = [dict(zip(names, row, strict=True)) for row in sheets(package.workbook)["回访记录版本"]]
+    second = rows[1]
+    assert "备注：" in second["修改内容"] and "→" in second["修改内容"]
+    assert "remark" not in second["修改内容"] and "回访状态：" in second["内容"]
+    assert '"remark"' in second["修改内容（原始 JSON）"]

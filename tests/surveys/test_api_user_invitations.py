@@ -59,11 +59,14 @@ def test_post_filter_runs_as_a_job(tasks, api_for, run_jobs):
     assert set(Invitation.objects.values_list("task_id", flat=True)) == {t.pk for t in tasks["a"]}
 
 
-def test_agent_may_not_invite_a_task_not_assigned_to_them(tasks, api_for):
+def test_agent_may_not_invite_a_task_assigned_to_someone_else(tasks, api_for, personas):
     task = tasks["a"][0]
+    type(task).objects.filter(pk=task.pk).update(assignee=personas["manager_a"])
     response = api_for("agent_a").post(URL, {"channel": "h5", "tasks": [task.pk]}, format="json")
     assert response.status_code == 403
-    assert response.json()["message"] == f"任务 #{task.pk}：该任务尚未分配，请联系营业部负责人分配"
+    message = response.json()["message"]
+    assert message.startswith(f"任务 #{task.pk}：该任务已分配给")
+    assert message.endswith("只有该任务的回访专员或营业部负责人可以处理")
     assert not Invitation.objects.exists()
 
 

@@ -58,15 +58,16 @@ def test_every_matching_task_is_invited_by_a_job(client_for, tasks, run_jobs):
     assert Invitation.objects.filter(channel="apphall").count() == 2
 
 
-def test_an_agent_may_not_invite_a_task_not_assigned_to_them(client_for, tasks):
+def test_an_agent_may_not_invite_a_task_not_assigned_to_them(client_for, tasks, personas):
     task = tasks[0][0]
+    type(task).objects.filter(pk=task.pk).update(assignee=personas["manager_a"])
     client = client_for("agent_a")
     answer = client.post(
         reverse("surveys:invite"),
         {"pk": [task.pk], "confirmed": "1", "channel": "h5", "expires_days": "14"},
         follow=True,
     )
-    assert "该任务尚未分配，请联系营业部负责人分配" in answer.content.decode()
+    assert "只有该任务的回访专员或营业部负责人可以处理" in answer.content.decode()
     assert not Invitation.objects.exists()
     page = client.get(reverse("surveys:invite_task", args=[task.pk]))
     assert page.status_code == 403

@@ -277,9 +277,6 @@ def agents_in_scope(actor, branch: Branch | None = None):
 
 # ---------------------------------------------------------------- whose task it is
 
-NOT_ASSIGNED = "该任务尚未分配，请联系营业部负责人分配"
-
-
 def held_by_other(task: CallbackTask) -> str:
     name = task.assignee.display_name if task.assignee_id else ""
     return (
@@ -292,9 +289,10 @@ def held_by_other(task: CallbackTask) -> str:
 def work_refusal(actor, task: CallbackTask) -> str | None:
     """Why ``actor`` may not work ``task`` (登记回访记录, 录入线下问卷, 下发问卷), or None.
 
-    An agent works only the tasks assigned to them (docs/users.md: 处理分配给自己的任务):
-    not a colleague's, nor an unassigned one (the branch manager assigns it first). Branch
-    managers and HQ (``callbacks.manage_callbacktask``) work every task in their scope,
+    An agent works the tasks assigned to them (docs/users.md: 处理分配给自己的任务), not a
+    colleague's; a task not yet assigned is open to the agents of its branch (scope), as
+    before the branch manager distributes them. Branch managers and HQ
+    (``callbacks.manage_callbacktask``) work every task in their scope,
     and a machine (a partner, a command or job started by no one) is trusted at its entry.
     Scope and the Django permissions are :func:`~huifang.core.permissions.require`'s."""
     if is_system(actor):
@@ -302,9 +300,9 @@ def work_refusal(actor, task: CallbackTask) -> str | None:
     user = acting_user(actor)
     if user is None or may_manage_tasks(user):
         return None
-    if task.assignee_id == user.pk:
+    if task.assignee_id is None or task.assignee_id == user.pk:
         return None
-    return NOT_ASSIGNED if task.assignee_id is None else held_by_other(task)
+    return held_by_other(task)
 
 
 def require_own_task(actor, task: CallbackTask) -> None:
@@ -323,7 +321,7 @@ def require_own_tasks(actor, tasks: QuerySet) -> None:
     user = acting_user(actor)
     if user is None or may_manage_tasks(user):
         return
-    others = tasks.exclude(assignee_id=user.pk)
+    others = tasks.exclude(assignee_id=user.pk).exclude(assignee_id__isnull=True)
     first = others.select_related("assignee").order_by("pk").first()
     if first is not None:
         reason = work_refusal(actor, first)

@@ -33,7 +33,13 @@ from huifang.callbacks.records.models import (
 from huifang.channels.calls.choices import ivr_text
 from huifang.channels.calls.models import CallAttempt
 from huifang.channels.sms.models import SmsMessage
-from huifang.core.audit_display import Names, describe, source_label
+from huifang.core.audit_display import (
+    Names,
+    describe,
+    field_label,
+    format_value,
+    source_label,
+)
 from huifang.core.chunks import IN_LIST_SIZE, in_chunks
 from huifang.core.masking import mask_address, mask_fields, mask_phone
 from huifang.core.models import AuditEvent
@@ -516,7 +522,18 @@ def record_rows(ctx: Context) -> Iterator[list]:
         ]
 
 
-VERSION_HEADER = ["记录编号", "任务编号", "版本", "时间", "操作人", "修改说明", "修改内容", "内容"]
+VERSION_HEADER = [
+    "记录编号",
+    "任务编号",
+    "版本",
+    "时间",
+    "操作人",
+    "修改说明",
+    "修改内容",
+    "内容",
+    "修改内容（原始 JSON）",
+    "内容（原始 JSON）",
+]
 RECORD_SENSITIVE = CallbackAction.sensitive_fields
 
 
@@ -530,9 +547,39 @@ def _masked_changes(changes: dict) -> dict:
     }
 
 
+def _record_value(ctx: Context, key: str, value) -> str:
+    return format_value(CallbackRecord, key, value, ctx.names)
+
+
+def _changes_text(ctx: Context, changes: dict) -> str:
+    """``回访状态：失败 → 成功；备注：— → 补充`` with the record list's labels and values."""
+    parts = []
+    for key, pair in changes.items():
+        label = field_label(CallbackRecord, key)
+        if isinstance(pair, list) and len(pair) == 2:
+            old, new = (_record_value(ctx, key, v) for v in pair)
+            parts.append(f"{label}：{old} → {new}")
+        else:
+            parts.append(f"{label}：{_record_value(ctx, key, pair)}")
+    return "；".join(parts)
+
+
+def _content_text(ctx: Context, data: dict) -> str:
+    """A version's saved content, ``回访形式：电话；回访状态：成功；…``, empty values left out."""
+    return "；".join(
+        f"{field_label(CallbackRecord, key)}：{_record_value(ctx, key, value)}"
+        for key, value in data.items()
+        if value not in (None, "", [], {})
+    )
+
+
 def version_rows(ctx: Context) -> Iterator[list]:
+    """Each saved version in words (as the record's 处理历史 reads), the stored JSON beside
+    it for an inspector who wants the exact values (personal data masked in both)."""
     versions = ctx.qs(RecordVersion).select_related("record").order_by("record_id", "version")
     for v in ctx.by_tasks(versions, "record__task_id"):
+        changes = _masked_changes(v.changes)
+        data = mask_fields(v.data or {}, RECORD_SENSITIVE)
         yield [
             v.record_id,
             v.record.task_id,
@@ -540,8 +587,10 @@ def version_rows(ctx: Context) -> Iterator[list]:
             local(v.changed_at),
             ctx.person(v.changed_by_id),
             v.reason,
-            as_json(_masked_changes(v.changes)),
-            as_json(mask_fields(v.data, RECORD_SENSITIVE)),
+            _changes_text(ctx, changes),
+            _content_text(ctx, data),
+            as_json(changes),
+            as_json(data),
         ]
 
 
