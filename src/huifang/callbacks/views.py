@@ -266,8 +266,12 @@ def _back_url(request) -> str:
 
 def _perform_bulk(action: str, selection, data: dict, actor, expected: int | None) -> str:
     if action == "assign":
-        count = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
-        return f"已将 {count} 条任务分配给 {person_text(data['agent'])}"
+        done = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
+        who = person_text(data["agent"])
+        if not done.changed:
+            return f"所选 {done.unchanged} 条任务已由 {who} 负责，未做修改"
+        text = f"已将 {done.changed} 条任务分配给 {who}"
+        return text + (f"；{done.unchanged} 条原本已由其负责，未做修改" if done.unchanged else "")
     if action == "distribute":
         done = distribution.do_auto_distribute(
             selection, data["branch"], actor=actor, expected=expected
