@@ -181,6 +181,9 @@ BULK_ACTIONS = {
 }
 
 
+BULK_LISTED = 50  # the tasks a bulk confirmation names; "等 N 条" beyond
+
+
 def task_bulk(request):
     """Bulk assign / auto-distribute / cancel the selected tasks.
 
@@ -219,6 +222,12 @@ def task_bulk(request):
         messages.error(request, "没有符合筛选条件的回访任务" if matching else "请先勾选回访任务")
         return redirect(_back_url(request))
     label, form_class = BULK_ACTIONS[action]
+    shown = selection if matching else CallbackTask.objects.filter(pk__in=ids)
+    listed = list(
+        shown.filter(pk__in=CallbackTask.objects.restrict(request.user, "view").values("pk"))
+        .select_related("customer", "assignee")
+        .order_by("pk")[:BULK_LISTED]
+    )
     confirmed = request.POST.get("confirmed") == "1"
     form = form_class(request.POST if confirmed else None, actor=request.user)
     if confirmed and form.is_valid():
@@ -248,6 +257,7 @@ def task_bulk(request):
             "filter": request.POST.get("filter", ""),
             "count": count,
             "in_scope": in_scope,
+            "listed": listed,
             "next": _back_url(request),
         },
     )

@@ -1,4 +1,5 @@
-"""Bulk 分配 to the agent who already holds the tasks: nothing rewritten, said so."""
+"""The bulk pages: 分配 to the agent who already holds the tasks (nothing rewritten, said
+so); the confirmation names the tasks (first 50, 等 N 条)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,26 @@ def test_only_the_tasks_that_change_hands_are_reassigned(client_for, held, perso
     assert events.filter(object_id__in=[str(i) for i in held[:2]]).count() == 2  # the first ones
     assert said == ["已将 1 条任务分配给 agent_a；2 条原本已由其负责，未做修改"]
     assert CallbackTask.objects.filter(pk__in=held, assignee=personas["agent_a"]).count() == 3
+
+
+@pytest.mark.parametrize("action", ["cancel", "assign"])
+def test_the_confirmation_lists_the_tasks(client_for, held, action):
+    response = client_for("manager_a").post(BULK, {"action": action, "pk": held})
+
+    body = response.content.decode()
+    listed = body[body.index('id="bulk-tasks"') :]
+    for pk in held:
+        task = CallbackTask.objects.select_related("customer").get(pk=pk)
+        assert task.customer.investor_code in listed
+        assert task.customer.name in listed
+        assert f"#{pk}" in listed
+    assert "等 3 条" not in listed
+
+
+def test_the_confirmation_names_the_first_ones_and_counts_the_rest(client_for, held, monkeypatch):
+    monkeypatch.setattr("huifang.callbacks.views.BULK_LISTED", 2)
+    response = client_for("manager_a").post(BULK, {"action": "cancel", "pk": held})
+
+    body = response.content.decode()
+    assert f"#{held[1]}" in body and f"#{held[2]}</a>" not in body
+    assert "等 3 条" in body
