@@ -57,11 +57,22 @@ class TaskListView(ObjectListView):
     template_name = "callbacks/task_list.html"
 
     def get_filterset_kwargs(self, filterset_class):
-        """Agents land on their own tasks ("my tasks" first); any query overrides it."""
+        """Agents land on their own open tasks ("my tasks" first). 回访专员 = 我的任务 stays
+        an agent's filter whatever else is filtered until the agent chooses another (全部:
+        ``assignee=``) — the form shows it, the export and 全选符合条件 use it."""
         kwargs = super().get_filterset_kwargs(filterset_class)
         if self._agent_default():
             kwargs["data"] = {"assignee": ME, "status": "open"}
+        elif self._agent_mine():
+            data = self.request.GET.copy()
+            data["assignee"] = ME
+            kwargs["data"] = data
         return kwargs
+
+    def _agent_mine(self) -> bool:
+        """An agent's query that does not say whose tasks: theirs."""
+        is_agent = getattr(self.request.user, "role", "") == Role.AGENT
+        return is_agent and "assignee" not in self.request.GET
 
     def get_table_kwargs(self):
         kwargs = super().get_table_kwargs()
@@ -89,8 +100,11 @@ class TaskListView(ObjectListView):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = services.may_manage_tasks(self.request.user)
         context["can_bulk"] = self._may_bulk()
-        # What "every task matching the filter" means to the bulk page: the filter alone.
+        # What "every task matching the filter" means to the bulk page: the filter alone
+        # (an agent's 我的任务 included, as the rows were filtered).
         query = self.request.GET.copy()
+        if self._agent_mine():
+            query["assignee"] = ME
         for key in ("page", "per_page", "sort", "cols", "_export", "_count"):
             query.pop(key, None)
         context["filter_query"] = query.urlencode()
@@ -327,7 +341,8 @@ class BatchDetailView(ObjectDetailView):
         )
         total = sum(by_status.values())
         done = total - by_status.get("new", 0) - by_status.get("in_progress", 0)
-        tasks_url = reverse("callbacks:task_list") + f"?batch={batch.number}"
+        # ``assignee=``: every task of the batch, for an agent too (not only 我的任务).
+        tasks_url = reverse("callbacks:task_list") + f"?batch={batch.number}&assignee="
         # Each count opens the list of exactly those tasks (as 回访进度's do).
         rows = [
             (label, by_status.get(value, 0), f"{tasks_url}&status={value}")

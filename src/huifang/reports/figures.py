@@ -56,6 +56,9 @@ TASK_COLUMNS: list[tuple[str, str, dict[str, str]]] = [
     ("cancelled", "已取消", {"status": TaskStatus.CANCELLED.value}),
     ("overdue", "逾期", {"overdue": "true"}),
 ]
+# ``assignee=`` (anyone's): an agent's task list is otherwise 我的任务; the figures count the
+# tasks of everyone the user may see.
+EVERYONE = {"assignee": ""}
 RATE_COLUMNS = [("completion_rate", "完成率"), ("success_rate", "成功率")]
 PROGRESS_HEADER = (
     ["部门代码"] + [label for _, label, _ in TASK_COLUMNS] + [label for _, label in RATE_COLUMNS]
@@ -270,7 +273,11 @@ class ProgressRow:
     def link(self, base: dict[str, str]) -> ProgressRow:
         """Fill ``cells``: each number with the task list's URL for exactly its rows."""
         self.cells = [
-            Cell(label, self.figures[key], list_url(TASK_LIST, {**base, **self.params, **extra}))
+            Cell(
+                label,
+                self.figures[key],
+                list_url(TASK_LIST, {**base, **self.params, **extra, **EVERYONE}),
+            )
             for key, label, extra in TASK_COLUMNS
         ]
         return self
@@ -613,7 +620,7 @@ def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burn
     open_count = int(
         task_tally(user, filters).aggregate(n=_summed(Q(status__in=OPEN_STATUSES)))["n"]
     )
-    url = list_url(TASK_LIST, {**filters.task_params(), "status": "open"})
+    url = list_url(TASK_LIST, {**filters.task_params(), "status": "open", **EVERYONE})
     return Burndown(batch, days, remaining, ideal, Bar("未完成", open_count, url))
 
 
