@@ -4,11 +4,10 @@ and HQ has not maintained yet: deadlines are computed on the provisional calenda
 
 from __future__ import annotations
 
-import re
-
 import csv
 import datetime
 import io
+import re
 from io import StringIO
 
 import pytest
