@@ -105,6 +105,11 @@ def check_can_create_batch(run: ScreeningRun, business_type: BusinessType) -> No
     deadlines.plan(business_type, timezone.localdate())  # CalendarMissing → refused
 
 
+def existing_batch(run: ScreeningRun, business_type: BusinessType) -> Batch | None:
+    """The batch already made of ``run`` under ``business_type`` (making it again returns it)."""
+    return Batch.objects.filter(run=run, business_type=business_type).first()
+
+
 def do_create_batch(
     run: ScreeningRun,
     business_type: BusinessType,
@@ -118,7 +123,7 @@ def do_create_batch(
     business type a second time returns the existing batch (``created=False``).
     """
     require(actor, "callbacks.add_batch", message="您没有创建回访批次的权限")
-    existing = Batch.objects.filter(run=run, business_type=business_type).first()
+    existing = existing_batch(run, business_type)
     if existing is not None:
         return BatchResult(existing, created=False)
     run.refresh_from_db(fields=["status"])

@@ -368,7 +368,7 @@ def batch_create(request):
     form = BatchCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         run, business_type = form.cleaned_data["run"], form.cleaned_data["business_type"]
-        existing = Batch.objects.filter(run=run, business_type=business_type).first()
+        existing = services.existing_batch(run, business_type)
         if existing is not None:
             messages.info(
                 request,
