@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from io import StringIO
 
 import pytest
@@ -89,6 +90,20 @@ def test_task_pages_mark_the_provisional_deadline(client_for, branches, annual):
     assert 'id="deadline-provisional"' in detail and "2027-01-28" in detail
     assert "暂定</span>" in listing[listing.index("00012345") :]
     assert 'id="deadline-provisional"' in batch_page
+
+
+def test_every_page_of_the_task_shows_the_deadline_alike(client_for, branches, annual):
+    """The record pages (/records/tasks/<id>/) and the workbench show 暂定 as the task page."""
+    create_batch(make_customer(branches["a1"], code="00012345"))
+    task = CallbackTask.objects.get()
+    client = client_for("hq_admin")
+
+    detail = client.get(f"/callbacks/tasks/{task.pk}/").content.decode()
+    records = client.get(f"/records/tasks/{task.pk}/").content.decode()
+
+    shown = re.compile(r"2027-01-28 <span class=\"badge bg-yellow-lt deadline-provisional\"")
+    assert shown.search(detail)
+    assert shown.search(records)
 
 
 def test_task_exports_carry_the_deadline_state(client_for, branches, annual, tmp_path):

@@ -138,7 +138,7 @@ def test_agents_may_not_cancel_or_assign(tasks, personas):
 def test_assign_to_an_agent_in_scope(tasks, personas):
     ids = [t.pk for t in tasks["a"]]
 
-    assert services.do_assign(ids, personas["agent_a"], actor=personas["manager_a"]) == 2
+    assert services.do_assign(ids, personas["agent_a"], actor=personas["manager_a"]).changed == 2
 
     assert set(CallbackTask.objects.filter(pk__in=ids).values_list("assignee", flat=True)) == {
         personas["agent_a"].pk

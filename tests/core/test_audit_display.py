@@ -119,9 +119,23 @@ def test_the_raw_json_is_kept_with_its_chinese_readable():
 
 def test_the_source_of_a_command_or_job_is_named():
     with audit.acting(label="command:import"):
-        assert describe(_event("import")).source == "命令 import"
+        assert describe(_event("import")).source == "命令行（导入）"
     with audit.acting(label="job:42"):
         assert describe(_event("import")).source == "后台任务 42"
+
+
+def test_each_command_has_a_chinese_name():
+    """命令 demo read as 命令行（演示数据）, and so every command of the project."""
+    from django.core.management import get_commands
+
+    from huifang.core.actors import Actor
+    from huifang.core.audit_display import COMMAND_NAMES, source_label
+
+    ours = {name for name, app in get_commands().items() if app.startswith("huifang")}
+    assert ours - set(COMMAND_NAMES) == set()
+    assert source_label("command:demo") == "命令行（演示数据）"
+    assert source_label("command:token create") == "命令行（API 令牌 create）"
+    assert Actor(label="command:demo").name == "命令行（演示数据）"
 
 
 # ---------------------------------------------------------------- the audit log page

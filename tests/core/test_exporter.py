@@ -177,7 +177,7 @@ def test_a_command_export_names_the_command_as_exporter(branches, tmp_path):
     about = {
         row[0]: row[1] for row in book[export.ABOUT_SHEET].iter_rows(min_row=2, values_only=True)
     }
-    assert "export" in about["导出人"] and about["筛选条件"] == "全部"
+    assert about["导出人"].startswith("命令行（导出") and about["筛选条件"] == "全部"
 
 
 def test_a_pages_query_string_is_recorded_without_its_export_parameter(branches):

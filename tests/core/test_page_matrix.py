@@ -274,6 +274,7 @@ PAGES: dict[str, Page] = {
     # -- 汇总统计, 管理措施
     "reports:dashboard": Page("callbacks.view_callbacktask"),
     "reports:dashboard_compliance": Page("callbacks.view_callbacktask"),  # its 合规核查 card
+    "reports:dashboard_export": Page("callbacks.view_callbacktask"),  # its 导出 Excel
     "reports:measure_list": Page("reports.view_measure"),
     "reports:measure_create": form(
         "reports.add_measure",

@@ -355,3 +355,15 @@ def test_exports_never_carry_a_full_email_or_mobile(client_for, mailer, persona,
         text = str(list(sheet.iter_rows(values_only=True)))
     assert "182****7175" in text
     assert "18216097175" not in text
+
+
+def test_360_opens_on_the_newest_year_with_data_for_a_customer_without_any(
+    client_for, trading, monkeypatch
+):
+    """A customer with no daily rows (the demo's inactive ones) opens on the year of the
+    newest daily data (2025), not the calendar year (2026) that has none."""
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 12, 6))
+    response = client_for("hq_admin").get(detail_url("100000"))
+
+    assert response.context["year"] == 2025
+    assert "2026 年没有资金日报数据" not in response.content.decode()

@@ -16,8 +16,23 @@ from huifang.rules.models import RunStatus, ScreeningRun
 
 
 class RunChoiceField(forms.ModelChoiceField):
+    batches: dict[int, list[str]] = {}  # run id → its batches ("批次号（回访业务类型）")
+
     def label_from_instance(self, obj: ScreeningRun) -> str:
-        return f"#{obj.pk} 基准日 {obj.as_of:%Y-%m-%d}，命中 {obj.hit_count} 人{('，' + obj.note) if obj.note else ''}"
+        text = f"#{obj.pk} 基准日 {obj.as_of:%Y-%m-%d}，命中 {obj.hit_count} 人{('，' + obj.note) if obj.note else ''}"
+        made = self.batches.get(obj.pk)
+        return f"{text}（已加入批次 {'、'.join(made)}）" if made else text
+
+
+def run_batches(runs) -> dict[int, list[str]]:
+    """The batches already made of each run: ``{run id: ["2603160001（老年交易者回访）"]}``."""
+    from huifang.callbacks.models import Batch
+
+    made: dict[int, list[str]] = {}
+    rows = Batch.objects.filter(run__in=runs).order_by("number")
+    for run_id, number, kind in rows.values_list("run_id", "number", "business_type__name"):
+        made.setdefault(run_id, []).append(f"{number}（{kind}）")
+    return made
 
 
 class BatchCreateForm(forms.Form):
@@ -25,6 +40,8 @@ class BatchCreateForm(forms.Form):
         label="已落地的筛选",
         queryset=ScreeningRun.objects.none(),
         error_messages={"required": "请选择已落地的筛选"},
+        help_text="标有“已加入批次”的筛选已建过批次：按同一回访业务类型再次加入不会新建任务，"
+        "按另一类型加入须再次确认",
     )
     business_type = forms.ModelChoiceField(
         label="回访业务类型",
@@ -40,9 +57,19 @@ class BatchCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["run"].queryset = ScreeningRun.objects.filter(status=RunStatus.FROZEN).order_by(
-            "-frozen_at", "-pk"
-        )
+        runs = ScreeningRun.objects.filter(status=RunStatus.FROZEN).order_by("-frozen_at", "-pk")
+        self.fields["run"].queryset = runs
+        self.fields["run"].batches = self.batches = run_batches(runs)
+        chosen = self.data.get("run", "") if self.is_bound else ""
+        if chosen.isdigit() and int(chosen) in self.batches:
+            # A run already made into a batch: asked again before a second one is made.
+            self.fields["again"] = forms.BooleanField(
+                label="确认再次加入（该筛选已加入过回访批次）",
+                required=False,
+                help_text="同一筛选按同一回访业务类型再次加入不会新建任务（仍为原批次）；"
+                "按另一回访业务类型加入则另建批次：已有该类型未完成任务的客户并入其任务，"
+                "其余客户新建任务",
+            )
 
     def clean(self):
         data = super().clean()
@@ -52,6 +79,13 @@ class BatchCreateForm(forms.Form):
                 services.check_can_create_batch(run, business_type)
             except ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from exc
+            made = self.batches.get(run.pk)
+            same = services.existing_batch(run, business_type)
+            if made and same is None and not data.get("again"):
+                raise forms.ValidationError(
+                    f"筛选 #{run.pk} 已加入批次 {'、'.join(made)}。"
+                    f"如确需再按“{business_type.name}”加入，请勾选“确认再次加入”后提交"
+                )
         return data
 
 

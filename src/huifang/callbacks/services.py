@@ -105,6 +105,11 @@ def check_can_create_batch(run: ScreeningRun, business_type: BusinessType) -> No
     deadlines.plan(business_type, timezone.localdate())  # CalendarMissing → refused
 
 
+def existing_batch(run: ScreeningRun, business_type: BusinessType) -> Batch | None:
+    """The batch already made of ``run`` under ``business_type`` (making it again returns it)."""
+    return Batch.objects.filter(run=run, business_type=business_type).first()
+
+
 def do_create_batch(
     run: ScreeningRun,
     business_type: BusinessType,
@@ -118,7 +123,7 @@ def do_create_batch(
     business type a second time returns the existing batch (``created=False``).
     """
     require(actor, "callbacks.add_batch", message="您没有创建回访批次的权限")
-    existing = Batch.objects.filter(run=run, business_type=business_type).first()
+    existing = existing_batch(run, business_type)
     if existing is not None:
         return BatchResult(existing, created=False)
     run.refresh_from_db(fields=["status"])
@@ -408,8 +413,18 @@ def apply_assignments(new: dict[int, User]) -> None:
     )
 
 
-def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None = None) -> int:
-    """Assign tasks to one agent (an active agent in the actor's scope who can see them)."""
+@dataclass(frozen=True)
+class Assigned:
+    """What :func:`do_assign` did: ``changed`` tasks now the agent's, ``unchanged`` ones
+    that already were (left as they were: no history row, no new 分配时间, no message)."""
+
+    changed: int
+    unchanged: int
+
+
+def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None = None) -> Assigned:
+    """Assign tasks to one agent (an active agent in the actor's scope who can see them);
+    the tasks the agent already holds stay as they are."""
     require(actor, MANAGE_TASKS, message="您没有分配回访任务的权限")
     with transaction.atomic():
         if not agents_in_scope(actor).filter(pk=agent.pk).exists():
@@ -422,10 +437,12 @@ def do_assign(task_ids: Selection, agent: User, *, actor, expected: int | None =
                 f"回访专员 {agent.display_name} 看不到任务 #{outside[0].pk}（"
                 f"{outside[0].branch.name}），未做任何修改"
             )
-        new = {t.pk: agent for t in tasks}
-        apply_assignments(new)
-        record_assignments(tasks, new, CallbackAction.ASSIGN, actor)
-    return len(tasks)
+        moving = [t for t in tasks if t.assignee_id != agent.pk]
+        new = {t.pk: agent for t in moving}
+        if new:
+            apply_assignments(new)
+            record_assignments(moving, new, CallbackAction.ASSIGN, actor)
+    return Assigned(len(moving), len(tasks) - len(moving))
 
 
 # ---------------------------------------------------------------- workflow

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from huifang.callbacks.choices import TaskStatus
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask
@@ -144,10 +145,7 @@ class TaskTable(tables.Table):
     def render_deadline(self, value, record: CallbackTask):
         """The date, with the 暂定 badge where it is provisional: 截止日期状态 itself is
         under 显示列, so the default columns must show it too."""
-        text = value.strftime("%Y-%m-%d")
-        if record.deadline_provisional:
-            return format_html("{} {}", text, PROVISIONAL_BADGE)
-        return text
+        return deadline_html(record)
 
     def value_deadline(self, value):
         return value
@@ -156,16 +154,16 @@ class TaskTable(tables.Table):
         """暂定: the deadline reaches into a year HQ has not maintained yet."""
         if record.deadline is None:
             return ""
-        return PROVISIONAL_BADGE if value else "正式"
+        return deadline_html(record, badge_only=True) if value else "正式"
 
     def value_deadline_provisional(self, value: bool, record: CallbackTask) -> str:
         return deadline_state(record.deadline, value)
 
 
-PROVISIONAL_BADGE = format_html(
-    '<span class="badge bg-yellow-lt" title="{}">暂定</span>',
-    "按法定节假日推算，维护该年交易日历后自动重算",
-)
+def deadline_html(item, badge_only: bool = False) -> str:
+    """截止日期 as every page shows it (``callbacks/_deadline.html``: the 暂定 badge)."""
+    context = {"item": item, "badge_only": badge_only}
+    return mark_safe(render_to_string("callbacks/_deadline.html", context).strip())
 
 
 def deadline_state(deadline, provisional: bool) -> str:
@@ -236,7 +234,8 @@ class BusinessTypeTable(tables.Table):
         accessor="deadline_text", verbose_name="截止日期规则", orderable=False, attrs=WRAP
     )
     description = tables.Column(verbose_name="说明", attrs=WRAP)
-    updated_by = UserColumn("updated_by", verbose_name="操作员")
+    # A built-in type nobody has changed since it was seeded reads 系统, as rules do.
+    updated_by = UserColumn("updated_by", verbose_name="操作员", system=True)
     updated_at = DateTimeColumn(format="Y-m-d H:i:s")
 
     class Meta:

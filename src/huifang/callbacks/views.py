@@ -57,11 +57,22 @@ class TaskListView(ObjectListView):
     template_name = "callbacks/task_list.html"
 
     def get_filterset_kwargs(self, filterset_class):
-        """Agents land on their own tasks ("my tasks" first); any query overrides it."""
+        """Agents land on their own open tasks ("my tasks" first). 回访专员 = 我的任务 stays
+        an agent's filter whatever else is filtered until the agent chooses another (全部:
+        ``assignee=``) — the form shows it, the export and 全选符合条件 use it."""
         kwargs = super().get_filterset_kwargs(filterset_class)
         if self._agent_default():
             kwargs["data"] = {"assignee": ME, "status": "open"}
+        elif self._agent_mine():
+            data = self.request.GET.copy()
+            data["assignee"] = ME
+            kwargs["data"] = data
         return kwargs
+
+    def _agent_mine(self) -> bool:
+        """An agent's query that does not say whose tasks: theirs."""
+        is_agent = getattr(self.request.user, "role", "") == Role.AGENT
+        return is_agent and "assignee" not in self.request.GET
 
     def get_table_kwargs(self):
         kwargs = super().get_table_kwargs()
@@ -89,8 +100,11 @@ class TaskListView(ObjectListView):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = services.may_manage_tasks(self.request.user)
         context["can_bulk"] = self._may_bulk()
-        # What "every task matching the filter" means to the bulk page: the filter alone.
+        # What "every task matching the filter" means to the bulk page: the filter alone
+        # (an agent's 我的任务 included, as the rows were filtered).
         query = self.request.GET.copy()
+        if self._agent_mine():
+            query["assignee"] = ME
         for key in ("page", "per_page", "sort", "cols", "_export", "_count"):
             query.pop(key, None)
         context["filter_query"] = query.urlencode()
@@ -181,6 +195,9 @@ BULK_ACTIONS = {
 }
 
 
+BULK_LISTED = 50  # the tasks a bulk confirmation names; "等 N 条" beyond
+
+
 def task_bulk(request):
     """Bulk assign / auto-distribute / cancel the selected tasks.
 
@@ -219,6 +236,12 @@ def task_bulk(request):
         messages.error(request, "没有符合筛选条件的回访任务" if matching else "请先勾选回访任务")
         return redirect(_back_url(request))
     label, form_class = BULK_ACTIONS[action]
+    shown = selection if matching else CallbackTask.objects.filter(pk__in=ids)
+    listed = list(
+        shown.filter(pk__in=CallbackTask.objects.restrict(request.user, "view").values("pk"))
+        .select_related("customer", "assignee")
+        .order_by("pk")[:BULK_LISTED]
+    )
     confirmed = request.POST.get("confirmed") == "1"
     form = form_class(request.POST if confirmed else None, actor=request.user)
     if confirmed and form.is_valid():
@@ -248,6 +271,7 @@ def task_bulk(request):
             "filter": request.POST.get("filter", ""),
             "count": count,
             "in_scope": in_scope,
+            "listed": listed,
             "next": _back_url(request),
         },
     )
@@ -266,8 +290,12 @@ def _back_url(request) -> str:
 
 def _perform_bulk(action: str, selection, data: dict, actor, expected: int | None) -> str:
     if action == "assign":
-        count = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
-        return f"已将 {count} 条任务分配给 {person_text(data['agent'])}"
+        done = services.do_assign(selection, data["agent"], actor=actor, expected=expected)
+        who = person_text(data["agent"])
+        if not done.changed:
+            return f"所选 {done.unchanged} 条任务已由 {who} 负责，未做修改"
+        text = f"已将 {done.changed} 条任务分配给 {who}"
+        return text + (f"；{done.unchanged} 条原本已由其负责，未做修改" if done.unchanged else "")
     if action == "distribute":
         done = distribution.do_auto_distribute(
             selection, data["branch"], actor=actor, expected=expected
@@ -313,7 +341,8 @@ class BatchDetailView(ObjectDetailView):
         )
         total = sum(by_status.values())
         done = total - by_status.get("new", 0) - by_status.get("in_progress", 0)
-        tasks_url = reverse("callbacks:task_list") + f"?batch={batch.number}"
+        # ``assignee=``: every task of the batch, for an agent too (not only 我的任务).
+        tasks_url = reverse("callbacks:task_list") + f"?batch={batch.number}&assignee="
         # Each count opens the list of exactly those tasks (as 回访进度's do).
         rows = [
             (label, by_status.get(value, 0), f"{tasks_url}&status={value}")
@@ -339,7 +368,7 @@ def batch_create(request):
     form = BatchCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         run, business_type = form.cleaned_data["run"], form.cleaned_data["business_type"]
-        existing = Batch.objects.filter(run=run, business_type=business_type).first()
+        existing = services.existing_batch(run, business_type)
         if existing is not None:
             messages.info(
                 request,

@@ -81,13 +81,17 @@ class Actor:
     @property
     def name(self) -> str:
         """What the pages show for this actor: a person by name, else the channel in
-        Chinese (``命令 import``, ``后台任务 42``, ``对接方 掌厅``)."""
+        Chinese as the audit log says it (``core.audit_display.source_label``: 命令行（导入）,
+        后台任务 42, 对接方 掌厅)."""
         if self.user is not None:
             return getattr(self.user, "display_name", None) or self.user.get_username()
-        rest = self.label.partition(":")[2]
-        return (
-            f"{ActorKind(self.kind).label} {rest}".strip() if rest else ActorKind(self.kind).label
-        )
+        if self.kind == ActorKind.USER:  # a person's channel without the person
+            return str(ActorKind.USER.label)
+        from huifang.core.audit_display import source_label
+
+        if ":" not in self.label and self.label not in ("system",):
+            return str(ActorKind(self.kind).label)
+        return source_label(self.label)
 
     @property
     def is_machine(self) -> bool:

@@ -128,11 +128,49 @@ EMPTY = "—"
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
+# Each ``huifang`` command as its actor reads (``command:demo`` → 命令行（演示数据）); a
+# test holds that every command of the project has one.
+COMMAND_NAMES = {
+    "audit": "审计日志",
+    "backup": "备份",
+    "batch": "回访批次",
+    "branch": "部门",
+    "calendar": "交易日历",
+    "callcenter": "呼叫中心",
+    "db_worker": "后台任务进程",
+    "demo": "演示数据",
+    "evidence": "证据包",
+    "export": "导出",
+    "import": "导入",
+    "intake": "自动导入",
+    "keys": "密钥",
+    "partner": "对接方",
+    "plan": "回访计划",
+    "report": "汇总报表",
+    "restore": "恢复",
+    "rules": "规则",
+    "screen": "筛选",
+    "sms": "短信",
+    "survey": "问卷",
+    "token": "API 令牌",
+    "user": "用户",
+}
+
+
+def command_label(rest: str) -> str:
+    """``demo`` → 命令行（演示数据）; ``token create`` → 命令行（API 令牌 create）."""
+    name, _, sub = rest.partition(" ")
+    known = COMMAND_NAMES.get(name, name)
+    return f"命令行（{known}{' ' + sub if sub else ''}）"
+
+
 def source_label(label: str) -> str:
-    """``web`` → 网页, ``command:import`` → 命令 import, ``job:42`` → 后台任务 42."""
+    """``web`` → 网页, ``command:import`` → 命令行（导入）, ``job:42`` → 后台任务 42."""
     if label in SOURCE_LABELS:
         return SOURCE_LABELS[label]
     prefix, _, rest = label.partition(":")
+    if prefix == ActorKind.COMMAND and rest:
+        return command_label(rest)
     if prefix in SOURCE_PREFIXES and rest:
         return f"{SOURCE_PREFIXES[prefix]} {rest}"
     return label

@@ -145,14 +145,28 @@ def write_xlsx(
     places; codes stay text (a string cell), never a number that would lose leading zeros.
     ``about`` (label, value) pairs — who exported what, when — go on a second sheet
     导出说明 with the row count; the data stay on the first sheet."""
+    return write_book(path_or_file, [(sheet, header, rows)], expected_rows, about)[0]
+
+
+def write_book(
+    path_or_file,
+    sheets: list[tuple[str, list[str], Iterable[Iterable]]],
+    expected_rows: int | None = None,
+    about: list[tuple[str, str]] | None = None,
+) -> list[int]:
+    """An XLSX of several sheets ((name, header, rows) each, in order) as :func:`write_xlsx`
+    writes one, then the 导出说明 sheet (``about`` and the rows in all); each sheet's count."""
     stream = expected_rows is None or expected_rows > SHARED_STRINGS_ROWS
     workbook = open_workbook(path_or_file, stream=stream)
-    count = write_sheet(workbook, workbook.add_worksheet(sheet[:31]), header, rows)
+    counts = [
+        write_sheet(workbook, workbook.add_worksheet(name[:31]), header, rows)
+        for name, header, rows in sheets
+    ]
     if about is not None:
-        lines = [*about, ("行数", str(count))]
+        lines = [*about, ("行数", str(sum(counts)))]
         write_sheet(workbook, workbook.add_worksheet(ABOUT_SHEET), ["项目", "内容"], lines)
     workbook.close()
-    return count
+    return counts
 
 
 def open_workbook(path_or_file, *, stream: bool = True) -> xlsxwriter.Workbook:

@@ -19,6 +19,7 @@ the API) builds one :class:`Exporter` and calls :meth:`Exporter.write` (a file) 
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -107,7 +108,7 @@ class Exporter:
 
     def __init__(
         self,
-        table: type[tables.Table] | Sheet,
+        table: type[tables.Table] | Sheet | None,
         filterset=None,
         *,
         queryset=None,
@@ -130,8 +131,7 @@ class Exporter:
         self._queryset = queryset
         self.name = name
         self.title = str(title)
-        # xlsx sheet names: at most 31 characters, none of []:*?/\
-        self.sheet_name = re.sub(r"[\[\]:*?/\\]", " ", str(sheet or title))[:31] or "数据"
+        self.sheet_name = _sheet_name(sheet or title)
         self.order_by = order_by
         self.limit = limit
         self.subject = subject
@@ -194,8 +194,6 @@ class Exporter:
         if fmt not in FORMATS:
             raise ExportError("导出格式须为 csv 或 xlsx")
         rows = self.source()
-        stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
-        filename = f"{self.name}_{stamp}.{fmt}"
         if fmt == "csv":
             header, cells = self.header_and_rows(rows)
             self._audit(f"导出 {fmt}")
@@ -214,8 +212,20 @@ class Exporter:
                 export.write_xlsx(handle, header, cells, self.sheet_name, about=self.about())
                 handle.seek(0)
                 response = FileResponse(handle, content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        return _attachment(response, self.name, fmt)
+
+    def book_response(self, sheets: list[tuple[str, list[str], Sequence]]) -> HttpResponse:
+        """A download of a page's several tables (a report's): one XLSX, a sheet per table
+        ((name, header, rows) each, rows already counted and masked by the caller) and the
+        导出说明 sheet; audited as every export is."""
+        rows = sum(len(cells) for _, _, cells in sheets)
+        self._audit(f"导出 xlsx，{len(sheets)} 个工作表，共 {rows} 行")
+        buffer = io.BytesIO()
+        named = [(_sheet_name(name), header, cells) for name, header, cells in sheets]
+        export.write_book(buffer, named, rows, about=self.about())
+        return _attachment(
+            HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), self.name, "xlsx"
+        )
 
     def about(self) -> list[tuple[str, str]]:
         """What an XLSX says about itself on its 导出说明 sheet: what, by whom, when, with
@@ -279,6 +289,19 @@ class Exporter:
         if self.filterset is not None:
             return self.filterset.queryset.model
         return getattr(self._queryset, "model", None)
+
+
+def _attachment(response: HttpResponse, name: str, fmt: str) -> HttpResponse:
+    """``response`` as a download named ``name_<time>.fmt``."""
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+    filename = f"{name}_{stamp}.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _sheet_name(name) -> str:
+    """An xlsx sheet name: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", " ", str(name))[:31] or "数据"
 
 
 def _capped(rows: Iterable, limit: int):

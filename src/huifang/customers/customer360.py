@@ -28,7 +28,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import ExpressionWrapper, F, Sum
+from django.db.models import ExpressionWrapper, F, Max, Sum
 from django.db.models.functions import ExtractYear
 from django.http import HttpRequest
 from django.utils import timezone
@@ -92,8 +92,19 @@ def available_years(customer: Customer) -> list[int]:
     return list(years)
 
 
+def newest_daily_date() -> datetime.date | None:
+    """The newest trade date of any daily account row (the table is keyed by it)."""
+    return DailyBalance.objects.aggregate(newest=Max("trade_date"))["newest"]
+
+
 def default_year(years: list[int]) -> int:
-    return years[0] if years else timezone.localdate().year
+    """The year the page opens on: the customer's newest year with daily rows; for a
+    customer without any, the year of the newest daily data of all (not the calendar
+    year, which may have none yet); today's year only on an empty database."""
+    if years:
+        return years[0]
+    newest = newest_daily_date()
+    return newest.year if newest is not None else timezone.localdate().year
 
 
 def year_totals(customer: Customer, year: int) -> YearTotals:

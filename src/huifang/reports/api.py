@@ -625,7 +625,7 @@ class DashboardViewSet(ScopedViewSetMixin, viewsets.ViewSet):
                         },
                         "completion_rate": "25.0",
                         "success_rate": "50.0",
-                        "task_list": "/callbacks/tasks/?batch=2603160001&status=",
+                        "task_list": "/callbacks/tasks/?batch=2603160001&status=&assignee=",
                     },
                     "by_branch": [],
                     "by_batch": [],

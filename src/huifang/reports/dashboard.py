@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -51,11 +52,36 @@ def chart_data(user, filters: figures.Filters, agents, burndown) -> dict:
     return data
 
 
+def _allowed(user) -> None:
+    if not has_model_perm(user, CallbackTask, "view"):
+        raise PermissionDenied("您没有查看回访任务的权限")
+
+
+def gather(user, filters: figures.Filters, day) -> dict:
+    """The page's tables (and what its charts draw), as its export writes them too."""
+    show_records = has_model_perm(user, CallbackRecord, "view")
+    burndown = figures.burndown(user, filters, day)
+    agents = figures.agents(user, filters) if show_records else None
+    counted = figures.branch_counts(user, filters, day)  # one pass: 合计 and 按部门
+    return {
+        "filters": filters,
+        "total": figures.totals(user, filters, day, counted),
+        "branch_rows": figures.by_branch(user, filters, day, counted),
+        "batch_rows": figures.by_batch(user, filters, day)[:50],
+        "type_rows": figures.by_business_type(user, filters, day),
+        "rule_rows": figures.by_rule(user, filters, day),
+        "show_records": show_records,
+        "agent_rows": agents or [],
+        "agent_total": figures.agents_total(user, filters) if show_records else None,
+        "burndown": burndown,
+        "chart_data": chart_data(user, filters, agents, burndown),
+    }
+
+
 @require_safe
 def dashboard(request):
     user = request.user
-    if not has_model_perm(user, CallbackTask, "view"):
-        raise PermissionDenied("您没有查看回访任务的权限")
+    _allowed(user)
     form = DashboardFilterForm(request.GET or None, user=user)
     context = {
         "title": "汇总统计",
@@ -68,27 +94,36 @@ def dashboard(request):
     if form.is_bound and not form.is_valid():
         return render(request, "reports/dashboard.html", context)
     filters = form.filters() if form.is_bound else figures.Filters()
-    day = timezone.localdate()
-    show_records = has_model_perm(user, CallbackRecord, "view")
-    burndown = figures.burndown(user, filters, day)
-    agents = figures.agents(user, filters) if show_records else None
-    counted = figures.branch_counts(user, filters, day)  # one pass: 合计 and 按部门
-    context.update(
-        {
-            "filters": filters,
-            "total": figures.totals(user, filters, day, counted),
-            "branch_rows": figures.by_branch(user, filters, day, counted),
-            "batch_rows": figures.by_batch(user, filters, day)[:50],
-            "type_rows": figures.by_business_type(user, filters, day),
-            "rule_rows": figures.by_rule(user, filters, day),
-            "show_records": show_records,
-            "agent_rows": agents or [],
-            "burndown": burndown,
-            "chart_data": chart_data(user, filters, agents, burndown),
-            "compliance_url": compliance_url(filters),
-        }
-    )
+    context.update(gather(user, filters, timezone.localdate()))
+    context["compliance_url"] = compliance_url(filters)
+    query = request.GET.urlencode()
+    context["export_url"] = reverse("reports:dashboard_export") + (f"?{query}" if query else "")
     return render(request, "reports/dashboard.html", context)
+
+
+@require_safe
+def dashboard_export(request):
+    """导出 of the page: one workbook, a sheet per table, under the page's filters (and the
+    export's 导出说明: who, when, which filters), through the one exporter (audited)."""
+    from huifang.core.exporter import Exporter
+
+    user = request.user
+    _allowed(user)
+    form = DashboardFilterForm(request.GET or None, user=user)
+    if form.is_bound and not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"筛选条件有误，无法导出：{errors}")
+        return redirect(reverse("reports:dashboard") + f"?{request.GET.urlencode()}")
+    filters = form.filters() if form.is_bound else figures.Filters()
+    tables = gather(user, filters, timezone.localdate())
+    exporter = Exporter(
+        None,
+        model=CallbackTask,
+        name="dashboard",
+        title="汇总统计（回访进度）",
+        filters=figures.describe_filters(filters) or "全部",
+    )
+    return exporter.book_response(figures.workbook_sheets(tables))
 
 
 @require_safe

@@ -36,7 +36,7 @@ from huifang.callbacks.choices import OPEN_STATUSES, TaskStatus
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import Batch, BusinessType, CallbackTask, overdue_q
 from huifang.callbacks.records.choices import Method, RecordStatus
-from huifang.callbacks.records.filtersets import RecordFilterSet
+from huifang.callbacks.records.filtersets import NO_AGENT, RecordFilterSet
 from huifang.callbacks.records.models import CallbackRecord, FailureReason
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Branch, User
@@ -56,6 +56,9 @@ TASK_COLUMNS: list[tuple[str, str, dict[str, str]]] = [
     ("cancelled", "已取消", {"status": TaskStatus.CANCELLED.value}),
     ("overdue", "逾期", {"overdue": "true"}),
 ]
+# ``assignee=`` (anyone's): an agent's task list is otherwise 我的任务; the figures count the
+# tasks of everyone the user may see.
+EVERYONE = {"assignee": ""}
 RATE_COLUMNS = [("completion_rate", "完成率"), ("success_rate", "成功率")]
 PROGRESS_HEADER = (
     ["部门代码"] + [label for _, label, _ in TASK_COLUMNS] + [label for _, label in RATE_COLUMNS]
@@ -270,7 +273,11 @@ class ProgressRow:
     def link(self, base: dict[str, str]) -> ProgressRow:
         """Fill ``cells``: each number with the task list's URL for exactly its rows."""
         self.cells = [
-            Cell(label, self.figures[key], list_url(TASK_LIST, {**base, **self.params, **extra}))
+            Cell(
+                label,
+                self.figures[key],
+                list_url(TASK_LIST, {**base, **self.params, **extra, **EVERYONE}),
+            )
             for key, label, extra in TASK_COLUMNS
         ]
         return self
@@ -483,28 +490,56 @@ class AgentRow:
     name: str
     attempts: Bar
     successes: Bar
+    person: bool = True  # False: the records no agent registered (one row per 回访形式)
+
+
+SELF_SERVICE = {Method.APP_HALL, Method.H5}
+
+
+def _agent_row(name: str, params: dict, attempts: int, successes: int, person=True) -> AgentRow:
+    return AgentRow(
+        name,
+        Bar(name, attempts, list_url(RECORD_LIST, params)),
+        Bar(name, successes, list_url(RECORD_LIST, {**params, "status": "success"})),
+        person,
+    )
+
+
+def no_agent_label(method: str) -> str:
+    """The 回访人 column of records without an agent: the customer answered a 掌厅/H5
+    questionnaire himself, or a channel (外呼, 短信) registered it."""
+    label = dict(Method.choices).get(method, method)
+    return f"客户自助（{label}）" if method in SELF_SERVICE else f"无回访人（{label}）"
 
 
 def agents(user, filters: Filters) -> list[AgentRow]:
-    """回访次数 and 成功次数 per 回访人, busiest first."""
-    rows = _record_counts(user, filters, "agent_id", success=True)[:50]
-    people = User.objects.in_bulk([r["agent_id"] for r in rows])
+    """回访次数 and 成功次数 per 回访人, busiest first (at most 50), then the records without
+    an agent, one row per 回访形式: with :func:`agents_total` they add up to the records."""
+    rows = _record_counts(user, filters, "agent_id", success=True)
+    people = User.objects.in_bulk([r["agent_id"] for r in rows if r["agent_id"]][:50])
     base = _record_base(filters)
     result = []
     for r in rows:
         person = people.get(r["agent_id"])
         if person is None:
             continue
-        params = {**base, "agent": person.username}
         name = person.display_name
-        result.append(
-            AgentRow(
-                name,
-                Bar(name, r["n"], list_url(RECORD_LIST, params)),
-                Bar(name, r["ok"], list_url(RECORD_LIST, {**params, "status": "success"})),
-            )
-        )
+        result.append(_agent_row(name, {**base, "agent": person.username}, r["n"], r["ok"]))
+    counts = {"count": _summed(), "ok": _summed(Q(status=RecordStatus.SUCCESS))}
+    nobody = record_tally(user, filters).filter(agent_id=0).values("method").annotate(**counts)
+    for r in nobody.order_by("method"):
+        params = {**base, "agent": NO_AGENT, "method": r["method"]}
+        name = no_agent_label(r["method"])
+        result.append(_agent_row(name, params, int(r["count"]), int(r["ok"]), person=False))
     return result
+
+
+def agents_total(user, filters: Filters) -> AgentRow:
+    """The 回访人 table's 合计: every record under the filters (the record list's count)."""
+    counts = record_tally(user, filters).aggregate(
+        count=_summed(), ok=_summed(Q(status=RecordStatus.SUCCESS))
+    )
+    return _agent_row("合计", _record_base(filters), int(counts["count"]), int(counts["ok"]))
 
 
 DAILY_DAYS = 60
@@ -585,5 +620,63 @@ def burndown(user, filters: Filters, today: datetime.date | None = None) -> Burn
     open_count = int(
         task_tally(user, filters).aggregate(n=_summed(Q(status__in=OPEN_STATUSES)))["n"]
     )
-    url = list_url(TASK_LIST, {**filters.task_params(), "status": "open"})
+    url = list_url(TASK_LIST, {**filters.task_params(), "status": "open", **EVERYONE})
     return Burndown(batch, days, remaining, ideal, Bar("未完成", open_count, url))
+
+
+# ------------------------------------------------------------------ the dashboard's export
+
+
+def describe_filters(filters: Filters) -> str:
+    """The page's filters in words (the export's 导出说明 and audit row); "" for none."""
+    parts = []
+    if filters.date_from or filters.date_to:
+        parts.append(
+            f"统计期间：{_iso(filters.date_from) or '不限'} 至 {_iso(filters.date_to) or '不限'}"
+        )
+    if filters.batch is not None:
+        parts.append(f"批次号：{filters.batch.number}")
+    if filters.business_type is not None:
+        parts.append(f"回访业务类型：{filters.business_type.name}")
+    if filters.branch is not None:
+        parts.append(f"部门：{filters.branch.code} {filters.branch.name}")
+    return "；".join(parts)
+
+
+def _progress_sheet(name: str, first: str, rows: list[ProgressRow]) -> tuple:
+    header = (
+        [first] + [label for _, label, _ in TASK_COLUMNS] + [label for _, label in RATE_COLUMNS]
+    )
+    cells = [
+        [row.label] + [row.figures[key] for key, _, _ in TASK_COLUMNS] + row.rates for row in rows
+    ]
+    return (name, header, cells)
+
+
+def workbook_sheets(tables: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The dashboard's tables (``dashboard.gather``) as the sheets of its export, each with
+    the page's rows and numbers: (sheet name, header, rows)."""
+    sheets = [
+        _progress_sheet("合计", "范围", [tables["total"]]),
+        _progress_sheet("按部门", "部门", tables["branch_rows"]),
+        _progress_sheet("按回访业务类型", "回访业务类型", tables["type_rows"]),
+        _progress_sheet("按命中规则", "规则", tables["rule_rows"]),
+        _progress_sheet("按批次", "批次号", tables["batch_rows"]),
+    ]
+    if tables["show_records"]:
+        agents = [*tables["agent_rows"], tables["agent_total"]]
+        sheets.append(
+            (
+                "回访人",
+                ["回访人", "回访次数", "成功次数"],
+                [[a.name, a.attempts.value, a.successes.value] for a in agents],
+            )
+        )
+        for name, first, key in (
+            ("失败原因分布", "失败原因", "reasons"),
+            ("回访形式", "回访形式", "channels"),
+        ):
+            bars = tables["chart_data"][key]
+            cells = [list(pair) for pair in zip(bars["labels"], bars["values"], strict=True)]
+            sheets.append((name, [first, "回访记录数"], cells))
+    return sheets

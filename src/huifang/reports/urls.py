@@ -7,6 +7,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("export/", dashboard.dashboard_export, name="dashboard_export"),
     path("compliance-counts/", dashboard.dashboard_compliance, name="dashboard_compliance"),
     path("measures/", views.MeasureListView.as_view(), name="measure_list"),
     path("measures/new/", views.measure_create, name="measure_create"),

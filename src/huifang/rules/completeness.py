@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max
 from django.utils import timezone
 
 from huifang.core import calendar
-from huifang.customers.models import DailyBalance
+from huifang.customers.customer360 import newest_daily_date
 
 
 @dataclass(frozen=True)
@@ -66,11 +65,6 @@ class DataGap:
             f"{self.message}，未落地。{way}；"
             f"如确需按不完整的数据落地，请加 --allow-incomplete 重新运行"
         )
-
-
-def newest_daily_date() -> datetime.date | None:
-    """The newest trade date of any daily account row (the table is keyed by it)."""
-    return DailyBalance.objects.aggregate(newest=Max("trade_date"))["newest"]
 
 
 def default_as_of() -> datetime.date:

@@ -27,9 +27,14 @@ def _select(choices=()) -> forms.Select:
     return forms.Select(attrs={"class": "form-select"}, choices=choices)
 
 
+# The 回访人 filter's value for the records no agent registered (掌厅/H5 answered by the
+# customer, 外呼/短信 results registered by their channel): no username is "-".
+NO_AGENT = "-"
+
+
 def agent_choices(user) -> list[tuple[str, str]]:
     """Users who registered records, among those the viewer may see."""
-    choices = [("", "全部")]
+    choices = [("", "全部"), (NO_AGENT, "无回访人（客户自助、外呼等）")]
     if user is not None and user.is_authenticated:
         people = (
             User.objects.restrict(user, "view")
@@ -126,6 +131,8 @@ class RecordFilterSet(FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        if value == NO_AGENT:
+            return queryset.filter(agent__isnull=True)
         agent_id = User.objects.filter(username=value).values_list("pk", flat=True).first()
         if agent_id is None:
             return queryset.none()

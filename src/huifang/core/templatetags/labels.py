@@ -1,6 +1,6 @@
 """The audit log's codes as the pages say them: ``{{ event.action|action_label }}``
 (measure_status → 修改措施状态), ``{{ event.actor_label|source_label }}`` (web → 网页,
-command:demo → 命令 demo), ``{{ job.kind|job_kind }}`` (callbacks.create_batch → 加入回访名单)."""
+command:demo → 命令行（演示数据）), ``{{ job.kind|job_kind }}`` (callbacks.create_batch → 加入回访名单)."""
 
 from django import template
 
