@@ -71,7 +71,7 @@ def test_an_agent_may_not_invite_a_task_not_assigned_to_them(client_for, tasks, 
     assert not Invitation.objects.exists()
     page = client.get(reverse("surveys:invite_task", args=[task.pk]))
     assert page.status_code == 403
-    assert "该任务尚未分配" in page.content.decode()
+    assert "只有该任务的回访专员或营业部负责人可以处理" in page.content.decode()
 
 
 def test_an_agent_invites_their_own_task_from_its_page(client_for, tasks, personas):

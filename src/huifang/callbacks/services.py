@@ -282,6 +282,7 @@ def agents_in_scope(actor, branch: Branch | None = None):
 
 # ---------------------------------------------------------------- whose task it is
 
+
 def held_by_other(task: CallbackTask) -> str:
     name = task.assignee.display_name if task.assignee_id else ""
     return (
