@@ -45,9 +45,9 @@ def test_there_are_pages_with_choice_filters():
 
 
 @pytest.fixture
-def task(branches):
+def task(branches, personas):
     kind = records.business_type.__wrapped__(None)
-    return records.make_task.__wrapped__(branches, kind)()
+    return records.make_task.__wrapped__(branches, kind, personas)()
 
 
 def test_an_invalid_status_lists_no_task_and_says_the_filter_is_invalid(task, client_for):

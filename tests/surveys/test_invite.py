@@ -119,9 +119,16 @@ def test_a_branch_manager_may_not_invite_another_branchs_tasks(branches, persona
     assert not Invitation.objects.exists()
 
 
-def test_an_agent_may_not_invite(branches, personas, batch):
+def test_an_agent_may_not_invite_a_colleagues_task(branches, personas, batch):
+    tasks_of(batch).update(assignee=personas["manager_a"])
     with pytest.raises(PermissionDenied):
         sending.do_invite(tasks_of(batch), channel="h5", actor=personas["agent_a"])
+    assert not Invitation.objects.exists()
+
+
+def test_an_agent_invites_their_branchs_tasks_not_yet_assigned(personas, batch):
+    result = sending.do_invite(tasks_of(batch), channel="h5", actor=personas["agent_a"])
+    assert result.created == 3
 
 
 def test_apphall_invitations_are_queued_to_partners_with_a_url(

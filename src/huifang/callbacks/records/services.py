@@ -516,10 +516,12 @@ def requirement_refusals(
     """What a 成功 record of ``task`` lacks of its business type's requirements, as
     ``{field: message}`` (empty when it meets them): each 成功记录必填项 (回访时长 known and
     not 0, 联系电话或手机号, 备注, a 录音引用 among ``attachments``, as 合规核查's
-    ``records.models.lacking`` counts them) and, for a type marked 需要问卷, a
-    questionnaire result of the task. The business type's definition (docs/callbacks.md):
-    the successful record that completes the task must have them. ``recorded``: the record
-    (being corrected) has a recording reference already."""
+    ``records.models.lacking`` counts them). The business type's definition
+    (docs/callbacks.md): the successful record that completes the task must have them.
+    需要问卷 is not refused here: the form says whether the task has a questionnaire result,
+    and a task completed without one is 合规核查's finding (a phone 成功 may precede the
+    customer's answers). ``recorded``: the record (being corrected) has a recording
+    reference already."""
     business_type = task.business_type
     name = business_type.name
     errors: dict[str, str] = {}
@@ -534,11 +536,6 @@ def requirement_refusals(
     for requirement, label in RecordRequirement.choices:
         if requirement in wanted and not present[requirement]:
             errors[REQUIREMENT_FIELDS[requirement]] = f"回访业务类型“{name}”要求成功记录填写{label}"
-    if business_type.questionnaire_required and not has_questionnaire_result(task.pk):
-        errors["status"] = (
-            f"回访业务类型“{name}”需要问卷，该任务尚无问卷结果：请先下发问卷或录入线下问卷，"
-            "客户答卷后任务自动完成；电话回访请登记为“其他”或“失败”"
-        )
     return errors
 
 

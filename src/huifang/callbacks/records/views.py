@@ -223,7 +223,8 @@ def _form_page(request, task: CallbackTask, form, *, record=None, title: str):
 
 def _requirements(task: CallbackTask) -> dict:
     """What the task's business type asks of the 成功 record that completes it, shown
-    above the form (``services.requirement_refusals`` refuses a record lacking it)."""
+    above the form (``services.requirement_refusals`` refuses a record lacking a 成功记录必填项;
+    需要问卷 is a reminder, its absence 合规核查's finding)."""
     business_type = task.business_type
     asks = business_type.questionnaire_required
     return {
