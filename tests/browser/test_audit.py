@@ -31,7 +31,8 @@ def test_the_audit_log_filtered_by_action_shows_a_partners_record_masked(
     page.select_option("select[name=action]", label="登记回访记录")
     page.get_by_role("button", name="查询").click()
 
-    row = page.locator("tbody tr")
+    # The rows of the log itself (each row holds its 原始数据 table, with rows of its own).
+    row = page.locator("table:not(.audit-raw-table) > tbody > tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(f"回访记录 #{record.pk}")
     expect(row).to_contain_text("138****5678")

@@ -86,7 +86,7 @@ def test_a_manager_distributes_reassigns_and_handles_a_follow_up(
     assert sorted(shared.values()) == ["agent_a", "agent_a", "agent_a", "李娜"]
     table.get_by_role("link", name=moved).click()
     expect(page.locator("dt:text-is('回访专员') + dd")).to_have_text("agent_a")
-    history = page.locator("#task-history tbody tr")
+    history = page.locator("#task-history > tbody > tr")  # not its 原始数据 tables' rows
     expect(history).to_have_count(2)
     expect(history.first).to_contain_text("自动分派任务")
     expect(history.first).to_contain_text("回访专员：— → 李娜")
