@@ -178,6 +178,24 @@ def test_an_assignment_notifies_the_agent_after_commit(
     assert sent(personas["agent_b"]) == [] and sent(personas["manager_a"]) == []
 
 
+def test_an_assignment_s_message_is_audited_with_its_recipient(
+    branches, personas, django_capture_on_commit_callbacks
+):
+    tasks = [make_task(branches["a1"]) for _ in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks_services.do_assign(
+            [t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"]
+        )
+
+    event = AuditEvent.objects.get(action="notify")
+    assert event.after == {
+        "count": 1,
+        "kinds": {"task_assigned": 1},
+        "recipients": [personas["agent_a"].pk],
+    }
+    assert event.message == "生成站内消息 新分配的回访任务 1 条"
+
+
 def test_an_assignments_link_lists_exactly_its_tasks(
     branches, personas, client, django_capture_on_commit_callbacks
 ):

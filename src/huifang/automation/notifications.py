@@ -3,8 +3,9 @@
 :func:`notify` inserts messages set-based; a message whose (recipient, kind, dedupe key)
 already exists is skipped by the database (the unique constraint), so two workers, two
 passes or a signal received twice never send one reminder twice. The rows themselves are
-the record of what was sent (who, what, when, read when); the passes that generate them
-are audited (``reminders``).
+the record of what was sent (who, what, when, read when); each call that makes some is
+audited too (生成站内消息提醒: the count per kind and the recipients), whether the
+reminders' pass or an event (an assignment, an abnormal answer …) made them.
 
 Reading is not audited, and :func:`mark_read` is no permission-checked ``do_…`` service:
 it touches only the person's own rows (the queryset is theirs), changes nothing anyone
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,7 +31,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from huifang.automation.audit_actions import AutomationAction
 from huifang.automation.models import Notification, NotificationKind
+from huifang.core import audit
 from huifang.org.models import Branch, Role, User
 
 log = logging.getLogger(__name__)
@@ -88,9 +92,28 @@ def notify(messages: Iterable[Message], *, now: datetime.datetime | None = None)
             ignore_conflicts=True,
             batch_size=1000,
         )
+        _audit(new)
         if email_settings()["NOTIFICATIONS"]:
             transaction.on_commit(lambda: send_emails(now=now))
     return new
+
+
+def _audit(made: list[Message]) -> None:
+    """One audit row for the messages one call made, whatever made them (the reminders'
+    pass, an assignment, an abnormal answer, a plan run, a failed intake): the count per
+    kind and who got them, under the context's actor (the person, ``job:站内消息`` …)."""
+    counts = Counter(m.kind for m in made)
+    audit.record(
+        AutomationAction.NOTIFY,
+        object_type="automation.notification",
+        after={
+            "count": len(made),
+            "kinds": dict(sorted(counts.items())),
+            "recipients": sorted({m.recipient_id for m in made}),
+        },
+        message="生成站内消息 "
+        + "，".join(f"{NotificationKind(k).label} {n} 条" for k, n in sorted(counts.items())),
+    )
 
 
 # ---------------------------------------------------------------- recipients

@@ -19,19 +19,16 @@ an intake failed (``signals.intake_failed``).
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from huifang.automation import notifications
-from huifang.automation.audit_actions import AutomationAction
 from huifang.automation.models import NotificationKind, PlanRun, PlanRunStatus
 from huifang.automation.notifications import Message
 from huifang.automation.schedule import BEIJING
 from huifang.callbacks.models import CallbackTask
-from huifang.core import audit
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Role, User
 
@@ -192,7 +189,7 @@ def _plan_run_catch_up(now: datetime.datetime) -> list[Message]:
 
 def run_pass(now: datetime.datetime | None = None) -> int:
     """One pass over the database (see the module docstring); returns the messages made.
-    A pass that made any is audited with the count per kind."""
+    A pass that made any is audited with the count per kind (``notifications.notify``)."""
     now = now or timezone.now()
     local = now.astimezone(BEIJING)
     messages = appointment_messages(now) + _plan_run_catch_up(now)
@@ -200,16 +197,7 @@ def run_pass(now: datetime.datetime | None = None) -> int:
         day = local.date()
         messages += due_tomorrow_messages(day) + overdue_messages(day)
         messages += branch_overdue_messages(day)
-    made = notifications.notify(messages, now=now)
-    if made:
-        counts = Counter(m.kind for m in made)
-        audit.record(
-            AutomationAction.NOTIFY,
-            object_type="automation.notification",
-            after={"count": len(made), "kinds": dict(sorted(counts.items()))},
-            message="生成站内消息 "
-            + "，".join(f"{Kind(k).label} {n} 条" for k, n in sorted(counts.items())),
-        )
+    made = notifications.notify(messages, now=now)  # audited there, when it made some
     settings = notifications.email_settings()
     if settings["NOTIFICATIONS"]:
         notifications.send_emails(now=now)
