@@ -2,7 +2,7 @@
 only, and never twice; the events (assignment, abnormal answer, plan run, failed intake)
 reach whom they concern. Time is passed to the pass as ``now`` here; "today" for overdue is
 the Beijing date of that ``now``. test_reminder_clock.py moves the clock instead
-(time-machine) under the worker's own tasks.
+(time-machine) under the worker's own tasks."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ it touches only the person's own rows (the queryset is theirs), changes nothing 
 else sees and reveals nothing, so an audit row would only bury the log's real events.
 
 E-mail (``settings.NOTIFY_EMAIL``, docs/operators.md) goes out after the commit to the
-recipients who have an e-mail address; each row is claimed (``emailed_at``) before it is
+recipients who have an e-mail address, for every kind of message or only the kinds
+``HUIFANG_EMAIL_KINDS`` names; each row is claimed (``emailed_at``) before it is
 sent, so no two processes mail it twice. A failure is logged, never raised: the message
 is in Huifang whatever the mail server says. Messages carry task numbers, never customer
 names or numbers, so a mail leaves no personal data outside.
@@ -172,6 +173,12 @@ def email_settings() -> dict:
     return getattr(settings, "NOTIFY_EMAIL", None) or {"NOTIFICATIONS": False, "DIGEST": False}
 
 
+def unknown_email_kinds() -> list[str]:
+    """The codes in ``HUIFANG_EMAIL_KINDS`` that name no kind of message (a system check)."""
+    known = set(NotificationKind.values) - {NotificationKind.DIGEST}
+    return [k for k in email_settings().get("KINDS", ()) if k not in known]
+
+
 def absolute(link: str) -> str:
     base = getattr(settings, "PUBLIC_URL", "")
     return f"{base}{link}" if link.startswith("/") and base else link
@@ -187,7 +194,8 @@ def _mail(to: str, subject: str, text: str) -> bool:
 
 
 def send_emails(*, now: datetime.datetime | None = None) -> int:
-    """Mail the recent messages not mailed yet to recipients with an address; each row is
+    """Mail the recent messages not mailed yet (of the kinds ``HUIFANG_EMAIL_KINDS`` names,
+    when it names some) to recipients with an address; each row is
     claimed first, so two processes never mail one twice. Returns how many were sent."""
     now = now or timezone.now()
     pending = (
@@ -201,6 +209,9 @@ def send_emails(*, now: datetime.datetime | None = None) -> int:
         .select_related("recipient")
         .order_by("pk")
     )
+    kinds = email_settings().get("KINDS", ())
+    if kinds:  # HUIFANG_EMAIL_KINDS: only those kinds are mailed
+        pending = pending.filter(kind__in=kinds)
     sent = 0
     for row in pending:
         if not Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
