@@ -288,6 +288,38 @@ def test_a_plan_waiting_for_approval_notifies_hq_and_the_plans_people(
     assert reminders.run_pass(run.finished_at) == 0
 
 
+def test_a_plan_s_new_batch_is_told_to_the_plan_s_people_only(
+    make_plan, elderly, personas, django_capture_on_commit_callbacks
+):
+    from huifang.automation import services
+
+    plan = make_plan()
+    plan.notify.set([personas["auditor"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.do_run_plan(plan, on=D(2025, 12, 31), actor=None)
+
+    [told] = sent(personas["auditor"], Kind.PLAN_DONE)
+    assert told.title == f"回访计划“{plan.name}”基准日 2025-12-31 已生成批次 {run.batch.number}"
+    assert told.link == f"/plans/{plan.pk}/"
+    assert sent(personas["hq_admin"]) == []  # HQ is told of what waits or failed only
+
+
+def test_an_approved_run_tells_the_plan_s_people_of_its_batch(
+    make_plan, elderly, personas, django_capture_on_commit_callbacks
+):
+    from huifang.automation import services
+    from huifang.automation.models import PlanMode
+
+    plan = make_plan(mode=PlanMode.APPROVAL)
+    plan.notify.set([personas["auditor"]])
+    pending = services.do_run_plan(plan, on=D(2025, 12, 31), actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.do_approve(pending, actor=personas["hq_admin"])
+
+    [told] = sent(personas["auditor"], Kind.PLAN_DONE)
+    assert done.batch.number in told.title
+
+
 def test_a_failed_plan_run_is_caught_up_by_the_pass(make_plan, personas):
     from huifang.automation.models import PlanRun
 

@@ -8,11 +8,12 @@ its occurrence, and the unique constraint drops the second copy.
 - From 08:00 Beijing, once a day: tasks due tomorrow and overdue tasks, one digest per
   agent; each branch manager's subtree's overdue tasks, one digest per manager.
 - 回访计划 runs waiting for approval or failed (catch-up of the events below) → HQ admins
-  and the plan's 通知 people.
+  and the plan's 通知 people; runs that made their batch → the plan's 通知 people.
 - The daily e-mail digest, when on.
 
 Events (``receivers``): tasks assigned (callbacks' ``tasks_assigned``), abnormal answers
-(a survey response saved with abnormal questions), a plan run finished 待审核 or 失败,
+(a survey response saved with abnormal questions), a plan run finished (待审核, 失败, or
+已完成 with its batch, approved or not),
 an intake failed (``signals.intake_failed``).
 """
 
@@ -161,19 +162,22 @@ def branch_overdue_messages(day: datetime.date) -> list[Message]:
 
 
 def plan_run_messages(plan_run: PlanRun) -> list[Message]:
-    """待审核 or 失败: HQ admins and the plan's 通知 people."""
+    """待审核 or 失败: HQ admins and the plan's 通知 people; 已完成 (its batch made, by the
+    schedule, 执行 or 审核通过): the plan's 通知 people only."""
+    head = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d}"
+    people = set(plan_run.plan.notify.filter(is_active=True).values_list("pk", flat=True))
     if plan_run.status == PlanRunStatus.PENDING:
-        kind = Kind.PLAN_PENDING
-        title = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d} 待审核"
+        kind, title = Kind.PLAN_PENDING, f"{head} 待审核"
+        people.update(notifications.hq_admins())
     elif plan_run.status == PlanRunStatus.FAILED:
-        kind = Kind.PLAN_FAILED
-        title = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d} 执行失败"
+        kind, title = Kind.PLAN_FAILED, f"{head} 执行失败"
+        people.update(notifications.hq_admins())
+    elif plan_run.status == PlanRunStatus.DONE and plan_run.batch is not None:
+        kind, title = Kind.PLAN_DONE, f"{head} 已生成批次 {plan_run.batch.number}"
     else:
         return []
     from huifang.automation.services import outcome
 
-    people = set(notifications.hq_admins())
-    people.update(plan_run.plan.notify.filter(is_active=True).values_list("pk", flat=True))
     link = reverse("automation:plan_detail", args=[plan_run.plan_id])
     key = f"plan_run:{plan_run.pk}:{plan_run.attempts}"
     return [Message(pk, kind, key, title, outcome(plan_run), link) for pk in sorted(people)]
@@ -181,7 +185,7 @@ def plan_run_messages(plan_run: PlanRun) -> list[Message]:
 
 def _plan_run_catch_up(now: datetime.datetime) -> list[Message]:
     runs = PlanRun.objects.filter(
-        status__in=[PlanRunStatus.PENDING, PlanRunStatus.FAILED],
+        status__in=[PlanRunStatus.PENDING, PlanRunStatus.FAILED, PlanRunStatus.DONE],
         finished_at__gte=now - PLAN_RUN_CATCH_UP,
     ).select_related("plan", "screening_run", "batch")
     return [m for run in runs for m in plan_run_messages(run)]

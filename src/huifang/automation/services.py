@@ -366,8 +366,7 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
             message=outcome(plan_run),
             actor=actor,
         )
-        if status != PlanRunStatus.DONE:
-            transaction.on_commit(lambda: _notify_run(plan_run))
+        transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
 
 
@@ -395,6 +394,8 @@ def _distribute(plan: Plan, batch, actor) -> str:
 
 
 def _notify_run(plan_run: PlanRun) -> None:
+    """站内消息 of a finished run (after its commit): 待审核 / 失败 to HQ and the plan's 通知
+    people, 已完成 to the 通知 people (``reminders.plan_run_messages``)."""
     from huifang.automation.receivers import notify_plan_run
 
     notify_plan_run(plan_run)
@@ -472,6 +473,7 @@ def do_approve(plan_run: PlanRun, *, actor) -> PlanRun:
             message=f"审核通过：{outcome(plan_run)}",
             actor=actor,
         )
+        transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
 
 
