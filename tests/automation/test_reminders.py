@@ -192,7 +192,7 @@ def test_an_assignment_s_message_is_audited_with_its_recipient(
     assert event.after == {
         "count": 1,
         "kinds": {"task_assigned": 1},
-        "recipients": [personas["agent_a"].pk],
+        "recipients": ["agent_a"],
     }
     assert event.message == "生成站内消息 新分配的回访任务 1 条"
 

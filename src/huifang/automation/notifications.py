@@ -110,7 +110,11 @@ def _audit(made: list[Message]) -> None:
         after={
             "count": len(made),
             "kinds": dict(sorted(counts.items())),
-            "recipients": sorted({m.recipient_id for m in made}),
+            "recipients": sorted(
+                User.objects.filter(pk__in={m.recipient_id for m in made}).values_list(
+                    "username", flat=True
+                )
+            ),
         },
         message="生成站内消息 "
         + "，".join(f"{NotificationKind(k).label} {n} 条" for k, n in sorted(counts.items())),
