@@ -166,28 +166,24 @@ def test_a_pass_that_sends_is_audited_and_a_quiet_one_is_not(daily):
 # ---------------------------------------------------------------- events
 
 
-def test_an_assignment_notifies_the_agent_after_commit(
-    branches, personas, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def two_assigned(branches, personas, django_capture_on_commit_callbacks):
+    """manager_a assigns two tasks to agent_a (the commit's callbacks run)."""
     tasks = [make_task(branches["a1"]) for _ in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
         callbacks_services.do_assign(
             [t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"]
         )
+    return tasks
+
+
+def test_an_assignment_notifies_the_agent_after_commit(two_assigned, personas):
     [message] = sent(personas["agent_a"], Kind.TASK_ASSIGNED)
     assert message.title == "新分配给您 2 条回访任务"
     assert sent(personas["agent_b"]) == [] and sent(personas["manager_a"]) == []
 
 
-def test_an_assignment_s_message_is_audited_with_its_recipient(
-    branches, personas, django_capture_on_commit_callbacks
-):
-    tasks = [make_task(branches["a1"]) for _ in range(2)]
-    with django_capture_on_commit_callbacks(execute=True):
-        callbacks_services.do_assign(
-            [t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"]
-        )
-
+def test_an_assignment_s_message_is_audited_with_its_recipient(two_assigned):
     event = AuditEvent.objects.get(action="notify")
     assert event.after == {
         "count": 1,
