@@ -98,6 +98,18 @@ def test_running_a_date_already_run_is_a_409(api_for, make_plan, elderly):
     assert "不会重复执行" in response.json()["message"]
 
 
+def test_running_a_date_not_in_the_plan_s_schedule_is_a_400(api_for, make_plan, elderly):
+    plan = make_plan()
+
+    response = api_for("hq_admin").post(
+        f"{PLANS}{plan.pk}/run/", {"on": "2025-12-27"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "不是回访计划“年度老年客户回访”的回访基准日" in str(response.json())
+    assert not PlanRun.objects.exists()
+
+
 def test_approve_answers_202_and_creates_the_batch(api_for, make_plan, elderly, run_jobs):
     pending = services.do_run_plan(make_plan(mode=PlanMode.APPROVAL), on=DAY, actor=None)
     client = api_for("hq_admin")

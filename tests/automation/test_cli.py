@@ -114,3 +114,12 @@ def test_plan_tick_runs_what_is_due(make_plan, elderly, monkeypatch):
 
     assert lines[-1] == "已执行 1 次，其中失败 0 次"
     assert PlanRun.objects.get(plan=plan).occurrence == D(2025, 12, 31)
+
+
+def test_plan_run_of_a_date_not_in_the_plan_s_schedule_fails_and_runs_nothing(make_plan, elderly):
+    plan = make_plan()
+
+    with pytest.raises(CommandError, match="2025-12-27 不是回访计划“年度老年客户回访”的回访基准日"):
+        call("plan", "run", plan.name, "--date", "2025-12-27")
+
+    assert not PlanRun.objects.exists()

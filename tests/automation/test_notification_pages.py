@@ -170,3 +170,29 @@ def test_email_needs_an_smtp_host(monkeypatch):
         config.email()
     monkeypatch.setenv("HUIFANG_EMAIL_HOST", "smtp.example.com")
     assert config.email()["HOST"] == "smtp.example.com"
+
+
+def test_only_the_kinds_named_are_mailed(email_on, settings, django_capture_on_commit_callbacks):
+    settings.NOTIFY_EMAIL = {**settings.NOTIFY_EMAIL, "KINDS": ("appointment",)}
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(
+            [
+                Message(email_on.pk, Kind.OVERDUE, "k", "您有 1 条回访任务已逾期"),
+                Message(email_on.pk, Kind.APPOINTMENT, "k", "改约提醒：回访任务 #1"),
+            ]
+        )
+    [sent] = mail.outbox
+    assert "改约提醒" in sent.subject
+    assert Notification.objects.count() == 2  # both are in Huifang
+
+
+def test_email_kinds_are_read_from_the_environment_and_checked(monkeypatch, settings):
+    from huifang.automation.apps import check_email_kinds
+
+    monkeypatch.setenv("HUIFANG_EMAIL_KINDS", " overdue, appointment ,")
+    assert config.email()["KINDS"] == ("appointment", "overdue")
+    settings.NOTIFY_EMAIL = {"NOTIFICATIONS": True, "DIGEST": False, "KINDS": ("overdue",)}
+    assert check_email_kinds() == []
+    settings.NOTIFY_EMAIL = {"NOTIFICATIONS": True, "DIGEST": False, "KINDS": ("late",)}
+    [error] = check_email_kinds()
+    assert "late 不是站内消息的类型" in error.msg and "overdue（逾期任务）" in error.msg

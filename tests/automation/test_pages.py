@@ -120,6 +120,18 @@ def test_run_asks_to_confirm_then_runs_in_a_job(client_for, make_plan, elderly, 
     assert reverse("rules:run_detail", args=[plan_run.screening_run_id]) in detail
 
 
+def test_run_of_a_date_not_in_the_plan_s_schedule_says_so(client_for, make_plan, elderly):
+    plan = make_plan()
+
+    response = client_for("hq_admin").post(
+        reverse("automation:plan_run", args=[plan.pk]), {"on": "2025-12-27"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert "2025-12-27 不是回访计划“年度老年客户回访”的回访基准日（每个交易日）" in page
+    assert not PlanRun.objects.exists()
+
+
 def test_run_of_a_date_already_run_says_so(client_for, make_plan, elderly):
     from huifang.automation import services
 

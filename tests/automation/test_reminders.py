@@ -1,7 +1,8 @@
 """站内消息 reminders: the worker's pass fires at the right time, for the right people
 only, and never twice; the events (assignment, abnormal answer, plan run, failed intake)
-reach whom they concern. Time is passed to the pass as ``now`` (no freezegun/time-machine
-in the venv); "today" for overdue is the Beijing date of that ``now``."""
+reach whom they concern. Time is passed to the pass as ``now`` here; "today" for overdue is
+the Beijing date of that ``now``. test_reminder_clock.py moves the clock instead
+(time-machine) under the worker's own tasks."""
 
 from __future__ import annotations
 
@@ -165,17 +166,31 @@ def test_a_pass_that_sends_is_audited_and_a_quiet_one_is_not(daily):
 # ---------------------------------------------------------------- events
 
 
-def test_an_assignment_notifies_the_agent_after_commit(
-    branches, personas, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def two_assigned(branches, personas, django_capture_on_commit_callbacks):
+    """manager_a assigns two tasks to agent_a (the commit's callbacks run)."""
     tasks = [make_task(branches["a1"]) for _ in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
         callbacks_services.do_assign(
             [t.pk for t in tasks], personas["agent_a"], actor=personas["manager_a"]
         )
+    return tasks
+
+
+def test_an_assignment_notifies_the_agent_after_commit(two_assigned, personas):
     [message] = sent(personas["agent_a"], Kind.TASK_ASSIGNED)
     assert message.title == "新分配给您 2 条回访任务"
     assert sent(personas["agent_b"]) == [] and sent(personas["manager_a"]) == []
+
+
+def test_an_assignment_s_message_is_audited_with_its_recipient(two_assigned):
+    event = AuditEvent.objects.get(action="notify")
+    assert event.after == {
+        "count": 1,
+        "kinds": {"task_assigned": 1},
+        "recipients": ["agent_a"],
+    }
+    assert event.message == "生成站内消息 新分配的回访任务 1 条"
 
 
 def test_an_assignments_link_lists_exactly_its_tasks(
@@ -267,6 +282,38 @@ def test_a_plan_waiting_for_approval_notifies_hq_and_the_plans_people(
     assert sent(personas["agent_a"]) == []
     # The pass's catch-up finds it already sent.
     assert reminders.run_pass(run.finished_at) == 0
+
+
+def test_a_plan_s_new_batch_is_told_to_the_plan_s_people_only(
+    make_plan, elderly, personas, django_capture_on_commit_callbacks
+):
+    from huifang.automation import services
+
+    plan = make_plan()
+    plan.notify.set([personas["auditor"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.do_run_plan(plan, on=D(2025, 12, 31), actor=None)
+
+    [told] = sent(personas["auditor"], Kind.PLAN_DONE)
+    assert told.title == f"回访计划“{plan.name}”基准日 2025-12-31 已生成批次 {run.batch.number}"
+    assert told.link == f"/plans/{plan.pk}/"
+    assert sent(personas["hq_admin"]) == []  # HQ is told of what waits or failed only
+
+
+def test_an_approved_run_tells_the_plan_s_people_of_its_batch(
+    make_plan, elderly, personas, django_capture_on_commit_callbacks
+):
+    from huifang.automation import services
+    from huifang.automation.models import PlanMode
+
+    plan = make_plan(mode=PlanMode.APPROVAL)
+    plan.notify.set([personas["auditor"]])
+    pending = services.do_run_plan(plan, on=D(2025, 12, 31), actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.do_approve(pending, actor=personas["hq_admin"])
+
+    [told] = sent(personas["auditor"], Kind.PLAN_DONE)
+    assert done.batch.number in told.title
 
 
 def test_a_failed_plan_run_is_caught_up_by_the_pass(make_plan, personas):

@@ -195,6 +195,19 @@ def test_running_a_date_already_run_by_hand_is_refused(make_plan, elderly, perso
     assert Batch.objects.count() == 1
 
 
+def test_a_date_that_is_not_one_of_the_plan_s_reference_dates_is_refused(make_plan, elderly):
+    daily = make_plan()
+    month_end = make_plan("月末", reference_kind="month_end")
+
+    with pytest.raises(ValidationError, match=r"2025-12-27 不是.*（每个交易日）.*2025-12-26"):
+        services.do_run_plan(daily, on=D(2025, 12, 27), actor=None)  # a Saturday
+    with pytest.raises(ValidationError, match=r"每月最后一个交易日.*2025-11-28"):
+        services.do_run_plan(month_end, on=D(2025, 12, 30), actor=None)
+
+    assert not PlanRun.objects.exists() and not ScreeningRun.objects.exists()
+    assert services.do_run_plan(month_end, on=DAY, actor=None).status == PlanRunStatus.DONE
+
+
 @pytest.mark.parametrize("persona", ["agent_a", "manager_a", "auditor"])
 def test_only_hq_admins_run_approve_and_save_plans(make_plan, elderly, personas, persona):
     user = personas[persona]

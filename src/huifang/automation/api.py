@@ -217,6 +217,7 @@ class PlanViewSet(
         existing = PlanRun.objects.filter(plan=plan, occurrence=on).first()
         if not services.may_run_again(existing):
             raise Conflict(services.taken_message(plan, on))
+        services.check_reference_date(plan, on)  # a ValidationError: 400 in Chinese
         job = start_job(
             jobs.RUN,
             f"执行回访计划：{plan.name}（基准日 {on:%Y-%m-%d}）",

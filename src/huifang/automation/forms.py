@@ -103,7 +103,7 @@ class PlanForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
         help_text="执行失败或待审核时以站内消息通知的人员（总部合规管理员都会收到）；"
-        "只列出可以查看回访计划的人员",
+        "生成批次后也通知这些人员。只列出可以查看回访计划的人员",
     )
 
     def __init__(self, *args, user, instance: Plan | None = None, **kwargs):

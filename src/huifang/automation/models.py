@@ -280,6 +280,7 @@ class NotificationKind(models.TextChoices):
     BRANCH_FEEDBACK = "branch_feedback", _("营业部反馈")
     PLAN_PENDING = "plan_pending", _("回访计划待审核")
     PLAN_FAILED = "plan_failed", _("回访计划执行失败")
+    PLAN_DONE = "plan_done", _("回访计划已生成批次")
     INTAKE_FAILED = "intake_failed", _("数据导入失败")
     DIGEST = "digest", _("每日汇总")
 

@@ -3,15 +3,17 @@
 :func:`notify` inserts messages set-based; a message whose (recipient, kind, dedupe key)
 already exists is skipped by the database (the unique constraint), so two workers, two
 passes or a signal received twice never send one reminder twice. The rows themselves are
-the record of what was sent (who, what, when, read when); the passes that generate them
-are audited (``reminders``).
+the record of what was sent (who, what, when, read when); each call that makes some is
+audited too (生成站内消息提醒: the count per kind and the recipients), whether the
+reminders' pass or an event (an assignment, an abnormal answer …) made them.
 
 Reading is not audited, and :func:`mark_read` is no permission-checked ``do_…`` service:
 it touches only the person's own rows (the queryset is theirs), changes nothing anyone
 else sees and reveals nothing, so an audit row would only bury the log's real events.
 
 E-mail (``settings.NOTIFY_EMAIL``, docs/operators.md) goes out after the commit to the
-recipients who have an e-mail address; each row is claimed (``emailed_at``) before it is
+recipients who have an e-mail address, for every kind of message or only the kinds
+``HUIFANG_EMAIL_KINDS`` names; each row is claimed (``emailed_at``) before it is
 sent, so no two processes mail it twice. A failure is logged, never raised: the message
 is in Huifang whatever the mail server says. Messages carry task numbers, never customer
 names or numbers, so a mail leaves no personal data outside.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,7 +32,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from huifang.automation.audit_actions import AutomationAction
 from huifang.automation.models import Notification, NotificationKind
+from huifang.core import audit
 from huifang.org.models import Branch, Role, User
 
 log = logging.getLogger(__name__)
@@ -88,9 +93,32 @@ def notify(messages: Iterable[Message], *, now: datetime.datetime | None = None)
             ignore_conflicts=True,
             batch_size=1000,
         )
+        _audit(new)
         if email_settings()["NOTIFICATIONS"]:
             transaction.on_commit(lambda: send_emails(now=now))
     return new
+
+
+def _audit(made: list[Message]) -> None:
+    """One audit row for the messages one call made, whatever made them (the reminders'
+    pass, an assignment, an abnormal answer, a plan run, a failed intake): the count per
+    kind and who got them, under the context's actor (the person, ``job:站内消息`` …)."""
+    counts = Counter(m.kind for m in made)
+    audit.record(
+        AutomationAction.NOTIFY,
+        object_type="automation.notification",
+        after={
+            "count": len(made),
+            "kinds": dict(sorted(counts.items())),
+            "recipients": sorted(
+                User.objects.filter(pk__in={m.recipient_id for m in made}).values_list(
+                    "username", flat=True
+                )
+            ),
+        },
+        message="生成站内消息 "
+        + "，".join(f"{NotificationKind(k).label} {n} 条" for k, n in sorted(counts.items())),
+    )
 
 
 # ---------------------------------------------------------------- recipients
@@ -149,6 +177,12 @@ def email_settings() -> dict:
     return getattr(settings, "NOTIFY_EMAIL", None) or {"NOTIFICATIONS": False, "DIGEST": False}
 
 
+def unknown_email_kinds() -> list[str]:
+    """The codes in ``HUIFANG_EMAIL_KINDS`` that name no kind of message (a system check)."""
+    known = set(NotificationKind.values) - {NotificationKind.DIGEST}
+    return [k for k in email_settings().get("KINDS", ()) if k not in known]
+
+
 def absolute(link: str) -> str:
     base = getattr(settings, "PUBLIC_URL", "")
     return f"{base}{link}" if link.startswith("/") and base else link
@@ -164,7 +198,8 @@ def _mail(to: str, subject: str, text: str) -> bool:
 
 
 def send_emails(*, now: datetime.datetime | None = None) -> int:
-    """Mail the recent messages not mailed yet to recipients with an address; each row is
+    """Mail the recent messages not mailed yet (of the kinds ``HUIFANG_EMAIL_KINDS`` names,
+    when it names some) to recipients with an address; each row is
     claimed first, so two processes never mail one twice. Returns how many were sent."""
     now = now or timezone.now()
     pending = (
@@ -178,6 +213,9 @@ def send_emails(*, now: datetime.datetime | None = None) -> int:
         .select_related("recipient")
         .order_by("pk")
     )
+    kinds = email_settings().get("KINDS", ())
+    if kinds:  # HUIFANG_EMAIL_KINDS: only those kinds are mailed
+        pending = pending.filter(kind__in=kinds)
     sent = 0
     for row in pending:
         if not Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(

@@ -49,5 +49,5 @@ def on_intake_failed(sender, intake_run=None, **kwargs):
 
 
 def notify_plan_run(plan_run) -> None:
-    """A plan run ended 待审核 or 失败 (called by ``services`` after its commit)."""
+    """A plan run ended 待审核, 失败 or 已完成 (called by ``services`` after its commit)."""
     _send(reminders.plan_run_messages, plan_run)

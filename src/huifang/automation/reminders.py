@@ -8,30 +8,28 @@ its occurrence, and the unique constraint drops the second copy.
 - From 08:00 Beijing, once a day: tasks due tomorrow and overdue tasks, one digest per
   agent; each branch manager's subtree's overdue tasks, one digest per manager.
 - 回访计划 runs waiting for approval or failed (catch-up of the events below) → HQ admins
-  and the plan's 通知 people.
+  and the plan's 通知 people; runs that made their batch → the plan's 通知 people.
 - The daily e-mail digest, when on.
 
 Events (``receivers``): tasks assigned (callbacks' ``tasks_assigned``), abnormal answers
-(a survey response saved with abnormal questions), a plan run finished 待审核 or 失败,
+(a survey response saved with abnormal questions), a plan run finished (待审核, 失败, or
+已完成 with its batch, approved or not),
 an intake failed (``signals.intake_failed``).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from huifang.automation import notifications
-from huifang.automation.audit_actions import AutomationAction
 from huifang.automation.models import NotificationKind, PlanRun, PlanRunStatus
 from huifang.automation.notifications import Message
 from huifang.automation.schedule import BEIJING
 from huifang.callbacks.models import CallbackTask
-from huifang.core import audit
 from huifang.core.scoping import in_subtree
 from huifang.org.models import Role, User
 
@@ -164,19 +162,22 @@ def branch_overdue_messages(day: datetime.date) -> list[Message]:
 
 
 def plan_run_messages(plan_run: PlanRun) -> list[Message]:
-    """待审核 or 失败: HQ admins and the plan's 通知 people."""
+    """待审核 or 失败: HQ admins and the plan's 通知 people; 已完成 (its batch made, by the
+    schedule, 执行 or 审核通过): the plan's 通知 people only."""
+    head = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d}"
+    people = set(plan_run.plan.notify.filter(is_active=True).values_list("pk", flat=True))
     if plan_run.status == PlanRunStatus.PENDING:
-        kind = Kind.PLAN_PENDING
-        title = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d} 待审核"
+        kind, title = Kind.PLAN_PENDING, f"{head} 待审核"
+        people.update(notifications.hq_admins())
     elif plan_run.status == PlanRunStatus.FAILED:
-        kind = Kind.PLAN_FAILED
-        title = f"回访计划“{plan_run.plan.name}”基准日 {plan_run.occurrence:%Y-%m-%d} 执行失败"
+        kind, title = Kind.PLAN_FAILED, f"{head} 执行失败"
+        people.update(notifications.hq_admins())
+    elif plan_run.status == PlanRunStatus.DONE and plan_run.batch is not None:
+        kind, title = Kind.PLAN_DONE, f"{head} 已生成批次 {plan_run.batch.number}"
     else:
         return []
     from huifang.automation.services import outcome
 
-    people = set(notifications.hq_admins())
-    people.update(plan_run.plan.notify.filter(is_active=True).values_list("pk", flat=True))
     link = reverse("automation:plan_detail", args=[plan_run.plan_id])
     key = f"plan_run:{plan_run.pk}:{plan_run.attempts}"
     return [Message(pk, kind, key, title, outcome(plan_run), link) for pk in sorted(people)]
@@ -184,7 +185,7 @@ def plan_run_messages(plan_run: PlanRun) -> list[Message]:
 
 def _plan_run_catch_up(now: datetime.datetime) -> list[Message]:
     runs = PlanRun.objects.filter(
-        status__in=[PlanRunStatus.PENDING, PlanRunStatus.FAILED],
+        status__in=[PlanRunStatus.PENDING, PlanRunStatus.FAILED, PlanRunStatus.DONE],
         finished_at__gte=now - PLAN_RUN_CATCH_UP,
     ).select_related("plan", "screening_run", "batch")
     return [m for run in runs for m in plan_run_messages(run)]
@@ -192,7 +193,7 @@ def _plan_run_catch_up(now: datetime.datetime) -> list[Message]:
 
 def run_pass(now: datetime.datetime | None = None) -> int:
     """One pass over the database (see the module docstring); returns the messages made.
-    A pass that made any is audited with the count per kind."""
+    A pass that made any is audited with the count per kind (``notifications.notify``)."""
     now = now or timezone.now()
     local = now.astimezone(BEIJING)
     messages = appointment_messages(now) + _plan_run_catch_up(now)
@@ -200,16 +201,7 @@ def run_pass(now: datetime.datetime | None = None) -> int:
         day = local.date()
         messages += due_tomorrow_messages(day) + overdue_messages(day)
         messages += branch_overdue_messages(day)
-    made = notifications.notify(messages, now=now)
-    if made:
-        counts = Counter(m.kind for m in made)
-        audit.record(
-            AutomationAction.NOTIFY,
-            object_type="automation.notification",
-            after={"count": len(made), "kinds": dict(sorted(counts.items()))},
-            message="生成站内消息 "
-            + "，".join(f"{Kind(k).label} {n} 条" for k, n in sorted(counts.items())),
-        )
+    made = notifications.notify(messages, now=now)  # audited there, when it made some
     settings = notifications.email_settings()
     if settings["NOTIFICATIONS"]:
         notifications.send_emails(now=now)

@@ -88,6 +88,23 @@ def _reference_dates(plan: Plan, start: datetime.date, end: datetime.date):
     raise ValueError(f"unknown reference kind {kind!r}")
 
 
+def is_reference_date(plan: Plan, day: datetime.date) -> bool:
+    """Whether ``day`` is one of ``plan``'s reference dates (raises ``CalendarMissing``
+    when the trading-day calendar of ``day``'s year is not there: nothing is guessed)."""
+    calendar.is_trading_day(day)  # CalendarMissing before any answer
+    return any(True for _ in _reference_dates(plan, day, day))
+
+
+def previous_reference_date(plan: Plan, day: datetime.date) -> datetime.date | None:
+    """The plan's last reference date before ``day`` (within :data:`LOOKAHEAD_DAYS`)."""
+    before = [
+        found
+        for found in reference_dates(plan, day - datetime.timedelta(days=LOOKAHEAD_DAYS), day)
+        if found < day
+    ]
+    return before[-1] if before else None
+
+
 def due_occurrences(plan: Plan, now: datetime.datetime | None = None) -> list[datetime.date]:
     """The reference dates of ``plan`` whose run time has passed since the plan became
     active (created, re-enabled or rescheduled) and that have no run yet, oldest first.

@@ -30,7 +30,7 @@ from huifang.automation.models import (
 )
 from huifang.callbacks import distribution
 from huifang.callbacks import services as callbacks_services
-from huifang.core import audit, liveness
+from huifang.core import audit, calendar, liveness
 from huifang.core.actors import person_of
 from huifang.core.permissions import require
 from huifang.rules import engine
@@ -252,6 +252,31 @@ def taken_message(plan: Plan, on: datetime.date) -> str:
     return f"回访计划“{plan.name}”基准日 {on:%Y-%m-%d} 已执行（{status}），不会重复执行"
 
 
+def check_reference_date(plan: Plan, on: datetime.date) -> None:
+    """Refuse (``ValidationError``) a date that is not one of the plan's reference dates:
+    an occurrence of a 每个交易日 plan is a trading day, of a month-end plan the month's last
+    trading day, of a fixed-date plan its date (a screening of any other date is 筛选's)."""
+    try:
+        if schedule.is_reference_date(plan, on):
+            return
+    except calendar.CalendarMissing:
+        raise ValidationError(
+            f"没有 {on.year} 年的交易日历，无法确定 {on:%Y-%m-%d} 是否为回访计划“{plan.name}”的"
+            "回访基准日；请先在 系统管理 → 交易日历 中维护",
+            code="not_reference_date",
+        ) from None
+    if plan.reference_kind == ReferenceKind.FIXED and plan.fixed_date:
+        hint = f"该计划只在固定日期 {plan.fixed_date:%Y-%m-%d} 执行"
+    else:
+        previous = schedule.previous_reference_date(plan, on)
+        hint = f"此前最近的回访基准日为 {previous:%Y-%m-%d}" if previous else ""
+    raise ValidationError(
+        f"{on:%Y-%m-%d} 不是回访计划“{plan.name}”的回访基准日"
+        f"（{plan.get_reference_kind_display()}）" + (f"；{hint}" if hint else ""),
+        code="not_reference_date",
+    )
+
+
 def do_run_plan(
     plan: Plan,
     *,
@@ -264,7 +289,8 @@ def do_run_plan(
     plan) stop at 待审核 with the screening kept as a preview.
 
     The claim is the insert of the (plan, D) row, committed before the work starts, so
-    call this outside any transaction in production. By hand (``trigger`` manual) a D
+    call this outside any transaction in production. A D that is not one of the plan's
+    reference dates is refused (:func:`check_reference_date`). By hand (``trigger`` manual) a D
     already run is refused (``ValidationError``) unless its run failed, which is then run
     again; for the schedule a taken D returns None. A failure of the work itself is kept
     on the row (失败, with the message) and audited; the row is returned either way.
@@ -275,6 +301,7 @@ def do_run_plan(
     if plan.mode == PlanMode.AUTO:
         needed += ("rules.change_screeningrun", "callbacks.add_batch")
     require(actor, needed, message="您没有执行回访计划的权限")
+    check_reference_date(plan, on)
     manual = trigger == PlanTrigger.MANUAL
     claimed = _claim(plan, on, actor, trigger=trigger, again=manual)
     if claimed is None:
@@ -339,8 +366,7 @@ def _execute(plan_run: PlanRun, actor) -> PlanRun:
             message=outcome(plan_run),
             actor=actor,
         )
-        if status != PlanRunStatus.DONE:
-            transaction.on_commit(lambda: _notify_run(plan_run))
+        transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
 
 
@@ -368,6 +394,8 @@ def _distribute(plan: Plan, batch, actor) -> str:
 
 
 def _notify_run(plan_run: PlanRun) -> None:
+    """站内消息 of a finished run (after its commit): 待审核 / 失败 to HQ and the plan's 通知
+    people, 已完成 to the 通知 people (``reminders.plan_run_messages``)."""
     from huifang.automation.receivers import notify_plan_run
 
     notify_plan_run(plan_run)
@@ -445,6 +473,7 @@ def do_approve(plan_run: PlanRun, *, actor) -> PlanRun:
             message=f"审核通过：{outcome(plan_run)}",
             actor=actor,
         )
+        transaction.on_commit(lambda: _notify_run(plan_run))
     return plan_run
 
 

@@ -109,6 +109,11 @@ def plan_run(request, pk: int):
     if not services.may_run_again(existing):
         messages.error(request, services.taken_message(plan, on))
         return redirect("automation:plan_detail", pk=plan.pk)
+    try:
+        services.check_reference_date(plan, on)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("automation:plan_detail", pk=plan.pk)
     if not request.POST.get("confirmed"):
         again = "（将重新执行该基准日）" if existing is not None else ""
         return render(

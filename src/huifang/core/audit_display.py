@@ -85,6 +85,9 @@ EXTRA_LABELS = {
     "branches": "营业部",
     "questionnaire": "问卷",
     "expires_days": "有效天数",
+    "count": "条数",  # 生成站内消息提醒: how many, per kind, to whom
+    "kinds": "各类型条数",
+    "recipients": "接收人",
 }
 
 # Codes stored under a key that is no field of the object (a job's ``params``, an

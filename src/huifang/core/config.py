@@ -370,6 +370,7 @@ def sms() -> dict:
 def email() -> dict:
     """E-mail of 站内消息 (``HUIFANG_EMAIL_*``): the SMTP server Django's ``EMAIL_*`` settings
     take, whether each message is also e-mailed (``HUIFANG_EMAIL_NOTIFICATIONS``) and
+    (only the kinds ``HUIFANG_EMAIL_KINDS`` names, when it names some) and
     whether a daily digest of the unread ones is (``HUIFANG_EMAIL_DIGEST``), to the users
     who have an e-mail address. Either switch on without ``HUIFANG_EMAIL_HOST`` stops."""
     env = os.environ.get
@@ -401,6 +402,11 @@ def email() -> dict:
         "FROM": sender,
         "TIMEOUT": env_int("HUIFANG_EMAIL_TIMEOUT", 10, minimum=1),
         "NOTIFICATIONS": each,
+        # HUIFANG_EMAIL_KINDS: which kinds of 站内消息 are mailed (codes, comma-separated;
+        # empty: every kind); the automation app checks the codes (``huifang check``).
+        "KINDS": tuple(
+            sorted({k.strip() for k in env("HUIFANG_EMAIL_KINDS", "").split(",") if k.strip()})
+        ),
         "DIGEST": digest,
         "DIGEST_HOUR": digest_hour,
     }
