@@ -161,6 +161,22 @@ def personas(branches):
 
 
 @pytest.fixture
+def colleague(branches):
+    """王五 (``agent_a2``), a second agent of 期货北京营业部 (a1): agent_a's colleague, whose
+    tasks are in agent_a's scope but not agent_a's to work."""
+    from huifang.org.models import Role
+    from huifang.org.services import do_create_user
+
+    return do_create_user(
+        username="agent_a2",
+        password=PASSWORD,
+        branch=branches["a1"],
+        role=Role.AGENT,
+        full_name="王五",
+    )
+
+
+@pytest.fixture
 def client_for(client, personas):
     """``client_for("agent_a")`` → a test client logged in as that persona."""
 

@@ -78,23 +78,17 @@ def chinese_command_errors() -> None:
     BaseCommand.execute = execute
 
 
-# Django commands the project replaces, by the app holding its own (an app listed after
-# the one whose command it replaces: get_commands() would give the earlier app's).
-OWN_COMMANDS = {"createsuperuser": "huifang.org"}
-
-
 def utility():
     """Django's ManagementUtility saying in Chinese what it says itself: an unknown
-    command (with the nearest one) and the list of commands (``huifang help``); and running
-    the project's ``createsuperuser`` (Chinese, audited) rather than Django's."""
+    command (with the nearest one) and the list of commands (``huifang help``). The
+    project's own ``createsuperuser`` wins over Django's by its app's place in
+    ``INSTALLED_APPS`` (``huifang.overrides``), for every entry point."""
     from difflib import get_close_matches
 
-    from django.core.management import ManagementUtility, get_commands, load_command_class
+    from django.core.management import ManagementUtility, get_commands
 
     class Utility(ManagementUtility):
         def fetch_command(self, subcommand):
-            if subcommand in OWN_COMMANDS:  # the project's, over django.contrib.auth's
-                return load_command_class(OWN_COMMANDS[subcommand], subcommand)
             commands = get_commands()
             if subcommand not in commands:
                 message = f"未知命令：{subcommand}"

@@ -108,6 +108,8 @@ except ConfigError as exc:
     raise SystemExit(2) from exc
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth: its commands (createsuperuser) win over Django's.
+    "huifang.overrides",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

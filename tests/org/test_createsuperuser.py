@@ -4,15 +4,18 @@ through the user service: audited, the password rules, temporary outside a demo.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
 from huifang import cli
 from huifang.core.models import AuditEvent
-from huifang.org.management.commands.createsuperuser import Command
 from huifang.org.models import User
+from huifang.overrides.management.commands.createsuperuser import Command
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Huifang-super-2026"
@@ -33,6 +36,27 @@ def test_the_huifang_script_runs_the_projects_createsuperuser():
     command = cli.utility()(["huifang"]).fetch_command("createsuperuser")
     assert isinstance(command, Command)
     assert command.help.startswith("创建超级用户")
+
+
+def test_call_command_by_name_runs_the_projects_createsuperuser(monkeypatch):
+    """Not django.contrib.auth's English one: its app is listed before auth."""
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    out = io.StringIO()
+    call_command("createsuperuser", "--noinput", "--username", "boss", stdout=out)
+    assert get_commands()["createsuperuser"] == "huifang.overrides"
+    assert out.getvalue().startswith("已创建超级用户 boss")
+    assert AuditEvent.objects.filter(action="create", object_type="org.user").exists()
+
+
+def test_python_m_django_runs_the_projects_createsuperuser():
+    shown = subprocess.run(
+        [sys.executable, "-m", "django", "help", "createsuperuser"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "huifang.settings"},
+    ).stdout
+    assert "创建超级用户" in shown and "--noinput" in shown
 
 
 def test_noinput_creates_an_audited_superuser_and_says_so_in_chinese(monkeypatch, settings):

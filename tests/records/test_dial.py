@@ -29,18 +29,6 @@ def assigned(task, personas):
     return task
 
 
-@pytest.fixture
-def colleague(branches):
-    """A second agent of the same branch: the task is in their scope, not theirs."""
-    from huifang.org.models import Role
-    from huifang.org.services import do_create_user
-    from tests.conftest import PASSWORD
-
-    return do_create_user(
-        username="agent_a2", password=PASSWORD, branch=branches["a1"], role=Role.AGENT
-    )
-
-
 def reveal(client, task, **extra):
     return client.post(reverse("callbacks:task_numbers", args=[task.pk]), **HTMX, **extra)
 

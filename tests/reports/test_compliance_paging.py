@@ -163,6 +163,31 @@ def test_a_high_risk_callback_counts_from_the_beijing_day_of_the_run(
     assert check.count(None, ALL) == int(found)
 
 
+@pytest.fixture
+def elderly(world, branches, make_task, make_record, settings):
+    """``elderly(births, start, end, rule_from)``: customers of a1 born as ``births`` says
+    (code → (birth date, Beijing time of their 成功 call or None)), each an A003 hit, with the
+    rule in effect from ``rule_from``; the elderly check's findings and count over the
+    period (both read in SQL)."""
+
+    def plant(births: dict, start, end, rule_from: datetime.date):
+        settings.ELDERLY_RULE_FROM = rule_from
+        people = {c: customer(c, branches["a1"], birth_date=b) for c, (b, _) in births.items()}
+        frozen_run({c: "A003" for c in people.values()})
+        beijing = datetime.timezone(datetime.timedelta(hours=8))
+        for code, (_, reached) in births.items():
+            if reached:
+                task = make_task("a1", customer=people[code], codes="A003")
+                record = make_record(task, "success")
+                called = reached.replace(tzinfo=beijing)
+                type(record).objects.filter(pk=record.pk).update(called_at=called)
+        check = compliance.get("elderly_without_callback")
+        period = compliance.Period(start, end)
+        return list(check.findings(None, period)), check.count(None, period)
+
+    return plant
+
+
 BIRTHS = {  # 投资者代码: (birthday, the first record reaching them, Beijing time, or None)
     # 70 on 2026-01-31, due 2026-02-28: reached at 23:30 that day.
     "0400000051": (datetime.date(1956, 1, 31), datetime.datetime(2026, 2, 28, 23, 30)),
@@ -190,23 +215,13 @@ BIRTHS = {  # 投资者代码: (birthday, the first record reaching them, Beijin
         (None, datetime.date(2018, 4, 29), set()),
     ],
 )
-def test_the_elderly_count_is_its_list_at_the_due_months_edges(
-    world, branches, make_task, make_record, settings, start, end, late
-):
+def test_the_elderly_count_is_its_list_at_the_due_months_edges(elderly, start, end, late):
     """Counted in SQL by months: the due day (a month's end), 29 February, December, the
     record's Beijing day and a period ending inside a month give the list's figure."""
-    settings.ELDERLY_RULE_FROM = datetime.date(2010, 1, 1)  # every due day here after it
-    people = {code: customer(code, branches["a1"], birth_date=b) for code, (b, _) in BIRTHS.items()}
-    frozen_run({c: "A003" for c in people.values()})
-    for code, (_, reached) in BIRTHS.items():
-        if reached:
-            record = make_record(make_task("a1", customer=people[code], codes="A003"), "success")
-            called = reached.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-            type(record).objects.filter(pk=record.pk).update(called_at=called)
-    check = compliance.get("elderly_without_callback")
-    period = compliance.Period(start, end)
-    assert {f.investor_code for f in check.findings(None, period)} == late
-    assert check.count(None, period) == len(late)
+    # every due day here after the rule took effect
+    findings, count = elderly(BIRTHS, start, end, rule_from=datetime.date(2010, 1, 1))
+    assert {f.investor_code for f in findings} == late
+    assert count == len(late)
 
 
 @pytest.mark.parametrize("persona", ["hq_admin", "manager_a", "agent_b"])
@@ -333,27 +348,17 @@ def test_a_checks_pages_are_its_export_sliced(crowded, client_for, persona, name
     ],
 )
 def test_no_elderly_customer_is_due_before_the_exchanges_rule_took_effect(
-    world, branches, make_task, make_record, settings, start, end, late
+    elderly, start, end, late
 ):
     """The rule took effect on 2024-05-10: a customer already 70 then is due by 2024-06-30
     (was: by the end of the month after their 70th birthday, years before the rule)."""
-    settings.ELDERLY_RULE_FROM = datetime.date(2024, 5, 10)
     births = {  # 70 in 2018 (reached in 2018: counts), in 2023 (reached July 2024: late)
         "0400000055": (datetime.date(1948, 3, 5), datetime.datetime(2018, 5, 1, 10, 0)),
         "0400000056": (datetime.date(1948, 2, 29), None),
         "0400000057": (datetime.date(1953, 7, 1), datetime.datetime(2024, 7, 1, 10, 0)),
         "0400000058": (datetime.date(1953, 8, 1), datetime.datetime(2024, 6, 30, 23, 0)),
     }
-    people = {code: customer(code, branches["a1"], birth_date=b) for code, (b, _) in births.items()}
-    frozen_run({c: "A003" for c in people.values()})
-    for code, (_, reached) in births.items():
-        if reached:
-            record = make_record(make_task("a1", customer=people[code], codes="A003"), "success")
-            called = reached.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-            type(record).objects.filter(pk=record.pk).update(called_at=called)
-    check = compliance.get("elderly_without_callback")
-    period = compliance.Period(start, end)
-    findings = list(check.findings(None, period))
+    findings, count = elderly(births, start, end, rule_from=datetime.date(2024, 5, 10))
     assert {f.investor_code for f in findings} == late
-    assert check.count(None, period) == len(late)
+    assert count == len(late)
     assert all("应于 2024-06-30 前完成" in f.note for f in findings)

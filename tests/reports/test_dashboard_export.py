@@ -1,6 +1,6 @@
 """汇总统计's 导出 (one workbook, a sheet per table, the page's filters and numbers) and its
 回访人 table adding up to the record list (the records without an agent in their own rows,
-and a 合计)."""
+the agents beyond the 50 named in one 其他 row, and a 合计)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,78 @@ def test_records_without_an_agent_link_to_exactly_them(client_for, self_service)
     for row in nobody.values():
         url = row.attempts.url
         assert client.get(url).context["row_count"].value == row.attempts.value == 1
+
+
+@pytest.fixture
+def crowd(world, branches):
+    """53 agents of 期货北京营业部 (bulk-created), one record each (a 成功 every third), and
+    the first three a second one: more agents than the table names."""
+    from huifang.callbacks.records.models import CallbackRecord, FailureReason
+    from huifang.org.models import Role, User
+
+    reason = FailureReason.objects.filter(is_active=True).order_by("pk").first()
+    people = User.objects.bulk_create(
+        User(
+            username=f"crowd{n:02d}",
+            full_name=f"回访专员{n:02d}",
+            branch=branches["a1"],
+            role=Role.AGENT,
+            password="!",
+        )
+        for n in range(53)
+    )
+    task = world.a_new
+
+    def record(n: int, agent) -> CallbackRecord:
+        success = n % 3 == 0
+        return CallbackRecord(
+            task=task,
+            branch=task.branch,
+            customer=task.customer,
+            business_type=task.business_type,
+            status="success" if success else "failure",
+            failure_reason=None if success else reason,
+            method="phone",
+            called_at=at(TODAY),
+            agent=agent,
+        )
+
+    CallbackRecord.objects.bulk_create(
+        [record(n, agent) for n, agent in enumerate(people)]
+        + [record(n + 1, agent) for n, agent in enumerate(people[:3])]
+    )
+    return people
+
+
+@pytest.mark.parametrize("persona", ["hq_admin", "manager_a"])
+def test_beyond_the_named_agents_one_row_sums_the_others(client_for, personas, crowd, persona):
+    from huifang.callbacks.records.models import CallbackRecord
+    from huifang.reports.figures import AGENT_ROWS
+
+    client = client_for(persona)
+    response = client.get(reverse("reports:dashboard"))
+    rows, total = response.context["agent_rows"], response.context["agent_total"]
+    named = [r for r in rows if r.person and r.attempts.url]
+    seen = CallbackRecord.objects.restrict(personas[persona], "view")
+    agents = seen.exclude(agent=None).values("agent").distinct().count()
+    assert len(named) == AGENT_ROWS
+    assert [r.name for r in rows if r.person and not r.attempts.url] == [
+        f"其他 {agents - AGENT_ROWS} 名回访人"
+    ]
+    assert sum(r.attempts.value for r in rows) == total.attempts.value == record_count(client, {})
+    assert sum(r.successes.value for r in rows) == total.successes.value
+    assert total.successes.value == record_count(client, {"status": "success"})
+    assert 'id="agent-others"' in response.content.decode()
+
+
+def test_the_exports_agent_sheet_has_the_others_row_too(client_for, crowd):
+    client = client_for("hq_admin")
+    page = client.get(reverse("reports:dashboard")).context
+    book = sheets(client.get(reverse("reports:dashboard_export")).content)
+    agents = [*page["agent_rows"], page["agent_total"]]
+    assert book["回访人"][1:] == [(a.name, a.attempts.value, a.successes.value) for a in agents]
+    assert any(name.startswith("其他 ") for name, _, _ in book["回访人"][1:])
+    assert sum(row[1] for row in book["回访人"][1:-1]) == book["回访人"][-1][1]
 
 
 def sheets(content: bytes) -> dict[str, list[tuple]]:

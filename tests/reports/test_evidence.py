@@ -58,6 +58,11 @@ def column(path, title: str, name: str) -> list:
     return [row[index] for row in sheets(path)[title]]
 
 
+def by_key(path, title: str, key: str, name: str) -> dict:
+    """Sheet ``title``'s column ``name`` by its column ``key``'s value, row for row."""
+    return dict(zip(column(path, title, key), column(path, title, name), strict=True))
+
+
 def audit_of(pairs) -> int:
     """How many audit rows the objects ``pairs`` [(model, ids)] have."""
     where = Q(pk__in=[])
@@ -262,13 +267,7 @@ def test_a_changed_file_shows_in_the_manifest(w, personas, tmp_path):
     with default_storage.open(scan.file.name, "wb") as handle:
         handle.write(b"tampered")
     package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
-    verdicts = dict(
-        zip(
-            column(package.workbook, "附件清单", "名称"),
-            column(package.workbook, "附件清单", "校验"),
-            strict=True,
-        )
-    )
+    verdicts = by_key(package.workbook, "附件清单", "名称", "校验")
     assert verdicts[scan.name] == "不一致"
 
 
@@ -291,13 +290,7 @@ def test_the_rule_sheet_says_each_rules_parameters_in_words_with_its_types_label
     """生效参数 reads ``年龄不低于（周岁）=70；…`` (the rule type's own labels, values as the
     pages show them), not JSON with English keys; the JSON stays in its own column."""
     package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
-    shown = dict(
-        zip(
-            column(package.workbook, "规则版本", "规则编号"),
-            column(package.workbook, "规则版本", "生效参数"),
-            strict=True,
-        )
-    )
+    shown = by_key(package.workbook, "规则版本", "规则编号", "生效参数")
     elderly = RunRule.objects.get(run=w.run2)
     age = elderly.params["min_age"]
     assert shown["A003"].startswith(f"年龄不低于（周岁）={age}；")
@@ -310,13 +303,7 @@ def test_the_rule_sheet_says_each_rules_parameters_in_words_with_its_types_label
 def test_the_rule_sheet_says_a_screenings_overrides_in_words(w, personas, tmp_path):
     type(w.run2).objects.filter(pk=w.run2.pk).update(overrides={"A003": {"min_age": 65}})
     package = generate(Scope(customer=w.ca), tmp_path, personas["hq_admin"])
-    said = dict(
-        zip(
-            column(package.workbook, "规则版本", "规则编号"),
-            column(package.workbook, "规则版本", "临时参数"),
-            strict=True,
-        )
-    )
+    said = by_key(package.workbook, "规则版本", "规则编号", "临时参数")
     assert said["A003"] == "A003（年龄不低于（周岁）=65）"
     assert said["A001"] in (None, "")
 

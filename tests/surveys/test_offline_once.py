@@ -34,17 +34,6 @@ def task(branches, published, personas):
     return make_task(branches["a1"], assignee=personas["agent_a"])
 
 
-@pytest.fixture
-def colleague(branches):
-    return do_create_user(
-        username="agent_a2",
-        password=PASSWORD,
-        branch=branches["a1"],
-        role=Role.AGENT,
-        full_name="李四",
-    )
-
-
 def _scan():
     return SimpleUploadedFile("scan.pdf", b"%PDF-1.4 paper", content_type="application/pdf")
 

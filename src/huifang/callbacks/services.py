@@ -293,7 +293,8 @@ def held_by_other(task: CallbackTask) -> str:
 
 
 def work_refusal(actor, task: CallbackTask) -> str | None:
-    """Why ``actor`` may not work ``task`` (登记回访记录, 录入线下问卷, 下发问卷), or None.
+    """Why ``actor`` may not work ``task`` (登记回访记录, 录入线下问卷, 下发问卷; correcting its
+    records and attaching to them, ``records.services.check_editable``), or None.
 
     An agent works the tasks assigned to them (docs/users.md: 处理分配给自己的任务), not a
     colleague's; a task not yet assigned is open to the agents of its branch (scope), as

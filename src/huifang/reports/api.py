@@ -520,7 +520,10 @@ class RecordFiguresSerializer(serializers.Serializer):
     failure_reasons = BarSerializer(many=True, help_text="按失败原因的回访记录数")
     channels = BarSerializer(many=True, help_text="按回访形式的回访记录数")
     daily = BarSerializer(many=True, help_text="最近 60 天每天的回访记录数")
-    agents = AgentSerializer(many=True, help_text="按回访人的回访次数与成功次数")
+    agents = AgentSerializer(
+        many=True,
+        help_text="按回访人的回访次数与成功次数（前 50 名，其余合为“其他 N 名回访人”一行）",
+    )
 
 
 class BurndownSerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -492,6 +492,10 @@ class AgentRow:
     successes: Bar
     person: bool = True  # False: the records no agent registered (one row per 回访形式)
 
+    @property
+    def bars(self) -> tuple[Bar, Bar]:
+        return (self.attempts, self.successes)
+
 
 SELF_SERVICE = {Method.APP_HALL, Method.H5}
 
@@ -512,20 +516,36 @@ def no_agent_label(method: str) -> str:
     return f"客户自助（{label}）" if method in SELF_SERVICE else f"无回访人（{label}）"
 
 
+AGENT_ROWS = 50  # named 回访人 rows; the others are summed in one row
+
+
 def agents(user, filters: Filters) -> list[AgentRow]:
-    """回访次数 and 成功次数 per 回访人, busiest first (at most 50), then the records without
-    an agent, one row per 回访形式: with :func:`agents_total` they add up to the records."""
-    rows = _record_counts(user, filters, "agent_id", success=True)
-    people = User.objects.in_bulk([r["agent_id"] for r in rows if r["agent_id"]][:50])
+    """回访次数 and 成功次数 per 回访人, busiest first (the first ``AGENT_ROWS``), then one row
+    summing every other agent (其他 N 名回访人, in SQL), then the records without an agent, one
+    row per 回访形式: with :func:`agents_total` they add up to the records."""
+    counts = {"count": _summed(), "ok": _summed(Q(status=RecordStatus.SUCCESS))}
+    named = record_tally(user, filters).exclude(agent_id=0)
+    busiest = list(
+        named.values("agent_id").annotate(**counts).order_by("-count", "agent_id")[:AGENT_ROWS]
+    )
+    people = User.objects.in_bulk([r["agent_id"] for r in busiest])
     base = _record_base(filters)
     result = []
-    for r in rows:
+    for r in busiest:
         person = people.get(r["agent_id"])
-        if person is None:
-            continue
-        name = person.display_name
-        result.append(_agent_row(name, {**base, "agent": person.username}, r["n"], r["ok"]))
-    counts = {"count": _summed(), "ok": _summed(Q(status=RecordStatus.SUCCESS))}
+        if person is not None:
+            params = {**base, "agent": person.username}
+            count, ok = int(r["count"]), int(r["ok"])
+            result.append(_agent_row(person.display_name, params, count, ok))
+    rest = named.exclude(agent_id__in=list(people)).aggregate(
+        **counts, people=Count("agent_id", distinct=True)
+    )
+    if rest["people"]:
+        # No list shows exactly these records: the row has no link (its Bar url is "").
+        name = f"其他 {rest['people']} 名回访人"
+        result.append(
+            AgentRow(name, Bar(name, int(rest["count"]), ""), Bar(name, int(rest["ok"]), ""))
+        )
     nobody = record_tally(user, filters).filter(agent_id=0).values("method").annotate(**counts)
     for r in nobody.order_by("method"):
         params = {**base, "agent": NO_AGENT, "method": r["method"]}

@@ -386,7 +386,8 @@ class RecordViewSet(
     )
     def partial_update(self, request, *args, **kwargs):
         """修改回访记录（回访服务记录维护 · 修改）：只改提交的字段；已结束任务的记录仅总部
-        合规管理员可改（403）；version 不是当前版本时 409，不做任何修改。"""
+        合规管理员可改（403）；回访专员不能修改同事任务（分配给其他回访专员）的记录或为其添加
+        录音（403，说明任务由谁负责）；version 不是当前版本时 409，不做任何修改。"""
         record = self.get_object()
         body = RecordUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -698,7 +698,9 @@ def _copy_task(source: CallbackTask, target: CallbackTask) -> None:
 
 
 def check_editable(record: CallbackRecord, actor) -> None:
-    """Raise unless ``actor`` may change ``record`` now (scope, permission, closed task)."""
+    """Raise unless ``actor`` may change ``record`` now (scope, permission, closed task, and
+    the own-task rule of ``callbacks.services.work_refusal``: not a colleague's task). Every
+    correction and attachment — page, API — passes here."""
     require(
         actor,
         CHANGE_RECORD,
@@ -708,6 +710,7 @@ def check_editable(record: CallbackRecord, actor) -> None:
     )
     if not record.task.is_open and not is_hq(actor):
         raise PermissionDenied(CLOSED_TASK_HQ_ONLY)
+    task_services.require_own_task(actor, record.task)
 
 
 def do_update_record(

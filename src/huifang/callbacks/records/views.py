@@ -343,11 +343,17 @@ def record_edit(request, pk: int):
 @require_safe
 def record_detail(request, pk: int):
     record = _record(request, pk)
-    editable = True
+    editable, note = True, ""
     try:
         services.check_editable(record, request.user)
     except PermissionDenied:
         editable = False
+        # Why there is no 修改: a finished task's records are HQ's to correct; a
+        # colleague's task is its agent's (who holds it, as the task page says).
+        if not record.task.is_open:
+            note = services.CLOSED_TASK_HQ_ONLY
+        elif has_model_perm(request.user, CallbackRecord, "change"):
+            note = task_services.work_refusal(request.user, record.task) or ""
     attachments = RecordAttachment.objects.restrict(request.user, "view").filter(record=record)
     return render(
         request,
@@ -362,8 +368,7 @@ def record_detail(request, pk: int):
             "attachments": attachments,
             "feedbacks": record.feedbacks.select_related("created_by", "handled_by"),
             "editable": editable,
-            # Why there is no 修改: a finished task's records are HQ's to correct.
-            "closed_note": "" if editable or record.task.is_open else services.CLOSED_TASK_HQ_ONLY,
+            "edit_note": note,
         },
     )
 

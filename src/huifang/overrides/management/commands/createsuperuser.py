@@ -4,9 +4,10 @@ outside a demo like ``huifang user create``).
 
 A superuser sees and may do everything, whatever its branch. The everyday first HQ admin is
 ``huifang user create NAME --branch CODE --role hq_admin`` (README); this command is for an
-operator who expects Django's. ``django.contrib.auth`` (listed before the project's apps)
-keeps the name for ``call_command``; the ``huifang`` console script runs this one
-(``huifang.cli``). Its options and environment variables are Django's
+operator who expects Django's. Its app, ``huifang.overrides``, is listed before
+``django.contrib.auth``, so every entry point — ``huifang createsuperuser``,
+``call_command("createsuperuser")``, ``python -m django createsuperuser`` — runs this one.
+Its options and environment variables are Django's
 (``DJANGO_SUPERUSER_USERNAME`` / ``_PASSWORD`` / ``_EMAIL`` with ``--noinput``)."""
 
 from __future__ import annotations
