@@ -267,9 +267,10 @@ def screen(
     details: bool = True,
 ) -> Iterator[MergedHit]:
     """Screen without storing anything; see the module docstring for the contract."""
-    specs = resolve_rules(rules, overrides)
-    ctx = make_context(
+    specs, ctx = _specs_and_context(
         as_of,
+        rules,
+        overrides,
         branches=branches,
         customer_types=customer_types,
         exclude_dormant=exclude_dormant,
@@ -278,6 +279,11 @@ def screen(
     if not specs:
         return iter(())
     return _run(ctx, specs, details)
+
+
+def _specs_and_context(as_of, rules, overrides, **filters) -> tuple[list[RuleSpec], Context]:
+    """The rules' effective specs and the screening's filters (both validated)."""
+    return resolve_rules(rules, overrides), make_context(as_of, **filters)
 
 
 @dataclass
@@ -331,9 +337,10 @@ def screen_table(
     use_aggregates: bool = True,
 ) -> Table:
     """:func:`screen` with details, as a :class:`Table`; the statement runs now."""
-    specs = resolve_rules(rules, overrides)
-    ctx = make_context(
+    specs, ctx = _specs_and_context(
         as_of,
+        rules,
+        overrides,
         branches=branches,
         customer_types=customer_types,
         exclude_dormant=exclude_dormant,
