@@ -328,24 +328,12 @@ class Table:
 
 
 def screen_table(
-    as_of: datetime.date,
-    rules=None,
-    overrides: dict | None = None,
-    branches: Iterable[str] | None = None,
-    customer_types: Iterable[str] | None = None,
-    exclude_dormant: bool = False,
-    use_aggregates: bool = True,
+    as_of: datetime.date, rules=None, overrides: dict | None = None, **filters
 ) -> Table:
-    """:func:`screen` with details, as a :class:`Table`; the statement runs now."""
-    specs, ctx = _specs_and_context(
-        as_of,
-        rules,
-        overrides,
-        branches=branches,
-        customer_types=customer_types,
-        exclude_dormant=exclude_dormant,
-        use_aggregates=use_aggregates,
-    )
+    """:func:`screen` with details, as a :class:`Table` (``filters``: ``branches``,
+    ``customer_types``, ``exclude_dormant``, ``use_aggregates`` as there); the statement
+    runs now."""
+    specs, ctx = _specs_and_context(as_of, rules, overrides, **filters)
     if not specs:
         return Table(specs, [], iter(()))
     head, head_params, merged, merged_params, order = _statement(ctx, specs, True)
