@@ -63,3 +63,17 @@ def test_help_lists_the_commands_in_chinese(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "全部命令：" in result.stdout and "    export\n" in result.stdout
     assert "Available subcommands" not in result.stdout
+
+
+def test_start_up_leaves_the_customer_importer_unimported(tmp_path):
+    """Every ``huifang`` command sets Django up; the importer (openpyxl, numpy, the
+    readers) is imported when a file is imported, not at start-up."""
+    code = (
+        "import os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'huifang.settings'; "
+        "import django; django.setup(); "
+        "print(sorted(m for m in sys.modules if m in ("
+        "'huifang.customers.importers.engine', 'openpyxl', 'numpy')))"
+    )
+    result = run_python(["-c", code], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

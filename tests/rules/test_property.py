@@ -229,3 +229,42 @@ def test_year_figures_shared_with_a_rule_equal_their_own_computation(branches, d
     with mock.patch.object(type(ruletypes.get("large_loss")), "figures_period", lambda *a: None):
         separate = screened()
     assert shared == separate
+
+
+@pytest.mark.django_db
+@PROPERTY
+@given(
+    data=st.lists(customer_st, min_size=1, max_size=6),
+    p=params_st,
+    as_of=st.dates(D(2024, 12, 1), D(2025, 3, 31)),
+)
+def test_file_cells_from_the_statement_equal_those_of_the_merged_hits(branches, data, p, as_of):
+    """``huifang screen --out`` writes its cells straight from the statement's rows
+    (``evidence.table_rows``); they are the cells the merged hits give (``hit_cells`` and
+    ``evidence_cells``, as a stored run's export writes them), value and type."""
+    from huifang.org.models import Branch
+    from huifang.rules import evidence
+
+    build(branches["a1"], data)
+    by_code = rule_params(p)
+    specs = [RuleSpec(c, reference.NAMES[c], TYPES[c], by_code[c]) for c in by_code]
+    rules = [(s.code, s.rule_type) for s in specs]
+    names = dict(Branch.objects.values_list("id", "name"))
+    expected = [
+        evidence.hit_cells(
+            as_of,
+            names.get(h.branch_id, ""),
+            h.customer,
+            h.year_volume,
+            h.year_loss,
+            h.reasons,
+            h.codes,
+        )
+        + evidence.evidence_cells(rules, h.evidence, as_of)
+        for h in engine.screen(as_of, specs)
+    ]
+    header, rows = evidence.table_rows(as_of, engine.screen_table(as_of, specs))
+    cells = list(rows)
+    assert header == evidence.HIT_HEADER + evidence.evidence_header(rules)
+    assert cells == expected
+    assert [[type(v) for v in row] for row in cells] == [[type(v) for v in r] for r in expected]

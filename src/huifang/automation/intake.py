@@ -35,9 +35,17 @@ from huifang.automation.audit_actions import AutomationAction
 from huifang.automation.models import IntakeRun, IntakeStatus
 from huifang.automation.signals import intake_failed
 from huifang.core import audit, export, liveness
-from huifang.customers.importers import import_file
 from huifang.customers.importers import report as error_report
 from huifang.customers.models import ImportRecord
+
+
+def import_file(*args, **kwargs):
+    """``customers.importers.import_file``, imported when a file arrives rather than when
+    the app starts (every ``huifang`` command would pay for the importer otherwise)."""
+    from huifang.customers.importers import import_file as run
+
+    return run(*args, **kwargs)
+
 
 log = logging.getLogger(__name__)
 

@@ -80,8 +80,8 @@ def csv_rows(header: list[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
     buffer: list[str] = []
     for row in rows:
         # Inlined for the cells most rows are made of — empty (the csv module writes None
-        # as an empty field), whole numbers and text that cannot start a formula — so
-        # only the others pay for a call to neutralise.
+        # as an empty field), whole numbers, text that cannot start a formula and dates
+        # (as neutralise writes them) — so only the others pay for a call to neutralise.
         buffer.append(
             writer.writerow(
                 [
@@ -89,6 +89,8 @@ def csv_rows(header: list[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
                     if v is None
                     or (type(v) is str and not (v and v[0] in DANGEROUS_FIRST))
                     or type(v) is int
+                    else v.isoformat()
+                    if type(v) is datetime.date
                     else neutralise(v)
                     for v in row
                 ]

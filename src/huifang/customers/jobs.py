@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from huifang.core.job_params import JobParams
 from huifang.core.jobs import JobContext, JobFailed, job_handler
-from huifang.customers.import_answers import answer
-from huifang.customers.importers import import_file
-from huifang.customers.importers.engine import STORED_ERRORS
 from huifang.customers.models import ImportRecord
+
+# The importer (openpyxl, numpy, the readers) is imported when a job runs, not when the
+# app registers this handler: every ``huifang`` command would pay for it at start-up.
 
 JOB_KIND = "customers.import"
 
@@ -26,6 +26,7 @@ class ImportParams(JobParams):
 
 @job_handler(JOB_KIND, ImportParams, label="数据导入")
 def run_import_job(ctx: JobContext) -> dict:
+    from huifang.customers.importers import import_file
     from huifang.customers.services import media_path  # services starts this job
 
     params: ImportParams = ctx.params
@@ -61,4 +62,7 @@ def job_answer(result) -> dict:
     """What the API's job status shows of a finished import: the synchronous answer for a
     file (``import_answers``), with at most ``STORED_ERRORS`` rows of the report (the record
     has them all)."""
+    from huifang.customers.import_answers import answer
+    from huifang.customers.importers.engine import STORED_ERRORS
+
     return answer(result, field="file", report_limit=STORED_ERRORS)

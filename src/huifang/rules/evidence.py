@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 from huifang.core.export import Percent
@@ -60,18 +60,48 @@ def ratio(loss, base) -> Decimal | None:
 
 def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
     """Display values (typed where Excel should see numbers) of one rule's evidence."""
-    out = {}
+    return {key: make(ev, as_of) for key, make in _ev_makers(rule_type)}
+
+
+def makers(rule_type: str, stored) -> list[tuple[str, object]]:
+    """(key, ``make(source, as_of)``) per evidence column of ``rule_type``: how each shown
+    value is made from the stored ones, read from ``source`` by ``stored(col)`` (a
+    ``source → value`` getter). The one definition of the shown values, whether the source
+    is an evidence dict (:func:`values`) or a statement's row (:func:`table_rows`)."""
+    out = []
     for key, _label in columns(rule_type):
         if key == "ratio":
-            value = ratio(ev.get("loss"), ev.get("base"))
-            out[key] = None if value is None else Percent(value)
+            loss, base = stored("loss"), stored("base")
+
+            def make(source, as_of, loss=loss, base=base):
+                value = ratio(loss(source), base(source))
+                return None if value is None else Percent(value)
+
         elif key == "age":
-            out[key] = age_on(ev.get("ev_date"), as_of)
+            born = stored("ev_date")
+
+            def make(source, as_of, born=born):
+                return age_on(born(source), as_of)
+
         elif key == "max_risk":
-            out[key] = product_risk_label(ev.get("max_risk")) or None
+            risk = stored("max_risk")
+
+            def make(source, as_of, risk=risk):
+                return product_risk_label(risk(source)) or None
+
         else:
-            out[key] = ev.get(key)
+            get = stored(key)
+
+            def make(source, as_of, get=get):
+                return get(source)
+
+        out.append((key, make))
     return out
+
+
+@functools.cache
+def _ev_makers(rule_type: str) -> list[tuple[str, object]]:
+    return makers(rule_type, lambda col: lambda ev: ev.get(col))
 
 
 def display(rule_type: str, ev: dict, as_of: datetime.date) -> list[tuple[str, str]]:
@@ -136,18 +166,61 @@ def _normalized(value) -> str:
 
 
 def hit_cells(as_of, branch_name: str, customer: dict, year_volume, year_loss, reasons, codes):
+    return row_cells(
+        as_of,
+        branch_name,
+        *(customer[name] for name in CUSTOMER_CELLS),
+        year_volume,
+        year_loss,
+        reasons,
+        codes,
+    )
+
+
+# The customer columns of HIT_HEADER (投资者代码 … 规范化状态), in its order.
+CUSTOMER_CELLS = (
+    "investor_code",
+    "name",
+    "full_name",
+    "customer_type",
+    "gender",
+    "open_date",
+    "birth_date",
+    "status",
+    "normalized",
+)
+
+
+def row_cells(
+    as_of,
+    branch_name,
+    investor_code,
+    name,
+    full_name,
+    customer_type,
+    gender,
+    open_date,
+    birth_date,
+    status,
+    normalized,
+    year_volume,
+    year_loss,
+    reasons,
+    codes,
+) -> list:
+    """The cells of :data:`HIT_HEADER` (``codes`` the rule codes hit, in code order)."""
     return [
         as_of,
         branch_name,
-        customer["investor_code"],
-        customer["name"],
-        customer["full_name"],
-        _label(choices.CustomerType, customer["customer_type"]),
-        _label(choices.Gender, customer["gender"]),
-        customer["open_date"],
-        customer["birth_date"],
-        _label(choices.Status, customer["status"]),
-        _normalized(customer["normalized"]),
+        investor_code,
+        name,
+        full_name,
+        _label(choices.CustomerType, customer_type),
+        _label(choices.Gender, gender),
+        open_date,
+        birth_date,
+        _label(choices.Status, status),
+        _normalized(normalized),
         year_volume,
         year_loss,
         reasons,
@@ -181,17 +254,7 @@ def run_rows(run, hits) -> tuple[list[str], Iterator[list]]:
 
     rules = list(run.run_rules.order_by("code").values_list("code", "rule_type"))
     header = HIT_HEADER + evidence_header(rules)
-    fields = [
-        "investor_code",
-        "name",
-        "full_name",
-        "customer_type",
-        "gender",
-        "open_date",
-        "birth_date",
-        "status",
-        "normalized",
-    ]
+    fields = CUSTOMER_CELLS
 
     def rows():
         chunk: list = []
@@ -224,24 +287,45 @@ def run_rows(run, hits) -> tuple[list[str], Iterator[list]]:
     return header, rows()
 
 
-def merged_rows(as_of, specs, hits: Iterable) -> tuple[list[str], Iterator[list]]:
-    """Header and rows for :func:`huifang.rules.engine.screen` results (details=True)."""
+def table_rows(as_of, table) -> tuple[list[str], Iterator[list]]:
+    """Header and rows of a screening's :class:`~huifang.rules.engine.Table`: the cells of
+    :func:`hit_cells` and :func:`evidence_cells`, made straight from each row of the
+    statement (``huifang screen --out``; no hit object, no evidence dict per customer)."""
     from huifang.org.models import Branch
 
-    rules = [(s.code, s.rule_type) for s in specs]
-    names = dict(Branch.objects.values_list("id", "name"))
+    rules = [(s.code, s.rule_type) for s in table.specs]
     header = HIT_HEADER + evidence_header(rules)
+    if not table.names:  # no rule: nothing was screened
+        return header, iter(())
+    names = dict(Branch.objects.values_list("id", "name"))
+    customer = table.getter(
+        "branch_id", *CUSTOMER_CELLS, "year_volume", "year_loss", "reasons", "rule_codes"
+    )
+    plan = [
+        (
+            f",{spec.code},",
+            [
+                make
+                for _key, make in makers(
+                    spec.rule_type, lambda col, i=i: table.evidence_getter(i, col)
+                )
+            ],
+            [None] * len(columns(spec.rule_type)),
+        )
+        for i, spec in enumerate(table.specs)
+    ]
 
     def rows():
-        for hit in hits:
-            yield hit_cells(
-                as_of,
-                names.get(hit.branch_id, ""),
-                hit.customer,
-                hit.year_volume,
-                hit.year_loss,
-                hit.reasons,
-                hit.codes,
-            ) + evidence_cells(rules, hit.evidence, as_of)
+        for row in table:
+            branch_id, *values, hit = customer(row)
+            cells = row_cells(
+                as_of, names.get(branch_id, ""), *values, (c for c in hit.split(",") if c)
+            )
+            for marker, make_cells, blank in plan:
+                if marker in hit:
+                    cells += [make(row, as_of) for make in make_cells]
+                else:
+                    cells += blank
+            yield cells
 
     return header, rows()

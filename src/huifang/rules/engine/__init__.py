@@ -16,6 +16,10 @@ Contract (used by pages, the CLI, services and the benchmark)::
 * ``details=False`` skips the customer columns and the year figures (fastest: ids, codes,
   reasons and evidence only).
 
+``screen_table(as_of, …same filters…) -> Table`` is the same screening (details=True) as
+the statement's rows, not a :class:`MergedHit` each: for writers that turn every row
+straight into cells (``huifang screen --out``, ``evidence.table_rows``).
+
 ``preview(as_of, rules, limit=N, customers=None, overrides=None) -> (count, first hits)``
 answers how many customers the rules hit and the first ``N`` of them (investor-code order,
 with details), in one statement: the custom rule page's 预览命中数 and its API.
@@ -31,6 +35,7 @@ Nothing is written; :func:`huifang.rules.services.do_run_screening` stores a run
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -55,10 +60,12 @@ __all__ = [
     "Context",
     "MergedHit",
     "RuleSpec",
+    "Table",
     "make_context",
     "preview",
     "resolve_rules",
     "screen",
+    "screen_table",
 ]
 
 SEPARATOR = "；"
@@ -260,9 +267,10 @@ def screen(
     details: bool = True,
 ) -> Iterator[MergedHit]:
     """Screen without storing anything; see the module docstring for the contract."""
-    specs = resolve_rules(rules, overrides)
-    ctx = make_context(
+    specs, ctx = _specs_and_context(
         as_of,
+        rules,
+        overrides,
         branches=branches,
         customer_types=customer_types,
         exclude_dormant=exclude_dormant,
@@ -271,6 +279,73 @@ def screen(
     if not specs:
         return iter(())
     return _run(ctx, specs, details)
+
+
+def _specs_and_context(as_of, rules, overrides, **filters) -> tuple[list[RuleSpec], Context]:
+    """The rules' effective specs and the screening's filters (both validated)."""
+    return resolve_rules(rules, overrides), make_context(as_of, **filters)
+
+
+@dataclass
+class Table:
+    """A screening's merged rows (details=True) as the statement returns them: ``names``
+    the columns, ``rows`` the tuples in investor-code order (iterating the table iterates
+    them). :meth:`getter` and :meth:`evidence_getter` give a row's values as a
+    :class:`MergedHit` holds them, with the same converters."""
+
+    specs: list[RuleSpec]
+    names: list[str]
+    rows: Iterator[tuple]
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self.rows
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def getter(self, *names: str):
+        """``row → [values]`` of customer columns (SNAPSHOT, ``branch_id``, ``year_volume``,
+        ``year_loss``, ``reasons``, ``rule_codes``), converted as in :class:`MergedHit`."""
+        at = [self.index(name) for name in names]
+        pick = operator.itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
+        converters = {"year_volume": int, "year_loss": _fen, **_SNAPSHOT_CONVERTERS}
+        plan = [converters.get(name) for name in names]
+        return lambda row: [
+            v if convert is None or v is None else convert(v)
+            for v, convert in zip(pick(row), plan, strict=True)
+        ]
+
+    def evidence_getter(self, position: int, col: str):
+        """``row → value`` of stored evidence ``col`` of the ``position``-th rule (as in
+        ``MergedHit.evidence``; None when empty)."""
+        i, convert = self.index(f"e{position}_{col}"), _converter(col)
+        return lambda row: None if row[i] is None else convert(row[i])
+
+    def codes_of(self):
+        """``row → [codes]`` of the rules the row's customer hit, in code order."""
+        i = self.index("rule_codes")
+        return lambda row: [c for c in row[i].split(",") if c]
+
+
+def screen_table(
+    as_of: datetime.date, rules=None, overrides: dict | None = None, **filters
+) -> Table:
+    """:func:`screen` with details, as a :class:`Table` (``filters``: ``branches``,
+    ``customer_types``, ``exclude_dormant``, ``use_aggregates`` as there); the statement
+    runs now."""
+    specs, ctx = _specs_and_context(as_of, rules, overrides, **filters)
+    if not specs:
+        return Table(specs, [], iter(()))
+    head, head_params, merged, merged_params, order = _statement(ctx, specs, True)
+    cursor = connection.cursor()
+    cursor.execute(f"{head} {merged} ORDER BY {order}", head_params + merged_params)
+
+    def rows() -> Iterator[tuple]:
+        with cursor:
+            while chunk := cursor.fetchmany(2000):
+                yield from chunk
+
+    return Table(specs, [d[0] for d in cursor.description], rows())
 
 
 def year_period(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:

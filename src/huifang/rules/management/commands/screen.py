@@ -110,21 +110,25 @@ class Command(BaseCommand):
 
     def preview(self, as_of, out, kwargs):
         specs = engine.resolve_rules(kwargs.pop("rules"), kwargs.pop("overrides"))
-        hits = engine.screen(as_of, specs, **kwargs)
         counts: Counter = Counter()
         total = 0
-
-        def counted():
-            nonlocal total
-            for hit in hits:
-                total += 1
-                counts.update(hit.codes)
-                yield hit
-
         if out:
+            # The file is written straight from the statement's rows (no hit object per
+            # customer); the counts are taken from the same rows as they go by.
+            table = engine.screen_table(as_of, specs, **kwargs)
+            codes_of = table.codes_of() if table.names else None
+
+            def counted(rows):
+                nonlocal total
+                for row in rows:
+                    total += 1
+                    counts.update(codes_of(row))
+                    yield row
+
+            table.rows = counted(table.rows)
             Exporter(
-                lambda hits: evidence.merged_rows(as_of, specs, hits),
-                queryset=counted(),
+                lambda table: evidence.table_rows(as_of, table),
+                queryset=table,
                 name="screening",
                 title=f"筛选预览 {as_of:%Y-%m-%d}",
                 sheet="数据",
@@ -132,8 +136,9 @@ class Command(BaseCommand):
                 filters=self.describe(as_of, kwargs),
             ).write(out)
         else:
-            for _hit in counted():
-                pass
+            for hit in engine.screen(as_of, specs, **kwargs):
+                total += 1
+                counts.update(hit.codes)
         for spec in specs:
             self.stdout.write(f"{spec.code} {spec.name}：{counts[spec.code]}")
         self.stdout.write(f"命中客户：{total}")
