@@ -19,7 +19,10 @@ from playwright.sync_api import expect
 
 from huifang.callbacks.models import Batch, CallbackTask
 from huifang.callbacks.records.models import CallbackRecord
+from huifang.channels.calls.models import CallRef
+from huifang.channels.calls.services import do_ingest_call
 from huifang.channels.sms.models import SmsMessage
+from huifang.core.actors import Actor
 from huifang.core.models import AuditEvent
 from huifang.customers.models import Customer, ImportRecord
 from huifang.reports.models import Measure
@@ -167,7 +170,32 @@ def test_hq_s_pages_through_the_five_steps(demo, demo_login, live_server, page, 
     open_page(page, base, "/sms/", "短信记录")
     assert row_count(page) == str(SmsMessage.objects.count())
     shoot(page, "sms")
+    # 外呼: HQ pushes the open tasks' call list; the platform reports three calls back (the
+    # service its signed webhook calls) and 外呼记录 lists them.
+    open_page(page, base, "/callbacks/tasks/?status=open", "回访任务")
+    page.locator("#push-calls").click()
+    pushed = CallbackTask.objects.filter(status__in=("new", "in_progress")).count()
+    expect(page.locator("[data-push-count]")).to_have_text(str(pushed))
+    page.get_by_role("button", name="确认推送").click()
+    expect(page.locator("[data-push-count]")).to_have_text(str(pushed))
+    refs = CallRef.objects.select_related("task__customer").order_by("pk")[:3]
+    for n, (ref, result) in enumerate(zip(refs, ("connected", "no_answer", "busy"), strict=True)):
+        do_ingest_call(
+            {
+                "call_id": f"IVR-{n + 1}",
+                "task_ref": ref.ref,
+                "started_at": f"2026-01-05T10:0{n}:00+08:00",
+                "duration_seconds": 95 if result == "connected" else 0,
+                "attempt": 1,
+                "result": result,
+                "agent": "IVR01",
+            },
+            source="webhook",
+            actor=Actor.partner("外呼平台"),
+        )
     open_page(page, base, "/calls/", "外呼记录")
+    assert row_count(page) == "3"
+    expect(page.locator("main")).to_contain_text(refs[0].task.customer.name)
     shoot(page, "calls")
 
     # 第五步 汇总统计
