@@ -85,6 +85,15 @@ EXTRA_LABELS = {
     "branches": "营业部",
     "questionnaire": "问卷",
     "expires_days": "有效天数",
+    # 批量发送短信 (SMS queue): the template's code and what became of the batch.
+    "template": "短信模板",
+    "queued": "已排队",
+    "held": "等待发送时段",
+    "forced": "今日已发送也再发",
+    # A questionnaire response's answers: each question's code and the chosen options.
+    "question": "题目",
+    "options": "选项",
+    "text": "填写内容",
 }
 
 # Codes stored under a key that is no field of the object (a job's ``params``, an
