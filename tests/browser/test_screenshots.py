@@ -139,7 +139,7 @@ def test_hq_s_pages_through_the_five_steps(demo, demo_login, live_server, page, 
     open_page(page, base, path, heading)
     expect(page.locator("[data-run-status]")).to_have_text("已落地")
     expect(page.get_by_test_id("scoped-total")).to_have_text(str(frozen.hits.count()))
-    shoot(page, "screening")
+    shoot(page, "screening", full_page=True)  # the hits with their reasons, below the rules
     open_page(page, base, "/rules/screening/new/", "回访任务数据")
     page.get_by_label("年度回访最后一天（基准日）").fill("2025-12-31")
     expect(page.get_by_test_id("newest-daily")).to_contain_text("2025-12-31")
