@@ -22,7 +22,7 @@ PORT ?= 8000
 DEMO ?= 1
 
 .PHONY: run test install deps-test lint format test-sqlite test-browser test-postgres bench clean \
-	lock audit dist
+	lock audit dist screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -126,6 +126,12 @@ test-sqlite: install
 # rows (business types, calendar, rules) of the other tests' database intact.
 test-browser: install
 	HUIFANG_DATABASE_URL= $(BIN)/pytest -q -m browser
+
+# The documentation's pictures: the browser tests that take them (tests/browser/test_screenshots.py)
+# write docs/screenshots/*.png as they walk the demo company's pages.
+screenshots: install deps-test
+	HUIFANG_DATABASE_URL= HUIFANG_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots \
+	  $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py
 
 # schemathesis (marked fuzz) runs once, in the SQLite suite: the API it checks is the same.
 test-postgres: install

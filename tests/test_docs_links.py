@@ -70,3 +70,23 @@ def test_a_broken_link_is_reported(tmp_path):
     )
     (tmp_path / "other.md").write_text("# 节\n", encoding="utf-8")
     assert missing_targets(document) == ["screenshots/none.png"]
+
+
+def test_every_screenshot_the_documents_show_is_taken_by_the_browser_tests():
+    """docs/screenshots/*.png are written by tests/browser/test_screenshots.py (``make
+    screenshots``): a picture no test takes would go stale unnoticed."""
+    taken = set(
+        re.findall(
+            r'shoot\(\s*page,\s*"([a-z_0-9]+)"',
+            (ROOT / "tests" / "browser" / "test_screenshots.py").read_text(encoding="utf-8"),
+        )
+    )
+    shown = {
+        Path(target).name.removesuffix(".png")
+        for document in DOCUMENTS
+        for target in relative_targets(document.read_text(encoding="utf-8"))
+        if "screenshots/" in target
+    }
+    on_disk = {path.stem for path in (ROOT / "docs" / "screenshots").glob("*.png")}
+    assert shown - taken == set()
+    assert on_disk == taken

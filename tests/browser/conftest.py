@@ -22,7 +22,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--lang=zh-CN",
 ]
+# The browser's own words — a file input's 选择文件, a date input's 年/月/日, a required field's
+# 请填写此字段 — are those of its interface language: a Chinese browser, as the company's staff
+# use (Debian's chromium-l10n, installed by scripts/system-deps.sh). On Linux Chromium reads the
+# language from LANGUAGE, not --lang; without it the test browser spoke English.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "zh_CN"}
 
 
 def pytest_collection_modifyitems(items):
@@ -42,7 +48,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV
+        )
         yield instance
         instance.close()
 

@@ -102,8 +102,28 @@ def agent_pages(page) -> list[str]:
     ]
 
 
+def manager_pages(page) -> list[str]:
+    """The branch manager's menu and the pages they distribute and follow up from."""
+    task = CallbackTask.objects.filter(
+        branch__code__startswith="010101", records__isnull=False
+    ).order_by("pk")[0]
+    return [*nav_links(page), f"/callbacks/tasks/{task.pk}/", f"/records/tasks/{task.pk}/"]
+
+
+def auditor_pages(page) -> list[str]:
+    """The auditor's menu (the audit log among it) and a task they read."""
+    task = CallbackTask.objects.filter(records__isnull=False).order_by("pk")[0]
+    return [*nav_links(page), f"/callbacks/tasks/{task.pk}/", f"/records/tasks/{task.pk}/"]
+
+
 @pytest.mark.parametrize(
-    ("username", "pages"), [("hq_admin", hq_admin_pages), (AGENT, agent_pages)]
+    ("username", "pages"),
+    [
+        ("hq_admin", hq_admin_pages),
+        (AGENT, agent_pages),
+        ("010101_manager", manager_pages),
+        ("auditor", auditor_pages),
+    ],
 )
 def test_a_persona_s_pages_pass_the_accessibility_checks(
     demo, demo_login, live_server, username, pages

@@ -71,3 +71,36 @@ def test_the_auditor_reads_every_page_and_can_change_nothing(demo, demo_login, l
     expect(page.locator("table tbody tr").first).to_be_visible()
     expect(page.locator("main")).to_contain_text("加入回访名单")
     assert page.console_errors == [] and failed == []
+
+
+def test_the_auditor_s_detail_pages_offer_no_write_control(demo, demo_login, live_server):
+    """Beyond the menu: a rule, a screening, a batch, a customer, a task, its records and a
+    measure — the pages where the others change things — show the auditor no write control."""
+    from huifang.callbacks.models import Batch, CallbackTask
+    from huifang.callbacks.records.models import CallbackRecord
+    from huifang.reports.models import Measure
+    from huifang.rules.models import ScreeningRun
+
+    task = CallbackTask.objects.filter(records__isnull=False, status="in_progress").first()
+    record = CallbackRecord.objects.filter(task=task).first()
+    paths = [
+        "/rules/A002/",
+        f"/rules/screening/runs/{ScreeningRun.objects.get().pk}/",
+        f"/callbacks/batches/{Batch.objects.get().pk}/",
+        f"/customers/{task.customer.investor_code}/",
+        f"/callbacks/tasks/{task.pk}/",
+        f"/records/tasks/{task.pk}/",
+        f"/records/{record.pk}/",
+        f"/reports/measures/{Measure.objects.order_by('pk').first().pk}/",
+    ]
+    page = demo_login("auditor")
+    found = {}
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        controls = write_controls(page)
+        if controls:
+            found[path] = controls
+    assert found == {}
+    expect(page.get_by_role("button", name="变更状态")).to_have_count(0)
+    assert page.console_errors == [] and page.failed_requests == []

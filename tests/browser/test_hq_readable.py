@@ -75,7 +75,6 @@ def test_the_custom_rules_preview_table_reads_at_1366(personas, branches, login,
     page.get_by_role("button", name="预览命中数").click()
     table = page.get_by_test_id("preview-sample")
     expect(table).to_be_visible()
-    page.screenshot(path="/tmp/pagesB/custom_preview_1366.png", full_page=True)
     lines = table.locator("td, th").evaluate_all(
         """cells => cells.map(cell => {
           const range = document.createRange();

@@ -53,6 +53,7 @@ def test_a_manager_distributes_reassigns_and_handles_a_follow_up(
     page.get_by_role("link", name="全部，去分配").click()
     expect(list_table(page).locator("tbody tr")).to_have_count(4)
     page.locator("[data-select-all]").check()
+    expect(list_table(page).locator("input[name=pk]:checked")).to_have_count(4)
     page.locator("#bulk-form button[value=distribute]").click()
     expect(page.locator("[data-confirm-count]")).to_have_text("4")
     page.get_by_label("营业部").select_option(label="010101 期货北京营业部")

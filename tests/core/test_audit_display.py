@@ -256,3 +256,37 @@ def test_a_batch_and_its_jobs_read_without_english_keys():
     for key in ("distribute", "path", "skip_invalid"):
         assert key not in shown
     assert "文件路径" in shown and "跳过无效行" in shown and "生成后自动分配" in shown
+
+
+def test_an_sms_batch_an_attachment_and_a_questionnaire_answer_read_in_chinese():
+    """The audit page showed template / queued / held / forced, 类型：file, 状态：pending →
+    other and question / options as stored."""
+    queued = describe(
+        _event(
+            "sms_queue",
+            "sms.smstemplate",
+            after={"template": "REMIND", "queued": 15, "held": 0, "forced": False},
+        )
+    )
+    assert [(c.label, c.after) for c in queued.changes] == [
+        ("短信模板", "REMIND"),
+        ("已排队", "15"),
+        ("等待发送时段", "0"),
+        ("今日已发送也再发", "否"),
+    ]
+    attached = describe(
+        _event("record_attachment", "records.callbackrecord", after={"kind": "file"})
+    )
+    assert [(c.label, c.after) for c in attached.changes] == [("类型", "上传文件")]
+    answered = describe(
+        _event(
+            "response_submit",
+            "surveys.response",
+            before={"status": "opened"},
+            after={"status": "other", "answers": [{"question": "identity", "options": ["no"]}]},
+        )
+    )
+    status = next(c for c in answered.changes if c.label == "状态")
+    assert (status.before, status.after) == ("已打开", "其他")
+    answers = next(c for c in answered.changes if "identity" in c.after)
+    assert "题目：identity" in answers.after and "选项：no" in answers.after

@@ -82,10 +82,10 @@ def body(html: str) -> str:
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", tbody)).strip()
 
 
-def render(template_name: str) -> str:
+def render(template_name: str, rows=ROWS) -> str:
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
-    table = RowTable(ROWS, template_name=template_name)
+    table = RowTable(rows, template_name=template_name)
     RequestConfig(request).configure(table)
     template = Template("{% load django_tables2 %}{% render_table table %}")
     return template.render(Context({"table": table, "request": request}))
@@ -100,3 +100,10 @@ def test_rows_are_rendered_exactly_as_django_tables2s_own_template_renders_them(
     assert ours.count("<td") == 2 * 6  # the hidden column is not rendered
     assert "1,234" in ours or "1234" in ours
     assert "甲 &lt;b&gt;" in ours  # escaped
+
+
+def test_a_table_without_rows_says_so_even_without_its_own_empty_text():
+    assert RowTable.Meta.__dict__.get("empty_text") is None
+    ours = body(render("core/table.html", rows=[]))
+    assert ours.count("<tr") == 1
+    assert ">暂无数据</td>" in ours

@@ -3,7 +3,9 @@
 
 from enum import nonmember
 
+from huifang.callbacks.records.choices import AttachmentKind
 from huifang.core.audit import AuditAction
+from huifang.core.audit_display import register_format
 from huifang.core.masking import mask_address, mask_phone
 
 
@@ -35,3 +37,11 @@ class CallbackAction(AuditAction):
     RECORD_ATTACHMENT = "record_attachment", "添加附件"
     FEEDBACK = "feedback", "反馈营业部"
     FEEDBACK_HANDLE = "feedback_handle", "处理反馈"
+
+
+# 添加附件 is logged on the record, which has no field ``kind``: name the attachment's kind.
+register_format(
+    "records.callbackrecord",
+    "kind",
+    lambda value, names, event: str(dict(AttachmentKind.choices).get(value, value)),
+)

@@ -88,6 +88,15 @@ EXTRA_LABELS = {
     "count": "条数",  # 生成站内消息提醒: how many, per kind, to whom
     "kinds": "各类型条数",
     "recipients": "接收人",
+    # 批量发送短信 (SMS queue): the template's code and what became of the batch.
+    "template": "短信模板",
+    "queued": "已排队",
+    "held": "等待发送时段",
+    "forced": "今日已发送也再发",
+    # A questionnaire response's answers: each question's code and the chosen options.
+    "question": "题目",
+    "options": "选项",
+    "text": "填写内容",
 }
 
 # Codes stored under a key that is no field of the object (a job's ``params``, an

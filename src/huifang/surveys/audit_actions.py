@@ -4,10 +4,11 @@ response's answers may (text answers and notes are the customer's own words), so
 kept masked in the log (:func:`mask_answers`, applied by the write-back service: the
 core maskers read strings only): the response itself is the record of what was said."""
 
+from huifang.callbacks.records.choices import RecordStatus
 from huifang.core.audit import AuditAction
-from huifang.core.audit_display import register_codes
+from huifang.core.audit_display import register_codes, register_format
 from huifang.core.masking import MASK
-from huifang.surveys.choices import Channel
+from huifang.surveys.choices import Channel, InvitationStatus
 
 
 def mask_answers(value):
@@ -39,3 +40,12 @@ class SurveyAction(AuditAction):
 register_codes("channel", Channel.choices)
 # Its delivery to the app hall is queued under this topic (``sending._enqueue_apphall``).
 register_codes("topic", {"invitation.created": "问卷邀请"})
+
+# 提交问卷 is logged on the response: ``status`` is the invitation's before (待下发, 已打开 …)
+# and the record's it wrote after (成功, 其他).
+_RESPONSE_STATUSES = {**dict(InvitationStatus.choices), **dict(RecordStatus.choices)}
+register_format(
+    "surveys.response",
+    "status",
+    lambda value, names, event: str(_RESPONSE_STATUSES.get(value, value)),
+)

@@ -67,4 +67,11 @@
       });
     }
   });
+  // A header box ticked before this script ran (a slow load, or the browser restoring the
+  // form on 返回) selects the page's tasks as a tick after it does.
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    if (all.checked) {
+      all.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
 })();
