@@ -14,6 +14,7 @@ from huifang.automation import reminders
 from huifang.automation.models import Notification, NotificationKind, PlanRunStatus
 from huifang.automation.signals import intake_failed
 from huifang.callbacks import services as callbacks_services
+from huifang.core.audit_display import Names, describe
 from huifang.core.models import AuditEvent
 from huifang.org.models import Role
 from tests.automation.conftest import beijing
@@ -397,3 +398,10 @@ def test_an_assignments_link_lists_the_tasks_still_assigned_and_its_message_says
         tasks[2].pk,
     }
     assert response.context["row_count"].value == 2
+
+
+def test_an_assignment_s_audit_row_reads_its_kinds_in_chinese(two_assigned):
+    event = AuditEvent.objects.get(action="notify")
+    text = describe(event, Names()).changes_text()
+    assert "各类型条数：新分配的回访任务：1" in text
+    assert "task_assigned" not in text

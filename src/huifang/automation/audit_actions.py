@@ -1,6 +1,8 @@
 """The audit actions of 回访计划, 自动导入 and its 导入目录 (see :class:`huifang.core.audit.AuditAction`)."""
 
+from huifang.automation.models import NotificationKind
 from huifang.core.audit import AuditAction
+from huifang.core.audit_display import register_codes
 
 
 class AutomationAction(AuditAction):
@@ -15,3 +17,7 @@ class AutomationAction(AuditAction):
     INTAKE_FOLDER_CHANGE = "intake_folder_change", "修改导入目录"
     INTAKE_FOLDER_RESET = "intake_folder_reset", "导入目录恢复为环境变量设置"
     NOTIFY = "notify", "生成站内消息提醒"
+
+
+# 生成站内消息提醒 counts its messages per kind: {"overdue": 3} reads 逾期… 3.
+register_codes("kinds", NotificationKind.choices)

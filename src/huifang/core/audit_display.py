@@ -284,7 +284,8 @@ class Names:
 
 def plain(value, key: str = "") -> str:
     """A value with no field to say how: a registered code by its label (``key``'s, see
-    :func:`register_codes`), times in Shanghai, lists and objects spelled out."""
+    :func:`register_codes`; an object's keys too, e.g. counts per kind), times in Shanghai,
+    lists and objects spelled out."""
     if value is None or value == "":
         return EMPTY
     if isinstance(value, bool):
@@ -293,7 +294,11 @@ def plain(value, key: str = "") -> str:
         return "、".join(plain(v, key) for v in value) or EMPTY
     if isinstance(value, dict):
         return (
-            "；".join(f"{EXTRA_LABELS.get(k, k)}：{plain(v, k)}" for k, v in value.items()) or EMPTY
+            "；".join(
+                f"{code_label(key, k) or EXTRA_LABELS.get(k, k)}：{plain(v, k)}"
+                for k, v in value.items()
+            )
+            or EMPTY
         )
     return code_label(key, value) or local_time(value) or str(value)
 
