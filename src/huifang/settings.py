@@ -299,7 +299,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "huifang.core.api_autoschema.HuifangSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huifang 回访 API",

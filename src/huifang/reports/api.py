@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.drainage import set_override
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, pagination, serializers, status, viewsets
@@ -41,6 +40,7 @@ from huifang.core.api import (
     TableValueField,
     accepted,
 )
+from huifang.core.api_autoschema import HuifangSchema as AutoSchema
 from huifang.core.api_errors import Conflict
 from huifang.core.api_schema import error_response
 from huifang.core.audit_actions import CoreAction
