@@ -5,7 +5,9 @@ code that orders it, so the documented order is the order the list answers in.""
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.drainage import get_override
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_serializer
 from rest_framework import pagination
 
 
@@ -63,7 +65,19 @@ def ordering_sentence(view, paginator=None) -> str:
 
 class HuifangSchema(AutoSchema):
     """``DEFAULT_SCHEMA_CLASS``: a list operation's description ends with its ordering and
-    paging (:func:`ordering_sentence`), read from the code that orders it."""
+    paging (:func:`ordering_sentence`), read from the code that orders it; and a response
+    keeps its serializer's example where the operation gives examples only for its request
+    (drf-spectacular otherwise drops the serializer's)."""
+
+    def _get_examples(self, serializer, direction, media_type, status_code=None, extras=None):
+        found = super()._get_examples(serializer, direction, media_type, status_code, extras)
+        if found or direction != "response" or not is_serializer(serializer):
+            return found
+        own = get_override(serializer, "examples", [])
+        if not own:
+            return found
+        extras = [*(extras or []), *(e for e in own if not e.request_only)]
+        return super()._get_examples(serializer, direction, media_type, status_code, extras)
 
     def get_description(self):
         description = super().get_description() or ""

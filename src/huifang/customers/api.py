@@ -151,6 +151,22 @@ class CustomerSerializer(serializers.ModelSerializer):
         return obj.risk_label
 
 
+DAILY_BALANCE_EXAMPLE = {
+    "trade_date": "2026-01-05",
+    "prev_equity": "100000.00",
+    "deposit": "0.00",
+    "withdrawal": "0.00",
+    "close_pnl": "-1200.50",
+    "position_pnl": "300.00",
+    "fee": "25.30",
+    "equity": "99074.20",
+    "volume": 12,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("某日资金", value=DAILY_BALANCE_EXAMPLE, response_only=True)]
+)
 class DailyBalanceSerializer(serializers.ModelSerializer):
     # Exact decimal strings, never floats.
     prev_equity = serializers.DecimalField(max_digits=18, decimal_places=2)
@@ -177,6 +193,18 @@ class DailyBalanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+PRODUCT_HOLDING_EXAMPLE = {
+    "business_date": "2026-01-05",
+    "product_code": "m2605-C-3000",
+    "product_name": "豆粕期权 2605 看涨 3000",
+    "category": "期权",
+    "product_risk": "R4",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("持有的高风险产品", value=PRODUCT_HOLDING_EXAMPLE, response_only=True)]
+)
 class ProductHoldingSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="get_category_display", read_only=True)
     product_risk = serializers.CharField(source="get_product_risk_display", read_only=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -23,6 +23,18 @@ from huifang.org.tables import UserTable
 # ------------------------------------------------------------------ branches
 
 
+BRANCH_EXAMPLE = {
+    "code": "010101",
+    "name": "期货北京营业部",
+    "parent_code": "0101",
+    "depth": 2,
+    "is_active": True,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("营业部", value=BRANCH_EXAMPLE, response_only=True)]
+)
 class BranchSerializer(serializers.ModelSerializer):
     parent_code = serializers.CharField(
         source="parent.code", default=None, allow_null=True, read_only=True
@@ -142,6 +154,26 @@ class AdministersUsers(BasePermission):
         return bool(user and user.has_perm("org.view_user") and user.has_perm("org.change_user"))
 
 
+USER_EXAMPLE = {
+    "id": 5,
+    "username": "010101_agent1",
+    "full_name": "李回访",
+    "role": "agent",
+    "role_label": "回访专员",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "mobile": "139****0000",
+    "email": "",
+    "is_active": True,
+    "must_change_password": False,
+    "last_login": "2026-01-05T10:00:00+08:00",
+    "date_joined": "2025-06-01T09:00:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("回访专员", value=USER_EXAMPLE, response_only=True)]
+)
 class UserSerializer(serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     branch_code = serializers.CharField(
