@@ -57,37 +57,6 @@ def world(personas, branches):
     return build(personas, branches)
 
 
-@pytest.fixture
-def fill(client, personas, world):
-    """``fill(path)``: the path with each parameter taken from HQ's first listed object."""
-    client.force_login(personas["hq_admin"])
-    cache: dict[str, list] = {}
-
-    def first(prefix: str) -> list:
-        if prefix not in cache:
-            response = client.get(prefix)
-            data = response.json() if response.status_code == 200 else {}
-            rows = data.get("results", data) if isinstance(data, dict) else data
-            cache[prefix] = rows if isinstance(rows, list) else []
-        return cache[prefix]
-
-    def build(path: str) -> str:
-        def value(match: re.Match) -> str:
-            name = match.group(1)
-            prefix = path[: match.start()]
-            rows = first(prefix)
-            for row in rows:
-                if isinstance(row, dict) and row.get(name) not in (None, ""):
-                    return str(row[name])
-            enum = world.get("enums", {}).get(name)
-            return enum or "1"
-
-        return PARAM.sub(value, path)
-
-    yield build
-    client.logout()
-
-
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
 def test_anonymous_is_401(client, db, method, path, operation):
     response = getattr(client, method)(PARAM.sub("1", path))

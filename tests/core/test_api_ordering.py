@@ -34,6 +34,10 @@ def test_every_list_documents_its_ordering_and_paging(document, prefix, viewset)
 
 @pytest.fixture
 def world(personas, branches):
+    return build_world(personas, branches)
+
+
+def build_world(personas, branches) -> dict:
     """The API world and five more customers screened and batched in two branches, so
     every big list has several rows."""
     from huifang.callbacks.models import BusinessType

@@ -276,20 +276,41 @@ class CustomerViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
             raise PermissionDenied
         return queryset
 
-    @action(detail=True, serializer_class=DailyBalanceSerializer, pagination_class=DatePagination)
+    @extend_schema(
+        responses=DailyBalanceSerializer(many=True),
+        parameters=[
+            OpenApiParameter("year", int, description="只取某一年度（四位数字，如 2025）"),
+        ],
+    )
+    @action(
+        detail=True,
+        serializer_class=DailyBalanceSerializer,
+        pagination_class=DatePagination,
+        filter_backends=[],
+    )
     def daily(self, request, investor_code=None):
-        """该客户的资金日报；``year`` 参数只取某一年度。"""
+        """该客户的资金日报；``year`` 参数只取某一年度。
+
+        排序：trade_date（交易日期）升序；游标分页：每页 366 条（page_size 至多 2000）。"""
         customer = self.get_object()
         year = _year(request.query_params.get("year"))
         period = () if year is None else (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
         rows = self._related(DailyBalance, DailyBalance.objects.of_customer(customer, *period))
         return self._paged(rows)
 
+    @extend_schema(
+        responses=ProductHoldingSerializer(many=True),
+    )
     @action(
-        detail=True, serializer_class=ProductHoldingSerializer, pagination_class=ProductPagination
+        detail=True,
+        serializer_class=ProductHoldingSerializer,
+        pagination_class=ProductPagination,
+        filter_backends=[],
     )
     def products(self, request, investor_code=None):
-        """该客户的高风险产品或服务。"""
+        """该客户的高风险产品或服务。
+
+        排序：business_date（业务日期）升序，id 升序；页码分页：page=N，每页 100 条。"""
         customer = self.get_object()
         rows = self._related(
             ProductHolding,
