@@ -38,23 +38,26 @@ API_PARAM = re.compile(r"\{([^}]+)\}")
 
 @pytest.fixture
 def fill(client, personas, world):
-    """``fill(path)``: the path with each parameter taken from HQ's first listed object."""
-    client.force_login(personas["hq_admin"])
-    listed: dict[str, list] = {}
+    """``fill(path)``: the path with each parameter taken from the first object HQ's admin
+    lists at the address before it; ``fill(path, "manager_a")`` from that persona's list
+    (their own scope). Leaves the client logged in as the persona whose list was read
+    last: log in as the test's persona after filling."""
+    listed: dict[tuple[str, str], list] = {}
 
-    def first(prefix: str) -> list:
-        if prefix not in listed:
+    def first(prefix: str, persona: str) -> list:
+        if (persona, prefix) not in listed:
+            client.force_login(personas[persona])
             response = client.get(prefix)
             data = response.json() if response.status_code == 200 else {}
             rows = data.get("results", data) if isinstance(data, dict) else data
-            listed[prefix] = rows if isinstance(rows, list) else []
-        return listed[prefix]
+            listed[persona, prefix] = rows if isinstance(rows, list) else []
+        return listed[persona, prefix]
 
-    def build(path: str) -> str:
+    def build(path: str, persona: str = "hq_admin") -> str:
         def value(match: re.Match) -> str:
             name = match.group(1)
             prefix = path[: match.start()]
-            rows = first(prefix)
+            rows = first(prefix, persona)
             for row in rows:
                 if isinstance(row, dict) and row.get(name) not in (None, ""):
                     return str(row[name])
