@@ -743,25 +743,7 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
 
 
 SURVEY_RESPONSE_DETAIL_EXAMPLE = {
-    "id": 77,
-    "invitation": "INVWOV4VL5ZAAWM6NU7",
-    "channel": "h5",
-    "channel_label": "H5",
-    "questionnaire": "QN-ANNUAL",
-    "version": 6,
-    "version_number": 2,
-    "investor_code": "0000012345",
-    "customer_name": "张三",
-    "branch_code": "010101",
-    "branch_name": "期货北京营业部",
-    "task": 345,
-    "batch": "2026010501",
-    "record": 680,
-    "submitted_at": "2026-01-05T10:02:00+08:00",
-    "received_at": "2026-01-05T10:02:00+08:00",
-    "abnormal": True,
-    "abnormal_questions": ["第 2 题 是否本人开户"],
-    "created_via": "web",
+    **SURVEY_RESPONSE_EXAMPLE,
     "answers": [
         {
             "number": 1,

@@ -672,26 +672,7 @@ class FeedbackHandleSerializer(serializers.Serializer):
     )
 
 
-FEEDBACK_EXAMPLE = OpenApiExample(
-    "反馈",
-    value={
-        "id": 3,
-        "branch_code": "010101",
-        "branch_name": "期货北京营业部",
-        "task": 42,
-        "record": None,
-        "investor_code": "0100000001",
-        "customer_name": "张三",
-        "message": "客户投诉手续费",
-        "created_at": "2026-01-05T10:00:00+08:00",
-        "created_by": "010101_agent1",
-        "handled": False,
-        "handled_at": None,
-        "handled_by": None,
-        "handling_note": "",
-    },
-    response_only=True,
-)
+FEEDBACK_EXAMPLE = OpenApiExample("反馈", value=BRANCH_FEEDBACK_EXAMPLE, response_only=True)
 
 
 @extend_schema_view(
