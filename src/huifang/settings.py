@@ -55,6 +55,8 @@ try:
     DEMO = env_bool("HUIFANG_DEMO", False)
     # Signed partner requests per partner per minute (429 beyond; 0: no limit).
     PARTNER_RATE_LIMIT = env_int("HUIFANG_PARTNER_RATE_LIMIT", 60_000, minimum=0)
+    # REST API requests per user (token or session) per minute (429 beyond; 0: no limit).
+    API_RATE_LIMIT = env_int("HUIFANG_API_RATE_LIMIT", 6_000, minimum=0)
     CSRF_TRUSTED_ORIGINS = env_list("HUIFANG_CSRF_TRUSTED_ORIGINS", "http://localhost")
     SECURE_COOKIES = env_bool("HUIFANG_SECURE_COOKIES", False)
     HSTS_SECONDS = env_int("HUIFANG_HSTS_SECONDS", 31_536_000)
@@ -299,9 +301,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # At most API_RATE_LIMIT requests per user a minute (partner endpoints: their own).
+    "DEFAULT_THROTTLE_CLASSES": ["huifang.core.ratelimit.ApiRateLimit"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "huifang.core.api_autoschema.HuifangSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huifang 回访 API",

@@ -58,3 +58,22 @@ def test_an_unsupported_method_is_405(client_for):
     response = client_for("hq_admin").delete("/api/v1/branches/01/")
     assert response.status_code == 405
     assert _shape(response)["code"] == "method_not_allowed"
+
+
+def test_over_the_rate_limit_is_429_in_the_same_shape(client_for, settings, monkeypatch):
+    settings.API_RATE_LIMIT = 2
+    monkeypatch.setattr("huifang.core.ratelimit.time.time", lambda: 1_767_225_630.0)  # :30 s
+    client = client_for("agent_a")
+    statuses = [client.get("/api/v1/branches/").status_code for _ in range(3)]
+    response = client.get("/api/v1/branches/")
+    assert statuses == [200, 200, 429]
+    assert (response.status_code, _shape(response)["code"]) == (429, "rate_limited")
+    assert response.json()["message"] == "请求过于频繁：每位用户每分钟最多 2 次，请稍后重试"
+    assert response["Retry-After"] == "30"
+
+
+def test_the_rate_limit_counts_each_user_apart(client_for, settings, monkeypatch):
+    settings.API_RATE_LIMIT = 1
+    monkeypatch.setattr("huifang.core.ratelimit.time.time", lambda: 1_767_225_630.0)
+    assert client_for("agent_a").get("/api/v1/branches/").status_code == 200
+    assert client_for("manager_a").get("/api/v1/branches/").status_code == 200

@@ -1,5 +1,5 @@
-"""The OpenAPI schema's examples (issue 20): the main read endpoints carry one, and every
-example in the schema — request or response — fits the schema it illustrates, strictly (no
+"""The OpenAPI schema's examples (issue 20): every JSON answer of every operation (and every
+JSON request body) carries one, and every example in the schema — request or response — fits the schema it illustrates, strictly (no
 key the schema does not name), so an example cannot drift from its serializer unnoticed."""
 
 from __future__ import annotations
@@ -93,3 +93,17 @@ def test_every_example_fits_its_schema(document):
         if errors:
             wrong.append((where, errors[:3]))
     assert wrong == []
+
+
+def test_every_json_body_carries_an_example(document):
+    """Not only the main reads: every 2xx JSON answer and every JSON request body."""
+    missing = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += [(s, r) for s, r in operation["responses"].items() if s.startswith("2")]
+            for status, body in bodies:
+                content = body.get("content", {}).get("application/json")
+                if content is not None and "examples" not in content:
+                    missing.append(f"{method.upper()} {path} {status}")
+    assert missing == []

@@ -23,6 +23,9 @@ LISTS = [
     ("/calls/", "/api/v1/call-attempts/", "pk", "id"),
     ("/system/jobs/", "/api/v1/jobs/", "pk", "id"),
     ("/org/branches/", "/api/v1/branches/", "code", "code"),
+    ("/data/imports/", "/api/v1/imports/", "pk", "id"),
+    ("/reports/measure-types/", "/api/v1/measure-types/", "pk", "id"),
+    ("/plans/", "/api/v1/plans/", "pk", "id"),
 ]
 FILTERED = [
     ("/callbacks/tasks/?status=completed", "/api/v1/callback-tasks/?status=completed"),
@@ -88,3 +91,16 @@ def test_the_same_filters_give_the_same_rows(client_for, world, page, api):
     attr = "investor_code" if page.startswith("/customers/") else "pk"
     field = "investor_code" if attr == "investor_code" else "id"
     assert _api_keys(client, api, field) == _page_keys(client, page, attr)
+
+
+@pytest.mark.parametrize("filters", ["", "&customer_type=natural", "&q=0000"])
+@pytest.mark.parametrize("persona", ["hq_admin", "manager_a"])
+def test_a_runs_hits_as_on_its_page(client_for, world, persona, filters):
+    """筛选结果: the run's page lists its hits (scoped) as /api/v1/screening-hits/?run= does."""
+    from huifang.rules.models import ScreeningRun
+
+    client = client_for(persona)
+    for run in ScreeningRun.objects.order_by("pk"):
+        page = f"/rules/screening/runs/{run.pk}/?{filters.lstrip('&')}"
+        api = f"/api/v1/screening-hits/?run={run.pk}{filters}"
+        assert _api_keys(client, api, "id") == _page_keys(client, page, "pk")

@@ -35,3 +35,15 @@ def test_the_browsable_page_sends_someone_not_logged_in_to_the_login_page(client
     response = client.get("/api/v1/docs/")
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/api/v1/docs/"
+
+
+def test_every_parameter_is_described():
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    bare = [
+        (method, path, parameter["name"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert bare == []

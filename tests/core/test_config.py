@@ -264,3 +264,9 @@ def test_a_postgres_url_without_a_database_name_is_refused_without_a_traceback(t
         "huifang：配置错误：HUIFANG_DATABASE_URL 没有指定数据库名"
         "（如 postgres://用户:密码@主机:端口/库名）"
     )
+
+
+def test_a_negative_api_rate_limit_stops_with_a_message_naming_the_variable(tmp_path):
+    result = run_settings({"HUIFANG_API_RATE_LIMIT": "-1"}, tmp_path)
+    assert result.returncode == 2
+    assert "HUIFANG_API_RATE_LIMIT" in result.stderr

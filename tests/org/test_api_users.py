@@ -1,4 +1,5 @@
-"""``/api/v1/users/``: user administrators (HQ) only; the user page's filters; create and
+"""``/api/v1/users/``: read as the user page is (org.view_user, scoped), written by user
+administrators (HQ) only; the user page's filters; create and
 change through ``do_create_user`` / ``do_update_user`` with the page form's rules; never a
 password or a token in an answer."""
 
@@ -39,9 +40,26 @@ def test_hq_lists_users_with_the_pages_filters(client_for):
     assert not {"password", "token", "auth_token"} & set(results[0])
 
 
-@pytest.mark.parametrize("persona", ["manager_a", "agent_a", "auditor"])
-def test_others_are_refused(client_for, persona):
-    assert client_for(persona).get(URL).status_code == 403
+def test_an_agent_is_refused(client_for):
+    answer = client_for("agent_a").get(URL)
+    assert (answer.status_code, answer.json()["message"]) == (403, "您没有查看用户的权限")
+
+
+@pytest.mark.parametrize("persona", ["manager_a", "auditor"])
+def test_whoever_reads_the_user_page_reads_the_same_users(client_for, persona):
+    """The page lets a branch manager (their branches' users) and the auditor (everyone)
+    read 用户管理; the API answered them 403."""
+    client = client_for(persona)
+    page = client.get("/org/users/")
+    expected = [row.record.pk for row in page.context["table"].paginated_rows]
+    answer = client.get(URL)
+    assert answer.status_code == 200
+    assert [u["id"] for u in answer.json()["results"]] == expected
+
+
+def test_a_manager_reads_only_their_branches_users(client_for):
+    answer = client_for("manager_a").get(URL)
+    assert [u["username"] for u in answer.json()["results"]] == ["agent_a", "manager_a"]
 
 
 def test_hq_creates_a_user(client_for, personas):

@@ -328,3 +328,17 @@ def test_a_hit_out_of_scope_is_404(client_for, run):
 def test_anonymous_is_401(client, db, method, path):
     response = getattr(client, method)(path, {}, content_type="application/json")
     assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+
+
+def test_hits_are_paged_by_cursor_in_investor_code_order(client_for, run):
+    """A big run's hits page by keyset (no COUNT, no OFFSET): page_size=1 walks them all."""
+    client = client_for("hq_admin")
+    url = f"/api/v1/screening-hits/?run={run.pk}&page_size=1"
+    seen = []
+    while url:
+        body = client.get(url).json()
+        assert "count" not in body and len(body["results"]) <= 1
+        seen += [hit["investor_code"] for hit in body["results"]]
+        url = body["next"]
+    expected = list(run.hits.order_by("investor_code").values_list("investor_code", flat=True))
+    assert seen == expected and len(seen) > 1

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import datetime
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
@@ -39,6 +44,29 @@ class RuleEntrySerializer(serializers.Serializer):
     )
 
 
+PLAN_EXAMPLE = {
+    "id": 1,
+    "name": "年末回访计划",
+    "rules": [{"code": "A003", "version": "current"}],
+    "rules_text": "A003（当前版本）",
+    "reference_kind": "year_end",
+    "fixed_date": None,
+    "run_time": "20:00",
+    "schedule_text": "每年最后一个交易日 20:00",
+    "business_type": "年度适当性回访",
+    "mode": "approval",
+    "auto_distribute": False,
+    "enabled": True,
+    "notify": [],
+    "next_run": "2026-12-31T20:00:00+08:00",
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "updated_at": "2026-01-05T10:02:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("年末回访计划", value=PLAN_EXAMPLE, response_only=True)]
+)
 class PlanSerializer(serializers.ModelSerializer):
     rules = RuleEntrySerializer(many=True, help_text="回访规则及其参数版本")
     business_type = serializers.SlugRelatedField(
@@ -98,12 +126,39 @@ class PlanSerializer(serializers.ModelSerializer):
         return data
 
 
+PLAN_RUN_EXAMPLE = {
+    "id": 4,
+    "plan": 1,
+    "plan_name": "年末回访计划",
+    "occurrence": "2025-12-31",
+    "status": "pending",
+    "trigger": "schedule",
+    "screening_run": 17,
+    "batch": None,
+    "distribution": "",
+    "error": "",
+    "started_at": "2025-12-31T20:00:00+08:00",
+    "finished_at": "2025-12-31T20:03:00+08:00",
+    "started_by": None,
+    "approved_at": None,
+    "approved_by": None,
+    "outcome": "回访计划“年末回访计划”基准日 2025-12-31：筛选 #17 已完成，等待审核",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("待审核的执行", value=PLAN_RUN_EXAMPLE, response_only=True)]
+)
 class PlanRunSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name", read_only=True)
-    screening_run = serializers.PrimaryKeyRelatedField(read_only=True)
-    batch = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    screening_run = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    batch = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    started_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     outcome = serializers.SerializerMethodField(help_text="执行结果（中文）")
 
     class Meta:

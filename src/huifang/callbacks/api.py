@@ -587,6 +587,25 @@ class BatchViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 # ---------------------------------------------------------------- business types
 
 
+BUSINESS_TYPE_EXAMPLE = {
+    "id": 1,
+    "name": "年度适当性回访",
+    "description": "年度适当性回访（年度回访名单）",
+    "deadline_rule": "trading_days",
+    "deadline_days": 40,
+    "event_age": 70,
+    "max_unanswered_attempts": 3,
+    "questionnaire_required": True,
+    "required_record_fields": ["duration_seconds"],
+    "sample_percent": 100,
+    "is_active": True,
+    "sort_order": 10,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("业务类型", value=BUSINESS_TYPE_EXAMPLE, response_only=True)]
+)
 class BusinessTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = BusinessType

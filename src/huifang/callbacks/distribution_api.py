@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -40,6 +40,17 @@ def _require_manage(request) -> None:
 # ---------------------------------------------------------------- 分配方式
 
 
+DISTRIBUTION_SETTING_EXAMPLE = {
+    "branch": "010101",
+    "name": "期货北京营业部",
+    "mode": "least_loaded",
+    "mode_label": "负载最少优先",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("分配方式", value=DISTRIBUTION_SETTING_EXAMPLE, response_only=True)]
+)
 class DistributionSettingSerializer(serializers.ModelSerializer):
     branch = serializers.CharField(source="code", read_only=True, help_text="部门代码")
     name = serializers.CharField(read_only=True, help_text="部门名称")
@@ -103,6 +114,21 @@ class DistributionSettingViewSet(
 # ---------------------------------------------------------------- 离岗登记
 
 
+ABSENCE_EXAMPLE = {
+    "id": 7,
+    "agent": "010101_agent1",
+    "agent_name": "李回访",
+    "starts_on": "2026-01-07",
+    "ends_on": "2026-01-09",
+    "reason": "培训",
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "created_by": "010101_manager",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("请假", value=ABSENCE_EXAMPLE, response_only=True)]
+)
 class AbsenceSerializer(serializers.ModelSerializer):
     agent = serializers.SlugRelatedField(
         slug_field="username",

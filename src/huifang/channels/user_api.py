@@ -6,7 +6,7 @@ POST sends), ``/api/v1/sms-templates/`` (短信模板; HQ writes) and ``/api/v1/
 from __future__ import annotations
 
 from django.http import QueryDict
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -67,6 +67,33 @@ class MessageCursorPagination(KeysetPagination):
     ordering = ("-queued_at", "-id")
 
 
+SMS_MESSAGE_EXAMPLE = {
+    "id": 301,
+    "queued_at": "2026-01-05T10:00:00+08:00",
+    "investor_code": "0000012345",
+    "customer_name": "张三",
+    "mobile": "138****5678",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "template": "REMIND",
+    "text": "【惠访期货】张三您好，我司将于近日对您进行回访，请留意来电。",
+    "parts": 1,
+    "status": "delivered",
+    "status_label": "已送达",
+    "provider": "aliyun",
+    "provider_text": "DELIVRD",
+    "attempts": 1,
+    "sent_at": "2026-01-05T10:00:00+08:00",
+    "delivered_at": "2026-01-05T10:02:00+08:00",
+    "task": 345,
+    "forced": False,
+    "created_by": "010101_agent1",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("短信（已送达）", value=SMS_MESSAGE_EXAMPLE, response_only=True)]
+)
 class SmsMessageSerializer(serializers.ModelSerializer):
     investor_code = serializers.CharField(source="customer.investor_code", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -243,6 +270,25 @@ class SmsMessageViewSet(
 # ---------------------------------------------------------------- SMS templates
 
 
+SMS_TEMPLATE_EXAMPLE = {
+    "id": 1,
+    "code": "REMIND",
+    "name": "回访提醒",
+    "text": "{客户名称}您好，我司将于近日对您进行回访，请留意来电。",
+    "signature": "【惠访期货】",
+    "enabled": True,
+    "aliyun_template_code": "SMS_123456789",
+    "aliyun_params": "name={客户名称}",
+    "tencent_template_id": "",
+    "tencent_params": "",
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "updated_at": "2026-01-05T10:02:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("短信模板", value=SMS_TEMPLATE_EXAMPLE, response_only=True)]
+)
 class SmsTemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = SmsTemplate
@@ -310,6 +356,35 @@ class CallCursorPagination(KeysetPagination):
     ordering = ("-started_at", "-id")
 
 
+CALL_ATTEMPT_EXAMPLE = {
+    "id": 88,
+    "call_id": "C20260105-0001",
+    "task_ref": "T0000000345",
+    "task": 345,
+    "investor_code": "0000012345",
+    "customer_name": "张三",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "started_at": "2026-01-05T10:00:00+08:00",
+    "duration_seconds": 35,
+    "duration": "00:35",
+    "attempt": 1,
+    "result": "busy",
+    "result_label": "占线",
+    "agent": "坐席007",
+    "recording_url": "",
+    "recording_sha256": "",
+    "source": "webhook",
+    "source_label": "接口回传",
+    "record": 679,
+    "note": "",
+    "received_at": "2026-01-05T10:02:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("外呼（占线）", value=CALL_ATTEMPT_EXAMPLE, response_only=True)]
+)
 class CallAttemptSerializer(serializers.ModelSerializer):
     task = serializers.IntegerField(source="task_id", read_only=True)
     investor_code = serializers.CharField(source="customer.investor_code", read_only=True)

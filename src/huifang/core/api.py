@@ -12,7 +12,12 @@ import contextlib
 from django.urls import reverse
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -57,6 +62,20 @@ class KeysetPagination(pagination.CursorPagination):
     max_page_size = 1000
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "已开始的后台任务",
+            value={
+                "job": 812,
+                "status": "queued",
+                "url": "https://huifang.example.com/api/v1/jobs/812/",
+            },
+            response_only=True,
+            status_codes=["202"],
+        )
+    ]
+)
 class JobAcceptedSerializer(serializers.Serializer):
     """The 202 answer of a long operation: poll ``url`` (``/api/v1/jobs/{id}/``)."""
 

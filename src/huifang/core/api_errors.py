@@ -4,11 +4,13 @@
 Services raise Django's exceptions (``ValidationError``, ``PermissionDenied``, ``Http404``)
 or DRF's; endpoints raise :class:`Conflict` (409) and :class:`Gone` (410). Status codes:
 400 validation, 401 no or bad credentials, 403 permission, 404 out of scope or missing,
-409 conflict, 410 gone, 429 rate limited. ``errors`` is empty for all but validation.
+409 conflict, 410 gone, 429 rate limited (``rate_limited``: more than
+``HUIFANG_API_RATE_LIMIT`` requests by one user in a minute). ``errors`` is empty for all but validation.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -116,6 +118,10 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.Throttled):
+        limit = settings.API_RATE_LIMIT
+        data = body("rate_limited", f"请求过于频繁：每位用户每分钟最多 {limit} 次，请稍后重试")
+        return Response(data, status=exc.status_code, headers=headers)
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         message = _first_message(errors) or MESSAGES["invalid"]

@@ -63,8 +63,33 @@ ERROR_SCHEMA = {
 }
 
 
+# Parameters drf-spectacular leaves without a description (path keys, a FilterSet's
+# unlabelled model fields): their meaning, by name.
+PARAMETER_DESCRIPTIONS = {
+    "id": "编号（列表中各项的 id）",
+    "code": "代码（列表中各项的 code）",
+    "investor_code": "投资者代码（保留前导零）",
+    "number": "批次号",
+    "branch": "部门代码",
+    "dataset": "数据集：branches（部门）、customers（客户）、daily（客户资金日报）、products（高风险产品或服务）",
+    "plan": "回访计划编号",
+    "page": "页码（从 1 起）",
+    "is_active": "是否有效：true / false",
+    "enabled": "是否启用：true / false",
+}
+
+
+def describe_parameters(operation: dict) -> None:
+    for parameter in operation.get("parameters", []):
+        if not parameter.get("description"):
+            described = PARAMETER_DESCRIPTIONS.get(parameter["name"])
+            if described:
+                parameter["description"] = described
+
+
 def add_error_responses(result, generator, request, public):
-    """``POSTPROCESSING_HOOKS``: the common error answers on every operation."""
+    """``POSTPROCESSING_HOOKS``: the common error answers on every operation, and a
+    description for each parameter left without one."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
     reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -72,6 +97,7 @@ def add_error_responses(result, generator, request, public):
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            describe_parameters(operation)
             responses = operation["responses"]
             for status, response in responses.items():
                 # An error an endpoint declared with only a description has the one shape.

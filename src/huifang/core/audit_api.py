@@ -5,6 +5,7 @@ Values the log keeps masked are stored masked; the API shows them as stored."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from huifang.core.api import (
@@ -24,6 +25,31 @@ class AuditCursorPagination(KeysetPagination):
     ordering = ("-time", "-id")
 
 
+AUDIT_EVENT_EXAMPLE = {
+    "id": 1024,
+    "time": "2026-01-05T10:00:00+08:00",
+    "username": "hq_admin",
+    "user": "张合规",
+    "actor_label": "web",
+    "source": "页面",
+    "ip": "10.1.2.3",
+    "request_id": "5d7c437f33a9447d963d8505aa0fd471",
+    "action_code": "update",
+    "action": "修改",
+    "object_type_code": "rules.rule",
+    "object_type": "回访规则",
+    "object_id": "A002",
+    "object_repr": "A002 大额亏损",
+    "changes": "亏损比例：30% → 25%",
+    "before": {"loss_ratio": "0.30"},
+    "after": {"loss_ratio": "0.25"},
+    "message": "参数版本 3",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("修改规则参数", value=AUDIT_EVENT_EXAMPLE, response_only=True)]
+)
 class AuditEventSerializer(serializers.ModelSerializer):
     username = serializers.CharField(
         source="user.username", default=None, allow_null=True, read_only=True

@@ -151,6 +151,22 @@ class CustomerSerializer(serializers.ModelSerializer):
         return obj.risk_label
 
 
+DAILY_BALANCE_EXAMPLE = {
+    "trade_date": "2026-01-05",
+    "prev_equity": "100000.00",
+    "deposit": "0.00",
+    "withdrawal": "0.00",
+    "close_pnl": "-1200.50",
+    "position_pnl": "300.00",
+    "fee": "25.30",
+    "equity": "99074.20",
+    "volume": 12,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("某日资金", value=DAILY_BALANCE_EXAMPLE, response_only=True)]
+)
 class DailyBalanceSerializer(serializers.ModelSerializer):
     # Exact decimal strings, never floats.
     prev_equity = serializers.DecimalField(max_digits=18, decimal_places=2)
@@ -177,6 +193,18 @@ class DailyBalanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+PRODUCT_HOLDING_EXAMPLE = {
+    "business_date": "2026-01-05",
+    "product_code": "m2605-C-3000",
+    "product_name": "豆粕期权 2605 看涨 3000",
+    "category": "期权",
+    "product_risk": "R4",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("持有的高风险产品", value=PRODUCT_HOLDING_EXAMPLE, response_only=True)]
+)
 class ProductHoldingSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="get_category_display", read_only=True)
     product_risk = serializers.CharField(source="get_product_risk_display", read_only=True)
@@ -248,20 +276,41 @@ class CustomerViewSet(ExportViewSetMixin, ScopedReadOnlyViewSet):
             raise PermissionDenied
         return queryset
 
-    @action(detail=True, serializer_class=DailyBalanceSerializer, pagination_class=DatePagination)
+    @extend_schema(
+        responses=DailyBalanceSerializer(many=True),
+        parameters=[
+            OpenApiParameter("year", int, description="只取某一年度（四位数字，如 2025）"),
+        ],
+    )
+    @action(
+        detail=True,
+        serializer_class=DailyBalanceSerializer,
+        pagination_class=DatePagination,
+        filter_backends=[],
+    )
     def daily(self, request, investor_code=None):
-        """该客户的资金日报；``year`` 参数只取某一年度。"""
+        """该客户的资金日报；``year`` 参数只取某一年度。
+
+        排序：trade_date（交易日期）升序；游标分页：每页 366 条（page_size 至多 2000）。"""
         customer = self.get_object()
         year = _year(request.query_params.get("year"))
         period = () if year is None else (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
         rows = self._related(DailyBalance, DailyBalance.objects.of_customer(customer, *period))
         return self._paged(rows)
 
+    @extend_schema(
+        responses=ProductHoldingSerializer(many=True),
+    )
     @action(
-        detail=True, serializer_class=ProductHoldingSerializer, pagination_class=ProductPagination
+        detail=True,
+        serializer_class=ProductHoldingSerializer,
+        pagination_class=ProductPagination,
+        filter_backends=[],
     )
     def products(self, request, investor_code=None):
-        """该客户的高风险产品或服务。"""
+        """该客户的高风险产品或服务。
+
+        排序：business_date（业务日期）升序，id 升序；页码分页：page=N，每页 100 条。"""
         customer = self.get_object()
         rows = self._related(
             ProductHolding,

@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -44,6 +45,31 @@ DATASET_PATTERN = "|".join(DATASETS)
 SYNCHRONOUS_BYTES = 5 << 20
 
 
+IMPORT_RECORD_EXAMPLE = {
+    "id": 42,
+    "dataset": "customers",
+    "source": "api",
+    "file_name": "",
+    "checksum": "6aaecc2fbda036fa2e45666c2ac7064f3195e956c648ba64286eaacdd9cdc430",
+    "user": "ops",
+    "status": "applied",
+    "skip_invalid": False,
+    "started_at": "2026-01-05T10:00:00+08:00",
+    "finished_at": "2026-01-05T10:02:00+08:00",
+    "total_rows": 3,
+    "created": 3,
+    "updated": 0,
+    "unchanged": 0,
+    "rejected": 0,
+    "error_count": 0,
+    "warnings": [],
+    "message": "新增 3，更新 0，未变 0，拒绝 0",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("导入记录", value=IMPORT_RECORD_EXAMPLE, response_only=True)]
+)
 class ImportRecordSerializer(serializers.ModelSerializer):
     user = serializers.CharField(
         source="user.username", default=None, allow_null=True, read_only=True
@@ -203,7 +229,27 @@ class ImportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                 examples=[OpenApiExample("有无效行", value=REFUSED_EXAMPLE)],
             ),
         },
-        examples=[OpenApiExample("已导入", value=APPLIED_EXAMPLE, response_only=True)],
+        examples=[
+            OpenApiExample("已导入", value=APPLIED_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "客户（JSON 行，中文或英文列名）",
+                value={
+                    "rows": [
+                        {
+                            "investor_code": "0000012345",
+                            "name": "张三",
+                            "customer_type": "自然人",
+                            "open_date": "2026-01-05",
+                            "status": "有效",
+                            "branch_code": "010101",
+                        }
+                    ],
+                    "skip_invalid": False,
+                },
+                request_only=True,
+                media_type="application/json",
+            ),
+        ],
     )
     @action(
         detail=False,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from huifang.core.api import ScopedViewSetMixin, TableValueField
@@ -23,6 +23,18 @@ from huifang.org.tables import UserTable
 # ------------------------------------------------------------------ branches
 
 
+BRANCH_EXAMPLE = {
+    "code": "010101",
+    "name": "期货北京营业部",
+    "parent_code": "0101",
+    "depth": 2,
+    "is_active": True,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("营业部", value=BRANCH_EXAMPLE, response_only=True)]
+)
 class BranchSerializer(serializers.ModelSerializer):
     parent_code = serializers.CharField(
         source="parent.code", default=None, allow_null=True, read_only=True
@@ -133,15 +145,43 @@ class BranchViewSet(
 
 
 class AdministersUsers(BasePermission):
-    """Users are read and written by user administrators (HQ) only."""
+    """As the user page (用户管理): reading users is ``org.view_user`` (a branch manager
+    and the auditor read the users of their scope); creating and changing them is the user
+    administrators' (HQ), ``org.change_user`` — which the services check again."""
 
     message = "您没有维护用户的权限"
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.has_perm("org.view_user") and user.has_perm("org.change_user"))
+        if not (user and user.has_perm("org.view_user")):
+            self.message = "您没有查看用户的权限"
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        self.message = "您没有维护用户的权限"
+        return user.has_perm("org.change_user")
 
 
+USER_EXAMPLE = {
+    "id": 5,
+    "username": "010101_agent1",
+    "full_name": "李回访",
+    "role": "agent",
+    "role_label": "回访专员",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "mobile": "139****0000",
+    "email": "",
+    "is_active": True,
+    "must_change_password": False,
+    "last_login": "2026-01-05T10:00:00+08:00",
+    "date_joined": "2025-06-01T09:00:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("回访专员", value=USER_EXAMPLE, response_only=True)]
+)
 class UserSerializer(serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     branch_code = serializers.CharField(
@@ -233,7 +273,8 @@ def _checked(request, data: dict, instance: User | None) -> dict:
 class UserViewSet(
     ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """用户（仅用户管理员，即总部）：本部门范围内的用户，按用户名排列。
+    """用户：与用户管理页面相同——有查看用户权限者（总部、稽核、营业部负责人）读本部门范围内的
+    用户，按用户名排列；新建与修改仅用户管理员（总部）。
 
     筛选参数与用户管理页面相同：q（用户名或姓名包含）, role, branch（部门编号）, is_active。
     POST 新建、PATCH 修改（含重置密码）；应答中从不包含密码或 API 令牌。用户不能删除（停用即可）。

@@ -19,9 +19,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.drainage import set_override
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -41,6 +45,7 @@ from huifang.core.api import (
     TableValueField,
     accepted,
 )
+from huifang.core.api_autoschema import HuifangSchema as AutoSchema
 from huifang.core.api_errors import Conflict
 from huifang.core.api_schema import error_response
 from huifang.core.audit_actions import CoreAction
@@ -96,6 +101,46 @@ class MeasureAttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+MEASURE_EXAMPLE = {
+    "id": 9,
+    "investor_code": "0000012345",
+    "customer_name": "张三",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "measure_type": 2,
+    "measure_type_name": "面谈",
+    "status": "pending",
+    "status_label": "待执行",
+    "next_statuses": ["active", "done", "cancelled"],
+    "reason": "回访中客户表示不了解风险",
+    "source": "任务 #345",
+    "task": 345,
+    "record": None,
+    "feedback": None,
+    "finding": "",
+    "responsible": "010101_manager",
+    "due_date": "2026-01-20",
+    "overdue": False,
+    "result": "",
+    "attachments": [
+        {
+            "id": 3,
+            "name": "面谈记录.pdf",
+            "sha256": "02540942346fdfbf21a94f8b823af2ae315f20cb71721c2cc6e205097d560840",
+            "size": 20480,
+            "created_at": "2026-01-05T10:02:00+08:00",
+        }
+    ],
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "created_by": "010101_manager",
+    "updated_at": "2026-01-05T10:02:00+08:00",
+    "updated_by": "010101_manager",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("管理措施", value=MEASURE_EXAMPLE, response_only=True)]
+)
 class MeasureSerializer(serializers.ModelSerializer):
     investor_code = serializers.CharField(source="customer.investor_code", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -404,6 +449,18 @@ class MeasureViewSet(
         )
 
 
+MEASURE_TYPE_EXAMPLE = {
+    "id": 2,
+    "name": "面谈",
+    "is_active": True,
+    "sort_order": 20,
+    "updated_at": "2026-01-05T10:00:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("措施类型", value=MEASURE_TYPE_EXAMPLE, response_only=True)]
+)
 class MeasureTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = MeasureType
@@ -681,6 +738,18 @@ class DashboardViewSet(ScopedViewSetMixin, viewsets.ViewSet):
 # ------------------------------------------------------------------ compliance
 
 
+FINDING_EXAMPLE = {
+    "check": "overdue_tasks",
+    "investor_code": "0000012345",
+    "task": 345,
+    "note": "截止日期 2026-01-02，逾期 3 天",
+    "key": "overdue_tasks:345",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("逾期未完成的任务", value=FINDING_EXAMPLE, response_only=True)]
+)
 class FindingSerializer(serializers.Serializer):
     check = serializers.CharField(help_text="检查项")
     investor_code = serializers.CharField()
@@ -836,6 +905,31 @@ class EvidenceRequestSerializer(serializers.Serializer):
     end = serializers.DateField(required=False, allow_null=True, help_text="任务创建日期止")
 
 
+EVIDENCE_PACKAGE_EXAMPLE = {
+    "id": 51,
+    "title": "证据包：客户 0000012345",
+    "status": "succeeded",
+    "status_label": "已完成",
+    "scope": {"customer": "0000012345"},
+    "done": 6,
+    "total": 6,
+    "message": "",
+    "error": "",
+    "summary": "证据包：6 个文件",
+    "sections": {"回访记录": 2, "审计记录": 14},
+    "files": 6,
+    "sha256": "02540942346fdfbf21a94f8b823af2ae315f20cb71721c2cc6e205097d560840",
+    "file_name": "evidence-0000012345.zip",
+    "download_url": "https://huifang.example.com/api/v1/evidence-packages/51/download/",
+    "created_by": "auditor",
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "finished_at": "2026-01-05T10:02:00+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("证据包", value=EVIDENCE_PACKAGE_EXAMPLE, response_only=True)]
+)
 class EvidencePackageSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True, help_text="queued / running / succeeded / failed"

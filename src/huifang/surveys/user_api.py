@@ -373,6 +373,36 @@ class InvitationCursorPagination(KeysetPagination):
     ordering = ("-created_at", "-id")
 
 
+INVITATION_EXAMPLE = {
+    "code": "INVWOV4VL5ZAAWM6NU7",
+    "task": 345,
+    "investor_code": "0000012345",
+    "customer_name": "张三",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "business_type": "年度适当性回访",
+    "channel": "h5",
+    "channel_label": "H5",
+    "questionnaire": "QN-ANNUAL",
+    "version": 6,
+    "version_number": 2,
+    "status": "answered",
+    "status_label": "已作答",
+    "expires_at": "2026-01-19T10:00:00+08:00",
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "created_by": "010101_agent1",
+    "sent_at": "2026-01-05T10:00:00+08:00",
+    "delivered_at": None,
+    "opened_at": None,
+    "answered_at": "2026-01-05T10:02:00+08:00",
+    "response": 77,
+    "h5_url": None,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("问卷邀请（已作答）", value=INVITATION_EXAMPLE, response_only=True)]
+)
 class InvitationSerializer(serializers.ModelSerializer):
     task = serializers.IntegerField(source="task_id", read_only=True)
     investor_code = serializers.CharField(source="customer.investor_code", read_only=True)
@@ -636,6 +666,34 @@ class AnswerLineSerializer(serializers.Serializer):
     answered = serializers.BooleanField()
 
 
+SURVEY_RESPONSE_EXAMPLE = {
+    "id": 77,
+    "invitation": "INVWOV4VL5ZAAWM6NU7",
+    "channel": "h5",
+    "channel_label": "H5",
+    "questionnaire": "QN-ANNUAL",
+    "version": 6,
+    "version_number": 2,
+    "investor_code": "0000012345",
+    "customer_name": "张三",
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "task": 345,
+    "batch": "2026010501",
+    "record": 680,
+    "submitted_at": "2026-01-05T10:02:00+08:00",
+    "received_at": "2026-01-05T10:02:00+08:00",
+    "abnormal": True,
+    "abnormal_questions": ["第 2 题 是否本人开户"],
+    "created_via": "web",
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("问卷结果（有异常答案）", value=SURVEY_RESPONSE_EXAMPLE, response_only=True)
+    ]
+)
 class SurveyResponseSerializer(serializers.ModelSerializer):
     invitation = serializers.CharField(source="invitation.code", read_only=True)
     channel_label = serializers.CharField(source="get_channel_display", read_only=True)
@@ -684,6 +742,38 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
         return results.abnormal_texts(obj.version, obj)
 
 
+SURVEY_RESPONSE_DETAIL_EXAMPLE = {
+    **SURVEY_RESPONSE_EXAMPLE,
+    "answers": [
+        {
+            "number": 1,
+            "id": "q1",
+            "text": "您是本人吗？",
+            "answer": "是",
+            "note": "",
+            "abnormal": False,
+            "answered": True,
+        },
+        {
+            "number": 2,
+            "id": "q2",
+            "text": "是否本人开户",
+            "answer": "否",
+            "note": "由家人代办",
+            "abnormal": True,
+            "answered": True,
+        },
+    ],
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "问卷结果与逐题答案", value=SURVEY_RESPONSE_DETAIL_EXAMPLE, response_only=True
+        )
+    ]
+)
 class SurveyResponseDetailSerializer(SurveyResponseSerializer):
     answers = serializers.SerializerMethodField()
 

@@ -331,7 +331,37 @@ class RecordViewSet(
     export_name = "callback_records"
     export_title = "回访记录"
 
-    @extend_schema(request=RecordCreateSerializer, responses={201: RecordSerializer})
+    @extend_schema(
+        request=RecordCreateSerializer,
+        responses={201: RecordSerializer},
+        examples=[
+            OpenApiExample(
+                "电话回访成功",
+                value={
+                    "task": 345,
+                    "status": "成功",
+                    "method": "电话",
+                    "called_at": "2026-01-05T10:00:00+08:00",
+                    "duration": "03:20",
+                    "mobile_used": "13812345678",
+                    "remark": "客户确认了解风险",
+                    "expected_attempts": 1,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "无人接听",
+                value={
+                    "task": 345,
+                    "status": "失败",
+                    "failure_reason": "无人接听",
+                    "method": "电话",
+                    "called_at": "2026-01-05T09:30:00+08:00",
+                },
+                request_only=True,
+            ),
+        ],
+    )
     def create(self, request, *args, **kwargs):
         data = RecordCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -459,6 +489,21 @@ class RecordViewSet(
 # ---------------------------------------------------------------- failure reasons
 
 
+FAILURE_REASON_EXAMPLE = {
+    "id": 1,
+    "name": "无人接听",
+    "counts_as_unanswered": True,
+    "is_final": False,
+    "remark_required": False,
+    "asks_appointment": False,
+    "is_active": True,
+    "sort_order": 10,
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("失败原因", value=FAILURE_REASON_EXAMPLE, response_only=True)]
+)
 class FailureReasonSerializer(serializers.ModelSerializer):
     class Meta:
         model = FailureReason
@@ -525,6 +570,27 @@ class FailureReasonViewSet(
 # ---------------------------------------------------------------- 反馈营业部
 
 
+BRANCH_FEEDBACK_EXAMPLE = {
+    "id": 12,
+    "branch_code": "010101",
+    "branch_name": "期货北京营业部",
+    "task": 345,
+    "record": 678,
+    "investor_code": "0000012345",
+    "customer_name": "张三",
+    "message": "客户投诉手续费，请营业部跟进",
+    "created_at": "2026-01-05T10:00:00+08:00",
+    "created_by": "010101_agent1",
+    "handled": False,
+    "handled_at": None,
+    "handled_by": None,
+    "handling_note": "",
+}
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("反馈营业部", value=BRANCH_FEEDBACK_EXAMPLE, response_only=True)]
+)
 class BranchFeedbackSerializer(serializers.ModelSerializer):
     branch_code = serializers.CharField(source="branch.code", read_only=True)
     branch_name = serializers.CharField(source="branch.name", read_only=True)
@@ -607,26 +673,7 @@ class FeedbackHandleSerializer(serializers.Serializer):
     )
 
 
-FEEDBACK_EXAMPLE = OpenApiExample(
-    "反馈",
-    value={
-        "id": 3,
-        "branch_code": "010101",
-        "branch_name": "期货北京营业部",
-        "task": 42,
-        "record": None,
-        "investor_code": "0100000001",
-        "customer_name": "张三",
-        "message": "客户投诉手续费",
-        "created_at": "2026-01-05T10:00:00+08:00",
-        "created_by": "010101_agent1",
-        "handled": False,
-        "handled_at": None,
-        "handled_by": None,
-        "handling_note": "",
-    },
-    response_only=True,
-)
+FEEDBACK_EXAMPLE = OpenApiExample("反馈", value=BRANCH_FEEDBACK_EXAMPLE, response_only=True)
 
 
 @extend_schema_view(

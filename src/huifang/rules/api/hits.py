@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, viewsets
 
-from huifang.core.api import ScopedViewSetMixin
+from huifang.core.api import KeysetPagination, ScopedViewSetMixin
 from huifang.rules import evidence
 from huifang.rules.api import examples
 from huifang.rules.filtersets import HitFilterSet
@@ -95,10 +95,19 @@ class HitSerializer(serializers.ModelSerializer):
         return hit.evidence_items
 
 
+class HitCursorPagination(KeysetPagination):
+    """Keyset pages (a run over a million customers has hundreds of thousands of hits): by
+    investor code, as the run's page lists them; a customer's hits in several runs (no
+    ``?run=``) by run."""
+
+    ordering = ("investor_code", "run")
+
+
 class HitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """筛选结果（只读）：仅返回当前用户部门范围内的客户，每位客户带命中依据；用 ?run= 指定筛选，
-    其余筛选条件与筛选详情页相同（q、rule、customer_type、branch）。按筛选、投资者代码排序。"""
+    """筛选结果（只读）：仅返回当前用户部门范围内的客户，每位客户带命中依据；用 ?run= 指定筛选
+    （与筛选详情页的顺序相同），其余筛选条件与筛选详情页相同（q、rule、customer_type、branch）。"""
 
     queryset = Hit.objects.select_related("branch", "run").order_by("run", "investor_code")
+    pagination_class = HitCursorPagination
     serializer_class = HitSerializer
     filterset_class = HitFilterSet
