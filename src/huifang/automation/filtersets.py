@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import django_filters
 
-from huifang.automation.models import IntakeRun, Notification, NotificationKind, Plan, PlanRun
+from huifang.automation.models import (
+    IntakeRun,
+    Notification,
+    NotificationKind,
+    Plan,
+    PlanMode,
+    PlanRun,
+    ReferenceKind,
+)
 from huifang.core.filtersets import FilterSet
 
 
 class PlanFilterSet(FilterSet):
+    # Labelled here, not left to django-filter's lazy lookup of the model's verbose names:
+    # in a full browser run that lookup once read "Reference kind" / "Mode" on the page.
     name = django_filters.CharFilter(label="计划名称", lookup_expr="icontains")
+    reference_kind = django_filters.ChoiceFilter(
+        label="回访基准日", choices=ReferenceKind.choices, empty_label="全部"
+    )
+    mode = django_filters.ChoiceFilter(
+        label="执行方式", choices=PlanMode.choices, empty_label="全部"
+    )
 
     class Meta:
         model = Plan

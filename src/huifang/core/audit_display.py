@@ -148,6 +148,7 @@ COMMAND_NAMES = {
     "batch": "回访批次",
     "branch": "部门",
     "calendar": "交易日历",
+    "createsuperuser": "创建超级管理员",
     "callcenter": "呼叫中心",
     "db_worker": "后台任务进程",
     "demo": "演示数据",
