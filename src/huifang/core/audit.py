@@ -169,7 +169,7 @@ def record(
     declares it; else :class:`UndeclaredAction`). ``actor`` (an
     :class:`~huifang.core.actors.Actor` or a user) overrides the context's; the sensitive
     fields the action declares are stored masked in ``before``/``after``."""
-    from huifang.core.models import AuditEvent
+    from huifang.core.models import AUDIT_INSERT
 
     maskers = _maskers(action)
     who = current_actor() if actor is None else as_actor(actor)
@@ -177,7 +177,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr if object_repr is not None else str(obj)[:200]
-    return AuditEvent.objects.create(
+    return AUDIT_INSERT.create(
         user=who.user,
         actor_label=who.label,
         request_id=who.request_id,

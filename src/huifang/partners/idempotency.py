@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 
-from huifang.partners.models import EVENT_ANSWER, Partner, PartnerEvent
+from huifang.partners.models import EVENT_ANSWER, EVENT_INSERT, Partner, PartnerEvent
 
 Work = Callable[[], tuple[int, dict]]
 
@@ -28,7 +28,7 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
         with transaction.atomic():
             # The claim: a repeat fails here, on the unique constraint, before any work
             # (and a concurrent duplicate waits here for the first delivery's outcome).
-            event = PartnerEvent.objects.create(partner=partner, scope=scope, event_id=event_id)
+            event = EVENT_INSERT.create(partner=partner, scope=scope, event_id=event_id)
             status, body = work()
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
             body = _store_answer(event, status, body)
