@@ -16,6 +16,7 @@ import io
 import json
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -83,8 +84,11 @@ def run(handler, key, secret, requests, *, profile: bool, label: str) -> None:
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
+    each = []
     for path, body, headers in measured:
+        one = time.process_time()
         b"".join(handler(environ(path, body, headers), start_response))
+        each.append(time.process_time() - one)
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -98,7 +102,9 @@ def run(handler, key, secret, requests, *, profile: bool, label: str) -> None:
         for shape, count_ in shapes.most_common(30):
             print(f"  {count_ / n:5.2f}  {shape}")
     print(
-        f"{label}: {n} requests, CPU {cpu / n * 1000:.2f} ms/request, wall "
+        f"{label}: {n} requests, CPU {cpu / n * 1000:.2f} ms/request (median "
+        f"{statistics.median(each) * 1000:.2f}, 10th percentile "
+        f"{statistics.quantiles(each, n=10)[0] * 1000:.2f}), wall "
         f"{wall / n * 1000:.2f} ms/request, {statements / n:.1f} statements/request, "
         f"statuses {statuses}, load {os.getloadavg()[0]:.2f}",
         flush=True,

@@ -219,12 +219,54 @@ def test_every_insert_of_the_code_base_is_for_a_plain_model():
 
     from huifang.core.prepared import Insert
 
-    for module in [*MODULES, "huifang.core.models"]:
+    for module in [*MODULES, "huifang.core.models", "huifang.surveys.writeback"]:
         importlib.import_module(module)
     models = {each.model for each in Insert.registry}
     assert {m.__name__ for m in models} >= {
         "AuditEvent", "PartnerEvent", "CallAttempt", "CallbackRecord", "RecordVersion",
+        "ResponseAnswer",
     }  # fmt: skip
     for model in models:
         # save() adds nothing to Model.save() for a new row (AuditEvent's refuses updates).
         assert model.save is Model.save or model.__name__ == "AuditEvent", model
+
+
+def test_many_rows_are_written_as_bulk_create_writes_them(db):
+    from huifang.core.models import AuditEvent
+    from huifang.core.prepared import Insert
+
+    fast = Insert(AuditEvent)
+    Insert.registry.remove(fast)
+    at = timezone.now()
+
+    def rows(tag):
+        return [
+            AuditEvent(
+                time=at, actor_label=tag, action="partner.create", object_id=str(n),
+                after={"n": n, "名称": "甲"}, message=f"第 {n} 行",
+            )
+            for n in range(3)
+        ]  # fmt: skip
+
+    for _ in range(2):  # the first compiles, the second runs the compiled INSERT
+        orm = AuditEvent.objects.bulk_create(rows("orm"))
+        fast_rows = fast.create_many(rows("fast"))
+        assert all(r.pk is not None and not r._state.adding for r in fast_rows)
+        assert len({r.pk for r in fast_rows}) == 3
+        for mine, theirs in zip(fast_rows, orm, strict=True):
+            stored, expected = _stored(AuditEvent, mine.pk), _stored(AuditEvent, theirs.pk)
+            assert stored.pop("actor_label") == "fast" and expected.pop("actor_label") == "orm"
+            assert stored == expected
+
+
+def test_many_rows_not_plain_go_to_bulk_create(db):
+    from huifang.core.models import AuditEvent
+    from huifang.core.prepared import Insert
+
+    fast = Insert(AuditEvent)
+    Insert.registry.remove(fast)
+    many = [AuditEvent(action="partner.create", object_id=str(n)) for n in range(25)]
+    fast.create_many(many)
+    given = fast.create_many([AuditEvent(pk=50_000, action="partner.create")])
+    assert AuditEvent.objects.filter(action="partner.create").count() == 26
+    assert given[0].pk == 50_000 and all(r.pk is not None for r in many)

@@ -182,7 +182,7 @@ class Insert:
         self.fields = [
             f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
         ]
-        self._plans: dict[tuple[str, str], _InsertPlan | None] = {}
+        self._plans: dict[tuple, _InsertPlan | None] = {}
         Insert.registry.append(self)
 
     def create(self, *, using: str = "default", **values):
@@ -223,6 +223,95 @@ class Insert:
                 for field, value in zip(self.fields, values, strict=True)
             ]
         self._execute(obj, plan, params, connection, using)
+
+    def create_many(self, objs: list, *, using: str = "default") -> list:
+        """``Model.objects.bulk_create(objs)`` of a few new rows (an answer's options, one
+        registration's audit rows): one INSERT of ``len(objs)`` rows, compiled once per
+        row count; the returned ids set on the objects. Rows that are not plain (a primary
+        key set, an expression) and more than ``MANY_AT_MOST`` rows go to ``bulk_create``."""
+        objs = list(objs)
+        if not objs:
+            return objs
+        connection = connections[using]
+        if (
+            len(objs) > self.MANY_AT_MOST
+            or not connection.features.can_return_rows_from_bulk_insert
+            or any(type(obj) is not self.model or obj.pk is not None for obj in objs)
+        ):
+            return self.model._default_manager.using(using).bulk_create(objs)
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        key = (using, connection.vendor, len(objs))
+        plan = self._plans.get(key)
+        if plan is None:
+            if key in self._plans:
+                return self.model._default_manager.using(using).bulk_create(objs)
+            plan, params = self._compile_many(objs, using)
+            if plan is None:
+                return self.model._default_manager.using(using).bulk_create(objs)
+        else:
+            params = []
+            for obj in objs:
+                values = [field.pre_save(obj, True) for field in self.fields]
+                if any(hasattr(value, "resolve_expression") for value in values):
+                    return self.model._default_manager.using(using).bulk_create(objs)
+                params.extend(
+                    field.get_db_prep_save(value, connection=connection)
+                    for field, value in zip(self.fields, values, strict=True)
+                )
+        from django.db import transaction
+
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = (
+                connection.ops.fetch_returned_insert_rows(cursor) if plan.returning_fields else []
+            )
+        if rows and plan.converters:
+            rows = list(plan.compiler.apply_converters(rows, plan.converters))
+        for obj, row in zip(objs, rows, strict=False):
+            for value, field in zip(row, plan.returning_fields, strict=False):
+                setattr(obj, field.attname, value)
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = using
+        return objs
+
+    MANY_AT_MOST = 20
+
+    def _compile_many(self, objs: list, using: str):
+        from django.db.models.sql import InsertQuery
+
+        connection = connections[using]
+        key = (using, connection.vendor, len(objs))
+        if any(hasattr(field, "get_placeholder") for field in self.fields):
+            self._plans[key] = None
+            return None, None
+        if any(
+            hasattr(getattr(obj, f.attname), "resolve_expression")
+            for obj in objs
+            for f in self.fields
+        ):
+            return None, None
+        query = InsertQuery(self.model)
+        query.insert_values(self.fields, objs, raw=False)
+        compiler = query.get_compiler(using=using)
+        returning_fields = self.model._meta.db_returning_fields
+        compiler.returning_fields = returning_fields
+        statements = compiler.as_sql()
+        if len(statements) != 1:  # the backend cannot insert the rows in one statement
+            self._plans[key] = None
+            return None, None
+        [(sql, params)] = statements
+        table = self.model._meta.db_table
+        plan = _InsertPlan(
+            sql=sql,
+            returning_params=(),
+            returning_fields=returning_fields,
+            compiler=compiler,
+            converters=compiler.get_converters([f.get_col(table) for f in returning_fields]),
+        )
+        self._plans[key] = plan
+        return plan, list(params)
 
     def _compile(self, obj, using: str):
         from django.db.models.sql import InsertQuery
