@@ -98,7 +98,12 @@ def run(handler, key, secret, requests, *, profile: bool, label: str) -> None:
     if os.environ.get("SHOW_STATEMENTS"):
         import collections
 
-        shapes = collections.Counter(" ".join(sql.split()[:4])[:90] for sql in executed)
+        shapes = collections.Counter(
+            " ".join(sql.split()[:4])[:90]
+            if "SAVEPOINT" not in sql
+            else sql.split()[0] + " SAVEPOINT"
+            for sql in executed
+        )
         for shape, count_ in shapes.most_common(30):
             print(f"  {count_ / n:5.2f}  {shape}")
     print(

@@ -298,7 +298,9 @@ class Insert:
         returning_fields = self.model._meta.db_returning_fields
         compiler.returning_fields = returning_fields
         statements = compiler.as_sql()
-        if len(statements) != 1:  # the backend cannot insert the rows in one statement
+        # One statement with one parameter per row and field: PostgreSQL's bulk INSERT
+        # takes one array per column instead (``UNNEST``), left to ``bulk_create``.
+        if len(statements) != 1 or len(statements[0][1]) != len(objs) * len(self.fields):
             self._plans[key] = None
             return None, None
         [(sql, params)] = statements
