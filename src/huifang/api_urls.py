@@ -2,7 +2,6 @@
 
 from importlib import import_module
 
-from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 API_MODULES = [
@@ -30,8 +29,6 @@ for name in API_MODULES:
         continue
     module.register(router)
 
-urlpatterns = [
-    *router.urls,
-    # Signed partner endpoints (interfaces.md "App hall").
-    path("apphall/", include("huifang.surveys.api")),
-]
+# The signed partner endpoints (app hall, call platform, SMS receipts) are in
+# ``huifang.urls``, ahead of the pages.
+urlpatterns = router.urls

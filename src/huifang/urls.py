@@ -10,6 +10,12 @@ from huifang.org.views import PasswordChangeView
 from huifang.surveys.h5 import h5_page
 
 urlpatterns = [
+    # The signed partner endpoints first: machines call them thousands of times a second,
+    # and each pattern tried before costs every one of those requests (no other pattern
+    # starts with these prefixes, so the order decides nothing else).
+    path("api/v1/apphall/", include("huifang.surveys.api")),  # interfaces.md "App hall"
+    path("api/v1/callcenter/", include("huifang.channels.calls.api_urls")),
+    path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
     path("", HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -34,9 +40,7 @@ urlpatterns = [
     path("reports/", include("huifang.reports.urls")),
     path("plans/", include("huifang.automation.urls")),
     path("sms/", include("huifang.channels.sms.urls")),
-    path("api/v1/sms/", include("huifang.channels.sms.api_urls")),
     path("calls/", include("huifang.channels.calls.urls")),
-    path("api/v1/callcenter/", include("huifang.channels.calls.api_urls")),
     # The public H5 questionnaire (the token is the key; no login).
     path("q/<str:token>", h5_page, name="survey_h5"),
     path("api/v1/", include("huifang.api_urls")),

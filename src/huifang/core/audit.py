@@ -169,7 +169,7 @@ def record(
     declares it; else :class:`UndeclaredAction`). ``actor`` (an
     :class:`~huifang.core.actors.Actor` or a user) overrides the context's; the sensitive
     fields the action declares are stored masked in ``before``/``after``."""
-    from huifang.core.models import AuditEvent
+    from huifang.core.models import AUDIT_INSERT
 
     maskers = _maskers(action)
     who = current_actor() if actor is None else as_actor(actor)
@@ -177,7 +177,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr if object_repr is not None else str(obj)[:200]
-    return AuditEvent.objects.create(
+    return AUDIT_INSERT.create(
         user=who.user,
         actor_label=who.label,
         request_id=who.request_id,
@@ -196,28 +196,29 @@ def record_many(rows: list[dict], *, actor: Any = None) -> None:
     """Bulk-append audit rows (imports with many changed records): one INSERT per chunk.
     Each row's ``action`` is declared and its sensitive fields masked as in
     :func:`record`; the rows are the context's actor's unless ``actor`` is given."""
-    from huifang.core.models import AuditEvent
+    from huifang.core.models import AUDIT_INSERT, AuditEvent
 
     who = current_actor() if actor is None else as_actor(actor)
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                user=who.user,
-                actor_label=who.label,
-                request_id=who.request_id,
-                ip=who.ip,
-                action=str(row["action"]),
-                object_type=row.get("object_type", ""),
-                object_id=str(row.get("object_id", "")),
-                object_repr=row.get("object_repr", "")[:200],
-                before=masked(row["action"], row.get("before")),
-                after=masked(row["action"], row.get("after")),
-                message=row.get("message", ""),
-            )
-            for row in rows
-        ],
-        batch_size=2000,
-    )
+    rows = [
+        AuditEvent(
+            user=who.user,
+            actor_label=who.label,
+            request_id=who.request_id,
+            ip=who.ip,
+            action=str(row["action"]),
+            object_type=row.get("object_type", ""),
+            object_id=str(row.get("object_id", "")),
+            object_repr=row.get("object_repr", "")[:200],
+            before=masked(row["action"], row.get("before")),
+            after=masked(row["action"], row.get("after")),
+            message=row.get("message", ""),
+        )
+        for row in rows
+    ]
+    if len(rows) <= AUDIT_INSERT.MANY_AT_MOST:  # one registration's rows: compiled once
+        AUDIT_INSERT.create_many(rows)
+    else:
+        AuditEvent.objects.bulk_create(rows, batch_size=2000)
 
 
 def record_query(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huifang.core.fields import user_reference
+from huifang.core.prepared import Insert
 from huifang.core.scoping import RestrictedQuerySet
 
 UPDATE_REFUSED = "审计日志只能追加，不能修改"
@@ -86,6 +87,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(DELETE_REFUSED)
+
+
+# The audit log's one writer (``core.audit.record``) inserts with the INSERT compiled once.
+AUDIT_INSERT = Insert(AuditEvent)
 
 
 class AuditSeal(models.Model):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 
-from huifang.partners.models import EVENT_ANSWER, Partner, PartnerEvent
+from huifang.partners.models import EVENT_ANSWER, EVENT_INSERT, Partner, PartnerEvent
 
 Work = Callable[[], tuple[int, dict]]
 
@@ -28,7 +28,7 @@ def once(partner: Partner, scope: str, event_id: str, work: Work) -> tuple[int, 
         with transaction.atomic():
             # The claim: a repeat fails here, on the unique constraint, before any work
             # (and a concurrent duplicate waits here for the first delivery's outcome).
-            event = PartnerEvent.objects.create(partner=partner, scope=scope, event_id=event_id)
+            event = EVENT_INSERT.create(partner=partner, scope=scope, event_id=event_id)
             status, body = work()
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))  # as a repeat reads it
             body = _store_answer(event, status, body)
@@ -54,10 +54,17 @@ def _store_answer(event: PartnerEvent, status: int, body: dict) -> dict:
     """Store the first answer; returns the body as stored, so that the first delivery and
     every repeat get the same bytes: PostgreSQL's jsonb keeps an object's keys in its own
     order (one UPDATE … RETURNING), a JSON text column keeps them as written."""
-    if not connection.features.has_native_json_field:
-        PartnerEvent.objects.filter(pk=event.pk).update(status=status, body=body)
-        return body
     table = connection.ops.quote_name(PartnerEvent._meta.db_table)
+    if not connection.features.has_native_json_field:
+        # ``filter(pk=…).update(status=…, body=…)``, its SQL written once (the ORM's
+        # UPDATE compiler costs more than the statement), the body as the field saves it.
+        stored = PartnerEvent._meta.get_field("body").get_db_prep_save(body, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, body = %s WHERE id = %s",
+                [status, stored, event.pk],
+            )
+        return body
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, body = %s WHERE id = %s RETURNING CAST(body AS TEXT)",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from huifang.core.actors import Actor
 from huifang.core.fieldcrypt import EncryptedJSONField
-from huifang.core.prepared import Prepared
+from huifang.core.prepared import Insert, Prepared
 from huifang.core.scoping import RestrictedQuerySet
 from huifang.partners import crypto
 
@@ -79,6 +79,7 @@ class PartnerEvent(models.Model):
 
 
 # Every partner request reads these (signing.verify, idempotency.once): compiled once.
+EVENT_INSERT = Insert(PartnerEvent)
 PARTNER_BY_KEY = Prepared(lambda key: Partner.objects.filter(key=key)[:1], str)
 EVENT_ANSWER = Prepared(
     lambda partner, scope, event_id: PartnerEvent.objects.filter(

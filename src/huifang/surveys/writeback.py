@@ -26,7 +26,7 @@ from huifang.callbacks.records.choices import Method, RecordStatus
 from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.permissions import require
-from huifang.core.prepared import Prepared
+from huifang.core.prepared import Insert, Prepared
 from huifang.customers.models import Customer
 from huifang.surveys.audit_actions import SurveyAction, mask_answers
 from huifang.surveys.choices import Channel, InvitationStatus
@@ -115,6 +115,9 @@ def abnormal_lines(version, answers: list[dict], abnormal: list[str]) -> list[st
         n, question = _question_label(version, qid)
         lines.append(f"第 {n} 题“{question['text']}”：答“{_answer_text(question, by_id[qid])}”")
     return lines
+
+
+ANSWER_INSERT = Insert(ResponseAnswer)
 
 
 def _answer_rows(response: Response, answers: list[dict]) -> list[ResponseAnswer]:
@@ -237,7 +240,7 @@ def do_submit_response(
             record=record,
             created_via=actor.label[:64],
         )
-        ResponseAnswer.objects.bulk_create(_answer_rows(response, check.answers))
+        ANSWER_INSERT.create_many(_answer_rows(response, check.answers))
         for line in lines:
             record_services.do_feedback(
                 locked.task,

@@ -50,7 +50,7 @@ from huifang.core.chunks import in_chunks
 from huifang.core.maintained import save_entry
 from huifang.core.masking import MAINLAND_MOBILE, PHONE_NUMBER
 from huifang.core.permissions import acting_user, is_system, require, scoped
-from huifang.core.prepared import Prepared
+from huifang.core.prepared import Insert, Prepared
 from huifang.org.models import Role
 
 # The record's own content: what a form edits, what a version keeps.
@@ -266,6 +266,8 @@ def clean_content(data: dict[str, Any], *, now: datetime.datetime | None = None)
 
 
 # A machine's lock (scope is a person's matter): compiled once, core.prepared.
+RECORD_INSERT = Insert(CallbackRecord)
+VERSION_INSERT = Insert(RecordVersion)
 TASK_FOR_UPDATE = Prepared(
     lambda pk: CallbackTask.objects.select_for_update(of=("self",)).filter(pk=pk), int
 )
@@ -625,7 +627,7 @@ def do_create_record(
                 )
             else:
                 moved, moved_row = {}, None
-            record = CallbackRecord.objects.create(
+            record = RECORD_INSERT.create(
                 task=locked,
                 branch_id=locked.branch_id,  # the scope and the branch filter read it
                 customer_id=locked.customer_id,
@@ -640,7 +642,7 @@ def do_create_record(
                 **content,
             )
             snapshot = content_snapshot(record)
-            RecordVersion.objects.create(
+            VERSION_INSERT.create(
                 record=record, version=1, data=snapshot, changed_by=actor.user, changed_at=now
             )
             rows = [

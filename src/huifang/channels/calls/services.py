@@ -32,7 +32,7 @@ from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.exporter import Exporter
 from huifang.core.permissions import require, scoped
-from huifang.core.prepared import Prepared
+from huifang.core.prepared import Insert, Prepared
 from huifang.org.models import User
 
 PAGE_SIZE = 1000  # calls per signed page POSTed to the partner (interfaces.md: at most 1,000)
@@ -300,6 +300,7 @@ def ivr_confirmed(mapping: ResultMapping, ivr: dict | None) -> bool:
 
 
 # A call result reads these once each (compiled once per process, core.prepared).
+ATTEMPT_INSERT = Insert(CallAttempt)
 TASK_BY_REF = Prepared(lambda ref: CallbackTask.objects.filter(call_ref__ref=ref)[:1], str)
 MAPPING_OF = Prepared(lambda result: ResultMapping.objects.filter(result=result)[:1], str)
 REASON = Prepared(lambda pk: FailureReason.objects.filter(pk=pk), int)
@@ -384,7 +385,7 @@ def _ingest(fields: dict, raw: dict, *, source: str, event_id: str, actor):
         with transaction.atomic():
             record, note = _apply_mapping(attempt, task, actor)
             attempt.record, attempt.note = record, note
-            attempt.save(force_insert=True)
+            ATTEMPT_INSERT.save(attempt)
     except IntegrityError:
         existing = CallAttempt.objects.select_related("record").get(
             call_id=fields["call_id"], attempt=fields["attempt"]
