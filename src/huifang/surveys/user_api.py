@@ -2,7 +2,9 @@
 ``surveys/api.py``): ``/api/v1/questionnaires/`` (versions; create, edit the draft,
 publish, new draft), ``/api/v1/survey-invitations/`` (问卷下发 from tasks) and
 ``/api/v1/survey-responses/`` (问卷结果, export of all answers of a version). Every write
-is a ``surveys.services`` / ``surveys.sending`` call made the way the pages make it."""
+is a ``surveys.services`` / ``surveys.sending`` call made the way the pages make it.
+``/api/v1/callback-tasks/{id}/offline-questionnaire/`` is 录入线下问卷 (the task page's
+form, ``surveys.offline.do_enter_offline``)."""
 
 from __future__ import annotations
 
@@ -873,7 +875,7 @@ OFFLINE_ANSWERS_EXAMPLE = [
 
 
 class OfflineEntrySerializer(serializers.Serializer):
-    """录入线下问卷 (multipart): what the task page's form takes."""
+    """录入线下问卷（multipart/form-data）：与任务页“录入线下问卷”表单相同的内容。"""
 
     answers = serializers.CharField(
         help_text="答案（JSON 数组，与掌厅接口相同的格式）："
@@ -949,6 +951,16 @@ class OfflineEntryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             ),
         },
         examples=[
+            OpenApiExample(
+                "录入纸质问卷",
+                value={
+                    "answers": json.dumps(OFFLINE_ANSWERS_EXAMPLE, ensure_ascii=False),
+                    "version": 6,
+                    "scan": "（纸质问卷扫描件，PDF 或图片文件）",
+                    "filled_on": "2026-03-01",
+                },
+                request_only=True,
+            ),
             OpenApiExample(
                 "有异常答案",
                 value={"response": 77, "record": 680, "status": "其他", "abnormal": ["identity"]},
