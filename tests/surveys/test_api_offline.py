@@ -184,3 +184,10 @@ def test_an_unpublished_version_is_400(api_for, task, published):
     assert response.status_code == 400
     assert response.json()["errors"]["version"] == ["请选择已发布的问卷版本"]
     assert _nothing_written(task)
+
+
+def test_the_api_root_still_links_the_task_list(api_for):
+    """The endpoint's registration (under callback-tasks/) leaves the root's link to the
+    task list as it was."""
+    root = api_for("hq_admin").get("/api/v1/").json()
+    assert root["callback-tasks"].endswith("/api/v1/callback-tasks/")

@@ -927,6 +927,8 @@ class OfflineEntryResultSerializer(serializers.Serializer):
 class OfflineEntryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     """录入线下问卷（任务详情页的“录入线下问卷”）。"""
 
+    parser_classes = [MultiPartParser, FormParser]
+
     queryset = CallbackTask.objects.select_related(
         "customer", "branch", "business_type", "assignee"
     )
@@ -940,6 +942,7 @@ class OfflineEntryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="录入线下问卷",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="回访任务编号")],
         request={"multipart/form-data": OfflineEntrySerializer},
         responses={
             201: OfflineEntryResultSerializer,
@@ -969,13 +972,7 @@ class OfflineEntryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             ),
         ],
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="offline-questionnaire",
-        parser_classes=[MultiPartParser, FormParser],
-    )
-    def offline_questionnaire(self, request, pk=None):
+    def create(self, request, pk=None):
         """录入客户填写的纸质问卷（multipart）：answers（JSON 数组，与掌厅接口的答案格式相同）、
         version（不填按任务的回访业务类型选择）、scan（扫描件，必填，不超过 20 MB）、filled_on
         （客户填写日期，不填为今天）。与页面相同：回访专员录入自己的任务或本营业部未分配的任务
@@ -1020,6 +1017,10 @@ def register(router) -> None:
     router.register("questionnaires", QuestionnaireViewSet, basename="questionnaire")
     router.register("survey-invitations", InvitationViewSet, basename="survey-invitation")
     router.register("survey-responses", SurveyResponseViewSet, basename="survey-response")
-    # Only its action: POST callback-tasks/{id}/offline-questionnaire/ (the tasks' own
-    # viewset is callbacks.api's).
-    router.register("callback-tasks", OfflineEntryViewSet, basename="offline-entry")
+    # A task's sub-address of its own (not an action on callbacks.api's task viewset, nor a
+    # second "callback-tasks" registration, which would replace that one in the API root).
+    router.register(
+        r"callback-tasks/(?P<pk>\d+)/offline-questionnaire",
+        OfflineEntryViewSet,
+        basename="offline-entry",
+    )
