@@ -52,6 +52,23 @@ def default_version(task: CallbackTask) -> QuestionnaireVersion | None:
     )
 
 
+def chosen_version(raw, task: CallbackTask) -> QuestionnaireVersion | None:
+    """The published version an agent chose (its id, as the page's select or the API's
+    ``version`` send it), or :func:`default_version` when none was chosen; None for an id
+    that is not a published version (the service then refuses with its message)."""
+    raw = str(raw or "")
+    if raw.isdigit():
+        if len(raw) > 18:  # beyond a bigint: no such version
+            return None
+        return (
+            QuestionnaireVersion.objects.published()
+            .select_related("questionnaire")
+            .filter(pk=int(raw))
+            .first()
+        )
+    return default_version(task)
+
+
 def entered(task_id: int) -> Response | None:
     """The task's offline (线下) questionnaire already entered, if any: a task takes one."""
     return (

@@ -19,7 +19,6 @@ from huifang.core.calendar_forms import DateInput
 from huifang.core.views import style_form
 from huifang.surveys import offline
 from huifang.surveys.forms import answers_from_post, form_rows
-from huifang.surveys.models import QuestionnaireVersion
 from huifang.surveys.sections import may_enter_offline
 from huifang.surveys.writeback import InvitationClosed
 
@@ -54,17 +53,6 @@ class OfflineForm(forms.Form):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
 
 
-def _chosen_version(raw: str | None, task: CallbackTask) -> QuestionnaireVersion | None:
-    if raw and str(raw).isdigit():
-        return (
-            QuestionnaireVersion.objects.published()
-            .select_related("questionnaire")
-            .filter(pk=int(raw))
-            .first()
-        )
-    return offline.default_version(task)
-
-
 def offline_entry(request, task_pk: int):
     task = get_object_or_404(
         CallbackTask.objects.restrict(request.user, "view").select_related(
@@ -84,7 +72,7 @@ def offline_entry(request, task_pk: int):
             work_refusal(request.user, task) or "您没有为该任务录入线下问卷的权限"
         )
     source = request.POST if request.method == "POST" else request.GET
-    version = _chosen_version(source.get("version"), task)
+    version = offline.chosen_version(source.get("version"), task)
     form = OfflineForm(request.POST or None, request.FILES or None)
     errors: dict[str, str] = {}
     posted = None

@@ -2,12 +2,17 @@
 ``surveys/api.py``): ``/api/v1/questionnaires/`` (versions; create, edit the draft,
 publish, new draft), ``/api/v1/survey-invitations/`` (问卷下发 from tasks) and
 ``/api/v1/survey-responses/`` (问卷结果, export of all answers of a version). Every write
-is a ``surveys.services`` / ``surveys.sending`` call made the way the pages make it."""
+is a ``surveys.services`` / ``surveys.sending`` call made the way the pages make it.
+``/api/v1/callback-tasks/{id}/offline-questionnaire/`` is 录入线下问卷 (the task page's
+form, ``surveys.offline.do_enter_offline``)."""
 
 from __future__ import annotations
 
+import json
+
 import django_filters
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.http import QueryDict
 from drf_spectacular.utils import (
@@ -20,11 +25,15 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from huifang.callbacks.api import ServiceCheckedPermission
 from huifang.callbacks.filtersets import TaskFilterSet
 from huifang.callbacks.models import BusinessType, CallbackTask
+from huifang.callbacks.records.services import AttachmentInput
+from huifang.callbacks.services import work_refusal
 from huifang.core.api import (
     FILE_RESPONSES,
     JobAcceptedSerializer,
@@ -32,15 +41,19 @@ from huifang.core.api import (
     ScopedViewSetMixin,
     accepted,
 )
+from huifang.core.api_errors import Conflict, Gone
+from huifang.core.api_schema import error_response
 from huifang.core.exporter import Exporter, ExportError
 from huifang.core.filtersets import BIGINT
 from huifang.core.jobs import start_job
 from huifang.surveys import api_examples as examples
-from huifang.surveys import content, jobs, results, sending, services
+from huifang.surveys import content, jobs, offline, results, sending, services, writeback
 from huifang.surveys.choices import Channel, InvitationStatus, VersionStatus
 from huifang.surveys.filtersets import QuestionnaireFilterSet
 from huifang.surveys.models import Invitation, Questionnaire, QuestionnaireVersion
 from huifang.surveys.models import Response as SurveyResponse
+from huifang.surveys.offline_views import OfflineForm
+from huifang.surveys.sections import may_enter_offline
 
 TASK_NOT_FOUND = "回访任务不存在或不在您的权限范围内"
 JOB_EXAMPLE = OpenApiExample(
@@ -851,7 +864,163 @@ class SurveyResponseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             raise ValidationError(filterset.errors) from None
 
 
+# ---------------------------------------------------------------- offline entry (线下问卷)
+
+OFFLINE_PERMS = ("surveys.add_response", "records.add_callbackrecord")
+OFFLINE_ANSWERS_EXAMPLE = [
+    {"question": "identity", "options": ["yes"]},
+    {"question": "channels", "options": ["app", "pc"]},
+    {"question": "opinion", "text": "无"},
+]
+
+
+class OfflineEntrySerializer(serializers.Serializer):
+    """录入线下问卷（multipart/form-data）：与任务页“录入线下问卷”表单相同的内容。"""
+
+    answers = serializers.CharField(
+        help_text="答案（JSON 数组，与掌厅接口相同的格式）："
+        '[{"question": 题目 id, "options": [选项 id]} 或 {"question": 题目 id, "text": "…"}]，'
+        "每项可带 note（说明）；未作答的题目不列出",
+        error_messages={"required": "请填写答案", "blank": "请填写答案"},
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=BIGINT[1],
+        help_text="问卷版本编号（已发布的版本）；不填则按任务的回访业务类型选择（与页面相同）",
+    )
+    scan = serializers.FileField(
+        help_text="纸质问卷扫描件（不超过 20 MB）",
+        error_messages={"required": "请上传纸质问卷的扫描件", "empty": "扫描件是空文件"},
+    )
+    filled_on = serializers.DateField(
+        required=False, help_text="客户填写日期（YYYY-MM-DD，不晚于今天）；不填为今天"
+    )
+
+    def validate_answers(self, value: str) -> list:
+        try:
+            answers = json.loads(value)
+        except ValueError:
+            raise ValidationError("答案应为 JSON 数组") from None
+        if not isinstance(answers, list):
+            raise ValidationError("答案应为 JSON 数组")
+        return answers
+
+    def validate(self, attrs):
+        # The page's form checks the scan's size and the date: the same form here.
+        form = OfflineForm({"filled_on": attrs.get("filled_on") or ""}, {"scan": attrs["scan"]})
+        if not form.is_valid():
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        attrs["submitted_at"] = form.submitted_at()
+        return attrs
+
+
+class OfflineEntryResultSerializer(serializers.Serializer):
+    response = serializers.IntegerField(help_text="问卷结果编号")
+    record = serializers.IntegerField(help_text="回访记录编号（回访形式：线下问卷）")
+    status = serializers.ChoiceField(
+        choices=["成功", "其他"], help_text="回访记录的状态：全部答案正常为成功，否则为其他"
+    )
+    abnormal = serializers.ListField(child=serializers.CharField(), help_text="异常答案的题目 id")
+
+
+class OfflineEntryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """录入线下问卷（任务详情页的“录入线下问卷”）。"""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    queryset = CallbackTask.objects.select_related(
+        "customer", "branch", "business_type", "assignee"
+    )
+    permission_classes = [ServiceCheckedPermission]
+    serializer_class = OfflineEntrySerializer
+
+    def get_queryset(self):
+        # As the page: the tasks the caller sees (out of scope 404); the service checks
+        # the rest.
+        return self.queryset.restrict(self.request.user, "view")
+
+    @extend_schema(
+        summary="录入线下问卷",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="回访任务编号")],
+        request={"multipart/form-data": OfflineEntrySerializer},
+        responses={
+            201: OfflineEntryResultSerializer,
+            409: error_response(
+                "已录入过线下问卷，或任务已结束",
+                "conflict",
+                "该任务的线下问卷已于 2026-03-02 10:00 由张三录入（邀请 INVK7Q2M4D9XB3TP6ZR），"
+                "不能重复录入；如有错误请修改其回访记录",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "录入纸质问卷",
+                value={
+                    "answers": json.dumps(OFFLINE_ANSWERS_EXAMPLE, ensure_ascii=False),
+                    "version": 6,
+                    "scan": "（纸质问卷扫描件，PDF 或图片文件）",
+                    "filled_on": "2026-03-01",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "有异常答案",
+                value={"response": 77, "record": 680, "status": "其他", "abnormal": ["identity"]},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def create(self, request, pk=None):
+        """录入客户填写的纸质问卷（multipart）：answers（JSON 数组，与掌厅接口的答案格式相同）、
+        version（不填按任务的回访业务类型选择）、scan（扫描件，必填，不超过 20 MB）、filled_on
+        （客户填写日期，不填为今天）。与页面相同：回访专员录入自己的任务或本营业部未分配的任务
+        （他人的任务 403，说明由谁处理），营业部负责人、总部合规管理员录入权限范围内的任务；
+        每个任务只录入一次（再次录入 409），已结束的任务 409；答案不符合问卷 400，按题目 id
+        列出原因；被拒绝时不写入任何数据。成功 201：问卷结果、回访记录（回访形式“线下问卷”，
+        附扫描件）、状态（成功 / 其他）与异常答案的题目；全部正常时任务完成。"""
+        if not all(request.user.has_perm(p) for p in OFFLINE_PERMS):
+            raise PermissionDenied("您没有录入线下问卷的权限")
+        task = self.get_object()
+        earlier = offline.entered(task.pk)
+        if earlier is not None:
+            raise Conflict(offline.already_entered_message(earlier))
+        if not may_enter_offline(request.user, task):
+            if not task.is_open:
+                raise Conflict(f"任务当前为“{task.get_status_display()}”，不能录入线下问卷")
+            raise PermissionDenied(
+                work_refusal(request.user, task) or "您没有为该任务录入线下问卷的权限"
+            )
+        body = OfflineEntrySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        try:
+            response = offline.do_enter_offline(
+                task,
+                offline.chosen_version(values.get("version"), task),
+                values["answers"],
+                scan=AttachmentInput(file=values["scan"]),
+                submitted_at=values["submitted_at"],
+                actor=request.user,
+            )
+        except writeback.InvitationClosed as exc:
+            raise (Gone if exc.status == 410 else Conflict)(exc.messages[0]) from exc
+        except DjangoValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise  # by question id, version or scan: 400
+            raise Conflict("；".join(exc.messages)) from exc  # entered meanwhile, closed
+        return Response(writeback.response_body(response), status=status.HTTP_201_CREATED)
+
+
 def register(router) -> None:
     router.register("questionnaires", QuestionnaireViewSet, basename="questionnaire")
     router.register("survey-invitations", InvitationViewSet, basename="survey-invitation")
     router.register("survey-responses", SurveyResponseViewSet, basename="survey-response")
+    # A task's sub-address of its own (not an action on callbacks.api's task viewset, nor a
+    # second "callback-tasks" registration, which would replace that one in the API root).
+    router.register(
+        r"callback-tasks/(?P<pk>\d+)/offline-questionnaire",
+        OfflineEntryViewSet,
+        basename="offline-entry",
+    )
