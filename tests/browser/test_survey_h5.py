@@ -37,6 +37,13 @@ def test_a_customer_answers_the_h5_questionnaire_once_on_a_phone(branches, brows
         expect(page.get_by_role("heading", name="测试问卷")).to_be_visible()
         # Fits the phone: nothing wider than the screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        # Each question's title sits inside its card, below the card's top border (a
+        # fieldset's legend is drawn across it, and a two-line title overlapped it).
+        assert page.evaluate(
+            """[...document.querySelectorAll('fieldset.qn-question')].every(f =>
+                f.querySelector('legend').getBoundingClientRect().top
+                > f.getBoundingClientRect().top)"""
+        )
         page.get_by_label("是", exact=True).check()
         page.get_by_label("手机").check()
         submit = page.get_by_role("button", name="提交问卷")
