@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import FieldDoesNotExist
+from django_filters import BooleanFilter
 from drf_spectacular.drainage import get_override
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_serializer
-from django_filters import BooleanFilter
 from rest_framework import pagination
 
 
