@@ -1,7 +1,8 @@
 """OpenAPI post-processing: every operation documents the API's one error shape
 (``core.api_errors``) for the refusals any endpoint may answer, so the schema is true for
 them too (400 bad parameters or body, 401 no credentials, 403 no permission, 404 missing or
-out of scope, 405 a method the address does not take, 429 rate limited). An endpoint that answers 409 or 410 declares it itself
+out of scope, 405 a method the address does not take, 429 rate limited; and 415 a body in a
+format the operation does not take, for an operation that takes one). An endpoint that answers 409 or 410 declares it itself
 with :data:`ERROR_RESPONSE`."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ COMMON = {
     "405": "该地址不支持此请求方法",
     "429": "请求过于频繁",
 }
+# An operation that takes a body may also refuse its format (no or another Content-Type).
+BODY_ERRORS = {"415": "不支持的请求体格式：请使用 JSON（application/json）或表单上传"}
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -103,7 +106,8 @@ def add_error_responses(result, generator, request, public):
                 # An error an endpoint declared with only a description has the one shape.
                 if str(status)[0] in "45" and "content" not in response:
                     response["content"] = {"application/json": {"schema": reference}}
-            for status, description in COMMON.items():
+            common = {**COMMON, **BODY_ERRORS} if "requestBody" in operation else COMMON
+            for status, description in common.items():
                 responses.setdefault(
                     status,
                     {

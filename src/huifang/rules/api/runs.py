@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -20,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from huifang.core.api import JobAcceptedSerializer, ScopedViewSetMixin, accepted
+from huifang.core.api import FILE_RESPONSES, JobAcceptedSerializer, ScopedViewSetMixin, accepted
 from huifang.core.api_errors import Conflict
 from huifang.core.exporter import Exporter, ExportError
 from huifang.core.filtersets import within_dates
@@ -281,7 +280,7 @@ class RunViewSet(
             *HIT_FILTERS,
         ],
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **FILE_RESPONSES,
             400: ERRORS[400],
             403: ERRORS[403],
             404: ERRORS[404],
