@@ -151,6 +151,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Personal data stays out of browser and proxy caches (static files are served above).
     "huifang.core.middleware.NoStoreMiddleware",
+    # The signed partner endpoints (/api/v1/callcenter/, /apphall/, /sms/) go from here
+    # through a short chain of their own (core.middleware.PARTNER_MIDDLEWARE): no session,
+    # CSRF, user, messages, second factor … which a signed JSON endpoint never uses.
+    "huifang.core.middleware.PartnerPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -10,10 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.db import DataError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from huifang.core import audit, errors
 
@@ -71,6 +74,19 @@ class AuditContextMiddleware:
         user = request.user if request.user.is_authenticated else None
         ip = client_ip(request)
         with audit.acting(user=user, label="web", ip=ip) as actor:
+            request.request_id = actor.request_id
+            response = self.get_response(request)
+        response["X-Request-ID"] = actor.request_id
+        return response
+
+
+class PartnerAuditContextMiddleware(AuditContextMiddleware):
+    """:class:`AuditContextMiddleware` for a signed partner request, which has no session
+    and so no user: the request id and the address as for an anonymous request (the
+    partner view then acts as the partner, ``partners.api``)."""
+
+    def __call__(self, request):
+        with audit.acting(user=None, label="web", ip=client_ip(request)) as actor:
             request.request_id = actor.request_id
             response = self.get_response(request)
         response["X-Request-ID"] = actor.request_id
@@ -221,3 +237,108 @@ class MethodNotAllowedMiddleware:
         ):
             return errors.method_not_allowed(request, response)
         return response
+
+
+# The signed machine endpoints (``partners.api.PartnerAPIView`` and the SMS vendors'
+# receipts): no session, no CSRF, no login — the signature or the URL's token is the key.
+PARTNER_PREFIXES = ("/api/v1/callcenter/", "/api/v1/apphall/", "/api/v1/sms/")
+
+# What a partner request passes through below :class:`PartnerPathMiddleware` (above it, in
+# settings.MIDDLEWARE: SecurityMiddleware's headers, WhiteNoise, NoStoreMiddleware).
+# In the full chain's order, so that an answer made halfway (a refused Host) gets the
+# same headers as there.
+PARTNER_MIDDLEWARE = (
+    "django.middleware.locale.LocaleMiddleware",
+    # The Host check (ALLOWED_HOSTS: a 400 otherwise) and APPEND_SLASH, as for every path.
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "huifang.core.middleware.PartnerCSPMiddleware",
+    "huifang.core.middleware.PartnerAuditContextMiddleware",
+    "huifang.core.middleware.BadInputMiddleware",
+)
+
+
+class _ChainHandler(BaseHandler):
+    """Django's request handling (URL resolution, the view, ``process_view`` /
+    ``process_exception`` / ``process_template_response``, an exception turned into the
+    404/500 answer) behind its own middleware list: ``BaseHandler.load_middleware`` for a
+    list other than settings.MIDDLEWARE (synchronous middleware only)."""
+
+    def __init__(self, paths):
+        super().__init__()
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(paths):
+            instance = import_string(path)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+
+class PartnerPathMiddleware:
+    """Sends the signed partner endpoints (:data:`PARTNER_PREFIXES`) through a short chain
+    (:data:`PARTNER_MIDDLEWARE`), everything else on down settings.MIDDLEWARE.
+
+    Machines call these thousands of times a minute, and a signed JSON endpoint has no use
+    for what the pages need — sessions, the locale, CSRF, the user, messages, the second
+    factor, the session lifetime, the password change, htmx, the login requirement, the
+    lockout — which cost ~14 % of a call result's CPU. What the answer carries stays the
+    same: SecurityMiddleware's headers and ``no-store`` (above this middleware), the Host
+    check, ``X-Frame-Options``, the Content-Security-Policy, ``Content-Language`` /
+    ``Vary``, ``X-Request-ID`` and the audit context, the 400 for out-of-range input and the
+    Chinese JSON 404/405/500 (``tests/partners/test_partner_chain.py`` compares the headers
+    with the full chain's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.partner_chain = _ChainHandler(PARTNER_MIDDLEWARE)._middleware_chain
+
+    def __call__(self, request):
+        if request.path_info.startswith(PARTNER_PREFIXES):
+            return self.partner_chain(request)
+        return self.get_response(request)
+
+
+class PartnerCSPMiddleware:
+    """django-csp's CSPMiddleware for a JSON answer, its header text computed once: the
+    policy of settings.CONTENT_SECURITY_POLICY (and ``_REPORT_ONLY``) without a nonce — a
+    JSON answer renders no template — where django-csp builds the same text twice per
+    response. Not under DEBUG for a 404 or 500 (Django's debug pages), as django-csp."""
+
+    def __init__(self, get_response):
+        from csp.constants import HEADER, HEADER_REPORT_ONLY
+        from csp.utils import build_policy
+
+        self.get_response = get_response
+        self.headers = [
+            (name, value, tuple(prefixes))
+            for name, value, prefixes in (
+                (HEADER, build_policy(), _csp_excluded("CONTENT_SECURITY_POLICY")),
+                (
+                    HEADER_REPORT_ONLY,
+                    build_policy(report_only=True),
+                    _csp_excluded("CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+                ),
+            )
+            if value
+        ]
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response
+        for name, value, excluded in self.headers:
+            if name not in response and not request.path_info.startswith(excluded):
+                response[name] = value
+        return response
+
+
+def _csp_excluded(setting: str) -> tuple:
+    return tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())

@@ -17,6 +17,7 @@ second save is refused with nothing written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import re
@@ -376,6 +377,54 @@ def _store_attachment(
         rows.append(row)
 
 
+REFUSALS = (ValidationError, PermissionDenied)
+
+
+@contextlib.contextmanager
+def _transaction():
+    """The transaction of a write service that checks first and writes after (its writes
+    inside :func:`_writes`): its own at the top level (BEGIN … COMMIT), the caller's when
+    it is called inside one — without a savepoint: SAVEPOINT and RELEASE are a round trip
+    each on PostgreSQL, on every call result and app-hall answer, whose callers' own
+    transaction (or savepoint) already makes the whole all-or-nothing.
+
+    A refusal (ValidationError, PermissionDenied) raised before the writes leaves the
+    caller's transaction as it found it — as the rolled-back savepoint did — so the caller
+    may catch it and go on (the 外呼 ingest keeps a call without its record). Any other
+    error, and any error once the writes began, marks the caller's transaction for
+    rollback (Django's ``atomic(savepoint=False)``): nothing half-written can commit; the
+    caller's savepoint or transaction undoes it."""
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    try:
+        yield
+    except REFUSALS:
+        raise
+    except BaseException:
+        transaction.set_rollback(True)
+        raise
+
+
+def _writes():
+    """The writes of a :func:`_transaction` block, after its checks: an error in them
+    rolls back the whole transaction (the caller's, when nested), not to a savepoint."""
+    return transaction.atomic(savepoint=False)
+
+
+def _attachment_refusal(attachments: list[AttachmentInput] | None) -> ValidationError | None:
+    """What :func:`_store_attachment` would refuse among ``attachments``, checked before
+    anything is written (a refusal must come before the writes, see :func:`_transaction`)."""
+    for item in attachments or []:
+        if item.file is not None:
+            if item.file.size is not None and item.file.size > MAX_ATTACHMENT_BYTES:
+                return ValidationError({"attachment": "附件不能超过 20 MB"})
+        elif item.reference.strip() and not SHA256.match(item.sha256.strip().lower()):
+            return ValidationError({"recording_sha256": "录音的 SHA-256 应为 64 位十六进制字符"})
+    return None
+
+
 def _with_files_cleaned(work):
     """Run ``work(saved)``; files it stored are removed again if the transaction fails, so a
     refused save leaves nothing behind — not even on disk."""
@@ -599,8 +648,10 @@ def do_create_record(
         elif reason is not None and reason.is_final and not feedback_message:
             feedback_message = f"失败原因“{reason.name}”，再次回访已无意义，请营业部负责人跟进"
 
+    attachment_refusal = _attachment_refusal(attachments)
+
     def work(saved: list[str]) -> tuple[CallbackRecord, CallbackTask]:
-        with transaction.atomic():
+        with _transaction():
             locked = _lock_task(task.pk, actor)
             task_services.require_own_task(actor, locked)
             if not locked.is_open:
@@ -616,6 +667,8 @@ def do_create_record(
                 unmet = requirement_refusals(locked, content, attachments)
                 if unmet:
                     raise ValidationError(unmet)
+            if attachment_refusal is not None:
+                raise attachment_refusal
             now = timezone.now()
             if content["status"] == RecordStatus.SUCCESS:
                 moved, moved_row = task_services.planned_transition(
@@ -627,60 +680,61 @@ def do_create_record(
                 )
             else:
                 moved, moved_row = {}, None
-            record = RECORD_INSERT.create(
-                task=locked,
-                branch_id=locked.branch_id,  # the scope and the branch filter read it
-                customer_id=locked.customer_id,
-                business_type_id=locked.business_type_id,
-                agent=agent,
-                created_by=actor.user,
-                created_via=actor.label,
-                updated_by=actor.user,
-                created_at=now,
-                updated_at=now,
-                feedback_at=now if feedback_message else None,
-                **content,
-            )
-            snapshot = content_snapshot(record)
-            VERSION_INSERT.create(
-                record=record, version=1, data=snapshot, changed_by=actor.user, changed_at=now
-            )
-            rows = [
-                _audit_row(
-                    CallbackAction.RECORD_CREATE,
-                    record,
-                    after=snapshot,
-                    message=f"登记回访记录（任务 #{locked.pk}，{record.get_status_display()}）",
+            with _writes():  # every check passed: from here on, only writes
+                record = RECORD_INSERT.create(
+                    task=locked,
+                    branch_id=locked.branch_id,  # the scope and the branch filter read it
+                    customer_id=locked.customer_id,
+                    business_type_id=locked.business_type_id,
+                    agent=agent,
+                    created_by=actor.user,
+                    created_via=actor.label,
+                    updated_by=actor.user,
+                    created_at=now,
+                    updated_at=now,
+                    feedback_at=now if feedback_message else None,
+                    **content,
                 )
-            ]
-            for item in attachments or []:
-                _store_attachment(record, item, actor, saved, rows)
-            counters = _counted(locked, record)
-            old, new = audit.diff(
-                audit.snapshot(locked, COUNTER_FIELDS),
-                {k: audit.jsonable(v) for k, v in counters.items()},
-            )
-            rows.append(
-                _audit_row(
-                    CallbackAction.TASK_ATTEMPTS,
-                    locked,
-                    before=old,
-                    after=new,
-                    message=f"回访记录 #{record.pk}",
+                snapshot = content_snapshot(record)
+                VERSION_INSERT.create(
+                    record=record, version=1, data=snapshot, changed_by=actor.user, changed_at=now
                 )
-            )
-            if feedback_message:
-                rows.append(_new_feedback(locked, record, feedback_message, actor, now=now)[1])
-            values = {**counters, "updated_at": now, **moved}
-            if moved_row is not None:
-                if record.is_success:
-                    moved_row["message"] = f"回访成功（记录 #{record.pk}）"
-                rows.append(moved_row)
-            CallbackTask.objects.filter(pk=locked.pk).update(**values)
-            for name, value in values.items():
-                setattr(locked, name, value)
-            audit.record_many(rows, actor=actor)
-            return record, locked
+                rows = [
+                    _audit_row(
+                        CallbackAction.RECORD_CREATE,
+                        record,
+                        after=snapshot,
+                        message=f"登记回访记录（任务 #{locked.pk}，{record.get_status_display()}）",
+                    )
+                ]
+                for item in attachments or []:
+                    _store_attachment(record, item, actor, saved, rows)
+                counters = _counted(locked, record)
+                old, new = audit.diff(
+                    audit.snapshot(locked, COUNTER_FIELDS),
+                    {k: audit.jsonable(v) for k, v in counters.items()},
+                )
+                rows.append(
+                    _audit_row(
+                        CallbackAction.TASK_ATTEMPTS,
+                        locked,
+                        before=old,
+                        after=new,
+                        message=f"回访记录 #{record.pk}",
+                    )
+                )
+                if feedback_message:
+                    rows.append(_new_feedback(locked, record, feedback_message, actor, now=now)[1])
+                values = {**counters, "updated_at": now, **moved}
+                if moved_row is not None:
+                    if record.is_success:
+                        moved_row["message"] = f"回访成功（记录 #{record.pk}）"
+                    rows.append(moved_row)
+                CallbackTask.objects.filter(pk=locked.pk).update(**values)
+                for name, value in values.items():
+                    setattr(locked, name, value)
+                audit.record_many(rows, actor=actor)
+                return record, locked
 
     record, locked = _with_files_cleaned(work)
     _copy_task(locked, task)
@@ -848,11 +902,12 @@ def do_feedback(
     if not message or not message.strip():
         raise ValidationError({"message": "请填写反馈内容"})
     require(actor, CHANGE_RECORD, message="您没有反馈营业部的权限")
-    with transaction.atomic():
+    with _transaction():
         locked = _lock_task(task.pk, actor)
         if record is not None and record.task_id != locked.pk:
             raise ValidationError("回访记录不属于该任务")
-        return _feedback(locked, record, message, actor, announce=announce)
+        with _writes():
+            return _feedback(locked, record, message, actor, announce=announce)
 
 
 def do_handle_feedback(feedback: BranchFeedback, note: str, *, actor) -> BranchFeedback:
