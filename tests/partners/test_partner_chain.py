@@ -166,3 +166,46 @@ def test_a_call_result_opens_no_savepoint_of_the_records_service(pushed, call, p
     lock = max(n for n in range(record) if statements[n].startswith('SELECT "callbacks_callback'))
     assert not any("SAVEPOINT" in s for s in statements[lock - 1 : record]), statements
     assert len(statements) <= 21, statements
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "application/json; indent=4", "text/html", "*/*; q=0.8",
+     "application/*", "text/html, */*; q=0.1", "", "application/xml"],
+)  # fmt: skip
+@pytest.mark.parametrize("query", ["", "format=json", "format=xml", "a=1"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON",
+     "text/plain", "application/*", "*/*", "application/json-patch+json", ""],
+)  # fmt: skip
+def test_the_partner_negotiation_answers_as_drfs_own(accept, query, content_type):
+    from django.test import RequestFactory
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+
+    from huifang.core.parsers import JSONParser
+    from huifang.partners.api import PartnerNegotiation
+
+    headers = {} if accept is None else {"Accept": accept}
+    django_request = RequestFactory().post(
+        f"/api/v1/callcenter/calls?{query}", b"{}", content_type=content_type, headers=headers
+    )
+    if not content_type:
+        django_request.META.pop("CONTENT_TYPE", None)
+    request = Request(django_request)
+    parsers, renderers = [JSONParser()], [JSONRenderer()]
+
+    def outcome(negotiation, work):
+        try:
+            return work(negotiation)
+        except Exception as exc:  # NotAcceptable, Http404 (an unknown ?format=)
+            return type(exc)
+
+    for work in (
+        lambda n: n.select_parser(request, parsers),
+        lambda n: n.select_renderer(request, renderers),
+        lambda n: n.select_renderer(request, renderers, "json"),
+    ):
+        assert outcome(PartnerNegotiation(), work) == outcome(DefaultContentNegotiation(), work)

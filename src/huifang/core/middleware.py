@@ -7,6 +7,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -14,8 +15,10 @@ from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.db import DataError
 from django.http import HttpResponseNotAllowed
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
 from huifang.core import audit, errors
@@ -248,7 +251,7 @@ PARTNER_PREFIXES = ("/api/v1/callcenter/", "/api/v1/apphall/", "/api/v1/sms/")
 # In the full chain's order, so that an answer made halfway (a refused Host) gets the
 # same headers as there.
 PARTNER_MIDDLEWARE = (
-    "django.middleware.locale.LocaleMiddleware",
+    "huifang.core.middleware.PartnerLocaleMiddleware",
     # The Host check (ALLOWED_HOSTS: a 400 otherwise) and APPEND_SLASH, as for every path.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -304,6 +307,34 @@ class PartnerPathMiddleware:
         if request.path_info.startswith(PARTNER_PREFIXES):
             return self.partner_chain(request)
         return self.get_response(request)
+
+
+class PartnerLocaleMiddleware(LocaleMiddleware):
+    """LocaleMiddleware for a partner request. With one language (settings.LANGUAGES) and
+    no language-prefixed URL patterns, whatever the request says (Accept-Language, the
+    cookie) it can only choose settings.LANGUAGE_CODE: that language is activated and the
+    answer gets LocaleMiddleware's ``Content-Language`` and ``Vary: Accept-Language``,
+    without parsing the request's preferences and the path twice. Otherwise it is
+    LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        urlconf = settings.ROOT_URLCONF
+        self.only = (
+            settings.LANGUAGE_CODE
+            if len(settings.LANGUAGES) == 1 and not is_language_prefix_patterns_used(urlconf)[0]
+            else None
+        )
+
+    def __call__(self, request):
+        if self.only is None:
+            return super().__call__(request)
+        translation.activate(self.only)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 class PartnerCSPMiddleware:
