@@ -74,13 +74,15 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user if request.user.is_authenticated else None
         ip = client_ip(request)
-        with audit.acting(user=user, label="web", ip=ip) as actor:
+        with audit.acting(user=self.user(request), label="web", ip=ip) as actor:
             request.request_id = actor.request_id
             response = self.get_response(request)
         response["X-Request-ID"] = actor.request_id
         return response
+
+    def user(self, request):
+        return request.user if request.user.is_authenticated else None
 
 
 class PartnerAuditContextMiddleware(AuditContextMiddleware):
@@ -88,12 +90,8 @@ class PartnerAuditContextMiddleware(AuditContextMiddleware):
     and so no user: the request id and the address as for an anonymous request (the
     partner view then acts as the partner, ``partners.api``)."""
 
-    def __call__(self, request):
-        with audit.acting(user=None, label="web", ip=client_ip(request)) as actor:
-            request.request_id = actor.request_id
-            response = self.get_response(request)
-        response["X-Request-ID"] = actor.request_id
-        return response
+    def user(self, request):
+        return None
 
 
 class NoStoreMiddleware:
