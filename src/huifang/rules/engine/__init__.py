@@ -368,6 +368,9 @@ PART_SIZE = 25_000
 """Customers (by id span) per part of :func:`screen_table`; fewer: one statement."""
 WORKERS = 2
 """Parts screened at a time (threads, each with a database connection of its own)."""
+AHEAD = 2 * WORKERS
+"""Parts screened or screening ahead of the one being handed over: the threads go on while
+the rows of the one before are written."""
 
 
 def _parts() -> list[tuple[str | None, str | None]] | None:
@@ -398,11 +401,11 @@ def _parts_table(ctx: Context, specs: list[RuleSpec], parts) -> Table:
     """The :class:`Table` of a screening in ``parts`` (see :func:`screen_table`):
     :data:`WORKERS` threads take the parts in order, each on one connection of its own for
     all its parts (a new connection reads the schema and maps the file afresh); a thread
-    starts a part only while fewer than ``WORKERS`` parts' rows wait to be handed over, so
+    starts a part only while fewer than ``AHEAD`` parts' rows wait to be handed over, so
     memory holds a few parts, not the screening."""
     done = [Future() for _ in parts]
     order = iter(range(len(parts)))
-    lock, room, stop = threading.Lock(), threading.Semaphore(WORKERS), threading.Event()
+    lock, room, stop = threading.Lock(), threading.Semaphore(AHEAD), threading.Event()
 
     def work():
         try:
@@ -427,7 +430,7 @@ def _parts_table(ctx: Context, specs: list[RuleSpec], parts) -> Table:
 
     def finish():
         stop.set()
-        for _ in threads:
+        for _ in range(AHEAD):
             room.release()
         for thread in threads:
             thread.join()
