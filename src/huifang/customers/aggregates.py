@@ -170,21 +170,22 @@ FROM {source} s
 WHERE {where}
 """
 )
-# (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.) A month's first row only
-# moves when the new rows start earlier (a late correction file).
-_UPSERT = """
-ON CONFLICT (customer_id, month) DO UPDATE SET
-    days = a.days + excluded.days,
-    volume = a.volume + excluded.volume,
-    pnl = a.pnl + excluded.pnl,
-    fee = a.fee + excluded.fee,
-    deposit = a.deposit + excluded.deposit,
-    withdrawal = a.withdrawal + excluded.withdrawal,
-    first_prev_equity = CASE WHEN excluded.first_date < a.first_date
-                             THEN excluded.first_prev_equity ELSE a.first_prev_equity END,
-    first_date = CASE WHEN excluded.first_date < a.first_date
-                      THEN excluded.first_date ELSE a.first_date END
-"""
+
+
+# (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.) A month's or a year's first
+# row only moves when the new rows start earlier (a late correction file).
+def _upsert(key: str, sums: tuple[str, ...], firsts: tuple[str, ...]) -> str:
+    """``ON CONFLICT (customer_id, key)``: the ``sums`` added; the ``firsts`` (the first
+    row's values) taken from the new rows when they start earlier."""
+    sets = [f"{c} = a.{c} + excluded.{c}" for c in sums] + [
+        f"{c} = CASE WHEN excluded.first_date < a.first_date THEN excluded.{c} ELSE a.{c} END"
+        for c in firsts
+    ]
+    return f"\nON CONFLICT (customer_id, {key}) DO UPDATE SET\n    " + ",\n    ".join(sets) + "\n"
+
+
+SUMS = ("days", "volume", "pnl", "deposit", "withdrawal")
+_UPSERT = _upsert("month", (*SUMS, "fee"), ("first_prev_equity", "first_date"))
 
 
 _YEAR_INTO = """
@@ -216,16 +217,7 @@ FROM {source} s
 WHERE {where}
 """
 )
-_YEAR_UPSERT = """
-ON CONFLICT (customer_id, year) DO UPDATE SET
-    days = a.days + excluded.days,
-    volume = a.volume + excluded.volume,
-    pnl = a.pnl + excluded.pnl,
-    deposit = a.deposit + excluded.deposit,
-    withdrawal = a.withdrawal + excluded.withdrawal,
-    first_date = CASE WHEN excluded.first_date < a.first_date
-                      THEN excluded.first_date ELSE a.first_date END
-"""
+_YEAR_UPSERT = _upsert("year", SUMS, ("first_date",))
 
 
 def refresh_all() -> None:
