@@ -23,13 +23,10 @@ from huifang.surveys import sending, writeback
 from huifang.surveys.choices import InvitationStatus
 from huifang.surveys.models import Invitation, Response, ResponseAnswer
 from tests.partners.helpers import make_partner
-from tests.surveys.invites import make_task
+from tests.surveys.invites import APPHALL, NORMAL_ANSWERS, make_task, submit
 
-API = "/api/v1/apphall"
-NORMAL = [
-    {"question": "identity", "options": ["yes"]},
-    {"question": "channels", "options": ["app"]},
-]
+API = APPHALL
+NORMAL = NORMAL_ANSWERS
 ABNORMAL = [{"question": "identity", "options": ["no"], "note": "家人"}]
 
 # The statements of one app-hall answer through the test client, the test's own transaction
@@ -58,17 +55,6 @@ def _invite(branches, code: str) -> Invitation:
 @pytest.fixture
 def invitations(branches, published):
     return [_invite(branches, f"00880000{n:02d}") for n in range(1, 4)]
-
-
-def submit(signed_client, partner, invitation, answers=NORMAL, submission_id="S1", **extra):
-    body = {
-        "submission_id": submission_id,
-        "investor_code": invitation.customer.investor_code,
-        "submitted_at": "2026-01-05T10:30:00+08:00",
-        "answers": answers,
-        **extra,
-    }
-    return signed_client.post(partner, f"{API}/invitations/{invitation.code}/responses", body)
 
 
 def _statements(signed_client, partner, invitation, **options) -> tuple[list[str], object]:
