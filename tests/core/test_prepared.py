@@ -224,7 +224,7 @@ def test_every_insert_of_the_code_base_is_for_a_plain_model():
     models = {each.model for each in Insert.registry}
     assert {m.__name__ for m in models} >= {
         "AuditEvent", "PartnerEvent", "CallAttempt", "CallbackRecord", "RecordVersion",
-        "ResponseAnswer",
+        "Response",
     }  # fmt: skip
     for model in models:
         # save() adds nothing to Model.save() for a new row (AuditEvent's refuses updates).
