@@ -23,7 +23,7 @@ from huifang.partners.models import PartnerEvent
 # server runs them; the ingest's own part (calls.services) is: the look-up, the attempt's
 # INSERT and its audit row, and for a mapped result the records service's registration
 # (8 statements, a savepoint among them) between the look-up and the INSERT. Before issue
-# 17's round: 12 and 22 (the task, the mapping, the reason and the assignee read one by
+# 17's round 3: 11 and 21 (the task, the mapping, the reason and the assignee read one by
 # one, the attempt in two savepoints).
 WAITING = 6  # an ``other`` result, kept for an agent
 RECORDED = 14  # a ``busy`` result: a 失败 callback record through the records service
