@@ -112,7 +112,7 @@ def test_every_prepared_query_of_the_code_base_compiles():
     for module in MODULES:
         importlib.import_module(module)
     declared = [p for p in Prepared.registry if p.build.__module__.startswith("huifang.")]
-    assert len(declared) >= 10
+    assert len(declared) >= 8  # (the calls webhook's four became one join: channels.calls)
     with transaction.atomic():
         for prepared in declared:
             assert prepared.rows(*[_unused(kind) for kind in prepared.kinds]) == []
