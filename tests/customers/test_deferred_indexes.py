@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from huifang.core.models import AuditEvent
 from huifang.customers.importers import import_rows, staging
+from huifang.customers.importers.targets import TARGETS
 from huifang.customers.models import Customer
 
 from .conftest import CUSTOMER_HEADER, CUSTOMER_ROWS
@@ -65,3 +66,68 @@ def test_no_single_column_index_beside_a_composite_that_starts_with_it(db):
     assert "core_auditevent_user_id_2b330de8" not in audit
     assert "core_auditevent_object_type_e0bee35e" not in audit
     assert "core_audite_object__bbabc4_idx" in audit  # (object_type, object_id) stays
+
+
+def pragma(name: str):
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA {name}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_sorts_the_index_keys_in_worker_threads_and_restores_its_settings(db, settings):
+    """The indexes are built with the sorter's worker threads (one per import process) and
+    small sorted runs (the page cache's size); the connection's settings come back."""
+    settings.IMPORT_PROCESSES = 2
+    threads, cache = pragma("threads"), pragma("cache_size")
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("CREATE INDEX"):
+            seen.append((pragma("threads"), pragma("cache_size")))
+        return execute(sql, params, many, context)
+
+    before = staging.secondary_indexes(TABLE)
+    with transaction.atomic(), connection.execute_wrapper(watch):
+        with staging.deferred_indexes(TABLE):
+            pass
+    assert seen == [(2, -staging.SORTER_KIB)] * len(before)
+    assert (pragma("threads"), pragma("cache_size")) == (threads, cache)
+    assert staging.secondary_indexes(TABLE) == before
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_one_import_process_sorts_without_threads(db, settings):
+    settings.IMPORT_PROCESSES = 1
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("CREATE INDEX"):
+            seen.append(pragma("threads"))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic(), connection.execute_wrapper(watch):
+        with staging.deferred_indexes(TABLE):
+            pass
+    assert seen and set(seen) == {0}
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_drops_the_stage_without_zeroing_its_scratch_pages(db):
+    """The stage is a temporary table: its pages are freed without being overwritten first
+    (``secure_delete`` off for the temporary schema during the drop only); the main
+    database keeps its own setting."""
+    main, temp = pragma("main.secure_delete"), pragma("temp.secure_delete")
+    stage = staging.Stage(TARGETS["customers"])
+    stage.create()
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("DROP TABLE"):
+            seen.append((pragma("main.secure_delete"), pragma("temp.secure_delete")))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        stage.drop()
+    assert seen == [(main, 0)]
+    assert (pragma("main.secure_delete"), pragma("temp.secure_delete")) == (main, temp)
