@@ -46,9 +46,9 @@ def test_a_first_load_rebuilds_the_indexes_and_a_small_update_does_not(branches,
     rebuilt = []
     original = staging.deferred_indexes
 
-    def spy(table, active=True):
+    def spy(table, active=True, rows=0):
         rebuilt.append(active)
-        return original(table, active)
+        return original(table, active, rows)
 
     monkeypatch.setattr(staging, "deferred_indexes", spy)
     monkeypatch.setattr(staging, "DEFER_INDEXES_FROM", 2)
@@ -76,8 +76,8 @@ def pragma(name: str):
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")
 def test_sqlite_sorts_the_index_keys_in_worker_threads_and_restores_its_settings(db, settings):
-    """The indexes are built with the sorter's worker threads (one per import process) and
-    small sorted runs (the page cache's size); the connection's settings come back."""
+    """A big load's indexes are built with the sorter's worker threads (one per import
+    process) and small sorted runs (the page cache's size); the settings come back."""
     settings.IMPORT_PROCESSES = 2
     threads, cache = pragma("threads"), pragma("cache_size")
     seen = []
@@ -89,7 +89,7 @@ def test_sqlite_sorts_the_index_keys_in_worker_threads_and_restores_its_settings
 
     before = staging.secondary_indexes(TABLE)
     with transaction.atomic(), connection.execute_wrapper(watch):
-        with staging.deferred_indexes(TABLE):
+        with staging.deferred_indexes(TABLE, rows=staging.SORT_IN_THREADS_FROM):
             pass
     assert seen == [(2, -staging.SORTER_KIB)] * len(before)
     assert (pragma("threads"), pragma("cache_size")) == (threads, cache)
@@ -97,19 +97,24 @@ def test_sqlite_sorts_the_index_keys_in_worker_threads_and_restores_its_settings
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")
-def test_sqlite_one_import_process_sorts_without_threads(db, settings):
-    settings.IMPORT_PROCESSES = 1
+@pytest.mark.parametrize(
+    ("processes", "rows"),
+    [(1, staging.SORT_IN_THREADS_FROM), (2, staging.SORT_IN_THREADS_FROM - 1)],
+)
+def test_sqlite_one_import_process_or_a_smaller_load_sorts_as_before(db, settings, processes, rows):
+    settings.IMPORT_PROCESSES = processes
+    cache = pragma("cache_size")
     seen = []
 
     def watch(execute, sql, params, many, context):
         if sql.startswith("CREATE INDEX"):
-            seen.append(pragma("threads"))
+            seen.append((pragma("threads"), pragma("cache_size")))
         return execute(sql, params, many, context)
 
     with transaction.atomic(), connection.execute_wrapper(watch):
-        with staging.deferred_indexes(TABLE):
+        with staging.deferred_indexes(TABLE, rows=rows):
             pass
-    assert seen and set(seen) == {0}
+    assert seen and set(seen) == {(0, cache)}
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")

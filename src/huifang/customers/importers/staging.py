@@ -482,7 +482,7 @@ class Stage:
             params += [now, now]
         new = self.rows - self.matched
         rebuild = t.defer_indexes and new >= DEFER_INDEXES_FROM and _fewer_rows(t.table, new)
-        with connection.cursor() as cursor, deferred_indexes(t.table, rebuild):
+        with connection.cursor() as cursor, deferred_indexes(t.table, rebuild, new):
             cursor.execute(
                 f"INSERT INTO {t.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
                 f"FROM {t.stage} s WHERE s.target_id IS NULL "
@@ -705,25 +705,28 @@ def secondary_indexes(table: str) -> list[tuple[str, str]]:
 # SQLite builds an index by sorting its keys (the VDBE sorter). Given worker threads and a
 # sorter memory smaller than the keys, it sorts the keys in runs on those threads while this
 # one reads the table, then merges the runs: on two cores the import's own thread spends
-# less than half the time (1M customers, twelve indexes: 10.6 → 4.5 s of its CPU), and
-# the small runs sort within the CPU's caches (the process's CPU did not grow). The
-# sorter's memory is the page cache's size (``PRAGMA cache_size``), so that is lowered
-# while the indexes are built and set back after.
+# less than half the time (1M customers, twelve indexes: 13.4 → 5.7 s of its CPU in an
+# import, 10.6 → 4.5 s alone), and the small runs sort within the CPU's caches (the
+# process's CPU, threads included, did not grow: 13.4 → 10.6 s). The sorter's memory is the page cache's size (``PRAGMA cache_size``), so that is lowered
+# while the indexes are built and set back after. At 200,000 customers the keys are a few
+# runs and the page cache was holding the table: nothing gained, more CPU spent.
 SORTER_KIB = 4000
+SORT_IN_THREADS_FROM = 500_000  # new rows
 
 
 @contextlib.contextmanager
-def _sorting_threads(cursor):
-    """SQLite: sort in worker threads (``IMPORT_PROCESSES`` of them: the cores an import
-    may take; none with one) and small runs for the block; settings restored after."""
-    if connection.vendor != "sqlite":
+def _sorting_threads(cursor, rows: int):
+    """SQLite, ``rows`` new rows at least :data:`SORT_IN_THREADS_FROM`: sort in worker
+    threads (``IMPORT_PROCESSES`` of them: the cores an import may take; not with one)
+    and small runs for the block; settings restored after."""
+    workers = settings.IMPORT_PROCESSES
+    if connection.vendor != "sqlite" or rows < SORT_IN_THREADS_FROM or workers < 2:
         yield
         return
     cursor.execute("PRAGMA threads")
     threads = cursor.fetchone()[0]
     cursor.execute("PRAGMA cache_size")
     cache = cursor.fetchone()[0]
-    workers = settings.IMPORT_PROCESSES if settings.IMPORT_PROCESSES > 1 else 0
     cursor.execute(f"PRAGMA threads = {int(workers)}")
     cursor.execute(f"PRAGMA cache_size = -{SORTER_KIB}")
     try:
@@ -734,9 +737,10 @@ def _sorting_threads(cursor):
 
 
 @contextlib.contextmanager
-def deferred_indexes(table: str, active: bool = True):
+def deferred_indexes(table: str, active: bool = True, rows: int = 0):
     """Drop ``table``'s secondary indexes for the block and create them again after it, with
-    the same statements, in the same transaction: a failure rolls both back."""
+    the same statements, in the same transaction: a failure rolls both back. ``rows``: how
+    many the block adds (a big load sorts the keys in threads, ``_sorting_threads``)."""
     if not active:
         yield
         return
@@ -749,7 +753,7 @@ def deferred_indexes(table: str, active: bool = True):
         if connection.vendor == "postgresql":
             # The insert's deferred foreign-key checks must run before an index is built.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with _sorting_threads(cursor):
+        with _sorting_threads(cursor, rows):
             for _, create in indexes:
                 cursor.execute(create)
         if connection.vendor == "postgresql":
