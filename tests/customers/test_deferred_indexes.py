@@ -69,70 +69,80 @@ def test_no_single_column_index_beside_a_composite_that_starts_with_it(db):
 
 
 def pragma(name: str):
-    with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA {name}")
-        return cursor.fetchone()[0]
+    """A SQLite setting, read on the raw connection (past any execute wrapper)."""
+    connection.ensure_connection()
+    return connection.connection.execute(f"PRAGMA {name}").fetchone()[0]
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
-def test_sqlite_sorts_the_index_keys_in_worker_threads_and_restores_its_settings(db, settings):
-    """A big load's indexes are built with the sorter's worker threads (one per import
-    process) and small sorted runs (the page cache's size); the settings come back."""
-    settings.IMPORT_PROCESSES = 2
-    threads, cache = pragma("threads"), pragma("cache_size")
-    seen = []
+def settings_at(statement: str, names: tuple[str, ...], block) -> tuple[list, list[str]]:
+    """Run ``block``; the SQLite settings ``names`` as each statement starting with
+    ``statement`` began, and every statement run (PostgreSQL: the settings are not read)."""
+    seen, statements = [], []
 
     def watch(execute, sql, params, many, context):
-        if sql.startswith("CREATE INDEX"):
-            seen.append((pragma("threads"), pragma("cache_size")))
+        statements.append(sql)
+        if sql.startswith(statement) and connection.vendor == "sqlite":
+            seen.append(tuple(pragma(name) for name in names))
         return execute(sql, params, many, context)
 
-    before = staging.secondary_indexes(TABLE)
-    with transaction.atomic(), connection.execute_wrapper(watch):
-        with staging.deferred_indexes(TABLE, rows=staging.SORT_IN_THREADS_FROM):
+    with connection.execute_wrapper(watch):
+        block()
+    return seen, statements
+
+
+def build(rows: int):
+    def block():
+        with transaction.atomic(), staging.deferred_indexes(TABLE, rows=rows):
             pass
-    assert seen == [(2, -staging.SORTER_KIB)] * len(before)
-    assert (pragma("threads"), pragma("cache_size")) == (threads, cache)
+
+    return block
+
+
+def test_a_big_load_sorts_the_index_keys_in_sqlite_worker_threads(db, settings):
+    """A big load's indexes are built with SQLite's sorter threads (one per import process)
+    and small sorted runs (the page cache's size); the settings come back after. PostgreSQL
+    builds them as before."""
+    settings.IMPORT_PROCESSES = 2
+    before = staging.secondary_indexes(TABLE)
+    names = ("threads", "cache_size")
+    if connection.vendor == "sqlite":
+        was = tuple(pragma(name) for name in names)
+    seen, statements = settings_at("CREATE INDEX", names, build(staging.SORT_IN_THREADS_FROM))
     assert staging.secondary_indexes(TABLE) == before
+    if connection.vendor != "sqlite":
+        assert not [sql for sql in statements if sql.startswith("PRAGMA")]
+        return
+    assert seen == [(2, -staging.SORTER_KIB)] * len(before)
+    assert tuple(pragma(name) for name in names) == was
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
 @pytest.mark.parametrize(
     ("processes", "rows"),
     [(1, staging.SORT_IN_THREADS_FROM), (2, staging.SORT_IN_THREADS_FROM - 1)],
 )
-def test_sqlite_one_import_process_or_a_smaller_load_sorts_as_before(db, settings, processes, rows):
+def test_one_import_process_or_a_smaller_load_sorts_as_before(db, settings, processes, rows):
     settings.IMPORT_PROCESSES = processes
-    cache = pragma("cache_size")
-    seen = []
-
-    def watch(execute, sql, params, many, context):
-        if sql.startswith("CREATE INDEX"):
-            seen.append((pragma("threads"), pragma("cache_size")))
-        return execute(sql, params, many, context)
-
-    with transaction.atomic(), connection.execute_wrapper(watch):
-        with staging.deferred_indexes(TABLE, rows=rows):
-            pass
-    assert seen and set(seen) == {(0, cache)}
+    before = staging.secondary_indexes(TABLE)
+    seen, statements = settings_at("CREATE INDEX", ("threads", "cache_size"), build(rows))
+    assert not [sql for sql in statements if sql.startswith("PRAGMA")]
+    assert len([sql for sql in statements if sql.startswith("CREATE INDEX")]) == len(before)
+    if connection.vendor == "sqlite":
+        assert set(seen) == {(0, pragma("cache_size"))}
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
-def test_sqlite_drops_the_stage_without_zeroing_its_scratch_pages(db):
-    """The stage is a temporary table: its pages are freed without being overwritten first
-    (``secure_delete`` off for the temporary schema during the drop only); the main
-    database keeps its own setting."""
-    main, temp = pragma("main.secure_delete"), pragma("temp.secure_delete")
+def test_the_stage_is_dropped_without_zeroing_its_sqlite_scratch_pages(db):
+    """The stage is a temporary table: on SQLite its pages are freed without being
+    overwritten first (``secure_delete`` off for the temporary schema during the drop only);
+    the main database keeps its own setting."""
+    names = ("main.secure_delete", "temp.secure_delete")
     stage = staging.Stage(TARGETS["customers"])
     stage.create()
-    seen = []
-
-    def watch(execute, sql, params, many, context):
-        if sql.startswith("DROP TABLE"):
-            seen.append((pragma("main.secure_delete"), pragma("temp.secure_delete")))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(watch):
-        stage.drop()
-    assert seen == [(main, 0)]
-    assert (pragma("main.secure_delete"), pragma("temp.secure_delete")) == (main, temp)
+    if connection.vendor == "sqlite":
+        main, temp = (pragma(name) for name in names)
+    seen, statements = settings_at("DROP TABLE", names, stage.drop)
+    assert [sql for sql in statements if sql.startswith("DROP TABLE")] == [
+        f"DROP TABLE IF EXISTS {stage.target.stage}"
+    ]
+    if connection.vendor == "sqlite":
+        assert seen == [(main, 0)]
+        assert tuple(pragma(name) for name in names) == (main, temp)
