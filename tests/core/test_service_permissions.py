@@ -264,8 +264,9 @@ def _measure(w: World, where: str):
     return measures.do_create_measure(w.customer(where), _measure_type(), "测试", actor=None)
 
 
-def _invitation(w: World, where: str):
-    """An H5 invitation (QN-ANNUAL's published version) of a new task in ``where``."""
+def _invitation(w: World, where: str, channel: str = "h5"):
+    """An H5 (or ``channel``) invitation (QN-ANNUAL's published version) of a new task in
+    ``where``."""
     from django.utils import timezone
 
     from huifang.surveys.models import Invitation
@@ -276,7 +277,7 @@ def _invitation(w: World, where: str):
         customer=task.customer,
         branch=task.branch,
         business_type=task.business_type,
-        channel="h5",
+        channel=channel,
         version=Questionnaire.objects.get(code="QN-ANNUAL").latest_published(),
         expires_at=timezone.now() + datetime.timedelta(days=1),
     )
@@ -543,6 +544,12 @@ CASES = [
         survey_writeback.do_submit_response,
         "surveys.add_response",
         lambda w, b: ((_invitation(w, b), {"answers": []}), {"channel": "h5"}),
+        scoped=True,
+    ),
+    Case(
+        survey_writeback.do_submit_apphall,
+        "surveys.add_response",
+        lambda w, b: ((_invitation(w, b, "apphall").code, {"answers": []}), {}),
         scoped=True,
     ),
     Case(offline.do_enter_offline, "surveys.add_response", _offline_entry, scoped=True),

@@ -215,3 +215,11 @@ def test_the_dashboard_filter_offers_all_business_types_and_branches(client_for,
     for name in ("business_type", "branch"):
         select = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
         assert '<option value="" selected>全部</option>' in select
+
+
+def test_the_agent_tables_note_names_the_configured_row_count(client_for, world, monkeypatch):
+    from huifang.reports import figures
+
+    monkeypatch.setattr(figures, "AGENT_ROWS", 7)
+    page = client_for("hq_admin").get(reverse("reports:dashboard")).content.decode()
+    assert "列出回访次数最多的 7 名回访人" in page

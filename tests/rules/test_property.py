@@ -268,3 +268,107 @@ def test_file_cells_from_the_statement_equal_those_of_the_merged_hits(branches, 
     assert header == evidence.HIT_HEADER + evidence.evidence_header(rules)
     assert cells == expected
     assert [[type(v) for v in row] for row in cells] == [[type(v) for v in r] for r in expected]
+
+
+@pytest.mark.django_db(transaction=True)
+@PROPERTY
+@given(
+    data=st.lists(customer_st, min_size=1, max_size=6),
+    p=params_st,
+    as_of=st.dates(D(2024, 12, 1), D(2025, 3, 31)),
+    use_aggregates=st.booleans(),
+    codes=st.permutations(range(6)),
+    part_size=st.integers(1, 3),
+)
+def test_a_screening_in_parts_gives_the_rows_of_one_statement(
+    branches, monkeypatch, data, p, as_of, use_aggregates, codes, part_size
+):
+    """Outside a transaction ``screen_table`` cuts the customers into parts of consecutive
+    investor codes, screened side by side on connections of their own: the rows, in their
+    order, are those of one statement (investor codes in any order of the ids)."""
+    customers, _rows, _products = build(branches["a1"], data)
+    for c in customers:  # codes out of the ids' order
+        Customer.objects.filter(pk=c.pk).update(investor_code=f"T{c.pk}")
+    for c, n in zip(customers, codes, strict=False):
+        Customer.objects.filter(pk=c.pk).update(investor_code=f"P{n:05d}")
+    by_code = rule_params(p)
+    specs = [RuleSpec(c, reference.NAMES[c], TYPES[c], by_code[c]) for c in by_code]
+
+    def table():
+        t = engine.screen_table(as_of, specs, use_aggregates=use_aggregates)
+        return t.names, list(t)
+
+    monkeypatch.setattr(engine, "PART_SIZE", 10**9)
+    whole = table()
+    monkeypatch.setattr(engine, "PART_SIZE", part_size)
+    parts = engine._parts()
+    assert (parts is not None) == (len(customers) > part_size)
+    assert table() == whole
+
+
+@pytest.mark.django_db
+def test_a_screening_in_a_transaction_is_one_statement(make, monkeypatch):
+    """Inside a transaction the parts' own connections would not see its rows: one
+    statement."""
+    for _ in range(3):
+        make()
+    monkeypatch.setattr(engine, "PART_SIZE", 1)
+    assert engine._parts() is None
+
+
+year_days = st.dates(D(2024, 1, 1), D(2025, 12, 31))
+
+
+@pytest.mark.django_db
+@PROPERTY
+@given(
+    data=st.lists(
+        st.lists(
+            st.tuples(year_days, fen, fen, st.integers(0, 5)), max_size=8, unique_by=lambda t: t[0]
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    as_of=st.one_of(
+        st.sampled_from([D(2024, 12, 31), D(2025, 7, 31), D(2025, 9, 30), D(2025, 11, 30)]),
+        st.dates(D(2024, 1, 1), D(2026, 1, 31)),
+    ),
+    start=st.none() | st.sampled_from([D(2024, 1, 1), D(2024, 1, 20), D(2024, 6, 1)]),
+)
+def test_figures_from_the_years_equal_those_of_the_daily_rows(branches, data, as_of, start):
+    """Whole months from January read the yearly aggregates (less the year's later months
+    when fewer): the figures — A002's evidence and the year columns — equal those of the
+    daily rows for periods over one year or several, at any D."""
+    build(
+        branches["a1"],
+        [
+            {
+                "customer_type": "natural",
+                "open_date": D(2020, 1, 1),
+                "closed": None,
+                "status_closed": False,
+                "dormant": False,
+                "birth_date": None,
+                "occupation": "",
+                "income_source": "",
+                "investor_class": "ordinary",
+                "rows": [
+                    (day, Decimal(100), a, b, Decimal(0), Decimal(0), v) for day, a, b, v in rows
+                ],
+                "products": [],
+            }
+            for rows in data
+        ],
+    )
+    params = {**defaults("large_loss"), "min_loss_amount": "0.00", "min_loss_ratio": "0"}
+    if start is not None and start <= as_of:
+        params["period_start"] = start.isoformat()
+    specs = [RuleSpec("A002", reference.NAMES["A002"], "large_loss", params)]
+
+    def screened(use_aggregates):
+        return [
+            (h.customer_id, h.evidence, h.year_volume, h.year_loss)
+            for h in engine.screen(as_of, specs, use_aggregates=use_aggregates)
+        ]
+
+    assert screened(True) == screened(False)

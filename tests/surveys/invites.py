@@ -36,3 +36,23 @@ def make_task(branch, batch: Batch | None = None, *, code: str | None = None, **
     )
     TaskBatch.objects.create(task=task, batch=batch, kind="created", rule_codes=",A001,")
     return task
+
+
+APPHALL = "/api/v1/apphall"
+# Two answers that fit tests.surveys.conftest.file_data, neither abnormal.
+NORMAL_ANSWERS = [
+    {"question": "identity", "options": ["yes"]},
+    {"question": "channels", "options": ["app"]},
+]
+
+
+def submit(signed_client, partner, invitation, answers=NORMAL_ANSWERS, submission_id="S1", **extra):
+    """POST one app-hall response to ``invitation``, signed as ``partner``."""
+    body = {
+        "submission_id": submission_id,
+        "investor_code": invitation.customer.investor_code,
+        "submitted_at": "2026-01-05T10:30:00+08:00",
+        "answers": answers,
+        **extra,
+    }
+    return signed_client.post(partner, f"{APPHALL}/invitations/{invitation.code}/responses", body)

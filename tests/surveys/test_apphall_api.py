@@ -19,13 +19,10 @@ from huifang.surveys import sending
 from huifang.surveys.choices import InvitationStatus
 from huifang.surveys.models import Invitation, Response, ResponseAnswer
 from tests.partners.helpers import SignedClient, make_partner
-from tests.surveys.invites import make_task
+from tests.surveys.invites import APPHALL, NORMAL_ANSWERS, make_task, submit
 
-API = "/api/v1/apphall"
-NORMAL = [
-    {"question": "identity", "options": ["yes"]},
-    {"question": "channels", "options": ["app"]},
-]
+API = APPHALL
+NORMAL = NORMAL_ANSWERS
 ABNORMAL = [
     {"question": "identity", "options": ["no"]},
     {"question": "channels", "options": ["app", "other"]},
@@ -43,17 +40,6 @@ def invitation(branches, published):
     task = make_task(branches["a1"], code="0088000001")
     sending.do_invite([task.pk], channel="apphall", actor=None)
     return Invitation.objects.get(task=task)
-
-
-def submit(signed_client, partner, invitation, answers=NORMAL, submission_id="S1", **extra):
-    body = {
-        "submission_id": submission_id,
-        "investor_code": invitation.customer.investor_code,
-        "submitted_at": "2026-01-05T10:30:00+08:00",
-        "answers": answers,
-        **extra,
-    }
-    return signed_client.post(partner, f"{API}/invitations/{invitation.code}/responses", body)
 
 
 def test_the_customers_open_invitations_are_listed(signed_client, partner, invitation):

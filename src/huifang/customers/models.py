@@ -234,6 +234,37 @@ class MonthlyAggregate(models.Model):
         return f"{self.customer_id} {self.month:%Y-%m}"
 
 
+class YearlyAggregate(models.Model):
+    """Per customer and calendar year: the sums of its monthly aggregates, kept with them
+    (``customers.aggregates``). A period's whole months from January on read one row per
+    customer and year instead of one per month (``rules.engine.figures``)."""
+
+    scope_field = "customer__branch"
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.DateField(_("年份"))  # 1 January
+    days = models.PositiveIntegerField(_("交易天数"), default=0)
+    volume = models.BigIntegerField(_("成交手数"), default=0)
+    pnl = MoneyField(_("盈亏"), default=0)  # Σ(close_pnl + position_pnl − fee)
+    deposit = MoneyField(_("入金"), default=0)
+    withdrawal = MoneyField(_("出金"), default=0)
+    first_date = models.DateField(_("首个交易日"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度汇总")
+        verbose_name_plural = _("年度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "year"], name="yearly_customer_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.year:%Y}"
+
+
 class ProductHolding(models.Model):
     """A high-risk product bought or service granted (高风险产品或服务)."""
 

@@ -579,7 +579,7 @@ class RecordFiguresSerializer(serializers.Serializer):
     daily = BarSerializer(many=True, help_text="最近 60 天每天的回访记录数")
     agents = AgentSerializer(
         many=True,
-        help_text="按回访人的回访次数与成功次数（前 50 名，其余合为“其他 N 名回访人”一行）",
+        help_text=f"按回访人的回访次数与成功次数（前 {figures.AGENT_ROWS} 名，其余合为“其他 N 名回访人”一行）",
     )
 
 

@@ -90,6 +90,7 @@ def dashboard(request):
         "success_text": figures.SUCCESS_RATE_TEXT,
         "columns": [label for _, label, _ in figures.TASK_COLUMNS],
         "today": timezone.localdate(),
+        "agent_limit": figures.AGENT_ROWS,
     }
     if form.is_bound and not form.is_valid():
         return render(request, "reports/dashboard.html", context)

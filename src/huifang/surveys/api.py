@@ -7,7 +7,8 @@
 
 Only app-hall invitations exist here (an H5 or offline invitation is 404). Responses are
 idempotent on ``submission_id`` and events on ``event_id`` (``partners.idempotency.once``);
-the answers go through the one write-back (``surveys.writeback.do_submit_response``). The
+the answers go through the one write-back (``surveys.writeback``: ``do_submit_apphall``,
+the invitation found by its code under its lock inside the idempotency transaction). The
 app never sees the ``abnormal`` / ``note`` flags (``version.public_questions()``).
 """
 
@@ -152,16 +153,20 @@ class ResponsesView(PartnerAPIView):
         if not isinstance(body, dict):
             raise PartnerError(422, "invalid", "请求体应为 JSON 对象")
         submission_id = _partner_id(body, "submission_id")
-        invitation = _invitation(code)
 
         def work() -> tuple[int, dict]:
+            # The invitation is found by its code inside the transaction, under its lock
+            # (one statement with its task, customer and version); a repeat of the
+            # submission never gets this far (``once``: the claim fails first).
             try:
-                response = writeback.do_submit_response(
-                    invitation,
+                response = writeback.do_submit_apphall(
+                    code,
                     {**body, "submission_id": submission_id},
-                    channel=Channel.APPHALL,
                     actor=self.actor,
+                    savepoint=False,  # once()'s transaction rolls back as a whole
                 )
+            except writeback.InvitationNotFound as exc:
+                raise PartnerError(404, "not_found", "问卷邀请不存在") from exc
             except writeback.InvitationClosed as exc:
                 raise PartnerError(exc.status, exc.reason, exc.messages[0]) from exc
             except ValidationError as exc:
@@ -170,7 +175,12 @@ class ResponsesView(PartnerAPIView):
                 ) from exc
             return 201, writeback.response_body(response)
 
-        status, answer = once(self.partner, "apphall.response", submission_id, work)
+        try:
+            status, answer = once(self.partner, "apphall.response", submission_id, work)
+        except PartnerError as exc:
+            if exc.code == "expired":  # marked 已过期 once the refusal is rolled back
+                sending.expire_due(Invitation.objects.filter(code=code, channel=Channel.APPHALL))
+            raise
         return APIResponse(answer, status=status)
 
 

@@ -285,7 +285,45 @@ class AnswerCheck:
         return not self.errors
 
 
-def _check_one(question: dict, item: dict, notes_required: bool) -> tuple[dict | None, str | None]:
+@dataclass(frozen=True)
+class Schema:
+    """A version's questions indexed for checking answers: built once per published
+    version and process (:func:`schema_of`), since a published version never changes.
+
+    ``questions``: id → question, in questionnaire order; ``options``: id → {option id →
+    option}; ``numbers``: id → its number (第 n 题)."""
+
+    questions: dict[str, dict]
+    options: dict[str, dict[str, dict]]
+    numbers: dict[str, int]
+
+    @classmethod
+    def of(cls, questions: list[dict] | None) -> Schema:
+        questions = questions or []
+        return cls(
+            questions={q["id"]: q for q in questions},
+            options={q["id"]: {o["id"]: o for o in q.get("options") or []} for q in questions},
+            numbers={q["id"]: n for n, q in enumerate(questions, start=1)},
+        )
+
+
+def schema_of(version) -> Schema:
+    """``version``'s :class:`Schema`. A published version's is kept on the instance (with
+    the question list it was built from); a draft's, which may still change, is built
+    each time."""
+    questions = version.questions
+    if not getattr(version, "is_published", False):
+        return Schema.of(questions)
+    kept = getattr(version, "_answer_schema", None)
+    if kept is None or kept[0] is not questions:
+        kept = (questions, Schema.of(questions))
+        version._answer_schema = kept
+    return kept[1]
+
+
+def _check_one(
+    question: dict, options: dict[str, dict], item: dict, notes_required: bool
+) -> tuple[dict | None, str | None]:
     """One answer → (normalised answer or None when left blank, error or None)."""
     qid = question["id"]
     kind = question["type"]
@@ -309,7 +347,6 @@ def _check_one(question: dict, item: dict, notes_required: bool) -> tuple[dict |
             return None, "options 应为选项 id 的列表"
         if not chosen:
             return None, None
-        options = {o["id"]: o for o in question.get("options") or []}
         unknown = [c for c in chosen if c not in options]
         if unknown:
             return None, f"选项不存在：{'、'.join(unknown)}"
@@ -346,9 +383,12 @@ def _check_one(question: dict, item: dict, notes_required: bool) -> tuple[dict |
     return answer, None
 
 
-def check_answers(version, answers: Any, *, notes_required: bool) -> AnswerCheck:
+def check_answers(
+    version, answers: Any, *, notes_required: bool, schema: Schema | None = None
+) -> AnswerCheck:
     """Check ``answers`` (interfaces.md, App hall: ``[{"question", "options": [ids]} |
-    {"question", "text"}]``, each with an optional ``"note"``) against ``version``.
+    {"question", "text"}]``, each with an optional ``"note"``) against ``version`` (or its
+    ``schema``, when the caller holds it: :func:`schema_of`).
 
     ``notes_required``: a chosen option marked ``note`` needs a note (the H5 page and
     offline entry show the flag; the app hall never sees it, so it is not asked there)."""
@@ -356,7 +396,9 @@ def check_answers(version, answers: Any, *, notes_required: bool) -> AnswerCheck
     if not isinstance(answers, list):
         check.errors["answers"] = "answers 应为答案列表"
         return check
-    questions = {q["id"]: q for q in version.questions or []}
+    if schema is None:
+        schema = schema_of(version)
+    questions = schema.questions
     given: dict[str, dict] = {}
     for n, item in enumerate(answers, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("question"), str | int):
@@ -375,8 +417,9 @@ def check_answers(version, answers: Any, *, notes_required: bool) -> AnswerCheck
         if qid in check.errors:
             continue
         answer, error = (None, None)
+        options = schema.options[qid]
         if qid in given:
-            answer, error = _check_one(question, given[qid], notes_required)
+            answer, error = _check_one(question, options, given[qid], notes_required)
         if error:
             check.errors[qid] = error
         elif answer is None:
@@ -384,7 +427,6 @@ def check_answers(version, answers: Any, *, notes_required: bool) -> AnswerCheck
                 check.errors[qid] = "必答题未作答"
         else:
             check.answers.append(answer)
-            options = {o["id"]: o for o in question.get("options") or []}
-            if any(options[c].get("abnormal") for c in answer.get("options", [])):
+            if any(options[c].get("abnormal") for c in answer.get("options", ())):
                 check.abnormal.append(qid)
     return check

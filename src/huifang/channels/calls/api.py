@@ -4,10 +4,10 @@ kind ``callcenter``, idempotent on ``event_id``); see ``interfaces.md``."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from rest_framework.response import Response
 
 from huifang.channels.calls import services
-from huifang.channels.calls.choices import CallSource
 from huifang.partners.api import PartnerAPIView, PartnerError
 from huifang.partners.errors import validation_errors
 from huifang.partners.idempotency import once
@@ -35,9 +35,7 @@ class CallResultView(PartnerAPIView):
 
         def work():
             try:
-                attempt, record = services.do_ingest_call(
-                    data, source=CallSource.WEBHOOK, actor=self.actor
-                )
+                attempt, record = services.receive_call(data, actor=self.actor)
             except services.UnknownTaskRef as exc:
                 raise PartnerError(
                     404, "not_found", "外呼任务ID不存在", validation_errors(exc)
@@ -48,5 +46,11 @@ class CallResultView(PartnerAPIView):
                 ) from exc
             return (201 if attempt.created else 200), services.call_answer(attempt, record)
 
-        status, body = once(self.partner, SCOPE, str(event_id).strip(), work)
+        try:
+            status, body = once(self.partner, SCOPE, str(event_id).strip(), work)
+        except IntegrityError:
+            # A concurrent delivery of the same call_id + attempt under another event_id
+            # committed first (PostgreSQL): everything was rolled back; once more, the
+            # stored attempt is found and answered (200, its body), as for any repeat.
+            status, body = once(self.partner, SCOPE, str(event_id).strip(), work)
         return Response(body, status=status)

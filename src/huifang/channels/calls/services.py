@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -32,7 +33,7 @@ from huifang.core import audit
 from huifang.core.actors import as_actor
 from huifang.core.exporter import Exporter
 from huifang.core.permissions import require, scoped
-from huifang.core.prepared import Insert, Prepared
+from huifang.core.prepared import Insert
 from huifang.org.models import User
 
 PAGE_SIZE = 1000  # calls per signed page POSTed to the partner (interfaces.md: at most 1,000)
@@ -41,6 +42,7 @@ MAX_DURATION = 24 * 3600
 MAX_ATTEMPT = 1000
 FUTURE_SLACK = datetime.timedelta(minutes=5)  # partner clocks drift a little
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+RESULTS = frozenset(CallResult.values)  # (Choices.values builds its list on every use)
 CHANNEL_SOURCE = "外呼平台"
 
 
@@ -249,7 +251,7 @@ def clean_call(data: Any) -> dict:
     duration = _integer(data, "duration_seconds", 0, MAX_DURATION, errors, "拨打时长")
     attempt = _integer(data, "attempt", 1, MAX_ATTEMPT, errors, "拨打次数")
     result = data.get("result")
-    if result not in CallResult.values:
+    if not isinstance(result, str) or result not in RESULTS:
         errors["result"] = [f"拨打结果须为 {' / '.join(CallResult.values)} 之一"]
     recording = data.get("recording")
     url = sha = ""
@@ -299,30 +301,139 @@ def ivr_confirmed(mapping: ResultMapping, ivr: dict | None) -> bool:
     return mapping.ivr_answer in {str(v) for v in ivr.values()}
 
 
-# A call result reads these once each (compiled once per process, core.prepared).
+# The attempt's INSERT, compiled once per process (core.prepared).
 ATTEMPT_INSERT = Insert(CallAttempt)
-TASK_BY_REF = Prepared(lambda ref: CallbackTask.objects.filter(call_ref__ref=ref)[:1], str)
-MAPPING_OF = Prepared(lambda result: ResultMapping.objects.filter(result=result)[:1], str)
-REASON = Prepared(lambda pk: FailureReason.objects.filter(pk=pk), int)
-USER = Prepared(lambda pk: User.objects.filter(pk=pk), int)
 
 
-def _task_for(task_ref: str, actor) -> CallbackTask:
-    task = TASK_BY_REF.first(task_ref)
-    if task is not None and not actor.is_machine:  # a person: only the tasks they may see
+@dataclass
+class Target:
+    """What one call result needs, read in one statement (:data:`TARGET`): its task (the
+    columns the write uses; any other is read if asked for), the mapping of its result and
+    the mapping's failure reason, and the id (and record id) of the attempt already stored
+    under its 呼叫ID + 拨打次数, if any."""
+
+    task: CallbackTask
+    mapping: ResultMapping | None
+    reason: FailureReason | None
+    existing: tuple[int, int | None] | None
+
+
+class _TargetQuery:
+    """``SELECT`` the task of a ``task_ref`` (through its ``CallRef``) with, by LEFT JOIN,
+    the result's mapping, the mapping's failure reason and the stored attempt of the same
+    呼叫ID + 拨打次数: one round trip instead of four (task, mapping, reason, the attempt's
+    unique key tried by an INSERT in a savepoint). The SQL and the columns' converters are
+    built once per database from the models' metadata (``core.prepared`` does the same for
+    single-table queries); ``tests/calls/test_statements.py`` compares what it reads with
+    the ORM's rows."""
+
+    TASK = ("id", "status", "assignee_id", "customer_id", "branch_id")
+    MAPPING = (
+        "id",
+        "result",
+        "action",
+        "status",
+        "failure_reason_id",
+        "ivr_required",
+        "ivr_question",
+        "ivr_answer",
+    )
+
+    def __init__(self):
+        self._built: dict[tuple[str, str], tuple] = {}
+
+    @staticmethod
+    def _fields(model, names=None) -> list:
+        # In the model's concrete-field order: ``Model.from_db`` matches values to fields so.
+        return [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and (names is None or f.attname in names)
+        ]
+
+    def _build(self, alias: str) -> tuple:
+        connection = connections[alias]
+        key = (alias, connection.vendor)
+        built = self._built.get(key)
+        if built is not None:
+            return built
+        quote = connection.ops.quote_name
+        parts = [
+            (alias_, model, fields, [f.attname for f in fields])
+            for alias_, model, fields in [
+                ("t", CallbackTask, self._fields(CallbackTask, self.TASK)),
+                ("m", ResultMapping, self._fields(ResultMapping, self.MAPPING)),
+                ("r", FailureReason, self._fields(FailureReason)),
+            ]
+        ]
+        task, ref, mapping = CallbackTask._meta, CallRef._meta, ResultMapping._meta
+        reason, attempt = FailureReason._meta, CallAttempt._meta
+
+        def column(meta, name: str) -> str:
+            return quote(meta.get_field(name).column)
+
+        columns = [f"{alias_}.{quote(f.column)}" for alias_, _, fields, _ in parts for f in fields]
+        columns += [f"a.{column(attempt, 'id')}", f"a.{column(attempt, 'record')}"]
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(ref.db_table)} c"
+            f" INNER JOIN {quote(task.db_table)} t ON t.{column(task, 'id')} = c.{column(ref, 'task')}"
+            f" LEFT JOIN {quote(mapping.db_table)} m ON m.{column(mapping, 'result')} = %s"
+            f" LEFT JOIN {quote(reason.db_table)} r"
+            f" ON r.{column(reason, 'id')} = m.{column(mapping, 'failure_reason')}"
+            f" LEFT JOIN {quote(attempt.db_table)} a ON a.{column(attempt, 'call_id')} = %s"
+            f" AND a.{column(attempt, 'attempt')} = %s"
+            f" WHERE c.{column(ref, 'ref')} = %s"
+        )
+        compiler = CallbackTask.objects.all().query.get_compiler(using=alias)
+        expressions = [f.get_col(alias_) for alias_, _, fields, _ in parts for f in fields]
+        converters = compiler.get_converters(expressions)
+        built = (sql, parts, compiler, converters)
+        self._built[key] = built
+        return built
+
+    def first(self, task_ref: str, result: str, call_id: str, attempt: int, *, using="default"):
+        """The :class:`Target`, or None for an unknown ``task_ref``."""
+        sql, parts, compiler, converters = self._build(using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [result, call_id, attempt, task_ref])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        row = list(rows[0])
+        found = []
+        start = 0
+        for _, model, fields, names in parts:
+            values = row[start : start + len(fields)]
+            start += len(fields)
+            found.append(None if values[0] is None else model.from_db(using, names, values))
+        existing = None if row[start] is None else (row[start], row[start + 1])
+        return Target(task=found[0], mapping=found[1], reason=found[2], existing=existing)
+
+
+TARGET = _TargetQuery()
+
+
+def _target(fields: dict, actor) -> Target:
+    target = TARGET.first(
+        fields["task_ref"], fields["result"], fields["call_id"], fields["attempt"]
+    )
+    if target is not None and not actor.is_machine:  # a person: only the tasks they may see
+        task = target.task
         if not scoped(actor, CallbackTask.objects.filter(pk=task.pk), "view").exists():
-            task = None
-    if task is None:
-        raise UnknownTaskRef({"task_ref": [f"外呼任务ID“{task_ref}”不存在"]})
-    return task
+            target = None
+    if target is None:
+        raise UnknownTaskRef({"task_ref": [f"外呼任务ID“{fields['task_ref']}”不存在"]})
+    return target
 
 
 def _apply_mapping(
-    attempt: CallAttempt, task: CallbackTask, actor
+    attempt: CallAttempt, target: Target, actor
 ) -> tuple[CallbackRecord | None, str]:
     """The record the mapping writes for ``attempt`` (through the records service), or
     None with the reason it waits for an agent."""
-    mapping = MAPPING_OF.first(attempt.result)
+    mapping, task = target.mapping, target.task
     if mapping is None or mapping.action != MappingAction.RECORD or not mapping.status:
         return None, "等待坐席登记"
     if attempt.result == CallResult.CONNECTED and mapping.ivr_required:
@@ -330,10 +441,15 @@ def _apply_mapping(
             return None, "已接通但客户未按键确认，等待坐席登记"
     if task.status not in OPEN_STATUSES:
         return None, f"任务已{task.get_status_display()}，未登记回访记录"
-    # The record's 回访人 is the task's assignee; a task no agent holds gets its record all
-    # the same (interfaces.md: the mapped results write a record by themselves), naming no
+    # The record's 回访人 is the task's assignee (the row's id is all the record needs; the
+    # assignee key guarantees it exists); a task no agent holds gets its record all the
+    # same (interfaces.md: the mapped results write a record by themselves), naming no
     # 回访人: the platform made the call.
-    agent = USER.first(task.assignee_id) if task.assignee_id is not None else None
+    agent = (
+        User.from_db(task._state.db, ["id"], [task.assignee_id])
+        if task.assignee_id is not None
+        else None
+    )
     result_label = CallResult(attempt.result).label
     remark = (
         f"外呼平台自动登记：呼叫ID {attempt.call_id}，第 {attempt.attempt} 次拨打，{result_label}"
@@ -343,7 +459,7 @@ def _apply_mapping(
     failure = mapping.status == RecordStatus.FAILURE and mapping.failure_reason_id is not None
     data = {
         "status": mapping.status,
-        "failure_reason": REASON.first(mapping.failure_reason_id) if failure else None,
+        "failure_reason": target.reason if failure else None,
         "method": Method.OUTBOUND,
         "called_at": min(attempt.started_at, timezone.now()),
         "duration_seconds": attempt.duration_seconds,
@@ -368,8 +484,33 @@ def _apply_mapping(
     return record, ""
 
 
-def _ingest(fields: dict, raw: dict, *, source: str, event_id: str, actor):
-    task = _task_for(fields["task_ref"], actor)
+def _stored(call_id: str, number: int, pk: int, record_id: int | None):
+    """The attempt already stored under ``call_id`` + ``number`` (``created`` False) and its
+    record, from the rows' ids: nothing more is read unless a caller asks for it."""
+    existing = CallAttempt.from_db(
+        "default", ["id", "call_id", "attempt", "record_id"], [pk, call_id, number, record_id]
+    )
+    record = None
+    if record_id is not None:
+        record = CallbackRecord.from_db("default", ["id"], [record_id])
+        existing.record = record
+    existing.created = False
+    return existing, record
+
+
+def _ingest(fields: dict, raw: dict, *, source: str, event_id: str, actor, guarded: bool):
+    """One checked call result (:func:`clean_call`) inside the caller's transaction.
+
+    A stored 呼叫ID + 拨打次数 is found by the look-up and answered with nothing written.
+    ``guarded``: a concurrent insert of the same attempt (PostgreSQL; SQLite's writers
+    take turns) is caught in a savepoint and answered with the stored attempt. Unguarded
+    (the API, whose idempotency transaction rolls back on any error): no savepoint; the
+    unique constraint's IntegrityError goes to the caller, which rolls back and tries again
+    (and then finds the attempt)."""
+    target = _target(fields, actor)
+    if target.existing is not None:
+        return _stored(fields["call_id"], fields["attempt"], *target.existing)
+    task = target.task
     attempt = CallAttempt(
         **fields,
         task=task,
@@ -379,19 +520,25 @@ def _ingest(fields: dict, raw: dict, *, source: str, event_id: str, actor):
         event_id=event_id[:200],
         source=source,
     )
-    try:
-        # The unique (call_id, attempt) claims the attempt, or not; the record the mapping
-        # wrote for it is kept only with it (the attempt is inserted once it is known).
-        with transaction.atomic():
-            record, note = _apply_mapping(attempt, task, actor)
-            attempt.record, attempt.note = record, note
-            ATTEMPT_INSERT.save(attempt)
-    except IntegrityError:
-        existing = CallAttempt.objects.select_related("record").get(
-            call_id=fields["call_id"], attempt=fields["attempt"]
-        )
-        existing.created = False
-        return existing, existing.record
+    if guarded:
+        try:
+            # The unique (call_id, attempt) claims the attempt, or not; the record the
+            # mapping wrote for it is kept only with it (the attempt is inserted once its
+            # record is known, so no UPDATE afterwards).
+            with transaction.atomic():
+                record = _write(attempt, target, actor)
+        except IntegrityError:
+            existing = (
+                CallAttempt.objects.filter(call_id=fields["call_id"], attempt=fields["attempt"])
+                .values_list("pk", "record_id")
+                .first()
+            )
+            if existing is None:
+                raise
+            return _stored(fields["call_id"], fields["attempt"], *existing)
+    else:
+        record = _write(attempt, target, actor)
+    note = attempt.note
     audit.record(
         CallAction.CALL_RECEIVE,
         attempt,
@@ -409,6 +556,13 @@ def _ingest(fields: dict, raw: dict, *, source: str, event_id: str, actor):
     )
     attempt.created = True
     return attempt, record
+
+
+def _write(attempt: CallAttempt, target: Target, actor) -> CallbackRecord | None:
+    record, note = _apply_mapping(attempt, target, actor)
+    attempt.record, attempt.note = record, note
+    ATTEMPT_INSERT.save(attempt)
+    return record
 
 
 def do_ingest_call(payload: dict, *, source: str = CallSource.WEBHOOK, actor):
@@ -429,7 +583,30 @@ def do_ingest_call(payload: dict, *, source: str = CallSource.WEBHOOK, actor):
             source=source,
             event_id=str(payload.get("event_id") or ""),
             actor=actor,
+            guarded=True,
         )
+
+
+def receive_call(payload: dict, *, actor):
+    """:func:`do_ingest_call` of a webhook call result for a caller whose transaction is
+    open and rolls back on any error (the API's idempotency claim, ``partners.idempotency
+    .once``): no transaction or savepoint of its own. A concurrent delivery of the same
+    呼叫ID + 拨打次数 (under another ``event_id``) that commits first makes the attempt's
+    INSERT raise IntegrityError; the caller then tries the whole request again, and the
+    look-up finds the stored attempt."""
+    actor = as_actor(actor)
+    require(actor, "calls.add_callattempt", message="您没有登记外呼结果的权限")
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("receive_call runs inside a transaction")
+    fields = clean_call(payload)
+    return _ingest(
+        fields,
+        payload,
+        source=CallSource.WEBHOOK,
+        event_id=str(payload.get("event_id") or ""),
+        actor=actor,
+        guarded=False,
+    )
 
 
 def call_answer(attempt: CallAttempt, record: CallbackRecord | None) -> dict:
@@ -526,7 +703,7 @@ def do_import_calls(path, *, actor) -> dict:
         payload = _row_payload(cells)
         try:
             fields = clean_call(payload)
-            _task_for(fields["task_ref"], actor)
+            _target(fields, actor)
         except ValidationError as exc:
             problems.append(f"第 {number} 行：{_describe(exc)}")
             continue
@@ -543,7 +720,7 @@ def do_import_calls(path, *, actor) -> dict:
     with transaction.atomic():
         for fields, payload in checked:
             attempt, record = _ingest(
-                fields, payload, source=CallSource.FILE, event_id="", actor=actor
+                fields, payload, source=CallSource.FILE, event_id="", actor=actor, guarded=True
             )
             if attempt.created:
                 counts["created"] += 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -166,7 +167,7 @@ class Stage:
             )
 
     def drop(self) -> None:
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, _scratch_pages(cursor):
             cursor.execute(f"DROP TABLE IF EXISTS {self.target.stage}")
 
     def insert(self, rows: list[tuple]) -> None:
@@ -481,7 +482,7 @@ class Stage:
             params += [now, now]
         new = self.rows - self.matched
         rebuild = t.defer_indexes and new >= DEFER_INDEXES_FROM and _fewer_rows(t.table, new)
-        with connection.cursor() as cursor, deferred_indexes(t.table, rebuild):
+        with connection.cursor() as cursor, deferred_indexes(t.table, rebuild, new):
             cursor.execute(
                 f"INSERT INTO {t.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
                 f"FROM {t.stage} s WHERE s.target_id IS NULL "
@@ -590,6 +591,25 @@ def checking():
         connection.transaction_mode = mode
 
 
+@contextlib.contextmanager
+def _scratch_pages(cursor):
+    """SQLite: free the pages of the temporary schema without overwriting them with zeros
+    first. Debian's SQLite is built with ``SECURE_DELETE``, which writes every page a
+    dropped stage held (1M customers: ~700 MB, 0.8 s; 0.2 s without); the temporary
+    database is a scratch file already unlinked and gone with the connection, as the part
+    files of ``parallel.py`` are. The main database keeps its setting."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA temp.secure_delete")
+    secure = cursor.fetchone()[0]
+    cursor.execute("PRAGMA temp.secure_delete = 0")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA temp.secure_delete = {int(secure)}")
+
+
 def _copy_text(value) -> str:
     """A value in COPY's text format."""
     if value is None:
@@ -682,10 +702,45 @@ def secondary_indexes(table: str) -> list[tuple[str, str]]:
         return list(cursor.fetchall())
 
 
+# SQLite builds an index by sorting its keys (the VDBE sorter). Given worker threads and a
+# sorter memory smaller than the keys, it sorts the keys in runs on those threads while this
+# one reads the table, then merges the runs: on two cores the import's own thread spends
+# less than half the time (1M customers, twelve indexes: 13.4 → 5.7 s of its CPU in an
+# import, 10.6 → 4.5 s alone), and the small runs sort within the CPU's caches (the
+# process's CPU, threads included, did not grow: 13.4 → 10.6 s). The sorter's memory is the page cache's size (``PRAGMA cache_size``), so that is lowered
+# while the indexes are built and set back after. At 200,000 customers the keys are a few
+# runs and the page cache was holding the table: nothing gained, more CPU spent.
+SORTER_KIB = 4000
+SORT_IN_THREADS_FROM = 500_000  # new rows
+
+
 @contextlib.contextmanager
-def deferred_indexes(table: str, active: bool = True):
+def _sorting_threads(cursor, rows: int):
+    """SQLite, ``rows`` new rows at least :data:`SORT_IN_THREADS_FROM`: sort in worker
+    threads (``IMPORT_PROCESSES`` of them: the cores an import may take; not with one)
+    and small runs for the block; settings restored after."""
+    workers = settings.IMPORT_PROCESSES
+    if connection.vendor != "sqlite" or rows < SORT_IN_THREADS_FROM or workers < 2:
+        yield
+        return
+    cursor.execute("PRAGMA threads")
+    threads = cursor.fetchone()[0]
+    cursor.execute("PRAGMA cache_size")
+    cache = cursor.fetchone()[0]
+    cursor.execute(f"PRAGMA threads = {int(workers)}")
+    cursor.execute(f"PRAGMA cache_size = -{SORTER_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+        cursor.execute(f"PRAGMA threads = {int(threads)}")
+
+
+@contextlib.contextmanager
+def deferred_indexes(table: str, active: bool = True, rows: int = 0):
     """Drop ``table``'s secondary indexes for the block and create them again after it, with
-    the same statements, in the same transaction: a failure rolls both back."""
+    the same statements, in the same transaction: a failure rolls both back. ``rows``: how
+    many the block adds (a big load sorts the keys in threads, ``_sorting_threads``)."""
     if not active:
         yield
         return
@@ -698,8 +753,9 @@ def deferred_indexes(table: str, active: bool = True):
         if connection.vendor == "postgresql":
             # The insert's deferred foreign-key checks must run before an index is built.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for _, create in indexes:
-            cursor.execute(create)
+        with _sorting_threads(cursor, rows):
+            for _, create in indexes:
+                cursor.execute(create)
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 

@@ -35,8 +35,11 @@ Nothing is written; :func:`huifang.rules.services.do_run_screening` stores a run
 from __future__ import annotations
 
 import datetime
+import itertools
 import operator
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -46,13 +49,15 @@ from django.db import connection
 from huifang.core.filtersets import within_dates
 from huifang.rules import params as P
 from huifang.rules import ruletypes
-from huifang.rules.engine.figures import SHARED, figures_sql
+from huifang.rules.engine.figures import SHARED, figures_sql, part_ids
 from huifang.rules.engine.rulesql import (
     COLUMN_NAMES,
     CUSTOMERS,
     Context,
+    Part,
     RuleSpec,
     branch_ids_for,
+    in_part,
     rule_sql,
 )
 
@@ -250,7 +255,9 @@ def merge_sql(
             f" JOIN {CUSTOMERS} c ON c.id = r.customer_id"
             f" LEFT JOIN ({year_sql}) y ON y.customer_id = r.customer_id"
         )
-        tail_params = year_params
+        tail_params = list(year_params)
+        if ctx.part is not None:  # the part's customers only, whatever a rule's SQL reads
+            tail += f" WHERE {in_part(ctx, 'c', tail_params)}"
         order = "c.investor_code"
     sql = f"SELECT {', '.join(select)} FROM ({inner}) r{tail}"
     return sql, params + inner_params + tail_params, order
@@ -332,10 +339,19 @@ def screen_table(
 ) -> Table:
     """:func:`screen` with details, as a :class:`Table` (``filters``: ``branches``,
     ``customer_types``, ``exclude_dormant``, ``use_aggregates`` as there); the statement
-    runs now."""
+    runs now.
+
+    Outside a transaction, a screening of more than :data:`PART_SIZE` customers runs in
+    parts of consecutive investor codes, :data:`WORKERS` at a time, each on a connection of
+    its own in a thread (the database works on a statement without holding Python's lock:
+    both cores work, as DuckDB's do), and the table's rows are the parts' rows one part
+    after the other — the same rows, in the same order, as one statement gives."""
     specs, ctx = _specs_and_context(as_of, rules, overrides, **filters)
     if not specs:
         return Table(specs, [], iter(()))
+    parts = _parts()
+    if parts is not None:
+        return _parts_table(ctx, specs, parts)
     head, head_params, merged, merged_params, order = _statement(ctx, specs, True)
     cursor = connection.cursor()
     cursor.execute(f"{head} {merged} ORDER BY {order}", head_params + merged_params)
@@ -346,6 +362,119 @@ def screen_table(
                 yield from chunk
 
     return Table(specs, [d[0] for d in cursor.description], rows())
+
+
+PART_SIZE = 25_000
+"""Customers (by id span) per part of :func:`screen_table`; fewer: one statement."""
+WORKERS = 2
+"""Parts screened at a time (threads, each with a database connection of its own)."""
+AHEAD = 2 * WORKERS
+"""Parts screened or screening ahead of the one being handed over: the threads go on while
+the rows of the one before are written."""
+
+
+def _parts() -> list[tuple[str | None, str | None]] | None:
+    """The investor-code ranges ``[low, high)`` of :func:`screen_table`'s parts, or None:
+    one statement (inside a transaction, whose rows other connections would not see; or
+    too few customers). The cuts are the codes of the customers at even steps of the id
+    span (exact whatever the codes; balanced when ids follow the codes, as imports give)."""
+    if connection.in_atomic_block or WORKERS < 2:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {CUSTOMERS}")
+        low, high = cursor.fetchone()
+        if low is None or high - low + 1 <= PART_SIZE:
+            return None
+        count = -(-(high - low + 1) // PART_SIZE)
+        cuts = set()
+        for k in range(1, count):
+            cursor.execute(
+                f"SELECT investor_code FROM {CUSTOMERS} WHERE id >= %s ORDER BY id LIMIT 1",
+                [low + k * (high - low + 1) // count],
+            )
+            cuts.add(cursor.fetchone()[0])
+    bounds = [None, *sorted(cuts), None]
+    return list(itertools.pairwise(bounds))
+
+
+def _parts_table(ctx: Context, specs: list[RuleSpec], parts) -> Table:
+    """The :class:`Table` of a screening in ``parts`` (see :func:`screen_table`):
+    :data:`WORKERS` threads take the parts in order, each on one connection of its own for
+    all its parts (a new connection reads the schema and maps the file afresh); a thread
+    starts a part only while fewer than ``AHEAD`` parts' rows wait to be handed over, so
+    memory holds a few parts, not the screening."""
+    done = [Future() for _ in parts]
+    order = iter(range(len(parts)))
+    lock, room, stop = threading.Lock(), threading.Semaphore(AHEAD), threading.Event()
+
+    def work():
+        try:
+            while True:
+                room.acquire()
+                with lock:
+                    k = next(order, None)
+                if k is None or stop.is_set():
+                    return
+                try:
+                    done[k].set_result(_part_rows(ctx, specs, *parts[k]))
+                except BaseException as exc:  # handed to the reader, which raises it
+                    done[k].set_exception(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=work, name=f"screen-{n}", daemon=True) for n in range(WORKERS)
+    ]
+    for thread in threads:
+        thread.start()
+
+    def finish():
+        stop.set()
+        for _ in range(AHEAD):
+            room.release()
+        for thread in threads:
+            thread.join()
+
+    try:
+        names = done[0].result()[0]
+    except BaseException:
+        finish()
+        raise
+
+    def rows() -> Iterator[tuple]:
+        try:
+            for future in done:
+                part_rows = future.result()[1]
+                room.release()
+                yield from part_rows
+                del part_rows
+        finally:
+            finish()
+
+    return Table(specs, names, rows())
+
+
+def _part_rows(ctx: Context, specs: list[RuleSpec], low: str | None, high: str | None):
+    """(column names, rows) of the customers with investor codes in ``[low, high)``, on this
+    thread's connection."""
+    cut, params = [], []
+    if low is not None:
+        cut.append("investor_code >= %s")
+        params.append(low)
+    if high is not None:
+        cut.append("investor_code < %s")
+        params.append(high)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(id), MAX(id) FROM {CUSTOMERS} WHERE {' AND '.join(cut)}", params
+        )
+        ids = cursor.fetchone()
+        part = Part(low, high, ids if ids[0] is not None else (1, 0))
+        head, head_params, merged, merged_params, order = _statement(
+            replace(ctx, part=part), specs, True
+        )
+        cursor.execute(f"{head} {merged} ORDER BY {order}", head_params + merged_params)
+        return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def year_period(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -395,7 +524,9 @@ def _statement(ctx: Context, specs: list[RuleSpec], details: bool):
         # A rule reads the year's figures (A002 by default) and the year columns need them
         # too: computed once, for every customer, instead of twice.
         ctx = replace(ctx, shared_figures=year)
-        year_sql, shared_params = figures_sql(*year, use_aggregates=ctx.use_aggregates)
+        year_sql, shared_params = figures_sql(
+            *year, use_aggregates=ctx.use_aggregates, ids=part_ids(ctx)
+        )
         shared = f"{SHARED} AS MATERIALIZED ({year_sql}), "
     src, src_params = union_sql(ctx, specs)
     merged, merged_params, order = merge_sql(ctx, specs, details=details, evidence=True)

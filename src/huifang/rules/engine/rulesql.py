@@ -51,6 +51,19 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One part of the customers, for a screening cut in parts that run side by side
+    (``engine.screen_table``): investor codes in ``[low, high)`` (None: that end open) —
+    the exact cut, in the order the output is sorted by — and ``ids``, the lowest and
+    highest customer id inside it: a bound for reads by customer id (the period figures,
+    the products), exact because every such read is joined to the part's customers."""
+
+    low: str | None
+    high: str | None
+    ids: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Context:
     as_of: datetime.date
     customer_types: tuple[str, ...] = ()
@@ -62,6 +75,8 @@ class Context:
     shared_figures: tuple[datetime.date, datetime.date] | None = None
     # (SQL, params) of the ids of the only customers screened (a user's scope), or None.
     customer_scope: tuple[str, tuple] | None = None
+    # The part of the customers this statement screens (None: all of them).
+    part: Part | None = None
 
 
 def trim(expr: str) -> str:
@@ -125,12 +140,41 @@ def eligible(ctx: Context, spec: RuleSpec, params: list) -> str:
         scope_sql, scope_params = ctx.customer_scope
         parts.append(f"c.id IN ({scope_sql})")
         params.extend(scope_params)
+    if ctx.part is not None:
+        parts.append(in_part(ctx, "c", params))
     if spec.params.get("customer_types"):
         parts.append(in_list("c.customer_type", list(spec.params["customer_types"]), params))
     rule_branches = branch_ids_for(spec.params.get("branches"))
     if rule_branches is not None:
         parts.append(in_list("c.branch_id", list(rule_branches), params))
     return " AND ".join(parts)
+
+
+def in_part(ctx: Context, alias: str, params: list) -> str:
+    """WHERE fragment over customer alias ``alias``: the customers of ``ctx.part`` (their
+    investor codes, exactly; their id range too, which lets SQLite read the part's rows by
+    id); ``1 = 1`` without a part."""
+    part = ctx.part
+    if part is None:
+        return "1 = 1"
+    out = [f"{alias}.id >= %s", f"{alias}.id <= %s"]
+    params += list(part.ids)
+    if part.low is not None:
+        out.append(f"{alias}.investor_code >= %s")
+        params.append(part.low)
+    if part.high is not None:
+        out.append(f"{alias}.investor_code < %s")
+        params.append(part.high)
+    return " AND ".join(out)
+
+
+def ids_in_part(ctx: Context, column: str, params: list) -> str:
+    """`` AND`` fragment bounding a customer id ``column`` to ``ctx.part``'s id range ('' without
+    a part): for reads joined to the part's customers afterwards."""
+    if ctx.part is None:
+        return ""
+    params += list(ctx.part.ids)
+    return f" AND {column} >= %s AND {column} <= %s"
 
 
 def select_list(values: dict[str, str], params: list, code: str) -> str:

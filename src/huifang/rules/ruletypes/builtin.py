@@ -18,6 +18,7 @@ from huifang.rules.engine.rulesql import (
     RuleSpec,
     agg_products,
     eligible,
+    ids_in_part,
     in_list,
     select_list,
     trim,
@@ -276,7 +277,7 @@ class HighRiskProduct(RuleType):
         matching = (
             "SELECT DISTINCT customer_id, product_code, product_name, product_risk "
             f"FROM {PRODUCTS} WHERE business_date >= %s AND business_date <= %s "
-            "AND product_risk >= %s ORDER BY customer_id, product_risk DESC, product_code, product_name"
+            f"AND product_risk >= %s{ids_in_part(ctx, 'customer_id', params)} ORDER BY customer_id, product_risk DESC, product_code, product_name"
         )
         where = eligible(ctx, spec, params)
         if spec.params.get("ordinary_only", True):
