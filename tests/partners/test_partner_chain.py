@@ -129,7 +129,7 @@ def test_an_error_in_the_view_is_the_same_json_as_through_the_full_chain(
     def broken(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(services, "do_ingest_call", broken)
+    monkeypatch.setattr(services, "receive_call", broken)
     _, ref = pushed()
     short, full = both(lambda c: c.post(callcenter, PATH, call(ref)))
     assert short.status_code == status
