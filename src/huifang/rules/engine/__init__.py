@@ -364,7 +364,7 @@ def screen_table(
     return Table(specs, [d[0] for d in cursor.description], rows())
 
 
-PART_SIZE = 25_000
+PART_SIZE = 12_500
 """Customers (by id span) per part of :func:`screen_table`; fewer: one statement."""
 WORKERS = 2
 """Parts screened at a time (threads, each with a database connection of its own)."""
