@@ -304,6 +304,18 @@ def test_a_screening_in_parts_gives_the_rows_of_one_statement(
     parts = engine._parts()
     assert (parts is not None) == (len(customers) > part_size)
     assert table() == whole
+    names, rows = whole
+    for i in (i for i, name in enumerate(names) if name.endswith("_products")):
+        for listed in (row[i].split("、") for row in rows if row[i]):
+            assert listed == sorted(listed, key=_product_order)  # highest risk first
+
+
+def _product_order(item: str) -> tuple:
+    """A006's listed product ``CODE NAME(Rk)`` as the documented order sorts it: risk
+    descending, then code, then name."""
+    head, _, risk = item.rpartition("(R")
+    code, _, name = head.partition(" ")
+    return -int(risk.rstrip(")")), code, name
 
 
 @pytest.mark.django_db

@@ -100,10 +100,27 @@ def trim_text(value: str) -> str:
 
 
 def agg_products(expr: str, order: str) -> str:
-    """*vendor*: concatenate the matching products, highest risk first."""
+    """*vendor*: concatenate the matching products, highest risk first — over rows of
+    :func:`ordered_products` (``p``): PostgreSQL orders inside the aggregate; SQLite (before
+    3.44 it has no ORDER BY there, and GROUP_CONCAT takes the rows in whatever order the
+    join hands them over, which changed with the screening's parts) concatenated them in
+    ``order`` with a window over the customer's rows, so the group takes that text."""
     if connection.vendor == "postgresql":
         return f"STRING_AGG({expr}, '、' ORDER BY {order})"
-    return f"GROUP_CONCAT({expr}, '、')"
+    return "MAX(p.products)"
+
+
+def ordered_products(matching: str, expr: str, order: str) -> str:
+    """*vendor*: the rows of ``matching`` (a SELECT with ``customer_id``); on SQLite each
+    with ``products``, its customer's ``expr`` concatenated in ``order`` (a window: the
+    order is the window's, not the join's), for :func:`agg_products`."""
+    if connection.vendor == "postgresql":
+        return matching
+    return (
+        f"SELECT m.*, GROUP_CONCAT({expr}, '、') OVER (PARTITION BY m.customer_id "
+        f"ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
+        f"AS products FROM ({matching}) m"
+    )
 
 
 def branch_ids_for(codes) -> tuple[int, ...] | None:

@@ -20,6 +20,7 @@ from huifang.rules.engine.rulesql import (
     eligible,
     ids_in_part,
     in_list,
+    ordered_products,
     select_list,
     trim,
     trim_text,
@@ -274,10 +275,13 @@ class HighRiskProduct(RuleType):
             spec.code,
         )
         params += [start, end, min_risk]
-        matching = (
+        matching = ordered_products(
             "SELECT DISTINCT customer_id, product_code, product_name, product_risk "
             f"FROM {PRODUCTS} WHERE business_date >= %s AND business_date <= %s "
-            f"AND product_risk >= %s{ids_in_part(ctx, 'customer_id', params)} ORDER BY customer_id, product_risk DESC, product_code, product_name"
+            f"AND product_risk >= %s{ids_in_part(ctx, 'customer_id', params)} "
+            "ORDER BY customer_id, product_risk DESC, product_code, product_name",
+            label.replace("p.", "m."),
+            "m.product_risk DESC, m.product_code, m.product_name",
         )
         where = eligible(ctx, spec, params)
         if spec.params.get("ordinary_only", True):
