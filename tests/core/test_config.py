@@ -53,6 +53,8 @@ def test_default_is_sqlite_in_wal_mode_under_the_data_dir(tmp_path, monkeypatch)
     db = config.database(tmp_path)
     assert db["NAME"] == str(tmp_path / "huifang.sqlite3")
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+    # Django's SQLite backend with SQLite's memory statistics off (vendor sqlite).
+    assert db["ENGINE"] == "huifang.core.sqlite3"
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):

@@ -101,3 +101,53 @@ def test_a_percent_is_text_in_csv_and_a_percentage_number_in_xlsx():
     write_xlsx(buffer, ["亏损比例"], [[ratio]])
     cell = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active["A2"]
     assert cell.value == 0.72625 and cell.number_format == "0.00%"
+
+
+def _cell_by_cell(header, rows) -> bytes:
+    """The CSV of ``rows`` with every cell neutralised on its own (what ``csv_rows`` gives)."""
+    import csv
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cells():
+    import datetime
+
+    from huifang.core.export import Percent
+
+    # Text made of the characters that matter: formula starters, separators, quotes, line
+    # ends, digits and a decimal point (plain negative numbers), and Chinese.
+    text = st.text(alphabet="=+-@\t\r\n,\"'. 0123456789a张", max_size=8)
+    money = st.decimals(min_value=-(10**9), max_value=10**9, places=2)
+    return st.one_of(
+        text,
+        st.none(),
+        st.integers(-(10**6), 10**6),
+        st.booleans(),
+        st.floats(),
+        money,
+        money.map(Percent),
+        st.dates(),
+        st.datetimes(),
+        st.datetimes(timezones=st.just(datetime.UTC)),
+    )
+
+
+@given(st.lists(st.lists(_cells(), max_size=6), max_size=5))
+def test_csv_lines_are_those_of_each_cell_neutralised(rows):
+    """``csv_rows`` writes a row of plain cells as it is and checks the written line
+    instead of each cell: the file is the one of every cell neutralised on its own."""
+    header = ["甲", "乙"]
+    assert b"".join(csv_rows(header, rows)) == _cell_by_cell(header, rows)
+
+
+def test_csv_rows_may_be_any_iterables():
+    rows = [("-1.5", 2), (v for v in ["=x", None])]
+    assert b"".join(csv_rows(["a", "b"], rows)) == _cell_by_cell(
+        ["a", "b"], [["-1.5", 2], ["=x", None]]
+    )

@@ -89,6 +89,22 @@ def test_screen_out_csv_has_code_reasons_and_evidence(make, tmp_path):
     assert rows[0]["A002 亏损金额"] == "150000.00"
 
 
+def test_screen_out_counts_each_rule_and_customer_as_the_preview_without_a_file(make, tmp_path):
+    """With --out the counts are taken from the file's rows (by their lists of rule codes):
+    the same as without a file, customers hit by several rules counted once each rule."""
+    make(occupation="无业")
+    make(occupation="无业", income_source="依靠积蓄并有社会保障")
+    make(income_source=" 依靠积蓄并有社会保障")
+    make(occupation="学生")
+    without = call("screen", "--as-of", "2025-12-31", "--rules", "A004,A005")
+    with_file = call(
+        "screen", "--as-of", "2025-12-31", "--rules", "A004,A005", "--out", str(tmp_path / "h.csv")
+    )
+    assert with_file.splitlines()[:3] == without.splitlines()[:3]
+    assert without.splitlines()[2] == "命中客户：3"
+    assert [line.rsplit("：", 1)[1] for line in without.splitlines()[:2]] == ["2", "2"]
+
+
 @pytest.mark.parametrize(
     "params",
     [

@@ -73,29 +73,38 @@ class _Echo:
         return value
 
 
+# The types whose text in a CSV file is what csv.writer makes of them by itself — ``str()``,
+# None as an empty field — and what :func:`neutralise` makes of them too, except for the
+# apostrophe before a dangerous first character, which :data:`DANGEROUS_FIELD` finds.
+PLAIN_TYPES = frozenset({str, type(None), int, float, Decimal, Percent, datetime.date})
+# A field of a written CSV line that begins with a character of DANGEROUS (inside its
+# quotes when quoted), unless it is a plain negative number (:data:`NUMBER`): the first field
+# (matched at the line's start) and the others (searched from a comma: sre skips to the
+# commas). Also found where no field begins (a quoted field's inner comma): such a line is
+# only written again cell by cell.
+_DANGEROUS_START = r'"?(?:[=+@\t\r]|-(?!\d+(?:\.\d+)?(?:,|$)))'
+DANGEROUS_FIRST_FIELD = re.compile(_DANGEROUS_START)
+DANGEROUS_FIELD = re.compile("," + _DANGEROUS_START)
+
+
 def csv_rows(header: list[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
     """Yield a UTF-8-BOM CSV document chunk by chunk (for StreamingHttpResponse)."""
     writer = csv.writer(_Echo())
-    yield ("\ufeff" + writer.writerow(header)).encode("utf-8")
+    writerow, plain = writer.writerow, PLAIN_TYPES.issuperset
+    dangerous_first, dangerous = DANGEROUS_FIRST_FIELD.match, DANGEROUS_FIELD.search
+    yield ("\ufeff" + writerow(header)).encode("utf-8")
     buffer: list[str] = []
     for row in rows:
-        # Inlined for the cells most rows are made of — empty (the csv module writes None
-        # as an empty field), whole numbers, text that cannot start a formula and dates
-        # (as neutralise writes them) — so only the others pay for a call to neutralise.
-        buffer.append(
-            writer.writerow(
-                [
-                    v
-                    if v is None
-                    or (type(v) is str and not (v and v[0] in DANGEROUS_FIRST))
-                    or type(v) is int
-                    else v.isoformat()
-                    if type(v) is datetime.date
-                    else neutralise(v)
-                    for v in row
-                ]
-            )
-        )
+        if type(row) is not list and type(row) is not tuple:
+            row = list(row)
+        # Most rows hold only plain cells, none of whose text begins like a formula: the
+        # line csv.writer writes from them as they are is the line of their neutralised
+        # cells (checked on the line, in C, instead of cell by cell in Python).
+        line = writerow(row)
+        end = len(line) - 2  # before the line's \r\n
+        if not plain(map(type, row)) or dangerous_first(line, 0, end) or dangerous(line, 0, end):
+            line = writerow([neutralise(v) for v in row])
+        buffer.append(line)
         if len(buffer) >= 1000:
             yield "".join(buffer).encode("utf-8")
             buffer = []

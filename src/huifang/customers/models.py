@@ -18,6 +18,29 @@ from huifang.core.scoping import RestrictedQuerySet, has_model_perm
 from huifang.customers import choices
 from huifang.org.models import Branch
 
+# The white space a rule compares customer text after removing from both ends (docs/rules.md):
+# ASCII white space, the ideographic space and the no-break space.
+TRIM_CHARS = " \t\n\r\x0b\x0c\u3000\xa0"
+
+
+def trimmed_sql(expr: str, vendor: str) -> str:
+    """*vendor*: the SQL of ``expr`` (text) without :data:`TRIM_CHARS` at either end."""
+    function = "BTRIM" if vendor == "postgresql" else "TRIM"
+    return f"{function}({expr}, '{TRIM_CHARS}')"
+
+
+class Trimmed(models.Func):
+    """A text column without :data:`TRIM_CHARS` at either end, as the rules compare it
+    (``trimmed_sql``): the expression of the indexes that find a text value among many
+    customers (A004's income source, A005's occupation) — a rule's SQL is the same text,
+    so the database takes the index."""
+
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return trimmed_sql(sql, connection.vendor), params
+
 
 def age_on(birth: datetime.date | None, day: datetime.date) -> int | None:
     """Whole years completed on ``day`` by someone born on ``birth`` (None if unknown).
@@ -119,6 +142,8 @@ class Customer(models.Model):
             models.Index(fields=["risk_level"]),
             models.Index(fields=["occupation"]),
             models.Index(fields=["income_source"]),
+            models.Index(Trimmed("occupation"), name="customers_occupation_trimmed"),
+            models.Index(Trimmed("income_source"), name="customers_income_trimmed"),
             models.Index(fields=["name"]),
         ]
 

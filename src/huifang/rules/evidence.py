@@ -63,6 +63,11 @@ def values(rule_type: str, ev: dict, as_of: datetime.date) -> dict:
     return {key: make(ev, as_of) for key, make in _ev_makers(rule_type)}
 
 
+# The evidence values made from several stored ones, or shown otherwise than stored; every
+# other key is a stored column shown as it is.
+COMPUTED = frozenset({"ratio", "age", "max_risk"})
+
+
 def makers(rule_type: str, stored) -> list[tuple[str, object]]:
     """(key, ``make(source, as_of)``) per evidence column of ``rule_type``: how each shown
     value is made from the stored ones, read from ``source`` by ``stored(col)`` (a
@@ -298,34 +303,49 @@ def table_rows(as_of, table) -> tuple[list[str], Iterator[list]]:
     if not table.names:  # no rule: nothing was screened
         return header, iter(())
     names = dict(Branch.objects.values_list("id", "name"))
-    customer = table.getter(
-        "branch_id", *CUSTOMER_CELLS, "year_volume", "year_loss", "reasons", "rule_codes"
-    )
-    plan = [
-        (
-            f",{spec.code},",
-            [
-                make
-                for _key, make in makers(
-                    spec.rule_type, lambda col, i=i: table.evidence_getter(i, col)
-                )
-            ],
-            [None] * len(columns(spec.rule_type)),
-        )
-        for i, spec in enumerate(table.specs)
+    return header, map(_row_function(as_of, table, names), table)
+
+
+def _row_function(as_of, table, branch_names: dict):
+    """``row → cells`` of :func:`table_rows` for this table's columns and rules, as one
+    expression compiled once per screening (a screening's rows are many, its columns and
+    rules few): each value read from its position and converted as the table says
+    (``Table.column``), passed to :func:`row_cells`, then each rule's evidence cells when
+    the row's rule codes hold the rule (:func:`makers`), else blanks. Only positions go
+    into the expression's text; every value and function is a name bound in ``env``."""
+    env: dict = {"row_cells": row_cells, "as_of": as_of, "branch": branch_names.get}
+
+    def value(position: int, convert) -> str:
+        if convert is None:
+            return f"row[{position}]"
+        env[f"f{position}"] = convert
+        return f"(None if row[{position}] is None else f{position}(row[{position}]))"
+
+    codes = f"row[{table.index('rule_codes')}]"
+    customer = [
+        value(*table.column(name))
+        for name in (*CUSTOMER_CELLS, "year_volume", "year_loss", "reasons")
     ]
+    branch = f"branch(row[{table.index('branch_id')}], '')"
+    cells = [f"*row_cells(as_of, {branch}, {', '.join(customer)}, {codes}[1:-1].split(','))"]
+    for i, spec in enumerate(table.specs):
+        made = []
+        for key, make in makers(spec.rule_type, lambda col, i=i: _stored(table, i, col)):
+            if key in COMPUTED:
+                env[f"m{i}_{key}"] = make
+                made.append(f"m{i}_{key}(row, as_of)")
+            else:
+                made.append(value(*table.evidence_column(i, key)))
+        env[f"code{i}"] = f",{spec.code},"
+        env[f"blank{i}"] = [None] * len(made)
+        cells.append(f"*([{', '.join(made)}] if code{i} in {codes} else blank{i})")
+    return eval(f"lambda row: [{', '.join(cells)}]", env)  # only positions in the text
 
-    def rows():
-        for row in table:
-            branch_id, *values, hit = customer(row)
-            cells = row_cells(
-                as_of, names.get(branch_id, ""), *values, (c for c in hit.split(",") if c)
-            )
-            for marker, make_cells, blank in plan:
-                if marker in hit:
-                    cells += [make(row, as_of) for make in make_cells]
-                else:
-                    cells += blank
-            yield cells
 
-    return header, rows()
+def _stored(table, position: int, col: str):
+    """``row → value`` of stored evidence ``col`` of the ``position``-th rule of ``table``
+    (converted; None when empty), for the makers of computed cells."""
+    i, convert = table.evidence_column(position, col)
+    if convert is None:
+        return lambda row: row[i]
+    return lambda row: None if row[i] is None else convert(row[i])

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import operator
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -297,8 +296,8 @@ def _specs_and_context(as_of, rules, overrides, **filters) -> tuple[list[RuleSpe
 class Table:
     """A screening's merged rows (details=True) as the statement returns them: ``names``
     the columns, ``rows`` the tuples in investor-code order (iterating the table iterates
-    them). :meth:`getter` and :meth:`evidence_getter` give a row's values as a
-    :class:`MergedHit` holds them, with the same converters."""
+    them). :meth:`column` and :meth:`evidence_column` say how a row's values become
+    those a :class:`MergedHit` holds, with the same converters."""
 
     specs: list[RuleSpec]
     names: list[str]
@@ -310,28 +309,18 @@ class Table:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
-    def getter(self, *names: str):
-        """``row → [values]`` of customer columns (SNAPSHOT, ``branch_id``, ``year_volume``,
-        ``year_loss``, ``reasons``, ``rule_codes``), converted as in :class:`MergedHit`."""
-        at = [self.index(name) for name in names]
-        pick = operator.itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
+    def column(self, name: str) -> tuple[int, object]:
+        """(position, converter) of a customer column (SNAPSHOT, ``branch_id``,
+        ``year_volume``, ``year_loss``, ``reasons``, ``rule_codes``): a row's value, when
+        not None, is ``converter(row[position])`` as in :class:`MergedHit` (converter None:
+        the value as it is)."""
         converters = {"year_volume": int, "year_loss": _fen, **_SNAPSHOT_CONVERTERS}
-        plan = [converters.get(name) for name in names]
-        return lambda row: [
-            v if convert is None or v is None else convert(v)
-            for v, convert in zip(pick(row), plan, strict=True)
-        ]
+        return self.index(name), converters.get(name)
 
-    def evidence_getter(self, position: int, col: str):
-        """``row → value`` of stored evidence ``col`` of the ``position``-th rule (as in
-        ``MergedHit.evidence``; None when empty)."""
-        i, convert = self.index(f"e{position}_{col}"), _converter(col)
-        return lambda row: None if row[i] is None else convert(row[i])
-
-    def codes_of(self):
-        """``row → [codes]`` of the rules the row's customer hit, in code order."""
-        i = self.index("rule_codes")
-        return lambda row: [c for c in row[i].split(",") if c]
+    def evidence_column(self, position: int, col: str) -> tuple[int, object]:
+        """(position, converter) of stored evidence ``col`` of the ``position``-th rule, as
+        :meth:`column` (as in ``MergedHit.evidence``; None when empty)."""
+        return self.index(f"e{position}_{col}"), _CONVERTERS.get(col)
 
 
 def screen_table(
@@ -597,14 +586,19 @@ def _date(value) -> datetime.date:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _same(value):
+    return value
+
+
+_CONVERTERS = {
+    **dict.fromkeys(MONEY, _fen),
+    **dict.fromkeys(("volume", "days", "max_risk"), int),
+    "ev_date": _date,
+}
+
+
 def _converter(col: str):
-    if col in MONEY:
-        return _fen
-    if col == "ev_date":
-        return _date
-    if col in ("volume", "days", "max_risk"):
-        return int
-    return lambda value: value
+    return _CONVERTERS.get(col, _same)
 
 
 _SNAPSHOT_CONVERTERS = {

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from huifang.customers.models import Customer, ProductHolding
+from huifang.customers.models import TRIM_CHARS, Customer, ProductHolding, trimmed_sql
 
 CUSTOMERS = Customer._meta.db_table
 PRODUCTS = ProductHolding._meta.db_table
-TRIM_CHARS = " \t\n\r\x0b\x0c\u3000\xa0"
 
 # (column, SQL type of its NULL) — the layout every rule's SELECT returns, in this order.
 COLUMNS: list[tuple[str, str]] = [
@@ -80,9 +79,9 @@ class Context:
 
 
 def trim(expr: str) -> str:
-    """*vendor*: strip the white-space characters of :data:`TRIM_CHARS` from both ends."""
-    func = "BTRIM" if connection.vendor == "postgresql" else "TRIM"
-    return f"{func}({expr}, '{TRIM_CHARS}')"
+    """*vendor*: strip the white-space characters of :data:`TRIM_CHARS` from both ends (the
+    expression of the customers' ``Trimmed`` indexes, which a rule's condition takes)."""
+    return trimmed_sql(expr, connection.vendor)
 
 
 def unindexed(expr: str) -> str:

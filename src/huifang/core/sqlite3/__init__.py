@@ -1,0 +1,1 @@
+"""Django's SQLite backend, with SQLite's memory statistics off (``base``)."""
